@@ -1,0 +1,104 @@
+// Tiled matrix multiply C[M,N] = op(A)·op(B) (+ bias[N]) (then ReLU), transposes read in
+// place (never materialised):
+//   matmul_nn: A[M,K]·B[K,N]     (Dense forward)
+//   matmul_tn: A[K,M]ᵀ·B[K,N]    (weight gradient Xᵀ·dY)
+//   matmul_nt: A[M,K]·B[N,K]ᵀ    (input gradient dY·Wᵀ)
+// A workgroup computes a (WG_Y·TM)×(WG_X·TN) tile of C; each thread a TM×TN register tile
+// with rows row0+i (contiguous) and columns col0+j·WG_X (strided, so neighbouring threads
+// read neighbouring columns of B). Loads are clamped into range instead of branching, and
+// out-of-range results are dropped at the store, so any M, N, K ≥ 1 works.
+// flags: 1 = add bias[N], 2 = ReLU after the bias, 4 = accumulate into C (C += result).
+
+struct Params {
+    m: u32,
+    n: u32,
+    k: u32,
+    flags: u32,
+}
+
+const TM: u32 = 4u;
+const TN: u32 = 4u;
+override WG_X: u32 = 16u;
+override WG_Y: u32 = 8u;
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> c: array<f32>;
+
+// mode 0 = NN, 1 = TN, 2 = NT; always a literal at the call site, so it folds away.
+fn load_a(mode: u32, row: u32, kk: u32) -> f32 {
+    if mode == 1u {
+        return a[kk * p.m + row];
+    }
+    return a[row * p.k + kk];
+}
+
+fn load_b(mode: u32, kk: u32, col: u32) -> f32 {
+    if mode == 2u {
+        return b[col * p.k + kk];
+    }
+    return b[kk * p.n + col];
+}
+
+fn tile(mode: u32, lid: vec3<u32>, wid: vec3<u32>) {
+    let row0 = wid.y * (WG_Y * TM) + lid.y * TM;
+    let col0 = wid.x * (WG_X * TN) + lid.x;
+    var rows: array<u32, TM>;
+    var cols: array<u32, TN>;
+    for (var i = 0u; i < TM; i++) {
+        rows[i] = min(row0 + i, p.m - 1u);
+    }
+    for (var j = 0u; j < TN; j++) {
+        cols[j] = min(col0 + j * WG_X, p.n - 1u);
+    }
+    var acc: array<f32, 16>; // TM * TN
+    for (var kk = 0u; kk < p.k; kk++) {
+        var av: array<f32, TM>;
+        for (var i = 0u; i < TM; i++) {
+            av[i] = load_a(mode, rows[i], kk);
+        }
+        for (var j = 0u; j < TN; j++) {
+            let bv = load_b(mode, kk, cols[j]);
+            for (var i = 0u; i < TM; i++) {
+                acc[i * TN + j] = fma(av[i], bv, acc[i * TN + j]);
+            }
+        }
+    }
+    for (var i = 0u; i < TM; i++) {
+        let r = row0 + i;
+        for (var j = 0u; j < TN; j++) {
+            let col = col0 + j * WG_X;
+            if r < p.m && col < p.n {
+                var v = acc[i * TN + j];
+                if (p.flags & 1u) != 0u {
+                    v += bias[col];
+                }
+                if (p.flags & 2u) != 0u {
+                    v = max(v, 0.0);
+                }
+                let o = r * p.n + col;
+                if (p.flags & 4u) != 0u {
+                    v += c[o];
+                }
+                c[o] = v;
+            }
+        }
+    }
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn matmul_nn(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+    tile(0u, lid, wid);
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn matmul_tn(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+    tile(1u, lid, wid);
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn matmul_nt(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+    tile(2u, lid, wid);
+}

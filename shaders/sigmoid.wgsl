@@ -1,0 +1,32 @@
+// Sigmoid: sigmoid_forward y = 1 / (1 + e^-x), computed without overflow for large |x|;
+// sigmoid_backward dx = dy · y · (1 − y), from the forward output y.
+
+struct Params {
+    n: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> y_in: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+
+@compute @workgroup_size(256)
+fn sigmoid_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = gid.x + gid.y * nwg.x * 256u;
+    if i < p.n {
+        let v = x[i];
+        let e = exp(-abs(v));
+        y[i] = select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
+    }
+}
+
+@compute @workgroup_size(256)
+fn sigmoid_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = gid.x + gid.y * nwg.x * 256u;
+    if i < p.n {
+        let s = y_in[i];
+        dx[i] = dy[i] * s * (1.0 - s);
+    }
+}

@@ -1,0 +1,55 @@
+//! CPU twins of every GPU kernel: plain loops with f64 accumulation, generic over f32 and
+//! f64 (f64 for finite-difference checks). They are the source of truth the GPU kernels
+//! are tested against, and the CPU reference backend runs on them.
+
+pub mod adam;
+pub mod bias;
+pub mod im2col;
+pub mod matmul;
+pub mod maxpool;
+pub mod mse;
+pub mod relu;
+pub mod sgd;
+pub mod sigmoid;
+pub mod softmax;
+pub mod softmax_cross_entropy;
+pub mod sum;
+pub mod tanh;
+
+pub use adam::{adam_update, AdamParams};
+pub use bias::{bias_backward, bias_forward};
+pub use im2col::{im2col_backward, im2col_forward};
+pub use matmul::{matmul, Layout};
+pub use maxpool::{maxpool_backward, maxpool_forward};
+pub use mse::{mse_backward, mse_forward};
+pub use relu::{relu_backward, relu_forward};
+pub use sgd::{sgd_update, SgdParams};
+pub use sigmoid::{sigmoid_backward, sigmoid_forward};
+pub use softmax::{softmax_backward, softmax_forward};
+pub use softmax_cross_entropy::{softmax_cross_entropy_backward, softmax_cross_entropy_forward};
+pub use sum::sum_forward;
+pub use tanh::{tanh_backward, tanh_forward};
+
+/// A float the CPU twins compute in: f32 for the reference backend, f64 for gradient checks.
+pub trait Scalar: Copy + Default + PartialOrd + std::fmt::Debug + Send + Sync + 'static {
+    fn to_f64(self) -> f64;
+    fn from_f64(v: f64) -> Self;
+}
+
+impl Scalar for f32 {
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+}
+
+impl Scalar for f64 {
+    fn to_f64(self) -> f64 {
+        self
+    }
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+}

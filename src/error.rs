@@ -1,0 +1,74 @@
+//! The crate's error type: every fallible library call returns `wgtrain::Result`.
+//! Messages name the shapes, sizes or files involved and, where there is one, the fix.
+
+use thiserror::Error;
+
+/// Everything that can go wrong in wgtrain that is not a bug.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// No GPU adapter matched the request.
+    #[error(
+        "no GPU adapter found{detail}. wgtrain needs a Vulkan, Metal, DX12 or GL driver. \
+         On Linux without a GPU install Mesa's software Vulkan driver (lavapipe): \
+         `sudo apt-get install mesa-vulkan-drivers`. \
+         Check what wgpu sees with WGPU_BACKEND / WGTRAIN_BACKEND unset, \
+         or run the tests with WGTRAIN_SKIP_GPU_TESTS=1 to skip GPU tests explicitly."
+    )]
+    NoAdapter { detail: String },
+
+    /// The environment asked for something that does not exist.
+    #[error("invalid setting {name}={value:?}: {reason}")]
+    BadSetting {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
+
+    /// The adapter refused to create a device.
+    #[error("the adapter {adapter:?} could not create a device: {reason}")]
+    DeviceRequest { adapter: String, reason: String },
+
+    /// A tensor does not fit in one storage-buffer binding on this adapter.
+    #[error(
+        "tensor {what} of shape {shape:?} needs {bytes} bytes, over this adapter's \
+         max_storage_buffer_binding_size of {limit} bytes ({adapter}); use a smaller batch \
+         or split the tensor"
+    )]
+    TensorTooLarge {
+        what: String,
+        shape: Vec<usize>,
+        bytes: u64,
+        limit: u64,
+        adapter: String,
+    },
+
+    /// Two shapes that must agree do not.
+    #[error("shape mismatch in {op}: {detail}")]
+    Shape { op: &'static str, detail: String },
+
+    /// A dispatch would need more workgroups than the adapter allows.
+    #[error(
+        "{kernel} needs {groups} workgroups in one dimension, over the adapter limit of {limit}; \
+         use a smaller batch"
+    )]
+    TooManyWorkgroups {
+        kernel: &'static str,
+        groups: u64,
+        limit: u32,
+    },
+
+    /// The GPU reported an error (shader compile, out of memory, lost device, failed map).
+    #[error("GPU error in {context}: {message}")]
+    Gpu { context: String, message: String },
+}
+
+/// `Result` with the crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Shorthand for a shape error.
+pub(crate) fn shape_err<T>(op: &'static str, detail: impl Into<String>) -> Result<T> {
+    Err(Error::Shape {
+        op,
+        detail: detail.into(),
+    })
+}

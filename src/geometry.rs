@@ -1,0 +1,189 @@
+//! Shapes of the windowed ops (Conv2D via im2col, max-pooling), computed once and shared
+//! by the GPU launchers and the CPU twins. Output sizes follow Keras exactly.
+
+use crate::error::{shape_err, Result};
+
+/// Keras padding modes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Padding {
+    /// No padding: out = floor((in − k) / stride) + 1.
+    Valid,
+    /// Zero padding so that out = ceil(in / stride); the extra row/column goes at the end.
+    Same,
+}
+
+/// A Conv2D over an NHWC batch: input [n,h,w,c], kernel [kh,kw,c,filters],
+/// output [n,oh,ow,filters].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conv2dGeometry {
+    pub n: usize,
+    pub h: usize,
+    pub w: usize,
+    pub c: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub sh: usize,
+    pub sw: usize,
+    pub pad_top: usize,
+    pub pad_left: usize,
+    pub oh: usize,
+    pub ow: usize,
+}
+
+fn out_and_pad(
+    op: &'static str,
+    size: usize,
+    k: usize,
+    s: usize,
+    padding: Padding,
+) -> Result<(usize, usize)> {
+    if k == 0 || s == 0 {
+        return shape_err(
+            op,
+            format!("kernel size {k} and stride {s} must be at least 1"),
+        );
+    }
+    match padding {
+        Padding::Valid => {
+            if size < k {
+                return shape_err(
+                    op,
+                    format!(
+                        "input size {size} is smaller than the window {k} with padding 'valid'"
+                    ),
+                );
+            }
+            Ok(((size - k) / s + 1, 0))
+        }
+        Padding::Same => {
+            let out = size.div_ceil(s);
+            let total = ((out - 1) * s + k).saturating_sub(size);
+            Ok((out, total / 2))
+        }
+    }
+}
+
+impl Conv2dGeometry {
+    /// Geometry for input [n,h,w,c], a kh×kw kernel, strides (sh, sw) and `padding`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        n: usize,
+        h: usize,
+        w: usize,
+        c: usize,
+        (kh, kw): (usize, usize),
+        (sh, sw): (usize, usize),
+        padding: Padding,
+    ) -> Result<Self> {
+        let (oh, pad_top) = out_and_pad("Conv2D", h, kh, sh, padding)?;
+        let (ow, pad_left) = out_and_pad("Conv2D", w, kw, sw, padding)?;
+        Ok(Conv2dGeometry {
+            n,
+            h,
+            w,
+            c,
+            kh,
+            kw,
+            sh,
+            sw,
+            pad_top,
+            pad_left,
+            oh,
+            ow,
+        })
+    }
+
+    /// Rows of the im2col matrix: n·oh·ow.
+    pub fn col_rows(&self) -> usize {
+        self.n * self.oh * self.ow
+    }
+
+    /// Columns of the im2col matrix: kh·kw·c.
+    pub fn col_cols(&self) -> usize {
+        self.kh * self.kw * self.c
+    }
+
+    /// Elements of the input.
+    pub fn input_len(&self) -> usize {
+        self.n * self.h * self.w * self.c
+    }
+
+    /// The uniform block the im2col shader reads.
+    pub(crate) fn params(&self) -> [u32; 12] {
+        [
+            self.n,
+            self.h,
+            self.w,
+            self.c,
+            self.kh,
+            self.kw,
+            self.sh,
+            self.sw,
+            self.pad_top,
+            self.pad_left,
+            self.oh,
+            self.ow,
+        ]
+        .map(|v| v as u32)
+    }
+}
+
+/// A MaxPooling2D over an NHWC batch ('valid' windows): input [n,h,w,c], output [n,oh,ow,c].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pool2dGeometry {
+    pub n: usize,
+    pub h: usize,
+    pub w: usize,
+    pub c: usize,
+    pub ph: usize,
+    pub pw: usize,
+    pub sh: usize,
+    pub sw: usize,
+    pub oh: usize,
+    pub ow: usize,
+}
+
+impl Pool2dGeometry {
+    /// Geometry for input [n,h,w,c], pool (ph, pw) and strides (sh, sw); odd sizes floor.
+    pub fn new(
+        n: usize,
+        h: usize,
+        w: usize,
+        c: usize,
+        (ph, pw): (usize, usize),
+        (sh, sw): (usize, usize),
+    ) -> Result<Self> {
+        let (oh, _) = out_and_pad("MaxPooling2D", h, ph, sh, Padding::Valid)?;
+        let (ow, _) = out_and_pad("MaxPooling2D", w, pw, sw, Padding::Valid)?;
+        Ok(Pool2dGeometry {
+            n,
+            h,
+            w,
+            c,
+            ph,
+            pw,
+            sh,
+            sw,
+            oh,
+            ow,
+        })
+    }
+
+    /// Elements of the input.
+    pub fn input_len(&self) -> usize {
+        self.n * self.h * self.w * self.c
+    }
+
+    /// Elements of the output.
+    pub fn output_len(&self) -> usize {
+        self.n * self.oh * self.ow * self.c
+    }
+
+    /// The uniform block the max-pool shader reads.
+    pub(crate) fn params(&self) -> [u32; 10] {
+        [
+            self.n, self.h, self.w, self.c, self.ph, self.pw, self.sh, self.sw, self.oh, self.ow,
+        ]
+        .map(|v| v as u32)
+    }
+}

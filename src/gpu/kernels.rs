@@ -1,0 +1,190 @@
+//! The kernel registry: every WGSL shader and every entry point wgtrain dispatches,
+//! listed once. Pipelines are built from this table on first use and cached by `Gpu`.
+
+/// One WGSL source file in `shaders/`, compiled into the binary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Shader {
+    Matmul,
+    Bias,
+    Relu,
+    Sigmoid,
+    Tanh,
+    Im2col,
+    Maxpool,
+    Softmax,
+    SoftmaxCrossEntropy,
+    Mse,
+    Sum,
+    Adam,
+    Sgd,
+}
+
+impl Shader {
+    /// Every shader, for tests that must cover them all.
+    pub const ALL: [Shader; 13] = [
+        Shader::Matmul,
+        Shader::Bias,
+        Shader::Relu,
+        Shader::Sigmoid,
+        Shader::Tanh,
+        Shader::Im2col,
+        Shader::Maxpool,
+        Shader::Softmax,
+        Shader::SoftmaxCrossEntropy,
+        Shader::Mse,
+        Shader::Sum,
+        Shader::Adam,
+        Shader::Sgd,
+    ];
+
+    /// File name under `shaders/`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Shader::Matmul => "matmul.wgsl",
+            Shader::Bias => "bias.wgsl",
+            Shader::Relu => "relu.wgsl",
+            Shader::Sigmoid => "sigmoid.wgsl",
+            Shader::Tanh => "tanh.wgsl",
+            Shader::Im2col => "im2col.wgsl",
+            Shader::Maxpool => "maxpool.wgsl",
+            Shader::Softmax => "softmax.wgsl",
+            Shader::SoftmaxCrossEntropy => "softmax_cross_entropy.wgsl",
+            Shader::Mse => "mse.wgsl",
+            Shader::Sum => "sum.wgsl",
+            Shader::Adam => "adam.wgsl",
+            Shader::Sgd => "sgd.wgsl",
+        }
+    }
+
+    /// The WGSL source text.
+    pub fn source(self) -> &'static str {
+        match self {
+            Shader::Matmul => include_str!("../../shaders/matmul.wgsl"),
+            Shader::Bias => include_str!("../../shaders/bias.wgsl"),
+            Shader::Relu => include_str!("../../shaders/relu.wgsl"),
+            Shader::Sigmoid => include_str!("../../shaders/sigmoid.wgsl"),
+            Shader::Tanh => include_str!("../../shaders/tanh.wgsl"),
+            Shader::Im2col => include_str!("../../shaders/im2col.wgsl"),
+            Shader::Maxpool => include_str!("../../shaders/maxpool.wgsl"),
+            Shader::Softmax => include_str!("../../shaders/softmax.wgsl"),
+            Shader::SoftmaxCrossEntropy => include_str!("../../shaders/softmax_cross_entropy.wgsl"),
+            Shader::Mse => include_str!("../../shaders/mse.wgsl"),
+            Shader::Sum => include_str!("../../shaders/sum.wgsl"),
+            Shader::Adam => include_str!("../../shaders/adam.wgsl"),
+            Shader::Sgd => include_str!("../../shaders/sgd.wgsl"),
+        }
+    }
+}
+
+/// One compute entry point. Binding 0 of every kernel is its uniform parameter block;
+/// storage buffers follow at bindings 1..=`storage_bindings()`, in the order the
+/// launcher passes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kernel {
+    MatmulNN,
+    MatmulTN,
+    MatmulNT,
+    BiasForward,
+    BiasBackward,
+    ReluForward,
+    ReluBackward,
+    SigmoidForward,
+    SigmoidBackward,
+    TanhForward,
+    TanhBackward,
+    Im2colForward,
+    Im2colBackward,
+    MaxpoolForward,
+    MaxpoolBackward,
+    SoftmaxForward,
+    SoftmaxBackward,
+    SoftmaxCrossEntropyForward,
+    SoftmaxCrossEntropyBackward,
+    MseForward,
+    MseBackward,
+    SumForward,
+    AdamStep,
+    AdamUpdate,
+    SgdUpdate,
+}
+
+impl Kernel {
+    /// Every kernel, for tests that must cover them all.
+    pub const ALL: [Kernel; 25] = [
+        Kernel::MatmulNN,
+        Kernel::MatmulTN,
+        Kernel::MatmulNT,
+        Kernel::BiasForward,
+        Kernel::BiasBackward,
+        Kernel::ReluForward,
+        Kernel::ReluBackward,
+        Kernel::SigmoidForward,
+        Kernel::SigmoidBackward,
+        Kernel::TanhForward,
+        Kernel::TanhBackward,
+        Kernel::Im2colForward,
+        Kernel::Im2colBackward,
+        Kernel::MaxpoolForward,
+        Kernel::MaxpoolBackward,
+        Kernel::SoftmaxForward,
+        Kernel::SoftmaxBackward,
+        Kernel::SoftmaxCrossEntropyForward,
+        Kernel::SoftmaxCrossEntropyBackward,
+        Kernel::MseForward,
+        Kernel::MseBackward,
+        Kernel::SumForward,
+        Kernel::AdamStep,
+        Kernel::AdamUpdate,
+        Kernel::SgdUpdate,
+    ];
+
+    /// (shader file, entry point name, number of storage bindings after the uniform).
+    pub fn spec(self) -> (Shader, &'static str, usize) {
+        use Kernel::*;
+        match self {
+            MatmulNN => (Shader::Matmul, "matmul_nn", 4),
+            MatmulTN => (Shader::Matmul, "matmul_tn", 4),
+            MatmulNT => (Shader::Matmul, "matmul_nt", 4),
+            BiasForward => (Shader::Bias, "bias_forward", 3),
+            BiasBackward => (Shader::Bias, "bias_backward", 2),
+            ReluForward => (Shader::Relu, "relu_forward", 2),
+            ReluBackward => (Shader::Relu, "relu_backward", 3),
+            SigmoidForward => (Shader::Sigmoid, "sigmoid_forward", 2),
+            SigmoidBackward => (Shader::Sigmoid, "sigmoid_backward", 3),
+            TanhForward => (Shader::Tanh, "tanh_forward", 2),
+            TanhBackward => (Shader::Tanh, "tanh_backward", 3),
+            Im2colForward => (Shader::Im2col, "im2col_forward", 2),
+            Im2colBackward => (Shader::Im2col, "im2col_backward", 2),
+            MaxpoolForward => (Shader::Maxpool, "maxpool_forward", 3),
+            MaxpoolBackward => (Shader::Maxpool, "maxpool_backward", 3),
+            SoftmaxForward => (Shader::Softmax, "softmax_forward", 2),
+            SoftmaxBackward => (Shader::Softmax, "softmax_backward", 3),
+            SoftmaxCrossEntropyForward => (
+                Shader::SoftmaxCrossEntropy,
+                "softmax_cross_entropy_forward",
+                4,
+            ),
+            SoftmaxCrossEntropyBackward => (
+                Shader::SoftmaxCrossEntropy,
+                "softmax_cross_entropy_backward",
+                3,
+            ),
+            MseForward => (Shader::Mse, "mse_forward", 3),
+            MseBackward => (Shader::Mse, "mse_backward", 3),
+            SumForward => (Shader::Sum, "sum_forward", 2),
+            AdamStep => (Shader::Adam, "adam_step", 1),
+            AdamUpdate => (Shader::Adam, "adam_update", 5),
+            SgdUpdate => (Shader::Sgd, "sgd_update", 3),
+        }
+    }
+
+    /// False for the few kernels that take no uniform parameter block (binding 0 unused).
+    pub fn has_params(self) -> bool {
+        !matches!(self, Kernel::AdamStep)
+    }
+
+    /// The entry point's name, also used as the kernel's name in errors and profiles.
+    pub fn name(self) -> &'static str {
+        self.spec().1
+    }
+}

@@ -1,0 +1,526 @@
+//! The GPU runtime: one wgpu device and queue, the kernel pipelines (built on first use
+//! and cached), the buffer pool, and the command recorder that batches dispatches into
+//! one encoder until a result is read back.
+
+mod adapter;
+mod kernels;
+mod pool;
+mod recorder;
+mod tensor;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+pub use adapter::{parse_backend, GpuOptions};
+pub use kernels::{Kernel, Shader};
+pub use tensor::{DType, GpuTensor};
+
+use crate::error::{Error, Result};
+use pool::BufferPool;
+use recorder::Recorder;
+
+/// What wgtrain runs on: the adapter and the limits it was given.
+#[derive(Clone, Debug)]
+pub struct GpuInfo {
+    pub name: String,
+    pub backend: wgpu::Backend,
+    pub device_type: wgpu::DeviceType,
+    pub driver: String,
+    pub limits: wgpu::Limits,
+    pub features: wgpu::Features,
+}
+
+impl GpuInfo {
+    /// True on software rasterisers such as lavapipe / llvmpipe.
+    pub fn is_cpu(&self) -> bool {
+        self.device_type == wgpu::DeviceType::Cpu
+    }
+
+    /// True when GPU timestamp queries are available.
+    pub fn has_timestamps(&self) -> bool {
+        self.features.contains(wgpu::Features::TIMESTAMP_QUERY)
+    }
+}
+
+impl std::fmt::Display for GpuInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let l = &self.limits;
+        write!(
+            f,
+            "{} ({:?}, {:?}, driver {:?}); max_storage_buffer_binding_size {} MiB, \
+             max_buffer_size {} MiB, max_compute_workgroups_per_dimension {}, \
+             max_compute_invocations_per_workgroup {}, timestamps {}",
+            self.name,
+            self.backend,
+            self.device_type,
+            self.driver,
+            l.max_storage_buffer_binding_size / (1 << 20),
+            l.max_buffer_size / (1 << 20),
+            l.max_compute_workgroups_per_dimension,
+            l.max_compute_invocations_per_workgroup,
+            if self.has_timestamps() { "yes" } else { "no" },
+        )
+    }
+}
+
+/// Cache key for bind groups: the kernel and the exact buffers bound.
+type BindKey = (Kernel, Vec<wgpu::Buffer>);
+
+/// A GPU device ready to run wgtrain's kernels. Cheap to share by reference across
+/// threads; all recording goes through an internal lock.
+pub struct Gpu {
+    pub(crate) device: wgpu::Device,
+    pub(crate) queue: wgpu::Queue,
+    info: GpuInfo,
+    modules: Mutex<HashMap<Shader, wgpu::ShaderModule>>,
+    pipelines: Mutex<HashMap<Kernel, (wgpu::ComputePipeline, wgpu::BindGroupLayout)>>,
+    uniforms: Mutex<HashMap<Vec<u32>, wgpu::Buffer>>,
+    bind_groups: Mutex<HashMap<BindKey, wgpu::BindGroup>>,
+    pool: Arc<BufferPool>,
+    recorder: Mutex<Recorder>,
+    device_error: Arc<Mutex<Option<String>>>,
+}
+
+/// Usage of every tensor buffer: bound as storage, copied in and out.
+const TENSOR_USAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
+    .union(wgpu::BufferUsages::COPY_SRC)
+    .union(wgpu::BufferUsages::COPY_DST);
+
+impl Gpu {
+    /// Open the adapter chosen by `WGTRAIN_BACKEND` / `WGTRAIN_ADAPTER`, or the
+    /// high-performance one.
+    pub fn new() -> Result<Gpu> {
+        Gpu::with_options(&GpuOptions::from_env()?)
+    }
+
+    /// Open the adapter chosen by `opts`.
+    pub fn with_options(opts: &GpuOptions) -> Result<Gpu> {
+        let instance = adapter::instance(opts);
+        let adapter = adapter::choose(&instance, opts)?;
+        Gpu::from_adapter(adapter)
+    }
+
+    /// Every adapter wgpu can see, with the one `Gpu::new()` would pick first.
+    pub fn list_adapters(opts: &GpuOptions) -> Vec<wgpu::AdapterInfo> {
+        let instance = adapter::instance(opts);
+        adapter::enumerate(&instance, opts)
+            .iter()
+            .map(|a| a.get_info())
+            .collect()
+    }
+
+    /// Open a device on `adapter` with the adapter's own limits and timestamp queries
+    /// when they are offered.
+    pub fn from_adapter(adapter: wgpu::Adapter) -> Result<Gpu> {
+        let ainfo = adapter.get_info();
+        let limits = adapter.limits();
+        let wanted = wgpu::Features::TIMESTAMP_QUERY
+            | wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES
+            | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS;
+        let features = adapter.features() & wanted;
+        let desc = wgpu::DeviceDescriptor {
+            label: Some("wgtrain"),
+            required_features: features,
+            required_limits: limits.clone(),
+            experimental_features: wgpu::ExperimentalFeatures::disabled(),
+            memory_hints: wgpu::MemoryHints::Performance,
+            trace: wgpu::Trace::Off,
+        };
+        let (device, queue) = pollster::block_on(adapter.request_device(&desc)).map_err(|e| {
+            Error::DeviceRequest {
+                adapter: ainfo.name.clone(),
+                reason: e.to_string(),
+            }
+        })?;
+        let device_error = Arc::new(Mutex::new(None::<String>));
+        let sink = device_error.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            let mut slot = sink.lock().expect("error slot");
+            if slot.is_none() {
+                *slot = Some(e.to_string());
+            }
+        }));
+        let info = GpuInfo {
+            name: ainfo.name,
+            backend: ainfo.backend,
+            device_type: ainfo.device_type,
+            driver: if ainfo.driver_info.is_empty() {
+                ainfo.driver
+            } else {
+                format!("{} {}", ainfo.driver, ainfo.driver_info)
+            },
+            limits,
+            features,
+        };
+        Ok(Gpu {
+            device,
+            queue,
+            info,
+            modules: Mutex::default(),
+            pipelines: Mutex::default(),
+            uniforms: Mutex::default(),
+            bind_groups: Mutex::default(),
+            pool: Arc::default(),
+            recorder: Mutex::new(Recorder::default()),
+            device_error,
+        })
+    }
+
+    /// Adapter name, backend, device type and the limits in use.
+    pub fn info(&self) -> &GpuInfo {
+        &self.info
+    }
+
+    /// The wgpu device, for callers that build their own pipelines.
+    pub fn device(&self) -> &wgpu::Device {
+        &self.device
+    }
+
+    /// Buffers the pool has created so far. Repeating work with the same shapes
+    /// leaves this unchanged.
+    pub fn buffer_allocations(&self) -> u64 {
+        self.pool.allocations()
+    }
+
+    /// Bytes of the buffers the pool has created so far.
+    pub fn buffer_bytes_allocated(&self) -> u64 {
+        self.pool.bytes_allocated()
+    }
+
+    /// (dispatches recorded, queue submissions) since this `Gpu` was created.
+    pub fn command_counts(&self) -> (u64, u64) {
+        let rec = self.recorder.lock().expect("recorder");
+        (rec.dispatches, rec.submissions)
+    }
+
+    /// Release free pooled buffers and cached bind groups.
+    pub fn trim(&self) {
+        self.bind_groups.lock().expect("bind group cache").clear();
+        self.pool.trim();
+    }
+
+    /// Check that a tensor of `shape` fits one storage binding on this adapter.
+    pub fn check_fits(&self, what: &str, shape: &[usize]) -> Result<()> {
+        let bytes = shape.iter().product::<usize>() as u64 * 4;
+        let limit = (self.info.limits.max_storage_buffer_binding_size as u64)
+            .min(self.info.limits.max_buffer_size);
+        if bytes > limit {
+            return Err(Error::TensorTooLarge {
+                what: what.to_string(),
+                shape: shape.to_vec(),
+                bytes,
+                limit,
+                adapter: self.info.name.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// An uninitialised tensor from the pool (its contents are whatever was there).
+    pub fn empty(&self, shape: &[usize], dtype: DType) -> Result<GpuTensor> {
+        self.check_fits("(new)", shape)?;
+        let bytes = shape.iter().product::<usize>() as u64 * 4;
+        let buffer = self.pool.take(&self.device, bytes, TENSOR_USAGE);
+        Ok(GpuTensor::new(
+            buffer,
+            shape.to_vec(),
+            dtype,
+            self.pool.clone(),
+        ))
+    }
+
+    /// A tensor of zeros (cleared on the GPU, in order with recorded work).
+    pub fn zeros(&self, shape: &[usize]) -> Result<GpuTensor> {
+        let t = self.empty(shape, DType::F32)?;
+        self.recorder
+            .lock()
+            .expect("recorder")
+            .clear(&self.device, &t.buffer);
+        Ok(t)
+    }
+
+    /// Copy host data into a new f32 tensor.
+    pub fn upload(&self, shape: &[usize], data: &[f32]) -> Result<GpuTensor> {
+        self.upload_bytes(shape, DType::F32, bytemuck::cast_slice(data), data.len())
+    }
+
+    /// Copy host data into a new u32 tensor.
+    pub fn upload_u32(&self, shape: &[usize], data: &[u32]) -> Result<GpuTensor> {
+        self.upload_bytes(shape, DType::U32, bytemuck::cast_slice(data), data.len())
+    }
+
+    fn upload_bytes(
+        &self,
+        shape: &[usize],
+        dtype: DType,
+        bytes: &[u8],
+        n: usize,
+    ) -> Result<GpuTensor> {
+        let want: usize = shape.iter().product();
+        if want != n {
+            return crate::error::shape_err(
+                "upload",
+                format!("shape {shape:?} holds {want} elements but {n} were given"),
+            );
+        }
+        self.check_fits("(upload)", shape)?;
+        let t = self.empty(shape, dtype)?;
+        // Work already recorded may still read the recycled buffer: submit it first so
+        // the queue write lands after it.
+        self.flush();
+        if !bytes.is_empty() {
+            self.queue.write_buffer(&t.buffer, 0, bytes);
+        }
+        Ok(t)
+    }
+
+    /// Overwrite an existing tensor's contents from the host (same element count).
+    pub fn write(&self, t: &GpuTensor, data: &[f32]) -> Result<()> {
+        if data.len() != t.len() {
+            return crate::error::shape_err(
+                "write",
+                format!(
+                    "tensor {:?} holds {} elements but {} were given",
+                    t.shape,
+                    t.len(),
+                    data.len()
+                ),
+            );
+        }
+        self.flush();
+        if !data.is_empty() {
+            self.queue
+                .write_buffer(&t.buffer, 0, bytemuck::cast_slice(data));
+        }
+        Ok(())
+    }
+
+    /// Read an f32 tensor back to the host. Submits all recorded work and waits for it.
+    pub fn download(&self, t: &GpuTensor) -> Result<Vec<f32>> {
+        let bytes = self.download_bytes(t)?;
+        Ok(bytemuck::cast_slice(&bytes).to_vec())
+    }
+
+    /// Read a u32 tensor back to the host.
+    pub fn download_u32(&self, t: &GpuTensor) -> Result<Vec<u32>> {
+        let bytes = self.download_bytes(t)?;
+        Ok(bytemuck::cast_slice(&bytes).to_vec())
+    }
+
+    fn download_bytes(&self, t: &GpuTensor) -> Result<Vec<u8>> {
+        let size = t.len() as u64 * 4;
+        if size == 0 {
+            return Ok(Vec::new());
+        }
+        let usage = wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST;
+        let staging = self.pool.take(&self.device, size, usage);
+        {
+            let mut rec = self.recorder.lock().expect("recorder");
+            rec.copy(&self.device, &t.buffer, &staging, size);
+            rec.submit(&self.queue);
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        staging.map_async(wgpu::MapMode::Read, 0..size, move |r| {
+            let _ = tx.send(r);
+        });
+        self.wait()?;
+        let mapped = rx
+            .recv()
+            .map_err(|e| self.gpu_err("download", e.to_string()))?
+            .map_err(|e| self.gpu_err("download", e.to_string()))?;
+        let _ = mapped;
+        let out = {
+            let view = staging
+                .get_mapped_range(0..size)
+                .map_err(|e| self.gpu_err("download", e.to_string()))?;
+            view.to_vec()
+        };
+        staging.unmap();
+        self.pool.give(staging);
+        Ok(out)
+    }
+
+    /// Submit everything recorded so far without waiting.
+    pub fn flush(&self) {
+        self.recorder.lock().expect("recorder").submit(&self.queue);
+    }
+
+    /// Submit everything recorded so far and wait until the GPU has finished it.
+    pub fn synchronize(&self) -> Result<()> {
+        self.flush();
+        self.wait()
+    }
+
+    fn wait(&self) -> Result<()> {
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| self.gpu_err("wait", e.to_string()))?;
+        self.check_device_error("wait")
+    }
+
+    /// Return (and clear) the first error wgpu reported outside a call.
+    fn check_device_error(&self, context: &str) -> Result<()> {
+        match self.device_error.lock().expect("error slot").take() {
+            Some(message) => Err(Error::Gpu {
+                context: context.to_string(),
+                message,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn gpu_err(&self, context: &str, message: String) -> Error {
+        Error::Gpu {
+            context: format!("{context} on {}", self.info.name),
+            message,
+        }
+    }
+
+    /// Record one dispatch of `kernel` with uniform `params` and storage `buffers`
+    /// (bindings 1..), over `groups` workgroups. Nothing is submitted.
+    pub(crate) fn dispatch(
+        &self,
+        kernel: Kernel,
+        params: &[u32],
+        buffers: &[&wgpu::Buffer],
+        groups: [u32; 3],
+    ) -> Result<()> {
+        let (_, _, n_storage) = kernel.spec();
+        assert_eq!(
+            buffers.len(),
+            n_storage,
+            "launcher for {} passed the wrong number of buffers",
+            kernel.name()
+        );
+        let limit = self.info.limits.max_compute_workgroups_per_dimension;
+        if let Some(&g) = groups.iter().find(|&&g| g > limit) {
+            return Err(Error::TooManyWorkgroups {
+                kernel: kernel.name(),
+                groups: g as u64,
+                limit,
+            });
+        }
+        if groups.contains(&0) {
+            return Ok(());
+        }
+        let pipeline = self.pipeline(kernel)?;
+        let uniform = kernel.has_params().then(|| self.uniform(params));
+        let bind_group = self.bind_group(kernel, uniform.as_ref(), buffers)?;
+        let mut rec = self.recorder.lock().expect("recorder");
+        if rec.dispatch(&self.device, &pipeline, &bind_group, groups) {
+            rec.submit(&self.queue);
+        }
+        Ok(())
+    }
+
+    /// The cached pipeline for `kernel`, built on first use.
+    fn pipeline(&self, kernel: Kernel) -> Result<wgpu::ComputePipeline> {
+        if let Some((p, _)) = self.pipelines.lock().expect("pipelines").get(&kernel) {
+            return Ok(p.clone());
+        }
+        let (shader, entry, _) = kernel.spec();
+        let module = self.module(shader)?;
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let pipeline = self
+            .device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry),
+                layout: None,
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: wgpu::PipelineCompilationOptions::default(),
+                cache: None,
+            });
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(self.gpu_err(&format!("building pipeline {entry}"), e.to_string()));
+        }
+        let layout = pipeline.get_bind_group_layout(0);
+        self.pipelines
+            .lock()
+            .expect("pipelines")
+            .insert(kernel, (pipeline.clone(), layout));
+        Ok(pipeline)
+    }
+
+    fn module(&self, shader: Shader) -> Result<wgpu::ShaderModule> {
+        if let Some(m) = self.modules.lock().expect("modules").get(&shader) {
+            return Ok(m.clone());
+        }
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let module = self
+            .device
+            .create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(shader.file_name()),
+                source: wgpu::ShaderSource::Wgsl(shader.source().into()),
+            });
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(self.gpu_err(
+                &format!("compiling shaders/{}", shader.file_name()),
+                e.to_string(),
+            ));
+        }
+        self.modules
+            .lock()
+            .expect("modules")
+            .insert(shader, module.clone());
+        Ok(module)
+    }
+
+    /// A uniform buffer holding `params`, cached by content (training repeats shapes).
+    fn uniform(&self, params: &[u32]) -> wgpu::Buffer {
+        let mut padded = params.to_vec();
+        padded.resize(params.len().div_ceil(4).max(1) * 4, 0);
+        let mut cache = self.uniforms.lock().expect("uniforms");
+        if let Some(b) = cache.get(&padded) {
+            return b.clone();
+        }
+        let buf = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("wgtrain params"),
+            size: padded.len() as u64 * 4,
+            usage: wgpu::BufferUsages::UNIFORM,
+            mapped_at_creation: true,
+        });
+        buf.get_mapped_range_mut(..)
+            .expect("fresh mapped buffer")
+            .copy_from_slice(bytemuck::cast_slice(&padded));
+        buf.unmap();
+        cache.insert(padded, buf.clone());
+        buf
+    }
+
+    fn bind_group(
+        &self,
+        kernel: Kernel,
+        uniform: Option<&wgpu::Buffer>,
+        buffers: &[&wgpu::Buffer],
+    ) -> Result<wgpu::BindGroup> {
+        let mut key_bufs = Vec::with_capacity(buffers.len() + 1);
+        key_bufs.extend(uniform.cloned());
+        key_bufs.extend(buffers.iter().map(|b| (*b).clone()));
+        let key = (kernel, key_bufs);
+        if let Some(bg) = self.bind_groups.lock().expect("bind groups").get(&key) {
+            return Ok(bg.clone());
+        }
+        let layout = self.pipelines.lock().expect("pipelines")[&kernel].1.clone();
+        let first = if uniform.is_some() { 0 } else { 1 };
+        let entries: Vec<wgpu::BindGroupEntry> = key
+            .1
+            .iter()
+            .enumerate()
+            .map(|(i, b)| wgpu::BindGroupEntry {
+                binding: first + i as u32,
+                resource: b.as_entire_binding(),
+            })
+            .collect();
+        let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(kernel.name()),
+            layout: &layout,
+            entries: &entries,
+        });
+        self.bind_groups
+            .lock()
+            .expect("bind groups")
+            .insert(key, bg.clone());
+        Ok(bg)
+    }
+}

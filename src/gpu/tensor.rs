@@ -1,0 +1,85 @@
+//! GPU tensors: a storage buffer from the pool plus a shape. Dropping one returns its
+//! buffer to the pool; reads and writes go through `Gpu` (upload, download, launchers).
+
+use std::sync::Arc;
+
+use super::pool::BufferPool;
+
+/// Element type of a GPU tensor. Values are f32; indices (max-pool argmax, labels) are u32.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DType {
+    F32,
+    U32,
+}
+
+/// A tensor living in a GPU storage buffer (row-major, last dimension fastest).
+pub struct GpuTensor {
+    pub(crate) buffer: wgpu::Buffer,
+    pub(crate) shape: Vec<usize>,
+    pub(crate) dtype: DType,
+    pool: Arc<BufferPool>,
+}
+
+impl GpuTensor {
+    pub(crate) fn new(
+        buffer: wgpu::Buffer,
+        shape: Vec<usize>,
+        dtype: DType,
+        pool: Arc<BufferPool>,
+    ) -> Self {
+        GpuTensor {
+            buffer,
+            shape,
+            dtype,
+            pool,
+        }
+    }
+
+    /// The shape, outermost dimension first.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// True when the tensor has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Element type.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// The same buffer seen with another shape of the same element count.
+    /// Returns `None` when the counts differ.
+    pub fn reshaped(self, shape: &[usize]) -> Option<GpuTensor> {
+        if shape.iter().product::<usize>() != self.len() {
+            return None;
+        }
+        let mut t = self;
+        t.shape = shape.to_vec();
+        Some(t)
+    }
+
+    /// The underlying wgpu buffer, for callers that record their own commands.
+    pub fn buffer(&self) -> &wgpu::Buffer {
+        &self.buffer
+    }
+}
+
+impl Drop for GpuTensor {
+    fn drop(&mut self) {
+        self.pool.give(self.buffer.clone());
+    }
+}
+
+impl std::fmt::Debug for GpuTensor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "GpuTensor({:?}, {:?})", self.dtype, self.shape)
+    }
+}

@@ -1,0 +1,51 @@
+//! Launcher for `shaders/adam.wgsl` (CPU twin: `cpu::adam`).
+
+use super::{expect_len, grid_1d};
+use crate::cpu::AdamParams;
+use crate::error::Result;
+use crate::gpu::{DType, Gpu, GpuTensor, Kernel};
+
+/// Increment the GPU-resident step counter `step` (a one-element u32 tensor). Record
+/// once per optimizer step, before the step's `adam_update`s.
+pub fn adam_step(gpu: &Gpu, step: &GpuTensor) -> Result<()> {
+    if step.len() != 1 || step.dtype() != DType::U32 {
+        return crate::error::shape_err("adam_step", format!("step must be one u32, got {step:?}"));
+    }
+    gpu.dispatch(Kernel::AdamStep, &[], &[&step.buffer], [1, 1, 1])
+}
+
+/// One Adam update of `param` in place from `grad`, with moments `m`, `v` (same length)
+/// and the step counter `step` (already incremented by `adam_step`).
+pub fn adam_update(
+    gpu: &Gpu,
+    param: &GpuTensor,
+    grad: &GpuTensor,
+    m: &GpuTensor,
+    v: &GpuTensor,
+    step: &GpuTensor,
+    hp: &AdamParams,
+) -> Result<()> {
+    let n = param.len();
+    expect_len("adam_update", "grad", grad, n)?;
+    expect_len("adam_update", "m", m, n)?;
+    expect_len("adam_update", "v", v, n)?;
+    expect_len("adam_update", "step", step, 1)?;
+    gpu.dispatch(
+        Kernel::AdamUpdate,
+        &[
+            n as u32,
+            hp.lr.to_bits(),
+            hp.beta1.to_bits(),
+            hp.beta2.to_bits(),
+            hp.eps.to_bits(),
+        ],
+        &[
+            &param.buffer,
+            &grad.buffer,
+            &m.buffer,
+            &v.buffer,
+            &step.buffer,
+        ],
+        grid_1d(gpu, n, 256),
+    )
+}

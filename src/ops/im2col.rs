@@ -1,0 +1,39 @@
+//! Launcher for `shaders/im2col.wgsl` (CPU twin: `cpu::im2col`).
+
+use super::{expect_len, grid_1d};
+use crate::error::Result;
+use crate::geometry::Conv2dGeometry;
+use crate::gpu::{DType, Gpu, GpuTensor, Kernel};
+
+/// x[n,h,w,c] → cols[n·oh·ow, kh·kw·c].
+pub fn im2col_forward(gpu: &Gpu, x: &GpuTensor, g: &Conv2dGeometry) -> Result<GpuTensor> {
+    expect_len("im2col_forward", "input x", x, g.input_len())?;
+    let shape = [g.col_rows(), g.col_cols()];
+    gpu.check_fits("im2col columns", &shape)?;
+    let cols = gpu.empty(&shape, DType::F32)?;
+    gpu.dispatch(
+        Kernel::Im2colForward,
+        &g.params(),
+        &[&x.buffer, &cols.buffer],
+        grid_1d(gpu, cols.len(), 256),
+    )?;
+    Ok(cols)
+}
+
+/// dcols[n·oh·ow, kh·kw·c] → dx[n,h,w,c] (col2im).
+pub fn im2col_backward(gpu: &Gpu, dcols: &GpuTensor, g: &Conv2dGeometry) -> Result<GpuTensor> {
+    expect_len(
+        "im2col_backward",
+        "dcols",
+        dcols,
+        g.col_rows() * g.col_cols(),
+    )?;
+    let dx = gpu.empty(&[g.n, g.h, g.w, g.c], DType::F32)?;
+    gpu.dispatch(
+        Kernel::Im2colBackward,
+        &g.params(),
+        &[&dcols.buffer, &dx.buffer],
+        grid_1d(gpu, dx.len(), 256),
+    )?;
+    Ok(dx)
+}

@@ -1,0 +1,44 @@
+//! Launcher for `shaders/maxpool.wgsl` (CPU twin: `cpu::maxpool`).
+
+use super::{expect_len, grid_1d};
+use crate::error::Result;
+use crate::geometry::Pool2dGeometry;
+use crate::gpu::{DType, Gpu, GpuTensor, Kernel};
+
+/// x[n,h,w,c] → (y[n,oh,ow,c], argmax[n,oh,ow,c] as u32 flat indices into x).
+pub fn maxpool_forward(
+    gpu: &Gpu,
+    x: &GpuTensor,
+    g: &Pool2dGeometry,
+) -> Result<(GpuTensor, GpuTensor)> {
+    expect_len("maxpool_forward", "input x", x, g.input_len())?;
+    let shape = [g.n, g.oh, g.ow, g.c];
+    let y = gpu.empty(&shape, DType::F32)?;
+    let arg = gpu.empty(&shape, DType::U32)?;
+    gpu.dispatch(
+        Kernel::MaxpoolForward,
+        &g.params(),
+        &[&x.buffer, &y.buffer, &arg.buffer],
+        grid_1d(gpu, y.len(), 256),
+    )?;
+    Ok((y, arg))
+}
+
+/// dy[n,oh,ow,c] and the forward argmax → dx[n,h,w,c].
+pub fn maxpool_backward(
+    gpu: &Gpu,
+    dy: &GpuTensor,
+    argmax: &GpuTensor,
+    g: &Pool2dGeometry,
+) -> Result<GpuTensor> {
+    expect_len("maxpool_backward", "dy", dy, g.output_len())?;
+    expect_len("maxpool_backward", "argmax", argmax, g.output_len())?;
+    let dx = gpu.empty(&[g.n, g.h, g.w, g.c], DType::F32)?;
+    gpu.dispatch(
+        Kernel::MaxpoolBackward,
+        &g.params(),
+        &[&dy.buffer, &argmax.buffer, &dx.buffer],
+        grid_1d(gpu, dx.len(), 256),
+    )?;
+    Ok(dx)
+}

@@ -1,0 +1,90 @@
+//! GPU launchers, one per kernel, named like their CPU twins in `crate::cpu`. Each checks
+//! shapes (returning `Error::Shape` that names both), takes output buffers from the pool,
+//! and records its dispatch without submitting.
+
+pub mod adam;
+pub mod bias;
+pub mod im2col;
+pub mod matmul;
+pub mod maxpool;
+pub mod mse;
+pub mod relu;
+pub mod sgd;
+pub mod sigmoid;
+pub mod softmax;
+pub mod softmax_cross_entropy;
+pub mod sum;
+pub mod tanh;
+
+pub use adam::{adam_step, adam_update};
+pub use bias::{bias_backward, bias_forward};
+pub use im2col::{im2col_backward, im2col_forward};
+pub use matmul::{matmul, matmul_into};
+pub use maxpool::{maxpool_backward, maxpool_forward};
+pub use mse::{mse_backward, mse_forward};
+pub use relu::{relu_backward, relu_forward};
+pub use sgd::sgd_update;
+pub use sigmoid::{sigmoid_backward, sigmoid_forward};
+pub use softmax::{softmax_backward, softmax_forward};
+pub use softmax_cross_entropy::{softmax_cross_entropy_backward, softmax_cross_entropy_forward};
+pub use sum::sum_forward;
+pub use tanh::{tanh_backward, tanh_forward};
+
+use crate::error::{shape_err, Result};
+use crate::gpu::{Gpu, GpuTensor};
+
+/// Workgroup counts covering `n` threads in groups of `wg`, folded into a second
+/// dimension past the adapter's per-dimension limit. Shaders index with
+/// `gid.x + gid.y · num_workgroups.x · wg` and bounds-check.
+pub(crate) fn grid_1d(gpu: &Gpu, n: usize, wg: u32) -> [u32; 3] {
+    let groups = n.div_ceil(wg as usize);
+    let limit = gpu.info().limits.max_compute_workgroups_per_dimension as usize;
+    if groups <= limit {
+        [groups as u32, 1, 1]
+    } else {
+        [limit as u32, groups.div_ceil(limit) as u32, 1]
+    }
+}
+
+/// Check that `t` has exactly `want` elements.
+pub(crate) fn expect_len(op: &'static str, what: &str, t: &GpuTensor, want: usize) -> Result<()> {
+    if t.len() != want {
+        return shape_err(
+            op,
+            format!(
+                "{what} has shape {:?} ({} elements) but {want} are needed",
+                t.shape(),
+                t.len()
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Check that two tensors have the same shape.
+pub(crate) fn expect_same(
+    op: &'static str,
+    a: (&str, &GpuTensor),
+    b: (&str, &GpuTensor),
+) -> Result<()> {
+    if a.1.shape() != b.1.shape() {
+        return shape_err(
+            op,
+            format!(
+                "{} has shape {:?} but {} has shape {:?}",
+                a.0,
+                a.1.shape(),
+                b.0,
+                b.1.shape()
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Rows and columns of a tensor seen as a matrix over its last axis.
+pub(crate) fn rows_cols(t: &GpuTensor) -> (usize, usize) {
+    let cols = t.shape().last().copied().unwrap_or(1);
+    let rows = if cols == 0 { 0 } else { t.len() / cols };
+    (rows, cols)
+}

@@ -1,0 +1,57 @@
+//! Launcher for `shaders/softmax_cross_entropy.wgsl` (CPU twin: `cpu::softmax_cross_entropy`).
+
+use super::{expect_same, grid_1d, rows_cols};
+use crate::error::Result;
+use crate::gpu::{DType, Gpu, GpuTensor, Kernel};
+
+/// logits[rows,cols], one-hot labels[rows,cols] → (probs[rows,cols], row_loss[rows]).
+/// The batch loss is `sum_forward(row_loss, 1/rows)`.
+pub fn softmax_cross_entropy_forward(
+    gpu: &Gpu,
+    logits: &GpuTensor,
+    labels: &GpuTensor,
+) -> Result<(GpuTensor, GpuTensor)> {
+    expect_same(
+        "softmax_cross_entropy_forward",
+        ("logits", logits),
+        ("labels", labels),
+    )?;
+    let (rows, cols) = rows_cols(logits);
+    let probs = gpu.empty(logits.shape(), DType::F32)?;
+    let row_loss = gpu.empty(&[rows], DType::F32)?;
+    gpu.dispatch(
+        Kernel::SoftmaxCrossEntropyForward,
+        &[rows as u32, cols as u32, 0f32.to_bits()],
+        &[
+            &logits.buffer,
+            &labels.buffer,
+            &probs.buffer,
+            &row_loss.buffer,
+        ],
+        grid_1d(gpu, rows, 64),
+    )?;
+    Ok((probs, row_loss))
+}
+
+/// dlogits = (probs − labels) · scale (scale = 1/rows for the mean loss).
+pub fn softmax_cross_entropy_backward(
+    gpu: &Gpu,
+    probs: &GpuTensor,
+    labels: &GpuTensor,
+    scale: f32,
+) -> Result<GpuTensor> {
+    expect_same(
+        "softmax_cross_entropy_backward",
+        ("probs", probs),
+        ("labels", labels),
+    )?;
+    let (rows, cols) = rows_cols(probs);
+    let d = gpu.empty(probs.shape(), DType::F32)?;
+    gpu.dispatch(
+        Kernel::SoftmaxCrossEntropyBackward,
+        &[rows as u32, cols as u32, scale.to_bits()],
+        &[&probs.buffer, &labels.buffer, &d.buffer],
+        grid_1d(gpu, probs.len(), 256),
+    )?;
+    Ok(d)
+}
