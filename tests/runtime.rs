@@ -1,0 +1,110 @@
+//! The runtime's promises: pooled buffers are reused, dispatches are batched into one
+//! submission, and bad input (shape mismatch, a tensor over the binding limit) is an error
+//! value that names the sizes, never a wgpu panic.
+
+mod common;
+
+use common::{gpu, randn};
+use wgtrain::cpu::Layout;
+use wgtrain::gpu::DType;
+use wgtrain::{ops, Error};
+
+/// One small MLP-like forward and backward pass, all intermediates dropped at the end.
+fn step(g: &wgtrain::Gpu, x: &wgtrain::GpuTensor, w: &wgtrain::GpuTensor, b: &wgtrain::GpuTensor) -> f32 {
+    let h = ops::matmul(g, x, w, Some(b), Layout::NN, true).unwrap();
+    let dw = ops::matmul(g, x, &h, None, Layout::TN, false).unwrap();
+    let db = ops::bias_backward(g, &h).unwrap();
+    let s = ops::sum_forward(g, &dw, 1.0).unwrap();
+    drop(db);
+    g.download(&s).unwrap()[0]
+}
+
+#[test]
+fn repeating_the_same_shapes_allocates_no_new_buffers() {
+    let Some(_) = gpu() else { return };
+    // A private GPU: other tests share the common one and allocate concurrently.
+    let g = wgtrain::Gpu::new().unwrap();
+    let x = g.upload(&[33, 20], &randn(1, 660, 2.0)).unwrap();
+    let w = g.upload(&[20, 7], &randn(2, 140, 2.0)).unwrap();
+    let b = g.upload(&[7], &randn(3, 7, 2.0)).unwrap();
+    let first = step(&g, &x, &w, &b);
+    let after_first = g.buffer_allocations();
+    for _ in 0..10 {
+        assert_eq!(step(&g, &x, &w, &b), first, "repeated identical work gave a different result");
+    }
+    assert_eq!(g.buffer_allocations(), after_first, "steps 2..11 allocated new buffers");
+}
+
+#[test]
+fn many_dispatches_go_in_one_submission() {
+    let Some(_) = gpu() else { return };
+    let g = wgtrain::Gpu::new().unwrap();
+    let x = g.upload(&[1000], &randn(4, 1000, 3.0)).unwrap();
+    let (d0, s0) = g.command_counts();
+    let mut y = ops::relu_forward(&g, &x).unwrap();
+    for _ in 0..99 {
+        y = ops::tanh_forward(&g, &y).unwrap();
+    }
+    let (d1, s1) = g.command_counts();
+    assert_eq!(d1 - d0, 100, "dispatches recorded");
+    assert_eq!(s1 - s0, 0, "nothing is submitted before a readback");
+    let out = g.download(&y).unwrap();
+    let (_, s2) = g.command_counts();
+    assert_eq!(s2 - s1, 1, "one submission for the whole chain");
+    let mut want = wgtrain::cpu::relu_forward(&randn(4, 1000, 3.0));
+    for _ in 0..99 {
+        want = wgtrain::cpu::tanh_forward(&want);
+    }
+    common::assert_close("100 chained kernels", &out, &want, 1e-5, 1e-5);
+}
+
+#[test]
+fn tensor_over_the_binding_limit_is_a_clear_error() {
+    let Some(g) = gpu() else { return };
+    let limit = g.info().limits.max_storage_buffer_binding_size as u64;
+    let elems = (limit / 4 + 1) as usize;
+    let err = g.empty(&[elems], DType::F32).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, Error::TensorTooLarge { .. }), "{msg}");
+    assert!(msg.contains(&limit.to_string()) && msg.contains(&(elems as u64 * 4).to_string()), "{msg}");
+    // The GPU is still usable afterwards.
+    let t = g.upload(&[3], &[1.0, -2.0, 3.0]).unwrap();
+    assert_eq!(g.download(&ops::relu_forward(g, &t).unwrap()).unwrap(), vec![1.0, 0.0, 3.0]);
+}
+
+#[test]
+fn shape_mismatches_name_both_shapes() {
+    let Some(g) = gpu() else { return };
+    let a = g.upload(&[2, 3], &[0.0; 6]).unwrap();
+    let b = g.upload(&[4, 5], &[0.0; 20]).unwrap();
+    let msg = ops::matmul(g, &a, &b, None, Layout::NN, false).unwrap_err().to_string();
+    assert!(msg.contains("[2, 3]") && msg.contains("[4, 5]"), "{msg}");
+    let msg = ops::relu_backward(g, &a, &b).unwrap_err().to_string();
+    assert!(msg.contains("[2, 3]") && msg.contains("[4, 5]"), "{msg}");
+    let msg = g.upload(&[2, 2], &[1.0; 3]).unwrap_err().to_string();
+    assert!(msg.contains("[2, 2]") && msg.contains('3'), "{msg}");
+}
+
+#[test]
+fn bad_backend_setting_is_an_error() {
+    let err = wgtrain::gpu::parse_backend("cuda").unwrap_err().to_string();
+    assert!(err.contains("vulkan, metal, dx12, gl"), "{err}");
+    assert!(wgtrain::gpu::parse_backend("Vulkan").is_ok());
+}
+
+#[test]
+fn no_adapter_error_says_how_to_get_one() {
+    let err = Error::NoAdapter { detail: String::new() }.to_string();
+    assert!(err.contains("apt-get install mesa-vulkan-drivers"), "{err}");
+    assert!(err.contains("WGTRAIN_SKIP_GPU_TESTS=1"), "{err}");
+}
+
+#[test]
+fn info_reports_adapter_and_limits() {
+    let Some(g) = gpu() else { return };
+    let info = g.info();
+    assert!(!info.name.is_empty());
+    let text = info.to_string();
+    assert!(text.contains("max_storage_buffer_binding_size"), "{text}");
+    eprintln!("adapter: {text}");
+}
