@@ -3,11 +3,15 @@
 //   matmul_nn: A[M,K]·B[K,N]     (Dense forward)
 //   matmul_tn: A[K,M]ᵀ·B[K,N]    (weight gradient Xᵀ·dY)
 //   matmul_nt: A[M,K]·B[N,K]ᵀ    (input gradient dY·Wᵀ)
-// A workgroup computes a (WG_Y·TM)×(WG_X·TN) tile of C; each thread a TM×TN register tile
-// with rows row0+i (contiguous) and columns col0+j·WG_X (strided, so neighbouring threads
-// read neighbouring columns of B). Loads are clamped into range instead of branching, and
-// out-of-range results are dropped at the store, so any M, N, K ≥ 1 works.
-// flags: 1 = add bias[N], 2 = ReLU after the bias, 4 = accumulate into C (C += result).
+// (matmul_vec4.wgsl holds the faster NN/TN forms for N % 4 == 0.)
+// A workgroup owns TM rows of C, chosen by workgroup_id alone, so every A load is uniform
+// across the workgroup (one broadcast load on SIMD-per-invocation drivers such as
+// llvmpipe, a broadcast on GPUs). Each thread owns a TM×TN register tile whose columns are
+// strided by WG_X, so neighbouring threads read neighbouring columns of B. Loads are
+// clamped into range instead of branching; out-of-range results are dropped at the store,
+// so any M, N, K ≥ 1 works. WG_X is set per adapter by the runtime.
+// flags: 1 = add bias[N], 2 = ReLU after the bias. C is always overwritten: reading C
+// here (to accumulate) halved llvmpipe's throughput, so accumulation is left to callers.
 
 struct Params {
     m: u32,
@@ -16,10 +20,9 @@ struct Params {
     flags: u32,
 }
 
-const TM: u32 = 4u;
+const TM: u32 = 8u;
 const TN: u32 = 4u;
 override WG_X: u32 = 16u;
-override WG_Y: u32 = 8u;
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -42,22 +45,30 @@ fn load_b(mode: u32, kk: u32, col: u32) -> f32 {
     return b[kk * p.n + col];
 }
 
-fn tile(mode: u32, lid: vec3<u32>, wid: vec3<u32>) {
-    let row0 = wid.y * (WG_Y * TM) + lid.y * TM;
-    let col0 = wid.x * (WG_X * TN) + lid.x;
-    var rows: array<u32, TM>;
-    var cols: array<u32, TN>;
-    for (var i = 0u; i < TM; i++) {
-        rows[i] = min(row0 + i, p.m - 1u);
+// Bias and ReLU, then the store of one element of C.
+fn store(r: u32, col: u32, acc: f32) {
+    var v = acc;
+    if (p.flags & 1u) != 0u {
+        v += bias[col];
     }
+    if (p.flags & 2u) != 0u {
+        v = max(v, 0.0);
+    }
+    c[r * p.n + col] = v;
+}
+
+fn tile(mode: u32, lid: u32, wid: vec3<u32>) {
+    let row0 = wid.y * TM;
+    let col0 = wid.x * (WG_X * TN) + lid;
+    var cols: array<u32, TN>;
     for (var j = 0u; j < TN; j++) {
         cols[j] = min(col0 + j * WG_X, p.n - 1u);
     }
-    var acc: array<f32, 16>; // TM * TN
+    var acc: array<f32, 32>; // TM * TN
     for (var kk = 0u; kk < p.k; kk++) {
         var av: array<f32, TM>;
         for (var i = 0u; i < TM; i++) {
-            av[i] = load_a(mode, rows[i], kk);
+            av[i] = load_a(mode, min(row0 + i, p.m - 1u), kk);
         }
         for (var j = 0u; j < TN; j++) {
             let bv = load_b(mode, kk, cols[j]);
@@ -71,34 +82,23 @@ fn tile(mode: u32, lid: vec3<u32>, wid: vec3<u32>) {
         for (var j = 0u; j < TN; j++) {
             let col = col0 + j * WG_X;
             if r < p.m && col < p.n {
-                var v = acc[i * TN + j];
-                if (p.flags & 1u) != 0u {
-                    v += bias[col];
-                }
-                if (p.flags & 2u) != 0u {
-                    v = max(v, 0.0);
-                }
-                let o = r * p.n + col;
-                if (p.flags & 4u) != 0u {
-                    v += c[o];
-                }
-                c[o] = v;
+                store(r, col, acc[i * TN + j]);
             }
         }
     }
 }
 
-@compute @workgroup_size(WG_X, WG_Y)
-fn matmul_nn(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+@compute @workgroup_size(WG_X)
+fn matmul_nn(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
     tile(0u, lid, wid);
 }
 
-@compute @workgroup_size(WG_X, WG_Y)
-fn matmul_tn(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+@compute @workgroup_size(WG_X)
+fn matmul_tn(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
     tile(1u, lid, wid);
 }
 
-@compute @workgroup_size(WG_X, WG_Y)
-fn matmul_nt(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+@compute @workgroup_size(WG_X)
+fn matmul_nt(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
     tile(2u, lid, wid);
 }

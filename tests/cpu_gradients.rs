@@ -42,7 +42,10 @@ fn check(what: &str, x: &[f64], analytic: &[f64], loss: impl Fn(&[f64]) -> f64) 
             worst = (err, i);
         }
     }
-    eprintln!("{what}: max |analytic − numeric| {:e} at {}", worst.0, worst.1);
+    eprintln!(
+        "{what}: max |analytic − numeric| {:e} at {}",
+        worst.0, worst.1
+    );
 }
 
 #[test]
@@ -52,26 +55,68 @@ fn matmul_backward_is_the_transposed_products() {
         let b = rand64(2, k * n);
         let bias = rand64(3, n);
         let w = rand64(4, m * n);
-        let loss_a = |a: &[f64]| dot(&w, &cpu::matmul(a, &b, Some(&bias), m, n, k, Layout::NN, false));
-        let loss_b = |b: &[f64]| dot(&w, &cpu::matmul(&a, b, Some(&bias), m, n, k, Layout::NN, false));
-        let loss_bias = |bi: &[f64]| dot(&w, &cpu::matmul(&a, &b, Some(bi), m, n, k, Layout::NN, false));
+        let loss_a = |a: &[f64]| {
+            dot(
+                &w,
+                &cpu::matmul(a, &b, Some(&bias), m, n, k, Layout::NN, false),
+            )
+        };
+        let loss_b = |b: &[f64]| {
+            dot(
+                &w,
+                &cpu::matmul(&a, b, Some(&bias), m, n, k, Layout::NN, false),
+            )
+        };
+        let loss_bias = |bi: &[f64]| {
+            dot(
+                &w,
+                &cpu::matmul(&a, &b, Some(bi), m, n, k, Layout::NN, false),
+            )
+        };
         // dA = dC·Bᵀ (NT), dB = Aᵀ·dC (TN), dbias = column sums of dC.
-        check("matmul dA", &a, &cpu::matmul(&w, &b, None, m, k, n, Layout::NT, false), loss_a);
-        check("matmul dB", &b, &cpu::matmul(&a, &w, None, k, n, m, Layout::TN, false), loss_b);
-        check("bias_backward", &bias, &cpu::bias_backward(&w, m, n), loss_bias);
+        check(
+            "matmul dA",
+            &a,
+            &cpu::matmul(&w, &b, None, m, k, n, Layout::NT, false),
+            loss_a,
+        );
+        check(
+            "matmul dB",
+            &b,
+            &cpu::matmul(&a, &w, None, k, n, m, Layout::TN, false),
+            loss_b,
+        );
+        check(
+            "bias_backward",
+            &bias,
+            &cpu::bias_backward(&w, m, n),
+            loss_bias,
+        );
     }
 }
 
 #[test]
 fn elementwise_activation_backwards() {
     // Keep ReLU inputs away from its kink at 0.
-    let x: Vec<f64> = rand64(5, 40).iter().map(|v| if v.abs() < 0.05 { v + 0.1 } else { *v } * 4.0).collect();
+    let x: Vec<f64> = rand64(5, 40)
+        .iter()
+        .map(|v| if v.abs() < 0.05 { v + 0.1 } else { *v } * 4.0)
+        .collect();
     let w = rand64(6, 40);
-    check("relu_backward", &x, &cpu::relu_backward(&x, &w), |x| dot(&w, &cpu::relu_forward(x)));
+    check("relu_backward", &x, &cpu::relu_backward(&x, &w), |x| {
+        dot(&w, &cpu::relu_forward(x))
+    });
     let y = cpu::sigmoid_forward(&x);
-    check("sigmoid_backward", &x, &cpu::sigmoid_backward(&y, &w), |x| dot(&w, &cpu::sigmoid_forward(x)));
+    check(
+        "sigmoid_backward",
+        &x,
+        &cpu::sigmoid_backward(&y, &w),
+        |x| dot(&w, &cpu::sigmoid_forward(x)),
+    );
     let y = cpu::tanh_forward(&x);
-    check("tanh_backward", &x, &cpu::tanh_backward(&y, &w), |x| dot(&w, &cpu::tanh_forward(x)));
+    check("tanh_backward", &x, &cpu::tanh_backward(&y, &w), |x| {
+        dot(&w, &cpu::tanh_forward(x))
+    });
 }
 
 #[test]
@@ -80,9 +125,12 @@ fn softmax_backward() {
     let x: Vec<f64> = rand64(7, rows * cols).iter().map(|v| v * 5.0).collect();
     let w = rand64(8, rows * cols);
     let y = cpu::softmax_forward(&x, rows, cols);
-    check("softmax_backward", &x, &cpu::softmax_backward(&y, &w, rows, cols), |x| {
-        dot(&w, &cpu::softmax_forward(x, rows, cols))
-    });
+    check(
+        "softmax_backward",
+        &x,
+        &cpu::softmax_backward(&y, &w, rows, cols),
+        |x| dot(&w, &cpu::softmax_forward(x, rows, cols)),
+    );
 }
 
 #[test]
@@ -108,7 +156,9 @@ fn mse_backward() {
     let p = rand64(10, n);
     let t = rand64(11, n);
     let d = cpu::mse_backward(&p, &t, 1.0 / n as f64);
-    check("mse_backward", &p, &d, |p| cpu::sum_forward(&cpu::mse_forward(p, &t), 1.0 / n as f64));
+    check("mse_backward", &p, &d, |p| {
+        cpu::sum_forward(&cpu::mse_forward(p, &t), 1.0 / n as f64)
+    });
 }
 
 #[test]
@@ -121,9 +171,12 @@ fn col2im_is_the_adjoint_of_im2col() {
     for g in cases {
         let x = rand64(12, g.input_len());
         let w = rand64(13, g.col_rows() * g.col_cols());
-        check(&format!("im2col_backward {g:?}"), &x, &cpu::im2col_backward(&w, &g), |x| {
-            dot(&w, &cpu::im2col_forward(x, &g))
-        });
+        check(
+            &format!("im2col_backward {g:?}"),
+            &x,
+            &cpu::im2col_backward(&w, &g),
+            |x| dot(&w, &cpu::im2col_forward(x, &g)),
+        );
     }
 }
 
@@ -132,12 +185,17 @@ fn maxpool_backward() {
     for (h, w, p, s) in [(6, 6, 2, 2), (7, 5, 3, 2), (5, 5, 3, 1)] {
         let g = Pool2dGeometry::new(2, h, w, 3, (p, p), (s, s)).unwrap();
         // Distinct values spaced far beyond H, so no perturbation changes a window's winner.
-        let mut x: Vec<f64> = (0..g.input_len()).map(|i| ((i * 7919) % 1009) as f64 * 1e-2).collect();
+        let mut x: Vec<f64> = (0..g.input_len())
+            .map(|i| ((i * 7919) % 1009) as f64 * 1e-2)
+            .collect();
         x.iter_mut().for_each(|v| *v -= 5.0);
         let up = rand64(14, g.output_len());
         let (_, arg) = cpu::maxpool_forward(&x, &g);
-        check(&format!("maxpool_backward {g:?}"), &x, &cpu::maxpool_backward(&up, &arg, &g), |x| {
-            dot(&up, &cpu::maxpool_forward(x, &g).0)
-        });
+        check(
+            &format!("maxpool_backward {g:?}"),
+            &x,
+            &cpu::maxpool_backward(&up, &arg, &g),
+            |x| dot(&up, &cpu::maxpool_forward(x, &g).0),
+        );
     }
 }

@@ -57,6 +57,23 @@ fn matmul_all_layouts_odd_shapes() {
     }
 }
 
+/// N a multiple of 4 takes the vec4 kernels (NN, TN); M and K stay odd.
+#[test]
+fn matmul_vec4_paths_odd_rows_and_depth() {
+    let mut seed = 500;
+    for layout in [Layout::NN, Layout::TN, Layout::NT] {
+        for &m in &SIZES {
+            for &n in &[4, 36, 260] {
+                for &k in &SIZES {
+                    let epilogue = seed % 2 == 0;
+                    check_matmul(m, n, k, layout, epilogue, epilogue, seed);
+                    seed += 1;
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn matmul_large_and_tile_multiples() {
     check_matmul(1000, 513, 300, Layout::NN, true, false, 1);
@@ -66,19 +83,23 @@ fn matmul_large_and_tile_multiples() {
 }
 
 #[test]
-fn matmul_accumulate_adds_to_output() {
+fn matmul_into_overwrites_the_output() {
     let Some(g) = gpu() else { return };
-    let (m, n, k) = (33, 7, 257);
+    let (m, n, k) = (33, 8, 257);
     let a = randn(1, m * k, 4.0);
     let b = randn(2, k * n, 4.0);
-    let c0 = randn(3, m * n, 4.0);
     let ga = g.upload(&[m, k], &a).unwrap();
     let gb = g.upload(&[k, n], &b).unwrap();
-    let gc = g.upload(&[m, n], &c0).unwrap();
-    ops::matmul_into(g, &ga, &gb, None, Layout::NN, false, &gc, true).unwrap();
-    let prod = cpu::matmul(&a, &b, None, m, n, k, Layout::NN, false);
-    let want: Vec<f32> = prod.iter().zip(&c0).map(|(p, c)| p + c).collect();
-    assert_close("matmul accumulate", &g.download(&gc).unwrap(), &want, sum_atol(k, 16.0), 1e-5);
+    let gc = g.upload(&[m, n], &randn(3, m * n, 100.0)).unwrap();
+    ops::matmul_into(g, &ga, &gb, None, Layout::NN, false, &gc).unwrap();
+    let want = cpu::matmul(&a, &b, None, m, n, k, Layout::NN, false);
+    assert_close(
+        "matmul_into",
+        &g.download(&gc).unwrap(),
+        &want,
+        sum_atol(k, 16.0),
+        1e-5,
+    );
 }
 
 #[test]
@@ -91,7 +112,13 @@ fn bias_forward_and_backward() {
             let gx = g.upload(&[rows, cols], &x).unwrap();
             let gbias = g.upload(&[cols], &b).unwrap();
             let y = ops::bias_forward(g, &gx, &gbias).unwrap();
-            assert_close("bias_forward", &g.download(&y).unwrap(), &cpu::bias_forward(&x, &b, rows, cols), 1e-6, 1e-6);
+            assert_close(
+                "bias_forward",
+                &g.download(&y).unwrap(),
+                &cpu::bias_forward(&x, &b, rows, cols),
+                1e-6,
+                1e-6,
+            );
             let db = ops::bias_backward(g, &gx).unwrap();
             assert_close(
                 &format!("bias_backward rows {rows} cols {cols}"),
@@ -120,21 +147,45 @@ fn activations_forward_and_backward() {
         let gdy = g.upload(&[n], &dy).unwrap();
 
         let y = ops::relu_forward(g, &gx).unwrap();
-        assert_close("relu_forward", &g.download(&y).unwrap(), &cpu::relu_forward(&x), 0.0, 0.0);
+        assert_close(
+            "relu_forward",
+            &g.download(&y).unwrap(),
+            &cpu::relu_forward(&x),
+            0.0,
+            0.0,
+        );
         let dx = ops::relu_backward(g, &gx, &gdy).unwrap();
-        assert_close("relu_backward", &g.download(&dx).unwrap(), &cpu::relu_backward(&x, &dy), 0.0, 0.0);
+        assert_close(
+            "relu_backward",
+            &g.download(&dx).unwrap(),
+            &cpu::relu_backward(&x, &dy),
+            0.0,
+            0.0,
+        );
 
         let y = ops::sigmoid_forward(g, &gx).unwrap();
         let yc = cpu::sigmoid_forward(&x);
         assert_close("sigmoid_forward", &g.download(&y).unwrap(), &yc, 1e-6, 1e-5);
         let dx = ops::sigmoid_backward(g, &y, &gdy).unwrap();
-        assert_close("sigmoid_backward", &g.download(&dx).unwrap(), &cpu::sigmoid_backward(&yc, &dy), 1e-6, 1e-4);
+        assert_close(
+            "sigmoid_backward",
+            &g.download(&dx).unwrap(),
+            &cpu::sigmoid_backward(&yc, &dy),
+            1e-6,
+            1e-4,
+        );
 
         let y = ops::tanh_forward(g, &gx).unwrap();
         let yc = cpu::tanh_forward(&x);
         assert_close("tanh_forward", &g.download(&y).unwrap(), &yc, 1e-6, 1e-5);
         let dx = ops::tanh_backward(g, &y, &gdy).unwrap();
-        assert_close("tanh_backward", &g.download(&dx).unwrap(), &cpu::tanh_backward(&yc, &dy), 1e-5, 1e-4);
+        assert_close(
+            "tanh_backward",
+            &g.download(&dx).unwrap(),
+            &cpu::tanh_backward(&yc, &dy),
+            1e-5,
+            1e-4,
+        );
     }
 }
 
@@ -166,7 +217,13 @@ fn im2col_forward_and_col2im_backward() {
         let x = randn(i as u64, geo.input_len(), 10.0);
         let gx = g.upload(&[geo.n, geo.h, geo.w, geo.c], &x).unwrap();
         let cols = ops::im2col_forward(g, &gx, &geo).unwrap();
-        assert_close(&format!("im2col_forward {geo:?}"), &g.download(&cols).unwrap(), &cpu::im2col_forward(&x, &geo), 0.0, 0.0);
+        assert_close(
+            &format!("im2col_forward {geo:?}"),
+            &g.download(&cols).unwrap(),
+            &cpu::im2col_forward(&x, &geo),
+            0.0,
+            0.0,
+        );
         let dcols = randn(i as u64 + 100, geo.col_rows() * geo.col_cols(), 10.0);
         let gd = g.upload(&[geo.col_rows(), geo.col_cols()], &dcols).unwrap();
         let dx = ops::im2col_backward(g, &gd, &geo).unwrap();
@@ -211,7 +268,8 @@ fn conv2d_by_im2col_matches_direct_convolution() {
                                 continue;
                             }
                             for c in 0..geo.c {
-                                let xi = ((n * geo.h + iy as usize) * geo.w + ix as usize) * geo.c + c;
+                                let xi =
+                                    ((n * geo.h + iy as usize) * geo.w + ix as usize) * geo.c + c;
                                 for fi in 0..f {
                                     let wi = ((ky * geo.kw + kx) * geo.c + c) * f + fi;
                                     direct[o * f + fi] += x[xi] as f64 * w[wi] as f64;
@@ -226,14 +284,32 @@ fn conv2d_by_im2col_matches_direct_convolution() {
         }
         let to32 = |v: Vec<f64>| v.into_iter().map(|x| x as f32).collect::<Vec<_>>();
         let k = geo.col_cols();
-        assert_close(&format!("conv2d forward {geo:?}"), &g.download(&y).unwrap(), &to32(direct), sum_atol(k, 16.0), 1e-5);
+        assert_close(
+            &format!("conv2d forward {geo:?}"),
+            &g.download(&y).unwrap(),
+            &to32(direct),
+            sum_atol(k, 16.0),
+            1e-5,
+        );
 
         let gdy = g.upload(&[geo.col_rows(), f], &dy).unwrap();
         let dw = ops::matmul(g, &cols, &gdy, None, Layout::TN, false).unwrap();
         let dcols = ops::matmul(g, &gdy, &gw, None, Layout::NT, false).unwrap();
         let dx = ops::im2col_backward(g, &dcols, &geo).unwrap();
-        assert_close(&format!("conv2d dW {geo:?}"), &g.download(&dw).unwrap(), &to32(dw_direct), sum_atol(geo.col_rows(), 16.0), 1e-5);
-        assert_close(&format!("conv2d dX {geo:?}"), &g.download(&dx).unwrap(), &to32(dx_direct), sum_atol(f * geo.kh * geo.kw, 16.0), 1e-5);
+        assert_close(
+            &format!("conv2d dW {geo:?}"),
+            &g.download(&dw).unwrap(),
+            &to32(dw_direct),
+            sum_atol(geo.col_rows(), 16.0),
+            1e-5,
+        );
+        assert_close(
+            &format!("conv2d dX {geo:?}"),
+            &g.download(&dx).unwrap(),
+            &to32(dx_direct),
+            sum_atol(f * geo.kh * geo.kw, 16.0),
+            1e-5,
+        );
     }
 }
 
@@ -256,8 +332,18 @@ fn maxpool_forward_and_backward() {
         let gx = g.upload(&[n, h, w, c], &x).unwrap();
         let (y, arg) = ops::maxpool_forward(g, &gx, &geo).unwrap();
         let (yc, argc) = cpu::maxpool_forward(&x, &geo);
-        assert_close(&format!("maxpool_forward {geo:?}"), &g.download(&y).unwrap(), &yc, 0.0, 0.0);
-        assert_eq!(g.download_u32(&arg).unwrap(), argc, "maxpool argmax {geo:?}");
+        assert_close(
+            &format!("maxpool_forward {geo:?}"),
+            &g.download(&y).unwrap(),
+            &yc,
+            0.0,
+            0.0,
+        );
+        assert_eq!(
+            g.download_u32(&arg).unwrap(),
+            argc,
+            "maxpool argmax {geo:?}"
+        );
         let dy = randn(i as u64 + 9, geo.output_len(), 10.0);
         let gdy = g.upload(&[n, geo.oh, geo.ow, c], &dy).unwrap();
         let dx = ops::maxpool_backward(g, &gdy, &arg, &geo).unwrap();
@@ -296,7 +382,13 @@ fn softmax_forward_and_backward() {
             assert_close("softmax_forward", &g.download(&y).unwrap(), &yc, 1e-6, 1e-5);
             let gdy = g.upload(&[rows, cols], &dy).unwrap();
             let dx = ops::softmax_backward(g, &y, &gdy).unwrap();
-            assert_close("softmax_backward", &g.download(&dx).unwrap(), &cpu::softmax_backward(&yc, &dy, rows, cols), 1e-5, 1e-4);
+            assert_close(
+                "softmax_backward",
+                &g.download(&dx).unwrap(),
+                &cpu::softmax_backward(&yc, &dy, rows, cols),
+                1e-5,
+                1e-4,
+            );
         }
     }
 }
@@ -319,15 +411,36 @@ fn softmax_cross_entropy_is_stable_and_matches() {
             let (p, row_loss) = ops::softmax_cross_entropy_forward(g, &gz, &gy).unwrap();
             let (pc, lc) = cpu::softmax_cross_entropy_forward(&z, &y, rows, cols);
             let loss_g = g.download(&row_loss).unwrap();
-            assert!(loss_g.iter().all(|v| v.is_finite()), "non-finite loss {loss_g:?}");
+            assert!(
+                loss_g.iter().all(|v| v.is_finite()),
+                "non-finite loss {loss_g:?}"
+            );
             assert_close("softmax_cross_entropy row loss", &loss_g, &lc, 1e-4, 1e-5);
-            assert_close("softmax_cross_entropy probs", &g.download(&p).unwrap(), &pc, 1e-6, 1e-5);
+            assert_close(
+                "softmax_cross_entropy probs",
+                &g.download(&p).unwrap(),
+                &pc,
+                1e-6,
+                1e-5,
+            );
             let mean = ops::sum_forward(g, &row_loss, 1.0 / rows as f32).unwrap();
             let mean_c = cpu::sum_forward(&lc, 1.0 / rows as f64);
-            assert_close("softmax_cross_entropy mean", &g.download(&mean).unwrap(), &[mean_c], 1e-4, 1e-5);
+            assert_close(
+                "softmax_cross_entropy mean",
+                &g.download(&mean).unwrap(),
+                &[mean_c],
+                1e-4,
+                1e-5,
+            );
             let scale = 1.0 / rows as f32;
             let d = ops::softmax_cross_entropy_backward(g, &p, &gy, scale).unwrap();
-            assert_close("softmax_cross_entropy_backward", &g.download(&d).unwrap(), &cpu::softmax_cross_entropy_backward(&pc, &y, scale as f64), 1e-6, 1e-5);
+            assert_close(
+                "softmax_cross_entropy_backward",
+                &g.download(&d).unwrap(),
+                &cpu::softmax_cross_entropy_backward(&pc, &y, scale as f64),
+                1e-6,
+                1e-5,
+            );
         }
     }
 }
@@ -345,9 +458,21 @@ fn mse_and_sum() {
         assert_close("mse_forward", &g.download(&sq).unwrap(), &sqc, 1e-5, 1e-6);
         let loss = ops::sum_forward(g, &sq, 1.0 / n as f32).unwrap();
         let want = cpu::sum_forward(&sqc, 1.0 / n as f64);
-        assert_close(&format!("mse mean n {n}"), &g.download(&loss).unwrap(), &[want], 1e-5, 1e-5);
+        assert_close(
+            &format!("mse mean n {n}"),
+            &g.download(&loss).unwrap(),
+            &[want],
+            1e-5,
+            1e-5,
+        );
         let d = ops::mse_backward(g, &gp, &gt, 1.0 / n as f32).unwrap();
-        assert_close("mse_backward", &g.download(&d).unwrap(), &cpu::mse_backward(&p, &t, 1.0 / n as f64), 1e-7, 1e-5);
+        assert_close(
+            "mse_backward",
+            &g.download(&d).unwrap(),
+            &cpu::mse_backward(&p, &t, 1.0 / n as f64),
+            1e-7,
+            1e-5,
+        );
     }
 }
 
@@ -356,7 +481,10 @@ fn mse_and_sum() {
 fn adam_matches_cpu_over_steps() {
     let Some(g) = gpu() else { return };
     for &n in SIZES.iter().chain(&[70_001]) {
-        let hp = AdamParams { lr: 0.01, ..Default::default() };
+        let hp = AdamParams {
+            lr: 0.01,
+            ..Default::default()
+        };
         let mut p = randn(n as u64, n, 5.0);
         let mut m = vec![0.0; n];
         let mut v = vec![0.0; n];
@@ -377,7 +505,13 @@ fn adam_matches_cpu_over_steps() {
         // Each step moves a parameter by about lr; the f32 update (pow, sqrt, divide)
         // carries ~1e-4 relative error, so allow 2e-4·lr per step.
         let atol = 2e-4 * hp.lr * 5.0;
-        assert_close(&format!("adam param n {n}"), &g.download(&gp).unwrap(), &p, atol, 1e-5);
+        assert_close(
+            &format!("adam param n {n}"),
+            &g.download(&gp).unwrap(),
+            &p,
+            atol,
+            1e-5,
+        );
         assert_close("adam m", &g.download(&gm).unwrap(), &m, 1e-6, 1e-5);
         assert_close("adam v", &g.download(&gv).unwrap(), &v, 1e-6, 1e-5);
     }
@@ -388,8 +522,16 @@ fn sgd_momentum_and_nesterov_match_cpu() {
     let Some(g) = gpu() else { return };
     for hp in [
         SgdParams::default(),
-        SgdParams { lr: 0.1, momentum: 0.9, nesterov: false },
-        SgdParams { lr: 0.05, momentum: 0.8, nesterov: true },
+        SgdParams {
+            lr: 0.1,
+            momentum: 0.9,
+            nesterov: false,
+        },
+        SgdParams {
+            lr: 0.05,
+            momentum: 0.8,
+            nesterov: true,
+        },
     ] {
         let n = 257;
         let mut p = randn(1, n, 5.0);

@@ -10,7 +10,12 @@ use wgtrain::gpu::DType;
 use wgtrain::{ops, Error};
 
 /// One small MLP-like forward and backward pass, all intermediates dropped at the end.
-fn step(g: &wgtrain::Gpu, x: &wgtrain::GpuTensor, w: &wgtrain::GpuTensor, b: &wgtrain::GpuTensor) -> f32 {
+fn step(
+    g: &wgtrain::Gpu,
+    x: &wgtrain::GpuTensor,
+    w: &wgtrain::GpuTensor,
+    b: &wgtrain::GpuTensor,
+) -> f32 {
     let h = ops::matmul(g, x, w, Some(b), Layout::NN, true).unwrap();
     let dw = ops::matmul(g, x, &h, None, Layout::TN, false).unwrap();
     let db = ops::bias_backward(g, &h).unwrap();
@@ -30,9 +35,17 @@ fn repeating_the_same_shapes_allocates_no_new_buffers() {
     let first = step(&g, &x, &w, &b);
     let after_first = g.buffer_allocations();
     for _ in 0..10 {
-        assert_eq!(step(&g, &x, &w, &b), first, "repeated identical work gave a different result");
+        assert_eq!(
+            step(&g, &x, &w, &b),
+            first,
+            "repeated identical work gave a different result"
+        );
     }
-    assert_eq!(g.buffer_allocations(), after_first, "steps 2..11 allocated new buffers");
+    assert_eq!(
+        g.buffer_allocations(),
+        after_first,
+        "steps 2..11 allocated new buffers"
+    );
 }
 
 #[test]
@@ -66,10 +79,16 @@ fn tensor_over_the_binding_limit_is_a_clear_error() {
     let err = g.empty(&[elems], DType::F32).unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, Error::TensorTooLarge { .. }), "{msg}");
-    assert!(msg.contains(&limit.to_string()) && msg.contains(&(elems as u64 * 4).to_string()), "{msg}");
+    assert!(
+        msg.contains(&limit.to_string()) && msg.contains(&(elems as u64 * 4).to_string()),
+        "{msg}"
+    );
     // The GPU is still usable afterwards.
     let t = g.upload(&[3], &[1.0, -2.0, 3.0]).unwrap();
-    assert_eq!(g.download(&ops::relu_forward(g, &t).unwrap()).unwrap(), vec![1.0, 0.0, 3.0]);
+    assert_eq!(
+        g.download(&ops::relu_forward(g, &t).unwrap()).unwrap(),
+        vec![1.0, 0.0, 3.0]
+    );
 }
 
 #[test]
@@ -77,7 +96,9 @@ fn shape_mismatches_name_both_shapes() {
     let Some(g) = gpu() else { return };
     let a = g.upload(&[2, 3], &[0.0; 6]).unwrap();
     let b = g.upload(&[4, 5], &[0.0; 20]).unwrap();
-    let msg = ops::matmul(g, &a, &b, None, Layout::NN, false).unwrap_err().to_string();
+    let msg = ops::matmul(g, &a, &b, None, Layout::NN, false)
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("[2, 3]") && msg.contains("[4, 5]"), "{msg}");
     let msg = ops::relu_backward(g, &a, &b).unwrap_err().to_string();
     assert!(msg.contains("[2, 3]") && msg.contains("[4, 5]"), "{msg}");
@@ -94,7 +115,10 @@ fn bad_backend_setting_is_an_error() {
 
 #[test]
 fn no_adapter_error_says_how_to_get_one() {
-    let err = Error::NoAdapter { detail: String::new() }.to_string();
+    let err = Error::NoAdapter {
+        detail: String::new(),
+    }
+    .to_string();
     assert!(err.contains("apt-get install mesa-vulkan-drivers"), "{err}");
     assert!(err.contains("WGTRAIN_SKIP_GPU_TESTS=1"), "{err}");
 }

@@ -5,6 +5,7 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Shader {
     Matmul,
+    MatmulVec4,
     Bias,
     Relu,
     Sigmoid,
@@ -21,8 +22,9 @@ pub enum Shader {
 
 impl Shader {
     /// Every shader, for tests that must cover them all.
-    pub const ALL: [Shader; 13] = [
+    pub const ALL: [Shader; 14] = [
         Shader::Matmul,
+        Shader::MatmulVec4,
         Shader::Bias,
         Shader::Relu,
         Shader::Sigmoid,
@@ -41,6 +43,7 @@ impl Shader {
     pub fn file_name(self) -> &'static str {
         match self {
             Shader::Matmul => "matmul.wgsl",
+            Shader::MatmulVec4 => "matmul_vec4.wgsl",
             Shader::Bias => "bias.wgsl",
             Shader::Relu => "relu.wgsl",
             Shader::Sigmoid => "sigmoid.wgsl",
@@ -60,6 +63,7 @@ impl Shader {
     pub fn source(self) -> &'static str {
         match self {
             Shader::Matmul => include_str!("../../shaders/matmul.wgsl"),
+            Shader::MatmulVec4 => include_str!("../../shaders/matmul_vec4.wgsl"),
             Shader::Bias => include_str!("../../shaders/bias.wgsl"),
             Shader::Relu => include_str!("../../shaders/relu.wgsl"),
             Shader::Sigmoid => include_str!("../../shaders/sigmoid.wgsl"),
@@ -84,6 +88,8 @@ pub enum Kernel {
     MatmulNN,
     MatmulTN,
     MatmulNT,
+    MatmulNNVec4,
+    MatmulTNVec4,
     BiasForward,
     BiasBackward,
     ReluForward,
@@ -110,10 +116,12 @@ pub enum Kernel {
 
 impl Kernel {
     /// Every kernel, for tests that must cover them all.
-    pub const ALL: [Kernel; 25] = [
+    pub const ALL: [Kernel; 27] = [
         Kernel::MatmulNN,
         Kernel::MatmulTN,
         Kernel::MatmulNT,
+        Kernel::MatmulNNVec4,
+        Kernel::MatmulTNVec4,
         Kernel::BiasForward,
         Kernel::BiasBackward,
         Kernel::ReluForward,
@@ -145,6 +153,8 @@ impl Kernel {
             MatmulNN => (Shader::Matmul, "matmul_nn", 4),
             MatmulTN => (Shader::Matmul, "matmul_tn", 4),
             MatmulNT => (Shader::Matmul, "matmul_nt", 4),
+            MatmulNNVec4 => (Shader::MatmulVec4, "matmul_vec4_nn", 4),
+            MatmulTNVec4 => (Shader::MatmulVec4, "matmul_vec4_tn", 4),
             BiasForward => (Shader::Bias, "bias_forward", 3),
             BiasBackward => (Shader::Bias, "bias_backward", 2),
             ReluForward => (Shader::Relu, "relu_forward", 2),
@@ -181,6 +191,14 @@ impl Kernel {
     /// False for the few kernels that take no uniform parameter block (binding 0 unused).
     pub fn has_params(self) -> bool {
         !matches!(self, Kernel::AdamStep)
+    }
+
+    /// Pipeline-overridable constants of this kernel, named as in the shader.
+    pub fn overrides(self) -> &'static [&'static str] {
+        match self.spec().0 {
+            Shader::Matmul | Shader::MatmulVec4 => &["WG_X"],
+            _ => &[],
+        }
     }
 
     /// The entry point's name, also used as the kernel's name in errors and profiles.

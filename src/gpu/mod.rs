@@ -7,6 +7,7 @@ mod kernels;
 mod pool;
 mod recorder;
 mod tensor;
+mod tuning;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,6 +15,7 @@ use std::sync::{Arc, Mutex};
 pub use adapter::{parse_backend, GpuOptions};
 pub use kernels::{Kernel, Shader};
 pub use tensor::{DType, GpuTensor};
+pub use tuning::Tuning;
 
 use crate::error::{Error, Result};
 use pool::BufferPool;
@@ -72,6 +74,7 @@ pub struct Gpu {
     pub(crate) device: wgpu::Device,
     pub(crate) queue: wgpu::Queue,
     info: GpuInfo,
+    tuning: Tuning,
     modules: Mutex<HashMap<Shader, wgpu::ShaderModule>>,
     pipelines: Mutex<HashMap<Kernel, (wgpu::ComputePipeline, wgpu::BindGroupLayout)>>,
     uniforms: Mutex<HashMap<Vec<u32>, wgpu::Buffer>>,
@@ -152,10 +155,12 @@ impl Gpu {
             limits,
             features,
         };
+        let tuning = Tuning::for_adapter(&info);
         Ok(Gpu {
             device,
             queue,
             info,
+            tuning,
             modules: Mutex::default(),
             pipelines: Mutex::default(),
             uniforms: Mutex::default(),
@@ -171,9 +176,19 @@ impl Gpu {
         &self.info
     }
 
+    /// Kernel launch settings chosen for this adapter.
+    pub fn tuning(&self) -> &Tuning {
+        &self.tuning
+    }
+
     /// The wgpu device, for callers that build their own pipelines.
     pub fn device(&self) -> &wgpu::Device {
         &self.device
+    }
+
+    /// The wgpu queue, for callers that submit their own commands.
+    pub fn queue(&self) -> &wgpu::Queue {
+        &self.queue
     }
 
     /// Buffers the pool has created so far. Repeating work with the same shapes
@@ -420,6 +435,14 @@ impl Gpu {
         }
         let (shader, entry, _) = kernel.spec();
         let module = self.module(shader)?;
+        let constants: Vec<(&str, f64)> = kernel
+            .overrides()
+            .iter()
+            .map(|&name| match name {
+                "WG_X" => (name, self.tuning.matmul_wg_x as f64),
+                other => unreachable!("no tuning value for override {other}"),
+            })
+            .collect();
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let pipeline = self
             .device
@@ -428,7 +451,10 @@ impl Gpu {
                 layout: None,
                 module: &module,
                 entry_point: Some(entry),
-                compilation_options: wgpu::PipelineCompilationOptions::default(),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants: &constants,
+                    ..Default::default()
+                },
                 cache: None,
             });
         if let Some(e) = pollster::block_on(scope.pop()) {
@@ -447,12 +473,22 @@ impl Gpu {
             return Ok(m.clone());
         }
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let module = self
-            .device
-            .create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some(shader.file_name()),
-                source: wgpu::ShaderSource::Wgsl(shader.source().into()),
-            });
+        let desc = wgpu::ShaderModuleDescriptor {
+            label: Some(shader.file_name()),
+            source: wgpu::ShaderSource::Wgsl(shader.source().into()),
+        };
+        let module = if self.tuning.unchecked_shaders {
+            // SAFETY: every launcher checks buffer lengths against the shapes it passes,
+            // and every kernel clamps or guards each index it computes (tests/gpu_kernels.rs
+            // runs them on shapes 1, 7, 33, 257 and against CPU twins), so no access
+            // leaves its binding.
+            unsafe {
+                self.device
+                    .create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked())
+            }
+        } else {
+            self.device.create_shader_module(desc)
+        };
         if let Some(e) = pollster::block_on(scope.pop()) {
             return Err(self.gpu_err(
                 &format!("compiling shaders/{}", shader.file_name()),

@@ -5,14 +5,15 @@ use crate::cpu::Layout;
 use crate::error::{shape_err, Result};
 use crate::gpu::{Gpu, GpuTensor, Kernel};
 
-/// Rows per workgroup tile (WG_Y·TM) and columns (WG_X·TN) of the shader's defaults.
-const TILE_M: usize = 8 * 4;
-const TILE_N: usize = 16 * 4;
+/// Rows of C per workgroup (the shader's TM), and columns per thread (TN, or 4·TN4 in the
+/// vec4 entries).
+const TILE_M: usize = 8;
+const COLS_PER_THREAD: usize = 4;
+const COLS_PER_THREAD_VEC4: usize = 8;
 
 /// Flags of the shader's epilogue.
 const ADD_BIAS: u32 = 1;
 const RELU: u32 = 2;
-const ACCUMULATE: u32 = 4;
 
 /// c[m,n] = op(a)·op(b) (+ bias[n]) (ReLU if `relu`), in a new tensor.
 /// Shapes by `layout`: NN a[m,k]·b[k,n]; TN a[k,m]ᵀ·b[k,n]; NT a[m,k]·b[n,k]ᵀ.
@@ -27,12 +28,11 @@ pub fn matmul(
 ) -> Result<GpuTensor> {
     let (m, n, _) = dims(a, b, layout)?;
     let c = gpu.empty(&[m, n], crate::gpu::DType::F32)?;
-    matmul_into(gpu, a, b, bias, layout, relu, &c, false)?;
+    matmul_into(gpu, a, b, bias, layout, relu, &c)?;
     Ok(c)
 }
 
-/// Like [`matmul`] into an existing c[m,n]; `accumulate` adds to c instead of overwriting.
-#[allow(clippy::too_many_arguments)]
+/// Like [`matmul`] into an existing c[m,n], which is overwritten.
 pub fn matmul_into(
     gpu: &Gpu,
     a: &GpuTensor,
@@ -41,7 +41,6 @@ pub fn matmul_into(
     layout: Layout,
     relu: bool,
     c: &GpuTensor,
-    accumulate: bool,
 ) -> Result<()> {
     let (m, n, k) = dims(a, b, layout)?;
     expect_len("matmul", "output c", c, m * n)?;
@@ -54,10 +53,13 @@ pub fn matmul_into(
     if k == 0 {
         return shape_err("matmul", "inner dimension k is 0");
     }
-    let kernel = match layout {
-        Layout::NN => Kernel::MatmulNN,
-        Layout::TN => Kernel::MatmulTN,
-        Layout::NT => Kernel::MatmulNT,
+    let vec4 = n % 4 == 0;
+    let (kernel, cols_per_thread) = match (layout, vec4) {
+        (Layout::NN, true) => (Kernel::MatmulNNVec4, COLS_PER_THREAD_VEC4),
+        (Layout::TN, true) => (Kernel::MatmulTNVec4, COLS_PER_THREAD_VEC4),
+        (Layout::NN, false) => (Kernel::MatmulNN, COLS_PER_THREAD),
+        (Layout::TN, false) => (Kernel::MatmulTN, COLS_PER_THREAD),
+        (Layout::NT, _) => (Kernel::MatmulNT, COLS_PER_THREAD),
     };
     let mut flags = 0;
     if bias.is_some() {
@@ -66,12 +68,10 @@ pub fn matmul_into(
     if relu {
         flags |= RELU;
     }
-    if accumulate {
-        flags |= ACCUMULATE;
-    }
     // Without a bias the shader never reads binding 3, but it must be bound: reuse `a`.
     let bias_buf = bias.map_or(&a.buffer, |t| &t.buffer);
-    let groups = [n.div_ceil(TILE_N) as u32, m.div_ceil(TILE_M) as u32, 1];
+    let tile_n = gpu.tuning().matmul_wg_x as usize * cols_per_thread;
+    let groups = [n.div_ceil(tile_n) as u32, m.div_ceil(TILE_M) as u32, 1];
     gpu.dispatch(
         kernel,
         &[m as u32, n as u32, k as u32, flags],

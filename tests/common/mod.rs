@@ -52,7 +52,13 @@ pub fn one_hot(seed: u64, rows: usize, cols: usize) -> Vec<f32> {
 /// difference, where it is, the first bad index and how many are bad.
 #[track_caller]
 pub fn assert_close(what: &str, gpu: &[f32], cpu: &[f32], atol: f32, rtol: f32) {
-    assert_eq!(gpu.len(), cpu.len(), "{what}: length gpu {} vs cpu {}", gpu.len(), cpu.len());
+    assert_eq!(
+        gpu.len(),
+        cpu.len(),
+        "{what}: length gpu {} vs cpu {}",
+        gpu.len(),
+        cpu.len()
+    );
     let mut max_diff = 0f32;
     let mut max_at = 0;
     let mut first_bad = None;
@@ -84,5 +90,8 @@ pub fn assert_close(what: &str, gpu: &[f32], cpu: &[f32], atol: f32, rtol: f32) 
 
 /// Largest |gpu − cpu|, for tests that print what they measured.
 pub fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }

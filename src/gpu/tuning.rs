@@ -1,0 +1,42 @@
+//! Per-adapter kernel settings. Defaults are measured (see README, "Benchmarks"); the
+//! environment can override them for experiments.
+
+use super::GpuInfo;
+
+/// Launch settings chosen once per device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tuning {
+    /// Threads per matmul workgroup (the shader's `WG_X`): each owns 4 (or 8 with vec4)
+    /// columns of an 8-row tile.
+    pub matmul_wg_x: u32,
+    /// Compile shaders without wgpu's per-access bounds checks. Every launcher validates
+    /// lengths and every kernel clamps or guards its indices (the tests run odd shapes);
+    /// on llvmpipe this is worth about 20 % in matmul. `WGTRAIN_CHECKED_SHADERS=1`
+    /// turns the checks back on.
+    pub unchecked_shaders: bool,
+}
+
+impl Tuning {
+    /// Measured defaults for this adapter, then `WGTRAIN_MATMUL_WG_X` and
+    /// `WGTRAIN_CHECKED_SHADERS` from the environment.
+    pub fn for_adapter(info: &GpuInfo) -> Tuning {
+        // llvmpipe runs a workgroup as SIMD lanes on one CPU thread: 16 threads measured
+        // best at 1024³ (11.9 GFLOP/s vs 11.2 at 64). GPUs want fuller workgroups.
+        let matmul_wg_x = if info.is_cpu() { 16 } else { 64 };
+        let mut t = Tuning {
+            matmul_wg_x,
+            unchecked_shaders: true,
+        };
+        if let Some(v) = std::env::var("WGTRAIN_MATMUL_WG_X")
+            .ok()
+            .and_then(|v| v.parse::<u32>().ok())
+            .filter(|v| (1..=info.limits.max_compute_invocations_per_workgroup).contains(v))
+        {
+            t.matmul_wg_x = v;
+        }
+        if std::env::var("WGTRAIN_CHECKED_SHADERS").is_ok_and(|v| v == "1") {
+            t.unchecked_shaders = false;
+        }
+        t
+    }
+}
