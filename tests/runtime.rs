@@ -74,7 +74,7 @@ fn many_dispatches_go_in_one_submission() {
 #[test]
 fn tensor_over_the_binding_limit_is_a_clear_error() {
     let Some(g) = gpu() else { return };
-    let limit = g.info().limits.max_storage_buffer_binding_size as u64;
+    let limit = g.info().limits.max_storage_buffer_binding_size;
     let elems = (limit / 4 + 1) as usize;
     let err = g.empty(&[elems], DType::F32).unwrap_err();
     let msg = err.to_string();

@@ -217,7 +217,10 @@ impl Gpu {
     /// Check that a tensor of `shape` fits one storage binding on this adapter.
     pub fn check_fits(&self, what: &str, shape: &[usize]) -> Result<()> {
         let bytes = shape.iter().product::<usize>() as u64 * 4;
-        let limit = (self.info.limits.max_storage_buffer_binding_size as u64)
+        let limit = self
+            .info
+            .limits
+            .max_storage_buffer_binding_size
             .min(self.info.limits.max_buffer_size);
         if bytes > limit {
             return Err(Error::TensorTooLarge {
@@ -339,11 +342,9 @@ impl Gpu {
             let _ = tx.send(r);
         });
         self.wait()?;
-        let mapped = rx
-            .recv()
+        rx.recv()
             .map_err(|e| self.gpu_err("download", e.to_string()))?
             .map_err(|e| self.gpu_err("download", e.to_string()))?;
-        let _ = mapped;
         let out = {
             let view = staging
                 .get_mapped_range(0..size)

@@ -85,6 +85,6 @@ pub(crate) fn expect_same(
 /// Rows and columns of a tensor seen as a matrix over its last axis.
 pub(crate) fn rows_cols(t: &GpuTensor) -> (usize, usize) {
     let cols = t.shape().last().copied().unwrap_or(1);
-    let rows = if cols == 0 { 0 } else { t.len() / cols };
+    let rows = t.len().checked_div(cols).unwrap_or(0);
     (rows, cols)
 }
