@@ -5,6 +5,16 @@
 //! - [`gpu`]: the runtime (adapter, buffer pool, kernel registry, command recorder).
 //! - [`ops`]: one launcher per kernel, taking and returning [`gpu::GpuTensor`]s.
 //! - [`cpu`]: the CPU twins, with the same names as the launchers.
+//!
+//! The CPU twins need no GPU:
+//!
+//! ```
+//! use wgtrain::cpu::{matmul, relu_forward, Layout};
+//! // [[1,2,3],[4,5,6]] · [[1,0],[0,1],[1,1]] + [0.5, -20] then ReLU
+//! let c = matmul(&[1., 2., 3., 4., 5., 6.], &[1., 0., 0., 1., 1., 1.], Some(&[0.5, -20.]), 2, 2, 3, Layout::NN, true);
+//! assert_eq!(c, vec![4.5, 0.0, 10.5, 0.0]);
+//! assert_eq!(relu_forward(&[-1.0f32, 2.0]), vec![0.0, 2.0]);
+//! ```
 
 pub mod cpu;
 pub mod error;
