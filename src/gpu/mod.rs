@@ -103,7 +103,7 @@ impl Gpu {
         Gpu::from_adapter(adapter)
     }
 
-    /// Every adapter wgpu can see, with the one `Gpu::new()` would pick first.
+    /// Every adapter wgpu can see for these options (`Gpu::with_options` picks among them).
     pub fn list_adapters(opts: &GpuOptions) -> Vec<wgpu::AdapterInfo> {
         let instance = adapter::instance(opts);
         adapter::enumerate(&instance, opts)
