@@ -40,15 +40,14 @@ fn check_matmul(m: usize, n: usize, k: usize, layout: Layout, bias: bool, relu: 
     assert_close(&what, &got, &want, sum_atol(k, outlier * outlier), 1e-5);
 }
 
-#[test]
-fn matmul_all_layouts_odd_shapes() {
-    let mut seed = 10;
+/// Every layout over m, k in SIZES and the given n, with the bias + ReLU epilogue on
+/// every `every`-th shape.
+fn sweep_matmul(ns: &[usize], mut seed: u64, every: u64) {
     for layout in [Layout::NN, Layout::TN, Layout::NT] {
         for &m in &SIZES {
-            for &n in &SIZES {
+            for &n in ns {
                 for &k in &SIZES {
-                    // Every shape once plain, and the epilogue on a rotating subset.
-                    let epilogue = seed % 3 == 0;
+                    let epilogue = seed.is_multiple_of(every);
                     check_matmul(m, n, k, layout, epilogue, epilogue, seed);
                     seed += 1;
                 }
@@ -57,21 +56,15 @@ fn matmul_all_layouts_odd_shapes() {
     }
 }
 
+#[test]
+fn matmul_all_layouts_odd_shapes() {
+    sweep_matmul(&SIZES, 10, 3);
+}
+
 /// N a multiple of 4 takes the vec4 kernels (NN, TN); M and K stay odd.
 #[test]
 fn matmul_vec4_paths_odd_rows_and_depth() {
-    let mut seed = 500;
-    for layout in [Layout::NN, Layout::TN, Layout::NT] {
-        for &m in &SIZES {
-            for &n in &[4, 36, 260] {
-                for &k in &SIZES {
-                    let epilogue = seed % 2 == 0;
-                    check_matmul(m, n, k, layout, epilogue, epilogue, seed);
-                    seed += 1;
-                }
-            }
-        }
-    }
+    sweep_matmul(&[4, 36, 260], 500, 2);
 }
 
 #[test]
