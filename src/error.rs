@@ -57,6 +57,21 @@ pub enum Error {
         limit: u32,
     },
 
+    /// A model that cannot be built, compiled or run as described (names the layer).
+    #[error("{0}")]
+    Model(String),
+
+    /// A data file that is missing, truncated or malformed (names the file and the fix).
+    #[error("{path}: {detail}")]
+    Data { path: String, detail: String },
+
+    /// Training produced a NaN or infinite loss.
+    #[error(
+        "loss became {value} in epoch {epoch} (by step {step}); training stopped. Lower the \
+         learning rate, check the inputs for NaN/inf, or scale them to [0, 1]"
+    )]
+    NonFiniteLoss { epoch: usize, step: usize, value: f32 },
+
     /// The GPU reported an error (shader compile, out of memory, lost device, failed map).
     #[error("GPU error in {context}: {message}")]
     Gpu { context: String, message: String },

@@ -17,9 +17,11 @@
 //! ```
 
 pub mod cpu;
+pub mod data;
 pub mod error;
 pub mod geometry;
 pub mod gpu;
+pub mod nn;
 pub mod ops;
 
 pub use error::{Error, Result};

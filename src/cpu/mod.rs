@@ -2,8 +2,10 @@
 //! f64 (f64 for finite-difference checks). They are the source of truth the GPU kernels
 //! are tested against, and the CPU reference backend runs on them.
 
+pub mod accuracy;
 pub mod adam;
 pub mod bias;
+pub mod dropout;
 pub mod im2col;
 pub mod matmul;
 pub mod maxpool;
@@ -16,8 +18,10 @@ pub mod softmax_cross_entropy;
 pub mod sum;
 pub mod tanh;
 
+pub use accuracy::{accuracy_forward, argmax};
 pub use adam::{adam_update, AdamParams};
 pub use bias::{bias_backward, bias_forward};
+pub use dropout::{dropout_backward, dropout_forward};
 pub use im2col::{im2col_backward, im2col_forward};
 pub use matmul::{matmul, Layout};
 pub use maxpool::{maxpool_backward, maxpool_forward};

@@ -18,11 +18,13 @@ pub enum Shader {
     Sum,
     Adam,
     Sgd,
+    Accuracy,
+    Dropout,
 }
 
 impl Shader {
     /// Every shader, for tests that must cover them all.
-    pub const ALL: [Shader; 14] = [
+    pub const ALL: [Shader; 16] = [
         Shader::Matmul,
         Shader::MatmulVec4,
         Shader::Bias,
@@ -37,6 +39,8 @@ impl Shader {
         Shader::Sum,
         Shader::Adam,
         Shader::Sgd,
+        Shader::Accuracy,
+        Shader::Dropout,
     ];
 
     /// File name under `shaders/`.
@@ -56,6 +60,8 @@ impl Shader {
             Shader::Sum => "sum.wgsl",
             Shader::Adam => "adam.wgsl",
             Shader::Sgd => "sgd.wgsl",
+            Shader::Accuracy => "accuracy.wgsl",
+            Shader::Dropout => "dropout.wgsl",
         }
     }
 
@@ -76,6 +82,8 @@ impl Shader {
             Shader::Sum => include_str!("../../shaders/sum.wgsl"),
             Shader::Adam => include_str!("../../shaders/adam.wgsl"),
             Shader::Sgd => include_str!("../../shaders/sgd.wgsl"),
+            Shader::Accuracy => include_str!("../../shaders/accuracy.wgsl"),
+            Shader::Dropout => include_str!("../../shaders/dropout.wgsl"),
         }
     }
 }
@@ -112,11 +120,14 @@ pub enum Kernel {
     AdamStep,
     AdamUpdate,
     SgdUpdate,
+    AccuracyForward,
+    DropoutForward,
+    DropoutBackward,
 }
 
 impl Kernel {
     /// Every kernel, for tests that must cover them all.
-    pub const ALL: [Kernel; 27] = [
+    pub const ALL: [Kernel; 30] = [
         Kernel::MatmulNN,
         Kernel::MatmulTN,
         Kernel::MatmulNT,
@@ -144,6 +155,9 @@ impl Kernel {
         Kernel::AdamStep,
         Kernel::AdamUpdate,
         Kernel::SgdUpdate,
+        Kernel::AccuracyForward,
+        Kernel::DropoutForward,
+        Kernel::DropoutBackward,
     ];
 
     /// (shader file, entry point name, number of storage bindings after the uniform).
@@ -185,6 +199,9 @@ impl Kernel {
             AdamStep => (Shader::Adam, "adam_step", 1),
             AdamUpdate => (Shader::Adam, "adam_update", 5),
             SgdUpdate => (Shader::Sgd, "sgd_update", 3),
+            AccuracyForward => (Shader::Accuracy, "accuracy_forward", 3),
+            DropoutForward => (Shader::Dropout, "dropout_forward", 4),
+            DropoutBackward => (Shader::Dropout, "dropout_backward", 3),
         }
     }
 

@@ -1,5 +1,6 @@
-//! GPU tensors: a storage buffer from the pool plus a shape. Dropping one returns its
-//! buffer to the pool; reads and writes go through `Gpu` (upload, download, launchers).
+//! GPU tensors: a storage buffer from the pool plus a shape. Clones and reshapes are views
+//! of the same buffer; when the last one is dropped the buffer goes back to the pool.
+//! Reads and writes go through `Gpu` (upload, download, launchers).
 
 use std::sync::Arc;
 
@@ -13,11 +14,25 @@ pub enum DType {
 }
 
 /// A tensor living in a GPU storage buffer (row-major, last dimension fastest).
+/// `clone()` is cheap and shares the buffer (a view, as in PyTorch).
+#[derive(Clone)]
 pub struct GpuTensor {
     pub(crate) buffer: wgpu::Buffer,
     pub(crate) shape: Vec<usize>,
     pub(crate) dtype: DType,
+    _storage: Arc<Pooled>,
+}
+
+/// Ownership of a pooled buffer: returned to the pool when the last view is dropped.
+struct Pooled {
+    buffer: wgpu::Buffer,
     pool: Arc<BufferPool>,
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        self.pool.give(self.buffer.clone());
+    }
 }
 
 impl GpuTensor {
@@ -28,10 +43,10 @@ impl GpuTensor {
         pool: Arc<BufferPool>,
     ) -> Self {
         GpuTensor {
-            buffer,
+            buffer: buffer.clone(),
             shape,
             dtype,
-            pool,
+            _storage: Arc::new(Pooled { buffer, pool }),
         }
     }
 
@@ -55,8 +70,8 @@ impl GpuTensor {
         self.dtype
     }
 
-    /// The same buffer seen with another shape of the same element count.
-    /// Returns `None` when the counts differ.
+    /// The same buffer seen with another shape of the same element count (use
+    /// `t.clone().reshaped(..)` to keep `t`). Returns `None` when the counts differ.
     pub fn reshaped(self, shape: &[usize]) -> Option<GpuTensor> {
         if shape.iter().product::<usize>() != self.len() {
             return None;
@@ -69,12 +84,6 @@ impl GpuTensor {
     /// The underlying wgpu buffer, for callers that record their own commands.
     pub fn buffer(&self) -> &wgpu::Buffer {
         &self.buffer
-    }
-}
-
-impl Drop for GpuTensor {
-    fn drop(&mut self) {
-        self.pool.give(self.buffer.clone());
     }
 }
 

@@ -2,8 +2,10 @@
 //! shapes (returning `Error::Shape` that names both), takes output buffers from the pool,
 //! and records its dispatch without submitting.
 
+pub mod accuracy;
 pub mod adam;
 pub mod bias;
+pub mod dropout;
 pub mod im2col;
 pub mod matmul;
 pub mod maxpool;
@@ -16,8 +18,10 @@ pub mod softmax_cross_entropy;
 pub mod sum;
 pub mod tanh;
 
+pub use accuracy::accuracy_forward;
 pub use adam::{adam_step, adam_update};
 pub use bias::{bias_backward, bias_forward};
+pub use dropout::{dropout_backward, dropout_forward};
 pub use im2col::{im2col_backward, im2col_forward};
 pub use matmul::{matmul, matmul_into};
 pub use maxpool::{maxpool_backward, maxpool_forward};
@@ -27,7 +31,7 @@ pub use sgd::sgd_update;
 pub use sigmoid::{sigmoid_backward, sigmoid_forward};
 pub use softmax::{softmax_backward, softmax_forward};
 pub use softmax_cross_entropy::{softmax_cross_entropy_backward, softmax_cross_entropy_forward};
-pub use sum::sum_forward;
+pub use sum::{sum_forward, sum_into};
 pub use tanh::{tanh_backward, tanh_forward};
 
 use crate::error::{shape_err, Result};

@@ -14,3 +14,21 @@ pub fn sum_forward(gpu: &Gpu, x: &GpuTensor, scale: f32) -> Result<GpuTensor> {
     )?;
     Ok(out)
 }
+
+/// out[0] (+)= scale · Σ x: adds to `out` when `accumulate`, else overwrites it. Used to
+/// keep running loss and accuracy sums on the GPU across many steps.
+pub fn sum_into(
+    gpu: &Gpu,
+    x: &GpuTensor,
+    scale: f32,
+    out: &GpuTensor,
+    accumulate: bool,
+) -> Result<()> {
+    super::expect_len("sum_into", "out", out, 1)?;
+    gpu.dispatch(
+        Kernel::SumForward,
+        &[x.len() as u32, scale.to_bits(), accumulate as u32],
+        &[&x.buffer, &out.buffer],
+        [1, 1, 1],
+    )
+}

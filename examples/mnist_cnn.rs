@@ -1,0 +1,34 @@
+//! The seed CNN from the Keras tutorial: Conv2D 32 3×3 ReLU → MaxPooling2D 2 → Conv2D 64
+//! 3×3 ReLU → MaxPooling2D 2 → Conv2D 64 3×3 ReLU → Flatten → Dense 64 ReLU → Dense 10
+//! softmax; Adam, categorical cross-entropy, batch 32, validation_split 0.2.
+//!
+//!     cargo run --release --example mnist_cnn -- [--device gpu|cpu] [--epochs 5] [--json]
+
+mod common;
+
+use common::{or_exit, parse_args, train_and_test};
+use wgtrain::nn::{
+    to_categorical, Activation, Conv2D, Dense, Flatten, Loss, MaxPooling2D, Metric, Optimizer,
+    Sequential,
+};
+
+fn main() {
+    let args = parse_args(5, 32);
+    let data = args.mnist();
+    let y_train = or_exit(to_categorical(&data.train.labels, 10));
+    let y_test = or_exit(to_categorical(&data.test.labels, 10));
+
+    let mut model = Sequential::new(args.backend(), &[28, 28, 1]).with_seed(args.seed);
+    or_exit(model.add(Conv2D::new(32, (3, 3), Activation::Relu)));
+    or_exit(model.add(MaxPooling2D::new((2, 2))));
+    or_exit(model.add(Conv2D::new(64, (3, 3), Activation::Relu)));
+    or_exit(model.add(MaxPooling2D::new((2, 2))));
+    or_exit(model.add(Conv2D::new(64, (3, 3), Activation::Relu)));
+    or_exit(model.add(Flatten::new()));
+    or_exit(model.add(Dense::new(64, Activation::Relu)));
+    or_exit(model.add(Dense::new(10, Activation::Softmax)));
+    or_exit(model.compile(Optimizer::adam(), Loss::CategoricalCrossentropy, &[Metric::Accuracy]));
+
+    let (x_train, x_test) = (&data.train.images, &data.test.images);
+    train_and_test(&args, "cnn", &mut model, x_train, &y_train, x_test, &y_test);
+}

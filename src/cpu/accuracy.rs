@@ -1,0 +1,27 @@
+//! CPU twin of `shaders/accuracy.wgsl`.
+
+use super::Scalar;
+
+/// probs[rows, cols], labels[rows, cols] → correct[rows]: 1 where the first-max argmaxes
+/// agree, else 0.
+pub fn accuracy_forward<T: Scalar>(probs: &[T], labels: &[T], rows: usize, cols: usize) -> Vec<T> {
+    assert!(probs.len() == rows * cols && labels.len() == rows * cols, "accuracy_forward: lengths");
+    (0..rows)
+        .map(|r| {
+            let row = r * cols..(r + 1) * cols;
+            let same = argmax(&probs[row.clone()]) == argmax(&labels[row]);
+            T::from_f64(if same { 1.0 } else { 0.0 })
+        })
+        .collect()
+}
+
+/// Index of the first maximum (0 for an empty row).
+pub fn argmax<T: Scalar>(row: &[T]) -> usize {
+    let mut best = 0;
+    for (i, v) in row.iter().enumerate() {
+        if *v > row[best] {
+            best = i;
+        }
+    }
+    best
+}

@@ -1,0 +1,156 @@
+//! MNIST: find the data folder (`--data`, else `MNIST_DIR`, else `data/mnist`), read the
+//! four IDX files (raw or `.gz`), check images against labels, scale pixels to [0, 1].
+//! Missing files produce the exact command that fetches them.
+
+use std::path::{Path, PathBuf};
+
+use super::idx::{read_idx, IdxArray};
+use crate::error::{Error, Result};
+use crate::nn::Array;
+
+/// The files, by their canonical names (each may also be found with `.gz`).
+pub const FILES: [&str; 4] = [
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+];
+
+/// The command that downloads and verifies MNIST into `dir`.
+pub fn fetch_command(dir: &Path) -> String {
+    if dir == Path::new("data/mnist") {
+        "bash scripts/fetch-mnist.sh".to_string()
+    } else {
+        format!("bash scripts/fetch-mnist.sh {}", dir.display())
+    }
+}
+
+/// The data folder: `explicit` (a `--data` flag), else `$MNIST_DIR`, else `data/mnist`.
+pub fn data_dir(explicit: Option<&Path>) -> PathBuf {
+    if let Some(p) = explicit {
+        return p.to_path_buf();
+    }
+    match std::env::var_os("MNIST_DIR") {
+        Some(v) if !v.is_empty() => PathBuf::from(v),
+        _ => PathBuf::from("data/mnist"),
+    }
+}
+
+/// One split: images [n, 28, 28, 1] in [0, 1] and labels 0..=9.
+#[derive(Clone, Debug)]
+pub struct Split {
+    pub images: Array,
+    pub labels: Vec<u8>,
+}
+
+impl Split {
+    /// The first `n` samples (all if fewer).
+    pub fn take(&self, n: usize) -> Split {
+        let n = n.min(self.labels.len());
+        Split {
+            images: self.images.slice_rows(0, n),
+            labels: self.labels[..n].to_vec(),
+        }
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// True when there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Images flattened to [n, 784] (for the MLP).
+    pub fn flat_images(&self) -> Array {
+        let n = self.len();
+        Array {
+            data: self.images.data.clone(),
+            shape: vec![n, self.images.row_len()],
+        }
+    }
+}
+
+/// MNIST's 60,000 training and 10,000 test samples.
+#[derive(Clone, Debug)]
+pub struct Mnist {
+    pub train: Split,
+    pub test: Split,
+}
+
+/// Load MNIST from `dir` (see [`data_dir`]).
+pub fn load_mnist(dir: &Path) -> Result<Mnist> {
+    let paths: Vec<PathBuf> = FILES
+        .iter()
+        .map(|f| find(dir, f))
+        .collect::<Result<_>>()?;
+    Ok(Mnist {
+        train: load_split(&paths[0], &paths[1])?,
+        test: load_split(&paths[2], &paths[3])?,
+    })
+}
+
+/// Images and labels from two IDX files, checked against each other.
+pub fn load_split(images: &Path, labels: &Path) -> Result<Split> {
+    let im = read_idx(images)?;
+    let lb = read_idx(labels)?;
+    split_from_idx(images, &im, labels, &lb)
+}
+
+fn split_from_idx(ip: &Path, im: &IdxArray, lp: &Path, lb: &IdxArray) -> Result<Split> {
+    if im.dims.len() != 3 {
+        return Err(Error::Data {
+            path: ip.display().to_string(),
+            detail: format!("images need 3 dimensions (n, rows, cols), found {:?}", im.dims),
+        });
+    }
+    if lb.dims.len() != 1 {
+        return Err(Error::Data {
+            path: lp.display().to_string(),
+            detail: format!("labels need 1 dimension, found {:?}", lb.dims),
+        });
+    }
+    if im.dims[0] != lb.dims[0] {
+        return Err(Error::Data {
+            path: lp.display().to_string(),
+            detail: format!(
+                "{} labels but {} has {} images; the files do not belong together",
+                lb.dims[0],
+                ip.display(),
+                im.dims[0]
+            ),
+        });
+    }
+    if let Some((i, &l)) = lb.data.iter().enumerate().find(|(_, &l)| l > 9) {
+        return Err(Error::Data {
+            path: lp.display().to_string(),
+            detail: format!("label {l} at index {i} is not a digit 0-9"),
+        });
+    }
+    let (n, h, w) = (im.dims[0], im.dims[1], im.dims[2]);
+    let data = im.data.iter().map(|&p| p as f32 / 255.0).collect();
+    Ok(Split {
+        images: Array::new(&[n, h, w, 1], data)?,
+        labels: lb.data.clone(),
+    })
+}
+
+/// `dir/name` or `dir/name.gz`, or an error that gives the fetch command.
+fn find(dir: &Path, name: &str) -> Result<PathBuf> {
+    for candidate in [dir.join(name), dir.join(format!("{name}.gz"))] {
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+    }
+    Err(Error::Data {
+        path: dir.join(format!("{name}.gz")).display().to_string(),
+        detail: format!(
+            "MNIST not found (looked for {name} and {name}.gz in {}). Fetch it with: {}  \
+             (or point --data / MNIST_DIR at a folder that has it)",
+            dir.display(),
+            fetch_command(dir)
+        ),
+    })
+}

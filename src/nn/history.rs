@@ -1,0 +1,60 @@
+//! What `fit` returns: per-epoch loss and metrics, as Keras's `History`.
+
+/// One epoch's results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EpochLog {
+    /// 1-based epoch number, and how many the fit runs.
+    pub epoch: usize,
+    pub epochs: usize,
+    /// Mean training loss over the epoch's samples (as Keras reports it).
+    pub loss: f32,
+    pub accuracy: Option<f32>,
+    pub val_loss: Option<f32>,
+    pub val_accuracy: Option<f32>,
+    /// Training steps (batches) in the epoch.
+    pub steps: usize,
+    /// Wall-clock seconds for the epoch, validation included.
+    pub seconds: f64,
+}
+
+impl EpochLog {
+    /// Keras's end-of-epoch line: "loss: 0.2950 - accuracy: 0.9161 - val_loss: ...".
+    pub fn metrics_line(&self) -> String {
+        let mut s = format!("loss: {:.4}", self.loss);
+        if let Some(a) = self.accuracy {
+            s += &format!(" - accuracy: {a:.4}");
+        }
+        if let Some(v) = self.val_loss {
+            s += &format!(" - val_loss: {v:.4}");
+        }
+        if let Some(a) = self.val_accuracy {
+            s += &format!(" - val_accuracy: {a:.4}");
+        }
+        s
+    }
+}
+
+/// Every epoch of a `fit`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct History {
+    pub epochs: Vec<EpochLog>,
+}
+
+impl History {
+    pub fn loss(&self) -> Vec<f32> {
+        self.epochs.iter().map(|e| e.loss).collect()
+    }
+    pub fn accuracy(&self) -> Vec<f32> {
+        self.epochs.iter().filter_map(|e| e.accuracy).collect()
+    }
+    pub fn val_loss(&self) -> Vec<f32> {
+        self.epochs.iter().filter_map(|e| e.val_loss).collect()
+    }
+    pub fn val_accuracy(&self) -> Vec<f32> {
+        self.epochs.iter().filter_map(|e| e.val_accuracy).collect()
+    }
+    /// Seconds per epoch.
+    pub fn seconds(&self) -> Vec<f64> {
+        self.epochs.iter().map(|e| e.seconds).collect()
+    }
+}

@@ -1,0 +1,88 @@
+//! The `Layer` trait every Keras-style layer implements, and `Param`, a trainable tensor
+//! with its gradient. Layers follow llm.c's explicit-backward style: `forward` caches what
+//! `backward` needs; `backward` overwrites each parameter's gradient and returns dx.
+
+use rand::rngs::StdRng;
+
+use super::backend::Backend;
+use super::tensor::Tensor;
+use crate::error::Result;
+
+/// A trainable tensor: its value, and the gradient the last backward pass wrote.
+pub struct Param {
+    /// "kernel" or "bias", as Keras names them.
+    pub name: &'static str,
+    /// Keras layout (Dense kernel [in, out], Conv2D kernel [kh, kw, in, out]).
+    pub shape: Vec<usize>,
+    pub value: Tensor,
+    pub grad: Option<Tensor>,
+}
+
+impl Param {
+    /// A parameter with a value from the host.
+    pub fn new(be: &Backend, name: &'static str, shape: &[usize], data: &[f32]) -> Result<Param> {
+        Ok(Param {
+            name,
+            shape: shape.to_vec(),
+            value: be.upload(shape, data)?,
+            grad: None,
+        })
+    }
+
+    /// Number of scalars.
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// True for an empty parameter.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A layer of a `Sequential` model. Shapes exclude the batch axis.
+pub trait Layer {
+    /// The Keras class name ("Dense", "Conv2D", ...).
+    fn kind(&self) -> &'static str;
+
+    /// Check the per-sample input shape and fix the output shape. Errors name the layer
+    /// and the shape it got, and say what it needs.
+    fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>>;
+
+    /// Trainable scalars once built (0 for layers without parameters).
+    fn param_count(&self) -> usize {
+        0
+    }
+
+    /// Create the parameters on `be` (Keras init: Glorot-uniform kernels, zero biases).
+    fn init(&mut self, _be: &Backend, _rng: &mut StdRng) -> Result<()> {
+        Ok(())
+    }
+
+    /// y = layer(x) for a batch x[batch, ..input_shape]. With `training`, caches what
+    /// `backward` needs (and applies dropout).
+    fn forward(&mut self, be: &Backend, x: &Tensor, training: bool) -> Result<Tensor>;
+
+    /// From dy (same shape as the last forward's output), overwrite every parameter's
+    /// `grad` and return dx when `need_dx` (the first layer skips it).
+    fn backward(&mut self, be: &Backend, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>>;
+
+    /// The parameters, in a fixed order (kernel, then bias).
+    fn params(&self) -> Vec<&Param> {
+        Vec::new()
+    }
+
+    /// The parameters, mutably, same order as `params`.
+    fn params_mut(&mut self) -> Vec<&mut Param> {
+        Vec::new()
+    }
+
+    /// The layer's activation, if it has one.
+    fn activation(&self) -> Option<super::Activation> {
+        None
+    }
+
+    /// Make the layer output pre-softmax logits (the loss fuses the softmax). Only called
+    /// on a last layer whose activation is softmax.
+    fn output_logits(&mut self, _yes: bool) {}
+}

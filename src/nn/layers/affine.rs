@@ -1,0 +1,92 @@
+//! The part Dense and Conv2D share: y = act(x·W + b) over matrices, with the backward
+//! dz = act'(dy), dW = xᵀ·dz, db = Σ dz, dx = dz·Wᵀ (gradients overwrite).
+
+use crate::cpu::Layout;
+use crate::error::Result;
+use crate::nn::backend::Backend;
+use crate::nn::layer::Param;
+use crate::nn::tensor::Tensor;
+use crate::nn::Activation;
+
+/// Kernel [k, units] and bias [units], an activation, and the forward cache.
+pub(crate) struct Affine {
+    pub kernel: Option<Param>,
+    pub bias: Option<Param>,
+    pub activation: Activation,
+    /// Output logits: skip a softmax activation (the loss applies it, fused).
+    pub logits: bool,
+    x: Option<Tensor>,
+    y: Option<Tensor>,
+}
+
+impl Affine {
+    pub fn new(activation: Activation) -> Affine {
+        Affine {
+            kernel: None,
+            bias: None,
+            activation,
+            logits: false,
+            x: None,
+            y: None,
+        }
+    }
+
+    fn effective(&self) -> Activation {
+        if self.logits && self.activation == Activation::Softmax {
+            Activation::Linear
+        } else {
+            self.activation
+        }
+    }
+
+    /// x[rows, k] → y[rows, units]; ReLU is fused into the matmul's epilogue.
+    pub fn forward(&mut self, be: &Backend, x: &Tensor, training: bool) -> Result<Tensor> {
+        let (w, b) = (self.kernel_param(), self.bias.as_ref().map(|p| &p.value));
+        let act = self.effective();
+        let z = be.matmul(x, &w.value, b, Layout::NN, act == Activation::Relu)?;
+        let y = match act {
+            Activation::Relu | Activation::Linear => z,
+            other => be.activation_forward(other, &z)?,
+        };
+        if training {
+            self.x = Some(x.clone());
+            self.y = Some(y.clone());
+        } else {
+            self.x = None;
+            self.y = None;
+        }
+        Ok(y)
+    }
+
+    /// dy[rows, units] → kernel/bias grads (overwritten) and dx[rows, k] if asked.
+    pub fn backward(&mut self, be: &Backend, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
+        let x = self.x.take().expect("Affine::backward without a training forward");
+        let y = self.y.take().expect("Affine::backward without a training forward");
+        let dz = be.activation_backward(self.effective(), &y, dy)?;
+        // x[rows,k]ᵀ·dz[rows,units] = dW[k,units]
+        let dw = be.matmul(&x, &dz, None, Layout::TN, false)?;
+        let kernel = self.kernel.as_mut().expect("built");
+        kernel.grad = Some(dw.reshape(&kernel.shape));
+        if let Some(bias) = self.bias.as_mut() {
+            bias.grad = Some(be.bias_backward(&dz)?);
+        }
+        if !need_dx {
+            return Ok(None);
+        }
+        // dz[rows,units]·W[k,units]ᵀ = dx[rows,k] (leading kernel axes fold into k)
+        let w = &self.kernel_param().value;
+        Ok(Some(be.matmul(&dz, w, None, Layout::NT, false)?))
+    }
+
+    fn kernel_param(&self) -> &Param {
+        self.kernel.as_ref().expect("layer used before init")
+    }
+
+    pub fn params(&self) -> Vec<&Param> {
+        self.kernel.iter().chain(self.bias.iter()).collect()
+    }
+
+    pub fn params_mut(&mut self) -> Vec<&mut Param> {
+        self.kernel.iter_mut().chain(self.bias.iter_mut()).collect()
+    }
+}

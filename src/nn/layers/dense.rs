@@ -1,0 +1,99 @@
+//! `Dense(units, activation)`: y = act(x·W + b) over the last axis, W [in, units] (Keras layout).
+
+use rand::rngs::StdRng;
+
+use super::affine::Affine;
+use crate::error::{Error, Result};
+use crate::nn::backend::Backend;
+use crate::nn::init::glorot_uniform;
+use crate::nn::layer::{Layer, Param};
+use crate::nn::tensor::Tensor;
+use crate::nn::Activation;
+
+/// A fully connected layer.
+pub struct Dense {
+    units: usize,
+    input: Vec<usize>,
+    affine: Affine,
+}
+
+impl Dense {
+    /// `Dense(units, activation=...)`.
+    pub fn new(units: usize, activation: Activation) -> Dense {
+        Dense {
+            units,
+            input: Vec::new(),
+            affine: Affine::new(activation),
+        }
+    }
+
+    fn fan_in(&self) -> usize {
+        *self.input.last().unwrap_or(&0)
+    }
+}
+
+impl Layer for Dense {
+    fn kind(&self) -> &'static str {
+        "Dense"
+    }
+
+    fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {
+        if self.units == 0 {
+            return Err(Error::Model("Dense: units must be at least 1".into()));
+        }
+        if input_shape.is_empty() || input_shape.contains(&0) {
+            return Err(Error::Model(format!(
+                "Dense({}) got input shape {input_shape:?}; it needs at least one non-empty axis",
+                self.units
+            )));
+        }
+        self.input = input_shape.to_vec();
+        let mut out = input_shape.to_vec();
+        *out.last_mut().expect("non-empty") = self.units;
+        Ok(out)
+    }
+
+    fn param_count(&self) -> usize {
+        self.fan_in() * self.units + self.units
+    }
+
+    fn init(&mut self, be: &Backend, rng: &mut StdRng) -> Result<()> {
+        let (fi, u) = (self.fan_in(), self.units);
+        let w = glorot_uniform(rng, fi * u, fi, u);
+        self.affine.kernel = Some(Param::new(be, "kernel", &[fi, u], &w)?);
+        self.affine.bias = Some(Param::new(be, "bias", &[u], &vec![0.0; u])?);
+        Ok(())
+    }
+
+    fn forward(&mut self, be: &Backend, x: &Tensor, training: bool) -> Result<Tensor> {
+        let y = self.affine.forward(be, x, training)?;
+        let mut shape = x.shape().to_vec();
+        *shape.last_mut().expect("batch axis") = self.units;
+        Ok(y.reshape(&shape))
+    }
+
+    fn backward(&mut self, be: &Backend, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
+        let mut in_shape = dy.shape().to_vec();
+        *in_shape.last_mut().expect("batch axis") = self.fan_in();
+        Ok(self
+            .affine
+            .backward(be, dy, need_dx)?
+            .map(|dx| dx.reshape(&in_shape)))
+    }
+
+    fn params(&self) -> Vec<&Param> {
+        self.affine.params()
+    }
+
+    fn params_mut(&mut self) -> Vec<&mut Param> {
+        self.affine.params_mut()
+    }
+
+    fn activation(&self) -> Option<Activation> {
+        Some(self.affine.activation)
+    }
+
+    fn output_logits(&mut self, yes: bool) {
+        self.affine.logits = yes;
+    }
+}

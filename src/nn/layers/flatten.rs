@@ -1,0 +1,42 @@
+//! `Flatten()`: [batch, d1, d2, ...] → [batch, d1·d2·...] in row-major (channels-last)
+//! order, as Keras. A view: no data moves.
+
+use crate::error::Result;
+use crate::nn::backend::Backend;
+use crate::nn::layer::Layer;
+use crate::nn::tensor::Tensor;
+
+/// Flattens each sample.
+#[derive(Default)]
+pub struct Flatten {
+    input: Vec<usize>,
+}
+
+impl Flatten {
+    /// `Flatten()`.
+    pub fn new() -> Flatten {
+        Flatten::default()
+    }
+}
+
+impl Layer for Flatten {
+    fn kind(&self) -> &'static str {
+        "Flatten"
+    }
+
+    fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {
+        self.input = input_shape.to_vec();
+        Ok(vec![input_shape.iter().product()])
+    }
+
+    fn forward(&mut self, _be: &Backend, x: &Tensor, _training: bool) -> Result<Tensor> {
+        let n = x.shape()[0];
+        Ok(x.reshape(&[n, self.input.iter().product()]))
+    }
+
+    fn backward(&mut self, _be: &Backend, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
+        let mut shape = vec![dy.shape()[0]];
+        shape.extend_from_slice(&self.input);
+        Ok(need_dx.then(|| dy.reshape(&shape)))
+    }
+}

@@ -1,0 +1,28 @@
+//! Keras-style models: `Sequential` with `Dense`, `Conv2D`, `MaxPooling2D`, `Flatten` and
+//! `Dropout` layers, `compile` / `fit` / `evaluate` / `predict`, on the GPU or the CPU
+//! reference backend.
+
+mod activation;
+mod array;
+mod backend;
+mod history;
+mod init;
+mod layer;
+pub mod layers;
+mod loss;
+mod optimizer;
+mod progress;
+mod sequential;
+mod tensor;
+
+pub use activation::Activation;
+pub use array::{to_categorical, Array};
+pub use backend::{Backend, Device};
+pub use history::{EpochLog, History};
+pub use layer::{Layer, Param};
+pub use layers::{Conv2D, Dense, Dropout, Flatten, MaxPooling2D};
+pub use loss::{Loss, Metric};
+pub use optimizer::Optimizer;
+pub use progress::Verbose;
+pub use sequential::{Evaluation, FitOptions, NamedArray, Sequential};
+pub use tensor::Tensor;

@@ -1,0 +1,115 @@
+//! Optimizers in Keras's words (`Adam`, `SGD`) and their per-parameter state on the
+//! model's backend. One update dispatch per parameter tensor; Adam's step counter lives
+//! on the backend too, so many steps can be recorded without a readback.
+
+use std::str::FromStr;
+
+use super::backend::Backend;
+use super::layer::Param;
+use super::tensor::Tensor;
+use crate::cpu::{AdamParams, SgdParams};
+use crate::error::{Error, Result};
+
+/// An optimizer and its hyper-parameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Optimizer {
+    Adam(AdamParams),
+    Sgd(SgdParams),
+}
+
+impl Optimizer {
+    /// `keras.optimizers.Adam()`: lr 1e-3, β1 0.9, β2 0.999, ε 1e-7 (Keras's ε).
+    pub fn adam() -> Optimizer {
+        Optimizer::adam_lr(1e-3)
+    }
+
+    /// Adam with another learning rate, e.g. `Adam(learning_rate=0.01)`.
+    pub fn adam_lr(lr: f32) -> Optimizer {
+        Optimizer::Adam(AdamParams {
+            lr,
+            eps: 1e-7,
+            ..AdamParams::default()
+        })
+    }
+
+    /// `keras.optimizers.SGD(learning_rate, momentum)`.
+    pub fn sgd(lr: f32, momentum: f32) -> Optimizer {
+        Optimizer::Sgd(SgdParams {
+            lr,
+            momentum,
+            nesterov: false,
+        })
+    }
+
+    /// The learning rate.
+    pub fn learning_rate(&self) -> f32 {
+        match self {
+            Optimizer::Adam(p) => p.lr,
+            Optimizer::Sgd(p) => p.lr,
+        }
+    }
+
+    /// Keras's name for it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Optimizer::Adam(_) => "adam",
+            Optimizer::Sgd(_) => "sgd",
+        }
+    }
+}
+
+impl FromStr for Optimizer {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "adam" => Ok(Optimizer::adam()),
+            "sgd" => Ok(Optimizer::sgd(0.01, 0.0)),
+            other => Err(Error::BadSetting {
+                name: "optimizer",
+                value: other.to_string(),
+                reason: "use adam or sgd".into(),
+            }),
+        }
+    }
+}
+
+/// Slots per parameter (Adam: m and v; SGD: velocity) and the step counter.
+pub(crate) struct OptimizerState {
+    step: Tensor,
+    slots: Vec<Vec<Tensor>>,
+}
+
+impl OptimizerState {
+    /// Zeroed state for `params`.
+    pub fn new(be: &Backend, opt: &Optimizer, params: &[&Param]) -> Result<OptimizerState> {
+        let per = match opt {
+            Optimizer::Adam(_) => 2,
+            Optimizer::Sgd(_) => 1,
+        };
+        let slots = params
+            .iter()
+            .map(|p| (0..per).map(|_| be.zeros(&p.shape)).collect())
+            .collect::<Result<_>>()?;
+        Ok(OptimizerState {
+            step: be.counter()?,
+            slots,
+        })
+    }
+
+    /// One update of every parameter from its `grad`.
+    pub fn apply(&mut self, be: &Backend, opt: &Optimizer, params: Vec<&mut Param>) -> Result<()> {
+        assert_eq!(params.len(), self.slots.len(), "optimizer state / params");
+        be.counter_step(&mut self.step)?;
+        for (p, slots) in params.into_iter().zip(self.slots.iter_mut()) {
+            let grad = p.grad.as_ref().expect("apply before backward");
+            match (opt, slots.as_mut_slice()) {
+                (Optimizer::Adam(hp), [m, v]) => {
+                    be.adam_update(&mut p.value, grad, m, v, &self.step, hp)?
+                }
+                (Optimizer::Sgd(hp), [vel]) => be.sgd_update(&mut p.value, grad, vel, hp)?,
+                _ => unreachable!("slots match the optimizer"),
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,581 @@
+//! `Sequential`: a stack of layers with Keras's `add`, `summary`, `compile`, `fit`,
+//! `evaluate`, `predict` and `train_on_batch`. Forward runs the layers in order, backward
+//! in reverse; loss and accuracy are summed on the backend and read back once per epoch
+//! (and a few times a second while a progress bar is showing).
+
+use std::time::Instant;
+
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+use super::array::Array;
+use super::backend::Backend;
+use super::history::{EpochLog, History};
+use super::layer::Layer;
+use super::loss::{Loss, Metric};
+use super::optimizer::{Optimizer, OptimizerState};
+use super::progress::{EpochProgress, Verbose};
+use super::tensor::Tensor;
+use super::Activation;
+use crate::error::{Error, Result};
+
+/// Options of [`Sequential::fit`], Keras's keyword arguments.
+#[derive(Clone, Debug)]
+pub struct FitOptions {
+    pub epochs: usize,
+    pub batch_size: usize,
+    /// Fraction of the samples, taken from the end before any shuffling (as Keras), held
+    /// out for validation after each epoch.
+    pub validation_split: f32,
+    /// Reshuffle the training samples every epoch.
+    pub shuffle: bool,
+    pub verbose: Verbose,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            epochs: 1,
+            batch_size: 32,
+            validation_split: 0.0,
+            shuffle: true,
+            verbose: Verbose::Auto,
+        }
+    }
+}
+
+/// Loss and (when compiled with it) accuracy over a dataset.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Evaluation {
+    pub loss: f32,
+    pub accuracy: Option<f32>,
+}
+
+/// A named weight tensor in Keras layout, e.g. "layers.0.kernel".
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedArray {
+    pub name: String,
+    pub array: Array,
+}
+
+struct Compiled {
+    optimizer: Optimizer,
+    state: OptimizerState,
+    loss: Loss,
+    accuracy: bool,
+    /// Softmax of the last layer fused into the cross-entropy.
+    fused: bool,
+}
+
+/// Running sums over an epoch, kept on the backend.
+struct Totals {
+    loss: Tensor,
+    correct: Tensor,
+    samples: usize,
+}
+
+/// A linear stack of layers.
+pub struct Sequential {
+    backend: Backend,
+    input_shape: Vec<usize>,
+    layers: Vec<Box<dyn Layer>>,
+    names: Vec<String>,
+    shapes: Vec<Vec<usize>>,
+    seed: u64,
+    initialised: bool,
+    compiled: Option<Compiled>,
+    shuffle_rng: StdRng,
+    eval_batch_size: usize,
+}
+
+impl Sequential {
+    /// An empty model on `backend` taking samples of `input_shape` (no batch axis), e.g.
+    /// `&[28, 28, 1]` for MNIST images or `&[784]` for flattened ones.
+    pub fn new(backend: Backend, input_shape: &[usize]) -> Sequential {
+        Sequential {
+            backend,
+            input_shape: input_shape.to_vec(),
+            layers: Vec::new(),
+            names: Vec::new(),
+            shapes: Vec::new(),
+            seed: 0,
+            initialised: false,
+            compiled: None,
+            shuffle_rng: StdRng::seed_from_u64(0x5eed),
+            eval_batch_size: 256,
+        }
+    }
+
+    /// Seed for weight initialisation and shuffling (same seed, same model, on either
+    /// backend). Set before `compile`.
+    pub fn with_seed(mut self, seed: u64) -> Sequential {
+        self.seed = seed;
+        self.shuffle_rng = StdRng::seed_from_u64(seed ^ 0x5eed_5eed);
+        self
+    }
+
+    /// Batch size for `evaluate`, `predict` and validation (default 256).
+    pub fn set_eval_batch_size(&mut self, n: usize) {
+        self.eval_batch_size = n.max(1);
+    }
+
+    /// The backend the model runs on.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// Append a layer; its input shape is checked now, and a mismatch is an error naming
+    /// the layer, its position and the shape it was given.
+    pub fn add(&mut self, layer: impl Layer + 'static) -> Result<()> {
+        let mut layer: Box<dyn Layer> = Box::new(layer);
+        if self.initialised {
+            return Err(Error::Model("add: the model is already compiled; add layers first".into()));
+        }
+        let input = self.output_shape().to_vec();
+        let index = self.layers.len();
+        let out = layer.build(&input).map_err(|e| {
+            Error::Model(format!(
+                "layer {index} ({}) with input shape {:?}: {e}",
+                layer.kind(),
+                batch_shape(&input)
+            ))
+        })?;
+        let kind = layer.kind();
+        let same = self.layers.iter().filter(|l| l.kind() == kind).count();
+        let base = keras_name(kind);
+        self.names.push(if same == 0 {
+            base
+        } else {
+            format!("{base}_{same}")
+        });
+        self.shapes.push(out);
+        self.layers.push(layer);
+        Ok(())
+    }
+
+    /// The per-sample output shape (the input shape for an empty model).
+    pub fn output_shape(&self) -> &[usize] {
+        self.shapes.last().unwrap_or(&self.input_shape)
+    }
+
+    /// Total trainable parameters.
+    pub fn count_params(&self) -> usize {
+        self.layers.iter().map(|l| l.param_count()).sum()
+    }
+
+    /// Keras's `model.summary()` table, as a string.
+    pub fn summary(&self) -> String {
+        let rule = "_".repeat(65);
+        let mut s = format!("Model: \"sequential\"\n{rule}\n");
+        s += &format!("{:<29}{:<26}{:>10}\n", " Layer (type)", "Output Shape", "Param #");
+        s += &format!("{}\n", "=".repeat(65));
+        for (i, l) in self.layers.iter().enumerate() {
+            let name = format!(" {} ({})", self.names[i], l.kind());
+            s += &format!(
+                "{:<29}{:<26}{:>10}\n",
+                name,
+                format_shape(&self.shapes[i]),
+                thousands(l.param_count())
+            );
+            if i + 1 < self.layers.len() {
+                s += "\n";
+            }
+        }
+        s += &format!("{}\n", "=".repeat(65));
+        let total = thousands(self.count_params());
+        s += &format!("Total params: {total}\nTrainable params: {total}\nNon-trainable params: 0\n{rule}\n");
+        s
+    }
+
+    /// Choose the optimizer, loss and metrics; initialises the weights from the seed the
+    /// first time (Glorot-uniform kernels, zero biases) and resets the optimizer state.
+    pub fn compile(&mut self, optimizer: Optimizer, loss: Loss, metrics: &[Metric]) -> Result<()> {
+        let Some(last) = self.layers.last() else {
+            return Err(Error::Model("compile: the model has no layers".into()));
+        };
+        let out = self.output_shape().to_vec();
+        let width = *out.last().unwrap_or(&1);
+        let last_act = last.activation();
+        let fused = match loss {
+            Loss::CategoricalCrossentropy => {
+                if last_act != Some(Activation::Softmax) {
+                    return Err(Error::Model(format!(
+                        "compile: categorical_crossentropy needs a softmax output, but the last \
+                         layer ({} {}) has activation {}; use activation softmax there",
+                        self.names.last().expect("layer"),
+                        last.kind(),
+                        last_act.map_or("none", |a| a.name())
+                    )));
+                }
+                true
+            }
+            Loss::MeanSquaredError => false,
+        };
+        let accuracy = metrics.contains(&Metric::Accuracy);
+        if accuracy && width < 2 {
+            return Err(Error::Model(format!(
+                "compile: accuracy compares argmax classes and needs at least 2 outputs; the \
+                 model outputs {out:?}"
+            )));
+        }
+        if !self.initialised {
+            let mut rng = StdRng::seed_from_u64(self.seed);
+            for l in &mut self.layers {
+                l.init(&self.backend, &mut rng)?;
+            }
+            self.initialised = true;
+        }
+        let n = self.layers.len();
+        for (i, l) in self.layers.iter_mut().enumerate() {
+            l.output_logits(fused && i + 1 == n);
+        }
+        let params: Vec<_> = self.layers.iter().flat_map(|l| l.params()).collect();
+        let state = OptimizerState::new(&self.backend, &optimizer, &params)?;
+        self.compiled = Some(Compiled {
+            optimizer,
+            state,
+            loss,
+            accuracy,
+            fused,
+        });
+        Ok(())
+    }
+
+    /// Train for `opts.epochs` epochs; returns the per-epoch history.
+    pub fn fit(&mut self, x: &Array, y: &Array, opts: &FitOptions) -> Result<History> {
+        self.fit_with(x, y, opts, |_| {})
+    }
+
+    /// Like [`fit`](Self::fit), calling `on_epoch` after every epoch (Keras's callbacks).
+    pub fn fit_with(
+        &mut self,
+        x: &Array,
+        y: &Array,
+        opts: &FitOptions,
+        mut on_epoch: impl FnMut(&EpochLog),
+    ) -> Result<History> {
+        self.check_data("fit", x, y)?;
+        if opts.batch_size == 0 {
+            return Err(Error::Model("fit: batch_size must be at least 1".into()));
+        }
+        if !(0.0..1.0).contains(&opts.validation_split) {
+            return Err(Error::Model(format!(
+                "fit: validation_split must be in [0, 1), got {}",
+                opts.validation_split
+            )));
+        }
+        let n = x.rows();
+        let split = ((n as f64) * (1.0 - opts.validation_split as f64)).ceil() as usize;
+        let split = split.min(n);
+        if split == 0 || (opts.validation_split > 0.0 && split == n) {
+            return Err(Error::Model(format!(
+                "fit: validation_split {} of {n} samples leaves an empty training or \
+                 validation set",
+                opts.validation_split
+            )));
+        }
+        let val = (split < n).then(|| (x.slice_rows(split, n), y.slice_rows(split, n)));
+        let mode = opts.verbose.resolve();
+        let mut order: Vec<usize> = (0..split).collect();
+        let steps = split.div_ceil(opts.batch_size);
+        let mut history = History::default();
+        let (mut xb, mut yb) = (Vec::new(), Vec::new());
+        for epoch in 1..=opts.epochs {
+            let t0 = Instant::now();
+            if opts.shuffle {
+                order.shuffle(&mut self.shuffle_rng);
+            }
+            let mut totals = self.totals()?;
+            let progress = EpochProgress::start(mode, epoch, opts.epochs, steps);
+            let mut last_read = Instant::now();
+            for (s, idx) in order.chunks(opts.batch_size).enumerate() {
+                x.gather_rows_into(idx, &mut xb);
+                y.gather_rows_into(idx, &mut yb);
+                let xt = self.backend.upload(&batch_dims(idx.len(), x.sample_shape()), &xb)?;
+                let yt = self.backend.upload(&batch_dims(idx.len(), y.sample_shape()), &yb)?;
+                self.train_step(&xt, &yt, &mut totals)?;
+                if progress.wants_metrics() && last_read.elapsed().as_millis() >= 250 {
+                    let (l, a) = self.read_totals(&totals)?;
+                    check_finite(l, epoch, s + 1)?;
+                    progress.step(s + 1, Some(l), a);
+                    last_read = Instant::now();
+                } else {
+                    progress.step(s + 1, None, None);
+                }
+            }
+            let (loss, accuracy) = self.read_totals(&totals)?;
+            check_finite(loss, epoch, steps)?;
+            let (val_loss, val_accuracy) = match &val {
+                Some((vx, vy)) => {
+                    let e = self.evaluate(vx, vy)?;
+                    (Some(e.loss), e.accuracy)
+                }
+                None => (None, None),
+            };
+            let log = EpochLog {
+                epoch,
+                epochs: opts.epochs,
+                loss,
+                accuracy,
+                val_loss,
+                val_accuracy,
+                steps,
+                seconds: t0.elapsed().as_secs_f64(),
+            };
+            progress.finish(&log);
+            on_epoch(&log);
+            history.epochs.push(log);
+        }
+        Ok(history)
+    }
+
+    /// One optimizer step on one batch; returns that batch's mean loss (reads it back).
+    pub fn train_on_batch(&mut self, x: &Array, y: &Array) -> Result<f32> {
+        self.check_data("train_on_batch", x, y)?;
+        let xt = self.backend.upload(&x.shape, &x.data)?;
+        let yt = self.backend.upload(&y.shape, &y.data)?;
+        let mut totals = self.totals()?;
+        self.train_step(&xt, &yt, &mut totals)?;
+        Ok(self.read_totals(&totals)?.0)
+    }
+
+    /// Loss (and accuracy, if compiled with it) over all of x, y in batches.
+    pub fn evaluate(&mut self, x: &Array, y: &Array) -> Result<Evaluation> {
+        self.check_data("evaluate", x, y)?;
+        let mut totals = self.totals()?;
+        let (mut xb, mut yb) = (Vec::new(), Vec::new());
+        let all: Vec<usize> = (0..x.rows()).collect();
+        for idx in all.chunks(self.eval_batch_size) {
+            x.gather_rows_into(idx, &mut xb);
+            y.gather_rows_into(idx, &mut yb);
+            let xt = self.backend.upload(&batch_dims(idx.len(), x.sample_shape()), &xb)?;
+            let yt = self.backend.upload(&batch_dims(idx.len(), y.sample_shape()), &yb)?;
+            let out = self.forward(&xt, false)?;
+            self.loss(&out, &yt, &mut totals, false)?;
+        }
+        let (loss, accuracy) = self.read_totals(&totals)?;
+        Ok(Evaluation { loss, accuracy })
+    }
+
+    /// The model's outputs for x (probabilities for a softmax model), in batches.
+    pub fn predict(&mut self, x: &Array) -> Result<Array> {
+        self.check_input("predict", x)?;
+        let mut out = Vec::with_capacity(x.rows() * self.output_shape().iter().product::<usize>());
+        let mut xb = Vec::new();
+        let all: Vec<usize> = (0..x.rows()).collect();
+        let fused = self.compiled.as_ref().is_some_and(|c| c.fused);
+        for idx in all.chunks(self.eval_batch_size) {
+            x.gather_rows_into(idx, &mut xb);
+            let xt = self.backend.upload(&batch_dims(idx.len(), x.sample_shape()), &xb)?;
+            let mut y = self.forward(&xt, false)?;
+            if fused {
+                y = self.backend.activation_forward(Activation::Softmax, &y)?;
+            }
+            out.extend(self.backend.download(&y)?);
+        }
+        Array::new(&batch_dims(x.rows(), self.output_shape()), out)
+    }
+
+    /// Every weight in Keras layout, named "layers.{i}.kernel" / "layers.{i}.bias".
+    pub fn get_weights(&self) -> Result<Vec<NamedArray>> {
+        let mut out = Vec::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            for p in l.params() {
+                out.push(NamedArray {
+                    name: format!("layers.{i}.{}", p.name),
+                    array: Array::new(&p.shape, self.backend.download(&p.value)?)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Replace every weight (same names and shapes as [`get_weights`](Self::get_weights)).
+    pub fn set_weights(&mut self, weights: &[NamedArray]) -> Result<()> {
+        if !self.initialised {
+            return Err(Error::Model("set_weights: compile the model first".into()));
+        }
+        for (i, l) in self.layers.iter_mut().enumerate() {
+            for p in l.params_mut() {
+                let name = format!("layers.{i}.{}", p.name);
+                let w = weights.iter().find(|w| w.name == name).ok_or_else(|| {
+                    Error::Model(format!("set_weights: no tensor named {name}"))
+                })?;
+                if w.array.shape != p.shape {
+                    return Err(Error::Model(format!(
+                        "set_weights: {name} has shape {:?} but the layer needs {:?}",
+                        w.array.shape, p.shape
+                    )));
+                }
+                self.backend.write(&mut p.value, &w.array.data)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
+        if !self.initialised {
+            return Err(Error::Model("the model must be compiled before it is run".into()));
+        }
+        let mut h = x.clone();
+        for l in &mut self.layers {
+            h = l.forward(&self.backend, &h, training)?;
+        }
+        Ok(h)
+    }
+
+    fn train_step(&mut self, x: &Tensor, y: &Tensor, totals: &mut Totals) -> Result<()> {
+        let out = self.forward(x, true)?;
+        let mut d = self.loss(&out, y, totals, true)?.expect("gradient");
+        let n = self.layers.len();
+        for i in (0..n).rev() {
+            match self.layers[i].backward(&self.backend, &d, i > 0)? {
+                Some(dx) => d = dx,
+                None => break,
+            }
+        }
+        let c = self.compiled.as_mut().expect("compiled");
+        let params = self.layers.iter_mut().flat_map(|l| l.params_mut()).collect();
+        c.state.apply(&self.backend, &c.optimizer, params)
+    }
+
+    /// Add the batch's loss (and correct count) to `totals`; with `grad`, return dL/d(out).
+    fn loss(&self, out: &Tensor, y: &Tensor, totals: &mut Totals, grad: bool) -> Result<Option<Tensor>> {
+        let c = self.compiled.as_ref().ok_or_else(|| {
+            Error::Model("compile the model before fit / evaluate".into())
+        })?;
+        let be = &self.backend;
+        let rows = out.shape()[0];
+        let width = out.len() / rows.max(1);
+        totals.samples += rows;
+        let (probs, d) = match c.loss {
+            Loss::CategoricalCrossentropy => {
+                let (probs, row_loss) = be.softmax_cross_entropy_forward(out, y)?;
+                be.sum_into(&row_loss, 1.0, &mut totals.loss, true)?;
+                let d = grad
+                    .then(|| be.softmax_cross_entropy_backward(&probs, y, 1.0 / rows as f32))
+                    .transpose()?;
+                (probs, d)
+            }
+            Loss::MeanSquaredError => {
+                let sq = be.mse_forward(out, y)?;
+                be.sum_into(&sq, 1.0 / width as f32, &mut totals.loss, true)?;
+                let d = grad
+                    .then(|| be.mse_backward(out, y, 1.0 / (rows * width) as f32))
+                    .transpose()?;
+                (out.clone(), d)
+            }
+        };
+        if c.accuracy {
+            let correct = be.accuracy_forward(&probs, y)?;
+            be.sum_into(&correct, 1.0, &mut totals.correct, true)?;
+        }
+        Ok(d)
+    }
+
+    fn totals(&self) -> Result<Totals> {
+        Ok(Totals {
+            loss: self.backend.zeros(&[1])?,
+            correct: self.backend.zeros(&[1])?,
+            samples: 0,
+        })
+    }
+
+    /// (mean loss, accuracy) so far; reads back from the GPU.
+    fn read_totals(&self, t: &Totals) -> Result<(f32, Option<f32>)> {
+        let n = t.samples.max(1) as f32;
+        let loss = self.backend.download(&t.loss)?[0] / n;
+        let acc = match self.compiled.as_ref().is_some_and(|c| c.accuracy) {
+            true => Some(self.backend.download(&t.correct)?[0] / n),
+            false => None,
+        };
+        Ok((loss, acc))
+    }
+
+    fn check_input(&self, op: &str, x: &Array) -> Result<()> {
+        if x.sample_shape() != self.input_shape.as_slice() {
+            return Err(Error::Model(format!(
+                "{op}: x has shape {:?} but the model takes {:?}",
+                x.shape,
+                batch_shape(&self.input_shape)
+            )));
+        }
+        Ok(())
+    }
+
+    fn check_data(&self, op: &str, x: &Array, y: &Array) -> Result<()> {
+        self.check_input(op, x)?;
+        if y.sample_shape() != self.output_shape() {
+            return Err(Error::Model(format!(
+                "{op}: y has shape {:?} but the model outputs {:?}{}",
+                y.shape,
+                batch_shape(self.output_shape()),
+                if y.shape.len() == 1 {
+                    " (one-hot encode class labels with to_categorical)"
+                } else {
+                    ""
+                }
+            )));
+        }
+        if x.rows() != y.rows() {
+            return Err(Error::Model(format!(
+                "{op}: x has {} samples but y has {}",
+                x.rows(),
+                y.rows()
+            )));
+        }
+        if x.rows() == 0 {
+            return Err(Error::Model(format!("{op}: no samples")));
+        }
+        Ok(())
+    }
+}
+
+fn check_finite(loss: f32, epoch: usize, step: usize) -> Result<()> {
+    if loss.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::NonFiniteLoss {
+            epoch,
+            step,
+            value: loss,
+        })
+    }
+}
+
+fn batch_dims(n: usize, sample: &[usize]) -> Vec<usize> {
+    let mut v = vec![n];
+    v.extend_from_slice(sample);
+    v
+}
+
+/// Keras shows shapes with the batch axis as None.
+fn batch_shape(s: &[usize]) -> String {
+    format_shape(s)
+}
+
+fn format_shape(s: &[usize]) -> String {
+    let dims: Vec<String> = s.iter().map(|d| d.to_string()).collect();
+    format!("(None, {})", dims.join(", "))
+}
+
+fn keras_name(kind: &str) -> String {
+    match kind {
+        "Conv2D" => "conv2d".into(),
+        "MaxPooling2D" => "max_pooling2d".into(),
+        other => other.to_ascii_lowercase(),
+    }
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}

@@ -1,0 +1,19 @@
+//! Launcher for `shaders/accuracy.wgsl` (CPU twin: `cpu::accuracy`).
+
+use super::{expect_same, grid_1d, rows_cols};
+use crate::error::Result;
+use crate::gpu::{DType, Gpu, GpuTensor, Kernel};
+
+/// probs[r,c], labels[r,c] → correct[r] (1.0 where the argmaxes agree, else 0.0).
+pub fn accuracy_forward(gpu: &Gpu, probs: &GpuTensor, labels: &GpuTensor) -> Result<GpuTensor> {
+    expect_same("accuracy_forward", ("probs", probs), ("labels", labels))?;
+    let (rows, cols) = rows_cols(probs);
+    let correct = gpu.empty(&[rows], DType::F32)?;
+    gpu.dispatch(
+        Kernel::AccuracyForward,
+        &[rows as u32, cols as u32],
+        &[&probs.buffer, &labels.buffer, &correct.buffer],
+        grid_1d(gpu, rows, 64),
+    )?;
+    Ok(correct)
+}
