@@ -199,3 +199,16 @@ fn maxpool_backward() {
         );
     }
 }
+
+#[test]
+fn dropout_backward_is_the_mask() {
+    let x = rand64(11, 40);
+    let w = rand64(12, 40);
+    let (_, mask) = cpu::dropout_forward(&x, 3, 0.4, 99);
+    let analytic = cpu::dropout_backward(&w, &mask);
+    check("dropout dx", &x, &analytic, |x| {
+        dot(&w, &cpu::dropout_forward(x, 3, 0.4, 99).0)
+    });
+    // Dropped and kept values are both present for this seed.
+    assert!(mask.iter().any(|&m| m == 0.0) && mask.iter().any(|&m| m > 1.0));
+}

@@ -429,9 +429,12 @@ impl Gpu {
         Ok(())
     }
 
-    /// The cached pipeline for `kernel`, built on first use.
+    /// The cached pipeline for `kernel`, built on first use. The cache stays locked while
+    /// building so two threads never build the same kernel twice: bind groups made for one
+    /// auto-layout pipeline are not valid with another.
     fn pipeline(&self, kernel: Kernel) -> Result<wgpu::ComputePipeline> {
-        if let Some((p, _)) = self.pipelines.lock().expect("pipelines").get(&kernel) {
+        let mut pipelines = self.pipelines.lock().expect("pipelines");
+        if let Some((p, _)) = pipelines.get(&kernel) {
             return Ok(p.clone());
         }
         let (shader, entry, _) = kernel.spec();
@@ -462,10 +465,7 @@ impl Gpu {
             return Err(self.gpu_err(&format!("building pipeline {entry}"), e.to_string()));
         }
         let layout = pipeline.get_bind_group_layout(0);
-        self.pipelines
-            .lock()
-            .expect("pipelines")
-            .insert(kernel, (pipeline.clone(), layout));
+        pipelines.insert(kernel, (pipeline.clone(), layout));
         Ok(pipeline)
     }
 

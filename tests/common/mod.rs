@@ -95,3 +95,11 @@ pub fn max_diff(a: &[f32], b: &[f32]) -> f32 {
         .map(|(x, y)| (x - y).abs())
         .fold(0.0, f32::max)
 }
+
+/// The shared GPU as a model backend, or `None` when GPU tests are skipped.
+pub fn gpu_backend() -> Option<wgtrain::nn::Backend> {
+    gpu()?;
+    static SHARED: OnceLock<std::sync::Arc<Gpu>> = OnceLock::new();
+    let g = SHARED.get_or_init(|| std::sync::Arc::new(Gpu::new().expect("GPU")));
+    Some(wgtrain::nn::Backend::Gpu(g.clone()))
+}
