@@ -27,7 +27,11 @@ fn main() {
     or_exit(model.add(Flatten::new()));
     or_exit(model.add(Dense::new(64, Activation::Relu)));
     or_exit(model.add(Dense::new(10, Activation::Softmax)));
-    or_exit(model.compile(Optimizer::adam(), Loss::CategoricalCrossentropy, &[Metric::Accuracy]));
+    or_exit(model.compile(
+        Optimizer::adam(),
+        Loss::CategoricalCrossentropy,
+        &[Metric::Accuracy],
+    ));
 
     let (x_train, x_test) = (&data.train.images, &data.test.images);
     train_and_test(&args, "cnn", &mut model, x_train, &y_train, x_test, &y_test);

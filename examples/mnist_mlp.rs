@@ -18,7 +18,13 @@ fn main() {
     let mut model = Sequential::new(args.backend(), &[784]).with_seed(args.seed);
     or_exit(model.add(Dense::new(64, Activation::Relu)));
     or_exit(model.add(Dense::new(10, Activation::Softmax)));
-    or_exit(model.compile(Optimizer::adam(), Loss::CategoricalCrossentropy, &[Metric::Accuracy]));
+    or_exit(model.compile(
+        Optimizer::adam(),
+        Loss::CategoricalCrossentropy,
+        &[Metric::Accuracy],
+    ));
 
-    train_and_test(&args, "mlp", &mut model, &x_train, &y_train, &x_test, &y_test);
+    train_and_test(
+        &args, "mlp", &mut model, &x_train, &y_train, &x_test, &y_test,
+    );
 }

@@ -16,7 +16,10 @@ fn main() {
     let mut rng = StdRng::seed_from_u64(args.seed);
     let n = 256;
     let x: Vec<f32> = (0..2 * n).map(|_| rng.random_range(-2.0..2.0)).collect();
-    let y: Vec<f32> = x.chunks(2).map(|p| p[0].sin() + 0.5 * p[1] * p[1]).collect();
+    let y: Vec<f32> = x
+        .chunks(2)
+        .map(|p| p[0].sin() + 0.5 * p[1] * p[1])
+        .collect();
     let x = or_exit(Array::new(&[n, 2], x));
     let y = or_exit(Array::new(&[n, 1], y));
 
@@ -40,7 +43,11 @@ fn main() {
     let history = or_exit(model.fit_with(&x, &y, &opts, |e| {
         if e.epoch % 100 == 0 || e.epoch == 1 {
             if json {
-                println!("{{\"step\":{},\"loss\":{}}}", e.epoch, json_num(Some(e.loss as f64)));
+                println!(
+                    "{{\"step\":{},\"loss\":{}}}",
+                    e.epoch,
+                    json_num(Some(e.loss as f64))
+                );
             } else {
                 println!("step {:>5}  mse {:.5}", e.epoch, e.loss);
             }

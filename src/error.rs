@@ -70,7 +70,11 @@ pub enum Error {
         "loss became {value} in epoch {epoch} (by step {step}); training stopped. Lower the \
          learning rate, check the inputs for NaN/inf, or scale them to [0, 1]"
     )]
-    NonFiniteLoss { epoch: usize, step: usize, value: f32 },
+    NonFiniteLoss {
+        epoch: usize,
+        step: usize,
+        value: f32,
+    },
 
     /// The GPU reported an error (shader compile, out of memory, lost device, failed map).
     #[error("GPU error in {context}: {message}")]

@@ -73,7 +73,12 @@ fn reads_raw_and_gzip_files_alike() {
     assert_eq!(m.test.images.shape, vec![2, 4, 3, 1]);
     assert_eq!(m.train.labels, vec![0, 1, 2, 3, 4]);
     assert_eq!(m.train.images.data[1], 7.0 / 255.0);
-    assert!(m.train.images.data.iter().all(|&v| (0.0..=1.0).contains(&v)));
+    assert!(m
+        .train
+        .images
+        .data
+        .iter()
+        .all(|&v| (0.0..=1.0).contains(&v)));
 }
 
 #[test]
@@ -134,7 +139,10 @@ fn image_and_label_counts_must_agree() {
     assert!(e.contains("4 labels") && e.contains("5 images"), "{e}");
     // A label that is not a digit.
     write(&d, "bad-labels", &idx_bytes(&[5], &[0, 1, 2, 10, 3]));
-    let e = err_of(load_split(&d.join("train-images-idx3-ubyte"), &d.join("bad-labels")));
+    let e = err_of(load_split(
+        &d.join("train-images-idx3-ubyte"),
+        &d.join("bad-labels"),
+    ));
     assert!(e.contains("label 10 at index 3"), "{e}");
 }
 
@@ -142,7 +150,10 @@ fn image_and_label_counts_must_agree() {
 fn missing_data_gives_the_fetch_command() {
     let d = temp_dir("missing");
     let e = err_of(load_mnist(&d));
-    assert!(e.contains("bash scripts/fetch-mnist.sh") && e.contains(&d.display().to_string()), "{e}");
+    assert!(
+        e.contains("bash scripts/fetch-mnist.sh") && e.contains(&d.display().to_string()),
+        "{e}"
+    );
 }
 
 #[test]

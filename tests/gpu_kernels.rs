@@ -596,7 +596,10 @@ fn dropout_masks_match_cpu_exactly() {
             );
             if n > 10_000 {
                 let kept = maskc.iter().filter(|&&m| m > 0.0).count() as f64 / n as f64;
-                assert!((kept - (1.0 - rate) as f64).abs() < 0.01, "kept share {kept}");
+                assert!(
+                    (kept - (1.0 - rate) as f64).abs() < 0.01,
+                    "kept share {kept}"
+                );
             }
         }
     }

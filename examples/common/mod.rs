@@ -49,10 +49,15 @@ pub fn parse_args(default_epochs: usize, default_batch: usize) -> Args {
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = |name: &str| -> String {
-            it.next().unwrap_or_else(|| fail(&format!("{name} needs a value")))
+            it.next()
+                .unwrap_or_else(|| fail(&format!("{name} needs a value")))
         };
         match flag.as_str() {
-            "--device" => a.device = value("--device").parse().unwrap_or_else(|e: wgtrain::Error| fail(&e.to_string())),
+            "--device" => {
+                a.device = value("--device")
+                    .parse()
+                    .unwrap_or_else(|e: wgtrain::Error| fail(&e.to_string()))
+            }
             "--epochs" => a.epochs = number(&value("--epochs"), "--epochs"),
             "--batch-size" => a.batch_size = number(&value("--batch-size"), "--batch-size"),
             "--seed" => a.seed = number(&value("--seed"), "--seed") as u64,
@@ -200,7 +205,11 @@ pub fn train_and_test(
     let t1 = Instant::now();
     let test = or_exit(model.evaluate(x_test, y_test));
     let eval_seconds = t1.elapsed().as_secs_f64();
-    let secs: Vec<String> = history.seconds().iter().map(|s| format!("{s:.3}")).collect();
+    let secs: Vec<String> = history
+        .seconds()
+        .iter()
+        .map(|s| format!("{s:.3}"))
+        .collect();
     if json {
         println!(
             "{{\"model\":{},\"device\":{},\"adapter\":{},\"params\":{},\"train_samples\":{},\"test_samples\":{},\"batch_size\":{},\"epochs\":{},\"test_loss\":{},\"test_accuracy\":{},\"seconds_per_epoch\":[{}],\"train_seconds\":{},\"eval_seconds\":{}}}",

@@ -5,7 +5,10 @@ use super::Scalar;
 /// probs[rows, cols], labels[rows, cols] → correct[rows]: 1 where the first-max argmaxes
 /// agree, else 0.
 pub fn accuracy_forward<T: Scalar>(probs: &[T], labels: &[T], rows: usize, cols: usize) -> Vec<T> {
-    assert!(probs.len() == rows * cols && labels.len() == rows * cols, "accuracy_forward: lengths");
+    assert!(
+        probs.len() == rows * cols && labels.len() == rows * cols,
+        "accuracy_forward: lengths"
+    );
     (0..rows)
         .map(|r| {
             let row = r * cols..(r + 1) * cols;

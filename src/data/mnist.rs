@@ -82,10 +82,7 @@ pub struct Mnist {
 
 /// Load MNIST from `dir` (see [`data_dir`]).
 pub fn load_mnist(dir: &Path) -> Result<Mnist> {
-    let paths: Vec<PathBuf> = FILES
-        .iter()
-        .map(|f| find(dir, f))
-        .collect::<Result<_>>()?;
+    let paths: Vec<PathBuf> = FILES.iter().map(|f| find(dir, f)).collect::<Result<_>>()?;
     Ok(Mnist {
         train: load_split(&paths[0], &paths[1])?,
         test: load_split(&paths[2], &paths[3])?,
@@ -103,7 +100,10 @@ fn split_from_idx(ip: &Path, im: &IdxArray, lp: &Path, lb: &IdxArray) -> Result<
     if im.dims.len() != 3 {
         return Err(Error::Data {
             path: ip.display().to_string(),
-            detail: format!("images need 3 dimensions (n, rows, cols), found {:?}", im.dims),
+            detail: format!(
+                "images need 3 dimensions (n, rows, cols), found {:?}",
+                im.dims
+            ),
         });
     }
     if lb.dims.len() != 1 {

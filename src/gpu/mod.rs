@@ -208,6 +208,15 @@ impl Gpu {
         (rec.dispatches, rec.submissions)
     }
 
+    /// (pipelines, uniform blocks, bind groups) currently cached.
+    pub fn cache_sizes(&self) -> (usize, usize, usize) {
+        (
+            self.pipelines.lock().expect("pipelines").len(),
+            self.uniforms.lock().expect("uniforms").len(),
+            self.bind_groups.lock().expect("bind groups").len(),
+        )
+    }
+
     /// Release free pooled buffers and cached bind groups.
     pub fn trim(&self) {
         self.bind_groups.lock().expect("bind group cache").clear();

@@ -17,7 +17,10 @@ impl Array {
         if want != data.len() {
             return shape_err(
                 "Array::new",
-                format!("shape {shape:?} holds {want} values but {} were given", data.len()),
+                format!(
+                    "shape {shape:?} holds {want} values but {} were given",
+                    data.len()
+                ),
             );
         }
         Ok(Array {

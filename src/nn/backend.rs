@@ -77,7 +77,10 @@ impl Backend {
                 if want != data.len() {
                     return shape_err(
                         "upload",
-                        format!("shape {shape:?} holds {want} elements but {} were given", data.len()),
+                        format!(
+                            "shape {shape:?} holds {want} elements but {} were given",
+                            data.len()
+                        ),
                     );
                 }
                 Tensor::cpu(shape, data.to_vec())
@@ -132,7 +135,10 @@ impl Backend {
             Backend::Cpu => {
                 let v = t.c_mut();
                 if v.len() != data.len() {
-                    return shape_err("write", format!("{} values into {:?}", data.len(), t.shape()));
+                    return shape_err(
+                        "write",
+                        format!("{} values into {:?}", data.len(), t.shape()),
+                    );
                 }
                 v.copy_from_slice(data);
                 Ok(())
@@ -204,19 +210,27 @@ impl Backend {
         let cols = *shape.last().unwrap_or(&1);
         Ok(match (self, act) {
             (_, Activation::Linear) => dy.clone(),
-            (Backend::Gpu(g), Activation::Relu) => Tensor::Gpu(ops::relu_backward(g, y.g(), dy.g())?),
+            (Backend::Gpu(g), Activation::Relu) => {
+                Tensor::Gpu(ops::relu_backward(g, y.g(), dy.g())?)
+            }
             (Backend::Gpu(g), Activation::Sigmoid) => {
                 Tensor::Gpu(ops::sigmoid_backward(g, y.g(), dy.g())?)
             }
-            (Backend::Gpu(g), Activation::Tanh) => Tensor::Gpu(ops::tanh_backward(g, y.g(), dy.g())?),
+            (Backend::Gpu(g), Activation::Tanh) => {
+                Tensor::Gpu(ops::tanh_backward(g, y.g(), dy.g())?)
+            }
             (Backend::Gpu(g), Activation::Softmax) => {
                 Tensor::Gpu(ops::softmax_backward(g, y.g(), dy.g())?)
             }
-            (Backend::Cpu, Activation::Relu) => Tensor::cpu(&shape, cpu::relu_backward(y.c(), dy.c())),
+            (Backend::Cpu, Activation::Relu) => {
+                Tensor::cpu(&shape, cpu::relu_backward(y.c(), dy.c()))
+            }
             (Backend::Cpu, Activation::Sigmoid) => {
                 Tensor::cpu(&shape, cpu::sigmoid_backward(y.c(), dy.c()))
             }
-            (Backend::Cpu, Activation::Tanh) => Tensor::cpu(&shape, cpu::tanh_backward(y.c(), dy.c())),
+            (Backend::Cpu, Activation::Tanh) => {
+                Tensor::cpu(&shape, cpu::tanh_backward(y.c(), dy.c()))
+            }
             (Backend::Cpu, Activation::Softmax) => Tensor::cpu(
                 &shape,
                 cpu::softmax_backward(y.c(), dy.c(), dy.len() / cols.max(1), cols),
@@ -275,7 +289,12 @@ impl Backend {
         geo: &Pool2dGeometry,
     ) -> Result<Tensor> {
         match self {
-            Backend::Gpu(g) => Ok(Tensor::Gpu(ops::maxpool_backward(g, dy.g(), argmax.g(), geo)?)),
+            Backend::Gpu(g) => Ok(Tensor::Gpu(ops::maxpool_backward(
+                g,
+                dy.g(),
+                argmax.g(),
+                geo,
+            )?)),
             Backend::Cpu => Ok(Tensor::cpu(
                 &[geo.n, geo.h, geo.w, geo.c],
                 cpu::maxpool_backward(dy.c(), argmax.ci(), geo),
@@ -362,7 +381,10 @@ impl Backend {
             Backend::Gpu(g) => Ok(Tensor::Gpu(ops::mse_forward(g, pred.g(), truth.g())?)),
             Backend::Cpu => {
                 same_shape("mse_forward", pred, truth)?;
-                Ok(Tensor::cpu(pred.shape(), cpu::mse_forward(pred.c(), truth.c())))
+                Ok(Tensor::cpu(
+                    pred.shape(),
+                    cpu::mse_forward(pred.c(), truth.c()),
+                ))
             }
         }
     }
@@ -370,7 +392,12 @@ impl Backend {
     /// 2·(pred − truth)·scale.
     pub fn mse_backward(&self, pred: &Tensor, truth: &Tensor, scale: f32) -> Result<Tensor> {
         match self {
-            Backend::Gpu(g) => Ok(Tensor::Gpu(ops::mse_backward(g, pred.g(), truth.g(), scale)?)),
+            Backend::Gpu(g) => Ok(Tensor::Gpu(ops::mse_backward(
+                g,
+                pred.g(),
+                truth.g(),
+                scale,
+            )?)),
             Backend::Cpu => Ok(Tensor::cpu(
                 pred.shape(),
                 cpu::mse_backward(pred.c(), truth.c(), scale as f64),
@@ -381,7 +408,11 @@ impl Backend {
     /// correct[r] = 1 where argmax(probs[r]) == argmax(labels[r]).
     pub fn accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor> {
         match self {
-            Backend::Gpu(g) => Ok(Tensor::Gpu(ops::accuracy_forward(g, probs.g(), labels.g())?)),
+            Backend::Gpu(g) => Ok(Tensor::Gpu(ops::accuracy_forward(
+                g,
+                probs.g(),
+                labels.g(),
+            )?)),
             Backend::Cpu => {
                 same_shape("accuracy_forward", probs, labels)?;
                 let cols = *probs.shape().last().unwrap_or(&1);
@@ -395,7 +426,13 @@ impl Backend {
     }
 
     /// out[0] (+)= scale · Σ x.
-    pub fn sum_into(&self, x: &Tensor, scale: f32, out: &mut Tensor, accumulate: bool) -> Result<()> {
+    pub fn sum_into(
+        &self,
+        x: &Tensor,
+        scale: f32,
+        out: &mut Tensor,
+        accumulate: bool,
+    ) -> Result<()> {
         match self {
             Backend::Gpu(g) => ops::sum_into(g, x.g(), scale, out.g(), accumulate),
             Backend::Cpu => {
@@ -479,7 +516,9 @@ fn matmul_dims(a: &[usize], b: &[usize], layout: Layout) -> Result<(usize, usize
     if ka != kb {
         return shape_err(
             "matmul",
-            format!("{layout:?}: a {a:?} and b {b:?} disagree on the inner dimension ({ka} vs {kb})"),
+            format!(
+                "{layout:?}: a {a:?} and b {b:?} disagree on the inner dimension ({ka} vs {kb})"
+            ),
         );
     }
     Ok((m, n, ka))

@@ -43,7 +43,8 @@ impl EpochProgress {
     pub fn start(mode: Verbose, epoch: usize, epochs: usize, steps: usize) -> EpochProgress {
         let bar = (mode == Verbose::Bar).then(|| {
             println!("Epoch {epoch}/{epochs}");
-            let bar = ProgressBar::with_draw_target(Some(steps as u64), ProgressDrawTarget::stdout());
+            let bar =
+                ProgressBar::with_draw_target(Some(steps as u64), ProgressDrawTarget::stdout());
             bar.set_style(
                 ProgressStyle::with_template(
                     "{pos:>5}/{len} [{bar:30.cyan/blue}] {elapsed} (ETA {eta}) {per_sec} - {msg}",

@@ -130,13 +130,15 @@ impl Sequential {
     pub fn add(&mut self, layer: impl Layer + 'static) -> Result<()> {
         let mut layer: Box<dyn Layer> = Box::new(layer);
         if self.initialised {
-            return Err(Error::Model("add: the model is already compiled; add layers first".into()));
+            return Err(Error::Model(
+                "add: the model is already compiled; add layers first".into(),
+            ));
         }
         let input = self.output_shape().to_vec();
         let index = self.layers.len();
         let out = layer.build(&input).map_err(|e| {
             Error::Model(format!(
-                "layer {index} ({}) with input shape {:?}: {e}",
+                "layer {index} ({}) with input shape {}: {e}",
                 layer.kind(),
                 batch_shape(&input)
             ))
@@ -168,7 +170,10 @@ impl Sequential {
     pub fn summary(&self) -> String {
         let rule = "_".repeat(65);
         let mut s = format!("Model: \"sequential\"\n{rule}\n");
-        s += &format!("{:<29}{:<26}{:>10}\n", " Layer (type)", "Output Shape", "Param #");
+        s += &format!(
+            "{:<29}{:<26}{:>10}\n",
+            " Layer (type)", "Output Shape", "Param #"
+        );
         s += &format!("{}\n", "=".repeat(65));
         for (i, l) in self.layers.iter().enumerate() {
             let name = format!(" {} ({})", self.names[i], l.kind());
@@ -184,7 +189,9 @@ impl Sequential {
         }
         s += &format!("{}\n", "=".repeat(65));
         let total = thousands(self.count_params());
-        s += &format!("Total params: {total}\nTrainable params: {total}\nNon-trainable params: 0\n{rule}\n");
+        s += &format!(
+            "Total params: {total}\nTrainable params: {total}\nNon-trainable params: 0\n{rule}\n"
+        );
         s
     }
 
@@ -292,8 +299,12 @@ impl Sequential {
             for (s, idx) in order.chunks(opts.batch_size).enumerate() {
                 x.gather_rows_into(idx, &mut xb);
                 y.gather_rows_into(idx, &mut yb);
-                let xt = self.backend.upload(&batch_dims(idx.len(), x.sample_shape()), &xb)?;
-                let yt = self.backend.upload(&batch_dims(idx.len(), y.sample_shape()), &yb)?;
+                let xt = self
+                    .backend
+                    .upload(&batch_dims(idx.len(), x.sample_shape()), &xb)?;
+                let yt = self
+                    .backend
+                    .upload(&batch_dims(idx.len(), y.sample_shape()), &yb)?;
                 self.train_step(&xt, &yt, &mut totals)?;
                 if progress.wants_metrics() && last_read.elapsed().as_millis() >= 250 {
                     let (l, a) = self.read_totals(&totals)?;
@@ -349,8 +360,12 @@ impl Sequential {
         for idx in all.chunks(self.eval_batch_size) {
             x.gather_rows_into(idx, &mut xb);
             y.gather_rows_into(idx, &mut yb);
-            let xt = self.backend.upload(&batch_dims(idx.len(), x.sample_shape()), &xb)?;
-            let yt = self.backend.upload(&batch_dims(idx.len(), y.sample_shape()), &yb)?;
+            let xt = self
+                .backend
+                .upload(&batch_dims(idx.len(), x.sample_shape()), &xb)?;
+            let yt = self
+                .backend
+                .upload(&batch_dims(idx.len(), y.sample_shape()), &yb)?;
             let out = self.forward(&xt, false)?;
             self.loss(&out, &yt, &mut totals, false)?;
         }
@@ -367,7 +382,9 @@ impl Sequential {
         let fused = self.compiled.as_ref().is_some_and(|c| c.fused);
         for idx in all.chunks(self.eval_batch_size) {
             x.gather_rows_into(idx, &mut xb);
-            let xt = self.backend.upload(&batch_dims(idx.len(), x.sample_shape()), &xb)?;
+            let xt = self
+                .backend
+                .upload(&batch_dims(idx.len(), x.sample_shape()), &xb)?;
             let mut y = self.forward(&xt, false)?;
             if fused {
                 y = self.backend.activation_forward(Activation::Softmax, &y)?;
@@ -399,9 +416,10 @@ impl Sequential {
         for (i, l) in self.layers.iter_mut().enumerate() {
             for p in l.params_mut() {
                 let name = format!("layers.{i}.{}", p.name);
-                let w = weights.iter().find(|w| w.name == name).ok_or_else(|| {
-                    Error::Model(format!("set_weights: no tensor named {name}"))
-                })?;
+                let w = weights
+                    .iter()
+                    .find(|w| w.name == name)
+                    .ok_or_else(|| Error::Model(format!("set_weights: no tensor named {name}")))?;
                 if w.array.shape != p.shape {
                     return Err(Error::Model(format!(
                         "set_weights: {name} has shape {:?} but the layer needs {:?}",
@@ -416,7 +434,9 @@ impl Sequential {
 
     fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
         if !self.initialised {
-            return Err(Error::Model("the model must be compiled before it is run".into()));
+            return Err(Error::Model(
+                "the model must be compiled before it is run".into(),
+            ));
         }
         let mut h = x.clone();
         for l in &mut self.layers {
@@ -436,15 +456,26 @@ impl Sequential {
             }
         }
         let c = self.compiled.as_mut().expect("compiled");
-        let params = self.layers.iter_mut().flat_map(|l| l.params_mut()).collect();
+        let params = self
+            .layers
+            .iter_mut()
+            .flat_map(|l| l.params_mut())
+            .collect();
         c.state.apply(&self.backend, &c.optimizer, params)
     }
 
     /// Add the batch's loss (and correct count) to `totals`; with `grad`, return dL/d(out).
-    fn loss(&self, out: &Tensor, y: &Tensor, totals: &mut Totals, grad: bool) -> Result<Option<Tensor>> {
-        let c = self.compiled.as_ref().ok_or_else(|| {
-            Error::Model("compile the model before fit / evaluate".into())
-        })?;
+    fn loss(
+        &self,
+        out: &Tensor,
+        y: &Tensor,
+        totals: &mut Totals,
+        grad: bool,
+    ) -> Result<Option<Tensor>> {
+        let c = self
+            .compiled
+            .as_ref()
+            .ok_or_else(|| Error::Model("compile the model before fit / evaluate".into()))?;
         let be = &self.backend;
         let rows = out.shape()[0];
         let width = out.len() / rows.max(1);
@@ -496,7 +527,7 @@ impl Sequential {
     fn check_input(&self, op: &str, x: &Array) -> Result<()> {
         if x.sample_shape() != self.input_shape.as_slice() {
             return Err(Error::Model(format!(
-                "{op}: x has shape {:?} but the model takes {:?}",
+                "{op}: x has shape {:?} but the model takes {}",
                 x.shape,
                 batch_shape(&self.input_shape)
             )));
@@ -508,7 +539,7 @@ impl Sequential {
         self.check_input(op, x)?;
         if y.sample_shape() != self.output_shape() {
             return Err(Error::Model(format!(
-                "{op}: y has shape {:?} but the model outputs {:?}{}",
+                "{op}: y has shape {:?} but the model outputs {}{}",
                 y.shape,
                 batch_shape(self.output_shape()),
                 if y.shape.len() == 1 {
@@ -572,7 +603,7 @@ fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);

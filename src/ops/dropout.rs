@@ -17,7 +17,10 @@ pub fn dropout_forward(
         return shape_err("dropout_forward", format!("rate {rate} must be in [0, 1)"));
     }
     if step.len() != 1 || step.dtype() != DType::U32 {
-        return shape_err("dropout_forward", format!("step must be one u32, got {step:?}"));
+        return shape_err(
+            "dropout_forward",
+            format!("step must be one u32, got {step:?}"),
+        );
     }
     let y = gpu.empty(x.shape(), DType::F32)?;
     let mask = gpu.empty(x.shape(), DType::F32)?;

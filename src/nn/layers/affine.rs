@@ -60,8 +60,14 @@ impl Affine {
 
     /// dy[rows, units] → kernel/bias grads (overwritten) and dx[rows, k] if asked.
     pub fn backward(&mut self, be: &Backend, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
-        let x = self.x.take().expect("Affine::backward without a training forward");
-        let y = self.y.take().expect("Affine::backward without a training forward");
+        let x = self
+            .x
+            .take()
+            .expect("Affine::backward without a training forward");
+        let y = self
+            .y
+            .take()
+            .expect("Affine::backward without a training forward");
         let dz = be.activation_backward(self.effective(), &y, dy)?;
         // x[rows,k]ᵀ·dz[rows,units] = dW[k,units]
         let dw = be.matmul(&x, &dz, None, Layout::TN, false)?;

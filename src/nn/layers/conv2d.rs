@@ -73,7 +73,9 @@ impl Layer for Conv2D {
             )));
         }
         if self.filters == 0 || self.kernel.0 == 0 || self.kernel.1 == 0 {
-            return Err(Error::Model("Conv2D: filters and kernel_size must be ≥ 1".into()));
+            return Err(Error::Model(
+                "Conv2D: filters and kernel_size must be ≥ 1".into(),
+            ));
         }
         if self.strides.0 == 0 || self.strides.1 == 0 {
             return Err(Error::Model("Conv2D: strides must be ≥ 1".into()));

@@ -52,7 +52,9 @@ impl Layer for MaxPooling2D {
         }
         let s = self.strides.unwrap_or(self.pool);
         if self.pool.0 == 0 || self.pool.1 == 0 || s.0 == 0 || s.1 == 0 {
-            return Err(Error::Model("MaxPooling2D: pool_size and strides must be ≥ 1".into()));
+            return Err(Error::Model(
+                "MaxPooling2D: pool_size and strides must be ≥ 1".into(),
+            ));
         }
         self.input = input_shape.to_vec();
         let g = self.geometry(1).map_err(|e| {
@@ -72,7 +74,10 @@ impl Layer for MaxPooling2D {
     }
 
     fn backward(&mut self, be: &Backend, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
-        let (g, argmax) = self.cache.take().expect("MaxPooling2D::backward without a forward");
+        let (g, argmax) = self
+            .cache
+            .take()
+            .expect("MaxPooling2D::backward without a forward");
         if !need_dx {
             return Ok(None);
         }
