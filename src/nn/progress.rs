@@ -47,7 +47,7 @@ impl EpochProgress {
                 ProgressBar::with_draw_target(Some(steps as u64), ProgressDrawTarget::stdout());
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{pos:>5}/{len} [{bar:30.cyan/blue}] {elapsed} (ETA {eta}) {per_sec} - {msg}",
+                    "{pos:>5}/{len} [{bar:30.cyan/blue}] {elapsed} (ETA {eta}) - {msg}",
                 )
                 .expect("valid template")
                 .progress_chars("=> "),
