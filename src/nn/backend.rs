@@ -165,7 +165,7 @@ impl Backend {
                 relu,
             )?)),
             Backend::Cpu => {
-                let (m, n, k) = matmul_dims(a.shape(), b.shape(), layout)?;
+                let (m, n, k) = ops::matmul_dims(a.shape(), b.shape(), layout)?;
                 let c = cpu::matmul(a.c(), b.c(), bias.map(Tensor::c), m, n, k, layout, relu);
                 Ok(Tensor::cpu(&[m, n], c))
             }
@@ -499,27 +499,4 @@ fn same_shape(op: &'static str, a: &Tensor, b: &Tensor) -> Result<()> {
         return shape_err(op, format!("{:?} vs {:?}", a.shape(), b.shape()));
     }
     Ok(())
-}
-
-/// (m, n, k) of a matmul over the last axes, as `ops::matmul` computes them.
-fn matmul_dims(a: &[usize], b: &[usize], layout: Layout) -> Result<(usize, usize, usize)> {
-    let rc = |s: &[usize]| {
-        let c = *s.last().unwrap_or(&1);
-        (s.iter().product::<usize>() / c.max(1), c)
-    };
-    let ((ar, ac), (br, bc)) = (rc(a), rc(b));
-    let (m, ka, kb, n) = match layout {
-        Layout::NN => (ar, ac, br, bc),
-        Layout::TN => (ac, ar, br, bc),
-        Layout::NT => (ar, ac, bc, br),
-    };
-    if ka != kb {
-        return shape_err(
-            "matmul",
-            format!(
-                "{layout:?}: a {a:?} and b {b:?} disagree on the inner dimension ({ka} vs {kb})"
-            ),
-        );
-    }
-    Ok((m, n, ka))
 }

@@ -297,14 +297,8 @@ impl Sequential {
             let progress = EpochProgress::start(mode, epoch, opts.epochs, steps);
             let mut last_read = Instant::now();
             for (s, idx) in order.chunks(opts.batch_size).enumerate() {
-                x.gather_rows_into(idx, &mut xb);
-                y.gather_rows_into(idx, &mut yb);
-                let xt = self
-                    .backend
-                    .upload(&batch_dims(idx.len(), x.sample_shape()), &xb)?;
-                let yt = self
-                    .backend
-                    .upload(&batch_dims(idx.len(), y.sample_shape()), &yb)?;
+                let xt = self.upload_rows(x, idx, &mut xb)?;
+                let yt = self.upload_rows(y, idx, &mut yb)?;
                 self.train_step(&xt, &yt, &mut totals)?;
                 if progress.wants_metrics() && last_read.elapsed().as_millis() >= 250 {
                     let (l, a) = self.read_totals(&totals)?;
@@ -358,14 +352,8 @@ impl Sequential {
         let (mut xb, mut yb) = (Vec::new(), Vec::new());
         let all: Vec<usize> = (0..x.rows()).collect();
         for idx in all.chunks(self.eval_batch_size) {
-            x.gather_rows_into(idx, &mut xb);
-            y.gather_rows_into(idx, &mut yb);
-            let xt = self
-                .backend
-                .upload(&batch_dims(idx.len(), x.sample_shape()), &xb)?;
-            let yt = self
-                .backend
-                .upload(&batch_dims(idx.len(), y.sample_shape()), &yb)?;
+            let xt = self.upload_rows(x, idx, &mut xb)?;
+            let yt = self.upload_rows(y, idx, &mut yb)?;
             let out = self.forward(&xt, false)?;
             self.loss(&out, &yt, &mut totals, false)?;
         }
@@ -381,10 +369,7 @@ impl Sequential {
         let all: Vec<usize> = (0..x.rows()).collect();
         let fused = self.compiled.as_ref().is_some_and(|c| c.fused);
         for idx in all.chunks(self.eval_batch_size) {
-            x.gather_rows_into(idx, &mut xb);
-            let xt = self
-                .backend
-                .upload(&batch_dims(idx.len(), x.sample_shape()), &xb)?;
+            let xt = self.upload_rows(x, idx, &mut xb)?;
             let mut y = self.forward(&xt, false)?;
             if fused {
                 y = self.backend.activation_forward(Activation::Softmax, &y)?;
@@ -430,6 +415,13 @@ impl Sequential {
             }
         }
         Ok(())
+    }
+
+    /// The samples of `a` at `idx` as a batch tensor (`buf` is reused host scratch).
+    fn upload_rows(&self, a: &Array, idx: &[usize], buf: &mut Vec<f32>) -> Result<Tensor> {
+        a.gather_rows_into(idx, buf);
+        self.backend
+            .upload(&batch_dims(idx.len(), a.sample_shape()), buf)
     }
 
     fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {

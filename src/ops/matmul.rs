@@ -82,8 +82,17 @@ pub fn matmul_into(
 
 /// (m, n, k) for `layout`, or a shape error naming both operands.
 fn dims(a: &GpuTensor, b: &GpuTensor, layout: Layout) -> Result<(usize, usize, usize)> {
-    let (ar, ac) = super::rows_cols(a);
-    let (br, bc) = super::rows_cols(b);
+    matmul_dims(a.shape(), b.shape(), layout)
+}
+
+/// (m, n, k) of a matmul of operands shaped `a` and `b` (matrices over their last axis)
+/// for `layout`, or a shape error naming both shapes. Shared with the CPU backend.
+pub fn matmul_dims(a: &[usize], b: &[usize], layout: Layout) -> Result<(usize, usize, usize)> {
+    let rows_cols = |s: &[usize]| {
+        let c = s.last().copied().unwrap_or(1);
+        (s.iter().product::<usize>().checked_div(c).unwrap_or(0), c)
+    };
+    let ((ar, ac), (br, bc)) = (rows_cols(a), rows_cols(b));
     let (m, ka, kb, n) = match layout {
         Layout::NN => (ar, ac, br, bc),
         Layout::TN => (ac, ar, br, bc),
@@ -93,9 +102,7 @@ fn dims(a: &GpuTensor, b: &GpuTensor, layout: Layout) -> Result<(usize, usize, u
         return shape_err(
             "matmul",
             format!(
-                "{layout:?}: a {:?} and b {:?} disagree on the inner dimension ({ka} vs {kb})",
-                a.shape(),
-                b.shape()
+                "{layout:?}: a {a:?} and b {b:?} disagree on the inner dimension ({ka} vs {kb})"
             ),
         );
     }

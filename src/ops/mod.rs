@@ -23,7 +23,7 @@ pub use adam::{adam_step, adam_update};
 pub use bias::{bias_backward, bias_forward};
 pub use dropout::{dropout_backward, dropout_forward};
 pub use im2col::{im2col_backward, im2col_forward};
-pub use matmul::{matmul, matmul_into};
+pub use matmul::{matmul, matmul_dims, matmul_into};
 pub use maxpool::{maxpool_backward, maxpool_forward};
 pub use mse::{mse_backward, mse_forward};
 pub use relu::{relu_backward, relu_forward};
