@@ -25,6 +25,28 @@ struct Params {
 @group(0) @binding(1) var<storage, read> dcols: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
 
+// (i / d, i % d) without integer division: llvmpipe (and other SIMD-per-invocation
+// drivers) run a u32 division by a runtime divisor lane by lane, which made index
+// decoding the bulk of this kernel; an f32 quotient vectorises and one fix-up step
+// makes it exact (f32(i) / f32(d) is within 1 of i / d for i < 2^24, and within a few
+// below 2^31; the loop absorbs that).
+fn divmod(i: u32, d: u32) -> vec2<u32> {
+    var q = i32(f32(i) / f32(d));
+    var r = i32(i) - q * i32(d);
+    loop {
+        if r < 0 {
+            q -= 1;
+            r += i32(d);
+        } else if r >= i32(d) {
+            q += 1;
+            r -= i32(d);
+        } else {
+            break;
+        }
+    }
+    return vec2<u32>(u32(q), u32(r));
+}
+
 @compute @workgroup_size(256)
 fn im2col_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = gid.x + gid.y * nwg.x * 256u;
@@ -32,17 +54,18 @@ fn im2col_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
     if i >= total {
         return;
     }
-    var t = i;
-    let ci = t % p.c;
-    t = t / p.c;
-    let kx = t % p.kw;
-    t = t / p.kw;
-    let ky = t % p.kh;
-    t = t / p.kh;
-    let ox = t % p.ow;
-    t = t / p.ow;
-    let oy = t % p.oh;
-    let nn = t / p.oh;
+    let row_len = p.kh * p.kw * p.c;
+    let rc = divmod(i, row_len);
+    let pix = divmod(rc.x, p.ow * p.oh);
+    let oyx = divmod(pix.y, p.ow);
+    let oy = oyx.x;
+    let ox = oyx.y;
+    let nn = pix.x;
+    let kc = divmod(rc.y, p.kw * p.c);
+    let ky = kc.x;
+    let kxc = divmod(kc.y, p.c);
+    let kx = kxc.x;
+    let ci = kxc.y;
     let iy = i32(oy * p.sh + ky) - i32(p.pad_top);
     let ix = i32(ox * p.sw + kx) - i32(p.pad_left);
     var v = 0.0;
@@ -59,27 +82,35 @@ fn im2col_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
     if i >= total {
         return;
     }
-    var t = i;
-    let ci = t % p.c;
-    t = t / p.c;
-    let xx = t % p.w;
-    t = t / p.w;
-    let yy = t % p.h;
-    let nn = t / p.h;
+    let pc = divmod(i, p.c);
+    let ci = pc.y;
+    let img = divmod(pc.x, p.w * p.h);
+    let nn = img.x;
+    let yx = divmod(img.y, p.w);
+    let yy = yx.x;
+    let xx = yx.y;
     let row_len = p.kh * p.kw * p.c;
     var s = 0.0;
     for (var ky = 0u; ky < p.kh; ky++) {
         let ty = i32(yy + p.pad_top) - i32(ky);
-        if ty < 0 || u32(ty) % p.sh != 0u || u32(ty) / p.sh >= p.oh {
+        if ty < 0 {
             continue;
         }
-        let oy = u32(ty) / p.sh;
+        let qy = divmod(u32(ty), p.sh);
+        if qy.y != 0u || qy.x >= p.oh {
+            continue;
+        }
+        let oy = qy.x;
         for (var kx = 0u; kx < p.kw; kx++) {
             let tx = i32(xx + p.pad_left) - i32(kx);
-            if tx < 0 || u32(tx) % p.sw != 0u || u32(tx) / p.sw >= p.ow {
+            if tx < 0 {
                 continue;
             }
-            let ox = u32(tx) / p.sw;
+            let qx = divmod(u32(tx), p.sw);
+            if qx.y != 0u || qx.x >= p.ow {
+                continue;
+            }
+            let ox = qx.x;
             s += dcols[((nn * p.oh + oy) * p.ow + ox) * row_len + (ky * p.kw + kx) * p.c + ci];
         }
     }

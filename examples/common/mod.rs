@@ -20,6 +20,8 @@ pub struct Args {
     pub limit: Option<usize>,
     /// Evaluate on only the first N test images.
     pub test_limit: Option<usize>,
+    /// Time every kernel and print a table at the end (GPU backend).
+    pub profile: bool,
 }
 
 const HELP: &str = "flags:
@@ -31,7 +33,8 @@ const HELP: &str = "flags:
   --json               one JSON object per epoch and a final one, nothing else on stdout
   --quiet              one plain line per epoch instead of a progress bar
   --limit N            train on the first N training images only
-  --test-limit N       evaluate on the first N test images only";
+  --test-limit N       evaluate on the first N test images only
+  --profile            time every GPU kernel (timestamp queries) and print a table";
 
 /// Parse `std::env::args`, exiting with a message on a bad flag.
 pub fn parse_args(default_epochs: usize, default_batch: usize) -> Args {
@@ -45,6 +48,7 @@ pub fn parse_args(default_epochs: usize, default_batch: usize) -> Args {
         quiet: false,
         limit: None,
         test_limit: None,
+        profile: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -66,6 +70,7 @@ pub fn parse_args(default_epochs: usize, default_batch: usize) -> Args {
             "--test-limit" => a.test_limit = Some(number(&value("--test-limit"), "--test-limit")),
             "--json" => a.json = true,
             "--quiet" => a.quiet = true,
+            "--profile" => a.profile = true,
             "-h" | "--help" => {
                 println!("{HELP}");
                 std::process::exit(0);
@@ -194,6 +199,13 @@ pub fn train_and_test(
     let adapter = model.backend().name();
     args.say(format!("backend: {adapter}"));
     args.say(model.summary());
+    let profiling = args.profile && model.backend().gpu().is_some();
+    if args.profile && !profiling {
+        eprintln!("--profile times GPU kernels; the CPU backend has none to time");
+    }
+    if let Some(gpu) = model.backend().gpu().filter(|_| profiling) {
+        gpu.set_profiling(true);
+    }
     let t0 = Instant::now();
     let json = args.json;
     let history = or_exit(model.fit_with(x_train, y_train, &args.fit_options(), |e| {
@@ -202,6 +214,21 @@ pub fn train_and_test(
         }
     }));
     let train_seconds = t0.elapsed().as_secs_f64();
+    args.say(format!(
+        "training data kept on the backend: {:.1} MB",
+        history.resident_bytes as f64 / 1e6
+    ));
+    if let Some(gpu) = model.backend().gpu().filter(|_| profiling) {
+        let steps: usize = history.epochs.iter().map(|e| e.steps).sum();
+        if let Some(p) = gpu.profile() {
+            let table = p.table(Some(steps as u64));
+            match json {
+                true => eprintln!("{table}"),
+                false => println!("{table}(per training step of fit, validation included)"),
+            }
+        }
+        gpu.set_profiling(false);
+    }
     let t1 = Instant::now();
     let test = or_exit(model.evaluate(x_test, y_test));
     let eval_seconds = t1.elapsed().as_secs_f64();

@@ -6,6 +6,7 @@ pub mod accuracy;
 pub mod adam;
 pub mod bias;
 pub mod dropout;
+pub mod gather;
 pub mod im2col;
 pub mod matmul;
 pub mod maxpool;
@@ -17,11 +18,13 @@ pub mod softmax;
 pub mod softmax_cross_entropy;
 pub mod sum;
 pub mod tanh;
+pub mod transpose;
 
 pub use accuracy::{accuracy_forward, argmax};
 pub use adam::{adam_update, AdamParams};
 pub use bias::{bias_backward, bias_forward};
 pub use dropout::{dropout_backward, dropout_forward};
+pub use gather::{gather_forward, gather_u8_forward, pack_u8, PackedU8};
 pub use im2col::{im2col_backward, im2col_forward};
 pub use matmul::{matmul, Layout};
 pub use maxpool::{maxpool_backward, maxpool_forward};
@@ -33,6 +36,7 @@ pub use softmax::{softmax_backward, softmax_forward};
 pub use softmax_cross_entropy::{softmax_cross_entropy_backward, softmax_cross_entropy_forward};
 pub use sum::sum_forward;
 pub use tanh::{tanh_backward, tanh_forward};
+pub use transpose::transpose_forward;
 
 /// A float the CPU twins compute in: f32 for the reference backend, f64 for gradient checks.
 pub trait Scalar: Copy + Default + PartialOrd + std::fmt::Debug + Send + Sync + 'static {

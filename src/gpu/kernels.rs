@@ -20,11 +20,13 @@ pub enum Shader {
     Sgd,
     Accuracy,
     Dropout,
+    Gather,
+    Transpose,
 }
 
 impl Shader {
     /// Every shader, for tests that must cover them all.
-    pub const ALL: [Shader; 16] = [
+    pub const ALL: [Shader; 18] = [
         Shader::Matmul,
         Shader::MatmulVec4,
         Shader::Bias,
@@ -41,6 +43,8 @@ impl Shader {
         Shader::Sgd,
         Shader::Accuracy,
         Shader::Dropout,
+        Shader::Gather,
+        Shader::Transpose,
     ];
 
     /// File name under `shaders/`.
@@ -62,6 +66,8 @@ impl Shader {
             Shader::Sgd => "sgd.wgsl",
             Shader::Accuracy => "accuracy.wgsl",
             Shader::Dropout => "dropout.wgsl",
+            Shader::Gather => "gather.wgsl",
+            Shader::Transpose => "transpose.wgsl",
         }
     }
 
@@ -84,6 +90,8 @@ impl Shader {
             Shader::Sgd => include_str!("../../shaders/sgd.wgsl"),
             Shader::Accuracy => include_str!("../../shaders/accuracy.wgsl"),
             Shader::Dropout => include_str!("../../shaders/dropout.wgsl"),
+            Shader::Gather => include_str!("../../shaders/gather.wgsl"),
+            Shader::Transpose => include_str!("../../shaders/transpose.wgsl"),
         }
     }
 }
@@ -123,11 +131,14 @@ pub enum Kernel {
     AccuracyForward,
     DropoutForward,
     DropoutBackward,
+    GatherForward,
+    GatherU8Forward,
+    TransposeForward,
 }
 
 impl Kernel {
     /// Every kernel, for tests that must cover them all.
-    pub const ALL: [Kernel; 30] = [
+    pub const ALL: [Kernel; 33] = [
         Kernel::MatmulNN,
         Kernel::MatmulTN,
         Kernel::MatmulNT,
@@ -158,6 +169,9 @@ impl Kernel {
         Kernel::AccuracyForward,
         Kernel::DropoutForward,
         Kernel::DropoutBackward,
+        Kernel::GatherForward,
+        Kernel::GatherU8Forward,
+        Kernel::TransposeForward,
     ];
 
     /// (shader file, entry point name, number of storage bindings after the uniform).
@@ -202,6 +216,9 @@ impl Kernel {
             AccuracyForward => (Shader::Accuracy, "accuracy_forward", 3),
             DropoutForward => (Shader::Dropout, "dropout_forward", 4),
             DropoutBackward => (Shader::Dropout, "dropout_backward", 3),
+            GatherForward => (Shader::Gather, "gather_forward", 4),
+            GatherU8Forward => (Shader::Gather, "gather_u8_forward", 5),
+            TransposeForward => (Shader::Transpose, "transpose_forward", 2),
         }
     }
 

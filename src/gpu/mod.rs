@@ -5,6 +5,7 @@
 mod adapter;
 mod kernels;
 mod pool;
+mod profiler;
 mod recorder;
 mod tensor;
 mod tuning;
@@ -14,6 +15,7 @@ use std::sync::{Arc, Mutex};
 
 pub use adapter::{parse_backend, GpuOptions};
 pub use kernels::{Kernel, Shader};
+pub use profiler::{Profile, ProfileMethod, ProfileRow};
 pub use tensor::{DType, GpuTensor};
 pub use tuning::Tuning;
 
@@ -303,21 +305,30 @@ impl Gpu {
 
     /// Overwrite an existing tensor's contents from the host (same element count).
     pub fn write(&self, t: &GpuTensor, data: &[f32]) -> Result<()> {
-        if data.len() != t.len() {
+        self.write_bytes(t, bytemuck::cast_slice(data), data.len())
+    }
+
+    /// Overwrite an existing u32 tensor's contents from the host (same element count).
+    pub fn write_u32(&self, t: &GpuTensor, data: &[u32]) -> Result<()> {
+        self.write_bytes(t, bytemuck::cast_slice(data), data.len())
+    }
+
+    fn write_bytes(&self, t: &GpuTensor, bytes: &[u8], n: usize) -> Result<()> {
+        if n != t.len() {
             return crate::error::shape_err(
                 "write",
                 format!(
-                    "tensor {:?} holds {} elements but {} were given",
+                    "tensor {:?} holds {} elements but {n} were given",
                     t.shape,
                     t.len(),
-                    data.len()
                 ),
             );
         }
+        // Recorded work may still read the old contents: submit it first so the write
+        // lands after it.
         self.flush();
-        if !data.is_empty() {
-            self.queue
-                .write_buffer(&t.buffer, 0, bytemuck::cast_slice(data));
+        if !bytes.is_empty() {
+            self.queue.write_buffer(&t.buffer, 0, bytes);
         }
         Ok(())
     }
@@ -344,7 +355,7 @@ impl Gpu {
         {
             let mut rec = self.recorder.lock().expect("recorder");
             rec.copy(&self.device, &t.buffer, &staging, size);
-            rec.submit(&self.queue);
+            rec.submit(&self.device, &self.queue);
         }
         let (tx, rx) = std::sync::mpsc::channel();
         staging.map_async(wgpu::MapMode::Read, 0..size, move |r| {
@@ -365,9 +376,32 @@ impl Gpu {
         Ok(out)
     }
 
+    /// Start (or stop) timing every kernel: GPU timestamp queries when the adapter has
+    /// them, CPU wall clock per kernel otherwise. Starting clears earlier figures.
+    /// Profiling splits work into one pass per kernel and waits at each submission, so
+    /// it slows the run down a little; the per-kernel times are what it is for.
+    pub fn set_profiling(&self, on: bool) {
+        self.flush();
+        let mut rec = self.recorder.lock().expect("recorder");
+        rec.profiler = on.then(|| {
+            profiler::Profiler::new(&self.device, &self.queue, self.info.has_timestamps())
+        });
+    }
+
+    /// Kernel times since profiling was switched on (submits recorded work first), or
+    /// `None` when it is off.
+    pub fn profile(&self) -> Option<Profile> {
+        self.flush();
+        let rec = self.recorder.lock().expect("recorder");
+        rec.profiler.as_ref().map(|p| p.report())
+    }
+
     /// Submit everything recorded so far without waiting.
     pub fn flush(&self) {
-        self.recorder.lock().expect("recorder").submit(&self.queue);
+        self.recorder
+            .lock()
+            .expect("recorder")
+            .submit(&self.device, &self.queue);
     }
 
     /// Submit everything recorded so far and wait until the GPU has finished it.
@@ -432,8 +466,15 @@ impl Gpu {
         let uniform = kernel.has_params().then(|| self.uniform(params));
         let bind_group = self.bind_group(kernel, uniform.as_ref(), buffers)?;
         let mut rec = self.recorder.lock().expect("recorder");
-        if rec.dispatch(&self.device, &pipeline, &bind_group, groups) {
-            rec.submit(&self.queue);
+        if rec.dispatch(
+            &self.device,
+            &self.queue,
+            kernel.name(),
+            &pipeline,
+            &bind_group,
+            groups,
+        ) {
+            rec.submit(&self.device, &self.queue);
         }
         Ok(())
     }

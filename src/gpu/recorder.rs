@@ -1,5 +1,10 @@
 //! The command recorder: dispatches accumulate in one compute pass of one encoder and
 //! are submitted together, only when a result is needed (or the batch grows large).
+//! While profiling, each dispatch gets its own timed pass instead (see `profiler.rs`).
+
+use std::time::Instant;
+
+use super::profiler::Profiler;
 
 /// Submit automatically after this many recorded dispatches, to bound driver memory.
 const MAX_PENDING_DISPATCHES: usize = 8192;
@@ -13,6 +18,8 @@ pub(crate) struct Recorder {
     pub dispatches: u64,
     /// Queue submissions since the recorder was created.
     pub submissions: u64,
+    /// Per-kernel timing, when switched on.
+    pub profiler: Option<Profiler>,
 }
 
 impl Recorder {
@@ -39,20 +46,66 @@ impl Recorder {
         self.pass.as_mut().expect("pass just opened")
     }
 
+    /// Record one dispatch; true when the caller should submit now.
     pub fn dispatch(
         &mut self,
         device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        kernel: &'static str,
         pipeline: &wgpu::ComputePipeline,
         bind_group: &wgpu::BindGroup,
         groups: [u32; 3],
     ) -> bool {
+        self.pending += 1;
+        self.dispatches += 1;
+        if self.profiler.is_some() {
+            return self.dispatch_profiled(device, queue, kernel, pipeline, bind_group, groups);
+        }
         let pass = self.pass(device);
         pass.set_pipeline(pipeline);
         pass.set_bind_group(0, bind_group, &[]);
         pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
-        self.pending += 1;
-        self.dispatches += 1;
         self.pending >= MAX_PENDING_DISPATCHES
+    }
+
+    /// A dispatch in a pass of its own, timed by timestamps (or alone on the CPU clock).
+    fn dispatch_profiled(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        kernel: &'static str,
+        pipeline: &wgpu::ComputePipeline,
+        bind_group: &wgpu::BindGroup,
+        groups: [u32; 3],
+    ) -> bool {
+        self.encoder(device);
+        let mut prof = self.profiler.take().expect("profiling");
+        let encoder = self.encoder.as_mut().expect("encoder just made");
+        let (writes, full) = match prof.next_writes(kernel) {
+            Some((w, full)) => (Some(w), full),
+            None => (None, false),
+        };
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some(kernel),
+                timestamp_writes: writes,
+            });
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, bind_group, &[]);
+            pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
+        }
+        let wall = prof.method == super::profiler::ProfileMethod::CpuWallClock;
+        self.profiler = Some(prof);
+        if wall {
+            let t0 = Instant::now();
+            self.submit(device, queue);
+            let _ = device.poll(wgpu::PollType::wait_indefinitely());
+            if let Some(p) = self.profiler.as_mut() {
+                p.add_wall(kernel, t0);
+            }
+            return false;
+        }
+        full || self.pending >= MAX_PENDING_DISPATCHES
     }
 
     pub fn clear(&mut self, device: &wgpu::Device, buffer: &wgpu::Buffer) {
@@ -70,12 +123,19 @@ impl Recorder {
             .copy_buffer_to_buffer(src, 0, dst, 0, size);
     }
 
-    /// Close the pass and submit the encoder, if anything was recorded.
-    pub fn submit(&mut self, queue: &wgpu::Queue) {
+    /// Close the pass and submit the encoder, if anything was recorded. While profiling
+    /// with timestamps this also resolves the queries and waits to read them.
+    pub fn submit(&mut self, device: &wgpu::Device, queue: &wgpu::Queue) {
         self.pass = None;
-        if let Some(enc) = self.encoder.take() {
+        if let Some(mut enc) = self.encoder.take() {
+            let resolved = self.profiler.as_ref().is_some_and(|p| p.resolve(&mut enc));
             queue.submit(Some(enc.finish()));
             self.submissions += 1;
+            if resolved {
+                if let Some(p) = self.profiler.as_mut() {
+                    p.collect(device);
+                }
+            }
         }
         self.pending = 0;
     }

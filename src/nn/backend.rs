@@ -88,6 +88,135 @@ impl Backend {
         })
     }
 
+    /// A u32 tensor (indices, counters, packed byte codes).
+    pub fn upload_u32(&self, shape: &[usize], data: &[u32]) -> Result<Tensor> {
+        Ok(match self {
+            Backend::Gpu(g) => Tensor::Gpu(g.upload_u32(shape, data)?),
+            Backend::Cpu => {
+                if shape.iter().product::<usize>() != data.len() {
+                    return shape_err(
+                        "upload_u32",
+                        format!("shape {shape:?} does not hold {} elements", data.len()),
+                    );
+                }
+                Tensor::CpuIndex {
+                    data: Arc::new(data.to_vec()),
+                    shape: shape.to_vec(),
+                }
+            }
+        })
+    }
+
+    /// Replace a u32 tensor's contents (same size).
+    pub fn write_u32(&self, t: &mut Tensor, data: &[u32]) -> Result<()> {
+        match (self, t) {
+            (Backend::Gpu(g), Tensor::Gpu(t)) => g.write_u32(t, data),
+            (Backend::Cpu, Tensor::CpuIndex { data: d, shape }) => {
+                if d.len() != data.len() {
+                    return shape_err("write_u32", format!("{} values into {shape:?}", data.len()));
+                }
+                Arc::make_mut(d).copy_from_slice(data);
+                Ok(())
+            }
+            _ => panic!("write_u32: not a u32 tensor of this backend"),
+        }
+    }
+
+    /// Largest tensor, in bytes, one kernel can bind (`usize::MAX` on the CPU).
+    pub fn max_binding_bytes(&self) -> usize {
+        match self {
+            Backend::Gpu(g) => g.info().limits.max_storage_buffer_binding_size as usize,
+            Backend::Cpu => usize::MAX,
+        }
+    }
+
+    /// Batch rows `indices[cursor·stride + r]`, r < `rows`, of f32 samples `src`
+    /// ([n, sample...]).
+    pub fn gather(
+        &self,
+        src: &Tensor,
+        indices: &Tensor,
+        cursor: &Tensor,
+        stride: usize,
+        rows: usize,
+    ) -> Result<Tensor> {
+        match self {
+            Backend::Gpu(g) => {
+                let at = ops::BatchIndex {
+                    indices: indices.g(),
+                    cursor: cursor.g(),
+                    stride,
+                };
+                Ok(Tensor::Gpu(ops::gather_forward(g, src.g(), &at, rows)?))
+            }
+            Backend::Cpu => {
+                let n = src.shape()[0];
+                let row_len = src.len() / n.max(1);
+                let out = cpu::gather_forward(
+                    src.c(),
+                    row_len,
+                    indices.ci(),
+                    cursor.ci()[0],
+                    stride,
+                    rows,
+                );
+                let mut shape = vec![rows];
+                shape.extend_from_slice(&src.shape()[1..]);
+                Ok(Tensor::cpu(&shape, out))
+            }
+        }
+    }
+
+    /// Like [`gather`](Self::gather) from byte codes (packed 4 per u32) of `n_samples`
+    /// samples of `sample_shape`, decoded through `palette`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn gather_u8(
+        &self,
+        codes: &Tensor,
+        palette: &Tensor,
+        n_samples: usize,
+        sample_shape: &[usize],
+        indices: &Tensor,
+        cursor: &Tensor,
+        stride: usize,
+        rows: usize,
+    ) -> Result<Tensor> {
+        match self {
+            Backend::Gpu(g) => {
+                let at = ops::BatchIndex {
+                    indices: indices.g(),
+                    cursor: cursor.g(),
+                    stride,
+                };
+                Ok(Tensor::Gpu(ops::gather_u8_forward(
+                    g,
+                    codes.g(),
+                    palette.g(),
+                    n_samples,
+                    sample_shape,
+                    &at,
+                    rows,
+                )?))
+            }
+            Backend::Cpu => {
+                let row_len: usize = sample_shape.iter().product();
+                let out = cpu::gather_u8_forward(
+                    codes.ci(),
+                    palette.c(),
+                    row_len,
+                    n_samples,
+                    indices.ci(),
+                    cursor.ci()[0],
+                    stride,
+                    rows,
+                );
+                let mut shape = vec![rows];
+                shape.extend_from_slice(sample_shape);
+                Ok(Tensor::cpu(&shape, out))
+            }
+        }
+    }
+
     pub fn zeros(&self, shape: &[usize]) -> Result<Tensor> {
         Ok(match self {
             Backend::Gpu(g) => Tensor::Gpu(g.zeros(shape)?),

@@ -38,6 +38,9 @@ impl EpochLog {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct History {
     pub epochs: Vec<EpochLog>,
+    /// Bytes of training and validation data kept on the backend for the fit (0 when
+    /// batches were streamed from the host).
+    pub resident_bytes: usize,
 }
 
 impl History {

@@ -5,6 +5,7 @@
 mod activation;
 mod array;
 mod backend;
+mod feed;
 mod history;
 mod init;
 mod layer;
@@ -12,6 +13,7 @@ pub mod layers;
 mod loss;
 mod optimizer;
 mod progress;
+mod resident;
 mod sequential;
 mod tensor;
 

@@ -11,6 +11,7 @@ use rand::SeedableRng;
 
 use super::array::Array;
 use super::backend::Backend;
+use super::feed::Feed;
 use super::history::{EpochLog, History};
 use super::layer::Layer;
 use super::loss::{Loss, Metric};
@@ -87,6 +88,7 @@ pub struct Sequential {
     compiled: Option<Compiled>,
     shuffle_rng: StdRng,
     eval_batch_size: usize,
+    resident: bool,
 }
 
 impl Sequential {
@@ -104,6 +106,7 @@ impl Sequential {
             compiled: None,
             shuffle_rng: StdRng::seed_from_u64(0x5eed),
             eval_batch_size: 256,
+            resident: true,
         }
     }
 
@@ -118,6 +121,13 @@ impl Sequential {
     /// Batch size for `evaluate`, `predict` and validation (default 256).
     pub fn set_eval_batch_size(&mut self, n: usize) {
         self.eval_batch_size = n.max(1);
+    }
+
+    /// Keep datasets on the backend during `fit` / `evaluate` / `predict` and gather
+    /// batches there (default on). Off: rows are gathered on the host and uploaded per
+    /// batch (also what happens when the data does not fit in one binding).
+    pub fn set_resident_data(&mut self, on: bool) {
+        self.resident = on;
     }
 
     /// The backend the model runs on.
@@ -282,24 +292,31 @@ impl Sequential {
                 opts.validation_split
             )));
         }
-        let val = (split < n).then(|| (x.slice_rows(split, n), y.slice_rows(split, n)));
+        let (be, bs, ebs) = (self.backend.clone(), opts.batch_size, self.eval_batch_size);
+        let mut train = Feed::new(&be, x, Some(y), 0..split, bs, self.resident)?;
+        let mut val = match split < n {
+            true => Some(Feed::new(&be, x, Some(y), split..n, ebs, self.resident)?),
+            false => None,
+        };
         let mode = opts.verbose.resolve();
         let mut order: Vec<usize> = (0..split).collect();
-        let steps = split.div_ceil(opts.batch_size);
-        let mut history = History::default();
-        let (mut xb, mut yb) = (Vec::new(), Vec::new());
+        let steps = train.steps();
+        let mut history = History {
+            resident_bytes: train.resident_bytes() + val.as_ref().map_or(0, |v| v.resident_bytes()),
+            ..History::default()
+        };
         for epoch in 1..=opts.epochs {
             let t0 = Instant::now();
             if opts.shuffle {
                 order.shuffle(&mut self.shuffle_rng);
             }
+            train.start(&be, Some(&order))?;
             let mut totals = self.totals()?;
             let progress = EpochProgress::start(mode, epoch, opts.epochs, steps);
             let mut last_read = Instant::now();
-            for (s, idx) in order.chunks(opts.batch_size).enumerate() {
-                let xt = self.upload_rows(x, idx, &mut xb)?;
-                let yt = self.upload_rows(y, idx, &mut yb)?;
-                self.train_step(&xt, &yt, &mut totals)?;
+            for s in 0..steps {
+                let (xt, yt) = train.batch(&be, s)?;
+                self.train_step(&xt, &yt.expect("labels"), &mut totals)?;
                 if progress.wants_metrics() && last_read.elapsed().as_millis() >= 250 {
                     let (l, a) = self.read_totals(&totals)?;
                     check_finite(l, epoch, s + 1)?;
@@ -311,9 +328,9 @@ impl Sequential {
             }
             let (loss, accuracy) = self.read_totals(&totals)?;
             check_finite(loss, epoch, steps)?;
-            let (val_loss, val_accuracy) = match &val {
-                Some((vx, vy)) => {
-                    let e = self.evaluate(vx, vy)?;
+            let (val_loss, val_accuracy) = match &mut val {
+                Some(feed) => {
+                    let e = self.evaluate_feed(feed)?;
                     (Some(e.loss), e.accuracy)
                 }
                 None => (None, None),
@@ -348,33 +365,46 @@ impl Sequential {
     /// Loss (and accuracy, if compiled with it) over all of x, y in batches.
     pub fn evaluate(&mut self, x: &Array, y: &Array) -> Result<Evaluation> {
         self.check_data("evaluate", x, y)?;
+        let be = self.backend.clone();
+        let rows = 0..x.rows();
+        let mut feed = Feed::new(&be, x, Some(y), rows, self.eval_batch_size, self.resident)?;
+        self.evaluate_feed(&mut feed)
+    }
+
+    fn evaluate_feed(&mut self, feed: &mut Feed) -> Result<Evaluation> {
+        let be = self.backend.clone();
+        feed.start(&be, None)?;
         let mut totals = self.totals()?;
-        let (mut xb, mut yb) = (Vec::new(), Vec::new());
-        let all: Vec<usize> = (0..x.rows()).collect();
-        for idx in all.chunks(self.eval_batch_size) {
-            let xt = self.upload_rows(x, idx, &mut xb)?;
-            let yt = self.upload_rows(y, idx, &mut yb)?;
+        for s in 0..feed.steps() {
+            let (xt, yt) = feed.batch(&be, s)?;
             let out = self.forward(&xt, false)?;
-            self.loss(&out, &yt, &mut totals, false)?;
+            self.loss(&out, &yt.expect("labels"), &mut totals, false)?;
         }
         let (loss, accuracy) = self.read_totals(&totals)?;
         Ok(Evaluation { loss, accuracy })
     }
 
-    /// The model's outputs for x (probabilities for a softmax model), in batches.
+    /// The model's outputs for x (probabilities for a softmax model), in batches. The
+    /// outputs stay on the backend until the end, then come back in one read.
     pub fn predict(&mut self, x: &Array) -> Result<Array> {
         self.check_input("predict", x)?;
-        let mut out = Vec::with_capacity(x.rows() * self.output_shape().iter().product::<usize>());
-        let mut xb = Vec::new();
-        let all: Vec<usize> = (0..x.rows()).collect();
+        let be = self.backend.clone();
+        let rows = 0..x.rows();
+        let mut feed = Feed::new(&be, x, None, rows, self.eval_batch_size, self.resident)?;
+        feed.start(&be, None)?;
         let fused = self.compiled.as_ref().is_some_and(|c| c.fused);
-        for idx in all.chunks(self.eval_batch_size) {
-            let xt = self.upload_rows(x, idx, &mut xb)?;
+        let mut outs = Vec::with_capacity(feed.steps());
+        for s in 0..feed.steps() {
+            let (xt, _) = feed.batch(&be, s)?;
             let mut y = self.forward(&xt, false)?;
             if fused {
-                y = self.backend.activation_forward(Activation::Softmax, &y)?;
+                y = be.activation_forward(Activation::Softmax, &y)?;
             }
-            out.extend(self.backend.download(&y)?);
+            outs.push(y);
+        }
+        let mut out = Vec::with_capacity(x.rows() * self.output_shape().iter().product::<usize>());
+        for y in &outs {
+            out.extend(be.download(y)?);
         }
         Array::new(&batch_dims(x.rows(), self.output_shape()), out)
     }
@@ -415,13 +445,6 @@ impl Sequential {
             }
         }
         Ok(())
-    }
-
-    /// The samples of `a` at `idx` as a batch tensor (`buf` is reused host scratch).
-    fn upload_rows(&self, a: &Array, idx: &[usize], buf: &mut Vec<f32>) -> Result<Tensor> {
-        a.gather_rows_into(idx, buf);
-        self.backend
-            .upload(&batch_dims(idx.len(), a.sample_shape()), buf)
     }
 
     fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
