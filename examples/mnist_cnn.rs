@@ -7,10 +7,8 @@
 mod common;
 
 use common::{or_exit, parse_args, train_and_test};
-use wgtrain::nn::{
-    to_categorical, Activation, Conv2D, Dense, Flatten, Loss, MaxPooling2D, Metric, Optimizer,
-    Sequential,
-};
+use wgtrain::nn::models::mnist_cnn;
+use wgtrain::nn::{to_categorical, Loss, Metric, Optimizer};
 
 fn main() {
     let args = parse_args(5, 32);
@@ -18,15 +16,7 @@ fn main() {
     let y_train = or_exit(to_categorical(&data.train.labels, 10));
     let y_test = or_exit(to_categorical(&data.test.labels, 10));
 
-    let mut model = Sequential::new(args.backend(), &[28, 28, 1]).with_seed(args.seed);
-    or_exit(model.add(Conv2D::new(32, (3, 3), Activation::Relu)));
-    or_exit(model.add(MaxPooling2D::new((2, 2))));
-    or_exit(model.add(Conv2D::new(64, (3, 3), Activation::Relu)));
-    or_exit(model.add(MaxPooling2D::new((2, 2))));
-    or_exit(model.add(Conv2D::new(64, (3, 3), Activation::Relu)));
-    or_exit(model.add(Flatten::new()));
-    or_exit(model.add(Dense::new(64, Activation::Relu)));
-    or_exit(model.add(Dense::new(10, Activation::Softmax)));
+    let mut model = or_exit(mnist_cnn(args.backend(), args.seed));
     or_exit(model.compile(
         Optimizer::adam(),
         Loss::CategoricalCrossentropy,

@@ -6,7 +6,8 @@
 mod common;
 
 use common::{or_exit, parse_args, train_and_test};
-use wgtrain::nn::{to_categorical, Activation, Dense, Loss, Metric, Optimizer, Sequential};
+use wgtrain::nn::models::mnist_mlp;
+use wgtrain::nn::{to_categorical, Loss, Metric, Optimizer};
 
 fn main() {
     let args = parse_args(10, 32);
@@ -15,9 +16,7 @@ fn main() {
     let y_train = or_exit(to_categorical(&data.train.labels, 10));
     let y_test = or_exit(to_categorical(&data.test.labels, 10));
 
-    let mut model = Sequential::new(args.backend(), &[784]).with_seed(args.seed);
-    or_exit(model.add(Dense::new(64, Activation::Relu)));
-    or_exit(model.add(Dense::new(10, Activation::Softmax)));
+    let mut model = or_exit(mnist_mlp(args.backend(), args.seed, true));
     or_exit(model.compile(
         Optimizer::adam(),
         Loss::CategoricalCrossentropy,

@@ -24,19 +24,41 @@ struct Params {
 @group(0) @binding(2) var<storage, read> argmax_in: array<u32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 
+// (i / d, i % d) without integer division: llvmpipe (and other SIMD-per-invocation
+// drivers) run a u32 division by a runtime divisor lane by lane, which made index
+// decoding the bulk of this kernel; an f32 quotient vectorises and one fix-up step
+// makes it exact (f32(i) / f32(d) is within 1 of i / d for i < 2^24, within 2 up to
+// 2^25 elements, the binding limit here; the loop corrects whatever is left).
+fn divmod(i: u32, d: u32) -> vec2<u32> {
+    var q = i32(f32(i) / f32(d));
+    var r = i32(i) - q * i32(d);
+    loop {
+        if r < 0 {
+            q -= 1;
+            r += i32(d);
+        } else if r >= i32(d) {
+            q += 1;
+            r -= i32(d);
+        } else {
+            break;
+        }
+    }
+    return vec2<u32>(u32(q), u32(r));
+}
+
 @compute @workgroup_size(256)
 fn maxpool_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = gid.x + gid.y * nwg.x * 256u;
     if i >= p.n * p.oh * p.ow * p.c {
         return;
     }
-    var t = i;
-    let ci = t % p.c;
-    t = t / p.c;
-    let ox = t % p.ow;
-    t = t / p.ow;
-    let oy = t % p.oh;
-    let nn = t / p.oh;
+    let pc = divmod(i, p.c);
+    let ci = pc.y;
+    let img = divmod(pc.x, p.ow * p.oh);
+    let nn = img.x;
+    let yx = divmod(img.y, p.ow);
+    let oy = yx.x;
+    let ox = yx.y;
     var best = -3.0e38;
     var best_i = 0xffffffffu;
     for (var ky = 0u; ky < p.ph; ky++) {
@@ -59,24 +81,24 @@ fn maxpool_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
     if i >= p.n * p.h * p.w * p.c {
         return;
     }
-    var t = i;
-    let ci = t % p.c;
-    t = t / p.c;
-    let xx = t % p.w;
-    t = t / p.w;
-    let yy = t % p.h;
-    let nn = t / p.h;
+    let pc = divmod(i, p.c);
+    let ci = pc.y;
+    let img = divmod(pc.x, p.w * p.h);
+    let nn = img.x;
+    let yx = divmod(img.y, p.w);
+    let yy = yx.x;
+    let xx = yx.y;
     // Windows oy with oy·sh ≤ yy < oy·sh + ph.
     var oy_lo = 0u;
     if yy >= p.ph {
-        oy_lo = (yy - p.ph) / p.sh + 1u;
+        oy_lo = divmod(yy - p.ph, p.sh).x + 1u;
     }
-    let oy_hi = min(yy / p.sh + 1u, p.oh);
+    let oy_hi = min(divmod(yy, p.sh).x + 1u, p.oh);
     var ox_lo = 0u;
     if xx >= p.pw {
-        ox_lo = (xx - p.pw) / p.sw + 1u;
+        ox_lo = divmod(xx - p.pw, p.sw).x + 1u;
     }
-    let ox_hi = min(xx / p.sw + 1u, p.ow);
+    let ox_hi = min(divmod(xx, p.sw).x + 1u, p.ow);
     var s = 0.0;
     for (var oy = oy_lo; oy < oy_hi; oy++) {
         for (var ox = ox_lo; ox < ox_hi; ox++) {

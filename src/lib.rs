@@ -25,4 +25,4 @@ pub mod nn;
 pub mod ops;
 
 pub use error::{Error, Result};
-pub use gpu::{Gpu, GpuInfo, GpuOptions, GpuTensor};
+pub use gpu::{Gpu, GpuInfo, GpuOptions, GpuTensor, PendingRead};

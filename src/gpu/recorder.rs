@@ -119,8 +119,20 @@ impl Recorder {
         dst: &wgpu::Buffer,
         size: u64,
     ) {
+        self.copy_at(device, src, dst, 0, size);
+    }
+
+    /// Copy `size` bytes from the start of `src` to `dst` at byte `offset`.
+    pub fn copy_at(
+        &mut self,
+        device: &wgpu::Device,
+        src: &wgpu::Buffer,
+        dst: &wgpu::Buffer,
+        offset: u64,
+        size: u64,
+    ) {
         self.encoder(device)
-            .copy_buffer_to_buffer(src, 0, dst, 0, size);
+            .copy_buffer_to_buffer(src, 0, dst, offset, size);
     }
 
     /// Close the pass and submit the encoder, if anything was recorded. While profiling

@@ -37,6 +37,12 @@ impl std::str::FromStr for Device {
     }
 }
 
+/// Values on their way back from the backend ([`Backend::read_async`]).
+pub enum PendingValues {
+    Gpu(Option<crate::gpu::PendingRead>),
+    Ready(Option<Vec<f32>>),
+}
+
 /// A model's compute backend. Cloning shares the GPU.
 #[derive(Clone)]
 pub enum Backend {
@@ -254,6 +260,38 @@ impl Backend {
             (Backend::Gpu(g), Tensor::Gpu(t)) => g.download(t),
             (_, Tensor::Cpu { data, .. }) => Ok(data.to_vec()),
             _ => panic!("download: tensor from the other backend"),
+        }
+    }
+
+    /// Start reading small f32 tensors back without stalling the GPU (see
+    /// [`Gpu::read_async`]); collect with [`poll_read`](Self::poll_read).
+    pub fn read_async(&self, ts: &[&Tensor]) -> Result<PendingValues> {
+        Ok(match self {
+            Backend::Gpu(g) => {
+                let gs: Vec<&crate::gpu::GpuTensor> = ts.iter().map(|t| t.g()).collect();
+                PendingValues::Gpu(Some(g.read_async(&gs)?))
+            }
+            Backend::Cpu => {
+                PendingValues::Ready(Some(ts.iter().flat_map(|t| t.c().to_vec()).collect()))
+            }
+        })
+    }
+
+    /// The values of a [`read_async`](Self::read_async) once they are there (once).
+    pub fn poll_read(&self, p: &mut PendingValues) -> Result<Option<Vec<f32>>> {
+        match (self, p) {
+            (Backend::Gpu(g), PendingValues::Gpu(slot)) => g.poll_read(slot),
+            (_, PendingValues::Ready(v)) => Ok(v.take()),
+            _ => panic!("poll_read: read from the other backend"),
+        }
+    }
+
+    /// Like [`poll_read`](Self::poll_read), waiting for the values.
+    pub fn wait_read(&self, p: &mut PendingValues) -> Result<Option<Vec<f32>>> {
+        match (self, p) {
+            (Backend::Gpu(g), PendingValues::Gpu(slot)) => g.wait_read(slot),
+            (_, PendingValues::Ready(v)) => Ok(v.take()),
+            _ => panic!("wait_read: read from the other backend"),
         }
     }
 

@@ -11,6 +11,7 @@ mod init;
 mod layer;
 pub mod layers;
 mod loss;
+pub mod models;
 mod optimizer;
 mod progress;
 mod resident;
@@ -19,7 +20,7 @@ mod tensor;
 
 pub use activation::Activation;
 pub use array::{to_categorical, Array};
-pub use backend::{Backend, Device};
+pub use backend::{Backend, Device, PendingValues};
 pub use history::{EpochLog, History};
 pub use layer::{Layer, Param};
 pub use layers::{Conv2D, Dense, Dropout, Flatten, MaxPooling2D};

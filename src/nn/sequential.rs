@@ -21,6 +21,9 @@ use super::tensor::Tensor;
 use super::Activation;
 use crate::error::{Error, Result};
 
+/// Steps between the progress bar's asynchronous reads of the running loss.
+const READ_EVERY: usize = 16;
+
 /// Options of [`Sequential::fit`], Keras's keyword arguments.
 #[derive(Clone, Debug)]
 pub struct FitOptions {
@@ -313,17 +316,36 @@ impl Sequential {
             train.start(&be, Some(&order))?;
             let mut totals = self.totals()?;
             let progress = EpochProgress::start(mode, epoch, opts.epochs, steps);
-            let mut last_read = Instant::now();
+            // The bar shows what the GPU has finished: every READ_EVERY steps the running
+            // sums are read back asynchronously (which also submits the steps recorded
+            // so far); finished reads move the bar. With more than two reads in flight
+            // the loop waits for the oldest, so recording (much faster than the GPU)
+            // stays within a few dozen steps of it.
+            let mut pending = std::collections::VecDeque::new();
             for s in 0..steps {
                 let (xt, yt) = train.batch(&be, s)?;
                 self.train_step(&xt, &yt.expect("labels"), &mut totals)?;
-                if progress.wants_metrics() && last_read.elapsed().as_millis() >= 250 {
-                    let (l, a) = self.read_totals(&totals)?;
-                    check_finite(l, epoch, s + 1)?;
-                    progress.step(s + 1, Some(l), a);
-                    last_read = Instant::now();
-                } else {
-                    progress.step(s + 1, None, None);
+                if !progress.wants_metrics() {
+                    continue;
+                }
+                if (s + 1) % READ_EVERY == 0 {
+                    let sums = be.read_async(&[&totals.loss, &totals.correct])?;
+                    pending.push_back((sums, s + 1, totals.samples));
+                }
+                loop {
+                    let in_flight = pending.len();
+                    let Some((p, done, samples)) = pending.front_mut() else {
+                        break;
+                    };
+                    let v = match in_flight > 2 {
+                        true => be.wait_read(p)?,
+                        false => be.poll_read(p)?,
+                    };
+                    let Some(v) = v else { break };
+                    let (l, a) = self.mean_totals(&v, *samples);
+                    check_finite(l, epoch, *done)?;
+                    progress.step(*done, Some(l), a);
+                    pending.pop_front();
                 }
             }
             let (loss, accuracy) = self.read_totals(&totals)?;
@@ -530,13 +552,16 @@ impl Sequential {
 
     /// (mean loss, accuracy) so far; reads back from the GPU.
     fn read_totals(&self, t: &Totals) -> Result<(f32, Option<f32>)> {
-        let n = t.samples.max(1) as f32;
-        let loss = self.backend.download(&t.loss)?[0] / n;
-        let acc = match self.compiled.as_ref().is_some_and(|c| c.accuracy) {
-            true => Some(self.backend.download(&t.correct)?[0] / n),
-            false => None,
-        };
-        Ok((loss, acc))
+        let loss = self.backend.download(&t.loss)?[0];
+        let correct = self.backend.download(&t.correct)?[0];
+        Ok(self.mean_totals(&[loss, correct], t.samples))
+    }
+
+    /// (mean loss, accuracy) from the summed [loss, correct] over `samples`.
+    fn mean_totals(&self, sums: &[f32], samples: usize) -> (f32, Option<f32>) {
+        let n = samples.max(1) as f32;
+        let acc = self.compiled.as_ref().is_some_and(|c| c.accuracy);
+        (sums[0] / n, acc.then(|| sums[1] / n))
     }
 
     fn check_input(&self, op: &str, x: &Array) -> Result<()> {
