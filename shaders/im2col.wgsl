@@ -24,6 +24,12 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> cols: array<f32>;
 @group(0) @binding(1) var<storage, read> dcols: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+// The _vec4 entries (C % 4 == 0) move four channels per invocation: a quarter of the
+// invocations and index decodes, and vec4 loads and stores.
+@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> cols4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> dcols4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> dx4: array<vec4<f32>>;
 
 // (i / d, i % d) without integer division: llvmpipe (and other SIMD-per-invocation
 // drivers) run a u32 division by a runtime divisor lane by lane, which made index
@@ -115,4 +121,64 @@ fn im2col_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
         }
     }
     dx[i] = s;
+}
+
+@compute @workgroup_size(256)
+fn im2col_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = gid.x + gid.y * nwg.x * 256u;
+    let c4 = p.c / 4u;
+    let row_len4 = p.kh * p.kw * c4;
+    if i >= p.n * p.oh * p.ow * row_len4 {
+        return;
+    }
+    let rc = divmod(i, row_len4);
+    let pix = divmod(rc.x, p.ow * p.oh);
+    let oyx = divmod(pix.y, p.ow);
+    let kc = divmod(rc.y, p.kw * c4);
+    let kxc = divmod(kc.y, c4);
+    let iy = i32(oyx.x * p.sh + kc.x) - i32(p.pad_top);
+    let ix = i32(oyx.y * p.sw + kxc.x) - i32(p.pad_left);
+    var v = vec4<f32>(0.0);
+    if iy >= 0 && iy < i32(p.h) && ix >= 0 && ix < i32(p.w) {
+        v = x4[((pix.x * p.h + u32(iy)) * p.w + u32(ix)) * c4 + kxc.y];
+    }
+    cols4[i] = v;
+}
+
+@compute @workgroup_size(256)
+fn im2col_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = gid.x + gid.y * nwg.x * 256u;
+    let c4 = p.c / 4u;
+    if i >= p.n * p.h * p.w * c4 {
+        return;
+    }
+    let pc = divmod(i, c4);
+    let img = divmod(pc.x, p.w * p.h);
+    let yx = divmod(img.y, p.w);
+    let yy = yx.x;
+    let xx = yx.y;
+    let row_len4 = p.kh * p.kw * c4;
+    var s = vec4<f32>(0.0);
+    for (var ky = 0u; ky < p.kh; ky++) {
+        let ty = i32(yy + p.pad_top) - i32(ky);
+        if ty < 0 {
+            continue;
+        }
+        let qy = divmod(u32(ty), p.sh);
+        if qy.y != 0u || qy.x >= p.oh {
+            continue;
+        }
+        for (var kx = 0u; kx < p.kw; kx++) {
+            let tx = i32(xx + p.pad_left) - i32(kx);
+            if tx < 0 {
+                continue;
+            }
+            let qx = divmod(u32(tx), p.sw);
+            if qx.y != 0u || qx.x >= p.ow {
+                continue;
+            }
+            s += dcols4[((img.x * p.oh + qy.x) * p.ow + qx.x) * row_len4 + (ky * p.kw + kx) * c4 + pc.y];
+        }
+    }
+    dx4[i] = s;
 }

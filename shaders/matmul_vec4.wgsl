@@ -14,6 +14,8 @@ struct Params {
 }
 
 const TM: u32 = 8u;
+// Column groups per thread: 2 (8 columns), or 1 in the `_narrow` entries, which tile
+// 4·WG_X columns so that N = 32 (the seed CNN's first conv) fills every lane on llvmpipe.
 const TN4: u32 = 2u;
 override WG_X: u32 = 16u;
 
@@ -23,12 +25,13 @@ override WG_X: u32 = 16u;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
 
-fn tile(transpose_a: bool, lid: u32, wid: vec3<u32>) {
+// `tn4` (1 or TN4) is a literal at every call site, so the loops over it unroll.
+fn tile(transpose_a: bool, tn4: u32, lid: u32, wid: vec3<u32>) {
     let row0 = wid.y * TM;
     let n4 = p.n / 4u;
-    let g0 = wid.x * (WG_X * TN4) + lid;
+    let g0 = wid.x * (WG_X * tn4) + lid;
     var groups: array<u32, TN4>;
-    for (var j = 0u; j < TN4; j++) {
+    for (var j = 0u; j < tn4; j++) {
         groups[j] = min(g0 + j * WG_X, n4 - 1u);
     }
     var acc: array<vec4<f32>, 16>; // TM * TN4
@@ -42,7 +45,7 @@ fn tile(transpose_a: bool, lid: u32, wid: vec3<u32>) {
                 av[i] = a[r * p.k + kk];
             }
         }
-        for (var j = 0u; j < TN4; j++) {
+        for (var j = 0u; j < tn4; j++) {
             let bv = b[kk * n4 + groups[j]];
             for (var i = 0u; i < TM; i++) {
                 acc[i * TN4 + j] = fma(vec4<f32>(av[i]), bv, acc[i * TN4 + j]);
@@ -51,7 +54,7 @@ fn tile(transpose_a: bool, lid: u32, wid: vec3<u32>) {
     }
     for (var i = 0u; i < TM; i++) {
         let r = row0 + i;
-        for (var j = 0u; j < TN4; j++) {
+        for (var j = 0u; j < tn4; j++) {
             let g = g0 + j * WG_X;
             if r < p.m && g < n4 {
                 var v = acc[i * TN4 + j];
@@ -74,10 +77,20 @@ fn tile(transpose_a: bool, lid: u32, wid: vec3<u32>) {
 
 @compute @workgroup_size(WG_X)
 fn matmul_vec4_nn(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-    tile(false, lid, wid);
+    tile(false, TN4, lid, wid);
+}
+
+@compute @workgroup_size(WG_X)
+fn matmul_vec4_nn_narrow(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+    tile(false, 1u, lid, wid);
 }
 
 @compute @workgroup_size(WG_X)
 fn matmul_vec4_tn(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-    tile(true, lid, wid);
+    tile(true, TN4, lid, wid);
+}
+
+@compute @workgroup_size(WG_X)
+fn matmul_vec4_tn_narrow(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+    tile(true, 1u, lid, wid);
 }

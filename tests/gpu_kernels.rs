@@ -61,10 +61,11 @@ fn matmul_all_layouts_odd_shapes() {
     sweep_matmul(&SIZES, 10, 3);
 }
 
-/// N a multiple of 4 takes the vec4 kernels (NN, TN); M and K stay odd.
+/// N a multiple of 4 takes the vec4 kernels (NN, TN; NT through a transposed copy of B):
+/// narrow tiles for N ≤ 4·WG_X (4, 28), wide ones above (36, 260); M and K stay odd.
 #[test]
 fn matmul_vec4_paths_odd_rows_and_depth() {
-    sweep_matmul(&[4, 36, 260], 500, 2);
+    sweep_matmul(&[4, 28, 36, 260], 500, 2);
 }
 
 #[test]
@@ -129,7 +130,8 @@ fn bias_forward_and_backward() {
 #[test]
 fn activations_forward_and_backward() {
     let Some(g) = gpu() else { return };
-    for &n in SIZES.iter().chain(&[100_003]) {
+    // 4, 36 and 100,000 (multiples of 4) take the vec4 ReLU backward.
+    for &n in SIZES.iter().chain(&[4, 36, 100_003, 100_000]) {
         let mut x = randn(n as u64, n, 30.0);
         x[0] = 100.0;
         if n > 1 {
@@ -182,6 +184,8 @@ fn activations_forward_and_backward() {
     }
 }
 
+/// Conv geometries: odd sizes, strides, both paddings, and channel counts that take the
+/// scalar (C % 4 ≠ 0) and the vec4 (C % 4 == 0) kernels.
 fn conv_geometries() -> Vec<Conv2dGeometry> {
     let mut v = Vec::new();
     // (n, h, w, c, k, stride, padding)
@@ -195,6 +199,11 @@ fn conv_geometries() -> Vec<Conv2dGeometry> {
         (2, 10, 10, 1, 4, 3, Padding::Same),
         (4, 28, 28, 1, 3, 1, Padding::Valid),
         (1, 33, 33, 2, 3, 2, Padding::Same),
+        // C % 4 == 0 takes the vec4-over-channels kernels.
+        (2, 7, 7, 4, 3, 1, Padding::Valid),
+        (3, 13, 13, 8, 3, 2, Padding::Same),
+        (2, 11, 9, 12, 4, 3, Padding::Same),
+        (2, 13, 13, 32, 3, 1, Padding::Valid),
     ];
     for (n, h, w, c, k, s, p) in cases {
         v.push(Conv2dGeometry::new(n, h, w, c, (k, k), (s, s), p).unwrap());
@@ -318,6 +327,7 @@ fn maxpool_forward_and_backward() {
         (1, 9, 9, 5, 3, 2),
         (2, 8, 7, 4, 3, 1),
         (1, 33, 33, 7, 3, 3),
+        (1, 9, 9, 8, 3, 2), // C % 4 == 0: vec4 kernels, overlapping windows
     ];
     for (i, (n, h, w, c, p, s)) in cases.into_iter().enumerate() {
         let geo = Pool2dGeometry::new(n, h, w, c, (p, p), (s, s)).unwrap();
@@ -359,6 +369,15 @@ fn maxpool_ties_take_the_first_maximum() {
     let (_, arg) = ops::maxpool_forward(g, &gx, &geo).unwrap();
     assert_eq!(g.download_u32(&arg).unwrap(), vec![0, 2, 8, 10]);
     assert_eq!(cpu::maxpool_forward(&x, &geo).1, vec![0, 2, 8, 10]);
+    // Same on the vec4 path (4 channels), with overlapping windows.
+    let geo = Pool2dGeometry::new(1, 5, 5, 4, (3, 3), (1, 1)).unwrap();
+    let x = vec![1.0; 100];
+    let gx = g.upload(&[1, 5, 5, 4], &x).unwrap();
+    let (_, arg) = ops::maxpool_forward(g, &gx, &geo).unwrap();
+    assert_eq!(
+        g.download_u32(&arg).unwrap(),
+        cpu::maxpool_forward(&x, &geo).1
+    );
 }
 
 #[test]

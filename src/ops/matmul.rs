@@ -61,7 +61,13 @@ pub fn matmul_into(
         let bt = super::transpose_forward(gpu, b)?;
         return matmul_into(gpu, a, &bt, bias, Layout::NN, relu, c);
     }
+    // Narrow: one vec4 column group per thread when that covers N in one tile (N = 32 on
+    // llvmpipe): the wide tile would leave half the lanes on clamped duplicate columns.
+    let wg_x = gpu.tuning().matmul_wg_x as usize;
+    let narrow = n <= wg_x * 4;
     let (kernel, cols_per_thread) = match (layout, vec4) {
+        (Layout::NN, true) if narrow => (Kernel::MatmulNNVec4Narrow, 4),
+        (Layout::TN, true) if narrow => (Kernel::MatmulTNVec4Narrow, 4),
         (Layout::NN, true) => (Kernel::MatmulNNVec4, COLS_PER_THREAD_VEC4),
         (Layout::TN, true) => (Kernel::MatmulTNVec4, COLS_PER_THREAD_VEC4),
         (Layout::NN, false) => (Kernel::MatmulNN, COLS_PER_THREAD),
@@ -77,7 +83,7 @@ pub fn matmul_into(
     }
     // Without a bias the shader never reads binding 3, but it must be bound: reuse `a`.
     let bias_buf = bias.map_or(&a.buffer, |t| &t.buffer);
-    let tile_n = gpu.tuning().matmul_wg_x as usize * cols_per_thread;
+    let tile_n = wg_x * cols_per_thread;
     let groups = [n.div_ceil(tile_n) as u32, m.div_ceil(TILE_M) as u32, 1];
     gpu.dispatch(
         kernel,

@@ -15,11 +15,16 @@ pub fn maxpool_forward(
     let shape = [g.n, g.oh, g.ow, g.c];
     let y = gpu.empty(&shape, DType::F32)?;
     let arg = gpu.empty(&shape, DType::U32)?;
+    // Four channels per invocation when C allows (see im2col).
+    let (kernel, per) = match g.c % 4 {
+        0 => (Kernel::MaxpoolForwardVec4, 4),
+        _ => (Kernel::MaxpoolForward, 1),
+    };
     gpu.dispatch(
-        Kernel::MaxpoolForward,
+        kernel,
         &g.params(),
         &[&x.buffer, &y.buffer, &arg.buffer],
-        grid_1d(gpu, y.len(), 256),
+        grid_1d(gpu, y.len() / per, 256),
     )?;
     Ok((y, arg))
 }
@@ -34,11 +39,15 @@ pub fn maxpool_backward(
     expect_len("maxpool_backward", "dy", dy, g.output_len())?;
     expect_len("maxpool_backward", "argmax", argmax, g.output_len())?;
     let dx = gpu.empty(&[g.n, g.h, g.w, g.c], DType::F32)?;
+    let (kernel, per) = match g.c % 4 {
+        0 => (Kernel::MaxpoolBackwardVec4, 4),
+        _ => (Kernel::MaxpoolBackward, 1),
+    };
     gpu.dispatch(
-        Kernel::MaxpoolBackward,
+        kernel,
         &g.params(),
         &[&dy.buffer, &argmax.buffer, &dx.buffer],
-        grid_1d(gpu, dx.len(), 256),
+        grid_1d(gpu, dx.len() / per, 256),
     )?;
     Ok(dx)
 }

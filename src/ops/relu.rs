@@ -20,11 +20,16 @@ pub fn relu_forward(gpu: &Gpu, x: &GpuTensor) -> Result<GpuTensor> {
 pub fn relu_backward(gpu: &Gpu, x: &GpuTensor, dy: &GpuTensor) -> Result<GpuTensor> {
     expect_same("relu_backward", ("x", x), ("dy", dy))?;
     let dx = gpu.empty(dy.shape(), DType::F32)?;
+    // Four elements per invocation when the length allows (llvmpipe pays per invocation).
+    let (kernel, per) = match dy.len() % 4 {
+        0 => (Kernel::ReluBackwardVec4, 4),
+        _ => (Kernel::ReluBackward, 1),
+    };
     gpu.dispatch(
-        Kernel::ReluBackward,
+        kernel,
         &[dy.len() as u32],
         &[&x.buffer, &dy.buffer, &dx.buffer],
-        grid_1d(gpu, dy.len(), 256),
+        grid_1d(gpu, dy.len() / per, 256),
     )?;
     Ok(dx)
 }
