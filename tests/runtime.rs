@@ -132,3 +132,58 @@ fn info_reports_adapter_and_limits() {
     assert!(text.contains("max_storage_buffer_binding_size"), "{text}");
     eprintln!("adapter: {text}");
 }
+
+/// `--profile`'s machinery: every dispatch is counted under its kernel with a time, by GPU
+/// timestamps where the adapter has them and by the CPU clock either way; the table names
+/// the method. (Own device, so parallel tests are not profiled with it.)
+#[test]
+fn profiling_counts_every_kernel_with_either_clock() {
+    if gpu().is_none() {
+        return;
+    }
+    let g = wgtrain::Gpu::new().unwrap();
+    let x = g.upload(&[33, 20], &randn(1, 660, 1.0)).unwrap();
+    let w = g.upload(&[20, 7], &randn(2, 140, 1.0)).unwrap();
+    use wgtrain::gpu::ProfileMethod::{CpuWallClock, GpuTimestamps};
+    let mut methods = vec![CpuWallClock];
+    if g.info().has_timestamps() {
+        methods.push(GpuTimestamps);
+    } else {
+        assert!(g.set_profiling_method(Some(GpuTimestamps)).is_err());
+    }
+    assert!(g.profile().is_none(), "off by default");
+    for method in methods {
+        g.set_profiling_method(Some(method)).unwrap();
+        for _ in 0..5 {
+            let h = ops::matmul(&g, &x, &w, None, Layout::NN, false).unwrap();
+            ops::relu_forward(&g, &h).unwrap();
+        }
+        let before = g.download(&x).unwrap();
+        let p = g.profile().unwrap();
+        assert_eq!(p.method, method);
+        let calls: Vec<(&str, u64)> = {
+            let mut v: Vec<_> = p.rows.iter().map(|r| (r.kernel, r.calls)).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            calls,
+            vec![("matmul_nn", 5), ("relu_forward", 5)],
+            "{method:?}"
+        );
+        assert!(p.rows.iter().all(|r| r.total_ms >= 0.0) && p.total_ms() > 0.0);
+        let table = p.table(Some(5));
+        assert!(
+            table.contains("matmul_nn") && table.contains("ms/step"),
+            "{table}"
+        );
+        match method {
+            GpuTimestamps => assert!(table.contains("GPU timestamp queries"), "{table}"),
+            CpuWallClock => assert!(table.contains("CPU wall clock"), "{table}"),
+        }
+        // Profiling changes timing, never results.
+        assert_eq!(before, g.download(&x).unwrap());
+    }
+    g.set_profiling(false);
+    assert!(g.profile().is_none());
+}

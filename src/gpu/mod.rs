@@ -389,11 +389,29 @@ impl Gpu {
     /// Profiling splits work into one pass per kernel and waits at each submission, so
     /// it slows the run down a little; the per-kernel times are what it is for.
     pub fn set_profiling(&self, on: bool) {
+        let best = match self.info.has_timestamps() {
+            true => ProfileMethod::GpuTimestamps,
+            false => ProfileMethod::CpuWallClock,
+        };
+        // The best method is always available.
+        let _ = self.set_profiling_method(on.then_some(best));
+    }
+
+    /// Like [`set_profiling`](Self::set_profiling) with the method chosen (`None` stops).
+    /// Asking for timestamps on an adapter without them is an error.
+    pub fn set_profiling_method(&self, method: Option<ProfileMethod>) -> Result<()> {
+        if method == Some(ProfileMethod::GpuTimestamps) && !self.info.has_timestamps() {
+            return Err(Error::Gpu {
+                context: format!("profiling on {}", self.info.name),
+                message: "this adapter offers no timestamp queries; use the CPU clock".into(),
+            });
+        }
         self.flush();
         let mut rec = self.recorder.lock().expect("recorder");
-        rec.profiler = on.then(|| {
-            profiler::Profiler::new(&self.device, &self.queue, self.info.has_timestamps())
+        rec.profiler = method.map(|m| {
+            profiler::Profiler::new(&self.device, &self.queue, m == ProfileMethod::GpuTimestamps)
         });
+        Ok(())
     }
 
     /// Kernel times since profiling was switched on (submits recorded work first), or

@@ -51,7 +51,7 @@ impl Profile {
             match self.method {
                 ProfileMethod::GpuTimestamps => "GPU timestamp queries",
                 ProfileMethod::CpuWallClock =>
-                    "CPU wall clock per kernel; this adapter has no timestamp queries",
+                    "CPU wall clock per kernel, launch overhead included; no GPU timestamps",
             },
             "kernel",
             "calls",
