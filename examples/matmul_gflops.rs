@@ -6,7 +6,10 @@ use std::time::Instant;
 use wgtrain::cpu::Layout;
 
 fn parse_shape(s: &str) -> Option<[usize; 3]> {
-    let dims: Vec<usize> = s.split('x').map(|d| d.parse().ok()).collect::<Option<_>>()?;
+    let dims: Vec<usize> = s
+        .split('x')
+        .map(|d| d.parse().ok())
+        .collect::<Option<_>>()?;
     match dims[..] {
         [n] => Some([n, n, n]),
         [m, n, k] => Some([m, n, k]),
