@@ -61,6 +61,7 @@ fn args() -> Args {
 fn quiet(epochs: usize, validation_split: f32) -> FitOptions {
     FitOptions {
         epochs,
+        initial_epoch: 0,
         batch_size: 32,
         validation_split,
         shuffle: true,

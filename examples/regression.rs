@@ -33,6 +33,7 @@ fn main() {
     // Full batch: one epoch is one step; no shuffling, no validation.
     let opts = FitOptions {
         epochs: args.epochs,
+        initial_epoch: 0,
         batch_size: args.batch_size.max(n),
         validation_split: 0.0,
         shuffle: false,

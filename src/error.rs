@@ -65,6 +65,14 @@ pub enum Error {
     #[error("{path}: {detail}")]
     Data { path: String, detail: String },
 
+    /// A file that could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     /// Training produced a NaN or infinite loss.
     #[error(
         "loss became {value} in epoch {epoch} (by step {step}); training stopped. Lower the \

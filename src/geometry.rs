@@ -12,6 +12,31 @@ pub enum Padding {
     Same,
 }
 
+impl Padding {
+    /// Keras's name: "valid" or "same".
+    pub fn name(self) -> &'static str {
+        match self {
+            Padding::Valid => "valid",
+            Padding::Same => "same",
+        }
+    }
+}
+
+impl std::str::FromStr for Padding {
+    type Err = crate::error::Error;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s {
+            "valid" => Ok(Padding::Valid),
+            "same" => Ok(Padding::Same),
+            other => Err(crate::error::Error::BadSetting {
+                name: "padding",
+                value: other.to_string(),
+                reason: "use valid or same".into(),
+            }),
+        }
+    }
+}
+
 /// A Conv2D over an NHWC batch: input [n,h,w,c], kernel [kh,kw,c,filters],
 /// output [n,oh,ow,filters].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -65,6 +65,7 @@ fn synthetic_images(seed: u64, n: usize) -> (Array, Array) {
 fn quiet(epochs: usize, batch_size: usize, validation_split: f32) -> FitOptions {
     FitOptions {
         epochs,
+        initial_epoch: 0,
         batch_size,
         validation_split,
         shuffle: true,

@@ -56,6 +56,7 @@ fn data(n: usize, bytes: bool) -> (Array, Array) {
 fn opts(epochs: usize) -> FitOptions {
     FitOptions {
         epochs,
+        initial_epoch: 0,
         batch_size: 16,
         validation_split: 0.25,
         shuffle: true,

@@ -118,6 +118,7 @@ impl Args {
     pub fn fit_options(&self) -> FitOptions {
         FitOptions {
             epochs: self.epochs,
+            initial_epoch: 0,
             batch_size: self.batch_size,
             validation_split: 0.2,
             shuffle: true,

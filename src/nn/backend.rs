@@ -263,6 +263,15 @@ impl Backend {
         }
     }
 
+    /// Read a u32 tensor (counters, indices) back.
+    pub fn download_u32(&self, t: &Tensor) -> Result<Vec<u32>> {
+        match (self, t) {
+            (Backend::Gpu(g), Tensor::Gpu(t)) => g.download_u32(t),
+            (_, Tensor::CpuIndex { data, .. }) => Ok(data.to_vec()),
+            _ => panic!("download_u32: not a u32 tensor of this backend"),
+        }
+    }
+
     /// Start reading small f32 tensors back without stalling the GPU (see
     /// [`Gpu::read_async`]); collect with [`poll_read`](Self::poll_read).
     pub fn read_async(&self, ts: &[&Tensor]) -> Result<PendingValues> {

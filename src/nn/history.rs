@@ -1,7 +1,7 @@
 //! What `fit` returns: per-epoch loss and metrics, as Keras's `History`.
 
 /// One epoch's results.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EpochLog {
     /// 1-based epoch number, and how many the fit runs.
     pub epoch: usize,

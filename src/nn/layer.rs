@@ -49,6 +49,20 @@ pub trait Layer {
     /// and the shape it got, and say what it needs.
     fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>>;
 
+    /// The layer as a model-description entry (Keras name and arguments).
+    fn spec(&self) -> super::spec::LayerSpec;
+
+    /// Non-trainable state a checkpoint must keep for an exact resume (Dropout's step
+    /// counter), as (name, u32 tensor).
+    fn state(&self) -> Vec<(&'static str, &Tensor)> {
+        Vec::new()
+    }
+
+    /// The same state, mutably (to restore it).
+    fn state_mut(&mut self) -> Vec<(&'static str, &mut Tensor)> {
+        Vec::new()
+    }
+
     /// Trainable scalars once built (0 for layers without parameters).
     fn param_count(&self) -> usize {
         0

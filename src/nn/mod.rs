@@ -5,6 +5,7 @@
 mod activation;
 mod array;
 mod backend;
+mod checkpoint;
 mod feed;
 mod history;
 mod init;
@@ -16,11 +17,13 @@ mod optimizer;
 mod progress;
 mod resident;
 mod sequential;
+mod spec;
 mod tensor;
 
 pub use activation::Activation;
 pub use array::{to_categorical, Array};
 pub use backend::{Backend, Device, PendingValues};
+pub use checkpoint::{write_atomically, CHECKPOINT_FORMAT};
 pub use history::{EpochLog, History};
 pub use layer::{Layer, Param};
 pub use layers::{Conv2D, Dense, Dropout, Flatten, MaxPooling2D};
@@ -28,4 +31,5 @@ pub use loss::{Loss, Metric};
 pub use optimizer::Optimizer;
 pub use progress::Verbose;
 pub use sequential::{Evaluation, FitOptions, NamedArray, Sequential};
+pub use spec::{LayerSpec, ModelSpec, Pair};
 pub use tensor::Tensor;

@@ -96,6 +96,32 @@ impl OptimizerState {
         })
     }
 
+    /// Names of the per-parameter slots, in the order `slots` holds them.
+    pub fn slot_names(opt: &Optimizer) -> &'static [&'static str] {
+        match opt {
+            Optimizer::Adam(_) => &["m", "v"],
+            Optimizer::Sgd(_) => &["velocity"],
+        }
+    }
+
+    /// The step counter (a one-element u32 tensor).
+    pub fn step(&self) -> &Tensor {
+        &self.step
+    }
+
+    pub fn step_mut(&mut self) -> &mut Tensor {
+        &mut self.step
+    }
+
+    /// Per parameter (model order), its slots (order of `slot_names`).
+    pub fn slots(&self) -> &[Vec<Tensor>] {
+        &self.slots
+    }
+
+    pub fn slots_mut(&mut self) -> &mut [Vec<Tensor>] {
+        &mut self.slots
+    }
+
     /// One update of every parameter from its `grad`.
     pub fn apply(&mut self, be: &Backend, opt: &Optimizer, params: Vec<&mut Param>) -> Result<()> {
         assert_eq!(params.len(), self.slots.len(), "optimizer state / params");

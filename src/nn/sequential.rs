@@ -27,7 +27,11 @@ const READ_EVERY: usize = 16;
 /// Options of [`Sequential::fit`], Keras's keyword arguments.
 #[derive(Clone, Debug)]
 pub struct FitOptions {
+    /// The epoch to stop after (1-based, as Keras's `epochs`).
     pub epochs: usize,
+    /// Epochs already done (Keras's `initial_epoch`): training runs epochs
+    /// `initial_epoch + 1 ..= epochs`, numbered so. Used to resume from a checkpoint.
+    pub initial_epoch: usize,
     pub batch_size: usize,
     /// Fraction of the samples, taken from the end before any shuffling (as Keras), held
     /// out for validation after each epoch.
@@ -41,6 +45,7 @@ impl Default for FitOptions {
     fn default() -> Self {
         FitOptions {
             epochs: 1,
+            initial_epoch: 0,
             batch_size: 32,
             validation_split: 0.0,
             shuffle: true,
@@ -63,11 +68,11 @@ pub struct NamedArray {
     pub array: Array,
 }
 
-struct Compiled {
-    optimizer: Optimizer,
-    state: OptimizerState,
-    loss: Loss,
-    accuracy: bool,
+pub(super) struct Compiled {
+    pub(super) optimizer: Optimizer,
+    pub(super) state: OptimizerState,
+    pub(super) loss: Loss,
+    pub(super) accuracy: bool,
     /// Softmax of the last layer fused into the cross-entropy.
     fused: bool,
 }
@@ -83,13 +88,21 @@ struct Totals {
 pub struct Sequential {
     backend: Backend,
     input_shape: Vec<usize>,
-    layers: Vec<Box<dyn Layer>>,
+    pub(super) layers: Vec<Box<dyn Layer>>,
     names: Vec<String>,
     shapes: Vec<Vec<usize>>,
     seed: u64,
     initialised: bool,
-    compiled: Option<Compiled>,
+    pub(super) compiled: Option<Compiled>,
     shuffle_rng: StdRng,
+    /// The training order, reshuffled in place each epoch and kept between fits (and in
+    /// checkpoints), so N epochs then M more equal N + M in one go.
+    pub(super) order: Vec<usize>,
+    /// Lengths of the shuffles drawn so far, run-length coded ([length, count]): a
+    /// checkpoint replays them to restore the shuffle generator exactly.
+    pub(super) shuffle_log: Vec<[usize; 2]>,
+    /// Epochs trained so far over all fits, and their logs.
+    pub(super) history: Vec<EpochLog>,
     eval_batch_size: usize,
     resident: bool,
 }
@@ -108,6 +121,9 @@ impl Sequential {
             initialised: false,
             compiled: None,
             shuffle_rng: StdRng::seed_from_u64(0x5eed),
+            order: Vec::new(),
+            shuffle_log: Vec::new(),
+            history: Vec::new(),
             eval_batch_size: 256,
             resident: true,
         }
@@ -136,6 +152,61 @@ impl Sequential {
     /// The backend the model runs on.
     pub fn backend(&self) -> &Backend {
         &self.backend
+    }
+
+    /// The seed given to [`with_seed`](Self::with_seed).
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The model as a description (Keras layer names and arguments), e.g. to save as JSON.
+    pub fn spec(&self) -> super::spec::ModelSpec {
+        super::spec::ModelSpec {
+            input_shape: self.input_shape.clone(),
+            layers: self.layers.iter().map(|l| l.spec()).collect(),
+        }
+    }
+
+    /// The per-sample input shape.
+    pub fn input_shape(&self) -> &[usize] {
+        &self.input_shape
+    }
+
+    /// Every epoch trained so far, over all `fit` calls (and before a checkpoint).
+    pub fn epoch_logs(&self) -> &[EpochLog] {
+        &self.history
+    }
+
+    /// The optimizer, loss and metrics given to `compile`, if it was called.
+    pub fn compiled_with(&self) -> Option<(Optimizer, Loss, Vec<Metric>)> {
+        self.compiled.as_ref().map(|c| {
+            let metrics = if c.accuracy {
+                vec![Metric::Accuracy]
+            } else {
+                vec![]
+            };
+            (c.optimizer, c.loss, metrics)
+        })
+    }
+
+    /// Restore the shuffle generator by replaying a checkpoint's shuffle log.
+    pub(super) fn replay_shuffles(&mut self, log: &[[usize; 2]]) {
+        self.shuffle_rng = StdRng::seed_from_u64(self.seed ^ 0x5eed_5eed);
+        self.shuffle_log.clear();
+        for &[len, count] in log {
+            let mut v: Vec<usize> = (0..len).collect();
+            for _ in 0..count {
+                v.shuffle(&mut self.shuffle_rng);
+                self.log_shuffle(len);
+            }
+        }
+    }
+
+    fn log_shuffle(&mut self, len: usize) {
+        match self.shuffle_log.last_mut() {
+            Some([l, c]) if *l == len => *c += 1,
+            _ => self.shuffle_log.push([len, 1]),
+        }
     }
 
     /// Append a layer; its input shape is checked now, and a mismatch is an error naming
@@ -301,19 +372,29 @@ impl Sequential {
             true => Some(Feed::new(&be, x, Some(y), split..n, ebs, self.resident)?),
             false => None,
         };
+        if opts.initial_epoch >= opts.epochs {
+            return Err(Error::Model(format!(
+                "fit: initial_epoch {} leaves nothing to train with epochs {} (epochs is the \
+                 last epoch's number, not a count)",
+                opts.initial_epoch, opts.epochs
+            )));
+        }
         let mode = opts.verbose.resolve();
-        let mut order: Vec<usize> = (0..split).collect();
+        if self.order.len() != split {
+            self.order = (0..split).collect();
+        }
         let steps = train.steps();
         let mut history = History {
             resident_bytes: train.resident_bytes() + val.as_ref().map_or(0, |v| v.resident_bytes()),
             ..History::default()
         };
-        for epoch in 1..=opts.epochs {
+        for epoch in opts.initial_epoch + 1..=opts.epochs {
             let t0 = Instant::now();
             if opts.shuffle {
-                order.shuffle(&mut self.shuffle_rng);
+                self.order.shuffle(&mut self.shuffle_rng);
+                self.log_shuffle(split);
             }
-            train.start(&be, Some(&order))?;
+            train.start(&be, Some(&self.order))?;
             let mut totals = self.totals()?;
             let progress = EpochProgress::start(mode, epoch, opts.epochs, steps);
             // The bar shows what the GPU has finished: every READ_EVERY steps the running
@@ -369,6 +450,7 @@ impl Sequential {
             };
             progress.finish(&log);
             on_epoch(&log);
+            self.history.push(log.clone());
             history.epochs.push(log);
         }
         Ok(history)

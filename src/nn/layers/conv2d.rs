@@ -10,6 +10,7 @@ use crate::geometry::{Conv2dGeometry, Padding};
 use crate::nn::backend::Backend;
 use crate::nn::init::glorot_uniform;
 use crate::nn::layer::{Layer, Param};
+use crate::nn::spec::{LayerSpec, Pair};
 use crate::nn::tensor::Tensor;
 use crate::nn::Activation;
 
@@ -63,6 +64,16 @@ impl Conv2D {
 impl Layer for Conv2D {
     fn kind(&self) -> &'static str {
         "Conv2D"
+    }
+
+    fn spec(&self) -> LayerSpec {
+        LayerSpec::Conv2D {
+            filters: self.filters,
+            kernel_size: Pair(self.kernel.0, self.kernel.1),
+            strides: Pair(self.strides.0, self.strides.1),
+            padding: self.padding.name().into(),
+            activation: self.activation().map_or("linear", |a| a.name()).into(),
+        }
     }
 
     fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {

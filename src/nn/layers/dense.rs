@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::nn::backend::Backend;
 use crate::nn::init::glorot_uniform;
 use crate::nn::layer::{Layer, Param};
+use crate::nn::spec::LayerSpec;
 use crate::nn::tensor::Tensor;
 use crate::nn::Activation;
 
@@ -35,6 +36,13 @@ impl Dense {
 impl Layer for Dense {
     fn kind(&self) -> &'static str {
         "Dense"
+    }
+
+    fn spec(&self) -> LayerSpec {
+        LayerSpec::Dense {
+            units: self.units,
+            activation: self.activation().map_or("linear", |a| a.name()).into(),
+        }
     }
 
     fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {

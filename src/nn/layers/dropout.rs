@@ -8,6 +8,7 @@ use rand::Rng;
 use crate::error::{Error, Result};
 use crate::nn::backend::Backend;
 use crate::nn::layer::Layer;
+use crate::nn::spec::LayerSpec;
 use crate::nn::tensor::Tensor;
 
 /// Dropout with a fixed rate.
@@ -33,6 +34,18 @@ impl Dropout {
 impl Layer for Dropout {
     fn kind(&self) -> &'static str {
         "Dropout"
+    }
+
+    fn spec(&self) -> LayerSpec {
+        LayerSpec::Dropout { rate: self.rate }
+    }
+
+    fn state(&self) -> Vec<(&'static str, &Tensor)> {
+        self.counter.iter().map(|c| ("counter", c)).collect()
+    }
+
+    fn state_mut(&mut self) -> Vec<(&'static str, &mut Tensor)> {
+        self.counter.iter_mut().map(|c| ("counter", c)).collect()
     }
 
     fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {

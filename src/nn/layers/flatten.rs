@@ -4,6 +4,7 @@
 use crate::error::Result;
 use crate::nn::backend::Backend;
 use crate::nn::layer::Layer;
+use crate::nn::spec::LayerSpec;
 use crate::nn::tensor::Tensor;
 
 /// Flattens each sample.
@@ -22,6 +23,10 @@ impl Flatten {
 impl Layer for Flatten {
     fn kind(&self) -> &'static str {
         "Flatten"
+    }
+
+    fn spec(&self) -> LayerSpec {
+        LayerSpec::Flatten {}
     }
 
     fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {

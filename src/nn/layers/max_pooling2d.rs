@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::geometry::Pool2dGeometry;
 use crate::nn::backend::Backend;
 use crate::nn::layer::Layer;
+use crate::nn::spec::{LayerSpec, Pair};
 use crate::nn::tensor::Tensor;
 
 /// Max pooling over windows of `pool_size`.
@@ -41,6 +42,13 @@ impl MaxPooling2D {
 impl Layer for MaxPooling2D {
     fn kind(&self) -> &'static str {
         "MaxPooling2D"
+    }
+
+    fn spec(&self) -> LayerSpec {
+        LayerSpec::MaxPooling2D {
+            pool_size: Pair(self.pool.0, self.pool.1),
+            strides: self.strides.map(|s| Pair(s.0, s.1)),
+        }
     }
 
     fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {

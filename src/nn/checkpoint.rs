@@ -1,0 +1,393 @@
+//! Checkpoints: a model's weights, optimizer state and training position in one
+//! safetensors file, so training resumes exactly where it stopped.
+//!
+//! Tensors (little-endian; weights in Keras layout: Dense kernel [in, out], Conv2D kernel
+//! [kh, kw, in, out], biases [out]):
+//! - `layers.{i}.kernel`, `layers.{i}.bias` (F32): the weights of layer i;
+//! - `layers.{i}.counter` (U32 [1]): a Dropout layer's step counter;
+//! - `optimizer.layers.{i}.{kernel|bias}.{m|v}` (Adam) or `.velocity` (SGD) (F32);
+//! - `optimizer.step` (U32 [1]): optimizer steps taken;
+//! - `training.order` (U32 [n]): the current shuffled order of the training rows.
+//!
+//! Metadata (JSON strings): `format` ("wgtrain-checkpoint-1"), `model` (the
+//! [`ModelSpec`]), `compile` (optimizer with hyper-parameters, loss, metrics), `training`
+//! (seed, epochs done, the shuffle log, every epoch's log).
+//!
+//! Files are written atomically: to a temporary file beside the target, synced, then
+//! renamed over it, so an interrupted save leaves the previous checkpoint intact.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use safetensors::tensor::{Dtype, TensorView};
+use safetensors::SafeTensors;
+use serde::{Deserialize, Serialize};
+
+use super::backend::Backend;
+use super::history::EpochLog;
+use super::optimizer::{Optimizer, OptimizerState};
+use super::sequential::{NamedArray, Sequential};
+use super::spec::ModelSpec;
+use super::{Array, Loss, Metric};
+use crate::cpu::{AdamParams, SgdParams};
+use crate::error::{Error, Result};
+
+/// The `format` metadata value this version writes and reads.
+pub const CHECKPOINT_FORMAT: &str = "wgtrain-checkpoint-1";
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "name", rename_all = "lowercase")]
+enum OptimizerConfig {
+    Adam {
+        learning_rate: f32,
+        beta_1: f32,
+        beta_2: f32,
+        epsilon: f32,
+    },
+    Sgd {
+        learning_rate: f32,
+        momentum: f32,
+        nesterov: bool,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct CompileConfig {
+    optimizer: OptimizerConfig,
+    loss: String,
+    metrics: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TrainingState {
+    seed: u64,
+    epochs_done: usize,
+    shuffle_log: Vec<[usize; 2]>,
+    history: Vec<EpochLog>,
+}
+
+/// Bytes of one tensor to write.
+struct Entry {
+    name: String,
+    dtype: Dtype,
+    shape: Vec<usize>,
+    bytes: Vec<u8>,
+}
+
+fn f32_entry(name: String, shape: &[usize], data: &[f32]) -> Entry {
+    Entry {
+        name,
+        dtype: Dtype::F32,
+        shape: shape.to_vec(),
+        bytes: data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+    }
+}
+
+fn u32_entry(name: String, data: &[u32]) -> Entry {
+    Entry {
+        name,
+        dtype: Dtype::U32,
+        shape: vec![data.len()],
+        bytes: data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+    }
+}
+
+impl Sequential {
+    /// Save weights, optimizer state and training position to `path` (safetensors),
+    /// atomically. The model must be compiled.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let c = self.compiled.as_ref().ok_or_else(|| {
+            Error::Model("save: compile the model first (a checkpoint keeps its optimizer)".into())
+        })?;
+        let be = self.backend();
+        let mut entries = Vec::new();
+        for w in self.get_weights()? {
+            entries.push(f32_entry(w.name, &w.array.shape, &w.array.data));
+        }
+        for (i, l) in self.layers.iter().enumerate() {
+            for (name, t) in l.state() {
+                entries.push(u32_entry(
+                    format!("layers.{i}.{name}"),
+                    &be.download_u32(t)?,
+                ));
+            }
+        }
+        let slot_names = OptimizerState::slot_names(&c.optimizer);
+        let mut slots = c.state.slots().iter();
+        for (i, l) in self.layers.iter().enumerate() {
+            for p in l.params() {
+                let s = slots.next().expect("one slot set per parameter");
+                for (slot, t) in slot_names.iter().zip(s) {
+                    let name = format!("optimizer.layers.{i}.{}.{slot}", p.name);
+                    entries.push(f32_entry(name, &p.shape, &be.download(t)?));
+                }
+            }
+        }
+        entries.push(u32_entry(
+            "optimizer.step".into(),
+            &be.download_u32(c.state.step())?,
+        ));
+        if !self.order.is_empty() {
+            let order: Vec<u32> = self.order.iter().map(|&i| i as u32).collect();
+            entries.push(u32_entry("training.order".into(), &order));
+        }
+
+        let optimizer = match c.optimizer {
+            Optimizer::Adam(p) => OptimizerConfig::Adam {
+                learning_rate: p.lr,
+                beta_1: p.beta1,
+                beta_2: p.beta2,
+                epsilon: p.eps,
+            },
+            Optimizer::Sgd(p) => OptimizerConfig::Sgd {
+                learning_rate: p.lr,
+                momentum: p.momentum,
+                nesterov: p.nesterov,
+            },
+        };
+        let compile = CompileConfig {
+            optimizer,
+            loss: c.loss.name().into(),
+            metrics: if c.accuracy {
+                vec!["accuracy".into()]
+            } else {
+                vec![]
+            },
+        };
+        let training = TrainingState {
+            seed: self.seed(),
+            epochs_done: self.epoch_logs().last().map_or(0, |e| e.epoch),
+            shuffle_log: self.shuffle_log.clone(),
+            history: self.epoch_logs().to_vec(),
+        };
+        let metadata: HashMap<String, String> = [
+            ("format".to_string(), CHECKPOINT_FORMAT.to_string()),
+            ("model".into(), self.spec().to_json()),
+            ("compile".into(), to_json(&compile)),
+            ("training".into(), to_json(&training)),
+            ("backend".into(), be.name()),
+        ]
+        .into_iter()
+        .collect();
+
+        let views = entries
+            .iter()
+            .map(|e| {
+                TensorView::new(e.dtype, e.shape.clone(), &e.bytes)
+                    .map(|v| (e.name.clone(), v))
+                    .map_err(|err| Error::Model(format!("save: tensor {}: {err}", e.name)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let bytes = safetensors::serialize(views, Some(metadata))
+            .map_err(|e| Error::Model(format!("save: {e}")))?;
+        write_atomically(path, &bytes)
+    }
+
+    /// Load a checkpoint written by [`save`](Self::save) onto `backend` (either backend,
+    /// whichever saved it): the model is rebuilt from its description, compiled as it
+    /// was, and its weights, optimizer state and training position restored.
+    pub fn load(path: &Path, backend: Backend) -> Result<Sequential> {
+        let bad = |detail: String| Error::Data {
+            path: path.display().to_string(),
+            detail,
+        };
+        let bytes = std::fs::read(path).map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        let (_, header) = SafeTensors::read_metadata(&bytes)
+            .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
+        let meta = header.metadata().clone().unwrap_or_default();
+        match meta.get("format").map(String::as_str) {
+            Some(CHECKPOINT_FORMAT) => {}
+            Some(other) => {
+                return Err(bad(format!(
+                    "checkpoint format {other:?}; this wgtrain reads {CHECKPOINT_FORMAT:?}"
+                )))
+            }
+            None => {
+                return Err(bad(
+                    "a safetensors file without wgtrain's metadata (no `format`); it holds \
+                     weights only — build the model and use set_weights"
+                        .into(),
+                ))
+            }
+        }
+        let field = |name: &str| {
+            meta.get(name)
+                .ok_or_else(|| bad(format!("metadata `{name}` is missing")))
+        };
+        let spec = ModelSpec::from_json(field("model")?, &format!("in {}", path.display()))?;
+        let compile: CompileConfig = serde_json::from_str(field("compile")?)
+            .map_err(|e| bad(format!("metadata `compile`: {e}")))?;
+        let training: TrainingState = serde_json::from_str(field("training")?)
+            .map_err(|e| bad(format!("metadata `training`: {e}")))?;
+        let tensors = SafeTensors::deserialize(&bytes)
+            .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
+
+        let f32s = |name: &str, shape: &[usize]| -> Result<Vec<f32>> {
+            let t = tensors
+                .tensor(name)
+                .map_err(|_| bad(format!("tensor `{name}` is missing")))?;
+            if t.dtype() != Dtype::F32 || t.shape() != shape {
+                return Err(bad(format!(
+                    "tensor `{name}` is {:?} {:?}; the model needs F32 {shape:?}",
+                    t.dtype(),
+                    t.shape()
+                )));
+            }
+            Ok(t.data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect())
+        };
+        let u32s = |name: &str, len: Option<usize>| -> Result<Vec<u32>> {
+            let t = tensors
+                .tensor(name)
+                .map_err(|_| bad(format!("tensor `{name}` is missing")))?;
+            if t.dtype() != Dtype::U32
+                || t.shape().len() != 1
+                || len.is_some_and(|n| t.shape()[0] != n)
+            {
+                return Err(bad(format!(
+                    "tensor `{name}` is {:?} {:?}; expected U32 [{}]",
+                    t.dtype(),
+                    t.shape(),
+                    len.map_or("n".into(), |n| n.to_string())
+                )));
+            }
+            Ok(t.data()
+                .chunks_exact(4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect())
+        };
+
+        let mut m = spec.build(backend.clone(), training.seed)?;
+        let optimizer = match compile.optimizer {
+            OptimizerConfig::Adam {
+                learning_rate,
+                beta_1,
+                beta_2,
+                epsilon,
+            } => Optimizer::Adam(AdamParams {
+                lr: learning_rate,
+                beta1: beta_1,
+                beta2: beta_2,
+                eps: epsilon,
+            }),
+            OptimizerConfig::Sgd {
+                learning_rate,
+                momentum,
+                nesterov,
+            } => Optimizer::Sgd(SgdParams {
+                lr: learning_rate,
+                momentum,
+                nesterov,
+            }),
+        };
+        let loss: Loss = compile.loss.parse()?;
+        let metrics = compile
+            .metrics
+            .iter()
+            .map(|s| s.parse())
+            .collect::<Result<Vec<Metric>>>()?;
+        m.compile(optimizer, loss, &metrics)?;
+
+        let mut weights = Vec::new();
+        for (i, l) in m.layers.iter().enumerate() {
+            for p in l.params() {
+                let name = format!("layers.{i}.{}", p.name);
+                let data = f32s(&name, &p.shape)?;
+                weights.push(NamedArray {
+                    name,
+                    array: Array::new(&p.shape, data)?,
+                });
+            }
+        }
+        m.set_weights(&weights)?;
+        let be = backend;
+        for (i, l) in m.layers.iter_mut().enumerate() {
+            for (name, t) in l.state_mut() {
+                be.write_u32(t, &u32s(&format!("layers.{i}.{name}"), Some(1))?)?;
+            }
+        }
+        let slot_names = OptimizerState::slot_names(&optimizer);
+        let mut restored = Vec::new();
+        for (i, l) in m.layers.iter().enumerate() {
+            for p in l.params() {
+                for slot in slot_names {
+                    let name = format!("optimizer.layers.{i}.{}.{slot}", p.name);
+                    restored.push(f32s(&name, &p.shape)?);
+                }
+            }
+        }
+        let step = u32s("optimizer.step", Some(1))?;
+        let c = m.compiled.as_mut().expect("compiled above");
+        be.write_u32(c.state.step_mut(), &step)?;
+        let mut it = restored.into_iter();
+        for slots in c.state.slots_mut() {
+            for t in slots.iter_mut() {
+                be.write(t, &it.next().expect("one per slot"))?;
+            }
+        }
+        if tensors.names().iter().any(|n| *n == "training.order") {
+            let order = u32s("training.order", None)?;
+            let n = order.len();
+            if order.iter().any(|&i| i as usize >= n) {
+                return Err(bad("tensor `training.order` is not a permutation".into()));
+            }
+            m.order = order.into_iter().map(|i| i as usize).collect();
+        }
+        m.replay_shuffles(&training.shuffle_log);
+        m.history = training.history;
+        if m.epoch_logs().last().map_or(0, |e| e.epoch) != training.epochs_done {
+            return Err(bad(
+                "metadata `training`: epochs_done disagrees with the history".into(),
+            ));
+        }
+        Ok(m)
+    }
+}
+
+/// The JSON text of a metadata value.
+fn to_json(v: &impl Serialize) -> String {
+    serde_json::to_string(v).expect("metadata always serialises")
+}
+
+/// Write `bytes` to `path` so that readers see either the old file or the whole new one:
+/// a temporary file in the same folder, flushed to disk, then renamed over `path`.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io = |p: &Path| {
+        let p: PathBuf = p.to_path_buf();
+        move |e| Error::Io { path: p, source: e }
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| Error::Model(format!("save: {} is not a file path", path.display())))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+        f.write_all(bytes).map_err(io(&tmp))?;
+        f.sync_all().map_err(io(&tmp))?;
+        drop(f);
+        std::fs::rename(&tmp, path).map_err(io(path))?;
+        // Make the rename itself durable (not possible on every platform; best effort).
+        if let Ok(d) = std::fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

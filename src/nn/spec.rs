@@ -1,0 +1,247 @@
+//! A model described in JSON with Keras's layer names and arguments, so a model can be
+//! defined without Rust and stored in a checkpoint:
+//!
+//! ```json
+//! {"input_shape": [28, 28, 1],
+//!  "layers": [{"Conv2D": {"filters": 32, "kernel_size": 3, "activation": "relu"}},
+//!             {"MaxPooling2D": {"pool_size": 2}}, {"Flatten": {}},
+//!             {"Dense": {"units": 10, "activation": "softmax"}}]}
+//! ```
+//!
+//! Errors name the layer index and the field.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::backend::Backend;
+use super::layers::{Conv2D, Dense, Dropout, Flatten, MaxPooling2D};
+use super::sequential::Sequential;
+use super::Activation;
+use crate::error::{Error, Result};
+use crate::geometry::Padding;
+
+/// A size given as one number (square) or `[height, width]`; written as `[h, w]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "PairForm", into = "[usize; 2]")]
+pub struct Pair(pub usize, pub usize);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum PairForm {
+    One(usize),
+    Two([usize; 2]),
+}
+
+impl From<PairForm> for Pair {
+    fn from(f: PairForm) -> Pair {
+        match f {
+            PairForm::One(n) => Pair(n, n),
+            PairForm::Two([h, w]) => Pair(h, w),
+        }
+    }
+}
+
+impl From<Pair> for [usize; 2] {
+    fn from(p: Pair) -> [usize; 2] {
+        [p.0, p.1]
+    }
+}
+
+fn linear() -> String {
+    "linear".into()
+}
+fn valid() -> String {
+    "valid".into()
+}
+fn one() -> Pair {
+    Pair(1, 1)
+}
+fn two() -> Pair {
+    Pair(2, 2)
+}
+
+/// One layer, as Keras names it and its arguments.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum LayerSpec {
+    Dense {
+        units: usize,
+        #[serde(default = "linear")]
+        activation: String,
+    },
+    Conv2D {
+        filters: usize,
+        kernel_size: Pair,
+        #[serde(default = "one")]
+        strides: Pair,
+        #[serde(default = "valid")]
+        padding: String,
+        #[serde(default = "linear")]
+        activation: String,
+    },
+    MaxPooling2D {
+        #[serde(default = "two")]
+        pool_size: Pair,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        strides: Option<Pair>,
+    },
+    Flatten {},
+    Dropout {
+        rate: f32,
+    },
+}
+
+impl LayerSpec {
+    /// The Keras class name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LayerSpec::Dense { .. } => "Dense",
+            LayerSpec::Conv2D { .. } => "Conv2D",
+            LayerSpec::MaxPooling2D { .. } => "MaxPooling2D",
+            LayerSpec::Flatten {} => "Flatten",
+            LayerSpec::Dropout { .. } => "Dropout",
+        }
+    }
+}
+
+/// A whole `Sequential` model: the per-sample input shape and the layers in order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelSpec {
+    pub input_shape: Vec<usize>,
+    pub layers: Vec<LayerSpec>,
+}
+
+impl ModelSpec {
+    /// Parse a model description; `source` names it in errors (a file name, "checkpoint").
+    pub fn from_json(text: &str, source: &str) -> Result<ModelSpec> {
+        let bad = |msg: String| Error::Model(format!("model description {source}: {msg}"));
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| bad("expected an object with \"input_shape\" and \"layers\"".into()))?;
+        if let Some(k) = obj.keys().find(|k| *k != "input_shape" && *k != "layers") {
+            return Err(bad(format!(
+                "unknown field `{k}`; expected `input_shape` and `layers`"
+            )));
+        }
+        let input_shape: Vec<usize> = match obj.get("input_shape") {
+            None => return Err(bad("missing field `input_shape`, e.g. [28, 28, 1]".into())),
+            Some(s) => serde_json::from_value(s.clone()).map_err(|e| {
+                bad(format!(
+                    "field `input_shape`: {e}; expected a list of sizes, e.g. [28, 28, 1]"
+                ))
+            })?,
+        };
+        let layers = match obj.get("layers") {
+            Some(serde_json::Value::Array(a)) => a,
+            _ => return Err(bad("missing field `layers` (a list of layers)".into())),
+        };
+        let mut specs = Vec::with_capacity(layers.len());
+        for (i, l) in layers.iter().enumerate() {
+            let kind = match l {
+                serde_json::Value::Object(o) if o.len() == 1 => o.keys().next().cloned(),
+                serde_json::Value::String(s) => Some(s.clone()),
+                _ => None,
+            };
+            let Some(kind) = kind else {
+                return Err(bad(format!(
+                    "layer {i}: expected one Keras layer name with its arguments, e.g. \
+                     {{\"Dense\": {{\"units\": 10}}}}"
+                )));
+            };
+            // `"Flatten"` alone is accepted for layers without arguments.
+            let l = match l {
+                serde_json::Value::String(s) => serde_json::json!({ s.clone(): {} }),
+                other => other.clone(),
+            };
+            let spec: LayerSpec = serde_json::from_value(l).map_err(|e| {
+                let e = e.to_string();
+                let e = if e.starts_with("unknown variant") {
+                    format!(
+                        "unknown layer `{kind}`; use Dense, Conv2D, MaxPooling2D, Flatten \
+                         or Dropout"
+                    )
+                } else {
+                    e
+                };
+                bad(format!("layer {i} ({kind}): {e}"))
+            })?;
+            specs.push(spec);
+        }
+        Ok(ModelSpec {
+            input_shape,
+            layers: specs,
+        })
+    }
+
+    /// Read a model description file.
+    pub fn load(path: &Path) -> Result<ModelSpec> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        ModelSpec::from_json(&text, &path.display().to_string())
+    }
+
+    /// The description as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a ModelSpec always serialises")
+    }
+
+    /// Build the model on `backend` (not yet compiled). Errors name the layer index and
+    /// the field, or the shapes that do not fit.
+    pub fn build(&self, backend: Backend, seed: u64) -> Result<Sequential> {
+        let mut m = Sequential::new(backend, &self.input_shape).with_seed(seed);
+        for (i, l) in self.layers.iter().enumerate() {
+            let field = |name: &str, e: Error| {
+                Error::Model(format!("layer {i} ({}): field `{name}`: {e}", l.kind()))
+            };
+            let positive = |name: &str, v: usize| match v {
+                0 => Err(Error::Model(format!(
+                    "layer {i} ({}): field `{name}` must be at least 1",
+                    l.kind()
+                ))),
+                _ => Ok(()),
+            };
+            match l {
+                LayerSpec::Dense { units, activation } => {
+                    positive("units", *units)?;
+                    let act: Activation = activation.parse().map_err(|e| field("activation", e))?;
+                    m.add(Dense::new(*units, act))?;
+                }
+                LayerSpec::Conv2D {
+                    filters,
+                    kernel_size,
+                    strides,
+                    padding,
+                    activation,
+                } => {
+                    positive("filters", *filters)?;
+                    positive("kernel_size", kernel_size.0.min(kernel_size.1))?;
+                    positive("strides", strides.0.min(strides.1))?;
+                    let act: Activation = activation.parse().map_err(|e| field("activation", e))?;
+                    let pad: Padding = padding.parse().map_err(|e| field("padding", e))?;
+                    m.add(
+                        Conv2D::new(*filters, (kernel_size.0, kernel_size.1), act)
+                            .strides((strides.0, strides.1))
+                            .padding(pad),
+                    )?;
+                }
+                LayerSpec::MaxPooling2D { pool_size, strides } => {
+                    positive("pool_size", pool_size.0.min(pool_size.1))?;
+                    let mut p = MaxPooling2D::new((pool_size.0, pool_size.1));
+                    if let Some(s) = strides {
+                        positive("strides", s.0.min(s.1))?;
+                        p = p.strides((s.0, s.1));
+                    }
+                    m.add(p)?;
+                }
+                LayerSpec::Flatten {} => m.add(Flatten::new())?,
+                LayerSpec::Dropout { rate } => m.add(Dropout::new(*rate))?,
+            }
+        }
+        Ok(m)
+    }
+}

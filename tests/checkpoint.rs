@@ -1,0 +1,352 @@
+//! Checkpoints and model descriptions: resume is bit-identical to training in one go
+//! (CPU backend), a GPU checkpoint predicts the same on the CPU, saves are atomic, bad
+//! files and bad descriptions are clear errors naming the file, layer and field.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{gpu_backend, max_diff, randn};
+use wgtrain::nn::models::mnist_cnn;
+use wgtrain::nn::{
+    to_categorical, Activation, Array, Backend, Dense, Dropout, FitOptions, Loss, Metric,
+    ModelSpec, Optimizer, Sequential, Verbose,
+};
+
+/// A scratch folder, removed when the test ends.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let d = std::env::temp_dir().join(format!("wgtrain-ckpt-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        TempDir(d)
+    }
+    fn join(&self, p: &str) -> PathBuf {
+        self.0.join(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// 200 samples of 12 features, 4 classes (the class is the argmax of a fixed projection).
+fn data() -> (Array, Array) {
+    let n = 200;
+    let x = randn(7, n * 12, 1.0);
+    let labels: Vec<u8> = (0..n)
+        .map(|i| {
+            let r = &x[i * 12..i * 12 + 12];
+            let s = [
+                r[0] + r[1],
+                r[2] - r[3],
+                r[4] + r[5] - r[6],
+                r[7] * 0.5 - r[8],
+            ];
+            (0..4).max_by(|&a, &b| s[a].total_cmp(&s[b])).unwrap() as u8
+        })
+        .collect();
+    (
+        Array::new(&[n, 12], x).unwrap(),
+        to_categorical(&labels, 4).unwrap(),
+    )
+}
+
+fn model(be: Backend, opt: Optimizer) -> Sequential {
+    let mut m = Sequential::new(be, &[12]).with_seed(3);
+    m.add(Dense::new(16, Activation::Relu)).unwrap();
+    m.add(Dropout::new(0.25)).unwrap();
+    m.add(Dense::new(4, Activation::Softmax)).unwrap();
+    m.compile(opt, Loss::CategoricalCrossentropy, &[Metric::Accuracy])
+        .unwrap();
+    m
+}
+
+fn opts(epochs: usize, initial_epoch: usize) -> FitOptions {
+    FitOptions {
+        epochs,
+        initial_epoch,
+        batch_size: 16,
+        validation_split: 0.2,
+        shuffle: true,
+        verbose: Verbose::Silent,
+    }
+}
+
+fn weights(m: &Sequential) -> Vec<(String, Vec<f32>)> {
+    m.get_weights()
+        .unwrap()
+        .into_iter()
+        .map(|w| (w.name, w.array.data))
+        .collect()
+}
+
+/// Where two weight lists first differ, if they do.
+fn first_difference(a: &[(String, Vec<f32>)], b: &[(String, Vec<f32>)]) -> Option<String> {
+    for ((na, va), (nb, vb)) in a.iter().zip(b) {
+        assert_eq!(na, nb);
+        if let Some(i) = (0..va.len()).find(|&i| va[i].to_bits() != vb[i].to_bits()) {
+            return Some(format!("{na}[{i}]: {} vs {}", va[i], vb[i]));
+        }
+    }
+    None
+}
+
+#[test]
+fn resume_equals_training_in_one_go_bit_for_bit_on_cpu() {
+    let (x, y) = data();
+    let dir = TempDir::new("resume");
+    for opt in [Optimizer::adam(), Optimizer::sgd(0.05, 0.9)] {
+        let mut whole = model(Backend::Cpu, opt);
+        whole.fit(&x, &y, &opts(5, 0)).unwrap();
+
+        let mut first = model(Backend::Cpu, opt);
+        first.fit(&x, &y, &opts(3, 0)).unwrap();
+        let path = dir.join("m.safetensors");
+        first.save(&path).unwrap();
+        drop(first);
+        let mut resumed = Sequential::load(&path, Backend::Cpu).unwrap();
+        assert_eq!(
+            resumed.epoch_logs().len(),
+            3,
+            "history travels in the checkpoint"
+        );
+        let h = resumed.fit(&x, &y, &opts(5, 3)).unwrap();
+        assert_eq!(h.epochs.iter().map(|e| e.epoch).collect::<Vec<_>>(), [4, 5]);
+
+        if let Some(d) = first_difference(&weights(&whole), &weights(&resumed)) {
+            panic!(
+                "{}: 5 epochs in one go and 3 + save + load + 2 must agree exactly; {d}",
+                opt.name()
+            );
+        }
+        let losses = |m: &Sequential| -> Vec<(f32, Option<f32>)> {
+            m.epoch_logs()
+                .iter()
+                .map(|e| (e.loss, e.val_loss))
+                .collect()
+        };
+        assert_eq!(losses(&whole), losses(&resumed));
+        // And the control: without the optimizer state the result differs.
+        let mut cold = model(Backend::Cpu, opt);
+        cold.set_weights(
+            &Sequential::load(&path, Backend::Cpu)
+                .unwrap()
+                .get_weights()
+                .unwrap(),
+        )
+        .unwrap();
+        cold.fit(&x, &y, &opts(5, 3)).unwrap();
+        assert!(
+            first_difference(&weights(&whole), &weights(&cold)).is_some(),
+            "the control must differ"
+        );
+    }
+}
+
+#[test]
+fn gpu_checkpoint_predicts_the_same_on_the_cpu() {
+    let Some(gpu) = gpu_backend() else { return };
+    let (x, y) = data();
+    let mut m = model(gpu, Optimizer::adam());
+    m.fit(&x, &y, &opts(2, 0)).unwrap();
+    let dir = TempDir::new("gpu2cpu");
+    let path = dir.join("gpu.safetensors");
+    m.save(&path).unwrap();
+    let p_gpu = m.predict(&x).unwrap();
+    let mut c = Sequential::load(&path, Backend::Cpu).unwrap();
+    let p_cpu = c.predict(&x).unwrap();
+    let d = max_diff(&p_gpu.data, &p_cpu.data);
+    println!("GPU vs CPU predictions after a GPU checkpoint: max diff {d:.2e}");
+    assert!(d <= 1e-5, "max diff {d}");
+    assert_eq!(weights(&m), weights(&c), "weights load exactly");
+}
+
+#[test]
+fn saves_are_atomic_and_leave_no_temporary_files() {
+    let dir = TempDir::new("atomic");
+    let path = dir.join("m.safetensors");
+    let mut m = model(Backend::Cpu, Optimizer::adam());
+    m.save(&path).unwrap();
+    let first = std::fs::read(&path).unwrap();
+    let (x, y) = data();
+    m.fit(&x, &y, &opts(1, 0)).unwrap();
+    m.save(&path).unwrap();
+    assert_ne!(
+        std::fs::read(&path).unwrap(),
+        first,
+        "the second save replaced the file"
+    );
+    let names = |d: &Path| -> Vec<String> {
+        std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    assert_eq!(names(&dir.0), ["m.safetensors"]);
+
+    // A save that cannot complete (the target is a folder) fails, cleans up its
+    // temporary file and leaves what was there.
+    let blocked = dir.join("blocked");
+    std::fs::create_dir(&blocked).unwrap();
+    std::fs::write(blocked.join("keep"), b"x").unwrap();
+    let e = m.save(&blocked).unwrap_err().to_string();
+    assert!(e.contains("blocked"), "{e}");
+    assert_eq!(std::fs::read(blocked.join("keep")).unwrap(), b"x");
+    let mut left = names(&dir.0);
+    left.sort();
+    assert_eq!(left, ["blocked", "m.safetensors"]);
+}
+
+#[test]
+fn bad_checkpoints_are_errors_naming_the_file() {
+    let dir = TempDir::new("bad");
+    let mut m = model(Backend::Cpu, Optimizer::adam());
+    let good = dir.join("good.safetensors");
+    m.save(&good).unwrap();
+    let bytes = std::fs::read(&good).unwrap();
+
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty", vec![], "not a safetensors file"),
+        (
+            "cut",
+            bytes[..bytes.len() / 2].to_vec(),
+            "not a safetensors file",
+        ),
+        (
+            "text",
+            b"hello, this is not a checkpoint".to_vec(),
+            "not a safetensors file",
+        ),
+    ];
+    for (name, data, want) in cases {
+        let p = dir.join(name);
+        std::fs::write(&p, data).unwrap();
+        let e = Sequential::load(&p, Backend::Cpu)
+            .err()
+            .expect(name)
+            .to_string();
+        assert!(e.contains(name) && e.contains(want), "{name}: {e}");
+    }
+
+    // Weights only (no wgtrain metadata), and a checkpoint missing a tensor.
+    let w: Vec<(String, safetensors::tensor::TensorView)> = Vec::new();
+    let p = dir.join("plain");
+    std::fs::write(&p, safetensors::serialize(w, None).unwrap()).unwrap();
+    let e = Sequential::load(&p, Backend::Cpu)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("plain") && e.contains("format"), "{e}");
+
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let kept: Vec<_> = st
+        .tensors()
+        .into_iter()
+        .filter(|(n, _)| n != "layers.2.bias")
+        .collect();
+    let p = dir.join("missing");
+    std::fs::write(
+        &p,
+        safetensors::serialize(kept, header.metadata().clone()).unwrap(),
+    )
+    .unwrap();
+    let e = Sequential::load(&p, Backend::Cpu)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("missing") && e.contains("layers.2.bias"), "{e}");
+
+    let e = Sequential::load(&dir.join("nope"), Backend::Cpu)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("nope"), "{e}");
+
+    // Saving needs a compiled model.
+    let mut raw = Sequential::new(Backend::Cpu, &[3]);
+    raw.add(Dense::new(2, Activation::Softmax)).unwrap();
+    let e = raw.save(&dir.join("raw")).unwrap_err().to_string();
+    assert!(e.contains("compile"), "{e}");
+    let _ = &mut m;
+}
+
+#[test]
+fn model_descriptions_round_trip_and_build_keras_models() {
+    let cnn = mnist_cnn(Backend::Cpu, 1).unwrap();
+    let json = cnn.spec().to_json();
+    let spec = ModelSpec::from_json(&json, "test").unwrap();
+    assert_eq!(spec, cnn.spec());
+    assert_eq!(spec.build(Backend::Cpu, 1).unwrap().count_params(), 93_322);
+
+    let text = r#"{"input_shape": [28, 28, 1], "layers": [
+        {"Conv2D": {"filters": 8, "kernel_size": [3, 3], "strides": 2, "padding": "same",
+                    "activation": "relu"}},
+        {"MaxPooling2D": {"pool_size": 2}}, "Flatten", {"Dropout": {"rate": 0.5}},
+        {"Dense": {"units": 10, "activation": "softmax"}}]}"#;
+    let m = ModelSpec::from_json(text, "inline")
+        .unwrap()
+        .build(Backend::Cpu, 0)
+        .unwrap();
+    // 14×14×8 after the strided same conv, 7×7×8 after pooling.
+    assert_eq!(m.output_shape(), [10]);
+    assert_eq!(m.count_params(), (9 * 8 + 8) + (7 * 7 * 8 * 10 + 10));
+}
+
+#[test]
+fn bad_model_descriptions_name_the_layer_and_the_field() {
+    let err = |text: &str| -> String {
+        match ModelSpec::from_json(text, "m.json").and_then(|s| s.build(Backend::Cpu, 0)) {
+            Ok(_) => panic!("accepted {text}"),
+            Err(e) => e.to_string(),
+        }
+    };
+    let l = |layers: &str| format!(r#"{{"input_shape": [28, 28, 1], "layers": [{layers}]}}"#);
+    let cases = [
+        (
+            l(r#"{"Conv2D": {"kernel_size": 3}}"#),
+            vec!["m.json", "layer 0 (Conv2D)", "filters"],
+        ),
+        (
+            l(r#""Flatten", {"Dense": {"units": 10, "activaton": "relu"}}"#),
+            vec!["layer 1 (Dense)", "activaton"],
+        ),
+        (
+            l(r#""Flatten", {"Dense": {"units": 10, "activation": "gelu"}}"#),
+            vec!["layer 1 (Dense)", "activation", "gelu"],
+        ),
+        (
+            l(r#"{"Dense2": {"units": 3}}"#),
+            vec!["layer 0", "unknown layer `Dense2`"],
+        ),
+        (
+            l(r#"{"Conv2D": {"filters": 4, "kernel_size": 3, "padding": "full"}}"#),
+            vec!["layer 0 (Conv2D)", "padding", "full"],
+        ),
+        (
+            l(r#"{"Dense": {"units": 0}}"#),
+            vec!["layer 0 (Dense)", "units"],
+        ),
+        (
+            l(r#""Flatten", "Flatten", {"Conv2D": {"filters": 2, "kernel_size": 3}}"#),
+            vec!["layer 2 (Conv2D)", "784"],
+        ),
+        (r#"{"layers": []}"#.to_string(), vec!["input_shape"]),
+        (
+            r#"{"input_shape": [4], "layers": [], "optimizer": "adam"}"#.to_string(),
+            vec!["optimizer"],
+        ),
+        ("[1, 2".to_string(), vec!["m.json", "JSON"]),
+    ];
+    for (text, wants) in cases {
+        let e = err(&text);
+        for w in wants {
+            assert!(e.contains(w), "error for {text} lacks {w:?}: {e}");
+        }
+    }
+}
