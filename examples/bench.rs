@@ -6,32 +6,14 @@
 //!     cargo run --release --example bench -- [--cnn-steps 200] [--skip-mlp] [--skip-cnn]
 //!         [--profile] [--json] [--data DIR]
 
+//! (The same figures as `wgtrain bench`; the code lives in `wgtrain::bench`.)
+
 use std::path::PathBuf;
-use std::time::Instant;
 
-use wgtrain::cpu::Layout;
-use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
-use wgtrain::nn::{to_categorical, Backend, FitOptions, Loss, Metric, Optimizer, Verbose};
-use wgtrain::{ops, Gpu, Result};
+use wgtrain::bench::BenchOptions;
 
-struct Args {
-    cnn_steps: usize,
-    mlp: bool,
-    cnn: bool,
-    profile: bool,
-    json: bool,
-    data: Option<PathBuf>,
-}
-
-fn args() -> Args {
-    let mut a = Args {
-        cnn_steps: 200,
-        mlp: true,
-        cnn: true,
-        profile: false,
-        json: false,
-        data: None,
-    };
+fn args() -> BenchOptions {
+    let mut a = BenchOptions::default();
     let mut it = std::env::args().skip(1);
     while let Some(f) = it.next() {
         match f.as_str() {
@@ -58,176 +40,6 @@ fn args() -> Args {
     a
 }
 
-fn quiet(epochs: usize, validation_split: f32) -> FitOptions {
-    FitOptions {
-        epochs,
-        initial_epoch: 0,
-        batch_size: 32,
-        validation_split,
-        shuffle: true,
-        verbose: Verbose::Silent,
-    }
-}
-
-fn main() -> Result<()> {
-    let start = Instant::now();
-    let a = args();
-    let mut figures: Vec<(String, String)> = Vec::new();
-    let mut say = |key: &str, value: String, text: String| {
-        if !a.json && !text.is_empty() {
-            println!("{text}");
-        }
-        figures.push((key.to_string(), value));
-    };
-
-    // Start-up: open the adapter, load MNIST, build the MLP, train one batch (read back).
-    let gpu = std::sync::Arc::new(Gpu::new()?);
-    let be = Backend::Gpu(gpu.clone());
-    let adapter = be.name();
-    say(
-        "adapter",
-        format!("{adapter:?}"),
-        format!("adapter: {adapter}"),
-    );
-    let data = wgtrain::data::load_mnist(&wgtrain::data::data_dir(a.data.as_deref()))?;
-    let (x_train, y_train) = (&data.train.images, to_categorical(&data.train.labels, 10)?);
-    let (x_test, y_test) = (&data.test.images, to_categorical(&data.test.labels, 10)?);
-    let loaded = start.elapsed().as_secs_f64();
-    let mut m = mnist_mlp(be.clone(), 42, false)?;
-    m.compile(
-        Optimizer::adam(),
-        Loss::CategoricalCrossentropy,
-        &[Metric::Accuracy],
-    )?;
-    m.train_on_batch(&x_train.slice_rows(0, 32), &y_train.slice_rows(0, 32))?;
-    let first = start.elapsed().as_secs_f64();
-    say(
-        "startup_to_first_batch_s",
-        format!("{first:.3}"),
-        format!(
-            "start-up to first trained batch: {first:.2} s (adapter + MNIST load {loaded:.2} s, \
-             pipelines + first step {:.2} s)",
-            first - loaded
-        ),
-    );
-
-    if a.mlp {
-        let mut m = mnist_mlp(be.clone(), 42, false)?;
-        m.compile(
-            Optimizer::adam(),
-            Loss::CategoricalCrossentropy,
-            &[Metric::Accuracy],
-        )?;
-        gpu.set_profiling(a.profile);
-        let t = Instant::now();
-        let h = m.fit(x_train, &y_train, &quiet(1, 0.0))?;
-        let train_s = t.elapsed().as_secs_f64();
-        let profile = gpu.profile();
-        gpu.set_profiling(false);
-        let t = Instant::now();
-        let e = m.evaluate(x_test, &y_test)?;
-        let eval_s = t.elapsed().as_secs_f64();
-        let steps = h.epochs[0].steps;
-        say(
-            "mlp_epoch_60000_s",
-            format!("{train_s:.3}"),
-            format!(
-                "seed MLP, 1 epoch of 60,000 (batch 32): {train_s:.2} s, {:.2} ms/step, \
-                 {:.0} steps/s; test 10,000: {eval_s:.2} s, accuracy {:.4}; process so far \
-                 {:.2} s",
-                train_s * 1e3 / steps as f64,
-                steps as f64 / train_s,
-                e.accuracy.unwrap_or(f32::NAN),
-                start.elapsed().as_secs_f64()
-            ),
-        );
-        say(
-            "mlp_ms_per_step",
-            format!("{:.3}", train_s * 1e3 / steps as f64),
-            String::new(),
-        );
-        say("mlp_eval_s", format!("{eval_s:.3}"), String::new());
-        say(
-            "mlp_process_s",
-            format!("{:.3}", start.elapsed().as_secs_f64()),
-            String::new(),
-        );
-        if let Some(p) = profile.filter(|_| a.profile && !a.json) {
-            println!("{}", p.table(Some(steps as u64)));
-        }
-    }
-
-    if a.cnn {
-        let n = (a.cnn_steps * 32).min(x_train.rows());
-        let (x, y) = (x_train.slice_rows(0, n), y_train.slice_rows(0, n));
-        let mut m = mnist_cnn(be.clone(), 42)?;
-        m.compile(
-            Optimizer::adam(),
-            Loss::CategoricalCrossentropy,
-            &[Metric::Accuracy],
-        )?;
-        // Warm-up epoch on a few batches (pipelines, pool), then the timed one.
-        m.fit(
-            &x.slice_rows(0, 64.min(n)),
-            &y.slice_rows(0, 64.min(n)),
-            &quiet(1, 0.0),
-        )?;
-        gpu.set_profiling(a.profile);
-        let t = Instant::now();
-        let h = m.fit(&x, &y, &quiet(1, 0.0))?;
-        let s = t.elapsed().as_secs_f64();
-        let profile = gpu.profile();
-        gpu.set_profiling(false);
-        let steps = h.epochs[0].steps;
-        let ms = s * 1e3 / steps as f64;
-        say(
-            "cnn_ms_per_step",
-            format!("{ms:.3}"),
-            format!(
-                "seed CNN, {steps} steps of batch 32: {ms:.1} ms/step, {:.1} steps/s → \
-                 {:.0} s per epoch of 48,000 (1,500 steps, projected)",
-                1e3 / ms,
-                1.5 * ms
-            ),
-        );
-        say(
-            "cnn_epoch_48000_projected_s",
-            format!("{:.1}", 1.5 * ms),
-            String::new(),
-        );
-        if let Some(p) = profile.filter(|_| a.profile && !a.json) {
-            println!("{}", p.table(Some(steps as u64)));
-        }
-    }
-
-    for n in [256usize, 1024] {
-        let x: Vec<f32> = (0..n * n)
-            .map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5)
-            .collect();
-        let (ga, gb) = (gpu.upload(&[n, n], &x)?, gpu.upload(&[n, n], &x)?);
-        let c = gpu.zeros(&[n, n])?;
-        ops::matmul_into(&gpu, &ga, &gb, None, Layout::NN, false, &c)?;
-        gpu.synchronize()?;
-        let reps = if n <= 256 { 20 } else { 3 };
-        let t = Instant::now();
-        for _ in 0..reps {
-            ops::matmul_into(&gpu, &ga, &gb, None, Layout::NN, false, &c)?;
-        }
-        gpu.synchronize()?;
-        let s = t.elapsed().as_secs_f64() / reps as f64;
-        let gf = 2.0 * (n as f64).powi(3) / s / 1e9;
-        say(
-            &format!("matmul_{n}_gflops"),
-            format!("{gf:.2}"),
-            format!("matmul {n}³ (NN, f32): {:.2} ms, {gf:.2} GFLOP/s", s * 1e3),
-        );
-    }
-    if a.json {
-        let body: Vec<String> = figures
-            .iter()
-            .map(|(k, v)| format!("\"{k}\":{v}"))
-            .collect();
-        println!("{{{}}}", body.join(","));
-    }
-    Ok(())
+fn main() -> wgtrain::Result<()> {
+    wgtrain::bench::run(&args())
 }

@@ -5,6 +5,8 @@
 //! - [`gpu`]: the runtime (adapter, buffer pool, kernel registry, command recorder).
 //! - [`ops`]: one launcher per kernel, taking and returning [`gpu::GpuTensor`]s.
 //! - [`cpu`]: the CPU twins, with the same names as the launchers.
+//! - [`nn`]: Keras-style models (`Sequential`, layers, `fit`, checkpoints).
+//! - [`data`]: MNIST and image loading; [`bench`]: the throughput figures.
 //!
 //! The CPU twins need no GPU:
 //!
@@ -16,6 +18,7 @@
 //! assert_eq!(relu_forward(&[-1.0f32, 2.0]), vec![0.0, 2.0]);
 //! ```
 
+pub mod bench;
 pub mod cpu;
 pub mod data;
 pub mod error;
@@ -23,6 +26,7 @@ pub mod geometry;
 pub mod gpu;
 pub mod nn;
 pub mod ops;
+pub mod plot;
 
 pub use error::{Error, Result};
 pub use gpu::{Gpu, GpuInfo, GpuOptions, GpuTensor, PendingRead};

@@ -1,7 +1,9 @@
-//! Datasets: the IDX reader and MNIST.
+//! Datasets: the IDX reader, MNIST, and digit images from PNG/JPEG files.
 
+pub mod digit_image;
 pub mod idx;
 pub mod mnist;
 
+pub use digit_image::{digit_from_gray, load_digit};
 pub use idx::{parse_idx, read_idx, IdxArray};
 pub use mnist::{data_dir, load_mnist, Mnist, Split};

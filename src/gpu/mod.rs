@@ -122,6 +122,15 @@ impl Gpu {
             .collect()
     }
 
+    /// Every adapter wgpu can see, with its limits (what `wgtrain devices` prints).
+    pub fn list_adapters_with_limits(opts: &GpuOptions) -> Vec<(wgpu::AdapterInfo, wgpu::Limits)> {
+        let instance = adapter::instance(opts);
+        adapter::enumerate(&instance, opts)
+            .iter()
+            .map(|a| (a.get_info(), a.limits()))
+            .collect()
+    }
+
     /// Open a device on `adapter` with the adapter's own limits and timestamp queries
     /// when they are offered.
     pub fn from_adapter(adapter: wgpu::Adapter) -> Result<Gpu> {

@@ -331,7 +331,7 @@ impl Sequential {
                 be.write(t, &it.next().expect("one per slot"))?;
             }
         }
-        if tensors.names().iter().any(|n| *n == "training.order") {
+        if tensors.names().contains(&"training.order") {
             let order = u32s("training.order", None)?;
             let n = order.len();
             if order.iter().any(|&i| i as usize >= n) {

@@ -346,6 +346,22 @@ impl Sequential {
         opts: &FitOptions,
         mut on_epoch: impl FnMut(&EpochLog),
     ) -> Result<History> {
+        self.fit_checkpointed(x, y, opts, |_, log| {
+            on_epoch(log);
+            Ok(())
+        })
+    }
+
+    /// Like [`fit_with`](Self::fit_with), but the callback also sees the model as it is
+    /// after the epoch (e.g. to [`save`](Self::save) a checkpoint) and may stop training
+    /// with an error.
+    pub fn fit_checkpointed(
+        &mut self,
+        x: &Array,
+        y: &Array,
+        opts: &FitOptions,
+        mut on_epoch: impl FnMut(&Sequential, &EpochLog) -> Result<()>,
+    ) -> Result<History> {
         self.check_data("fit", x, y)?;
         if opts.batch_size == 0 {
             return Err(Error::Model("fit: batch_size must be at least 1".into()));
@@ -449,8 +465,8 @@ impl Sequential {
                 seconds: t0.elapsed().as_secs_f64(),
             };
             progress.finish(&log);
-            on_epoch(&log);
             self.history.push(log.clone());
+            on_epoch(self, &log)?;
             history.epochs.push(log);
         }
         Ok(history)

@@ -1,0 +1,88 @@
+//! What the subcommands share: choosing the backend, loading MNIST shaped for a model,
+//! and the confusion matrix.
+
+use std::path::Path;
+
+use wgtrain::data::{data_dir, load_mnist, Mnist, Split};
+use wgtrain::nn::{Array, Backend, Device, Sequential};
+use wgtrain::{Error, Result};
+
+/// `--device gpu|cpu`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum DeviceArg {
+    Gpu,
+    Cpu,
+}
+
+pub fn backend(d: DeviceArg) -> Result<Backend> {
+    Backend::new(match d {
+        DeviceArg::Gpu => Device::Gpu,
+        DeviceArg::Cpu => Device::Cpu,
+    })
+}
+
+/// MNIST from `--data` (else `MNIST_DIR`, else data/mnist), cut to the limits.
+pub fn mnist(
+    data: Option<&Path>,
+    limit: Option<usize>,
+    test_limit: Option<usize>,
+) -> Result<Mnist> {
+    let mut m = load_mnist(&data_dir(data))?;
+    if let Some(n) = limit {
+        m.train = m.train.take(n);
+    }
+    if let Some(n) = test_limit {
+        m.test = m.test.take(n);
+    }
+    Ok(m)
+}
+
+/// The split's images in the shape the model takes ([n, 28, 28, 1] or [n, 784]).
+pub fn images_for(model: &Sequential, split: &Split) -> Result<Array> {
+    match model.input_shape() {
+        [28, 28, 1] => Ok(split.images.clone()),
+        [784] => Ok(split.flat_images()),
+        other => Err(Error::Model(format!(
+            "the model takes inputs of shape {other:?}; MNIST images are [28, 28, 1] (or \
+             [784] flattened)"
+        ))),
+    }
+}
+
+/// The model must output 10 classes for MNIST.
+pub fn check_classifier(model: &Sequential) -> Result<()> {
+    match model.output_shape() {
+        [10] => Ok(()),
+        other => Err(Error::Model(format!(
+            "the model outputs {other:?}; an MNIST classifier needs 10 outputs (end with \
+             Dense 10 softmax)"
+        ))),
+    }
+}
+
+/// counts[true][predicted].
+pub fn confusion(labels: &[u8], predicted: &[usize]) -> [[usize; 10]; 10] {
+    let mut m = [[0usize; 10]; 10];
+    for (&t, &p) in labels.iter().zip(predicted) {
+        m[t as usize][p] += 1;
+    }
+    m
+}
+
+/// The matrix as a text table (rows: true class; columns: predicted).
+pub fn confusion_text(m: &[[usize; 10]; 10]) -> String {
+    let mut s = String::from("true\\pred");
+    for p in 0..10 {
+        s += &format!("{p:>6}");
+    }
+    s += "  accuracy\n";
+    for (t, row) in m.iter().enumerate() {
+        s += &format!("{t:>9}");
+        for v in row {
+            s += &format!("{v:>6}");
+        }
+        let n: usize = row.iter().sum();
+        s += &format!("  {:>7.2} %\n", 100.0 * row[t] as f64 / n.max(1) as f64);
+    }
+    s
+}

@@ -1,0 +1,126 @@
+//! `wgtrain eval`: a checkpoint's loss and accuracy on MNIST, accuracy per class, the
+//! confusion matrix (text, and PNG in --out) and the digits it gets most wrong (PNG).
+
+use std::path::PathBuf;
+
+use wgtrain::nn::{to_categorical, Sequential};
+use wgtrain::plot::{confusion_matrix, digit_grid, WrongDigit};
+use wgtrain::{Error, Result};
+
+use crate::common::{
+    backend, check_classifier, confusion, confusion_text, images_for, mnist, DeviceArg,
+};
+
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    /// A checkpoint written by `wgtrain train` (checkpoint.safetensors)
+    checkpoint: PathBuf,
+    /// MNIST folder (default $MNIST_DIR, else data/mnist)
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Which MNIST split to evaluate on
+    #[arg(long, value_enum, default_value = "test")]
+    split: SplitArg,
+    /// Only the first N images of the split
+    #[arg(long)]
+    limit: Option<usize>,
+    #[arg(long, value_enum, default_value = "gpu")]
+    device: DeviceArg,
+    /// Folder for confusion.png and most_wrong.png
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// One JSON object instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum SplitArg {
+    Train,
+    Test,
+}
+
+pub fn run(a: &EvalArgs) -> Result<()> {
+    let mut model = Sequential::load(&a.checkpoint, backend(a.device)?)?;
+    check_classifier(&model)?;
+    let data = mnist(a.data.as_deref(), None, None)?;
+    let split = match a.split {
+        SplitArg::Train => data.train,
+        SplitArg::Test => data.test,
+    };
+    let split = match a.limit {
+        Some(n) => split.take(n),
+        None => split,
+    };
+    let x = images_for(&model, &split)?;
+    let y = to_categorical(&split.labels, 10)?;
+    let e = model.evaluate(&x, &y)?;
+    let probs = model.predict(&x)?;
+    let predicted = probs.argmax_rows();
+    let m = confusion(&split.labels, &predicted);
+    let per_class: Vec<f64> = (0..10)
+        .map(|t| m[t][t] as f64 / m[t].iter().sum::<usize>().max(1) as f64)
+        .collect();
+
+    // The most confidently wrong digits.
+    let mut wrong: Vec<(usize, f32)> = (0..split.len())
+        .filter(|&i| predicted[i] != split.labels[i] as usize)
+        .map(|i| (i, probs.data[i * 10 + predicted[i]]))
+        .collect();
+    wrong.sort_by(|a, b| b.1.total_cmp(&a.1));
+    wrong.truncate(24);
+
+    if let Some(out) = &a.out {
+        std::fs::create_dir_all(out).map_err(|e| Error::Io {
+            path: out.clone(),
+            source: e,
+        })?;
+        confusion_matrix(&out.join("confusion.png"), &m, "confusion matrix")?;
+        let digits: Vec<WrongDigit> = wrong
+            .iter()
+            .map(|&(i, p)| WrongDigit {
+                pixels: &split.images.data[i * 784..(i + 1) * 784],
+                truth: split.labels[i] as usize,
+                predicted: predicted[i],
+                confidence: p,
+            })
+            .collect();
+        digit_grid(
+            &out.join("most_wrong.png"),
+            &digits,
+            8,
+            "most confidently wrong",
+        )?;
+    }
+
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "loss": e.loss,
+                "accuracy": e.accuracy,
+                "samples": split.len(),
+                "per_class_accuracy": per_class,
+                "confusion": m,
+                "adapter": model.backend().name(),
+            })
+        );
+    } else {
+        println!(
+            "{} {} images: loss {:.4} - accuracy {:.4}",
+            format!("{:?}", a.split).to_lowercase(),
+            split.len(),
+            e.loss,
+            e.accuracy.unwrap_or(f32::NAN)
+        );
+        print!("{}", confusion_text(&m));
+        if let Some(out) = &a.out {
+            println!(
+                "wrote {} and {}",
+                out.join("confusion.png").display(),
+                out.join("most_wrong.png").display()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! `wgtrain predict`: classify digit images (PNG, JPEG) with a checkpoint. Each image is
+//! prepared as the MNIST digits were (see `wgtrain::data::digit_image`).
+
+use std::path::PathBuf;
+
+use wgtrain::data::load_digit;
+use wgtrain::nn::{Array, Sequential};
+use wgtrain::Result;
+
+use crate::common::{backend, check_classifier, DeviceArg};
+
+#[derive(clap::Args)]
+pub struct PredictArgs {
+    /// A checkpoint written by `wgtrain train`
+    checkpoint: PathBuf,
+    /// Image files (PNG or JPEG), one digit each, dark on light or light on dark
+    #[arg(required = true)]
+    images: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "gpu")]
+    device: DeviceArg,
+    /// Classes to show per image
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=10))]
+    top: u64,
+    /// One JSON object per image
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: &PredictArgs) -> Result<()> {
+    let mut model = Sequential::load(&a.checkpoint, backend(a.device)?)?;
+    check_classifier(&model)?;
+    let mut pixels = Vec::with_capacity(a.images.len() * 784);
+    for p in &a.images {
+        pixels.extend(load_digit(p)?);
+    }
+    let mut shape = vec![a.images.len()];
+    shape.extend_from_slice(model.input_shape());
+    let probs = model.predict(&Array::new(&shape, pixels)?)?;
+    for (i, path) in a.images.iter().enumerate() {
+        let row = &probs.data[i * 10..(i + 1) * 10];
+        let mut order: Vec<usize> = (0..10).collect();
+        order.sort_by(|&x, &y| row[y].total_cmp(&row[x]));
+        let top = &order[..a.top as usize];
+        if a.json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "image": path.display().to_string(),
+                    "top": top.iter().map(|&c| serde_json::json!({"class": c, "probability": row[c]})).collect::<Vec<_>>(),
+                })
+            );
+        } else {
+            let list: Vec<String> = top
+                .iter()
+                .map(|&c| format!("{c} ({:.3})", row[c]))
+                .collect();
+            println!("{}: {}", path.display(), list.join(", "));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! Turning a photo or drawing of a digit (PNG, JPEG) into a 28×28 MNIST-style input, as
+//! the MNIST digits were made: grayscale, ink bright on a dark background (inverted when
+//! the background is light), the digit's bounding box scaled to fit a 20×20 box (aspect
+//! kept, anti-aliased) and placed in the 28×28 frame so that its centre of mass is at the
+//! centre, values in [0, 1].
+
+use std::path::Path;
+
+use image::imageops::{self, FilterType};
+use image::{GrayImage, Luma};
+
+use crate::error::{Error, Result};
+
+/// MNIST-style 28×28 pixels (row-major, [0, 1], ink bright) from an image file.
+pub fn load_digit(path: &Path) -> Result<Vec<f32>> {
+    let img = image::open(path).map_err(|e| Error::Data {
+        path: path.display().to_string(),
+        detail: format!("cannot read the image ({e}); PNG and JPEG are supported"),
+    })?;
+    digit_from_gray(&img.to_luma8()).map_err(|detail| Error::Data {
+        path: path.display().to_string(),
+        detail,
+    })
+}
+
+/// The same from an 8-bit grayscale image already in memory.
+pub fn digit_from_gray(img: &GrayImage) -> std::result::Result<Vec<f32>, String> {
+    let (w, h) = img.dimensions();
+    if w == 0 || h == 0 {
+        return Err("the image is empty".into());
+    }
+    // Ink = distance from the background level, estimated from the border pixels.
+    let mut border = Vec::new();
+    for x in 0..w {
+        border.push(img.get_pixel(x, 0)[0]);
+        border.push(img.get_pixel(x, h - 1)[0]);
+    }
+    for y in 0..h {
+        border.push(img.get_pixel(0, y)[0]);
+        border.push(img.get_pixel(w - 1, y)[0]);
+    }
+    border.sort_unstable();
+    let background = border[border.len() / 2] as f32 / 255.0;
+    let light = background > 0.5;
+    let ink = |v: u8| {
+        let v = v as f32 / 255.0;
+        let d = if light {
+            background - v
+        } else {
+            v - background
+        };
+        d.max(0.0)
+    };
+    let max_ink = img.pixels().map(|p| ink(p[0])).fold(0.0f32, f32::max);
+    if max_ink < 0.1 {
+        return Err("no digit found: the image has (almost) a single tone".into());
+    }
+    // Bounding box of the ink (ignoring faint noise under 10 % of the strongest ink).
+    let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
+    for (x, y, p) in img.enumerate_pixels() {
+        if ink(p[0]) > 0.1 * max_ink {
+            x0 = x0.min(x);
+            y0 = y0.min(y);
+            x1 = x1.max(x);
+            y1 = y1.max(y);
+        }
+    }
+    let (bw, bh) = (x1 - x0 + 1, y1 - y0 + 1);
+    let mut crop = GrayImage::new(bw, bh);
+    for y in 0..bh {
+        for x in 0..bw {
+            let v = ink(img.get_pixel(x0 + x, y0 + y)[0]) / max_ink;
+            crop.put_pixel(x, y, Luma([(v * 255.0).round() as u8]));
+        }
+    }
+    // Longer side to 20 pixels, aspect kept.
+    let scale = 20.0 / bw.max(bh) as f32;
+    let (nw, nh) = (
+        ((bw as f32 * scale).round() as u32).clamp(1, 20),
+        ((bh as f32 * scale).round() as u32).clamp(1, 20),
+    );
+    let small = imageops::resize(&crop, nw, nh, FilterType::Triangle);
+    // Centre of mass to the middle of the 28×28 frame.
+    let (mut m, mut mx, mut my) = (0.0f64, 0.0f64, 0.0f64);
+    for (x, y, p) in small.enumerate_pixels() {
+        let v = p[0] as f64;
+        m += v;
+        mx += v * (x as f64 + 0.5);
+        my += v * (y as f64 + 0.5);
+    }
+    let (cx, cy) = if m > 0.0 {
+        (mx / m, my / m)
+    } else {
+        (nw as f64 / 2.0, nh as f64 / 2.0)
+    };
+    let ox = (14.0 - cx).round() as i64;
+    let oy = (14.0 - cy).round() as i64;
+    let mut out = vec![0.0f32; 28 * 28];
+    for (x, y, p) in small.enumerate_pixels() {
+        let (tx, ty) = (x as i64 + ox, y as i64 + oy);
+        if (0..28).contains(&tx) && (0..28).contains(&ty) {
+            out[(ty * 28 + tx) as usize] = p[0] as f32 / 255.0;
+        }
+    }
+    Ok(out)
+}
