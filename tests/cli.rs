@@ -1,0 +1,300 @@
+//! The `wgtrain` binary: argument errors are clear and exit non-zero; train → resume →
+//! eval → predict works end to end on MNIST (CPU backend, so it is deterministic), writing
+//! the checkpoint, history and pictures; digits drawn here (dark on light, large, off
+//! centre) are prepared as MNIST digits and classified correctly.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use image::{GrayImage, Luma};
+
+fn wgtrain(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wgtrain"))
+        .args(args)
+        .output()
+        .expect("run wgtrain")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A scratch folder, removed when the test ends.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let d = std::env::temp_dir().join(format!("wgtrain-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        TempDir(d)
+    }
+    fn path(&self, p: &str) -> PathBuf {
+        self.0.join(p)
+    }
+    fn s(&self, p: &str) -> String {
+        self.path(p).display().to_string()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn argument_errors_are_clear_and_fail() {
+    let dir = TempDir::new("args");
+    std::fs::write(
+        dir.path("bad.json"),
+        r#"{"input_shape": [28, 28, 1], "layers": ["Flatten", {"Dense": {"units": 10, "activation": "softmax", "bias": true}}]}"#,
+    )
+    .unwrap();
+    let bad_json = dir.s("bad.json");
+    let missing = dir.s("missing.safetensors");
+    let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (vec!["frobnicate"], vec!["frobnicate"]),
+        (
+            vec!["train", "--model", "resnet", "--device", "cpu"],
+            vec!["--model", "resnet", "mlp, cnn"],
+        ),
+        (
+            vec!["train", "--validation-split", "1.5"],
+            vec!["validation-split", "[0, 1)"],
+        ),
+        (vec!["train", "--epochs", "0"], vec!["--epochs", "0"]),
+        (vec!["train", "--lr", "0"], vec!["--lr", "positive"]),
+        (
+            vec!["train", "--optimizer", "rmsprop"],
+            vec!["rmsprop", "adam", "sgd"],
+        ),
+        (vec!["train", "--device", "tpu"], vec!["tpu", "gpu", "cpu"]),
+        (
+            vec!["train", "--resume", "x.safetensors", "--model", "cnn"],
+            vec!["--resume", "--model", "cannot be used with"],
+        ),
+        (
+            vec!["train", "--model", &bad_json, "--device", "cpu"],
+            vec!["bad.json", "layer 1 (Dense)", "bias"],
+        ),
+        (
+            vec!["eval", &missing, "--device", "cpu"],
+            vec!["missing.safetensors"],
+        ),
+        (vec!["predict", &missing], vec!["IMAGES"]),
+        (
+            vec!["predict", &missing, "digit.png", "--top", "11"],
+            vec!["--top", "11"],
+        ),
+    ];
+    for (args, wants) in cases {
+        let o = wgtrain(&args);
+        let e = stderr(&o);
+        assert!(!o.status.success(), "{args:?} succeeded: {}", stdout(&o));
+        for w in wants {
+            assert!(e.contains(w), "{args:?}: stderr lacks {w:?}:\n{e}");
+        }
+    }
+    let o = wgtrain(&["--help"]);
+    assert!(o.status.success());
+    for sub in ["devices", "train", "eval", "predict", "bench"] {
+        assert!(stdout(&o).contains(sub), "help lists {sub}");
+    }
+}
+
+/// A digit drawn with thick dark strokes on a light canvas of `w`×`h`, with the strokes
+/// given as polylines in [0, 1]² of the canvas.
+fn draw(w: u32, h: u32, strokes: &[&[(f32, f32)]], pen: f32) -> GrayImage {
+    let mut img = GrayImage::from_pixel(w, h, Luma([235]));
+    for (x, y, p) in img.enumerate_pixels_mut() {
+        let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
+        let mut d = f32::MAX;
+        for s in strokes {
+            for seg in s.windows(2) {
+                let (ax, ay) = (seg[0].0 * w as f32, seg[0].1 * h as f32);
+                let (bx, by) = (seg[1].0 * w as f32, seg[1].1 * h as f32);
+                let (vx, vy) = (bx - ax, by - ay);
+                let t = (((px - ax) * vx + (py - ay) * vy) / (vx * vx + vy * vy).max(1e-6))
+                    .clamp(0.0, 1.0);
+                let (cx, cy) = (ax + t * vx, ay + t * vy);
+                d = d.min(((px - cx).powi(2) + (py - cy).powi(2)).sqrt());
+            }
+        }
+        if d < pen / 2.0 {
+            *p = Luma([25]);
+        }
+    }
+    img
+}
+
+fn ring(cx: f32, cy: f32, rx: f32, ry: f32) -> Vec<(f32, f32)> {
+    (0..=40)
+        .map(|i| {
+            let a = i as f32 / 40.0 * std::f32::consts::TAU;
+            (cx + rx * a.cos(), cy + ry * a.sin())
+        })
+        .collect()
+}
+
+#[test]
+fn drawn_digits_become_mnist_like_inputs() {
+    // A "1" far off centre on a big light canvas ends up centred, bright on dark, 20 px
+    // tall, with values in [0, 1].
+    let img = draw(300, 200, &[&[(0.80, 0.15), (0.78, 0.85)]], 14.0);
+    let px = wgtrain::data::digit_from_gray(&img).unwrap();
+    assert_eq!(px.len(), 784);
+    assert!(px.iter().all(|v| (0.0..=1.0).contains(v)));
+    let rows: Vec<usize> = (0..28)
+        .filter(|&r| px[r * 28..r * 28 + 28].iter().any(|&v| v > 0.3))
+        .collect();
+    assert!(
+        (18..=21).contains(&rows.len()),
+        "ink spans {} rows",
+        rows.len()
+    );
+    let (mut m, mut mx, mut my) = (0.0, 0.0, 0.0);
+    for (i, v) in px.iter().enumerate() {
+        m += v;
+        mx += v * ((i % 28) as f32 + 0.5);
+        my += v * ((i / 28) as f32 + 0.5);
+    }
+    let (cx, cy) = (mx / m, my / m);
+    assert!(
+        (cx - 14.0).abs() <= 1.0 && (cy - 14.0).abs() <= 1.0,
+        "centre of mass ({cx}, {cy})"
+    );
+    assert_eq!(px[0], 0.0, "background is dark");
+    // Light-on-dark input gives the same picture.
+    let mut inverted = img.clone();
+    for p in inverted.pixels_mut() {
+        p.0[0] = 255 - p.0[0];
+    }
+    let px2 = wgtrain::data::digit_from_gray(&inverted).unwrap();
+    let d = px
+        .iter()
+        .zip(&px2)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    assert!(d < 0.02, "inverted input differs by {d}");
+    // A blank image is an error, not a guess.
+    let e = wgtrain::data::digit_from_gray(&GrayImage::from_pixel(50, 50, Luma([200])));
+    assert!(e.unwrap_err().contains("no digit"));
+}
+
+/// MNIST for the end-to-end test, or None (with a note) when WGTRAIN_SKIP_MNIST_TESTS=1.
+fn mnist_dir() -> Option<PathBuf> {
+    let dir = wgtrain::data::data_dir(None);
+    match wgtrain::data::load_mnist(&dir) {
+        Ok(_) => Some(dir),
+        Err(e) if std::env::var("WGTRAIN_SKIP_MNIST_TESTS").is_ok_and(|v| v == "1") => {
+            eprintln!("WGTRAIN_SKIP_MNIST_TESTS=1: skipping ({e})");
+            None
+        }
+        Err(e) => panic!("{e}\n(set WGTRAIN_SKIP_MNIST_TESTS=1 to skip this test)"),
+    }
+}
+
+fn png_size(p: &Path) -> (u32, u32) {
+    let img = image::open(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    (img.width(), img.height())
+}
+
+#[test]
+fn train_resume_eval_predict_end_to_end() {
+    let Some(data) = mnist_dir() else { return };
+    let data = data.display().to_string();
+    let dir = TempDir::new("e2e");
+    let out = dir.s("run");
+    let common = ["--device", "cpu", "--data", &data, "--quiet", "--out", &out];
+
+    // 1 epoch, then resume to 2: the seed MLP on all 60,000 images (CPU backend).
+    let mut args = vec!["train", "--model", "mlp", "--epochs", "1", "--seed", "7"];
+    args.extend(common);
+    let o = wgtrain(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ckpt = dir.s("run/checkpoint.safetensors");
+    let mut args = vec!["train", "--resume", &ckpt, "--epochs", "2", "--json"];
+    args.extend(common);
+    let o = wgtrain(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    assert_eq!(lines.len(), 2, "one epoch line and the final line");
+    assert_eq!(lines[0]["epoch"], 2);
+    let test_acc = lines[1]["test_accuracy"].as_f64().unwrap();
+    assert!(test_acc > 0.95, "test accuracy {test_acc}");
+    let history: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.path("run/history.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        history.len(),
+        2,
+        "history keeps the epoch before the resume"
+    );
+    let csv = std::fs::read_to_string(dir.path("run/history.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3);
+    assert_eq!(png_size(&dir.path("run/training.png")), (1200, 480));
+
+    // Resuming again without more epochs says how to go on.
+    let mut args = vec!["train", "--resume", &ckpt, "--epochs", "2"];
+    args.extend(common);
+    let o = wgtrain(&args);
+    assert!(
+        !o.status.success() && stderr(&o).contains("--epochs 3"),
+        "{}",
+        stderr(&o)
+    );
+
+    // eval: JSON with the confusion matrix, and the pictures.
+    let o = wgtrain(&[
+        "eval", &ckpt, "--device", "cpu", "--data", &data, "--json", "--out", &out,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let m: Vec<Vec<u64>> = serde_json::from_value(e["confusion"].clone()).unwrap();
+    assert_eq!(m.iter().flatten().sum::<u64>(), 10_000);
+    let diag: u64 = (0..10).map(|i| m[i][i]).sum();
+    assert!((diag as f64 / 1e4 - e["accuracy"].as_f64().unwrap()).abs() < 1e-6);
+    assert!(
+        (e["accuracy"].as_f64().unwrap() - test_acc).abs() < 1e-6,
+        "eval agrees with train"
+    );
+    assert_eq!(png_size(&dir.path("run/confusion.png")).0, 90 + 560 + 30);
+    png_size(&dir.path("run/most_wrong.png"));
+
+    // predict: digits drawn here, large and off centre, dark on light.
+    let one: &[(f32, f32)] = &[(0.55, 0.1), (0.5, 0.9)];
+    let seven: &[(f32, f32)] = &[(0.2, 0.15), (0.8, 0.15), (0.45, 0.9)];
+    let zero = ring(0.5, 0.5, 0.28, 0.4);
+    let digits: [(usize, Vec<&[(f32, f32)]>); 3] =
+        [(1, vec![one]), (7, vec![seven]), (0, vec![&zero])];
+    let mut paths = Vec::new();
+    for (label, strokes) in &digits {
+        let p = dir.path(&format!("drawn_{label}.png"));
+        draw(160, 200, strokes, 16.0).save(&p).unwrap();
+        paths.push(p.display().to_string());
+    }
+    let mut args = vec!["predict", &ckpt, "--device", "cpu", "--json"];
+    args.extend(paths.iter().map(String::as_str));
+    let o = wgtrain(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for ((label, _), line) in digits.iter().zip(stdout(&o).lines()) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let top = &v["top"];
+        assert_eq!(top.as_array().unwrap().len(), 3);
+        assert_eq!(top[0]["class"], *label, "drawn {label}: {line}");
+    }
+    let o = wgtrain(&["predict", &ckpt, "--device", "cpu", &dir.s("nope.png")]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("nope.png"),
+        "{}",
+        stderr(&o)
+    );
+}
