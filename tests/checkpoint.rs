@@ -299,6 +299,29 @@ fn model_descriptions_round_trip_and_build_keras_models() {
 }
 
 #[test]
+fn the_model_files_in_models_build_the_keras_models() {
+    let be = || Backend::Cpu;
+    let load = |f: &str| {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(f);
+        ModelSpec::load(&p).unwrap().build(be(), 42).unwrap()
+    };
+    let cnn = load("mnist_cnn.json");
+    assert_eq!(cnn.count_params(), 93_322);
+    assert_eq!(cnn.spec(), mnist_cnn(be(), 42).unwrap().spec());
+    let mlp = load("mnist_mlp.json");
+    assert_eq!(mlp.count_params(), 50_890);
+    assert_eq!(
+        mlp.spec(),
+        wgtrain::nn::models::mnist_mlp(be(), 42, false).unwrap().spec()
+    );
+    // Same padding keeps 28 → 14 → 7: 32·9+32 + 64·9·32+64 + 7·7·64·10+10.
+    assert_eq!(
+        load("mnist_cnn_dropout.json").count_params(),
+        320 + 18_496 + 31_370
+    );
+}
+
+#[test]
 fn bad_model_descriptions_name_the_layer_and_the_field() {
     let err = |text: &str| -> String {
         match ModelSpec::from_json(text, "m.json").and_then(|s| s.build(Backend::Cpu, 0)) {

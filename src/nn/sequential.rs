@@ -252,17 +252,17 @@ impl Sequential {
 
     /// Keras's `model.summary()` table, as a string.
     pub fn summary(&self) -> String {
-        let rule = "_".repeat(65);
+        let rule = "_".repeat(69);
         let mut s = format!("Model: \"sequential\"\n{rule}\n");
         s += &format!(
-            "{:<29}{:<26}{:>10}\n",
+            "{:<33}{:<26}{:>10}\n",
             " Layer (type)", "Output Shape", "Param #"
         );
-        s += &format!("{}\n", "=".repeat(65));
+        s += &format!("{}\n", "=".repeat(69));
         for (i, l) in self.layers.iter().enumerate() {
             let name = format!(" {} ({})", self.names[i], l.kind());
             s += &format!(
-                "{:<29}{:<26}{:>10}\n",
+                "{:<33}{:<26}{:>10}\n",
                 name,
                 format_shape(&self.shapes[i]),
                 thousands(l.param_count())
@@ -271,7 +271,7 @@ impl Sequential {
                 s += "\n";
             }
         }
-        s += &format!("{}\n", "=".repeat(65));
+        s += &format!("{}\n", "=".repeat(69));
         let total = thousands(self.count_params());
         s += &format!(
             "Total params: {total}\nTrainable params: {total}\nNon-trainable params: 0\n{rule}\n"

@@ -15,7 +15,8 @@ use crate::common::{backend, check_classifier, images_for, mnist, DeviceArg};
 
 #[derive(clap::Args)]
 pub struct TrainArgs {
-    /// mlp or cnn (the Keras tutorial models), or a model description PATH.json
+    /// mlp (default) or cnn, the Keras tutorial models, or a model description PATH.json
+    /// (see models/)
     #[arg(long)]
     model: Option<String>,
     /// MNIST folder (default $MNIST_DIR, else data/mnist)
@@ -39,7 +40,7 @@ pub struct TrainArgs {
     validation_split: f32,
     #[arg(long, value_enum, default_value = "gpu")]
     device: DeviceArg,
-    /// Seed for initialisation and shuffling
+    /// Seed for initialisation and shuffling (default 42)
     #[arg(long)]
     seed: Option<u64>,
     /// Folder for checkpoint.safetensors, model.json, history.json/.csv and pictures
