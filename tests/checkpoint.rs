@@ -312,7 +312,9 @@ fn the_model_files_in_models_build_the_keras_models() {
     assert_eq!(mlp.count_params(), 50_890);
     assert_eq!(
         mlp.spec(),
-        wgtrain::nn::models::mnist_mlp(be(), 42, false).unwrap().spec()
+        wgtrain::nn::models::mnist_mlp(be(), 42, false)
+            .unwrap()
+            .spec()
     );
     // Same padding keeps 28 → 14 → 7: 32·9+32 + 64·9·32+64 + 7·7·64·10+10.
     assert_eq!(

@@ -132,6 +132,9 @@ fn draw(w: u32, h: u32, strokes: &[&[(f32, f32)]], pen: f32) -> GrayImage {
     img
 }
 
+/// Polylines of one drawn digit.
+type Strokes<'a> = Vec<&'a [(f32, f32)]>;
+
 fn ring(cx: f32, cy: f32, rx: f32, ry: f32) -> Vec<(f32, f32)> {
     (0..=40)
         .map(|i| {
@@ -273,8 +276,7 @@ fn train_resume_eval_predict_end_to_end() {
     let one: &[(f32, f32)] = &[(0.55, 0.1), (0.5, 0.9)];
     let seven: &[(f32, f32)] = &[(0.2, 0.15), (0.8, 0.15), (0.45, 0.9)];
     let zero = ring(0.5, 0.5, 0.28, 0.4);
-    let digits: [(usize, Vec<&[(f32, f32)]>); 3] =
-        [(1, vec![one]), (7, vec![seven]), (0, vec![&zero])];
+    let digits: [(usize, Strokes); 3] = [(1, vec![one]), (7, vec![seven]), (0, vec![&zero])];
     let mut paths = Vec::new();
     for (label, strokes) in &digits {
         let p = dir.path(&format!("drawn_{label}.png"));
