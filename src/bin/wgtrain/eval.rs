@@ -1,9 +1,10 @@
 //! `wgtrain eval`: a checkpoint's loss and accuracy on MNIST, accuracy per class, the
 //! confusion matrix (text, and PNG in --out) and the digits it gets most wrong (PNG).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use wgtrain::nn::{to_categorical, Sequential};
+use wgtrain::data::Split;
+use wgtrain::nn::{to_categorical, Array, Sequential};
 use wgtrain::plot::{confusion_matrix, digit_grid, WrongDigit};
 use wgtrain::{Error, Result};
 
@@ -56,42 +57,11 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     let y = to_categorical(&split.labels, 10)?;
     let e = model.evaluate(&x, &y)?;
     let probs = model.predict(&x)?;
-    let predicted = probs.argmax_rows();
-    let m = confusion(&split.labels, &predicted);
-    let per_class: Vec<f64> = (0..10)
-        .map(|t| m[t][t] as f64 / m[t].iter().sum::<usize>().max(1) as f64)
-        .collect();
-
-    // The most confidently wrong digits.
-    let mut wrong: Vec<(usize, f32)> = (0..split.len())
-        .filter(|&i| predicted[i] != split.labels[i] as usize)
-        .map(|i| (i, probs.data[i * 10 + predicted[i]]))
-        .collect();
-    wrong.sort_by(|a, b| b.1.total_cmp(&a.1));
-    wrong.truncate(24);
-
+    let report = Report::new(&split, &probs);
     if let Some(out) = &a.out {
-        std::fs::create_dir_all(out).map_err(|e| Error::Io {
-            path: out.clone(),
-            source: e,
-        })?;
-        confusion_matrix(&out.join("confusion.png"), &m, "confusion matrix")?;
-        let digits: Vec<WrongDigit> = wrong
-            .iter()
-            .map(|&(i, p)| WrongDigit {
-                pixels: &split.images.data[i * 784..(i + 1) * 784],
-                truth: split.labels[i] as usize,
-                predicted: predicted[i],
-                confidence: p,
-            })
-            .collect();
-        digit_grid(
-            &out.join("most_wrong.png"),
-            &digits,
-            8,
-            "most confidently wrong",
-        )?;
+        report.write_pictures(out, &split)?;
     }
+    let (m, per_class) = (&report.confusion, &report.per_class);
 
     if a.json {
         println!(
@@ -113,7 +83,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
             e.loss,
             e.accuracy.unwrap_or(f32::NAN)
         );
-        print!("{}", confusion_text(&m));
+        print!("{}", confusion_text(m));
         if let Some(out) = &a.out {
             println!(
                 "wrote {} and {}",
@@ -123,4 +93,64 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// What `eval` (and `train`, at its end) reports beyond loss and accuracy.
+pub struct Report {
+    pub confusion: [[usize; 10]; 10],
+    pub per_class: Vec<f64>,
+    predicted: Vec<usize>,
+    /// Misclassified samples, most confident first: (index, probability of the wrong class).
+    wrong: Vec<(usize, f32)>,
+}
+
+impl Report {
+    pub fn new(split: &Split, probs: &Array) -> Report {
+        let predicted = probs.argmax_rows();
+        let confusion = confusion(&split.labels, &predicted);
+        let per_class = (0..10)
+            .map(|t| confusion[t][t] as f64 / confusion[t].iter().sum::<usize>().max(1) as f64)
+            .collect();
+        let mut wrong: Vec<(usize, f32)> = (0..split.len())
+            .filter(|&i| predicted[i] != split.labels[i] as usize)
+            .map(|i| (i, probs.data[i * 10 + predicted[i]]))
+            .collect();
+        wrong.sort_by(|a, b| b.1.total_cmp(&a.1));
+        wrong.truncate(24);
+        Report {
+            confusion,
+            per_class,
+            predicted,
+            wrong,
+        }
+    }
+
+    /// confusion.png and most_wrong.png in `out`.
+    pub fn write_pictures(&self, out: &Path, split: &Split) -> Result<()> {
+        std::fs::create_dir_all(out).map_err(|e| Error::Io {
+            path: out.to_path_buf(),
+            source: e,
+        })?;
+        confusion_matrix(
+            &out.join("confusion.png"),
+            &self.confusion,
+            "confusion matrix",
+        )?;
+        let digits: Vec<WrongDigit> = self
+            .wrong
+            .iter()
+            .map(|&(i, p)| WrongDigit {
+                pixels: &split.images.data[i * 784..(i + 1) * 784],
+                truth: split.labels[i] as usize,
+                predicted: self.predicted[i],
+                confidence: p,
+            })
+            .collect();
+        digit_grid(
+            &out.join("most_wrong.png"),
+            &digits,
+            8,
+            "most confidently wrong",
+        )
+    }
 }

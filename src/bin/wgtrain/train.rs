@@ -172,11 +172,11 @@ pub fn run(a: &TrainArgs) -> Result<()> {
     })?;
 
     let t = Instant::now();
-    let test = model.evaluate(
-        &images_for(&model, &data.test)?,
-        &to_categorical(&data.test.labels, 10)?,
-    )?;
+    let x_test = images_for(&model, &data.test)?;
+    let test = model.evaluate(&x_test, &to_categorical(&data.test.labels, 10)?)?;
     let eval_s = t.elapsed().as_secs_f64();
+    let probs = model.predict(&x_test)?;
+    crate::eval::Report::new(&data.test, &probs).write_pictures(&a.out, &data.test)?;
     let logs = model.epoch_logs();
     if a.json {
         println!(
@@ -199,7 +199,7 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         );
         println!(
             "wrote {} (resume with --resume), model.json, history.json, history.csv, \
-             training.png in {}",
+             training.png, confusion.png, most_wrong.png in {}",
             checkpoint.display(),
             a.out.display()
         );
