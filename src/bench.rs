@@ -51,6 +51,17 @@ fn quiet(epochs: usize, validation_split: f32) -> FitOptions {
     }
 }
 
+/// The seed MLP (seed 42) compiled as the tutorial does.
+fn compiled_mlp(be: &Backend) -> Result<crate::nn::Sequential> {
+    let mut m = mnist_mlp(be.clone(), 42, false)?;
+    m.compile(
+        Optimizer::adam(),
+        Loss::CategoricalCrossentropy,
+        &[Metric::Accuracy],
+    )?;
+    Ok(m)
+}
+
 /// Run the benchmarks and print their figures (or one JSON object with `json`).
 pub fn run(a: &BenchOptions) -> Result<()> {
     let start = Instant::now();
@@ -75,12 +86,7 @@ pub fn run(a: &BenchOptions) -> Result<()> {
     let (x_train, y_train) = (&data.train.images, to_categorical(&data.train.labels, 10)?);
     let (x_test, y_test) = (&data.test.images, to_categorical(&data.test.labels, 10)?);
     let loaded = start.elapsed().as_secs_f64();
-    let mut m = mnist_mlp(be.clone(), 42, false)?;
-    m.compile(
-        Optimizer::adam(),
-        Loss::CategoricalCrossentropy,
-        &[Metric::Accuracy],
-    )?;
+    let mut m = compiled_mlp(&be)?;
     m.train_on_batch(&x_train.slice_rows(0, 32), &y_train.slice_rows(0, 32))?;
     let first = start.elapsed().as_secs_f64();
     say(
@@ -94,12 +100,7 @@ pub fn run(a: &BenchOptions) -> Result<()> {
     );
 
     if a.mlp {
-        let mut m = mnist_mlp(be.clone(), 42, false)?;
-        m.compile(
-            Optimizer::adam(),
-            Loss::CategoricalCrossentropy,
-            &[Metric::Accuracy],
-        )?;
+        let mut m = compiled_mlp(&be)?;
         gpu.set_profiling(a.profile);
         let t = Instant::now();
         let h = m.fit(x_train, &y_train, &quiet(1, 0.0))?;

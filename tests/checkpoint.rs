@@ -4,35 +4,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{gpu_backend, max_diff, randn};
+use common::{gpu_backend, max_diff, randn, TempDir};
 use wgtrain::nn::models::mnist_cnn;
 use wgtrain::nn::{
     to_categorical, Activation, Array, Backend, Dense, Dropout, FitOptions, Loss, Metric,
     ModelSpec, Optimizer, Sequential, Verbose,
 };
-
-/// A scratch folder, removed when the test ends.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let d = std::env::temp_dir().join(format!("wgtrain-ckpt-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        TempDir(d)
-    }
-    fn join(&self, p: &str) -> PathBuf {
-        self.0.join(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// 200 samples of 12 features, 4 classes (the class is the argmax of a fixed projection).
 fn data() -> (Array, Array) {
@@ -106,7 +85,7 @@ fn resume_equals_training_in_one_go_bit_for_bit_on_cpu() {
 
         let mut first = model(Backend::Cpu, opt);
         first.fit(&x, &y, &opts(3, 0)).unwrap();
-        let path = dir.join("m.safetensors");
+        let path = dir.path("m.safetensors");
         first.save(&path).unwrap();
         drop(first);
         let mut resumed = Sequential::load(&path, Backend::Cpu).unwrap();
@@ -155,7 +134,7 @@ fn gpu_checkpoint_predicts_the_same_on_the_cpu() {
     let mut m = model(gpu, Optimizer::adam());
     m.fit(&x, &y, &opts(2, 0)).unwrap();
     let dir = TempDir::new("gpu2cpu");
-    let path = dir.join("gpu.safetensors");
+    let path = dir.path("gpu.safetensors");
     m.save(&path).unwrap();
     let p_gpu = m.predict(&x).unwrap();
     let mut c = Sequential::load(&path, Backend::Cpu).unwrap();
@@ -169,7 +148,7 @@ fn gpu_checkpoint_predicts_the_same_on_the_cpu() {
 #[test]
 fn saves_are_atomic_and_leave_no_temporary_files() {
     let dir = TempDir::new("atomic");
-    let path = dir.join("m.safetensors");
+    let path = dir.path("m.safetensors");
     let mut m = model(Backend::Cpu, Optimizer::adam());
     m.save(&path).unwrap();
     let first = std::fs::read(&path).unwrap();
@@ -191,7 +170,7 @@ fn saves_are_atomic_and_leave_no_temporary_files() {
 
     // A save that cannot complete (the target is a folder) fails, cleans up its
     // temporary file and leaves what was there.
-    let blocked = dir.join("blocked");
+    let blocked = dir.path("blocked");
     std::fs::create_dir(&blocked).unwrap();
     std::fs::write(blocked.join("keep"), b"x").unwrap();
     let e = m.save(&blocked).unwrap_err().to_string();
@@ -206,7 +185,7 @@ fn saves_are_atomic_and_leave_no_temporary_files() {
 fn bad_checkpoints_are_errors_naming_the_file() {
     let dir = TempDir::new("bad");
     let mut m = model(Backend::Cpu, Optimizer::adam());
-    let good = dir.join("good.safetensors");
+    let good = dir.path("good.safetensors");
     m.save(&good).unwrap();
     let bytes = std::fs::read(&good).unwrap();
 
@@ -224,7 +203,7 @@ fn bad_checkpoints_are_errors_naming_the_file() {
         ),
     ];
     for (name, data, want) in cases {
-        let p = dir.join(name);
+        let p = dir.path(name);
         std::fs::write(&p, data).unwrap();
         let e = Sequential::load(&p, Backend::Cpu)
             .err()
@@ -235,7 +214,7 @@ fn bad_checkpoints_are_errors_naming_the_file() {
 
     // Weights only (no wgtrain metadata), and a checkpoint missing a tensor.
     let w: Vec<(String, safetensors::tensor::TensorView)> = Vec::new();
-    let p = dir.join("plain");
+    let p = dir.path("plain");
     std::fs::write(&p, safetensors::serialize(w, None).unwrap()).unwrap();
     let e = Sequential::load(&p, Backend::Cpu)
         .err()
@@ -250,7 +229,7 @@ fn bad_checkpoints_are_errors_naming_the_file() {
         .into_iter()
         .filter(|(n, _)| n != "layers.2.bias")
         .collect();
-    let p = dir.join("missing");
+    let p = dir.path("missing");
     std::fs::write(
         &p,
         safetensors::serialize(kept, header.metadata().clone()).unwrap(),
@@ -262,7 +241,7 @@ fn bad_checkpoints_are_errors_naming_the_file() {
         .to_string();
     assert!(e.contains("missing") && e.contains("layers.2.bias"), "{e}");
 
-    let e = Sequential::load(&dir.join("nope"), Backend::Cpu)
+    let e = Sequential::load(&dir.path("nope"), Backend::Cpu)
         .err()
         .unwrap()
         .to_string();
@@ -271,7 +250,7 @@ fn bad_checkpoints_are_errors_naming_the_file() {
     // Saving needs a compiled model.
     let mut raw = Sequential::new(Backend::Cpu, &[3]);
     raw.add(Dense::new(2, Activation::Softmax)).unwrap();
-    let e = raw.save(&dir.join("raw")).unwrap_err().to_string();
+    let e = raw.save(&dir.path("raw")).unwrap_err().to_string();
     assert!(e.contains("compile"), "{e}");
     let _ = &mut m;
 }

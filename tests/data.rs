@@ -2,9 +2,12 @@
 //! magic, an unsupported element type, image/label count mismatches, corrupt gzip, and a
 //! missing folder (whose error gives the fetch command). No GPU, no network.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use common::TempDir;
 use wgtrain::data::{load_mnist, mnist::load_split, read_idx};
 use wgtrain::nn::to_categorical;
 
@@ -23,27 +26,8 @@ fn gz(bytes: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
-/// A scratch folder under the system temp dir, removed when the test ends.
-struct TempDir(PathBuf);
-
-impl std::ops::Deref for TempDir {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn temp_dir(name: &str) -> TempDir {
-    let d = std::env::temp_dir().join(format!("wgtrain-data-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    TempDir(d)
+    TempDir::new(&format!("data-{name}"))
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {

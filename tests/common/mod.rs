@@ -1,5 +1,6 @@
-//! Shared test helpers: the one GPU every GPU test uses, seeded inputs with outliers, and
-//! the llm.c-style closeness check that reports the max difference and first bad index.
+//! Shared test helpers: the one GPU every GPU test uses, seeded inputs with outliers, the
+//! llm.c-style closeness check that reports the max difference and first bad index, and
+//! scratch folders.
 #![allow(dead_code)]
 
 use rand::rngs::StdRng;
@@ -102,4 +103,40 @@ pub fn gpu_backend() -> Option<wgtrain::nn::Backend> {
     static SHARED: OnceLock<std::sync::Arc<Gpu>> = OnceLock::new();
     let g = SHARED.get_or_init(|| std::sync::Arc::new(Gpu::new().expect("GPU")));
     Some(wgtrain::nn::Backend::Gpu(g.clone()))
+}
+
+/// A scratch folder under the system temp dir (named after the test and the process),
+/// removed when dropped.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let d = std::env::temp_dir().join(format!("wgtrain-test-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        TempDir(d)
+    }
+
+    /// A path inside the folder.
+    pub fn path(&self, p: &str) -> std::path::PathBuf {
+        self.0.join(p)
+    }
+
+    /// The same as a string (for command lines).
+    pub fn s(&self, p: &str) -> String {
+        self.path(p).display().to_string()
+    }
+}
+
+impl std::ops::Deref for TempDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
