@@ -42,11 +42,15 @@ fn check_matmul(m: usize, n: usize, k: usize, layout: Layout, bias: bool, relu: 
 
 /// Every layout over m, k in SIZES and the given n, with the bias + ReLU epilogue on
 /// every `every`-th shape.
-fn sweep_matmul(ns: &[usize], mut seed: u64, every: u64) {
+fn sweep_matmul(ns: &[usize], seed: u64, every: u64) {
+    sweep_matmul_mk(&SIZES, ns, seed, every);
+}
+
+fn sweep_matmul_mk(mks: &[usize], ns: &[usize], mut seed: u64, every: u64) {
     for layout in [Layout::NN, Layout::TN, Layout::NT] {
-        for &m in &SIZES {
+        for &m in mks {
             for &n in ns {
-                for &k in &SIZES {
+                for &k in mks {
                     let epilogue = seed.is_multiple_of(every);
                     check_matmul(m, n, k, layout, epilogue, epilogue, seed);
                     seed += 1;
@@ -66,6 +70,14 @@ fn matmul_all_layouts_odd_shapes() {
 #[test]
 fn matmul_vec4_paths_odd_rows_and_depth() {
     sweep_matmul(&[4, 28, 36, 260], 500, 2);
+}
+
+/// The `_a4` kernels read A as vec4: NN when K % 4 == 0, TN when M % 4 == 0. M of 12 and
+/// 36 leave half of the last 8-row tile past M (its second vec4 reads clamped data that
+/// must never be written); 7 keeps the scalar-A kernels in the mix.
+#[test]
+fn matmul_vec4_a_paths_multiples_of_four() {
+    sweep_matmul_mk(&[4, 7, 12, 36, 260], &[4, 28, 36, 260], 900, 2);
 }
 
 #[test]

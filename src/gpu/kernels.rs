@@ -108,6 +108,10 @@ pub enum Kernel {
     MatmulTNVec4,
     MatmulNNVec4Narrow,
     MatmulTNVec4Narrow,
+    MatmulNNVec4A4,
+    MatmulTNVec4A4,
+    MatmulNNVec4A4Narrow,
+    MatmulTNVec4A4Narrow,
     BiasForward,
     BiasBackward,
     ReluForward,
@@ -145,7 +149,7 @@ pub enum Kernel {
 
 impl Kernel {
     /// Every kernel, for tests that must cover them all.
-    pub const ALL: [Kernel; 40] = [
+    pub const ALL: [Kernel; 44] = [
         Kernel::MatmulNN,
         Kernel::MatmulTN,
         Kernel::MatmulNT,
@@ -153,6 +157,10 @@ impl Kernel {
         Kernel::MatmulTNVec4,
         Kernel::MatmulNNVec4Narrow,
         Kernel::MatmulTNVec4Narrow,
+        Kernel::MatmulNNVec4A4,
+        Kernel::MatmulTNVec4A4,
+        Kernel::MatmulNNVec4A4Narrow,
+        Kernel::MatmulTNVec4A4Narrow,
         Kernel::BiasForward,
         Kernel::BiasBackward,
         Kernel::ReluForward,
@@ -199,6 +207,10 @@ impl Kernel {
             MatmulTNVec4 => (Shader::MatmulVec4, "matmul_vec4_tn", 4),
             MatmulNNVec4Narrow => (Shader::MatmulVec4, "matmul_vec4_nn_narrow", 4),
             MatmulTNVec4Narrow => (Shader::MatmulVec4, "matmul_vec4_tn_narrow", 4),
+            MatmulNNVec4A4 => (Shader::MatmulVec4, "matmul_vec4_nn_a4", 4),
+            MatmulTNVec4A4 => (Shader::MatmulVec4, "matmul_vec4_tn_a4", 4),
+            MatmulNNVec4A4Narrow => (Shader::MatmulVec4, "matmul_vec4_nn_a4_narrow", 4),
+            MatmulTNVec4A4Narrow => (Shader::MatmulVec4, "matmul_vec4_tn_a4_narrow", 4),
             BiasForward => (Shader::Bias, "bias_forward", 3),
             BiasBackward => (Shader::Bias, "bias_backward", 2),
             ReluForward => (Shader::Relu, "relu_forward", 2),

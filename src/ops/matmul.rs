@@ -65,9 +65,19 @@ pub fn matmul_into(
     // llvmpipe): the wide tile would leave half the lanes on clamped duplicate columns.
     let wg_x = gpu.tuning().matmul_wg_x as usize;
     let narrow = n <= wg_x * 4;
+    // A read as vec4 too: along K for NN, along M (8-row tiles start aligned) for TN.
+    let a4 = match layout {
+        Layout::NN => k % 4 == 0,
+        Layout::TN => m % 4 == 0,
+        Layout::NT => false,
+    };
     let (kernel, cols_per_thread) = match (layout, vec4) {
+        (Layout::NN, true) if narrow && a4 => (Kernel::MatmulNNVec4A4Narrow, 4),
+        (Layout::TN, true) if narrow && a4 => (Kernel::MatmulTNVec4A4Narrow, 4),
         (Layout::NN, true) if narrow => (Kernel::MatmulNNVec4Narrow, 4),
         (Layout::TN, true) if narrow => (Kernel::MatmulTNVec4Narrow, 4),
+        (Layout::NN, true) if a4 => (Kernel::MatmulNNVec4A4, COLS_PER_THREAD_VEC4),
+        (Layout::TN, true) if a4 => (Kernel::MatmulTNVec4A4, COLS_PER_THREAD_VEC4),
         (Layout::NN, true) => (Kernel::MatmulNNVec4, COLS_PER_THREAD_VEC4),
         (Layout::TN, true) => (Kernel::MatmulTNVec4, COLS_PER_THREAD_VEC4),
         (Layout::NN, false) => (Kernel::MatmulNN, COLS_PER_THREAD),
