@@ -54,34 +54,6 @@ fn divmod(i: u32, d: u32) -> vec2<u32> {
 }
 
 @compute @workgroup_size(256)
-fn im2col_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
-    let total = p.n * p.oh * p.ow * p.kh * p.kw * p.c;
-    if i >= total {
-        return;
-    }
-    let row_len = p.kh * p.kw * p.c;
-    let rc = divmod(i, row_len);
-    let pix = divmod(rc.x, p.ow * p.oh);
-    let oyx = divmod(pix.y, p.ow);
-    let oy = oyx.x;
-    let ox = oyx.y;
-    let nn = pix.x;
-    let kc = divmod(rc.y, p.kw * p.c);
-    let ky = kc.x;
-    let kxc = divmod(kc.y, p.c);
-    let kx = kxc.x;
-    let ci = kxc.y;
-    let iy = i32(oy * p.sh + ky) - i32(p.pad_top);
-    let ix = i32(ox * p.sw + kx) - i32(p.pad_left);
-    var v = 0.0;
-    if iy >= 0 && iy < i32(p.h) && ix >= 0 && ix < i32(p.w) {
-        v = x[((nn * p.h + u32(iy)) * p.w + u32(ix)) * p.c + ci];
-    }
-    cols[i] = v;
-}
-
-@compute @workgroup_size(256)
 fn im2col_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = gid.x + gid.y * nwg.x * 256u;
     let total = p.n * p.h * p.w * p.c;
@@ -181,4 +153,38 @@ fn im2col_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
         }
     }
     dx4[i] = s;
+}
+
+// im2col_forward: one invocation per cols row (a whole receptive field), used when
+// C % 4 != 0, e.g. the first conv of a grayscale model (C = 1: a row is only KH·KW
+// values; one element per invocation spent its time decoding indices, 1.5 ms per seed
+// CNN step). The row is decoded once, then ky, kx, c in order.
+@compute @workgroup_size(256)
+fn im2col_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let row = gid.x + gid.y * nwg.x * 256u;
+    if row >= p.n * p.oh * p.ow {
+        return;
+    }
+    let pix = divmod(row, p.ow * p.oh);
+    let oyx = divmod(pix.y, p.ow);
+    let nn = pix.x;
+    let row_len = p.kh * p.kw * p.c;
+    var o = row * row_len;
+    for (var ky = 0u; ky < p.kh; ky++) {
+        let iy = i32(oyx.x * p.sh + ky) - i32(p.pad_top);
+        let y_in = iy >= 0 && iy < i32(p.h);
+        for (var kx = 0u; kx < p.kw; kx++) {
+            let ix = i32(oyx.y * p.sw + kx) - i32(p.pad_left);
+            let inside = y_in && ix >= 0 && ix < i32(p.w);
+            let base = ((nn * p.h + u32(max(iy, 0))) * p.w + u32(max(ix, 0))) * p.c;
+            for (var ci = 0u; ci < p.c; ci++) {
+                var v = 0.0;
+                if inside {
+                    v = x[base + ci];
+                }
+                cols[o] = v;
+                o++;
+            }
+        }
+    }
 }

@@ -13,15 +13,16 @@ pub fn im2col_forward(gpu: &Gpu, x: &GpuTensor, g: &Conv2dGeometry) -> Result<Gp
     let cols = gpu.empty(&shape, DType::F32)?;
     // Four channels per invocation when C allows (4× fewer invocations; llvmpipe's cost
     // is per invocation): the seed CNN step's im2col went from 12.5 to 4.7 ms.
-    let (kernel, per) = match g.c % 4 {
-        0 => (Kernel::Im2colForwardVec4, 4),
-        _ => (Kernel::Im2colForward, 1),
+    // Otherwise one invocation per cols row.
+    let (kernel, invocations) = match g.c % 4 {
+        0 => (Kernel::Im2colForwardVec4, cols.len() / 4),
+        _ => (Kernel::Im2colForward, g.col_rows()),
     };
     gpu.dispatch(
         kernel,
         &g.params(),
         &[&x.buffer, &cols.buffer],
-        grid_1d(gpu, cols.len() / per, 256),
+        grid_1d(gpu, invocations, 256),
     )?;
     Ok(cols)
 }
