@@ -31,27 +31,8 @@ struct Params {
 @group(0) @binding(1) var<storage, read> dcols4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> dx4: array<vec4<f32>>;
 
-// (i / d, i % d) without integer division: llvmpipe (and other SIMD-per-invocation
-// drivers) run a u32 division by a runtime divisor lane by lane, which made index
-// decoding the bulk of this kernel; an f32 quotient vectorises and one fix-up step
-// makes it exact (f32(i) / f32(d) is within 1 of i / d for i < 2^24, within 2 up to
-// 2^25 elements, the binding limit here; the loop corrects whatever is left).
-fn divmod(i: u32, d: u32) -> vec2<u32> {
-    var q = i32(f32(i) / f32(d));
-    var r = i32(i) - q * i32(d);
-    loop {
-        if r < 0 {
-            q -= 1;
-            r += i32(d);
-        } else if r >= i32(d) {
-            q += 1;
-            r -= i32(d);
-        } else {
-            break;
-        }
-    }
-    return vec2<u32>(u32(q), u32(r));
-}
+// divmod(i, d) = (i / d, i % d) comes from shaders/lib/divmod.wgsl, which the registry
+// prepends to this file.
 
 @compute @workgroup_size(256)
 fn im2col_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

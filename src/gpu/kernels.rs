@@ -71,7 +71,7 @@ impl Shader {
         }
     }
 
-    /// The WGSL source text.
+    /// The WGSL source text (with the helpers of `shaders/lib/` it uses prepended).
     pub fn source(self) -> &'static str {
         match self {
             Shader::Matmul => include_str!("../../shaders/matmul.wgsl"),
@@ -80,8 +80,14 @@ impl Shader {
             Shader::Relu => include_str!("../../shaders/relu.wgsl"),
             Shader::Sigmoid => include_str!("../../shaders/sigmoid.wgsl"),
             Shader::Tanh => include_str!("../../shaders/tanh.wgsl"),
-            Shader::Im2col => include_str!("../../shaders/im2col.wgsl"),
-            Shader::Maxpool => include_str!("../../shaders/maxpool.wgsl"),
+            Shader::Im2col => concat!(
+                include_str!("../../shaders/lib/divmod.wgsl"),
+                include_str!("../../shaders/im2col.wgsl")
+            ),
+            Shader::Maxpool => concat!(
+                include_str!("../../shaders/lib/divmod.wgsl"),
+                include_str!("../../shaders/maxpool.wgsl")
+            ),
             Shader::Softmax => include_str!("../../shaders/softmax.wgsl"),
             Shader::SoftmaxCrossEntropy => include_str!("../../shaders/softmax_cross_entropy.wgsl"),
             Shader::Mse => include_str!("../../shaders/mse.wgsl"),
