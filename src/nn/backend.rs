@@ -148,11 +148,7 @@ impl Backend {
     ) -> Result<Tensor> {
         match self {
             Backend::Gpu(g) => {
-                let at = ops::BatchIndex {
-                    indices: indices.g(),
-                    cursor: cursor.g(),
-                    stride,
-                };
+                let at = batch_index(indices, cursor, stride);
                 Ok(Tensor::Gpu(ops::gather_forward(g, src.g(), &at, rows)?))
             }
             Backend::Cpu => {
@@ -189,11 +185,7 @@ impl Backend {
     ) -> Result<Tensor> {
         match self {
             Backend::Gpu(g) => {
-                let at = ops::BatchIndex {
-                    indices: indices.g(),
-                    cursor: cursor.g(),
-                    stride,
-                };
+                let at = batch_index(indices, cursor, stride);
                 Ok(Tensor::Gpu(ops::gather_u8_forward(
                     g,
                     codes.g(),
@@ -675,4 +667,13 @@ fn same_shape(op: &'static str, a: &Tensor, b: &Tensor) -> Result<()> {
         return shape_err(op, format!("{:?} vs {:?}", a.shape(), b.shape()));
     }
     Ok(())
+}
+
+/// Where a GPU gather reads its rows: `indices[cursor·stride + r]`.
+fn batch_index<'a>(indices: &'a Tensor, cursor: &'a Tensor, stride: usize) -> ops::BatchIndex<'a> {
+    ops::BatchIndex {
+        indices: indices.g(),
+        cursor: cursor.g(),
+        stride,
+    }
 }
