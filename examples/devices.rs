@@ -3,7 +3,7 @@
 
 fn main() -> Result<(), wgtrain::Error> {
     let opts = wgtrain::GpuOptions::from_env()?;
-    for a in wgtrain::Gpu::list_adapters(&opts) {
+    for a in wgtrain::Gpu::list_adapters(&opts)? {
         println!(
             "seen: {} ({:?}, {:?}, driver {:?})",
             a.name, a.backend, a.device_type, a.driver

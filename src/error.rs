@@ -84,6 +84,17 @@ pub enum Error {
         value: f32,
     },
 
+    /// The driver's validation layer reported a problem (only with `WGTRAIN_VALIDATION=1`).
+    #[error(
+        "the validation layer reported a problem in {context} (and {more} more message(s) on \
+         stderr): {message}"
+    )]
+    Validation {
+        context: String,
+        message: String,
+        more: usize,
+    },
+
     /// The GPU reported an error (shader compile, out of memory, lost device, failed map).
     #[error("GPU error in {context}: {message}")]
     Gpu { context: String, message: String },

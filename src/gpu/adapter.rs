@@ -1,4 +1,5 @@
-//! Adapter selection: which GPU wgtrain runs on, from the environment or from options.
+//! Adapter selection: which GPU wgtrain runs on, from the environment or from options,
+//! and the instance it is found through (with the validation layer when asked).
 
 use crate::error::{Error, Result};
 
@@ -11,10 +12,14 @@ pub struct GpuOptions {
     pub backend: Option<wgpu::Backends>,
     /// Pick the first adapter whose name contains this (case-insensitive).
     pub adapter_name: Option<String>,
+    /// Run under the driver's validation (the Khronos validation layer with
+    /// synchronization validation on Vulkan, debug output on GL); every message it reports
+    /// becomes an [`Error::Validation`] at the next wait. `WGTRAIN_VALIDATION=1`.
+    pub validation: bool,
 }
 
 impl GpuOptions {
-    /// Options from `WGTRAIN_BACKEND` and `WGTRAIN_ADAPTER`.
+    /// Options from `WGTRAIN_BACKEND`, `WGTRAIN_ADAPTER` and `WGTRAIN_VALIDATION`.
     pub fn from_env() -> Result<Self> {
         let backend = match std::env::var("WGTRAIN_BACKEND") {
             Ok(v) if !v.trim().is_empty() => Some(parse_backend(&v)?),
@@ -23,9 +28,24 @@ impl GpuOptions {
         let adapter_name = std::env::var("WGTRAIN_ADAPTER")
             .ok()
             .filter(|s| !s.trim().is_empty());
+        let validation = match std::env::var("WGTRAIN_VALIDATION") {
+            Ok(v) => match v.trim() {
+                "" | "0" => false,
+                "1" => true,
+                other => {
+                    return Err(Error::BadSetting {
+                        name: "WGTRAIN_VALIDATION",
+                        value: other.to_string(),
+                        reason: "expected 1 (validation on) or 0".into(),
+                    })
+                }
+            },
+            Err(_) => false,
+        };
         Ok(GpuOptions {
             backend,
             adapter_name,
+            validation,
         })
     }
 }
@@ -45,13 +65,40 @@ pub fn parse_backend(name: &str) -> Result<wgpu::Backends> {
     }
 }
 
-/// The instance for the requested backends (all of them by default).
-pub fn instance(opts: &GpuOptions) -> wgpu::Instance {
+/// The instance for the requested backends (all of them by default), with validation
+/// when asked (the collecting logger is installed first).
+pub fn instance(opts: &GpuOptions) -> Result<wgpu::Instance> {
+    quiet_device_select_layer();
     let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
     if let Some(b) = opts.backend {
         desc.backends = b;
     }
-    wgpu::Instance::new(desc)
+    if opts.validation {
+        super::validation::install()?;
+        // DEBUG too: wgpu-hal registers its debug messenger (through which the layer's
+        // messages reach `log`) only with it.
+        desc.flags |= wgpu::InstanceFlags::VALIDATION | wgpu::InstanceFlags::DEBUG;
+    }
+    Ok(wgpu::Instance::new(desc))
+}
+
+/// Mesa's implicit device-select Vulkan layer asks Wayland for the default GPU, and
+/// libwayland prints `error: XDG_RUNTIME_DIR is invalid or not set in the environment.`
+/// on machines without a session (servers, CI, containers), which reads like an error of
+/// ours. wgtrain picks its adapter itself, so the layer is switched off with its own
+/// `NODEVICE_SELECT=1`, once, before the first instance, unless the user configured it
+/// (`NODEVICE_SELECT` or `MESA_VK_DEVICE_SELECT` set).
+fn quiet_device_select_layer() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let configured = std::env::var_os("NODEVICE_SELECT").is_some()
+            || std::env::var_os("MESA_VK_DEVICE_SELECT").is_some();
+        if !configured {
+            // Before any Vulkan instance exists, so no driver thread reads the
+            // environment concurrently; later instances are created after this returns.
+            std::env::set_var("NODEVICE_SELECT", "1");
+        }
+    });
 }
 
 /// Every adapter this instance can see.
@@ -60,8 +107,26 @@ pub fn enumerate(instance: &wgpu::Instance, opts: &GpuOptions) -> Vec<wgpu::Adap
     pollster::block_on(instance.enumerate_adapters(backends))
 }
 
-/// Choose the adapter the options ask for.
+/// Choose the adapter the options ask for; with validation on a Vulkan adapter, the
+/// Khronos layer must be installed (else validation would silently be off).
 pub fn choose(instance: &wgpu::Instance, opts: &GpuOptions) -> Result<wgpu::Adapter> {
+    let adapter = choose_any(instance, opts)?;
+    if opts.validation
+        && adapter.get_info().backend == wgpu::Backend::Vulkan
+        && !super::validation::vulkan_layer_present(instance)
+    {
+        return Err(Error::BadSetting {
+            name: "WGTRAIN_VALIDATION",
+            value: "1".into(),
+            reason: "the Khronos validation layer (VK_LAYER_KHRONOS_validation) is not \
+                     installed; on Debian/Ubuntu: apt-get install vulkan-validationlayers"
+                .into(),
+        });
+    }
+    Ok(adapter)
+}
+
+fn choose_any(instance: &wgpu::Instance, opts: &GpuOptions) -> Result<wgpu::Adapter> {
     if let Some(want) = &opts.adapter_name {
         let want_lc = want.to_ascii_lowercase();
         let all = enumerate(instance, opts);

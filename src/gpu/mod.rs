@@ -9,6 +9,7 @@ mod profiler;
 mod recorder;
 mod tensor;
 mod tuning;
+pub mod validation;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -92,6 +93,8 @@ pub struct Gpu {
     pool: Arc<BufferPool>,
     recorder: Mutex<Recorder>,
     device_error: Arc<Mutex<Option<String>>>,
+    /// Opened under the validation layer (`GpuOptions::validation`).
+    validation: bool,
 }
 
 /// Usage of every tensor buffer: bound as storage, copied in and out.
@@ -108,27 +111,31 @@ impl Gpu {
 
     /// Open the adapter chosen by `opts`.
     pub fn with_options(opts: &GpuOptions) -> Result<Gpu> {
-        let instance = adapter::instance(opts);
+        let instance = adapter::instance(opts)?;
         let adapter = adapter::choose(&instance, opts)?;
-        Gpu::from_adapter(adapter)
+        let mut gpu = Gpu::from_adapter(adapter)?;
+        gpu.validation = opts.validation;
+        Ok(gpu)
     }
 
     /// Every adapter wgpu can see for these options (`Gpu::with_options` picks among them).
-    pub fn list_adapters(opts: &GpuOptions) -> Vec<wgpu::AdapterInfo> {
-        let instance = adapter::instance(opts);
-        adapter::enumerate(&instance, opts)
+    pub fn list_adapters(opts: &GpuOptions) -> Result<Vec<wgpu::AdapterInfo>> {
+        let instance = adapter::instance(opts)?;
+        Ok(adapter::enumerate(&instance, opts)
             .iter()
             .map(|a| a.get_info())
-            .collect()
+            .collect())
     }
 
     /// Every adapter wgpu can see, with its limits (what `wgtrain devices` prints).
-    pub fn list_adapters_with_limits(opts: &GpuOptions) -> Vec<(wgpu::AdapterInfo, wgpu::Limits)> {
-        let instance = adapter::instance(opts);
-        adapter::enumerate(&instance, opts)
+    pub fn list_adapters_with_limits(
+        opts: &GpuOptions,
+    ) -> Result<Vec<(wgpu::AdapterInfo, wgpu::Limits)>> {
+        let instance = adapter::instance(opts)?;
+        Ok(adapter::enumerate(&instance, opts)
             .iter()
             .map(|a| (a.get_info(), a.limits()))
-            .collect()
+            .collect())
     }
 
     /// Open a device on `adapter` with the adapter's own limits and timestamp queries
@@ -187,6 +194,7 @@ impl Gpu {
             pool: Arc::default(),
             recorder: Mutex::new(Recorder::default()),
             device_error,
+            validation: false,
         })
     }
 
@@ -525,7 +533,8 @@ impl Gpu {
         self.device
             .poll(wgpu::PollType::wait_indefinitely())
             .map_err(|e| self.gpu_err("wait", e.to_string()))?;
-        self.check_device_error("wait")
+        self.check_device_error("wait")?;
+        validation::check(&format!("work submitted to {}", self.info.name))
     }
 
     /// Return (and clear) the first error wgpu reported outside a call.
@@ -635,9 +644,23 @@ impl Gpu {
             return Ok(m.clone());
         }
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let source = if self.validation {
+            // Under validation the module goes in parsed: wgpu then embeds no WGSL source
+            // in the SPIR-V (it does for text when debugging), whose OpSource language
+            // WGSL older validation layers reject, which stops their SPIR-V checks early.
+            let module = naga::front::wgsl::parse_str(shader.source()).map_err(|e| {
+                self.gpu_err(
+                    &format!("parsing shaders/{}", shader.file_name()),
+                    e.emit_to_string(shader.source()),
+                )
+            })?;
+            wgpu::ShaderSource::Naga(std::borrow::Cow::Owned(module))
+        } else {
+            wgpu::ShaderSource::Wgsl(shader.source().into())
+        };
         let desc = wgpu::ShaderModuleDescriptor {
             label: Some(shader.file_name()),
-            source: wgpu::ShaderSource::Wgsl(shader.source().into()),
+            source,
         };
         let module = if self.tuning.unchecked_shaders {
             // SAFETY: every launcher checks buffer lengths against the shapes it passes,

@@ -10,9 +10,10 @@ pub struct Tuning {
     /// columns of an 8-row tile.
     pub matmul_wg_x: u32,
     /// Compile shaders without wgpu's per-access bounds checks. Every launcher validates
-    /// lengths and every kernel clamps or guards its indices (the tests run odd shapes);
-    /// on llvmpipe this is worth about 20 % in matmul. `WGTRAIN_CHECKED_SHADERS=1`
-    /// turns the checks back on.
+    /// lengths and every kernel clamps or guards its indices (the tests run odd shapes).
+    /// Only where it was measured to pay: llvmpipe through Vulkan (about 20 % in matmul);
+    /// every other adapter keeps wgpu's checks. `WGTRAIN_CHECKED_SHADERS=1` turns the
+    /// checks back on everywhere.
     pub unchecked_shaders: bool,
 }
 
@@ -25,9 +26,11 @@ impl Tuning {
         // doubled the seed CNN's N = 64 convolutions (5.6 → 12.2 GFLOP/s), whose columns
         // a 128-wide tile half wastes. GPUs want fuller workgroups.
         let matmul_wg_x = if info.is_cpu() { 8 } else { 64 };
+        let measured_to_pay =
+            info.backend == wgpu::Backend::Vulkan && info.name.starts_with("llvmpipe");
         let mut t = Tuning {
             matmul_wg_x,
-            unchecked_shaders: true,
+            unchecked_shaders: measured_to_pay,
         };
         if let Some(v) = std::env::var("WGTRAIN_MATMUL_WG_X")
             .ok()

@@ -4,7 +4,7 @@ use wgtrain::{Gpu, GpuOptions, Result};
 
 pub fn run() -> Result<()> {
     let opts = GpuOptions::from_env()?;
-    let adapters = Gpu::list_adapters_with_limits(&opts);
+    let adapters = Gpu::list_adapters_with_limits(&opts)?;
     if adapters.is_empty() {
         println!(
             "no adapters found (on a machine without a GPU: apt-get install mesa-vulkan-drivers)"
