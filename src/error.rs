@@ -42,6 +42,20 @@ pub enum Error {
         adapter: String,
     },
 
+    /// Something would need more memory than there is; found before allocating.
+    #[error(
+        "{what} needs {} ({bytes} bytes), more than {limit_name} ({}); {fix}",
+        crate::memory::human(*bytes),
+        crate::memory::human(*limit)
+    )]
+    TooLarge {
+        what: String,
+        bytes: u128,
+        limit: u128,
+        limit_name: String,
+        fix: String,
+    },
+
     /// Two shapes that must agree do not.
     #[error("shape mismatch in {op}: {detail}")]
     Shape { op: &'static str, detail: String },

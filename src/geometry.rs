@@ -81,8 +81,19 @@ fn out_and_pad(
             Ok(((size - k) / s + 1, 0))
         }
         Padding::Same => {
+            if size == 0 {
+                return shape_err(op, "input size 0 with padding 'same'".to_string());
+            }
             let out = size.div_ceil(s);
-            let total = ((out - 1) * s + k).saturating_sub(size);
+            // (out − 1)·s + k − size, checked: a kernel near usize::MAX must not wrap.
+            let total = (out - 1)
+                .checked_mul(s)
+                .and_then(|v| v.checked_add(k))
+                .map(|v| v.saturating_sub(size))
+                .ok_or_else(|| crate::error::Error::Shape {
+                    op,
+                    detail: format!("window {k} with stride {s} overflows"),
+                })?;
             Ok((out, total / 2))
         }
     }

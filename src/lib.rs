@@ -24,6 +24,7 @@ pub mod data;
 pub mod error;
 pub mod geometry;
 pub mod gpu;
+pub mod memory;
 pub mod nn;
 pub mod ops;
 pub mod plot;

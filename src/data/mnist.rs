@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::idx::{read_idx, IdxArray};
+use super::idx::{read_idx_first, IdxArray};
 use crate::error::{Error, Result};
 use crate::nn::Array;
 
@@ -82,17 +82,60 @@ pub struct Mnist {
 
 /// Load MNIST from `dir` (see [`data_dir`]).
 pub fn load_mnist(dir: &Path) -> Result<Mnist> {
+    load_mnist_first(dir, None, None)
+}
+
+/// Load MNIST keeping only the first `train` training and `test` test samples (all when
+/// `None`): memory is spent on those only, though every file is still checked whole.
+/// Both splits must be non-empty and their images the same size; errors name the file.
+pub fn load_mnist_first(dir: &Path, train: Option<usize>, test: Option<usize>) -> Result<Mnist> {
     let paths: Vec<PathBuf> = FILES.iter().map(|f| find(dir, f)).collect::<Result<_>>()?;
-    Ok(Mnist {
-        train: load_split(&paths[0], &paths[1])?,
-        test: load_split(&paths[2], &paths[3])?,
-    })
+    let train = load_split_first(&paths[0], &paths[1], train)?;
+    let test = load_split_first(&paths[2], &paths[3], test)?;
+    for (split, path) in [(&train, &paths[0]), (&test, &paths[2])] {
+        if split.is_empty() {
+            return Err(Error::Data {
+                path: path.display().to_string(),
+                detail: "holds no images (or the limit kept none); an MNIST split needs at \
+                         least one"
+                    .into(),
+            });
+        }
+    }
+    let (a, b) = (train.images.sample_shape(), test.images.sample_shape());
+    if a != b {
+        return Err(Error::Data {
+            path: paths[2].display().to_string(),
+            detail: format!(
+                "test images are {}×{} but the training images ({}) are {}×{}; the files do \
+                 not belong together",
+                b[0],
+                b[1],
+                paths[0].display(),
+                a[0],
+                a[1]
+            ),
+        });
+    }
+    Ok(Mnist { train, test })
 }
 
 /// Images and labels from two IDX files, checked against each other.
 pub fn load_split(images: &Path, labels: &Path) -> Result<Split> {
-    let im = read_idx(images)?;
-    let lb = read_idx(labels)?;
+    load_split_first(images, labels, None)
+}
+
+/// The same keeping the first `limit` samples.
+pub fn load_split_first(images: &Path, labels: &Path, limit: Option<usize>) -> Result<Split> {
+    let im = read_idx_first(images, limit)?;
+    // Pixels become f32 (4 bytes each); check before converting.
+    let bytes = im.data.len() as u128 * 4;
+    crate::memory::check_host(
+        format_args!("{} as f32 pixels", images.display()),
+        bytes,
+        "keep fewer images (--limit / --test-limit)",
+    )?;
+    let lb = read_idx_first(labels, limit)?;
     split_from_idx(images, &im, labels, &lb)
 }
 
@@ -112,15 +155,21 @@ fn split_from_idx(ip: &Path, im: &IdxArray, lp: &Path, lb: &IdxArray) -> Result<
             detail: format!("labels need 1 dimension, found {:?}", lb.dims),
         });
     }
-    if im.dims[0] != lb.dims[0] {
+    if im.file_items != lb.file_items {
         return Err(Error::Data {
             path: lp.display().to_string(),
             detail: format!(
                 "{} labels but {} has {} images; the files do not belong together",
-                lb.dims[0],
+                lb.file_items,
                 ip.display(),
-                im.dims[0]
+                im.file_items
             ),
+        });
+    }
+    if im.dims[1] == 0 || im.dims[2] == 0 {
+        return Err(Error::Data {
+            path: ip.display().to_string(),
+            detail: format!("images of {}×{} pixels are empty", im.dims[1], im.dims[2]),
         });
     }
     if let Some((i, &l)) = lb.data.iter().enumerate().find(|(_, &l)| l > 9) {

@@ -5,5 +5,5 @@ pub mod idx;
 pub mod mnist;
 
 pub use digit_image::{digit_from_gray, load_digit};
-pub use idx::{parse_idx, read_idx, IdxArray};
-pub use mnist::{data_dir, load_mnist, Mnist, Split};
+pub use idx::{parse_idx, read_idx, read_idx_first, IdxArray};
+pub use mnist::{data_dir, load_mnist, load_mnist_first, Mnist, Split};

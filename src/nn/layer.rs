@@ -63,9 +63,26 @@ pub trait Layer {
         Vec::new()
     }
 
-    /// Trainable scalars once built (0 for layers without parameters).
+    /// Trainable scalars once built (0 for layers without parameters). `build` has
+    /// checked that this count fits a `usize`.
     fn param_count(&self) -> usize {
-        0
+        self.param_shapes()
+            .iter()
+            .map(|(_, s)| s.iter().product::<usize>())
+            .sum()
+    }
+
+    /// The parameters `init` will create, as (name, Keras-layout shape), known once built:
+    /// what the memory check sizes before anything is allocated.
+    fn param_shapes(&self) -> Vec<(&'static str, Vec<usize>)> {
+        Vec::new()
+    }
+
+    /// Scratch tensors one forward/backward pass makes beyond the layer's output, as
+    /// (name, shape per sample, whose first axis is multiplied by the batch), e.g. Conv2D's
+    /// im2col columns. For the memory check.
+    fn scratch_shapes(&self) -> Vec<(&'static str, Vec<usize>)> {
+        Vec::new()
     }
 
     /// Create the parameters on `be` (Keras init: Glorot-uniform kernels, zero biases).

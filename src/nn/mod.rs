@@ -5,6 +5,7 @@
 mod activation;
 mod array;
 mod backend;
+mod budget;
 mod checkpoint;
 mod feed;
 mod history;

@@ -90,7 +90,7 @@ pub struct Sequential {
     input_shape: Vec<usize>,
     pub(super) layers: Vec<Box<dyn Layer>>,
     names: Vec<String>,
-    shapes: Vec<Vec<usize>>,
+    pub(super) shapes: Vec<Vec<usize>>,
     seed: u64,
     initialised: bool,
     pub(super) compiled: Option<Compiled>,
@@ -220,13 +220,22 @@ impl Sequential {
         }
         let input = self.output_shape().to_vec();
         let index = self.layers.len();
-        let out = layer.build(&input).map_err(|e| {
-            Error::Model(format!(
-                "layer {index} ({}) with input shape {}: {e}",
-                layer.kind(),
-                batch_shape(&input)
-            ))
-        })?;
+        let out = layer
+            .build(&input)
+            .and_then(|out| match crate::memory::product(&out) {
+                Some(n) if n <= usize::MAX as u128 => Ok(out),
+                _ => Err(Error::Model(format!(
+                    "its output shape {out:?} has more than {} values per sample",
+                    usize::MAX
+                ))),
+            })
+            .map_err(|e| {
+                Error::Model(format!(
+                    "layer {index} ({}) with input shape {}: {e}",
+                    layer.kind(),
+                    batch_shape(&input)
+                ))
+            })?;
         let kind = layer.kind();
         let same = self.layers.iter().filter(|l| l.kind() == kind).count();
         let base = keras_name(kind);
@@ -245,9 +254,12 @@ impl Sequential {
         self.shapes.last().unwrap_or(&self.input_shape)
     }
 
-    /// Total trainable parameters.
+    /// Total trainable parameters (saturating: a model too large to count cannot be
+    /// compiled anyway, see [`check_fits`](Self::check_fits)).
     pub fn count_params(&self) -> usize {
-        self.layers.iter().map(|l| l.param_count()).sum()
+        self.layers
+            .iter()
+            .fold(0usize, |a, l| a.saturating_add(l.param_count()))
     }
 
     /// Keras's `model.summary()` table, as a string.
@@ -311,6 +323,8 @@ impl Sequential {
             )));
         }
         if !self.initialised {
+            // Sizes first: nothing is allocated for a model that cannot fit.
+            self.check_params_fit(OptimizerState::slot_names(&optimizer).len())?;
             let mut rng = StdRng::seed_from_u64(self.seed);
             for l in &mut self.layers {
                 l.init(&self.backend, &mut rng)?;
@@ -383,6 +397,10 @@ impl Sequential {
             )));
         }
         let (be, bs, ebs) = (self.backend.clone(), opts.batch_size, self.eval_batch_size);
+        self.check_fits(bs)?;
+        if split < n {
+            self.check_batch_fits(ebs.min(n - split))?;
+        }
         let mut train = Feed::new(&be, x, Some(y), 0..split, bs, self.resident)?;
         let mut val = match split < n {
             true => Some(Feed::new(&be, x, Some(y), split..n, ebs, self.resident)?),
@@ -485,6 +503,7 @@ impl Sequential {
     /// Loss (and accuracy, if compiled with it) over all of x, y in batches.
     pub fn evaluate(&mut self, x: &Array, y: &Array) -> Result<Evaluation> {
         self.check_data("evaluate", x, y)?;
+        self.check_batch_fits(self.eval_batch_size.min(x.rows()))?;
         let be = self.backend.clone();
         let rows = 0..x.rows();
         let mut feed = Feed::new(&be, x, Some(y), rows, self.eval_batch_size, self.resident)?;
@@ -508,6 +527,7 @@ impl Sequential {
     /// outputs stay on the backend until the end, then come back in one read.
     pub fn predict(&mut self, x: &Array) -> Result<Array> {
         self.check_input("predict", x)?;
+        self.check_batch_fits(self.eval_batch_size.min(x.rows().max(1)))?;
         let be = self.backend.clone();
         let rows = 0..x.rows();
         let mut feed = Feed::new(&be, x, None, rows, self.eval_batch_size, self.resident)?;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use wgtrain::data::{data_dir, load_mnist, Mnist, Split};
+use wgtrain::data::{data_dir, load_mnist_first, Mnist, Split};
 use wgtrain::nn::{Array, Backend, Device, Sequential};
 use wgtrain::{Error, Result};
 
@@ -21,20 +21,22 @@ pub fn backend(d: DeviceArg) -> Result<Backend> {
     })
 }
 
-/// MNIST from `--data` (else `MNIST_DIR`, else data/mnist), cut to the limits.
+/// MNIST from `--data` (else `MNIST_DIR`, else data/mnist), only the first `limit`
+/// training and `test_limit` test images kept in memory.
 pub fn mnist(
     data: Option<&Path>,
     limit: Option<usize>,
     test_limit: Option<usize>,
 ) -> Result<Mnist> {
-    let mut m = load_mnist(&data_dir(data))?;
-    if let Some(n) = limit {
-        m.train = m.train.take(n);
+    load_mnist_first(&data_dir(data), limit, test_limit)
+}
+
+/// `--limit N` / `--test-limit N`: a count of at least 1.
+pub fn positive_count(s: &str) -> std::result::Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("expected a whole number of at least 1, got {s:?}")),
     }
-    if let Some(n) = test_limit {
-        m.test = m.test.take(n);
-    }
-    Ok(m)
 }
 
 /// The split's images in the shape the model takes ([n, 28, 28, 1] or [n, 784]).

@@ -55,10 +55,6 @@ impl Conv2D {
         let (h, w, c) = (self.input[0], self.input[1], self.input[2]);
         Conv2dGeometry::new(n, h, w, c, self.kernel, self.strides, self.padding)
     }
-
-    fn patch(&self) -> usize {
-        self.kernel.0 * self.kernel.1 * self.input.get(2).copied().unwrap_or(0)
-    }
 }
 
 impl Layer for Conv2D {
@@ -91,6 +87,24 @@ impl Layer for Conv2D {
         if self.strides.0 == 0 || self.strides.1 == 0 {
             return Err(Error::Model("Conv2D: strides must be ≥ 1".into()));
         }
+        let patch = self
+            .kernel
+            .0
+            .checked_mul(self.kernel.1)
+            .and_then(|k| k.checked_mul(input_shape[2]));
+        if patch
+            .and_then(|p| p.checked_mul(self.filters))
+            .and_then(|w| w.checked_add(self.filters))
+            .is_none()
+        {
+            return Err(Error::Model(format!(
+                "Conv2D({}, {:?}) on {} channels would have more than {} parameters",
+                self.filters,
+                self.kernel,
+                input_shape[2],
+                usize::MAX
+            )));
+        }
         self.input = input_shape.to_vec();
         let g = self.geometry(1).map_err(|e| {
             Error::Model(format!(
@@ -101,8 +115,23 @@ impl Layer for Conv2D {
         Ok(vec![g.oh, g.ow, self.filters])
     }
 
-    fn param_count(&self) -> usize {
-        self.patch() * self.filters + self.filters
+    fn param_shapes(&self) -> Vec<(&'static str, Vec<usize>)> {
+        let (kh, kw) = self.kernel;
+        vec![
+            ("kernel", vec![kh, kw, self.input[2], self.filters]),
+            ("bias", vec![self.filters]),
+        ]
+    }
+
+    fn scratch_shapes(&self) -> Vec<(&'static str, Vec<usize>)> {
+        // Per sample: oh·ow rows of kh·kw·c columns (and as many again for their gradient).
+        match self.geometry(1) {
+            Ok(g) => vec![
+                ("im2col columns", vec![g.col_rows(), g.col_cols()]),
+                ("im2col column gradients", vec![g.col_rows(), g.col_cols()]),
+            ],
+            Err(_) => Vec::new(),
+        }
     }
 
     fn init(&mut self, be: &Backend, rng: &mut StdRng) -> Result<()> {

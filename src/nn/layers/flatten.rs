@@ -1,7 +1,7 @@
 //! `Flatten()`: [batch, d1, d2, ...] → [batch, d1·d2·...] in row-major (channels-last)
 //! order, as Keras. A view: no data moves.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::nn::backend::Backend;
 use crate::nn::layer::Layer;
 use crate::nn::spec::LayerSpec;
@@ -30,8 +30,17 @@ impl Layer for Flatten {
     }
 
     fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {
+        let n = input_shape
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .ok_or_else(|| {
+                Error::Model(format!(
+                    "Flatten: input shape {input_shape:?} has more than {} values per sample",
+                    usize::MAX
+                ))
+            })?;
         self.input = input_shape.to_vec();
-        Ok(vec![input_shape.iter().product()])
+        Ok(vec![n])
     }
 
     fn forward(&mut self, _be: &Backend, x: &Tensor, _training: bool) -> Result<Tensor> {

@@ -1,0 +1,152 @@
+//! The model's size, checked before anything is allocated: weights, gradients and
+//! optimizer slots when it is compiled, and for a batch the inputs, outputs and scratch of
+//! every layer. Each tensor must fit one buffer binding of the adapter (GPU backend) and
+//! the whole must fit the host's available memory (CPU backend; on the GPU backend the
+//! host holds only one parameter at a time, while it is initialised). Sizes are `u128`
+//! with checked arithmetic; errors name the layer, the tensor, its shape and the bytes.
+
+use super::backend::Backend;
+use super::sequential::Sequential;
+use crate::error::{Error, Result};
+use crate::memory::{check_host, product};
+
+/// One tensor the model will allocate.
+struct Need {
+    what: String,
+    bytes: u128,
+}
+
+/// Bytes of an f32 tensor of `dims` (`u128::MAX` when even that overflows).
+fn f32_bytes(dims: &[usize]) -> u128 {
+    product(dims)
+        .and_then(|n| n.checked_mul(4))
+        .unwrap_or(u128::MAX)
+}
+
+/// `batch` samples of per-sample shape `dims`.
+fn batched(batch: usize, dims: &[usize]) -> Vec<usize> {
+    let mut v = vec![batch];
+    v.extend_from_slice(dims);
+    v
+}
+
+impl Sequential {
+    /// Check that the model, compiled, and one training step on a batch of `batch`
+    /// samples fit this backend: every tensor within the adapter's largest buffer binding,
+    /// and everything within the host's available memory. Call it before loading data to
+    /// fail fast; `compile` and `fit` / `evaluate` / `predict` call it themselves.
+    pub fn check_fits(&self, batch: usize) -> Result<()> {
+        let slots = self
+            .compiled
+            .as_ref()
+            .map_or(2, |c| super::optimizer::OptimizerState::slot_names(&c.optimizer).len());
+        self.check_params_fit(slots)?;
+        self.check_batch_fits(batch)
+    }
+
+    /// Weights, their gradients and `slots` optimizer slots per weight.
+    pub(super) fn check_params_fit(&self, slots: usize) -> Result<()> {
+        let be = self.backend();
+        let mut total = 0u128;
+        let mut largest = 0u128;
+        let mut largest_what = String::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            for (name, shape) in l.param_shapes() {
+                let need = Need {
+                    what: format!("layer {i} ({}) {name} {shape:?}", l.kind()),
+                    bytes: f32_bytes(&shape),
+                };
+                check_binding(be, &need, "use fewer units or filters, or a smaller input")?;
+                total = total.saturating_add(need.bytes);
+                if need.bytes > largest {
+                    largest = need.bytes;
+                    largest_what = need.what;
+                }
+            }
+        }
+        let copies = 2 + slots as u128; // value, gradient, optimizer slots
+        let host = match be {
+            Backend::Cpu => total.saturating_mul(copies),
+            // Initial values are drawn on the host one tensor at a time.
+            Backend::Gpu(_) => largest,
+        };
+        check_host(
+            format_args!(
+                "the model's {} parameters (weights, gradients and optimizer state; the \
+                 largest tensor is {largest_what})",
+                self.count_params()
+            ),
+            host,
+            "use fewer units or filters, or a smaller input",
+        )
+    }
+
+    /// Inputs, outputs and scratch of every layer for `batch` samples.
+    pub(super) fn check_batch_fits(&self, batch: usize) -> Result<()> {
+        let be = self.backend();
+        let fix = "use a smaller batch (--batch-size) or a smaller model";
+        let input = Need {
+            what: format!(
+                "a batch of {batch} inputs {:?}",
+                batched(batch, self.input_shape())
+            ),
+            bytes: f32_bytes(&batched(batch, self.input_shape())),
+        };
+        check_binding(be, &input, fix)?;
+        let mut total = input.bytes;
+        let mut scratch = 0u128;
+        for (i, l) in self.layers.iter().enumerate() {
+            let out = batched(batch, &self.shapes[i]);
+            let need = Need {
+                what: format!(
+                    "layer {i} ({}) output for a batch of {batch} {out:?}",
+                    l.kind()
+                ),
+                bytes: f32_bytes(&out),
+            };
+            check_binding(be, &need, fix)?;
+            // The output, its cached copy for backward and its gradient.
+            total = total.saturating_add(need.bytes.saturating_mul(3));
+            for (name, per_sample) in l.scratch_shapes() {
+                let mut dims = per_sample.clone();
+                if let Some(first) = dims.first_mut() {
+                    *first = first.saturating_mul(batch);
+                }
+                let need = Need {
+                    what: format!(
+                        "layer {i} ({}) {name} for a batch of {batch} {dims:?}",
+                        l.kind()
+                    ),
+                    bytes: f32_bytes(&dims),
+                };
+                check_binding(be, &need, fix)?;
+                scratch = scratch.saturating_add(need.bytes);
+            }
+        }
+        if let Backend::Cpu = be {
+            check_host(
+                format_args!("one step on a batch of {batch} (activations and scratch)"),
+                total.saturating_add(scratch),
+                fix,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// On the GPU backend, `need` must fit one storage-buffer binding.
+fn check_binding(be: &Backend, need: &Need, fix: &str) -> Result<()> {
+    let Backend::Gpu(g) = be else { return Ok(()) };
+    let l = &g.info().limits;
+    let limit = l.max_storage_buffer_binding_size.min(l.max_buffer_size) as u128;
+    if need.bytes > limit {
+        return Err(Error::TooLarge {
+            what: need.what.clone(),
+            bytes: need.bytes,
+            limit,
+            limit_name: format!("the largest buffer binding of {}", g.info().name),
+            fix: fix.into(),
+        });
+    }
+    Ok(())
+}
