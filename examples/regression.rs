@@ -38,6 +38,7 @@ fn main() {
         validation_split: 0.0,
         shuffle: false,
         verbose: Verbose::Silent,
+        stop: None,
     };
     let json = args.json;
     let t0 = std::time::Instant::now();

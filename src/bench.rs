@@ -48,6 +48,7 @@ fn quiet(epochs: usize, validation_split: f32) -> FitOptions {
         validation_split,
         shuffle: true,
         verbose: Verbose::Silent,
+        stop: None,
     }
 }
 

@@ -109,6 +109,29 @@ pub enum Error {
         more: usize,
     },
 
+    /// Weights or optimizer state hold NaN or infinity (found before saving them).
+    #[error("tensor `{tensor}` holds {value} at index {index} (of {len}): {detail}")]
+    NonFiniteWeights {
+        tensor: String,
+        index: usize,
+        len: usize,
+        value: f32,
+        detail: String,
+    },
+
+    /// `fit` was asked to stop (Ctrl-C, SIGTERM or [`FitOptions::stop`](crate::nn::FitOptions))
+    /// and stopped at a step boundary.
+    #[error(
+        "training interrupted in epoch {epoch} at step {step} of {steps}; epochs up to \
+         {} are complete",
+        epoch - 1
+    )]
+    Interrupted {
+        epoch: usize,
+        step: usize,
+        steps: usize,
+    },
+
     /// The GPU reported an error (shader compile, out of memory, lost device, failed map).
     #[error("GPU error in {context}: {message}")]
     Gpu { context: String, message: String },

@@ -28,6 +28,7 @@ pub mod memory;
 pub mod nn;
 pub mod ops;
 pub mod plot;
+pub mod strict_json;
 
 pub use error::{Error, Result};
 pub use gpu::{Gpu, GpuInfo, GpuOptions, GpuTensor, PendingRead};

@@ -53,6 +53,7 @@ fn opts(epochs: usize, initial_epoch: usize) -> FitOptions {
         validation_split: 0.2,
         shuffle: true,
         verbose: Verbose::Silent,
+        stop: None,
     }
 }
 

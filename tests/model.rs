@@ -70,6 +70,7 @@ fn quiet(epochs: usize, batch_size: usize, validation_split: f32) -> FitOptions 
         validation_split,
         shuffle: true,
         verbose: Verbose::Silent,
+        stop: None,
     }
 }
 

@@ -61,6 +61,7 @@ fn opts(epochs: usize) -> FitOptions {
         validation_split: 0.25,
         shuffle: true,
         verbose: Verbose::Silent,
+        stop: None,
     }
 }
 

@@ -123,6 +123,7 @@ impl Args {
             validation_split: 0.2,
             shuffle: true,
             verbose: self.verbose(),
+            stop: None,
         }
     }
 

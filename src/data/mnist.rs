@@ -120,6 +120,12 @@ pub fn load_mnist_first(dir: &Path, train: Option<usize>, test: Option<usize>) -
     Ok(Mnist { train, test })
 }
 
+/// The (images, labels) files of one split in `dir`: the training split or the test split.
+pub fn split_files(dir: &Path, train: bool) -> Result<(PathBuf, PathBuf)> {
+    let (i, l) = if train { (0, 1) } else { (2, 3) };
+    Ok((find(dir, FILES[i])?, find(dir, FILES[l])?))
+}
+
 /// Images and labels from two IDX files, checked against each other.
 pub fn load_split(images: &Path, labels: &Path) -> Result<Split> {
     load_split_first(images, labels, None)

@@ -36,10 +36,9 @@ impl Sequential {
     /// and everything within the host's available memory. Call it before loading data to
     /// fail fast; `compile` and `fit` / `evaluate` / `predict` call it themselves.
     pub fn check_fits(&self, batch: usize) -> Result<()> {
-        let slots = self
-            .compiled
-            .as_ref()
-            .map_or(2, |c| super::optimizer::OptimizerState::slot_names(&c.optimizer).len());
+        let slots = self.compiled.as_ref().map_or(2, |c| {
+            super::optimizer::OptimizerState::slot_names(&c.optimizer).len()
+        });
         self.check_params_fit(slots)?;
         self.check_batch_fits(batch)
     }

@@ -14,7 +14,17 @@
 //! (seed, epochs done, the shuffle log, every epoch's log).
 //!
 //! Files are written atomically: to a temporary file beside the target, synced, then
-//! renamed over it, so an interrupted save leaves the previous checkpoint intact.
+//! renamed over it, so an interrupted save leaves the previous checkpoint intact. They are
+//! byte-identical for identical runs: the header's keys are sorted and wall-clock times
+//! stay out (they belong in history.json). A save refuses weights or optimizer state that
+//! hold NaN or infinity, so a diverged run never replaces a good checkpoint.
+//!
+//! Loading trusts nothing in the file: every tensor's dtype and shape is checked against
+//! the model its description builds (whose size is checked before anything is allocated),
+//! every F32 tensor must be finite, the training order must be a permutation, and the
+//! training metadata is cross-checked (history numbered 1..=epochs_done, shuffles no more
+//! than epochs and no longer than the order), so its cost is bounded by the file's size.
+//! [`Sequential::load_for_inference`] reads only the model and its weights.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -37,7 +47,7 @@ use crate::error::{Error, Result};
 pub const CHECKPOINT_FORMAT: &str = "wgtrain-checkpoint-1";
 
 #[derive(Serialize, Deserialize)]
-#[serde(tag = "name", rename_all = "lowercase")]
+#[serde(tag = "name", rename_all = "lowercase", deny_unknown_fields)]
 enum OptimizerConfig {
     Adam {
         learning_rate: f32,
@@ -53,6 +63,7 @@ enum OptimizerConfig {
 }
 
 #[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CompileConfig {
     optimizer: OptimizerConfig,
     loss: String,
@@ -60,11 +71,72 @@ struct CompileConfig {
 }
 
 #[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct TrainingState {
     seed: u64,
     epochs_done: usize,
     shuffle_log: Vec<[usize; 2]>,
-    history: Vec<EpochLog>,
+    history: Vec<SavedEpoch>,
+}
+
+/// An epoch's log as a checkpoint keeps it: without its wall-clock seconds, so that the
+/// same run saves the same bytes.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedEpoch {
+    epoch: usize,
+    epochs: usize,
+    loss: f32,
+    accuracy: Option<f32>,
+    val_loss: Option<f32>,
+    val_accuracy: Option<f32>,
+    steps: usize,
+}
+
+impl From<&EpochLog> for SavedEpoch {
+    fn from(e: &EpochLog) -> SavedEpoch {
+        SavedEpoch {
+            epoch: e.epoch,
+            epochs: e.epochs,
+            loss: e.loss,
+            accuracy: e.accuracy,
+            val_loss: e.val_loss,
+            val_accuracy: e.val_accuracy,
+            steps: e.steps,
+        }
+    }
+}
+
+impl From<SavedEpoch> for EpochLog {
+    /// `seconds` is not kept in checkpoints: NaN ("unknown", null in JSON).
+    fn from(e: SavedEpoch) -> EpochLog {
+        EpochLog {
+            epoch: e.epoch,
+            epochs: e.epochs,
+            loss: e.loss,
+            accuracy: e.accuracy,
+            val_loss: e.val_loss,
+            val_accuracy: e.val_accuracy,
+            steps: e.steps,
+            seconds: f64::NAN,
+        }
+    }
+}
+
+/// What [`Sequential::load`] restores.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LoadMode {
+    /// Everything, to train on exactly where the checkpoint stopped.
+    Resume,
+    /// The model, its compile settings and weights; no optimizer state, no training state.
+    Inference,
+}
+
+/// The first NaN or infinity in `data`, as (index, value).
+fn first_non_finite(data: &[f32]) -> Option<(usize, f32)> {
+    data.iter()
+        .position(|v| !v.is_finite())
+        .map(|i| (i, data[i]))
 }
 
 /// Bytes of one tensor to write.
@@ -102,7 +174,22 @@ impl Sequential {
         })?;
         let be = self.backend();
         let mut entries = Vec::new();
+        let finite = |name: &str, data: &[f32]| match first_non_finite(data) {
+            None => Ok(()),
+            Some((index, value)) => Err(Error::NonFiniteWeights {
+                tensor: name.to_string(),
+                index,
+                len: data.len(),
+                value,
+                detail: format!(
+                    "not saved to {}, which keeps what it held; training diverged: lower the \
+                     learning rate or check the inputs",
+                    path.display()
+                ),
+            }),
+        };
         for w in self.get_weights()? {
+            finite(&w.name, &w.array.data)?;
             entries.push(f32_entry(w.name, &w.array.shape, &w.array.data));
         }
         for (i, l) in self.layers.iter().enumerate() {
@@ -120,7 +207,9 @@ impl Sequential {
                 let s = slots.next().expect("one slot set per parameter");
                 for (slot, t) in slot_names.iter().zip(s) {
                     let name = format!("optimizer.layers.{i}.{}.{slot}", p.name);
-                    entries.push(f32_entry(name, &p.shape, &be.download(t)?));
+                    let data = be.download(t)?;
+                    finite(&name, &data)?;
+                    entries.push(f32_entry(name, &p.shape, &data));
                 }
             }
         }
@@ -159,7 +248,7 @@ impl Sequential {
             seed: self.seed(),
             epochs_done: self.epoch_logs().last().map_or(0, |e| e.epoch),
             shuffle_log: self.shuffle_log.clone(),
-            history: self.epoch_logs().to_vec(),
+            history: self.epoch_logs().iter().map(SavedEpoch::from).collect(),
         };
         let metadata: HashMap<String, String> = [
             ("format".to_string(), CHECKPOINT_FORMAT.to_string()),
@@ -181,21 +270,39 @@ impl Sequential {
             .collect::<Result<Vec<_>>>()?;
         let bytes = safetensors::serialize(views, Some(metadata))
             .map_err(|e| Error::Model(format!("save: {e}")))?;
-        write_atomically(path, &bytes)
+        write_atomically(path, &sorted_header(bytes)?)
     }
 
     /// Load a checkpoint written by [`save`](Self::save) onto `backend` (either backend,
     /// whichever saved it): the model is rebuilt from its description, compiled as it
     /// was, and its weights, optimizer state and training position restored.
     pub fn load(path: &Path, backend: Backend) -> Result<Sequential> {
+        Sequential::load_as(path, backend, LoadMode::Resume)
+    }
+
+    /// Load only what `evaluate` and `predict` need: the model, its compile settings and
+    /// its weights. Optimizer state and training position are not read (the model can
+    /// still be trained, from a fresh optimizer).
+    pub fn load_for_inference(path: &Path, backend: Backend) -> Result<Sequential> {
+        Sequential::load_as(path, backend, LoadMode::Inference)
+    }
+
+    fn load_as(path: &Path, backend: Backend, mode: LoadMode) -> Result<Sequential> {
         let bad = |detail: String| Error::Data {
             path: path.display().to_string(),
             detail,
         };
-        let bytes = std::fs::read(path).map_err(|e| Error::Io {
+        let io = |e| Error::Io {
             path: path.to_path_buf(),
             source: e,
-        })?;
+        };
+        let size = std::fs::metadata(path).map_err(io)?.len();
+        crate::memory::check_host(
+            format_args!("reading {}", path.display()),
+            size as u128,
+            "this is not a checkpoint wgtrain wrote",
+        )?;
+        let bytes = std::fs::read(path).map_err(io)?;
         let (_, header) = SafeTensors::read_metadata(&bytes)
             .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
         let meta = header.metadata().clone().unwrap_or_default();
@@ -219,10 +326,15 @@ impl Sequential {
                 .ok_or_else(|| bad(format!("metadata `{name}` is missing")))
         };
         let spec = ModelSpec::from_json(field("model")?, &format!("in {}", path.display()))?;
-        let compile: CompileConfig = serde_json::from_str(field("compile")?)
+        let compile: CompileConfig = crate::strict_json::from_str(field("compile")?)
             .map_err(|e| bad(format!("metadata `compile`: {e}")))?;
-        let training: TrainingState = serde_json::from_str(field("training")?)
-            .map_err(|e| bad(format!("metadata `training`: {e}")))?;
+        let training: Option<TrainingState> = match mode {
+            LoadMode::Resume => Some(
+                crate::strict_json::from_str(field("training")?)
+                    .map_err(|e| bad(format!("metadata `training`: {e}")))?,
+            ),
+            LoadMode::Inference => None,
+        };
         let tensors = SafeTensors::deserialize(&bytes)
             .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
 
@@ -237,10 +349,19 @@ impl Sequential {
                     t.shape()
                 )));
             }
-            Ok(t.data()
+            let data: Vec<f32> = t
+                .data()
                 .chunks_exact(4)
                 .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect())
+                .collect();
+            if let Some((i, v)) = first_non_finite(&data) {
+                return Err(bad(format!(
+                    "tensor `{name}` holds {v} at index {i} (of {}); the checkpoint is damaged \
+                     or its training diverged, and it cannot be used",
+                    data.len()
+                )));
+            }
+            Ok(data)
         };
         let u32s = |name: &str, len: Option<usize>| -> Result<Vec<u32>> {
             let t = tensors
@@ -263,7 +384,8 @@ impl Sequential {
                 .collect())
         };
 
-        let mut m = spec.build(backend.clone(), training.seed)?;
+        let seed = training.as_ref().map_or(0, |t| t.seed);
+        let mut m = spec.build(backend.clone(), seed)?;
         let optimizer = match compile.optimizer {
             OptimizerConfig::Adam {
                 learning_rate,
@@ -286,6 +408,7 @@ impl Sequential {
                 nesterov,
             }),
         };
+        check_hyper_parameters(&optimizer).map_err(|e| bad(format!("metadata `compile`: {e}")))?;
         let loss: Loss = compile.loss.parse()?;
         let metrics = compile
             .metrics
@@ -306,6 +429,9 @@ impl Sequential {
             }
         }
         m.set_weights(&weights)?;
+        let Some(training) = training else {
+            return Ok(m);
+        };
         let be = backend;
         for (i, l) in m.layers.iter_mut().enumerate() {
             for (name, t) in l.state_mut() {
@@ -334,20 +460,98 @@ impl Sequential {
         if tensors.names().contains(&"training.order") {
             let order = u32s("training.order", None)?;
             let n = order.len();
-            if order.iter().any(|&i| i as usize >= n) {
-                return Err(bad("tensor `training.order` is not a permutation".into()));
+            let mut seen = vec![false; n];
+            for &i in &order {
+                match seen.get_mut(i as usize) {
+                    Some(s) if !*s => *s = true,
+                    _ => return Err(bad("tensor `training.order` is not a permutation".into())),
+                }
             }
             m.order = order.into_iter().map(|i| i as usize).collect();
         }
+        check_training_state(&training, m.order.len())
+            .map_err(|e| bad(format!("metadata `training`: {e}")))?;
         m.replay_shuffles(&training.shuffle_log);
-        m.history = training.history;
-        if m.epoch_logs().last().map_or(0, |e| e.epoch) != training.epochs_done {
-            return Err(bad(
-                "metadata `training`: epochs_done disagrees with the history".into(),
-            ));
-        }
+        m.history = training.history.into_iter().map(EpochLog::from).collect();
         Ok(m)
     }
+}
+
+/// The training metadata must describe a run this file could hold: epochs numbered
+/// 1..=epochs_done, no more shuffles than epochs, none longer than the saved order (so
+/// replaying them costs no more than the file justifies).
+fn check_training_state(t: &TrainingState, order_len: usize) -> std::result::Result<(), String> {
+    if t.epochs_done != t.history.len() {
+        return Err(format!(
+            "epochs_done {} disagrees with the history, which has {} epochs",
+            t.epochs_done,
+            t.history.len()
+        ));
+    }
+    for (i, e) in t.history.iter().enumerate() {
+        if e.epoch != i + 1 || e.epochs < e.epoch {
+            return Err(format!(
+                "history entry {i} is epoch {} of {}; expected epoch {}",
+                e.epoch,
+                e.epochs,
+                i + 1
+            ));
+        }
+    }
+    let mut shuffles = 0usize;
+    for &[len, count] in &t.shuffle_log {
+        if len == 0 || len > order_len {
+            return Err(format!(
+                "shuffle_log has a shuffle of {len} rows; the saved training order has \
+                 {order_len}"
+            ));
+        }
+        shuffles = shuffles.saturating_add(count);
+    }
+    if shuffles > t.epochs_done {
+        return Err(format!(
+            "shuffle_log records {shuffles} shuffles for {} epochs (at most one per epoch)",
+            t.epochs_done
+        ));
+    }
+    Ok(())
+}
+
+/// Hyper-parameters a user could not have given: the same rules as the CLI's flags.
+fn check_hyper_parameters(o: &Optimizer) -> std::result::Result<(), String> {
+    let ok = match o {
+        Optimizer::Adam(p) => {
+            p.lr.is_finite()
+                && p.lr > 0.0
+                && (0.0..1.0).contains(&p.beta1)
+                && (0.0..1.0).contains(&p.beta2)
+                && p.eps.is_finite()
+                && p.eps > 0.0
+        }
+        Optimizer::Sgd(p) => p.lr.is_finite() && p.lr > 0.0 && (0.0..=1.0).contains(&p.momentum),
+    };
+    match ok {
+        true => Ok(()),
+        false => Err(format!("optimizer hyper-parameters out of range: {o:?}")),
+    }
+}
+
+/// The same safetensors file with its JSON header's keys sorted (safetensors writes its
+/// metadata map in hash order, which differs from run to run).
+fn sorted_header(bytes: Vec<u8>) -> Result<Vec<u8>> {
+    let bad = || Error::Model("save: safetensors wrote an unexpected header".into());
+    let n = u64::from_le_bytes(bytes.get(..8).ok_or_else(bad)?.try_into().expect("8 bytes"));
+    let end = 8usize.checked_add(n as usize).ok_or_else(bad)?;
+    let header: serde_json::Value =
+        serde_json::from_slice(bytes.get(8..end).ok_or_else(bad)?).map_err(|_| bad())?;
+    // serde_json's maps are ordered by key (no `preserve_order`), so this sorts them.
+    let mut text = serde_json::to_vec(&header).expect("a JSON value serialises");
+    text.resize(text.len().next_multiple_of(8), b' ');
+    let mut out = Vec::with_capacity(8 + text.len() + bytes.len() - end);
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(&text);
+    out.extend_from_slice(&bytes[end..]);
+    Ok(out)
 }
 
 /// The JSON text of a metadata value.

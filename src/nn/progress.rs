@@ -76,6 +76,13 @@ impl EpochProgress {
         }
     }
 
+    /// Leave the bar where it is (training stopped mid-epoch).
+    pub fn abandon(&self) {
+        if let Some(bar) = &self.bar {
+            bar.abandon();
+        }
+    }
+
     pub fn finish(self, log: &EpochLog) {
         let per_step = log.seconds * 1e3 / log.steps.max(1) as f64;
         match (self.mode, self.bar) {

@@ -39,6 +39,10 @@ pub struct FitOptions {
     /// Reshuffle the training samples every epoch.
     pub shuffle: bool,
     pub verbose: Verbose,
+    /// Set to true (from a signal handler, another thread) to stop: `fit` returns
+    /// [`Error::Interrupted`] at the next step boundary, before the epoch's callback, so
+    /// the last checkpoint written is the last complete epoch.
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Default for FitOptions {
@@ -50,7 +54,17 @@ impl Default for FitOptions {
             validation_split: 0.0,
             shuffle: true,
             verbose: Verbose::Auto,
+            stop: None,
         }
+    }
+}
+
+impl FitOptions {
+    /// True once [`stop`](Self::stop) was set.
+    fn stopping(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
     }
 }
 
@@ -170,6 +184,12 @@ impl Sequential {
     /// The per-sample input shape.
     pub fn input_shape(&self) -> &[usize] {
         &self.input_shape
+    }
+
+    /// Rows of the training order kept between fits (and in checkpoints): the number of
+    /// training samples per epoch of the last `fit`, 0 before any.
+    pub fn training_rows(&self) -> usize {
+        self.order.len()
     }
 
     /// Every epoch trained so far, over all `fit` calls (and before a checkpoint).
@@ -438,6 +458,14 @@ impl Sequential {
             // stays within a few dozen steps of it.
             let mut pending = std::collections::VecDeque::new();
             for s in 0..steps {
+                if opts.stopping() {
+                    progress.abandon();
+                    return Err(Error::Interrupted {
+                        epoch,
+                        step: s,
+                        steps,
+                    });
+                }
                 let (xt, yt) = train.batch(&be, s)?;
                 self.train_step(&xt, &yt.expect("labels"), &mut totals)?;
                 if !progress.wants_metrics() {
@@ -466,10 +494,17 @@ impl Sequential {
             let (loss, accuracy) = self.read_totals(&totals)?;
             check_finite(loss, epoch, steps)?;
             let (val_loss, val_accuracy) = match &mut val {
-                Some(feed) => {
-                    let e = self.evaluate_feed(feed)?;
-                    (Some(e.loss), e.accuracy)
-                }
+                Some(feed) => match self.evaluate_feed(feed, opts)? {
+                    Some(e) => (Some(e.loss), e.accuracy),
+                    None => {
+                        progress.abandon();
+                        return Err(Error::Interrupted {
+                            epoch,
+                            step: steps,
+                            steps,
+                        });
+                    }
+                },
                 None => (None, None),
             };
             let log = EpochLog {
@@ -507,20 +542,26 @@ impl Sequential {
         let be = self.backend.clone();
         let rows = 0..x.rows();
         let mut feed = Feed::new(&be, x, Some(y), rows, self.eval_batch_size, self.resident)?;
-        self.evaluate_feed(&mut feed)
+        Ok(self
+            .evaluate_feed(&mut feed, &FitOptions::default())?
+            .expect("no stop flag"))
     }
 
-    fn evaluate_feed(&mut self, feed: &mut Feed) -> Result<Evaluation> {
+    /// Loss and accuracy over a feed; `None` when `opts` says stop (checked every batch).
+    fn evaluate_feed(&mut self, feed: &mut Feed, opts: &FitOptions) -> Result<Option<Evaluation>> {
         let be = self.backend.clone();
         feed.start(&be, None)?;
         let mut totals = self.totals()?;
         for s in 0..feed.steps() {
+            if opts.stopping() {
+                return Ok(None);
+            }
             let (xt, yt) = feed.batch(&be, s)?;
             let out = self.forward(&xt, false)?;
             self.loss(&out, &yt.expect("labels"), &mut totals, false)?;
         }
         let (loss, accuracy) = self.read_totals(&totals)?;
-        Ok(Evaluation { loss, accuracy })
+        Ok(Some(Evaluation { loss, accuracy }))
     }
 
     /// The model's outputs for x (probabilities for a softmax model), in batches. The

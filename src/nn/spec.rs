@@ -21,6 +21,9 @@ use super::Activation;
 use crate::error::{Error, Result};
 use crate::geometry::Padding;
 
+/// The largest model description file read (a description is a few hundred bytes).
+const MAX_DESCRIPTION_BYTES: u64 = 16 << 20;
+
 /// A size given as one number (square) or `[height, width]`; written as `[h, w]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "PairForm", into = "[usize; 2]")]
@@ -116,8 +119,7 @@ impl ModelSpec {
     /// Parse a model description; `source` names it in errors (a file name, "checkpoint").
     pub fn from_json(text: &str, source: &str) -> Result<ModelSpec> {
         let bad = |msg: String| Error::Model(format!("model description {source}: {msg}"));
-        let v: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+        let v = crate::strict_json::parse(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
         let obj = v
             .as_object()
             .ok_or_else(|| bad("expected an object with \"input_shape\" and \"layers\"".into()))?;
@@ -178,9 +180,26 @@ impl ModelSpec {
 
     /// Read a model description file.
     pub fn load(path: &Path) -> Result<ModelSpec> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        let io = |e| Error::Io {
             path: path.to_path_buf(),
             source: e,
+        };
+        let size = std::fs::metadata(path).map_err(io)?.len();
+        if size > MAX_DESCRIPTION_BYTES {
+            return Err(Error::Model(format!(
+                "model description {}: {size} bytes, more than any model description needs \
+                 ({MAX_DESCRIPTION_BYTES}); is this the right file?",
+                path.display()
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(io)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            Error::Model(format!(
+                "model description {}: not UTF-8 text (invalid byte at offset {}); a model \
+                 description is a JSON file",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ))
         })?;
         ModelSpec::from_json(&text, &path.display().to_string())
     }

@@ -3,13 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use wgtrain::data::Split;
+use wgtrain::data::mnist::{load_split_first, split_files};
+use wgtrain::data::{data_dir, Split};
 use wgtrain::nn::{to_categorical, Array, Sequential};
 use wgtrain::plot::{confusion_matrix, digit_grid, WrongDigit};
 use wgtrain::{Error, Result};
 
 use crate::common::{
-    backend, check_classifier, confusion, confusion_text, images_for, mnist, DeviceArg,
+    backend, check_classifier, confusion, confusion_text, images_for, positive_count, DeviceArg,
 };
 
 #[derive(clap::Args)]
@@ -23,7 +24,7 @@ pub struct EvalArgs {
     #[arg(long, value_enum, default_value = "test")]
     split: SplitArg,
     /// Only the first N images of the split
-    #[arg(long)]
+    #[arg(long, value_parser = positive_count)]
     limit: Option<usize>,
     #[arg(long, value_enum, default_value = "gpu")]
     device: DeviceArg,
@@ -42,17 +43,19 @@ enum SplitArg {
 }
 
 pub fn run(a: &EvalArgs) -> Result<()> {
-    let mut model = Sequential::load(&a.checkpoint, backend(a.device)?)?;
+    let mut model = Sequential::load_for_inference(&a.checkpoint, backend(a.device)?)?;
     check_classifier(&model)?;
-    let data = mnist(a.data.as_deref(), None, None)?;
-    let split = match a.split {
-        SplitArg::Train => data.train,
-        SplitArg::Test => data.test,
-    };
-    let split = match a.limit {
-        Some(n) => split.take(n),
-        None => split,
-    };
+    let (images, labels) = split_files(
+        &data_dir(a.data.as_deref()),
+        matches!(a.split, SplitArg::Train),
+    )?;
+    let split = load_split_first(&images, &labels, a.limit)?;
+    if split.is_empty() {
+        return Err(Error::Data {
+            path: images.display().to_string(),
+            detail: "holds no images to evaluate".into(),
+        });
+    }
     let x = images_for(&model, &split)?;
     let y = to_categorical(&split.labels, 10)?;
     let e = model.evaluate(&x, &y)?;

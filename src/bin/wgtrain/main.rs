@@ -9,7 +9,9 @@
 mod common;
 mod devices;
 mod eval;
+mod interrupt;
 mod predict;
+mod run_dir;
 mod train;
 
 use std::path::PathBuf;
@@ -84,6 +86,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // `train` has said where it stopped and how to resume.
+        Err(wgtrain::Error::Interrupted { .. }) => ExitCode::from(interrupt::EXIT_INTERRUPTED),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

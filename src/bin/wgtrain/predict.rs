@@ -27,7 +27,7 @@ pub struct PredictArgs {
 }
 
 pub fn run(a: &PredictArgs) -> Result<()> {
-    let mut model = Sequential::load(&a.checkpoint, backend(a.device)?)?;
+    let mut model = Sequential::load_for_inference(&a.checkpoint, backend(a.device)?)?;
     check_classifier(&model)?;
     let mut pixels = Vec::with_capacity(a.images.len() * 784);
     for p in &a.images {

@@ -1,6 +1,12 @@
 //! `wgtrain train`: build (or resume) a model, fit it on MNIST, checkpoint it after every
 //! epoch, evaluate it on the test set, and write its history and pictures.
+//!
+//! Everything that can be checked is checked before the first step: the flags, the run
+//! folder (fresh, writable, not another run's), the model's size, the data (both splits,
+//! their shapes, a resumed run's data size). Ctrl-C or SIGTERM stop at a step boundary
+//! with the last epoch's checkpoint intact and the command that resumes it (exit 130).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -11,7 +17,9 @@ use wgtrain::nn::{
 };
 use wgtrain::{Error, Result};
 
-use crate::common::{backend, check_classifier, images_for, mnist, DeviceArg};
+use crate::common::{backend, check_classifier, images_for, mnist, positive_count, DeviceArg};
+use crate::interrupt;
+use crate::run_dir::RunDir;
 
 #[derive(clap::Args)]
 pub struct TrainArgs {
@@ -23,18 +31,18 @@ pub struct TrainArgs {
     #[arg(long)]
     data: Option<PathBuf>,
     /// The last epoch's number (with --resume: train up to it)
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     epochs: u64,
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=1 << 24))]
     batch_size: u64,
     /// Learning rate (default: Adam 0.001, SGD 0.01)
     #[arg(long, value_parser = positive_f32)]
     lr: Option<f32>,
     #[arg(long, value_enum)]
     optimizer: Option<OptimizerArg>,
-    /// SGD momentum
-    #[arg(long, default_value_t = 0.0)]
-    momentum: f32,
+    /// SGD momentum, in [0, 1] (only with --optimizer sgd; default 0)
+    #[arg(long, value_parser = momentum_value, conflicts_with = "resume")]
+    momentum: Option<f32>,
     /// Share of the training images held out (the last ones, as Keras)
     #[arg(long, default_value_t = 0.2, value_parser = split_fraction)]
     validation_split: f32,
@@ -44,8 +52,13 @@ pub struct TrainArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// Folder for checkpoint.safetensors, model.json, history.json/.csv and pictures
-    #[arg(long, default_value = "runs/latest")]
-    out: PathBuf,
+    /// (default: a fresh runs/version_N; with --resume, the checkpoint's folder). A folder
+    /// that holds another run is refused unless --overwrite is given.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace the run already in --out (its files are removed when training starts)
+    #[arg(long, requires = "out")]
+    overwrite: bool,
     /// Continue from a checkpoint (model, optimizer state and shuffling come from it)
     #[arg(long, conflicts_with_all = ["model", "lr", "optimizer", "seed"])]
     resume: Option<PathBuf>,
@@ -56,14 +69,14 @@ pub struct TrainArgs {
     #[arg(long)]
     quiet: bool,
     /// Train on the first N training images only
-    #[arg(long)]
+    #[arg(long, value_parser = positive_count)]
     limit: Option<usize>,
     /// Evaluate on the first N test images only
-    #[arg(long)]
+    #[arg(long, value_parser = positive_count)]
     test_limit: Option<usize>,
 }
 
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum OptimizerArg {
     Adam,
     Sgd,
@@ -76,11 +89,43 @@ fn positive_f32(s: &str) -> std::result::Result<f32, String> {
     }
 }
 
+fn momentum_value(s: &str) -> std::result::Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "expected a number in [0, 1] (as Keras's SGD), got {s:?}"
+        )),
+    }
+}
+
 fn split_fraction(s: &str) -> std::result::Result<f32, String> {
     match s.parse::<f32>() {
         Ok(v) if (0.0..1.0).contains(&v) => Ok(v),
         _ => Err(format!("expected a fraction in [0, 1), got {s:?}")),
     }
+}
+
+/// Flag combinations clap cannot express.
+fn check_flags(a: &TrainArgs) -> Result<()> {
+    if a.momentum.is_some() && a.optimizer != Some(OptimizerArg::Sgd) {
+        return Err(Error::BadSetting {
+            name: "--momentum",
+            value: a.momentum.unwrap_or_default().to_string(),
+            reason: "momentum belongs to SGD: add --optimizer sgd (Adam has no momentum \
+                     setting; its beta_1 plays that role)"
+                .into(),
+        });
+    }
+    if let Some(m) = a.model.as_deref() {
+        if !matches!(m, "mlp" | "cnn") && !m.ends_with(".json") {
+            return Err(Error::BadSetting {
+                name: "--model",
+                value: m.into(),
+                reason: "use mlp, cnn or a model description file ending in .json".into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A new model from --model, compiled with --optimizer / --lr.
@@ -90,19 +135,14 @@ fn new_model(a: &TrainArgs) -> Result<Sequential> {
     let mut m = match a.model.as_deref().unwrap_or("mlp") {
         "mlp" => mnist_mlp(be, seed, false)?,
         "cnn" => mnist_cnn(be, seed)?,
-        path if path.ends_with(".json") => ModelSpec::load(Path::new(path))?.build(be, seed)?,
-        other => {
-            return Err(Error::BadSetting {
-                name: "--model",
-                value: other.into(),
-                reason: "use mlp, cnn or a model description file ending in .json".into(),
-            })
-        }
+        path => ModelSpec::load(Path::new(path))?.build(be, seed)?,
     };
     let optimizer = match (a.optimizer.unwrap_or(OptimizerArg::Adam), a.lr) {
         (OptimizerArg::Adam, lr) => Optimizer::adam_lr(lr.unwrap_or(1e-3)),
-        (OptimizerArg::Sgd, lr) => Optimizer::sgd(lr.unwrap_or(0.01), a.momentum),
+        (OptimizerArg::Sgd, lr) => Optimizer::sgd(lr.unwrap_or(0.01), a.momentum.unwrap_or(0.0)),
     };
+    check_classifier(&m)?;
+    m.check_fits(a.batch_size as usize)?;
     m.compile(
         optimizer,
         Loss::CategoricalCrossentropy,
@@ -117,12 +157,33 @@ pub fn run(a: &TrainArgs) -> Result<()> {
             println!("{s}");
         }
     };
+    check_flags(a)?;
+    let dir = RunDir::open(a.out.as_deref(), a.resume.as_deref(), a.overwrite)?;
+    for p in &dir.cleaned {
+        eprintln!(
+            "removed {}, a temporary file left by a run that was killed",
+            p.display()
+        );
+    }
+    let result = train(a, &dir, &say);
+    if result.is_err() {
+        dir.discard_unfinished();
+    }
+    result
+}
+
+fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
+    let out = &dir.path;
     let mut model = match &a.resume {
-        Some(path) => Sequential::load(path, backend(a.device)?)?,
+        Some(path) => {
+            let m = Sequential::load(path, backend(a.device)?)?;
+            check_classifier(&m)?;
+            m.check_fits(a.batch_size as usize)?;
+            m
+        }
         None => new_model(a)?,
     };
-    check_classifier(&model)?;
-    let done = model.epoch_logs().last().map_or(0, |e| e.epoch);
+    let done = model.epoch_logs().len();
     let epochs = a.epochs as usize;
     if done >= epochs {
         return Err(Error::Model(format!(
@@ -133,20 +194,41 @@ pub fn run(a: &TrainArgs) -> Result<()> {
     }
     let data = mnist(a.data.as_deref(), a.limit, a.test_limit)?;
     let x = images_for(&model, &data.train)?;
+    let x_test = images_for(&model, &data.test)?;
     let y = to_categorical(&data.train.labels, 10)?;
-    std::fs::create_dir_all(&a.out).map_err(|e| Error::Io {
-        path: a.out.clone(),
-        source: e,
-    })?;
-    let checkpoint = a.out.join("checkpoint.safetensors");
+    let n = x.rows();
+    let split = ((n as f64) * (1.0 - a.validation_split as f64)).ceil() as usize;
+    if split == 0 || (a.validation_split > 0.0 && split >= n) {
+        return Err(Error::Model(format!(
+            "--validation-split {} of {n} training images leaves an empty training or \
+             validation set; use more images (--limit) or another split",
+            a.validation_split
+        )));
+    }
+    if a.resume.is_some() && model.training_rows() > 0 && model.training_rows() != split {
+        return Err(Error::Model(format!(
+            "the checkpoint was trained on {} images per epoch, but this run would train on \
+             {split} ({n} images, --validation-split {}); resume with the --limit and \
+             --validation-split of the run that wrote it",
+            model.training_rows(),
+            a.validation_split
+        )));
+    }
+
+    let checkpoint = out.join("checkpoint.safetensors");
     say(format!("backend: {}", model.backend().name()));
+    say(format!("run folder: {}", out.display()));
     if let Some(r) = &a.resume {
         say(format!("resuming {} after epoch {done}", r.display()));
     } else {
         say(model.summary());
     }
-    write_atomically(&a.out.join("model.json"), model.spec().to_json().as_bytes())?;
+    // Wall-clock times are not in checkpoints: a resumed run takes them from its history.
+    let mut seconds = earlier_seconds(out, model.epoch_logs());
+    dir.clear_previous()?;
+    write_atomically(&out.join("model.json"), model.spec().to_json().as_bytes())?;
 
+    let stop = interrupt::install(out.clone())?;
     let opts = FitOptions {
         epochs,
         initial_epoch: done,
@@ -158,25 +240,29 @@ pub fn run(a: &TrainArgs) -> Result<()> {
             (false, true) => Verbose::Lines,
             _ => Verbose::Auto,
         },
+        stop: Some(stop),
     };
-    let out = a.out.clone();
     let json = a.json;
-    model.fit_checkpointed(&x, &y, &opts, |m, log| {
+    let fitted = model.fit_checkpointed(&x, &y, &opts, |m, log| {
         m.save(&checkpoint)?;
-        write_history(&out, m.epoch_logs())?;
+        seconds.insert(log.epoch, log.seconds);
+        write_history(out, m.epoch_logs(), &seconds)?;
         wgtrain::plot::training_curves(&out.join("training.png"), m.epoch_logs())?;
         if json {
             println!("{}", serde_json::to_string(log).expect("epoch log"));
         }
         Ok(())
-    })?;
+    });
+    if let Err(Error::Interrupted { epoch, step, steps }) = fitted {
+        report_interrupt(a, out, epoch, step, steps);
+    }
+    fitted?;
 
     let t = Instant::now();
-    let x_test = images_for(&model, &data.test)?;
     let test = model.evaluate(&x_test, &to_categorical(&data.test.labels, 10)?)?;
     let eval_s = t.elapsed().as_secs_f64();
     let probs = model.predict(&x_test)?;
-    crate::eval::Report::new(&data.test, &probs).write_pictures(&a.out, &data.test)?;
+    crate::eval::Report::new(&data.test, &probs).write_pictures(out, &data.test)?;
     let logs = model.epoch_logs();
     if a.json {
         println!(
@@ -185,7 +271,7 @@ pub fn run(a: &TrainArgs) -> Result<()> {
                 "test_loss": test.loss,
                 "test_accuracy": test.accuracy,
                 "test_samples": data.test.len(),
-                "seconds_per_epoch": logs.iter().map(|e| e.seconds).collect::<Vec<_>>(),
+                "seconds_per_epoch": logs.iter().map(|e| seconds.get(&e.epoch).copied()).collect::<Vec<_>>(),
                 "adapter": model.backend().name(),
                 "checkpoint": checkpoint.display().to_string(),
             })
@@ -201,28 +287,129 @@ pub fn run(a: &TrainArgs) -> Result<()> {
             "wrote {} (resume with --resume), model.json, history.json, history.csv, \
              training.png, confusion.png, most_wrong.png in {}",
             checkpoint.display(),
-            a.out.display()
+            out.display()
         );
     }
     Ok(())
 }
 
-/// history.json (a list of epoch logs) and history.csv, for every epoch so far.
-fn write_history(out: &Path, logs: &[EpochLog]) -> Result<()> {
-    let json = serde_json::to_string_pretty(logs).expect("epoch logs");
+/// Where the run stopped, what the checkpoint holds and the exact command that resumes it.
+fn report_interrupt(a: &TrainArgs, out: &Path, epoch: usize, step: usize, steps: usize) {
+    let checkpoint = out.join("checkpoint.safetensors");
+    let at = match step < steps {
+        true => format!("at step {step} of {steps}"),
+        false => "during validation".to_string(),
+    };
+    eprintln!("wgtrain: training stopped in epoch {epoch} {at}.");
+    if !checkpoint.exists() {
+        eprintln!(
+            "no epoch was complete, so nothing was saved (and {} was left as it was or \
+             removed); start again with the same command",
+            out.display()
+        );
+        return;
+    }
+    eprintln!(
+        "{} holds epoch {} (complete and intact). Resume with:",
+        checkpoint.display(),
+        epoch - 1
+    );
+    let mut cmd = vec![
+        "wgtrain".to_string(),
+        "train".into(),
+        "--resume".into(),
+        quote(&checkpoint.display().to_string()),
+        "--epochs".into(),
+        a.epochs.to_string(),
+    ];
+    let mut flag = |name: &str, value: Option<String>| {
+        if let Some(v) = value {
+            cmd.push(name.into());
+            cmd.push(quote(&v));
+        }
+    };
+    flag("--data", a.data.as_ref().map(|d| d.display().to_string()));
+    flag(
+        "--device",
+        matches!(a.device, DeviceArg::Cpu).then(|| "cpu".into()),
+    );
+    flag(
+        "--batch-size",
+        (a.batch_size != 32).then(|| a.batch_size.to_string()),
+    );
+    flag(
+        "--validation-split",
+        (a.validation_split != 0.2).then(|| a.validation_split.to_string()),
+    );
+    flag("--limit", a.limit.map(|n| n.to_string()));
+    flag("--test-limit", a.test_limit.map(|n| n.to_string()));
+    if a.json {
+        cmd.push("--json".into());
+    }
+    if a.quiet {
+        cmd.push("--quiet".into());
+    }
+    eprintln!("  {}", cmd.join(" "));
+}
+
+/// `s` as one shell word.
+fn quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./=:,+@%".contains(c));
+    match plain {
+        true => s.to_string(),
+        false => format!("'{}'", s.replace('\'', r"'\''")),
+    }
+}
+
+/// Seconds of the epochs already done, from the run folder's history.json (matched by
+/// epoch number and loss), so a resumed run's history keeps them.
+fn earlier_seconds(out: &Path, logs: &[EpochLog]) -> HashMap<usize, f64> {
+    let mut known = HashMap::new();
+    let Ok(text) = std::fs::read_to_string(out.join("history.json")) else {
+        return known;
+    };
+    let Ok(saved) = serde_json::from_str::<Vec<serde_json::Value>>(&text) else {
+        return known;
+    };
+    for (log, v) in logs.iter().zip(&saved) {
+        let same = v["epoch"].as_u64() == Some(log.epoch as u64)
+            && v["loss"].as_f64() == Some(log.loss as f64);
+        if let (true, Some(s)) = (same, v["seconds"].as_f64()) {
+            known.insert(log.epoch, s);
+        }
+    }
+    known
+}
+
+/// history.json (a list of epoch logs) and history.csv, for every epoch so far; seconds
+/// from `seconds` (unknown ones are null / empty).
+fn write_history(out: &Path, logs: &[EpochLog], seconds: &HashMap<usize, f64>) -> Result<()> {
+    let logs: Vec<EpochLog> = logs
+        .iter()
+        .map(|e| EpochLog {
+            seconds: seconds.get(&e.epoch).copied().unwrap_or(f64::NAN),
+            ..e.clone()
+        })
+        .collect();
+    let json = serde_json::to_string_pretty(&logs).expect("epoch logs");
     write_atomically(&out.join("history.json"), json.as_bytes())?;
     let opt = |v: Option<f32>| v.map_or(String::new(), |v| v.to_string());
     let mut csv = String::from("epoch,loss,accuracy,val_loss,val_accuracy,steps,seconds\n");
-    for e in logs {
+    for e in &logs {
+        let secs = match e.seconds.is_finite() {
+            true => format!("{:.3}", e.seconds),
+            false => String::new(),
+        };
         csv += &format!(
-            "{},{},{},{},{},{},{:.3}\n",
+            "{},{},{},{},{},{},{secs}\n",
             e.epoch,
             e.loss,
             opt(e.accuracy),
             opt(e.val_loss),
             opt(e.val_accuracy),
             e.steps,
-            e.seconds
         );
     }
     write_atomically(&out.join("history.csv"), csv.as_bytes())
