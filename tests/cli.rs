@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::TempDir;
+use common::{draw, ring, Strokes, TempDir};
 use image::{GrayImage, Luma};
 
 fn wgtrain(args: &[&str]) -> Output {
@@ -84,43 +84,6 @@ fn argument_errors_are_clear_and_fail() {
     for sub in ["devices", "train", "eval", "predict", "bench"] {
         assert!(stdout(&o).contains(sub), "help lists {sub}");
     }
-}
-
-/// A digit drawn with thick dark strokes on a light canvas of `w`×`h`, with the strokes
-/// given as polylines in [0, 1]² of the canvas.
-fn draw(w: u32, h: u32, strokes: &[&[(f32, f32)]], pen: f32) -> GrayImage {
-    let mut img = GrayImage::from_pixel(w, h, Luma([235]));
-    for (x, y, p) in img.enumerate_pixels_mut() {
-        let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
-        let mut d = f32::MAX;
-        for s in strokes {
-            for seg in s.windows(2) {
-                let (ax, ay) = (seg[0].0 * w as f32, seg[0].1 * h as f32);
-                let (bx, by) = (seg[1].0 * w as f32, seg[1].1 * h as f32);
-                let (vx, vy) = (bx - ax, by - ay);
-                let t = (((px - ax) * vx + (py - ay) * vy) / (vx * vx + vy * vy).max(1e-6))
-                    .clamp(0.0, 1.0);
-                let (cx, cy) = (ax + t * vx, ay + t * vy);
-                d = d.min(((px - cx).powi(2) + (py - cy).powi(2)).sqrt());
-            }
-        }
-        if d < pen / 2.0 {
-            *p = Luma([25]);
-        }
-    }
-    img
-}
-
-/// Polylines of one drawn digit.
-type Strokes<'a> = Vec<&'a [(f32, f32)]>;
-
-fn ring(cx: f32, cy: f32, rx: f32, ry: f32) -> Vec<(f32, f32)> {
-    (0..=40)
-        .map(|i| {
-            let a = i as f32 / 40.0 * std::f32::consts::TAU;
-            (cx + rx * a.cos(), cy + ry * a.sin())
-        })
-        .collect()
 }
 
 #[test]

@@ -4,6 +4,6 @@ pub mod digit_image;
 pub mod idx;
 pub mod mnist;
 
-pub use digit_image::{digit_from_gray, load_digit};
+pub use digit_image::{digit_from_gray, digit_from_image, load_digit};
 pub use idx::{parse_idx, read_idx, read_idx_first, IdxArray};
 pub use mnist::{data_dir, load_mnist, load_mnist_first, Mnist, Split};

@@ -140,3 +140,71 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// The MNIST folder (`MNIST_DIR` or data/mnist), or `None` (announced) when
+/// `WGTRAIN_SKIP_MNIST_TESTS=1`; without data and without that variable the test fails
+/// with the message that says how to fetch it.
+pub fn mnist_dir() -> Option<std::path::PathBuf> {
+    let dir = wgtrain::data::data_dir(None);
+    match wgtrain::data::mnist::split_files(&dir, false) {
+        Ok(_) => Some(dir),
+        Err(e) if std::env::var("WGTRAIN_SKIP_MNIST_TESTS").is_ok_and(|v| v == "1") => {
+            eprintln!("WGTRAIN_SKIP_MNIST_TESTS=1: skipping ({e})");
+            None
+        }
+        Err(e) => panic!("{e}\n(set WGTRAIN_SKIP_MNIST_TESTS=1 to skip this test)"),
+    }
+}
+
+/// Run the `wgtrain` binary to completion.
+pub fn wgtrain(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_wgtrain"))
+        .args(args)
+        .output()
+        .expect("run wgtrain")
+}
+
+/// The output's stderr / stdout as text.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A digit drawn with thick dark strokes on a light canvas of `w`×`h`, with the strokes
+/// given as polylines in [0, 1]² of the canvas.
+pub fn draw(w: u32, h: u32, strokes: &[&[(f32, f32)]], pen: f32) -> image::GrayImage {
+    let mut img = image::GrayImage::from_pixel(w, h, image::Luma([235]));
+    for (x, y, p) in img.enumerate_pixels_mut() {
+        let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
+        let mut d = f32::MAX;
+        for s in strokes {
+            for seg in s.windows(2) {
+                let (ax, ay) = (seg[0].0 * w as f32, seg[0].1 * h as f32);
+                let (bx, by) = (seg[1].0 * w as f32, seg[1].1 * h as f32);
+                let (vx, vy) = (bx - ax, by - ay);
+                let t = (((px - ax) * vx + (py - ay) * vy) / (vx * vx + vy * vy).max(1e-6))
+                    .clamp(0.0, 1.0);
+                let (cx, cy) = (ax + t * vx, ay + t * vy);
+                d = d.min(((px - cx).powi(2) + (py - cy).powi(2)).sqrt());
+            }
+        }
+        if d < pen / 2.0 {
+            *p = image::Luma([25]);
+        }
+    }
+    img
+}
+
+/// Polylines of one drawn digit.
+pub type Strokes<'a> = Vec<&'a [(f32, f32)]>;
+
+pub fn ring(cx: f32, cy: f32, rx: f32, ry: f32) -> Vec<(f32, f32)> {
+    (0..=40)
+        .map(|i| {
+            let a = i as f32 / 40.0 * std::f32::consts::TAU;
+            (cx + rx * a.cos(), cy + ry * a.sin())
+        })
+        .collect()
+}

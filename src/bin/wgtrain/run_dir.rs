@@ -52,7 +52,7 @@ pub fn run_files(dir: &Path) -> Vec<&'static str> {
     OUTPUTS
         .iter()
         .copied()
-        .filter(|f| dir.join(f).symlink_metadata().is_ok())
+        .filter(|f| dir.join(f).is_file())
         .collect()
 }
 

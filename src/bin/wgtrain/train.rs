@@ -375,7 +375,7 @@ fn earlier_seconds(out: &Path, logs: &[EpochLog]) -> HashMap<usize, f64> {
     };
     for (log, v) in logs.iter().zip(&saved) {
         let same = v["epoch"].as_u64() == Some(log.epoch as u64)
-            && v["loss"].as_f64() == Some(log.loss as f64);
+            && v["loss"].as_f64().map(|l| l as f32) == Some(log.loss);
         if let (true, Some(s)) = (same, v["seconds"].as_f64()) {
             known.insert(log.epoch, s);
         }
