@@ -338,7 +338,7 @@ impl Sequential {
         let tensors = SafeTensors::deserialize(&bytes)
             .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
 
-        let f32s = |name: &str, shape: &[usize]| -> Result<Vec<f32>> {
+        let f32_shape = |name: &str, shape: &[usize]| -> Result<TensorView<'_>> {
             let t = tensors
                 .tensor(name)
                 .map_err(|_| bad(format!("tensor `{name}` is missing")))?;
@@ -349,6 +349,10 @@ impl Sequential {
                     t.shape()
                 )));
             }
+            Ok(t)
+        };
+        let f32s = |name: &str, shape: &[usize]| -> Result<Vec<f32>> {
+            let t = f32_shape(name, shape)?;
             let data: Vec<f32> = t
                 .data()
                 .chunks_exact(4)
@@ -415,6 +419,25 @@ impl Sequential {
             .iter()
             .map(|s| s.parse())
             .collect::<Result<Vec<Metric>>>()?;
+        // Every weight (and, to resume, every optimizer slot) must be in the file with the
+        // shape the description gives before anything is allocated for the model, so the
+        // model's size is what the file holds, not what its metadata claims.
+        let slot_names = OptimizerState::slot_names(&optimizer);
+        for (i, l) in m.layers.iter().enumerate() {
+            for (pname, shape) in l.param_shapes() {
+                let mut names = vec![format!("layers.{i}.{pname}")];
+                if mode == LoadMode::Resume {
+                    names.extend(
+                        slot_names
+                            .iter()
+                            .map(|slot| format!("optimizer.layers.{i}.{pname}.{slot}")),
+                    );
+                }
+                for name in names {
+                    f32_shape(&name, &shape)?;
+                }
+            }
+        }
         m.compile(optimizer, loss, &metrics)?;
 
         let mut weights = Vec::new();
@@ -438,7 +461,6 @@ impl Sequential {
                 be.write_u32(t, &u32s(&format!("layers.{i}.{name}"), Some(1))?)?;
             }
         }
-        let slot_names = OptimizerState::slot_names(&optimizer);
         let mut restored = Vec::new();
         for (i, l) in m.layers.iter().enumerate() {
             for p in l.params() {
