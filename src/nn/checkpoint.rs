@@ -389,7 +389,11 @@ impl Sequential {
         };
 
         let seed = training.as_ref().map_or(0, |t| t.seed);
-        let mut m = spec.build(backend.clone(), seed)?;
+        let in_file = |e: Error| match e {
+            Error::Data { .. } | Error::Io { .. } => e,
+            other => bad(other.to_string()),
+        };
+        let mut m = spec.build(backend.clone(), seed).map_err(in_file)?;
         let optimizer = match compile.optimizer {
             OptimizerConfig::Adam {
                 learning_rate,
@@ -413,12 +417,13 @@ impl Sequential {
             }),
         };
         check_hyper_parameters(&optimizer).map_err(|e| bad(format!("metadata `compile`: {e}")))?;
-        let loss: Loss = compile.loss.parse()?;
+        let loss: Loss = compile.loss.parse().map_err(in_file)?;
         let metrics = compile
             .metrics
             .iter()
             .map(|s| s.parse())
-            .collect::<Result<Vec<Metric>>>()?;
+            .collect::<Result<Vec<Metric>>>()
+            .map_err(in_file)?;
         // Every weight (and, to resume, every optimizer slot) must be in the file with the
         // shape the description gives before anything is allocated for the model, so the
         // model's size is what the file holds, not what its metadata claims.
@@ -438,7 +443,7 @@ impl Sequential {
                 }
             }
         }
-        m.compile(optimizer, loss, &metrics)?;
+        m.compile(optimizer, loss, &metrics).map_err(in_file)?;
 
         let mut weights = Vec::new();
         for (i, l) in m.layers.iter().enumerate() {

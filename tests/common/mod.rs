@@ -208,3 +208,43 @@ pub fn ring(cx: f32, cy: f32, rx: f32, ry: f32) -> Vec<(f32, f32)> {
         })
         .collect()
 }
+
+/// Bytes of an IDX file of unsigned bytes.
+pub fn idx_bytes(dims: &[u32], data: &[u8]) -> Vec<u8> {
+    let mut v = vec![0, 0, 0x08, dims.len() as u8];
+    for d in dims {
+        v.extend_from_slice(&d.to_be_bytes());
+    }
+    v.extend_from_slice(data);
+    v
+}
+
+/// A fake MNIST folder: `train` and `test` images of `side`×`side` (the test split's side
+/// may differ) with seeded pixels, and labels 0..=9 that the pixels predict a little.
+pub fn fake_mnist(dir: &std::path::Path, train: usize, test: usize, side: (u32, u32)) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut rng = StdRng::seed_from_u64(9);
+    for (prefix, n, s) in [("train", train, side.0), ("t10k", test, side.1)] {
+        let px = (s * s) as usize;
+        let mut pixels = vec![0u8; n * px];
+        let mut labels = vec![0u8; n];
+        for i in 0..n {
+            let l = rng.random_range(0..10u8);
+            labels[i] = l;
+            for p in 0..px {
+                let on = p % 10 == l as usize || rng.random_range(0..8) == 0;
+                pixels[i * px + p] = if on { rng.random_range(128..=255) } else { 0 };
+            }
+        }
+        std::fs::write(
+            dir.join(format!("{prefix}-images-idx3-ubyte")),
+            idx_bytes(&[n as u32, s, s], &pixels),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join(format!("{prefix}-labels-idx1-ubyte")),
+            idx_bytes(&[n as u32], &labels),
+        )
+        .unwrap();
+    }
+}

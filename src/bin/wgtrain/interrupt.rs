@@ -31,9 +31,7 @@ pub fn install(run_folder: PathBuf) -> Result<Arc<AtomicBool>> {
             return;
         }
         if let Some(dir) = FOLDER.lock().ok().and_then(|f| f.clone()) {
-            for p in RunDir::own_temporaries(&dir) {
-                let _ = std::fs::remove_file(p);
-            }
+            RunDir::release_for_exit(&dir);
         }
         eprintln!("wgtrain: quit at once; the last complete epoch's checkpoint is intact");
         std::process::exit(EXIT_INTERRUPTED.into());

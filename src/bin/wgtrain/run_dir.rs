@@ -80,7 +80,10 @@ impl RunDir {
                 }
                 let files = run_files(dir);
                 let continues = resume.is_some_and(|r| same_folder(dir, r));
-                if !files.is_empty() && !continues && !overwrite {
+                // Finished work is a checkpoint; files without one are a run that never
+                // completed an epoch, replaced without asking.
+                let finished = dir.join("checkpoint.safetensors").is_file();
+                if finished && !continues && !overwrite {
                     let how = match resume {
                         Some(_) => "it is not the folder of the checkpoint you resume".into(),
                         None => format!(
@@ -165,8 +168,22 @@ impl RunDir {
         }
     }
 
-    /// This process's temporary files in the folder (removed when quitting at once).
-    pub fn own_temporaries(dir: &Path) -> Vec<PathBuf> {
+    /// Quitting at once (a second Ctrl-C): remove this process's temporary files and its
+    /// lock from `dir`; finished files stay.
+    pub fn release_for_exit(dir: &Path) {
+        for p in RunDir::own_temporaries(dir) {
+            let _ = std::fs::remove_file(p);
+        }
+        let lock = dir.join(LOCK);
+        let ours = std::fs::read_to_string(&lock)
+            .is_ok_and(|s| s.trim() == std::process::id().to_string());
+        if ours {
+            let _ = std::fs::remove_file(lock);
+        }
+    }
+
+    /// This process's temporary files in the folder.
+    fn own_temporaries(dir: &Path) -> Vec<PathBuf> {
         let suffix = format!(".tmp-{}", std::process::id());
         list(dir)
             .into_iter()

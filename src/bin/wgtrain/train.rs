@@ -36,12 +36,17 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=1 << 24))]
     batch_size: u64,
     /// Learning rate (default: Adam 0.001, SGD 0.01)
-    #[arg(long, value_parser = positive_f32)]
+    #[arg(long, value_parser = positive_f32, allow_negative_numbers = true)]
     lr: Option<f32>,
     #[arg(long, value_enum)]
     optimizer: Option<OptimizerArg>,
     /// SGD momentum, in [0, 1] (only with --optimizer sgd; default 0)
-    #[arg(long, value_parser = momentum_value, conflicts_with = "resume")]
+    #[arg(
+        long,
+        value_parser = momentum_value,
+        conflicts_with = "resume",
+        allow_negative_numbers = true
+    )]
     momentum: Option<f32>,
     /// Share of the training images held out (the last ones, as Keras)
     #[arg(long, default_value_t = 0.2, value_parser = split_fraction)]

@@ -1,0 +1,481 @@
+//! `wgtrain train` off the happy path: a new run never replaces finished work (fresh
+//! `runs/version_N`, occupied folders refused, `--overwrite` replaces cleanly), problems
+//! are found before the first step, models too large for the machine are errors (never an
+//! abort), Ctrl-C / SIGTERM stop at a step boundary with the checkpoint intact and the
+//! command that resumes it, and a run killed with SIGKILL leaves nothing that stops the
+//! next one. Fake MNIST-shaped data keeps it quick.
+
+mod common;
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use common::{fake_mnist, stderr, stdout, TempDir};
+use wgtrain::nn::{Backend, Sequential};
+
+fn wgtrain_in(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wgtrain"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run wgtrain")
+}
+
+/// A failed run: exit status 1 (an error, not a panic's 101 or an abort's 134) and every
+/// `wants` in its message.
+#[track_caller]
+fn fails_with(o: &Output, wants: &[&str]) {
+    let e = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "expected exit 1: {e}");
+    for w in wants {
+        assert!(e.contains(w), "stderr lacks {w:?}:\n{e}");
+    }
+    assert!(
+        !stdout(o).contains("Epoch 1/"),
+        "the problem was found only after training started"
+    );
+}
+
+fn epochs_in(checkpoint: &Path) -> usize {
+    Sequential::load(checkpoint, Backend::Cpu)
+        .unwrap_or_else(|e| panic!("{}: {e}", checkpoint.display()))
+        .epoch_logs()
+        .len()
+}
+
+const CPU: [&str; 3] = ["--device", "cpu", "--quiet"];
+
+#[test]
+fn new_runs_get_fresh_folders_and_never_replace_finished_work() {
+    let dir = TempDir::new("runs");
+    let data = dir.s("data");
+    fake_mnist(&dir.path("data"), 300, 50, (28, 28));
+    let train = |extra: &[&str]| {
+        let mut args = vec!["train", "--data", &data];
+        args.extend(CPU);
+        args.extend(extra);
+        if !extra.contains(&"--epochs") {
+            args.extend(["--epochs", "1"]);
+        }
+        wgtrain_in(&dir, &args)
+    };
+    for n in 0..2 {
+        let o = train(&[]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains(&format!("run folder: runs/version_{n}")));
+        assert_eq!(
+            epochs_in(&dir.path(&format!("runs/version_{n}/checkpoint.safetensors"))),
+            1
+        );
+    }
+    let v0 = dir.path("runs/version_0/checkpoint.safetensors");
+    let before = std::fs::read(&v0).unwrap();
+
+    // An occupied --out is refused and nothing in it changes.
+    fails_with(
+        &train(&["--out", "runs/version_0"]),
+        &[
+            "runs/version_0",
+            "already holds a run",
+            "--overwrite",
+            "--resume",
+        ],
+    );
+    assert_eq!(std::fs::read(&v0).unwrap(), before);
+
+    // --overwrite replaces it, and every file then describes the new run.
+    let small = dir.path("small.json");
+    std::fs::write(
+        &small,
+        r#"{"input_shape": [784], "layers": [{"Dense": {"units": 10, "activation": "softmax"}}]}"#,
+    )
+    .unwrap();
+    let o = train(&[
+        "--out",
+        "runs/version_0",
+        "--overwrite",
+        "--model",
+        &small.display().to_string(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = Sequential::load(&v0, Backend::Cpu).unwrap();
+    assert_eq!(m.count_params(), 7850);
+    let spec = std::fs::read_to_string(dir.path("runs/version_0/model.json")).unwrap();
+    assert_eq!(spec, m.spec().to_json());
+
+    // --resume continues in the checkpoint's own folder...
+    let v1 = dir.s("runs/version_1/checkpoint.safetensors");
+    let o = train(&["--resume", &v1, "--epochs", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(epochs_in(Path::new(&v1)), 2);
+    let history = std::fs::read_to_string(dir.path("runs/version_1/history.csv")).unwrap();
+    assert_eq!(history.lines().count(), 3, "{history}");
+    // ...but not in another run's folder.
+    let before = std::fs::read(&v0).unwrap();
+    fails_with(
+        &train(&["--resume", &v1, "--epochs", "3", "--out", "runs/version_0"]),
+        &["already holds a run", "not the folder of the checkpoint"],
+    );
+    assert_eq!(std::fs::read(&v0).unwrap(), before);
+    // --overwrite only with an explicit --out.
+    let o = train(&["--overwrite"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("--out"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn bad_flags_data_and_folders_are_found_before_training() {
+    let dir = TempDir::new("preflight");
+    let data = dir.s("data");
+    fake_mnist(&dir.path("data"), 100, 20, (28, 28));
+    let train = |extra: &[&str]| {
+        let mut args = vec!["train", "--data", &data, "--epochs", "1"];
+        args.extend(CPU);
+        args.extend(extra);
+        wgtrain_in(&dir, &args)
+    };
+    for m in ["nan", "-5", "10", "inf"] {
+        let o = train(&["--optimizer", "sgd", "--momentum", m]);
+        assert!(!o.status.success());
+        assert!(
+            stderr(&o).contains("--momentum") && stderr(&o).contains("[0, 1]"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    fails_with(
+        &train(&["--momentum", "0.9"]),
+        &["--momentum", "--optimizer sgd"],
+    );
+    for flag in ["--limit", "--test-limit"] {
+        let o = train(&[flag, "0"]);
+        assert!(
+            !o.status.success() && stderr(&o).contains(flag),
+            "{}",
+            stderr(&o)
+        );
+    }
+
+    // Outputs that cannot be written.
+    std::fs::write(dir.path("a_file"), b"x").unwrap();
+    fails_with(&train(&["--out", "a_file"]), &["a_file", "is a file"]);
+    fails_with(
+        &train(&["--out", "a_file/run"]),
+        &["a_file/run", "cannot be created"],
+    );
+    std::fs::create_dir_all(dir.path("blocked/checkpoint.safetensors")).unwrap();
+    fails_with(
+        &train(&["--out", "blocked"]),
+        &["blocked/checkpoint.safetensors", "not a regular file"],
+    );
+
+    // Data that does not fit together: named by file, before the first step.
+    let bad = dir.path("bad");
+    fake_mnist(&bad, 100, 20, (28, 32));
+    let bad_s = bad.display().to_string();
+    let mut args = vec!["train", "--data", &bad_s, "--epochs", "1"];
+    args.extend(CPU);
+    fails_with(
+        &wgtrain_in(&dir, &args),
+        &["t10k-images-idx3-ubyte", "32×32", "28×28"],
+    );
+    fake_mnist(&bad, 100, 0, (28, 28));
+    fails_with(
+        &wgtrain_in(&dir, &args),
+        &["t10k-images-idx3-ubyte", "no images"],
+    );
+    // A truncated label file.
+    fake_mnist(&bad, 100, 20, (28, 28));
+    let labels = bad.join("t10k-labels-idx1-ubyte");
+    let b = std::fs::read(&labels).unwrap();
+    std::fs::write(&labels, &b[..b.len() - 3]).unwrap();
+    fails_with(
+        &wgtrain_in(&dir, &args),
+        &["t10k-labels-idx1-ubyte", "truncated"],
+    );
+
+    // Model files with mistakes a JSON parser would let through.
+    let write = |name: &str, text: &str| {
+        let p = dir.path(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let dup = write(
+        "dup.json",
+        r#"{"input_shape": [784], "layers": [{"Dense": {"units": 10, "units": 12, "activation": "softmax"}}]}"#,
+    );
+    fails_with(
+        &train(&["--model", &dup]),
+        &["dup.json", "duplicate key `units`"],
+    );
+    let bom = write(
+        "bom.json",
+        "\u{feff}{\"input_shape\": [784], \"layers\": []}",
+    );
+    fails_with(&train(&["--model", &bom]), &["bom.json", "byte-order mark"]);
+    // No folder is left behind by runs that never started.
+    assert!(
+        !dir.path("runs").exists()
+            || std::fs::read_dir(dir.path("runs"))
+                .unwrap()
+                .next()
+                .is_none(),
+        "a failed start left a run folder"
+    );
+}
+
+/// Model files far too large for any machine: errors naming the layer and the bytes.
+fn huge_models() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (
+            r#"{"input_shape": [28, 28, 1], "layers": ["Flatten", {"Dense": {"units": 18446744073709551615, "activation": "softmax"}}]}"#,
+            "layer 1 (Dense)",
+        ),
+        (
+            r#"{"input_shape": [28, 28, 1], "layers": ["Flatten", {"Dense": {"units": 100000000}}, {"Dense": {"units": 10, "activation": "softmax"}}]}"#,
+            "needs",
+        ),
+        (
+            r#"{"input_shape": [28, 28, 1], "layers": [{"Conv2D": {"filters": 1000000000000, "kernel_size": 3}}, "Flatten", {"Dense": {"units": 10, "activation": "softmax"}}]}"#,
+            "needs",
+        ),
+        (
+            r#"{"input_shape": [4294967296, 4294967296, 4294967296], "layers": ["Flatten", {"Dense": {"units": 10, "activation": "softmax"}}]}"#,
+            "layer 0 (Flatten)",
+        ),
+        (
+            r#"{"input_shape": [28, 28, 1], "layers": [{"Conv2D": {"filters": 8, "kernel_size": 1000001, "padding": "same"}}, "Flatten", {"Dense": {"units": 10, "activation": "softmax"}}]}"#,
+            "needs",
+        ),
+    ]
+}
+
+#[test]
+fn models_too_large_for_the_machine_are_errors_not_aborts() {
+    let dir = TempDir::new("huge");
+    let data = dir.s("data");
+    fake_mnist(&dir.path("data"), 60, 10, (28, 28));
+    let mut devices = vec!["cpu"];
+    if common::gpu().is_some() {
+        devices.push("gpu");
+    }
+    for (i, (model, want)) in huge_models().into_iter().enumerate() {
+        let p = dir.path(&format!("huge{i}.json"));
+        std::fs::write(&p, model).unwrap();
+        let p = p.display().to_string();
+        for d in &devices {
+            let o = wgtrain_in(
+                &dir,
+                &[
+                    "train", "--model", &p, "--data", &data, "--device", d, "--epochs", "1",
+                ],
+            );
+            fails_with(&o, &[want]);
+        }
+    }
+
+    // The same models arriving inside a checkpoint, for eval, predict and --resume.
+    let o = wgtrain_in(
+        &dir,
+        &[
+            "train", "--data", &data, "--epochs", "1", "--device", "cpu", "--quiet", "--out", "ok",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let good = std::fs::read(dir.path("ok/checkpoint.safetensors")).unwrap();
+    let (_, header) = safetensors::SafeTensors::read_metadata(&good).unwrap();
+    let st = safetensors::SafeTensors::deserialize(&good).unwrap();
+    let digit = dir.path("digit.png");
+    common::draw(40, 40, &[&[(0.5, 0.1), (0.5, 0.9)]], 6.0)
+        .save(&digit)
+        .unwrap();
+    let digit = digit.display().to_string();
+    for (i, (model, _)) in huge_models().into_iter().enumerate() {
+        let mut meta = header.metadata().clone().unwrap();
+        meta.insert("model".into(), model.into());
+        let forged = dir.path(&format!("forged{i}.safetensors"));
+        std::fs::write(
+            &forged,
+            safetensors::serialize(st.tensors(), Some(meta)).unwrap(),
+        )
+        .unwrap();
+        let f = forged.display().to_string();
+        for args in [
+            vec!["eval", &f, "--data", &data, "--device", "cpu"],
+            vec!["predict", &f, &digit, "--device", "cpu"],
+            vec![
+                "train", "--resume", &f, "--data", &data, "--device", "cpu", "--epochs", "2",
+            ],
+        ] {
+            fails_with(&wgtrain_in(&dir, &args), &[&format!("forged{i}")]);
+        }
+    }
+}
+
+/// A training run on `data` in the background, stdout piped; returns once it has printed
+/// its first epoch line (so a checkpoint exists or is being written).
+fn start_run(
+    cwd: &Path,
+    data: &str,
+    out: &str,
+) -> (
+    Child,
+    std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wgtrain"))
+        .args(["train", "--data", data, "--epochs", "100", "--out", out])
+        .args(CPU)
+        .current_dir(cwd)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    for l in lines.by_ref() {
+        if l.unwrap().starts_with("Epoch 1/100") {
+            return (child, lines);
+        }
+    }
+    panic!(
+        "the run ended before its first epoch: {:?}",
+        child.wait_with_output()
+    );
+}
+
+fn signal(child: &Child, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill {sig} failed");
+}
+
+/// Drain stdout, wait, and return (exit code, stderr).
+fn finish(child: Child, lines: impl Iterator) -> (Option<i32>, String) {
+    lines.for_each(drop);
+    let o = child.wait_with_output().unwrap();
+    (o.status.code(), stderr(&o))
+}
+
+/// Files a run must not leave behind.
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_and_sigterm_stop_at_a_step_boundary_and_say_how_to_resume() {
+    let dir = TempDir::new("signals");
+    let data = dir.s("data");
+    fake_mnist(&dir.path("data"), 12_000, 50, (28, 28));
+    for (sig, out) in [("-INT", "int"), ("-TERM", "term")] {
+        let (child, lines) = start_run(&dir, &data, out);
+        signal(&child, sig);
+        let (code, err) = finish(child, lines);
+        assert_eq!(code, Some(130), "{sig}: {err}");
+        let ckpt: PathBuf = dir.path(&format!("{out}/checkpoint.safetensors"));
+        let printed = format!("{out}/checkpoint.safetensors");
+        let held = epochs_in(&ckpt);
+        assert!(held >= 1);
+        assert!(
+            err.contains("training stopped in epoch")
+                && err.contains(&format!("holds epoch {held} (complete and intact)")),
+            "{sig}: {err}"
+        );
+        assert!(
+            leftovers(&dir.path(out)).is_empty(),
+            "{:?}",
+            leftovers(&dir.path(out))
+        );
+        // The printed command resumes it (here up to one more epoch).
+        let line = err
+            .lines()
+            .skip_while(|l| !l.contains("Resume with:"))
+            .nth(1)
+            .expect("a resume command");
+        let mut args: Vec<String> = line.split_whitespace().skip(1).map(String::from).collect();
+        assert_eq!(args[..3], ["train", "--resume", printed.as_str()]);
+        let e = args.iter().position(|a| a == "--epochs").unwrap();
+        args[e + 1] = (held + 1).to_string();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = wgtrain_in(&dir, &args);
+        assert!(o.status.success(), "{line}: {}", stderr(&o));
+        assert_eq!(epochs_in(&ckpt), held + 1);
+    }
+
+    // Two Ctrl-C in a row quit at once; what was saved stays loadable.
+    let (child, lines) = start_run(&dir, &data, "twice");
+    signal(&child, "-INT");
+    signal(&child, "-INT");
+    let (code, err) = finish(child, lines);
+    assert_eq!(code, Some(130), "{err}");
+    // (The first epoch's save may not have begun when the second signal came.)
+    let ckpt = dir.path("twice/checkpoint.safetensors");
+    if ckpt.exists() {
+        epochs_in(&ckpt);
+    }
+    assert!(
+        leftovers(&dir.path("twice")).is_empty(),
+        "{:?}",
+        leftovers(&dir.path("twice"))
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn runs_killed_outright_leave_nothing_that_stops_the_next() {
+    let dir = TempDir::new("sigkill");
+    let data = dir.s("data");
+    fake_mnist(&dir.path("data"), 2_000, 50, (28, 28));
+    // Kill -9 at different moments (epochs take ~0.1 s here, so some kills land during a
+    // save): the checkpoint is always whole, and the next start resumes.
+    let ckpt = dir.path("run/checkpoint.safetensors");
+    for (i, ms) in [0u64, 50, 130, 210, 370, 600].into_iter().enumerate() {
+        let (mut child, lines) = start_run(&dir, &data, "run");
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        child.kill().unwrap();
+        finish(child, lines);
+        // Killed before its first save, a run has no checkpoint: the next starts afresh in
+        // the same folder (nothing finished to protect).
+        let held = if ckpt.exists() { epochs_in(&ckpt) } else { 0 };
+        // A temporary file of a dead process, as a kill during a save leaves it.
+        std::fs::write(
+            dir.path("run/.checkpoint.safetensors.tmp-999999"),
+            b"partial",
+        )
+        .unwrap();
+        let epochs = (held + 1).to_string();
+        let ck = ckpt.to_str().unwrap();
+        let mut args = vec![
+            "train", "--data", &data, "--device", "cpu", "--quiet", "--epochs", &epochs,
+        ];
+        match held {
+            0 => args.extend(["--out", "run"]),
+            _ => args.extend(["--resume", ck]),
+        }
+        let o = wgtrain_in(&dir, &args);
+        assert!(o.status.success(), "kill {i}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(".checkpoint.safetensors.tmp-999999"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(epochs_in(&ckpt), held + 1);
+        assert!(
+            leftovers(&dir.path("run")).is_empty(),
+            "{:?}",
+            leftovers(&dir.path("run"))
+        );
+        // Next round: a new run into the same folder needs --overwrite.
+        std::fs::remove_dir_all(dir.path("run")).unwrap();
+    }
+}
