@@ -38,11 +38,20 @@ pub fn load_digit(path: &Path) -> Result<Vec<f32>> {
 
 /// Decode an image file by its content, upright (EXIF orientation applied), within limits.
 pub fn decode(path: &Path) -> std::result::Result<DynamicImage, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    decode_from(std::io::BufReader::new(file))
+}
+
+/// The same from bytes in memory (what the fuzzers drive).
+pub fn decode_bytes(bytes: &[u8]) -> std::result::Result<DynamicImage, String> {
+    decode_from(std::io::Cursor::new(bytes))
+}
+
+fn decode_from(
+    mut src: impl std::io::BufRead + std::io::Seek,
+) -> std::result::Result<DynamicImage, String> {
     // The content decides, whatever the extension says.
-    let mut file = std::io::BufReader::new(
-        std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?,
-    );
-    let head = std::io::BufRead::fill_buf(&mut file).map_err(|e| format!("cannot read: {e}"))?;
+    let head = src.fill_buf().map_err(|e| format!("cannot read: {e}"))?;
     let format = match image::guess_format(head) {
         Ok(f @ (image::ImageFormat::Png | image::ImageFormat::Jpeg)) => f,
         Ok(other) => {
@@ -58,7 +67,7 @@ pub fn decode(path: &Path) -> std::result::Result<DynamicImage, String> {
             )
         }
     };
-    let mut reader = ImageReader::with_format(file, format);
+    let mut reader = ImageReader::with_format(src, format);
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);

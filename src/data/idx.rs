@@ -44,27 +44,16 @@ pub fn read_idx_first(path: &Path, limit: Option<usize>) -> Result<IdxArray> {
         .metadata()
         .map_err(|e| err(format!("cannot read: {e}")))?
         .len();
-    let mut src = BufReader::new(file);
-    let head = src
-        .fill_buf()
-        .map_err(|e| err(format!("cannot read: {e}")))?;
-    if !head.starts_with(&[0x1f, 0x8b]) {
-        return read_stream(&mut src, limit, Stream::Raw { len: file_len }).map_err(err);
-    }
-    let mut dec = flate2::bufread::GzDecoder::new(src);
-    let out = read_stream(&mut dec, limit, Stream::Gzip { len: file_len }).map_err(err)?;
-    let mut rest = dec.into_inner();
-    let trailing = rest
-        .fill_buf()
-        .map_err(|e| err(format!("cannot read: {e}")))?
-        .len();
-    if trailing > 0 {
-        return Err(err(format!(
-            "unexpected bytes after the end of the gzip stream (at least {trailing}); the \
-             file is damaged: delete it and fetch it again"
-        )));
-    }
-    Ok(out)
+    read_idx_from(BufReader::new(file), file_len, limit).map_err(err)
+}
+
+/// Parse IDX bytes held in memory, raw or gzip (by the gzip magic), keeping the first
+/// `limit` items; the error is a description without a file name. What the fuzzers drive.
+pub fn parse_idx_bytes(
+    bytes: &[u8],
+    limit: Option<usize>,
+) -> std::result::Result<IdxArray, String> {
+    read_idx_from(bytes, bytes.len() as u64, limit)
 }
 
 /// Parse IDX bytes held in memory (raw, not gzip); the error is a description without the
@@ -78,6 +67,32 @@ pub fn parse_idx(bytes: &[u8]) -> std::result::Result<IdxArray, String> {
             len: bytes.len() as u64,
         },
     )
+}
+
+/// The reader behind both: `len` is the size of what `src` holds (the file's size).
+fn read_idx_from(
+    mut src: impl BufRead,
+    len: u64,
+    limit: Option<usize>,
+) -> std::result::Result<IdxArray, String> {
+    let head = src.fill_buf().map_err(|e| format!("cannot read: {e}"))?;
+    if !head.starts_with(&[0x1f, 0x8b]) {
+        return read_stream(&mut src, limit, Stream::Raw { len });
+    }
+    let mut dec = flate2::bufread::GzDecoder::new(src);
+    let out = read_stream(&mut dec, limit, Stream::Gzip { len })?;
+    let mut rest = dec.into_inner();
+    let trailing = rest
+        .fill_buf()
+        .map_err(|e| format!("cannot read: {e}"))?
+        .len();
+    if trailing > 0 {
+        return Err(format!(
+            "unexpected bytes after the end of the gzip stream (at least {trailing}); the \
+             file is damaged: delete it and fetch it again"
+        ));
+    }
+    Ok(out)
 }
 
 /// What the bytes come from, for size checks and messages.

@@ -5,5 +5,5 @@ pub mod idx;
 pub mod mnist;
 
 pub use digit_image::{digit_from_gray, digit_from_image, load_digit};
-pub use idx::{parse_idx, read_idx, read_idx_first, IdxArray};
+pub use idx::{parse_idx, parse_idx_bytes, read_idx, read_idx_first, IdxArray};
 pub use mnist::{data_dir, load_mnist, load_mnist_first, Mnist, Split};

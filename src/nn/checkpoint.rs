@@ -288,10 +288,6 @@ impl Sequential {
     }
 
     fn load_as(path: &Path, backend: Backend, mode: LoadMode) -> Result<Sequential> {
-        let bad = |detail: String| Error::Data {
-            path: path.display().to_string(),
-            detail,
-        };
         let io = |e| Error::Io {
             path: path.to_path_buf(),
             source: e,
@@ -303,7 +299,36 @@ impl Sequential {
             "this is not a checkpoint wgtrain wrote",
         )?;
         let bytes = std::fs::read(path).map_err(io)?;
-        let (_, header) = SafeTensors::read_metadata(&bytes)
+        Sequential::from_checkpoint_bytes(&bytes, &path.display().to_string(), backend, mode)
+    }
+
+    /// [`load`](Self::load) from the bytes of a checkpoint held in memory; `source` names
+    /// it in errors. With `inference_only`, as
+    /// [`load_for_inference`](Self::load_for_inference).
+    pub fn load_from_bytes(
+        bytes: &[u8],
+        source: &str,
+        backend: Backend,
+        inference_only: bool,
+    ) -> Result<Sequential> {
+        let mode = match inference_only {
+            true => LoadMode::Inference,
+            false => LoadMode::Resume,
+        };
+        Sequential::from_checkpoint_bytes(bytes, source, backend, mode)
+    }
+
+    fn from_checkpoint_bytes(
+        bytes: &[u8],
+        source: &str,
+        backend: Backend,
+        mode: LoadMode,
+    ) -> Result<Sequential> {
+        let bad = |detail: String| Error::Data {
+            path: source.to_string(),
+            detail,
+        };
+        let (_, header) = SafeTensors::read_metadata(bytes)
             .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
         let meta = header.metadata().clone().unwrap_or_default();
         match meta.get("format").map(String::as_str) {
@@ -325,7 +350,7 @@ impl Sequential {
             meta.get(name)
                 .ok_or_else(|| bad(format!("metadata `{name}` is missing")))
         };
-        let spec = ModelSpec::from_json(field("model")?, &format!("in {}", path.display()))?;
+        let spec = ModelSpec::from_json(field("model")?, &format!("in {source}"))?;
         let compile: CompileConfig = crate::strict_json::from_str(field("compile")?)
             .map_err(|e| bad(format!("metadata `compile`: {e}")))?;
         let training: Option<TrainingState> = match mode {
@@ -335,7 +360,7 @@ impl Sequential {
             ),
             LoadMode::Inference => None,
         };
-        let tensors = SafeTensors::deserialize(&bytes)
+        let tensors = SafeTensors::deserialize(bytes)
             .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
 
         let f32_shape = |name: &str, shape: &[usize]| -> Result<TensorView<'_>> {
