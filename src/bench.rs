@@ -83,6 +83,15 @@ pub fn run(a: &BenchOptions) -> Result<()> {
         format!("{adapter:?}"),
         format!("adapter: {adapter}"),
     );
+    let checks = !gpu.tuning().unchecked_shaders;
+    say(
+        "shader_bounds_checks",
+        checks.to_string(),
+        format!(
+            "shader bounds checks: {}",
+            if checks { "on" } else { "off" }
+        ),
+    );
     let data = crate::data::load_mnist(&crate::data::data_dir(a.data.as_deref()))?;
     let (x_train, y_train) = (&data.train.images, to_categorical(&data.train.labels, 10)?);
     let (x_test, y_test) = (&data.test.images, to_categorical(&data.test.labels, 10)?);

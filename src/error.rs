@@ -87,6 +87,19 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A file could not be written (disk full, permissions, a folder in the way); what
+    /// was there before is unchanged, since writes go through a temporary file.
+    #[error(
+        "{} was not written ({source}); what it held before is unchanged (free some disk \
+         space or fix the folder, then run again)",
+        path.display()
+    )]
+    NotSaved {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     /// Training produced a NaN or infinite loss.
     #[error(
         "loss became {value} in epoch {epoch} (by step {step}); training stopped. Lower the \

@@ -479,3 +479,57 @@ fn runs_killed_outright_leave_nothing_that_stops_the_next() {
         std::fs::remove_dir_all(dir.path("run")).unwrap();
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_full_disk_during_a_save_keeps_the_previous_checkpoint() {
+    let dir = TempDir::new("disk-full");
+    let data = dir.s("data");
+    fake_mnist(&dir.path("data"), 300, 20, (28, 28));
+    let o = wgtrain_in(
+        &dir,
+        &[
+            "train", "--data", &data, "--epochs", "1", "--device", "cpu", "--quiet", "--out", "run",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ckpt = dir.path("run/checkpoint.safetensors");
+    let before = std::fs::read(&ckpt).unwrap();
+    // Files may grow to 200 KiB only (the checkpoint is ~600 KiB): the next save fails
+    // part-way through, as on a full disk. SIGXFSZ is ignored so the write returns EFBIG.
+    let cmd = format!(
+        "trap '' XFSZ; ulimit -f 200; exec '{}' train --resume run/checkpoint.safetensors \
+         --epochs 2 --data '{data}' --device cpu --quiet",
+        env!("CARGO_BIN_EXE_wgtrain")
+    );
+    let o = Command::new("bash")
+        .args(["-c", &cmd])
+        .current_dir(&dir.0)
+        .output()
+        .unwrap();
+    fails_with_after_training(
+        &o,
+        &["run/checkpoint.safetensors was not written", "unchanged"],
+    );
+    assert_eq!(
+        std::fs::read(&ckpt).unwrap(),
+        before,
+        "the checkpoint changed"
+    );
+    assert!(
+        leftovers(&dir.path("run")).is_empty(),
+        "{:?}",
+        leftovers(&dir.path("run"))
+    );
+    assert_eq!(epochs_in(&ckpt), 1);
+}
+
+/// Like `fails_with`, for failures that can only happen once training has run.
+#[track_caller]
+fn fails_with_after_training(o: &Output, wants: &[&str]) {
+    let e = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "expected exit 1: {e}");
+    for w in wants {
+        assert!(e.contains(w), "stderr lacks {w:?}:\n{e}");
+    }
+}

@@ -196,17 +196,7 @@ fn idx_files_mutated_never_panic_or_overallocate() {
     let seeds = vec![raw.clone(), gz(&raw), labels.clone(), gz(&labels)];
     // Raw input: at most what the file holds (+ the 64 KiB read buffer); gzip: what the
     // stream really inflates to, which these small streams keep under a few MiB.
-    check_mutations(
-        "idx",
-        &seeds,
-        1500,
-        |b| 4 * b.len() + 2 * MIB,
-        |b| {
-            let _ = wgtrain::data::parse_idx_bytes(b, None);
-            let _ = wgtrain::data::parse_idx_bytes(b, Some(3));
-            let _ = wgtrain::data::parse_idx(b);
-        },
-    );
+    check_mutations("idx", &seeds, 1500, |b| 4 * b.len() + 2 * MIB, idx_case);
 }
 
 #[test]
@@ -296,23 +286,7 @@ fn model_descriptions_mutated_never_panic_or_overallocate() {
         &model_texts(),
         3000,
         |b| 64 * b.len() + MIB,
-        |b| {
-            let Ok(text) = std::str::from_utf8(b) else {
-                return;
-            };
-            let Ok(spec) = ModelSpec::from_json(text, "fuzz") else {
-                return;
-            };
-            // A description that parses round-trips, and building it only computes shapes.
-            assert_eq!(
-                ModelSpec::from_json(&spec.to_json(), "again").unwrap(),
-                spec
-            );
-            if let Ok(m) = spec.build(Backend::Cpu, 0) {
-                let _ = m.check_fits(32);
-                let _ = m.summary();
-            }
-        },
+        model_case,
     );
 }
 
@@ -363,14 +337,7 @@ fn checkpoints_mutated_never_panic_or_overallocate() {
         &seeds,
         1500,
         |b| 8 * b.len() + 4 * MIB,
-        |b| {
-            for inference in [false, true] {
-                if let Ok(mut m) = Sequential::load_from_bytes(b, "fuzz", Backend::Cpu, inference) {
-                    let x = wgtrain::nn::Array::new(&[1, 28, 28, 1], vec![0.5; 784]).unwrap();
-                    let _ = m.predict(&x);
-                }
-            }
-        },
+        checkpoint_case,
     );
 }
 
@@ -396,10 +363,79 @@ fn images_mutated_never_panic_or_overallocate() {
         &seeds,
         1500,
         |b| 64 * b.len() + 64 * MIB,
-        |b| {
-            if let Ok(img) = wgtrain::data::digit_image::decode_bytes(b) {
-                let _ = wgtrain::data::digit_from_image(&img);
-            }
-        },
+        image_case,
     );
+}
+
+/// What the idx fuzz target does with its input.
+fn idx_case(b: &[u8]) {
+    let _ = wgtrain::data::parse_idx_bytes(b, None);
+    let _ = wgtrain::data::parse_idx_bytes(b, Some(3));
+    let _ = wgtrain::data::parse_idx(b);
+}
+
+/// What the model fuzz target does with its input.
+fn model_case(b: &[u8]) {
+    let Ok(text) = std::str::from_utf8(b) else {
+        return;
+    };
+    let Ok(spec) = ModelSpec::from_json(text, "fuzz") else {
+        return;
+    };
+    // A description that parses round-trips, and building it only computes shapes.
+    assert_eq!(
+        ModelSpec::from_json(&spec.to_json(), "again").unwrap(),
+        spec
+    );
+    if let Ok(m) = spec.build(Backend::Cpu, 0) {
+        let _ = m.check_fits(32);
+        let _ = m.summary();
+    }
+}
+
+/// What the checkpoint fuzz target does with its input.
+fn checkpoint_case(b: &[u8]) {
+    for inference in [false, true] {
+        if let Ok(mut m) = Sequential::load_from_bytes(b, "fuzz", Backend::Cpu, inference) {
+            let mut shape = vec![1];
+            shape.extend_from_slice(m.input_shape());
+            let n: usize = shape.iter().product();
+            if n <= 1 << 20 {
+                let x = wgtrain::nn::Array::new(&shape, vec![0.5; n]).unwrap();
+                let _ = m.predict(&x);
+            }
+        }
+    }
+}
+
+/// What the image fuzz target does with its input.
+fn image_case(b: &[u8]) {
+    if let Ok(img) = wgtrain::data::digit_image::decode_bytes(b) {
+        let _ = wgtrain::data::digit_from_image(&img);
+    }
+}
+
+/// Every input the fuzzers ever crashed on (fuzz/regressions/<target>/) stays fixed.
+#[test]
+fn fuzz_findings_stay_fixed() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let mut n = 0;
+    for (target, case) in [
+        ("idx", idx_case as fn(&[u8])),
+        ("model", model_case),
+        ("checkpoint", checkpoint_case),
+        ("image", image_case),
+    ] {
+        let Ok(dir) = std::fs::read_dir(root.join(target)) else {
+            continue;
+        };
+        for f in dir {
+            let p = f.unwrap().path();
+            let input = std::fs::read(&p).unwrap();
+            let r = catch_unwind(AssertUnwindSafe(|| case(&input)));
+            assert!(r.is_ok(), "{} panics again", p.display());
+            n += 1;
+        }
+    }
+    assert!(n >= 1, "no regression inputs under {}", root.display());
 }

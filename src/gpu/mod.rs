@@ -28,6 +28,8 @@ use recorder::Recorder;
 #[derive(Clone, Debug)]
 pub struct GpuInfo {
     pub name: String,
+    /// PCI vendor id (0x10de NVIDIA, 0x1002 AMD, 0x8086 Intel; 0x10005 Mesa).
+    pub vendor: u32,
     pub backend: wgpu::Backend,
     pub device_type: wgpu::DeviceType,
     pub driver: String,
@@ -171,6 +173,7 @@ impl Gpu {
         }));
         let info = GpuInfo {
             name: ainfo.name,
+            vendor: ainfo.vendor,
             backend: ainfo.backend,
             device_type: ainfo.device_type,
             driver: if ainfo.driver_info.is_empty() {

@@ -71,7 +71,7 @@ impl Sequential {
         };
         check_host(
             format_args!(
-                "the model's {} parameters (weights, gradients and optimizer state; the \
+                "the model ({} parameters with their gradients and optimizer state; the \
                  largest tensor is {largest_what})",
                 self.count_params()
             ),

@@ -614,9 +614,9 @@ fn to_json(v: &impl Serialize) -> String {
 /// Write `bytes` to `path` so that readers see either the old file or the whole new one:
 /// a temporary file in the same folder, flushed to disk, then renamed over `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |p: &Path| {
-        let p: PathBuf = p.to_path_buf();
-        move |e| Error::Io { path: p, source: e }
+    let io = |_: &Path| {
+        let p: PathBuf = path.to_path_buf();
+        move |e| Error::NotSaved { path: p, source: e }
     };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),

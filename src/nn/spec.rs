@@ -170,6 +170,15 @@ impl ModelSpec {
                 };
                 bad(format!("layer {i} ({kind}): {e}"))
             })?;
+            // Numbers JSON allows but f32 cannot hold (1e300 becomes infinity) are
+            // refused here, so every description that parses also writes back as JSON.
+            if let LayerSpec::Dropout { rate } = spec {
+                if !(0.0..1.0).contains(&rate) {
+                    return Err(bad(format!(
+                        "layer {i} (Dropout): field `rate` must be in [0, 1), got {rate}"
+                    )));
+                }
+            }
             specs.push(spec);
         }
         Ok(ModelSpec {

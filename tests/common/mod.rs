@@ -18,8 +18,27 @@ pub fn gpu() -> Option<&'static Gpu> {
     }
     static GPU: OnceLock<Result<Gpu, String>> = OnceLock::new();
     match GPU.get_or_init(|| Gpu::new().map_err(|e| e.to_string())) {
-        Ok(g) => Some(g),
+        Ok(g) => {
+            expect_adapter(g);
+            Some(g)
+        }
         Err(e) => panic!("GPU test cannot run: {e}"),
+    }
+}
+
+/// With `WGTRAIN_EXPECT_ADAPTER` set (scripts/test.sh sets it per driver), the adapter
+/// must be that one: "name (Backend)" contains each of its comma-separated words,
+/// case-insensitively (e.g. `llvmpipe,gl`).
+pub fn expect_adapter(g: &Gpu) {
+    if let Ok(want) = std::env::var("WGTRAIN_EXPECT_ADAPTER") {
+        let have = format!("{} ({:?})", g.info().name, g.info().backend);
+        let lower = have.to_lowercase();
+        for w in want.split(',') {
+            assert!(
+                lower.contains(&w.trim().to_lowercase()),
+                "WGTRAIN_EXPECT_ADAPTER={want:?} but the tests got {have}"
+            );
+        }
     }
 }
 

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: `cargo test --release` on each software GPU driver,
+# under the driver's validation (WGTRAIN_VALIDATION=1: the Khronos validation layer with
+# synchronization validation on Vulkan, debug output on GL), where any validation message
+# fails the test that caused it:
+#   1. lavapipe  (Mesa's Vulkan on the CPU)      every test
+#   2. llvmpipe through GL                        the GPU tests
+#   3. SwiftShader (Google's Vulkan on the CPU)   the GPU tests
+# Each run checks it really got that driver (WGTRAIN_EXPECT_ADAPTER). A driver or the
+# validation layer that is missing is reported and skipped, or fails the run when
+# WGTRAIN_REQUIRE_DRIVERS=1 (as in CI). SwiftShader is looked for at $SWIFTSHADER_ICD, in
+# Chromium's folder and in target/swiftshader (where .ci/run unpacks Debian's
+# chromium-common). Extra arguments go to every `cargo test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+require="${WGTRAIN_REQUIRE_DRIVERS:-0}"
+missing() {
+  if [ "$require" = 1 ]; then
+    echo "error: $1 (WGTRAIN_REQUIRE_DRIVERS=1)" >&2
+    exit 1
+  fi
+  echo "warning: $1; skipped" >&2
+}
+
+gpu_tests=(--test gpu_kernels --test model --test runtime --test resident --test checkpoint
+           --test checkpoint_hostile --test validation)
+
+validation=0
+layer_path=${VK_LAYER_PATH:-}
+for d in ${layer_path//:/ } /usr/share/vulkan/explicit_layer.d /etc/vulkan/explicit_layer.d \
+         /usr/local/share/vulkan/explicit_layer.d; do
+  if [ -f "$d/VkLayer_khronos_validation.json" ]; then validation=1; fi
+done
+if [ "$validation" = 0 ]; then
+  missing "the Khronos validation layer is not installed (apt-get install vulkan-validationlayers)"
+fi
+
+run() { # name, then env assignments, then cargo test arguments
+  local name=$1; shift
+  local start=$SECONDS
+  echo "=== $name ==="
+  env "$@"
+  echo "=== $name: passed in $((SECONDS - start)) s ==="
+}
+
+# 1. lavapipe, everything.
+if ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1; then
+  lvp=$(ls /usr/share/vulkan/icd.d/lvp_icd*.json | head -n 1)
+  run "lavapipe (Vulkan), all tests" VK_ICD_FILENAMES="$lvp" WGTRAIN_BACKEND=vulkan \
+    WGTRAIN_VALIDATION=$validation WGTRAIN_EXPECT_ADAPTER=llvmpipe,vulkan \
+    cargo test --release "$@"
+else
+  missing "lavapipe is not installed (apt-get install mesa-vulkan-drivers)"
+  cargo test --release "$@"
+fi
+
+# 2. llvmpipe through GL (EGL), the GPU tests.
+if ldconfig -p | grep -q 'libEGL.so.1'; then
+  run "llvmpipe (GL), GPU tests" WGTRAIN_BACKEND=gl WGTRAIN_VALIDATION=1 \
+    WGTRAIN_EXPECT_ADAPTER=llvmpipe,gl cargo test --release "${gpu_tests[@]}" "$@"
+else
+  missing "no EGL library for the GL backend (apt-get install libegl1 libegl-mesa0)"
+fi
+
+# 3. SwiftShader, the GPU tests.
+swiftshader=""
+for f in "${SWIFTSHADER_ICD:-}" /usr/lib/chromium/vk_swiftshader_icd.json \
+         target/swiftshader/usr/lib/chromium/vk_swiftshader_icd.json; do
+  if [ -n "$f" ] && [ -f "$f" ]; then swiftshader=$(cd "$(dirname "$f")" && pwd)/$(basename "$f"); break; fi
+done
+if [ -n "$swiftshader" ]; then
+  run "SwiftShader (Vulkan), GPU tests" VK_ICD_FILENAMES="$swiftshader" WGTRAIN_BACKEND=vulkan \
+    WGTRAIN_VALIDATION=$validation WGTRAIN_EXPECT_ADAPTER=swiftshader,vulkan \
+    cargo test --release "${gpu_tests[@]}" "$@"
+else
+  missing "SwiftShader not found (Debian's chromium-common ships it; .ci/run unpacks it)"
+fi
+echo "all driver runs passed"
