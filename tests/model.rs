@@ -162,9 +162,13 @@ fn shape_mistakes_are_errors_naming_the_layer_and_shapes() {
 }
 
 /// GPU and CPU, same seed, five Adam steps of the seed CNN on the same batch of 32.
-/// Tolerance: every parameter within 2e-4 of the CPU's (Adam moves each weight by at
-/// most ~lr = 1e-3 per step, so this is 4 % of the five steps' reach; the GPU sums in
-/// f32, the CPU in f64) and the losses within 1e-4 relative.
+/// Tolerance: the losses within 1e-4 relative, and the parameters within 2e-4 of the
+/// CPU's (Adam moves each weight by at most ~lr = 1e-3 per step, so this is 4 % of the
+/// five steps' reach; the GPU sums in f32, the CPU in f64) — all but one in a thousand of
+/// them: Adam divides by √v, so where a gradient is within rounding of zero its sign is
+/// noise and one step may differ by up to 2·lr (seen on an NVIDIA H100: 2 of conv3's
+/// 36,864 weights off by 3.4e-4, every loss within 3e-6). Those few must stay within the
+/// five steps' reach, 10·lr. A wrong kernel moves far more than one in a thousand.
 #[test]
 fn gpu_and_cpu_take_the_same_five_cnn_steps() {
     let Some(gpu) = gpu_backend() else { return };
@@ -194,7 +198,20 @@ fn gpu_and_cpu_take_the_same_five_cnn_steps() {
             "{}: max |gpu − cpu| {d:e} (max move from init {moved:e})",
             a.name
         );
-        common::assert_close(&a.name, &a.array.data, &b.array.data, 2e-4, 0.0);
+        common::assert_close(&a.name, &a.array.data, &b.array.data, 1e-2, 0.0);
+        let off = a
+            .array
+            .data
+            .iter()
+            .zip(&b.array.data)
+            .filter(|(x, y)| (*x - *y).abs() > 2e-4)
+            .count();
+        assert!(
+            off * 1000 <= a.array.data.len(),
+            "{}: {off} of {} weights differ by more than 2e-4",
+            a.name,
+            a.array.data.len()
+        );
     }
 }
 
