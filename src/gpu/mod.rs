@@ -114,7 +114,22 @@ impl Gpu {
     /// Open the adapter chosen by `opts`.
     pub fn with_options(opts: &GpuOptions) -> Result<Gpu> {
         let instance = adapter::instance(opts)?;
-        let adapter = adapter::choose(&instance, opts)?;
+        let adapter = adapter::choose(&instance, opts).map_err(|e| match e {
+            // Under validation, what the loader said (e.g. the layer failed to load)
+            // explains a missing adapter better than we can.
+            Error::NoAdapter { detail } if opts.validation => {
+                let said: Vec<String> = validation::take()
+                    .into_iter()
+                    .filter(|m| !m.trim_start().starts_with("objects:"))
+                    .collect();
+                let detail = match said.is_empty() {
+                    true => detail,
+                    false => format!("{detail}; the Vulkan loader said: {}", said.join(" / ")),
+                };
+                Error::NoAdapter { detail }
+            }
+            other => other,
+        })?;
         let mut gpu = Gpu::from_adapter(adapter)?;
         gpu.validation = opts.validation;
         Ok(gpu)
