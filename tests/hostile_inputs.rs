@@ -356,13 +356,13 @@ fn images_mutated_never_panic_or_overallocate() {
         encoded(image::ImageFormat::Png),
         encoded(image::ImageFormat::Jpeg),
     ];
-    // The decoder's own ceiling (512 MiB) is what a hostile header can ask for; these
-    // small mutations stay far below it.
+    // A header may declare at most ~1100× the file in pixels (and the decoder's ceiling
+    // is 512 MiB); decoding, conversion to gray and resizing take a few copies of that.
     check_mutations(
         "image",
         &seeds,
         1500,
-        |b| 64 * b.len() + 64 * MIB,
+        |b| 8 * 1100 * b.len() + 16 * MIB,
         image_case,
     );
 }

@@ -199,14 +199,18 @@ fn the_format_comes_from_the_content_and_bad_files_are_errors() {
     // Not an image, an empty file, a cut PNG, and a PNG header claiming 100,000² pixels:
     // errors naming the file, no panic, no huge allocation.
     let full = png(&image::DynamicImage::ImageLuma8(drawn));
-    let mut huge = full[..33].to_vec(); // signature + IHDR
-    huge[16..20].copy_from_slice(&100_000u32.to_be_bytes());
-    huge[20..24].copy_from_slice(&100_000u32.to_be_bytes());
-    let mut crc = flate2::Crc::new();
-    crc.update(&huge[12..29]);
-    huge[29..33].copy_from_slice(&crc.sum().to_be_bytes());
-    huge.extend_from_slice(&full[33..]);
-    let cases: [(&str, Vec<u8>, &str); 4] = [
+    // The same PNG with its header claiming `side`² pixels.
+    let claiming = |side: u32| {
+        let mut v = full[..33].to_vec(); // signature + IHDR
+        v[16..20].copy_from_slice(&side.to_be_bytes());
+        v[20..24].copy_from_slice(&side.to_be_bytes());
+        let mut crc = flate2::Crc::new();
+        crc.update(&v[12..29]);
+        v[29..33].copy_from_slice(&crc.sum().to_be_bytes());
+        v.extend_from_slice(&full[33..]);
+        v
+    };
+    let cases: [(&str, Vec<u8>, &str); 5] = [
         ("notes.png", b"just some text".to_vec(), "not an image"),
         ("empty.png", Vec::new(), "not an image"),
         (
@@ -214,7 +218,10 @@ fn the_format_comes_from_the_content_and_bad_files_are_errors() {
             full[..full.len() / 2].to_vec(),
             "cannot read the image",
         ),
-        ("huge.png", huge, "cannot read the image"),
+        // Over the decoder's 20,000-pixel side, and within it but far more pixels than
+        // a file this small can hold: refused before decoding allocates for them.
+        ("huge.png", claiming(100_000), "cannot read the image"),
+        ("big.png", claiming(15_000), "more than a file of"),
     ];
     for (name, bytes, want) in cases {
         let p = dir.path(name);

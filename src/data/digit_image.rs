@@ -21,6 +21,8 @@ use crate::error::{Error, Result};
 const MAX_SIDE: u32 = 20_000;
 /// Largest memory the decoder may use.
 const MAX_DECODE_BYTES: u64 = 512 << 20;
+/// Largest ratio of decoded bytes to file bytes believed.
+const MAX_RATIO: u64 = 1100;
 
 /// Where MNIST digits' centre of mass sits, in pixel-centre coordinates (measured on the
 /// test set: 14.50, 14.49): the centre of pixel 14, not the frame's midpoint 14.0.
@@ -39,16 +41,22 @@ pub fn load_digit(path: &Path) -> Result<Vec<f32>> {
 /// Decode an image file by its content, upright (EXIF orientation applied), within limits.
 pub fn decode(path: &Path) -> std::result::Result<DynamicImage, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    decode_from(std::io::BufReader::new(file))
+    let len = file
+        .metadata()
+        .map_err(|e| format!("cannot read: {e}"))?
+        .len();
+    decode_from(std::io::BufReader::new(file), len)
 }
 
 /// The same from bytes in memory (what the fuzzers drive).
 pub fn decode_bytes(bytes: &[u8]) -> std::result::Result<DynamicImage, String> {
-    decode_from(std::io::Cursor::new(bytes))
+    decode_from(std::io::Cursor::new(bytes), bytes.len() as u64)
 }
 
+/// `src` holds `len` bytes.
 fn decode_from(
     mut src: impl std::io::BufRead + std::io::Seek,
+    len: u64,
 ) -> std::result::Result<DynamicImage, String> {
     // The content decides, whatever the extension says.
     let head = src.fill_buf().map_err(|e| format!("cannot read: {e}"))?;
@@ -76,6 +84,16 @@ fn decode_from(
     let unreadable =
         |e: image::ImageError| format!("cannot read the image ({e}); PNG and JPEG are supported");
     let mut decoder = reader.into_decoder().map_err(unreadable)?;
+    // Pixels a file of this size cannot hold (neither deflate nor JPEG compresses by more
+    // than about 1000:1) are a damaged or forged header: refused before decoding
+    // allocates for them.
+    let (w, h) = decoder.dimensions();
+    if decoder.total_bytes() > len.saturating_mul(MAX_RATIO).saturating_add(1 << 20) {
+        return Err(format!(
+            "the header declares {w}×{h} pixels, more than a file of {len} bytes can hold; \
+             the image is damaged"
+        ));
+    }
     // A damaged EXIF block should not stop a readable picture: it stays as stored.
     let orientation = decoder
         .orientation()
