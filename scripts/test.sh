@@ -56,7 +56,7 @@ else
 fi
 
 # 2. llvmpipe through GL (EGL), the GPU tests.
-if ldconfig -p | grep -q 'libEGL.so.1'; then
+if ldconfig -p | grep 'libEGL.so.1' >/dev/null; then
   run "llvmpipe (GL), GPU tests" WGTRAIN_BACKEND=gl WGTRAIN_VALIDATION=1 \
     WGTRAIN_EXPECT_ADAPTER=llvmpipe,gl cargo test --release "${gpu_tests[@]}" "$@"
 else
