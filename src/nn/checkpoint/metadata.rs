@@ -1,0 +1,155 @@
+//! What a checkpoint's metadata holds (the compile settings and the training state, as
+//! JSON), and the checks a loaded one must pass: its training state must describe a run
+//! the file could hold, its hyper-parameters must be ones a user could give, its tensors
+//! must be finite.
+
+use serde::{Deserialize, Serialize};
+
+use crate::nn::history::EpochLog;
+use crate::nn::optimizer::Optimizer;
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "name", rename_all = "lowercase", deny_unknown_fields)]
+pub(super) enum OptimizerConfig {
+    Adam {
+        learning_rate: f32,
+        beta_1: f32,
+        beta_2: f32,
+        epsilon: f32,
+    },
+    Sgd {
+        learning_rate: f32,
+        momentum: f32,
+        nesterov: bool,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CompileConfig {
+    pub(super) optimizer: OptimizerConfig,
+    pub(super) loss: String,
+    pub(super) metrics: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TrainingState {
+    pub(super) seed: u64,
+    pub(super) epochs_done: usize,
+    pub(super) shuffle_log: Vec<[usize; 2]>,
+    pub(super) history: Vec<SavedEpoch>,
+}
+
+/// An epoch's log as a checkpoint keeps it: without its wall-clock seconds, so that the
+/// same run saves the same bytes.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SavedEpoch {
+    pub(super) epoch: usize,
+    pub(super) epochs: usize,
+    pub(super) loss: f32,
+    pub(super) accuracy: Option<f32>,
+    pub(super) val_loss: Option<f32>,
+    pub(super) val_accuracy: Option<f32>,
+    pub(super) steps: usize,
+}
+
+impl From<&EpochLog> for SavedEpoch {
+    fn from(e: &EpochLog) -> SavedEpoch {
+        SavedEpoch {
+            epoch: e.epoch,
+            epochs: e.epochs,
+            loss: e.loss,
+            accuracy: e.accuracy,
+            val_loss: e.val_loss,
+            val_accuracy: e.val_accuracy,
+            steps: e.steps,
+        }
+    }
+}
+
+impl From<SavedEpoch> for EpochLog {
+    /// `seconds` is not kept in checkpoints: NaN ("unknown", null in JSON).
+    fn from(e: SavedEpoch) -> EpochLog {
+        EpochLog {
+            epoch: e.epoch,
+            epochs: e.epochs,
+            loss: e.loss,
+            accuracy: e.accuracy,
+            val_loss: e.val_loss,
+            val_accuracy: e.val_accuracy,
+            steps: e.steps,
+            seconds: f64::NAN,
+        }
+    }
+}
+
+/// The first NaN or infinity in `data`, as (index, value).
+pub(super) fn first_non_finite(data: &[f32]) -> Option<(usize, f32)> {
+    data.iter()
+        .position(|v| !v.is_finite())
+        .map(|i| (i, data[i]))
+}
+
+/// The training metadata must describe a run this file could hold: epochs numbered
+/// 1..=epochs_done, no more shuffles than epochs, none longer than the saved order (so
+/// replaying them costs no more than the file justifies).
+pub(super) fn check_training_state(
+    t: &TrainingState,
+    order_len: usize,
+) -> std::result::Result<(), String> {
+    if t.epochs_done != t.history.len() {
+        return Err(format!(
+            "epochs_done {} disagrees with the history, which has {} epochs",
+            t.epochs_done,
+            t.history.len()
+        ));
+    }
+    for (i, e) in t.history.iter().enumerate() {
+        if e.epoch != i + 1 || e.epochs < e.epoch {
+            return Err(format!(
+                "history entry {i} is epoch {} of {}; expected epoch {}",
+                e.epoch,
+                e.epochs,
+                i + 1
+            ));
+        }
+    }
+    let mut shuffles = 0usize;
+    for &[len, count] in &t.shuffle_log {
+        if len == 0 || len > order_len {
+            return Err(format!(
+                "shuffle_log has a shuffle of {len} rows; the saved training order has \
+                 {order_len}"
+            ));
+        }
+        shuffles = shuffles.saturating_add(count);
+    }
+    if shuffles > t.epochs_done {
+        return Err(format!(
+            "shuffle_log records {shuffles} shuffles for {} epochs (at most one per epoch)",
+            t.epochs_done
+        ));
+    }
+    Ok(())
+}
+
+/// Hyper-parameters a user could not have given: the same rules as the CLI's flags.
+pub(super) fn check_hyper_parameters(o: &Optimizer) -> std::result::Result<(), String> {
+    let ok = match o {
+        Optimizer::Adam(p) => {
+            p.lr.is_finite()
+                && p.lr > 0.0
+                && (0.0..1.0).contains(&p.beta1)
+                && (0.0..1.0).contains(&p.beta2)
+                && p.eps.is_finite()
+                && p.eps > 0.0
+        }
+        Optimizer::Sgd(p) => p.lr.is_finite() && p.lr > 0.0 && (0.0..=1.0).contains(&p.momentum),
+    };
+    match ok {
+        true => Ok(()),
+        false => Err(format!("optimizer hyper-parameters out of range: {o:?}")),
+    }
+}
