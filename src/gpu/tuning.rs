@@ -13,9 +13,10 @@ pub struct Tuning {
     /// lengths and every kernel clamps or guards its indices (the tests run odd shapes,
     /// also under the validation layer). Only where it was measured to pay, all through
     /// Vulkan: llvmpipe (about 20 % in matmul), SwiftShader (seed CNN 593 → 478 ms/step)
-    /// and NVIDIA (H100: seed CNN 41.6 → 7.8 ms/step, matmul 1024³ 0.9 → 14.4 TFLOP/s).
-    /// Every other adapter keeps wgpu's checks (llvmpipe through GL: no difference). `WGTRAIN_CHECKED_SHADERS=1` keeps the
-    /// checks everywhere, `=0` drops them everywhere (to measure).
+    /// and NVIDIA (H100: seed CNN 41.6 → 7.7 ms/step, matmul 1024³ 0.9 → 14 TFLOP/s).
+    /// Every other adapter keeps wgpu's checks (llvmpipe through GL: no difference).
+    /// `WGTRAIN_CHECKED_SHADERS=1` keeps the checks everywhere, `=0` drops them everywhere
+    /// (to measure).
     pub unchecked_shaders: bool,
 }
 

@@ -13,8 +13,6 @@ use crate::error::{Error, Result};
 
 /// Messages seen and not yet returned by [`take`].
 static MESSAGES: Mutex<Vec<String>> = Mutex::new(Vec::new());
-/// Every message seen since the process started.
-static SEEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 struct Collector;
 
@@ -37,7 +35,6 @@ impl log::Log for Collector {
         }
         let text = r.args().to_string();
         eprintln!("wgtrain: validation: {text}");
-        SEEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Ok(mut v) = MESSAGES.lock() {
             v.push(text);
         }
@@ -80,11 +77,6 @@ pub fn take() -> Vec<String> {
         .lock()
         .map(|mut v| std::mem::take(&mut *v))
         .unwrap_or_default()
-}
-
-/// How many messages were collected since the process started.
-pub fn messages_seen() -> u64 {
-    SEEN.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// `Err(Error::Validation)` with the first collected message, if any arrived.

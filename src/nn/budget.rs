@@ -10,12 +10,6 @@ use super::sequential::Sequential;
 use crate::error::{Error, Result};
 use crate::memory::{check_host, product};
 
-/// One tensor the model will allocate.
-struct Need {
-    what: String,
-    bytes: u128,
-}
-
 /// Bytes of an f32 tensor of `dims` (`u128::MAX` when even that overflows).
 fn f32_bytes(dims: &[usize]) -> u128 {
     product(dims)
@@ -51,15 +45,11 @@ impl Sequential {
         let mut largest_what = String::new();
         for (i, l) in self.layers.iter().enumerate() {
             for (name, shape) in l.param_shapes() {
-                let need = Need {
-                    what: format!("layer {i} ({}) {name} {shape:?}", l.kind()),
-                    bytes: f32_bytes(&shape),
-                };
-                check_binding(be, &need, "use fewer units or filters, or a smaller input")?;
-                total = total.saturating_add(need.bytes);
-                if need.bytes > largest {
-                    largest = need.bytes;
-                    largest_what = need.what;
+                let what = format!("layer {i} ({}) {name} {shape:?}", l.kind());
+                let bytes = fits_binding(be, &what, &shape, PARAMS_FIX)?;
+                total = total.saturating_add(bytes);
+                if bytes > largest {
+                    (largest, largest_what) = (bytes, what);
                 }
             }
         }
@@ -76,7 +66,7 @@ impl Sequential {
                 self.count_params()
             ),
             host,
-            "use fewer units or filters, or a smaller input",
+            PARAMS_FIX,
         )
     }
 
@@ -84,42 +74,28 @@ impl Sequential {
     pub(super) fn check_batch_fits(&self, batch: usize) -> Result<()> {
         let be = self.backend();
         let fix = "use a smaller batch (--batch-size) or a smaller model";
-        let input = Need {
-            what: format!(
-                "a batch of {batch} inputs {:?}",
-                batched(batch, self.input_shape())
-            ),
-            bytes: f32_bytes(&batched(batch, self.input_shape())),
-        };
-        check_binding(be, &input, fix)?;
-        let mut total = input.bytes;
+        let input = batched(batch, self.input_shape());
+        let what = format!("a batch of {batch} inputs {input:?}");
+        let mut total = fits_binding(be, &what, &input, fix)?;
         let mut scratch = 0u128;
         for (i, l) in self.layers.iter().enumerate() {
             let out = batched(batch, &self.shapes[i]);
-            let need = Need {
-                what: format!(
-                    "layer {i} ({}) output for a batch of {batch} {out:?}",
-                    l.kind()
-                ),
-                bytes: f32_bytes(&out),
-            };
-            check_binding(be, &need, fix)?;
+            let what = format!(
+                "layer {i} ({}) output for a batch of {batch} {out:?}",
+                l.kind()
+            );
             // The output, its cached copy for backward and its gradient.
-            total = total.saturating_add(need.bytes.saturating_mul(3));
-            for (name, per_sample) in l.scratch_shapes() {
-                let mut dims = per_sample.clone();
+            let bytes = fits_binding(be, &what, &out, fix)?;
+            total = total.saturating_add(bytes.saturating_mul(3));
+            for (name, mut dims) in l.scratch_shapes() {
                 if let Some(first) = dims.first_mut() {
                     *first = first.saturating_mul(batch);
                 }
-                let need = Need {
-                    what: format!(
-                        "layer {i} ({}) {name} for a batch of {batch} {dims:?}",
-                        l.kind()
-                    ),
-                    bytes: f32_bytes(&dims),
-                };
-                check_binding(be, &need, fix)?;
-                scratch = scratch.saturating_add(need.bytes);
+                let what = format!(
+                    "layer {i} ({}) {name} for a batch of {batch} {dims:?}",
+                    l.kind()
+                );
+                scratch = scratch.saturating_add(fits_binding(be, &what, &dims, fix)?);
             }
         }
         if let Backend::Cpu = be {
@@ -133,19 +109,25 @@ impl Sequential {
     }
 }
 
-/// On the GPU backend, `need` must fit one storage-buffer binding.
-fn check_binding(be: &Backend, need: &Need, fix: &str) -> Result<()> {
-    let Backend::Gpu(g) = be else { return Ok(()) };
+const PARAMS_FIX: &str = "use fewer units or filters, or a smaller input";
+
+/// The bytes of an f32 tensor `what` of `dims`; on the GPU backend they must fit one
+/// storage-buffer binding.
+fn fits_binding(be: &Backend, what: &str, dims: &[usize], fix: &str) -> Result<u128> {
+    let bytes = f32_bytes(dims);
+    let Backend::Gpu(g) = be else {
+        return Ok(bytes);
+    };
     let l = &g.info().limits;
     let limit = l.max_storage_buffer_binding_size.min(l.max_buffer_size) as u128;
-    if need.bytes > limit {
+    if bytes > limit {
         return Err(Error::TooLarge {
-            what: need.what.clone(),
-            bytes: need.bytes,
+            what: what.to_string(),
+            bytes,
             limit,
             limit_name: format!("the largest buffer binding of {}", g.info().name),
             fix: fix.into(),
         });
     }
-    Ok(())
+    Ok(bytes)
 }

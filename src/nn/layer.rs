@@ -63,8 +63,8 @@ pub trait Layer {
         Vec::new()
     }
 
-    /// Trainable scalars once built (0 for layers without parameters). `build` has
-    /// checked that this count fits a `usize`.
+    /// Trainable scalars once built (0 for layers without parameters). `Sequential::add`
+    /// has checked that this count fits a `usize`.
     fn param_count(&self) -> usize {
         self.param_shapes()
             .iter()

@@ -24,7 +24,7 @@ mod tensor;
 pub use activation::Activation;
 pub use array::{to_categorical, Array};
 pub use backend::{Backend, Device, PendingValues};
-pub use checkpoint::{write_atomically, CHECKPOINT_FORMAT};
+pub use checkpoint::{folder_of, temporary_owner, write_atomically, CHECKPOINT_FORMAT};
 pub use history::{EpochLog, History};
 pub use layer::{Layer, Param};
 pub use layers::{Conv2D, Dense, Dropout, Flatten, MaxPooling2D};

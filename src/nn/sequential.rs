@@ -59,13 +59,9 @@ impl Default for FitOptions {
     }
 }
 
-impl FitOptions {
-    /// True once [`stop`](Self::stop) was set.
-    fn stopping(&self) -> bool {
-        self.stop
-            .as_ref()
-            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
-    }
+/// True once `stop` (a [`FitOptions::stop`] flag) was set.
+fn stopping(stop: Option<&std::sync::atomic::AtomicBool>) -> bool {
+    stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
 }
 
 /// Loss and (when compiled with it) accuracy over a dataset.
@@ -242,13 +238,7 @@ impl Sequential {
         let index = self.layers.len();
         let out = layer
             .build(&input)
-            .and_then(|out| match crate::memory::product(&out) {
-                Some(n) if n <= usize::MAX as u128 => Ok(out),
-                _ => Err(Error::Model(format!(
-                    "its output shape {out:?} has more than {} values per sample",
-                    usize::MAX
-                ))),
-            })
+            .and_then(|out| checked_sizes(layer.as_ref(), out))
             .map_err(|e| {
                 Error::Model(format!(
                     "layer {index} ({}) with input shape {}: {e}",
@@ -458,7 +448,7 @@ impl Sequential {
             // stays within a few dozen steps of it.
             let mut pending = std::collections::VecDeque::new();
             for s in 0..steps {
-                if opts.stopping() {
+                if stopping(opts.stop.as_deref()) {
                     progress.abandon();
                     return Err(Error::Interrupted {
                         epoch,
@@ -494,7 +484,7 @@ impl Sequential {
             let (loss, accuracy) = self.read_totals(&totals)?;
             check_finite(loss, epoch, steps)?;
             let (val_loss, val_accuracy) = match &mut val {
-                Some(feed) => match self.evaluate_feed(feed, opts)? {
+                Some(feed) => match self.evaluate_feed(feed, opts.stop.as_deref())? {
                     Some(e) => (Some(e.loss), e.accuracy),
                     None => {
                         progress.abandon();
@@ -542,18 +532,20 @@ impl Sequential {
         let be = self.backend.clone();
         let rows = 0..x.rows();
         let mut feed = Feed::new(&be, x, Some(y), rows, self.eval_batch_size, self.resident)?;
-        Ok(self
-            .evaluate_feed(&mut feed, &FitOptions::default())?
-            .expect("no stop flag"))
+        Ok(self.evaluate_feed(&mut feed, None)?.expect("no stop flag"))
     }
 
-    /// Loss and accuracy over a feed; `None` when `opts` says stop (checked every batch).
-    fn evaluate_feed(&mut self, feed: &mut Feed, opts: &FitOptions) -> Result<Option<Evaluation>> {
+    /// Loss and accuracy over a feed; `None` when `stop` was set (checked every batch).
+    fn evaluate_feed(
+        &mut self,
+        feed: &mut Feed,
+        stop: Option<&std::sync::atomic::AtomicBool>,
+    ) -> Result<Option<Evaluation>> {
         let be = self.backend.clone();
         feed.start(&be, None)?;
         let mut totals = self.totals()?;
         for s in 0..feed.steps() {
-            if opts.stopping() {
+            if stopping(stop) {
                 return Ok(None);
             }
             let (xt, yt) = feed.batch(&be, s)?;
@@ -760,6 +752,32 @@ impl Sequential {
         }
         Ok(())
     }
+}
+
+/// A built layer's output per sample and its parameter count must be countable in
+/// `usize`, so all later size arithmetic is exact (and the memory check can run).
+fn checked_sizes(layer: &dyn Layer, out: Vec<usize>) -> Result<Vec<usize>> {
+    use crate::memory::product;
+    let max = usize::MAX as u128;
+    if product(&out).is_none_or(|n| n > max) {
+        return Err(Error::Model(format!(
+            "its output shape {out:?} has more than {} values per sample",
+            usize::MAX
+        )));
+    }
+    let shapes = layer.param_shapes();
+    let params = shapes
+        .iter()
+        .try_fold(0u128, |a, (_, s)| product(s).and_then(|n| a.checked_add(n)));
+    if params.is_none_or(|n| n > max) {
+        let list: Vec<String> = shapes.iter().map(|(n, s)| format!("{n} {s:?}")).collect();
+        return Err(Error::Model(format!(
+            "its parameters ({}) are more than {} values",
+            list.join(", "),
+            usize::MAX
+        )));
+    }
+    Ok(out)
 }
 
 fn check_finite(loss: f32, epoch: usize, step: usize) -> Result<()> {

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use wgtrain::nn::{folder_of, temporary_owner};
 use wgtrain::{Error, Result};
 
 /// Every file a run writes; a folder holding any of them holds a run.
@@ -58,11 +59,7 @@ pub fn run_files(dir: &Path) -> Vec<&'static str> {
 
 /// True when `dir` is the folder `checkpoint` lives in.
 fn same_folder(dir: &Path, checkpoint: &Path) -> bool {
-    let parent = match checkpoint.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    match (dir.canonicalize(), parent.canonicalize()) {
+    match (dir.canonicalize(), folder_of(checkpoint).canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     }
@@ -104,13 +101,7 @@ impl RunDir {
                 let created = !dir.exists();
                 (dir.to_path_buf(), created, !files.is_empty() && !continues)
             }
-            (None, Some(ckpt)) => {
-                let dir = match ckpt.parent() {
-                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                    _ => PathBuf::from("."),
-                };
-                (dir, false, false)
-            }
+            (None, Some(ckpt)) => (folder_of(ckpt), false, false),
             (None, None) => (fresh_version_dir(Path::new("runs"))?, true, false),
         };
         std::fs::create_dir_all(&path)
@@ -184,14 +175,9 @@ impl RunDir {
 
     /// This process's temporary files in the folder.
     fn own_temporaries(dir: &Path) -> Vec<PathBuf> {
-        let suffix = format!(".tmp-{}", std::process::id());
         list(dir)
             .into_iter()
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with('.') && n.ends_with(&suffix))
-            })
+            .filter(|p| temporary_pid(p) == Some(std::process::id()))
             .collect()
     }
 }
@@ -277,21 +263,17 @@ fn lock(dir: &Path) -> Result<()> {
     Err(bad_out(dir, "its lock file keeps coming back".into()))
 }
 
-/// Remove `.NAME.tmp-PID` files whose process is gone (a run killed while saving).
+/// The process id of a run's temporary file (of one of its OUTPUTS), if `p` is one.
+fn temporary_pid(p: &Path) -> Option<u32> {
+    let (file, pid) = temporary_owner(p.file_name()?.to_str()?)?;
+    OUTPUTS.contains(&file).then_some(pid)
+}
+
+/// Remove temporary files whose process is gone (a run killed while saving).
 fn clean_stale_temporaries(dir: &Path) -> Vec<PathBuf> {
-    let mut removed = Vec::new();
-    for p in list(dir) {
-        let Some(name) = p.file_name().and_then(|n| n.to_str()) else {
-            continue;
-        };
-        let pid = name
-            .strip_prefix('.')
-            .and_then(|n| n.rsplit_once(".tmp-"))
-            .and_then(|(base, pid)| OUTPUTS.contains(&base).then_some(pid))
-            .and_then(|pid| pid.parse::<u32>().ok());
-        if pid.is_some_and(|pid| !alive(pid)) && std::fs::remove_file(&p).is_ok() {
-            removed.push(p);
-        }
-    }
-    removed
+    list(dir)
+        .into_iter()
+        .filter(|p| temporary_pid(p).is_some_and(|pid| !alive(pid)))
+        .filter(|p| std::fs::remove_file(p).is_ok())
+        .collect()
 }

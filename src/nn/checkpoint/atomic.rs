@@ -1,35 +1,52 @@
-//! Writing a file so that readers see either the old one or the whole new one.
+//! Writing a file so that readers see either the old one or the whole new one, and the
+//! name of the temporary file that takes on the way (which a later run recognises when a
+//! killed process left one behind).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// The folder `path` is in ("." for a bare file name).
+pub fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The temporary file process `pid` writes `file_name` through: `.NAME.tmp-PID`.
+fn temporary_name(file_name: &str, pid: u32) -> String {
+    format!(".{file_name}.tmp-{pid}")
+}
+
+/// For a temporary file's name, the (file it was writing, process id) it belongs to.
+pub fn temporary_owner(name: &str) -> Option<(&str, u32)> {
+    let (file, pid) = name.strip_prefix('.')?.rsplit_once(".tmp-")?;
+    Some((file, pid.parse().ok()?))
+}
+
 /// Write `bytes` to `path` so that readers see either the old file or the whole new one:
 /// a temporary file in the same folder, flushed to disk, then renamed over `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |_: &Path| {
-        let p: PathBuf = path.to_path_buf();
-        move |e| Error::NotSaved { path: p, source: e }
+    let not_saved = |e| Error::NotSaved {
+        path: path.to_path_buf(),
+        source: e,
     };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = folder_of(path);
     let file_name = path
         .file_name()
         .ok_or_else(|| Error::Model(format!("save: {} is not a file path", path.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        file_name.to_string_lossy(),
-        std::process::id()
+    let tmp = dir.join(temporary_name(
+        &file_name.to_string_lossy(),
+        std::process::id(),
     ));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-        f.write_all(bytes).map_err(io(&tmp))?;
-        f.sync_all().map_err(io(&tmp))?;
+        let mut f = std::fs::File::create(&tmp).map_err(not_saved)?;
+        f.write_all(bytes).map_err(not_saved)?;
+        f.sync_all().map_err(not_saved)?;
         drop(f);
-        std::fs::rename(&tmp, path).map_err(io(path))?;
+        std::fs::rename(&tmp, path).map_err(not_saved)?;
         // Make the rename itself durable (not possible on every platform; best effort).
         if let Ok(d) = std::fs::File::open(&dir) {
             let _ = d.sync_all();

@@ -38,7 +38,7 @@ use serde::Serialize;
 use super::optimizer::{Optimizer, OptimizerState};
 use super::sequential::Sequential;
 use crate::error::{Error, Result};
-pub use atomic::write_atomically;
+pub use atomic::{folder_of, temporary_owner, write_atomically};
 use metadata::{first_non_finite, CompileConfig, OptimizerConfig, SavedEpoch, TrainingState};
 
 /// The `format` metadata value this version writes and reads.

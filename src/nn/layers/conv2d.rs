@@ -87,24 +87,6 @@ impl Layer for Conv2D {
         if self.strides.0 == 0 || self.strides.1 == 0 {
             return Err(Error::Model("Conv2D: strides must be ≥ 1".into()));
         }
-        let patch = self
-            .kernel
-            .0
-            .checked_mul(self.kernel.1)
-            .and_then(|k| k.checked_mul(input_shape[2]));
-        if patch
-            .and_then(|p| p.checked_mul(self.filters))
-            .and_then(|w| w.checked_add(self.filters))
-            .is_none()
-        {
-            return Err(Error::Model(format!(
-                "Conv2D({}, {:?}) on {} channels would have more than {} parameters",
-                self.filters,
-                self.kernel,
-                input_shape[2],
-                usize::MAX
-            )));
-        }
         self.input = input_shape.to_vec();
         let g = self.geometry(1).map_err(|e| {
             Error::Model(format!(

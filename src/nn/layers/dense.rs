@@ -55,18 +55,6 @@ impl Layer for Dense {
                 self.units
             )));
         }
-        let fan_in = *input_shape.last().expect("non-empty");
-        if fan_in
-            .checked_mul(self.units)
-            .and_then(|w| w.checked_add(self.units))
-            .is_none()
-        {
-            return Err(Error::Model(format!(
-                "Dense({}) on {fan_in} inputs would have more than {} parameters",
-                self.units,
-                usize::MAX
-            )));
-        }
         self.input = input_shape.to_vec();
         let mut out = input_shape.to_vec();
         *out.last_mut().expect("non-empty") = self.units;
