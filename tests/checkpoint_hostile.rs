@@ -322,3 +322,37 @@ fn identical_runs_save_byte_identical_checkpoints_on_the_gpu() {
     let dir = TempDir::new("same-bytes-gpu");
     identical_runs_save_identical_bytes(|| be.clone(), &dir);
 }
+
+#[test]
+fn checkpoints_written_with_wall_clock_times_still_load() {
+    // Before checkpoints became byte-identical, their history kept each epoch's seconds.
+    let dir = TempDir::new("old-format");
+    let good = good_checkpoint(&dir);
+    let bytes = forge(&good, |meta, _| {
+        for i in ["0", "1"] {
+            set_json(
+                meta,
+                "training",
+                &["history", i, "seconds"],
+                serde_json::json!(12.5),
+            );
+        }
+    });
+    let (full, inference) = load_both(&dir, "old", &bytes);
+    let m = full.unwrap();
+    assert_eq!(m.epoch_logs().len(), 2);
+    assert_eq!(m.epoch_logs()[1].seconds, 12.5);
+    inference.unwrap();
+    // Saved again, the times are left out (null), as for every checkpoint now.
+    let p = dir.path("resaved.safetensors");
+    m.save(&p).unwrap();
+    let again = Sequential::load(&p, Backend::Cpu).unwrap();
+    assert!(again.epoch_logs()[1].seconds.is_nan());
+    // And history entries without the field at all (the fuzzers' seed checkpoints).
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/checkpoint");
+    for f in std::fs::read_dir(seeds).unwrap() {
+        let p = f.unwrap().path();
+        let m = Sequential::load(&p, Backend::Cpu).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(m.epoch_logs().len(), 2, "{}", p.display());
+    }
+}

@@ -13,8 +13,19 @@ pub struct EpochLog {
     pub val_accuracy: Option<f32>,
     /// Training steps (batches) in the epoch.
     pub steps: usize,
-    /// Wall-clock seconds for the epoch, validation included.
+    /// Wall-clock seconds for the epoch, validation included; NaN when unknown (an epoch
+    /// restored from a checkpoint, which keeps no wall-clock times), written as null.
+    #[serde(default = "unknown_seconds", deserialize_with = "nan_if_null")]
     pub seconds: f64,
+}
+
+fn unknown_seconds() -> f64 {
+    f64::NAN
+}
+
+/// A number, or NaN for JSON's null (how serde_json writes NaN).
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(<Option<f64> as serde::Deserialize>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 impl EpochLog {

@@ -16,7 +16,6 @@ use super::CHECKPOINT_FORMAT;
 use crate::cpu::{AdamParams, SgdParams};
 use crate::error::{Error, Result};
 use crate::nn::backend::Backend;
-use crate::nn::history::EpochLog;
 use crate::nn::optimizer::{Optimizer, OptimizerState};
 use crate::nn::sequential::{NamedArray, Sequential};
 use crate::nn::spec::ModelSpec;
@@ -283,7 +282,7 @@ impl Sequential {
         check_training_state(&training, m.order.len())
             .map_err(|e| bad(format!("metadata `training`: {e}")))?;
         m.replay_shuffles(&training.shuffle_log);
-        m.history = training.history.into_iter().map(EpochLog::from).collect();
+        m.history = training.history;
         Ok(m)
     }
 }

@@ -38,51 +38,9 @@ pub(super) struct TrainingState {
     pub(super) seed: u64,
     pub(super) epochs_done: usize,
     pub(super) shuffle_log: Vec<[usize; 2]>,
-    pub(super) history: Vec<SavedEpoch>,
-}
-
-/// An epoch's log as a checkpoint keeps it: without its wall-clock seconds, so that the
-/// same run saves the same bytes.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct SavedEpoch {
-    pub(super) epoch: usize,
-    pub(super) epochs: usize,
-    pub(super) loss: f32,
-    pub(super) accuracy: Option<f32>,
-    pub(super) val_loss: Option<f32>,
-    pub(super) val_accuracy: Option<f32>,
-    pub(super) steps: usize,
-}
-
-impl From<&EpochLog> for SavedEpoch {
-    fn from(e: &EpochLog) -> SavedEpoch {
-        SavedEpoch {
-            epoch: e.epoch,
-            epochs: e.epochs,
-            loss: e.loss,
-            accuracy: e.accuracy,
-            val_loss: e.val_loss,
-            val_accuracy: e.val_accuracy,
-            steps: e.steps,
-        }
-    }
-}
-
-impl From<SavedEpoch> for EpochLog {
-    /// `seconds` is not kept in checkpoints: NaN ("unknown", null in JSON).
-    fn from(e: SavedEpoch) -> EpochLog {
-        EpochLog {
-            epoch: e.epoch,
-            epochs: e.epochs,
-            loss: e.loss,
-            accuracy: e.accuracy,
-            val_loss: e.val_loss,
-            val_accuracy: e.val_accuracy,
-            steps: e.steps,
-            seconds: f64::NAN,
-        }
-    }
+    /// Every epoch's log, `seconds` null: wall-clock times would make identical runs
+    /// save different bytes (they live in history.json).
+    pub(super) history: Vec<EpochLog>,
 }
 
 /// The first NaN or infinity in `data`, as (index, value).

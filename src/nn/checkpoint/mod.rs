@@ -35,11 +35,12 @@ use std::path::Path;
 use safetensors::tensor::{Dtype, TensorView};
 use serde::Serialize;
 
+use super::history::EpochLog;
 use super::optimizer::{Optimizer, OptimizerState};
 use super::sequential::Sequential;
 use crate::error::{Error, Result};
 pub use atomic::{folder_of, temporary_owner, write_atomically};
-use metadata::{first_non_finite, CompileConfig, OptimizerConfig, SavedEpoch, TrainingState};
+use metadata::{first_non_finite, CompileConfig, OptimizerConfig, TrainingState};
 
 /// The `format` metadata value this version writes and reads.
 pub const CHECKPOINT_FORMAT: &str = "wgtrain-checkpoint-1";
@@ -153,7 +154,14 @@ impl Sequential {
             seed: self.seed(),
             epochs_done: self.epoch_logs().last().map_or(0, |e| e.epoch),
             shuffle_log: self.shuffle_log.clone(),
-            history: self.epoch_logs().iter().map(SavedEpoch::from).collect(),
+            history: self
+                .epoch_logs()
+                .iter()
+                .map(|e| EpochLog {
+                    seconds: f64::NAN,
+                    ..e.clone()
+                })
+                .collect(),
         };
         let metadata: HashMap<String, String> = [
             ("format".to_string(), CHECKPOINT_FORMAT.to_string()),
