@@ -6,8 +6,9 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::time::{Duration, Instant};
-use wgtrain::cpu::{AdamParams, Layout};
+use wgtrain::cpu::AdamParams;
 use wgtrain::geometry::{Conv2dGeometry, Padding};
+use wgtrain::shape::Layout;
 use wgtrain::{ops, Gpu, GpuTensor};
 
 fn data(n: usize) -> Vec<f32> {
@@ -98,18 +99,34 @@ fn elementwise(c: &mut Criterion, gpu: &Gpu) {
     let dy = upload(gpu, &[n]);
     g.throughput(Throughput::Bytes(8 * n as u64));
     g.bench_function("relu_forward", |b| {
-        b.iter_custom(|it| gpu_time(gpu, it, || drop(ops::relu_forward(gpu, &x).unwrap())))
+        b.iter_custom(|it| {
+            gpu_time(gpu, it, || {
+                drop(ops::unary_forward(gpu, wgtrain::gpu::Unary::Relu, &x).unwrap())
+            })
+        })
     });
     g.throughput(Throughput::Bytes(12 * n as u64));
     g.bench_function("relu_backward", |b| {
-        b.iter_custom(|it| gpu_time(gpu, it, || drop(ops::relu_backward(gpu, &x, &dy).unwrap())))
+        b.iter_custom(|it| {
+            gpu_time(gpu, it, || {
+                drop(ops::unary_backward(gpu, wgtrain::gpu::Unary::Relu, &x, &dy).unwrap())
+            })
+        })
     });
     g.throughput(Throughput::Bytes(8 * n as u64));
     g.bench_function("tanh_forward", |b| {
-        b.iter_custom(|it| gpu_time(gpu, it, || drop(ops::tanh_forward(gpu, &x).unwrap())))
+        b.iter_custom(|it| {
+            gpu_time(gpu, it, || {
+                drop(ops::unary_forward(gpu, wgtrain::gpu::Unary::Tanh, &x).unwrap())
+            })
+        })
     });
     g.bench_function("sigmoid_forward", |b| {
-        b.iter_custom(|it| gpu_time(gpu, it, || drop(ops::sigmoid_forward(gpu, &x).unwrap())))
+        b.iter_custom(|it| {
+            gpu_time(gpu, it, || {
+                drop(ops::unary_forward(gpu, wgtrain::gpu::Unary::Sigmoid, &x).unwrap())
+            })
+        })
     });
     let p = upload(gpu, &[n]);
     let m = gpu.zeros(&[n]).unwrap();
@@ -121,7 +138,7 @@ fn elementwise(c: &mut Criterion, gpu: &Gpu) {
     g.bench_function("adam_update", |b| {
         b.iter_custom(|it| {
             gpu_time(gpu, it, || {
-                ops::adam_step(gpu, &step).unwrap();
+                ops::counter_step(gpu, &step).unwrap();
                 ops::adam_update(gpu, &p, &dy, &m, &v, &step, &hp).unwrap();
             })
         })

@@ -13,7 +13,7 @@ fn main() -> Result<(), wgtrain::Error> {
     println!("using: {}", gpu.info());
     let a = gpu.upload(&[2, 3], &[1., 2., 3., 4., 5., 6.])?;
     let b = gpu.upload(&[3, 2], &[1., 0., 0., 1., 1., 1.])?;
-    let c = wgtrain::ops::matmul(&gpu, &a, &b, None, wgtrain::cpu::Layout::NN, false)?;
+    let c = wgtrain::ops::matmul(&gpu, &a, &b, None, wgtrain::shape::Layout::NN, false)?;
     println!(
         "[[1,2,3],[4,5,6]]·[[1,0],[0,1],[1,1]] = {:?}",
         gpu.download(&c)?

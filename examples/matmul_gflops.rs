@@ -3,7 +3,7 @@
 //! (C[M,N] from A[M,K] and B[K,N]; TN reads A as [K,M], NT reads B as [N,K].)
 
 use std::time::Instant;
-use wgtrain::cpu::Layout;
+use wgtrain::shape::Layout;
 
 fn parse_shape(s: &str) -> Option<[usize; 3]> {
     let dims: Vec<usize> = s

@@ -14,7 +14,7 @@ struct Params {
 
 @compute @workgroup_size(64)
 fn accuracy_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let r = gid.x + gid.y * nwg.x * 64u;
+    let r = grid_index(gid, nwg, 64u);
     if r >= p.rows {
         return;
     }

@@ -1,6 +1,5 @@
-// Adam (Kingma & Ba 2015, Algorithm 1). adam_step increments the step counter t that
-// lives on the GPU (so many steps can be recorded in one submission); adam_update then
-// applies, per element:
+// Adam (Kingma & Ba 2015, Algorithm 1). The step counter t lives on the GPU and is
+// advanced by counter.wgsl before a step's updates; adam_update applies, per element:
 //   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
 //   m̂ = m / (1−β1^t);     v̂ = v / (1−β2^t)
 //   θ ← θ − lr · m̂ / (√v̂ + ε)
@@ -14,21 +13,15 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> step: array<u32>;
 @group(0) @binding(1) var<storage, read_write> param: array<f32>;
 @group(0) @binding(2) var<storage, read> grad: array<f32>;
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;
 @group(0) @binding(4) var<storage, read_write> v: array<f32>;
 @group(0) @binding(5) var<storage, read> step_in: array<u32>;
 
-@compute @workgroup_size(1)
-fn adam_step() {
-    step[0] = step[0] + 1u;
-}
-
 @compute @workgroup_size(256)
 fn adam_update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     if i >= p.n {
         return;
     }

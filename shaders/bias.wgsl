@@ -16,7 +16,7 @@ struct Params {
 
 @compute @workgroup_size(256)
 fn bias_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     if i >= p.rows * p.cols {
         return;
     }

@@ -28,7 +28,7 @@ fn pcg(v: u32) -> u32 {
 
 @compute @workgroup_size(256)
 fn dropout_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     if i < p.n {
         let h = pcg(pcg(p.seed ^ pcg(step[0])) ^ i);
         let u = f32(h >> 8u) * (1.0 / 16777216.0);
@@ -40,7 +40,7 @@ fn dropout_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
 
 @compute @workgroup_size(256)
 fn dropout_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     if i < p.n {
         dx[i] = dy[i] * mask_in[i];
     }

@@ -35,7 +35,7 @@ fn sample(r: u32, c: u32) -> u32 {
 
 @compute @workgroup_size(256)
 fn gather_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     if i >= p.rows * p.row_len {
         return;
     }
@@ -47,7 +47,7 @@ fn gather_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
 
 @compute @workgroup_size(256)
 fn gather_u8_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     if i >= p.rows * p.row_len {
         return;
     }

@@ -31,23 +31,21 @@ struct Params {
 @group(0) @binding(1) var<storage, read> dcols4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> dx4: array<vec4<f32>>;
 
-// divmod(i, d) = (i / d, i % d) comes from shaders/lib/divmod.wgsl, which the registry
-// prepends to this file.
+// divmod(i, d) = (i / d, i % d) and nhwc_index(i, h, w, c) = (n, y, x, c) come from
+// shaders/lib/divmod.wgsl and nhwc.wgsl, which the registry prepends to this file.
 
 @compute @workgroup_size(256)
 fn im2col_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     let total = p.n * p.h * p.w * p.c;
     if i >= total {
         return;
     }
-    let pc = divmod(i, p.c);
-    let ci = pc.y;
-    let img = divmod(pc.x, p.w * p.h);
-    let nn = img.x;
-    let yx = divmod(img.y, p.w);
-    let yy = yx.x;
-    let xx = yx.y;
+    let at = nhwc_index(i, p.h, p.w, p.c);
+    let nn = at.x;
+    let yy = at.y;
+    let xx = at.z;
+    let ci = at.w;
     let row_len = p.kh * p.kw * p.c;
     var s = 0.0;
     for (var ky = 0u; ky < p.kh; ky++) {
@@ -78,7 +76,7 @@ fn im2col_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
 
 @compute @workgroup_size(256)
 fn im2col_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     let c4 = p.c / 4u;
     let row_len4 = p.kh * p.kw * c4;
     if i >= p.n * p.oh * p.ow * row_len4 {
@@ -100,16 +98,14 @@ fn im2col_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(n
 
 @compute @workgroup_size(256)
 fn im2col_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     let c4 = p.c / 4u;
     if i >= p.n * p.h * p.w * c4 {
         return;
     }
-    let pc = divmod(i, c4);
-    let img = divmod(pc.x, p.w * p.h);
-    let yx = divmod(img.y, p.w);
-    let yy = yx.x;
-    let xx = yx.y;
+    let at = nhwc_index(i, p.h, p.w, c4);
+    let yy = at.y;
+    let xx = at.z;
     let row_len4 = p.kh * p.kw * c4;
     var s = vec4<f32>(0.0);
     for (var ky = 0u; ky < p.kh; ky++) {
@@ -130,7 +126,7 @@ fn im2col_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
             if qx.y != 0u || qx.x >= p.ow {
                 continue;
             }
-            s += dcols4[((img.x * p.oh + qy.x) * p.ow + qx.x) * row_len4 + (ky * p.kw + kx) * c4 + pc.y];
+            s += dcols4[((at.x * p.oh + qy.x) * p.ow + qx.x) * row_len4 + (ky * p.kw + kx) * c4 + at.w];
         }
     }
     dx4[i] = s;
@@ -142,7 +138,7 @@ fn im2col_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
 // CNN step). The row is decoded once, then ky, kx, c in order.
 @compute @workgroup_size(256)
 fn im2col_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let row = gid.x + gid.y * nwg.x * 256u;
+    let row = grid_index(gid, nwg, 256u);
     if row >= p.n * p.oh * p.ow {
         return;
     }

@@ -31,22 +31,30 @@ struct Params {
 @group(0) @binding(2) var<storage, read> argmax_in4: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read_write> dx4: array<vec4<f32>>;
 
-// divmod(i, d) = (i / d, i % d) comes from shaders/lib/divmod.wgsl, which the registry
-// prepends to this file.
+// divmod(i, d) = (i / d, i % d) and nhwc_index(i, h, w, c) = (n, y, x, c) come from
+// shaders/lib/divmod.wgsl and nhwc.wgsl, which the registry prepends to this file.
+
+// The output windows o with o·s ≤ i < o·s + k (window size k, stride s), clipped to
+// [0, out): (first, one past the last).
+fn windows_covering(i: u32, k: u32, s: u32, out: u32) -> vec2<u32> {
+    var lo = 0u;
+    if i >= k {
+        lo = divmod(i - k, s).x + 1u;
+    }
+    return vec2<u32>(lo, min(divmod(i, s).x + 1u, out));
+}
 
 @compute @workgroup_size(256)
 fn maxpool_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     if i >= p.n * p.oh * p.ow * p.c {
         return;
     }
-    let pc = divmod(i, p.c);
-    let ci = pc.y;
-    let img = divmod(pc.x, p.ow * p.oh);
-    let nn = img.x;
-    let yx = divmod(img.y, p.ow);
-    let oy = yx.x;
-    let ox = yx.y;
+    let at = nhwc_index(i, p.oh, p.ow, p.c);
+    let nn = at.x;
+    let oy = at.y;
+    let ox = at.z;
+    let ci = at.w;
     var best = -3.0e38;
     var best_i = 0xffffffffu;
     for (var ky = 0u; ky < p.ph; ky++) {
@@ -65,32 +73,17 @@ fn maxpool_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
 
 @compute @workgroup_size(256)
 fn maxpool_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     if i >= p.n * p.h * p.w * p.c {
         return;
     }
-    let pc = divmod(i, p.c);
-    let ci = pc.y;
-    let img = divmod(pc.x, p.w * p.h);
-    let nn = img.x;
-    let yx = divmod(img.y, p.w);
-    let yy = yx.x;
-    let xx = yx.y;
-    // Windows oy with oy·sh ≤ yy < oy·sh + ph.
-    var oy_lo = 0u;
-    if yy >= p.ph {
-        oy_lo = divmod(yy - p.ph, p.sh).x + 1u;
-    }
-    let oy_hi = min(divmod(yy, p.sh).x + 1u, p.oh);
-    var ox_lo = 0u;
-    if xx >= p.pw {
-        ox_lo = divmod(xx - p.pw, p.sw).x + 1u;
-    }
-    let ox_hi = min(divmod(xx, p.sw).x + 1u, p.ow);
+    let at = nhwc_index(i, p.h, p.w, p.c);
+    let oys = windows_covering(at.y, p.ph, p.sh, p.oh);
+    let oxs = windows_covering(at.z, p.pw, p.sw, p.ow);
     var s = 0.0;
-    for (var oy = oy_lo; oy < oy_hi; oy++) {
-        for (var ox = ox_lo; ox < ox_hi; ox++) {
-            let o = ((nn * p.oh + oy) * p.ow + ox) * p.c + ci;
+    for (var oy = oys.x; oy < oys.y; oy++) {
+        for (var ox = oxs.x; ox < oxs.y; ox++) {
+            let o = ((at.x * p.oh + oy) * p.ow + ox) * p.c + at.w;
             if argmax_in[o] == i {
                 s += dy[o];
             }
@@ -101,22 +94,20 @@ fn maxpool_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
 
 @compute @workgroup_size(256)
 fn maxpool_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     let c4 = p.c / 4u;
     if i >= p.n * p.oh * p.ow * c4 {
         return;
     }
-    let pc = divmod(i, c4);
-    let img = divmod(pc.x, p.ow * p.oh);
-    let yx = divmod(img.y, p.ow);
+    let at = nhwc_index(i, p.oh, p.ow, c4);
     let lanes = vec4<u32>(0u, 1u, 2u, 3u);
     // The window's first element, then strictly greater ones: the first maximum wins.
-    let first = (img.x * p.h + yx.x * p.sh) * p.w + yx.y * p.sw;
-    var best = x4[first * c4 + pc.y];
-    var best_i = (first * c4 + pc.y) * 4u + lanes;
+    let first = (at.x * p.h + at.y * p.sh) * p.w + at.z * p.sw;
+    var best = x4[first * c4 + at.w];
+    var best_i = (first * c4 + at.w) * 4u + lanes;
     for (var ky = 0u; ky < p.ph; ky++) {
         for (var kx = 0u; kx < p.pw; kx++) {
-            let src = ((img.x * p.h + yx.x * p.sh + ky) * p.w + yx.y * p.sw + kx) * c4 + pc.y;
+            let src = ((at.x * p.h + at.y * p.sh + ky) * p.w + at.z * p.sw + kx) * c4 + at.w;
             let v = x4[src];
             let better = v > best;
             best = select(best, v, better);
@@ -129,31 +120,19 @@ fn maxpool_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
 
 @compute @workgroup_size(256)
 fn maxpool_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     let c4 = p.c / 4u;
     if i >= p.n * p.h * p.w * c4 {
         return;
     }
-    let pc = divmod(i, c4);
-    let img = divmod(pc.x, p.w * p.h);
-    let yx = divmod(img.y, p.w);
-    let yy = yx.x;
-    let xx = yx.y;
-    var oy_lo = 0u;
-    if yy >= p.ph {
-        oy_lo = divmod(yy - p.ph, p.sh).x + 1u;
-    }
-    let oy_hi = min(divmod(yy, p.sh).x + 1u, p.oh);
-    var ox_lo = 0u;
-    if xx >= p.pw {
-        ox_lo = divmod(xx - p.pw, p.sw).x + 1u;
-    }
-    let ox_hi = min(divmod(xx, p.sw).x + 1u, p.ow);
+    let at = nhwc_index(i, p.h, p.w, c4);
+    let oys = windows_covering(at.y, p.ph, p.sh, p.oh);
+    let oxs = windows_covering(at.z, p.pw, p.sw, p.ow);
     let mine = i * 4u + vec4<u32>(0u, 1u, 2u, 3u);
     var s = vec4<f32>(0.0);
-    for (var oy = oy_lo; oy < oy_hi; oy++) {
-        for (var ox = ox_lo; ox < ox_hi; ox++) {
-            let o = ((img.x * p.oh + oy) * p.ow + ox) * c4 + pc.y;
+    for (var oy = oys.x; oy < oys.y; oy++) {
+        for (var ox = oxs.x; ox < oxs.y; ox++) {
+            let o = ((at.x * p.oh + oy) * p.ow + ox) * c4 + at.w;
             s += select(vec4<f32>(0.0), dy4[o], argmax_in4[o] == mine);
         }
     }

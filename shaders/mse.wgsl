@@ -15,7 +15,7 @@ struct Params {
 
 @compute @workgroup_size(256)
 fn mse_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     if i < p.n {
         let d = pred[i] - truth[i];
         sq[i] = d * d;
@@ -24,7 +24,7 @@ fn mse_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
 
 @compute @workgroup_size(256)
 fn mse_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     if i < p.n {
         dpred[i] = 2.0 * (pred[i] - truth[i]) * p.scale;
     }

@@ -14,7 +14,7 @@ struct Params {
 
 @compute @workgroup_size(256)
 fn sigmoid_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     if i < p.n {
         let v = x[i];
         let e = exp(-abs(v));
@@ -24,7 +24,7 @@ fn sigmoid_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
 
 @compute @workgroup_size(256)
 fn sigmoid_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     if i < p.n {
         let s = y_in[i];
         dx[i] = dy[i] * s * (1.0 - s);

@@ -16,22 +16,13 @@ struct Params {
 
 @compute @workgroup_size(64)
 fn softmax_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let r = gid.x + gid.y * nwg.x * 64u;
+    let r = grid_index(gid, nwg, 64u);
     if r >= p.rows {
         return;
     }
     let base = r * p.cols;
-    var mx = -3.0e38;
-    for (var j = 0u; j < p.cols; j++) {
-        mx = max(mx, x[base + j]);
-    }
-    var s = 0.0;
-    for (var j = 0u; j < p.cols; j++) {
-        let e = exp(x[base + j] - mx);
-        y[base + j] = e;
-        s += e;
-    }
-    let inv = 1.0 / s;
+    // softmax_row (shaders/lib/softmax_row.wgsl): y = e^(x − max), returns (max, Σ).
+    let inv = 1.0 / softmax_row(base, p.cols).y;
     for (var j = 0u; j < p.cols; j++) {
         y[base + j] *= inv;
     }
@@ -39,7 +30,7 @@ fn softmax_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
 
 @compute @workgroup_size(64)
 fn softmax_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let r = gid.x + gid.y * nwg.x * 64u;
+    let r = grid_index(gid, nwg, 64u);
     if r >= p.rows {
         return;
     }

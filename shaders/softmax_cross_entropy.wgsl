@@ -13,38 +13,31 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> logits: array<f32>;
+// x and y are the names shaders/lib/softmax_row.wgsl reads and writes: the logits and probs.
+@group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> labels: array<f32>;
-@group(0) @binding(3) var<storage, read_write> probs: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<storage, read_write> row_loss: array<f32>;
 @group(0) @binding(1) var<storage, read> probs_in: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dlogits: array<f32>;
 
 @compute @workgroup_size(64)
 fn softmax_cross_entropy_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let r = gid.x + gid.y * nwg.x * 64u;
+    let r = grid_index(gid, nwg, 64u);
     if r >= p.rows {
         return;
     }
     let base = r * p.cols;
-    var mx = -3.0e38;
-    for (var j = 0u; j < p.cols; j++) {
-        mx = max(mx, logits[base + j]);
-    }
-    var s = 0.0;
-    for (var j = 0u; j < p.cols; j++) {
-        let e = exp(logits[base + j] - mx);
-        probs[base + j] = e;
-        s += e;
-    }
-    let log_s = log(s);
-    let inv = 1.0 / s;
+    let ms = softmax_row(base, p.cols);
+    let mx = ms.x;
+    let log_s = log(ms.y);
+    let inv = 1.0 / ms.y;
     var loss = 0.0;
     for (var j = 0u; j < p.cols; j++) {
-        probs[base + j] *= inv;
+        y[base + j] *= inv;
         let t = labels[base + j];
         if t != 0.0 {
-            loss -= t * (logits[base + j] - mx - log_s);
+            loss -= t * (x[base + j] - mx - log_s);
         }
     }
     row_loss[r] = loss;
@@ -52,7 +45,7 @@ fn softmax_cross_entropy_forward(@builtin(global_invocation_id) gid: vec3<u32>, 
 
 @compute @workgroup_size(256)
 fn softmax_cross_entropy_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     if i < p.rows * p.cols {
         dlogits[i] = (probs_in[i] - labels[i]) * p.scale;
     }

@@ -14,7 +14,7 @@ struct Params {
 
 @compute @workgroup_size(256)
 fn tanh_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     if i < p.n {
         let v = x[i];
         let e = exp(-2.0 * abs(v));
@@ -25,7 +25,7 @@ fn tanh_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 
 @compute @workgroup_size(256)
 fn tanh_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
+    let i = grid_index(gid, nwg, 256u);
     if i < p.n {
         let t = y_in[i];
         dx[i] = dy[i] * (1.0 - t * t);

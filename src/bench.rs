@@ -7,9 +7,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::cpu::Layout;
 use crate::nn::models::{mnist_cnn, mnist_mlp};
 use crate::nn::{to_categorical, Backend, FitOptions, Loss, Metric, Optimizer, Verbose};
+use crate::shape::Layout;
 use crate::{ops, Gpu, Result};
 
 /// What to run.

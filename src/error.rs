@@ -60,6 +60,18 @@ pub enum Error {
     #[error("shape mismatch in {op}: {detail}")]
     Shape { op: &'static str, detail: String },
 
+    /// A tensor of one backend handed to another (a GPU model's tensor to a CPU model's
+    /// op, or an index tensor where values are needed).
+    #[error(
+        "{op}: expected {expected} but got {found}; tensors of a GPU model and a CPU model \
+         cannot be mixed — upload the data through the model's own backend"
+    )]
+    WrongTensor {
+        op: &'static str,
+        expected: &'static str,
+        found: &'static str,
+    },
+
     /// A dispatch would need more workgroups than the adapter allows.
     #[error(
         "{kernel} needs {groups} workgroups in one dimension, over the adapter limit of {limit}; \

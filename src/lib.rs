@@ -11,7 +11,8 @@
 //! The CPU twins need no GPU:
 //!
 //! ```
-//! use wgtrain::cpu::{matmul, relu_forward, Layout};
+//! use wgtrain::cpu::{matmul, relu_forward};
+//! use wgtrain::shape::Layout;
 //! // [[1,2,3],[4,5,6]] · [[1,0],[0,1],[1,1]] + [0.5, -20] then ReLU
 //! let c = matmul(&[1., 2., 3., 4., 5., 6.], &[1., 0., 0., 1., 1., 1.], Some(&[0.5, -20.]), 2, 2, 3, Layout::NN, true);
 //! assert_eq!(c, vec![4.5, 0.0, 10.5, 0.0]);
@@ -28,6 +29,7 @@ pub mod memory;
 pub mod nn;
 pub mod ops;
 pub mod plot;
+pub mod shape;
 pub mod strict_json;
 
 pub use error::{Error, Result};

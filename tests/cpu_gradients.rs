@@ -4,8 +4,9 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use wgtrain::cpu::{self, Layout};
+use wgtrain::cpu::{self};
 use wgtrain::geometry::{Conv2dGeometry, Padding, Pool2dGeometry};
+use wgtrain::shape::Layout;
 
 const H: f64 = 1e-6;
 

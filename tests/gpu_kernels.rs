@@ -7,9 +7,10 @@
 mod common;
 
 use common::{assert_close, gpu, max_diff, one_hot, randn};
-use wgtrain::cpu::{self, AdamParams, Layout, SgdParams};
+use wgtrain::cpu::{self, AdamParams, SgdParams};
 use wgtrain::geometry::{Conv2dGeometry, Padding, Pool2dGeometry};
 use wgtrain::ops;
+use wgtrain::shape::Layout;
 
 const SIZES: [usize; 4] = [1, 7, 33, 257];
 
@@ -153,7 +154,7 @@ fn activations_forward_and_backward() {
         let gx = g.upload(&[n], &x).unwrap();
         let gdy = g.upload(&[n], &dy).unwrap();
 
-        let y = ops::relu_forward(g, &gx).unwrap();
+        let y = ops::unary_forward(g, wgtrain::gpu::Unary::Relu, &gx).unwrap();
         assert_close(
             "relu_forward",
             &g.download(&y).unwrap(),
@@ -161,7 +162,7 @@ fn activations_forward_and_backward() {
             0.0,
             0.0,
         );
-        let dx = ops::relu_backward(g, &gx, &gdy).unwrap();
+        let dx = ops::unary_backward(g, wgtrain::gpu::Unary::Relu, &gx, &gdy).unwrap();
         assert_close(
             "relu_backward",
             &g.download(&dx).unwrap(),
@@ -170,10 +171,10 @@ fn activations_forward_and_backward() {
             0.0,
         );
 
-        let y = ops::sigmoid_forward(g, &gx).unwrap();
+        let y = ops::unary_forward(g, wgtrain::gpu::Unary::Sigmoid, &gx).unwrap();
         let yc = cpu::sigmoid_forward(&x);
         assert_close("sigmoid_forward", &g.download(&y).unwrap(), &yc, 1e-6, 1e-5);
-        let dx = ops::sigmoid_backward(g, &y, &gdy).unwrap();
+        let dx = ops::unary_backward(g, wgtrain::gpu::Unary::Sigmoid, &y, &gdy).unwrap();
         assert_close(
             "sigmoid_backward",
             &g.download(&dx).unwrap(),
@@ -182,10 +183,10 @@ fn activations_forward_and_backward() {
             1e-4,
         );
 
-        let y = ops::tanh_forward(g, &gx).unwrap();
+        let y = ops::unary_forward(g, wgtrain::gpu::Unary::Tanh, &gx).unwrap();
         let yc = cpu::tanh_forward(&x);
         assert_close("tanh_forward", &g.download(&y).unwrap(), &yc, 1e-6, 1e-5);
-        let dx = ops::tanh_backward(g, &y, &gdy).unwrap();
+        let dx = ops::unary_backward(g, wgtrain::gpu::Unary::Tanh, &y, &gdy).unwrap();
         assert_close(
             "tanh_backward",
             &g.download(&dx).unwrap(),
@@ -520,7 +521,7 @@ fn adam_matches_cpu_over_steps() {
         for t in 1..=5u32 {
             let grad = randn(n as u64 * 31 + t as u64, n, 50.0);
             let gg = g.upload(&[n], &grad).unwrap();
-            ops::adam_step(g, &step).unwrap();
+            ops::counter_step(g, &step).unwrap();
             ops::adam_update(g, &gp, &gg, &gm, &gv, &step, &hp).unwrap();
             cpu::adam_update(&mut p, &grad, &mut m, &mut v, t, &hp);
             grads.push(gg);
@@ -611,7 +612,7 @@ fn dropout_masks_match_cpu_exactly() {
         let gx = g.upload(&[n], &x).unwrap();
         let counter = g.upload_u32(&[1], &[0]).unwrap();
         for step in 1..=3u32 {
-            ops::adam_step(g, &counter).unwrap();
+            ops::counter_step(g, &counter).unwrap();
             let (y, mask) = ops::dropout_forward(g, &gx, &counter, rate, 1234).unwrap();
             let (yc, maskc) = cpu::dropout_forward(&x, step, rate, 1234);
             assert_eq!(g.download(&mask).unwrap(), maskc, "mask n {n} step {step}");
@@ -713,7 +714,7 @@ fn gather_batches_match_cpu_exactly() {
                 want,
                 "gather_u8 n {n} step {step}"
             );
-            ops::adam_step(g, &cursor).unwrap();
+            ops::counter_step(g, &cursor).unwrap();
         }
         // The decoded bytes are exactly the f32 values that were packed.
         let all = cpu::gather_u8_forward(

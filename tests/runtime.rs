@@ -5,8 +5,8 @@
 mod common;
 
 use common::{gpu, randn};
-use wgtrain::cpu::Layout;
 use wgtrain::gpu::DType;
+use wgtrain::shape::Layout;
 use wgtrain::{ops, Error};
 
 /// One small MLP-like forward and backward pass, all intermediates dropped at the end.
@@ -54,9 +54,9 @@ fn many_dispatches_go_in_one_submission() {
     let g = wgtrain::Gpu::new().unwrap();
     let x = g.upload(&[1000], &randn(4, 1000, 3.0)).unwrap();
     let (d0, s0) = g.command_counts();
-    let mut y = ops::relu_forward(&g, &x).unwrap();
+    let mut y = ops::unary_forward(&g, wgtrain::gpu::Unary::Relu, &x).unwrap();
     for _ in 0..99 {
-        y = ops::tanh_forward(&g, &y).unwrap();
+        y = ops::unary_forward(&g, wgtrain::gpu::Unary::Tanh, &y).unwrap();
     }
     let (d1, s1) = g.command_counts();
     assert_eq!(d1 - d0, 100, "dispatches recorded");
@@ -86,7 +86,8 @@ fn tensor_over_the_binding_limit_is_a_clear_error() {
     // The GPU is still usable afterwards.
     let t = g.upload(&[3], &[1.0, -2.0, 3.0]).unwrap();
     assert_eq!(
-        g.download(&ops::relu_forward(g, &t).unwrap()).unwrap(),
+        g.download(&ops::unary_forward(g, wgtrain::gpu::Unary::Relu, &t).unwrap())
+            .unwrap(),
         vec![1.0, 0.0, 3.0]
     );
 }
@@ -100,7 +101,9 @@ fn shape_mismatches_name_both_shapes() {
         .unwrap_err()
         .to_string();
     assert!(msg.contains("[2, 3]") && msg.contains("[4, 5]"), "{msg}");
-    let msg = ops::relu_backward(g, &a, &b).unwrap_err().to_string();
+    let msg = ops::unary_backward(g, wgtrain::gpu::Unary::Relu, &a, &b)
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("[2, 3]") && msg.contains("[4, 5]"), "{msg}");
     let msg = g.upload(&[2, 2], &[1.0; 3]).unwrap_err().to_string();
     assert!(msg.contains("[2, 2]") && msg.contains('3'), "{msg}");
@@ -156,7 +159,7 @@ fn profiling_counts_every_kernel_with_either_clock() {
         g.set_profiling_method(Some(method)).unwrap();
         for _ in 0..5 {
             let h = ops::matmul(&g, &x, &w, None, Layout::NN, false).unwrap();
-            ops::relu_forward(&g, &h).unwrap();
+            ops::unary_forward(&g, wgtrain::gpu::Unary::Relu, &h).unwrap();
         }
         let before = g.download(&x).unwrap();
         let p = g.profile().unwrap();

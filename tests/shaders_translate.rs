@@ -28,7 +28,7 @@ fn parse(shader: Shader) -> (naga::Module, naga::valid::ModuleInfo) {
 
 #[test]
 fn every_shader_validates_and_translates_to_msl_hlsl_spirv() {
-    for shader in Shader::ALL {
+    for &shader in Shader::ALL {
         let (module, info) = parse(shader);
         let name = shader.file_name();
         for ep in &module.entry_points {
@@ -84,8 +84,9 @@ fn every_shader_validates_and_translates_to_msl_hlsl_spirv() {
 
 #[test]
 fn every_kernel_entry_point_exists_and_uses_its_registered_bindings() {
-    for kernel in Kernel::ALL {
-        let (shader, entry, n_storage) = kernel.spec();
+    for &kernel in Kernel::ALL {
+        let (shader, entry, n_storage) =
+            (kernel.shader(), kernel.name(), kernel.storage_bindings());
         let (module, info) = parse(shader);
         let idx = module
             .entry_points
@@ -121,13 +122,13 @@ fn every_shader_file_is_registered() {
         .collect();
     registered.sort();
     assert_eq!(on_disk, registered);
-    for shader in Shader::ALL {
+    for &shader in Shader::ALL {
         let (module, _) = parse(shader);
         for ep in &module.entry_points {
             assert!(
                 Kernel::ALL
                     .iter()
-                    .any(|k| k.spec().0 == shader && k.spec().1 == ep.name),
+                    .any(|k| k.shader() == shader && k.name() == ep.name),
                 "{}::{} is not in the kernel registry",
                 shader.file_name(),
                 ep.name

@@ -1,5 +1,5 @@
-// Shared WGSL helpers, prepended by the kernel registry (src/gpu/kernels.rs) to the
-// shaders that use them (im2col.wgsl, maxpool.wgsl); WGSL has no includes.
+// Exact integer division by a runtime divisor, prepended by the kernel registry to the
+// shaders that list it (im2col.wgsl, maxpool.wgsl).
 
 // (i / d, i % d) without integer division: llvmpipe (and other SIMD-per-invocation
 // drivers) run a u32 division by a runtime divisor lane by lane, which made index

@@ -1,17 +1,7 @@
 //! CPU twin of `shaders/matmul.wgsl`: C = op(A)·op(B) (+ bias) (then ReLU), f64 accumulation.
 
 use super::Scalar;
-
-/// Which operands are read transposed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Layout {
-    /// A[M,K]·B[K,N]
-    NN,
-    /// A[K,M]ᵀ·B[K,N]
-    TN,
-    /// A[M,K]·B[N,K]ᵀ
-    NT,
-}
+use crate::shape::Layout;
 
 /// c[m,n] = op(a)·op(b) (+ bias[n]) (ReLU if `relu`); a and b as `layout` says.
 #[allow(clippy::too_many_arguments)]

@@ -3,39 +3,37 @@
 //! are tested against, and the CPU reference backend runs on them.
 
 pub mod accuracy;
+pub mod activation;
 pub mod adam;
 pub mod bias;
+pub mod counter;
 pub mod dropout;
 pub mod gather;
 pub mod im2col;
 pub mod matmul;
 pub mod maxpool;
 pub mod mse;
-pub mod relu;
 pub mod sgd;
-pub mod sigmoid;
 pub mod softmax;
 pub mod softmax_cross_entropy;
 pub mod sum;
-pub mod tanh;
 pub mod transpose;
 
 pub use accuracy::{accuracy_forward, argmax};
+pub use activation::*;
 pub use adam::{adam_update, AdamParams};
 pub use bias::{bias_backward, bias_forward};
+pub use counter::counter_step;
 pub use dropout::{dropout_backward, dropout_forward};
 pub use gather::{gather_forward, gather_u8_forward, pack_u8, PackedU8};
 pub use im2col::{im2col_backward, im2col_forward};
-pub use matmul::{matmul, Layout};
+pub use matmul::matmul;
 pub use maxpool::{maxpool_backward, maxpool_forward};
 pub use mse::{mse_backward, mse_forward};
-pub use relu::{relu_backward, relu_forward};
 pub use sgd::{sgd_update, SgdParams};
-pub use sigmoid::{sigmoid_backward, sigmoid_forward};
 pub use softmax::{softmax_backward, softmax_forward};
 pub use softmax_cross_entropy::{softmax_cross_entropy_backward, softmax_cross_entropy_forward};
 pub use sum::sum_forward;
-pub use tanh::{tanh_backward, tanh_forward};
 pub use transpose::transpose_forward;
 
 /// A float the CPU twins compute in: f32 for the reference backend, f64 for gradient checks.

@@ -1,281 +1,239 @@
 //! The kernel registry: every WGSL shader and every entry point wgtrain dispatches,
-//! listed once. Pipelines are built from this table on first use and cached by `Gpu`.
+//! declared once in the table at the bottom. The `registry!` macro turns the table into
+//! the `Shader` and `Kernel` enums, their `ALL` lists, sources and binding counts, and the
+//! `Unary` enum of elementwise activations (shader, kernels and CPU twins in one line).
+//! Pipelines are built from this on first use and cached by `Gpu`.
 
-/// One WGSL source file in `shaders/`, compiled into the binary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Shader {
-    Matmul,
-    MatmulVec4,
-    Bias,
-    Relu,
-    Sigmoid,
-    Tanh,
-    Im2col,
-    Maxpool,
-    Softmax,
-    SoftmaxCrossEntropy,
-    Mse,
-    Sum,
-    Adam,
-    Sgd,
-    Accuracy,
-    Dropout,
-    Gather,
-    Transpose,
+use crate::cpu::{self, Scalar};
+
+/// Which tensor an elementwise op's backward reads besides dy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Saved {
+    /// The forward input x (e.g. GELU).
+    Input,
+    /// The forward output y (ReLU, sigmoid, tanh: cheaper, and what a fused matmul has).
+    Output,
 }
 
-impl Shader {
-    /// Every shader, for tests that must cover them all.
-    pub const ALL: [Shader; 18] = [
-        Shader::Matmul,
-        Shader::MatmulVec4,
-        Shader::Bias,
-        Shader::Relu,
-        Shader::Sigmoid,
-        Shader::Tanh,
-        Shader::Im2col,
-        Shader::Maxpool,
-        Shader::Softmax,
-        Shader::SoftmaxCrossEntropy,
-        Shader::Mse,
-        Shader::Sum,
-        Shader::Adam,
-        Shader::Sgd,
-        Shader::Accuracy,
-        Shader::Dropout,
-        Shader::Gather,
-        Shader::Transpose,
-    ];
+macro_rules! registry {
+    (
+        shaders { $( $shader:ident = $file:literal $( + $lib:literal )* $( , overrides $ov:literal )? ; )* }
+        kernels { $( $kernel:ident = $kshader:ident $entry:literal $bindings:literal $( $noparams:ident )? ; )* }
+        unary { $( $op:ident = $opfile:literal, $saved:ident, $fwd:path, $bwd:path $( , vec4 $v4:ident )? ; )* }
+    ) => {
+        /// One WGSL source file in `shaders/`, compiled into the binary.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Shader { $( $shader, )* $( $op, )* }
 
-    /// File name under `shaders/`.
-    pub fn file_name(self) -> &'static str {
-        match self {
-            Shader::Matmul => "matmul.wgsl",
-            Shader::MatmulVec4 => "matmul_vec4.wgsl",
-            Shader::Bias => "bias.wgsl",
-            Shader::Relu => "relu.wgsl",
-            Shader::Sigmoid => "sigmoid.wgsl",
-            Shader::Tanh => "tanh.wgsl",
-            Shader::Im2col => "im2col.wgsl",
-            Shader::Maxpool => "maxpool.wgsl",
-            Shader::Softmax => "softmax.wgsl",
-            Shader::SoftmaxCrossEntropy => "softmax_cross_entropy.wgsl",
-            Shader::Mse => "mse.wgsl",
-            Shader::Sum => "sum.wgsl",
-            Shader::Adam => "adam.wgsl",
-            Shader::Sgd => "sgd.wgsl",
-            Shader::Accuracy => "accuracy.wgsl",
-            Shader::Dropout => "dropout.wgsl",
-            Shader::Gather => "gather.wgsl",
-            Shader::Transpose => "transpose.wgsl",
+        /// One compute entry point. Binding 0 of every kernel is its uniform parameter
+        /// block (unless `has_params` is false); storage buffers follow at bindings
+        /// 1..=`storage_bindings()`, in the order the launcher passes them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Kernel {
+            $( $kernel, )*
+            /// `<op>_forward` of an elementwise op: x → y.
+            Forward(Unary),
+            /// `<op>_backward` of an elementwise op: (saved, dy) → dx.
+            Backward(Unary),
         }
-    }
 
-    /// The WGSL source text (with the helpers of `shaders/lib/` it uses prepended).
-    pub fn source(self) -> &'static str {
-        match self {
-            Shader::Matmul => include_str!("../../shaders/matmul.wgsl"),
-            Shader::MatmulVec4 => include_str!("../../shaders/matmul_vec4.wgsl"),
-            Shader::Bias => include_str!("../../shaders/bias.wgsl"),
-            Shader::Relu => include_str!("../../shaders/relu.wgsl"),
-            Shader::Sigmoid => include_str!("../../shaders/sigmoid.wgsl"),
-            Shader::Tanh => include_str!("../../shaders/tanh.wgsl"),
-            Shader::Im2col => concat!(
-                include_str!("../../shaders/lib/divmod.wgsl"),
-                include_str!("../../shaders/im2col.wgsl")
-            ),
-            Shader::Maxpool => concat!(
-                include_str!("../../shaders/lib/divmod.wgsl"),
-                include_str!("../../shaders/maxpool.wgsl")
-            ),
-            Shader::Softmax => include_str!("../../shaders/softmax.wgsl"),
-            Shader::SoftmaxCrossEntropy => include_str!("../../shaders/softmax_cross_entropy.wgsl"),
-            Shader::Mse => include_str!("../../shaders/mse.wgsl"),
-            Shader::Sum => include_str!("../../shaders/sum.wgsl"),
-            Shader::Adam => include_str!("../../shaders/adam.wgsl"),
-            Shader::Sgd => include_str!("../../shaders/sgd.wgsl"),
-            Shader::Accuracy => include_str!("../../shaders/accuracy.wgsl"),
-            Shader::Dropout => include_str!("../../shaders/dropout.wgsl"),
-            Shader::Gather => include_str!("../../shaders/gather.wgsl"),
-            Shader::Transpose => include_str!("../../shaders/transpose.wgsl"),
+        /// An elementwise activation: `shaders/<name>.wgsl` with `<name>_forward` /
+        /// `<name>_backward`, one shared launcher (`ops::unary`), CPU twins
+        /// `cpu::<name>_forward` / `cpu::<name>_backward`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Unary { $( $op, )* }
+
+        impl Shader {
+            /// Every shader, for tests that must cover them all.
+            pub const ALL: &'static [Shader] = &[ $( Shader::$shader, )* $( Shader::$op, )* ];
+
+            /// File name under `shaders/`.
+            pub fn file_name(self) -> &'static str {
+                match self {
+                    $( Shader::$shader => concat!($file, ".wgsl"), )*
+                    $( Shader::$op => concat!($opfile, ".wgsl"), )*
+                }
+            }
+
+            /// The WGSL source text, with the `shaders/lib/` helpers it uses prepended.
+            pub fn source(self) -> &'static str {
+                match self {
+                    $( Shader::$shader => concat!(
+                        include_str!("../../shaders/lib/grid.wgsl"),
+                        $( include_str!(concat!("../../shaders/lib/", $lib, ".wgsl")), )*
+                        include_str!(concat!("../../shaders/", $file, ".wgsl"))
+                    ), )*
+                    $( Shader::$op => concat!(
+                        include_str!("../../shaders/lib/grid.wgsl"),
+                        include_str!(concat!("../../shaders/", $opfile, ".wgsl"))
+                    ), )*
+                }
+            }
+
+            /// Pipeline-overridable constants of this shader, named as in its source.
+            pub fn overrides(self) -> &'static [&'static str] {
+                match self {
+                    $( Shader::$shader => &[ $( $ov )? ], )*
+                    $( Shader::$op => &[], )*
+                }
+            }
         }
-    }
+
+        impl Kernel {
+            /// Every kernel, for tests that must cover them all.
+            pub const ALL: &'static [Kernel] = &[
+                $( Kernel::$kernel, )*
+                $( Kernel::Forward(Unary::$op), Kernel::Backward(Unary::$op), )*
+            ];
+
+            /// The shader file holding this entry point.
+            pub fn shader(self) -> Shader {
+                match self {
+                    $( Kernel::$kernel => Shader::$kshader, )*
+                    Kernel::Forward(op) | Kernel::Backward(op) => op.shader(),
+                }
+            }
+
+            /// The entry point's name, also the kernel's name in errors and profiles.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( Kernel::$kernel => $entry, )*
+                    $( Kernel::Forward(Unary::$op) => concat!($opfile, "_forward"), )*
+                    $( Kernel::Backward(Unary::$op) => concat!($opfile, "_backward"), )*
+                }
+            }
+
+            /// Number of storage bindings after the uniform block.
+            pub fn storage_bindings(self) -> usize {
+                match self {
+                    $( Kernel::$kernel => $bindings, )*
+                    Kernel::Forward(_) => 2,
+                    Kernel::Backward(_) => 3,
+                }
+            }
+
+            /// False for the few kernels that take no uniform parameter block.
+            pub fn has_params(self) -> bool {
+                match self {
+                    $( Kernel::$kernel => registry!(@params $( $noparams )?), )*
+                    Kernel::Forward(_) | Kernel::Backward(_) => true,
+                }
+            }
+
+            /// Pipeline-overridable constants, named as in the shader.
+            pub fn overrides(self) -> &'static [&'static str] {
+                self.shader().overrides()
+            }
+        }
+
+        impl Unary {
+            /// Every elementwise op.
+            pub const ALL: &'static [Unary] = &[ $( Unary::$op, )* ];
+
+            /// Its name (Keras's activation name, and the shader's file stem).
+            pub fn name(self) -> &'static str {
+                match self { $( Unary::$op => $opfile, )* }
+            }
+
+            /// Its shader file.
+            pub fn shader(self) -> Shader {
+                match self { $( Unary::$op => Shader::$op, )* }
+            }
+
+            /// What its backward reads besides dy.
+            pub fn saved(self) -> Saved {
+                match self { $( Unary::$op => Saved::$saved, )* }
+            }
+
+            /// A backward kernel doing four elements per invocation (n % 4 == 0), if any.
+            pub fn backward_vec4(self) -> Option<Kernel> {
+                match self { $( Unary::$op => registry!(@vec4 $( $v4 )?), )* }
+            }
+
+            /// The CPU twin of `<op>_forward`: y[n] = f(x[n]).
+            pub fn cpu_forward<T: Scalar>(self, x: &[T]) -> Vec<T> {
+                match self { $( Unary::$op => $fwd(x), )* }
+            }
+
+            /// The CPU twin of `<op>_backward`: dx[n] from saved[n] (see `saved`) and dy[n].
+            pub fn cpu_backward<T: Scalar>(self, saved: &[T], dy: &[T]) -> Vec<T> {
+                match self { $( Unary::$op => $bwd(saved, dy), )* }
+            }
+        }
+    };
+    (@params) => { true };
+    (@params no_params) => { false };
+    (@vec4) => { None };
+    (@vec4 $k:ident) => { Some(Kernel::$k) };
 }
 
-/// One compute entry point. Binding 0 of every kernel is its uniform parameter block;
-/// storage buffers follow at bindings 1..=`storage_bindings()`, in the order the
-/// launcher passes them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kernel {
-    MatmulNN,
-    MatmulTN,
-    MatmulNT,
-    MatmulNNVec4,
-    MatmulTNVec4,
-    MatmulNNVec4Narrow,
-    MatmulTNVec4Narrow,
-    MatmulNNVec4A4,
-    MatmulTNVec4A4,
-    MatmulNNVec4A4Narrow,
-    MatmulTNVec4A4Narrow,
-    BiasForward,
-    BiasBackward,
-    ReluForward,
-    ReluBackward,
-    ReluBackwardVec4,
-    SigmoidForward,
-    SigmoidBackward,
-    TanhForward,
-    TanhBackward,
-    Im2colForward,
-    Im2colBackward,
-    Im2colForwardVec4,
-    Im2colBackwardVec4,
-    MaxpoolForward,
-    MaxpoolBackward,
-    MaxpoolForwardVec4,
-    MaxpoolBackwardVec4,
-    SoftmaxForward,
-    SoftmaxBackward,
-    SoftmaxCrossEntropyForward,
-    SoftmaxCrossEntropyBackward,
-    MseForward,
-    MseBackward,
-    SumForward,
-    AdamStep,
-    AdamUpdate,
-    SgdUpdate,
-    AccuracyForward,
-    DropoutForward,
-    DropoutBackward,
-    GatherForward,
-    GatherU8Forward,
-    TransposeForward,
-}
-
-impl Kernel {
-    /// Every kernel, for tests that must cover them all.
-    pub const ALL: [Kernel; 44] = [
-        Kernel::MatmulNN,
-        Kernel::MatmulTN,
-        Kernel::MatmulNT,
-        Kernel::MatmulNNVec4,
-        Kernel::MatmulTNVec4,
-        Kernel::MatmulNNVec4Narrow,
-        Kernel::MatmulTNVec4Narrow,
-        Kernel::MatmulNNVec4A4,
-        Kernel::MatmulTNVec4A4,
-        Kernel::MatmulNNVec4A4Narrow,
-        Kernel::MatmulTNVec4A4Narrow,
-        Kernel::BiasForward,
-        Kernel::BiasBackward,
-        Kernel::ReluForward,
-        Kernel::ReluBackward,
-        Kernel::ReluBackwardVec4,
-        Kernel::SigmoidForward,
-        Kernel::SigmoidBackward,
-        Kernel::TanhForward,
-        Kernel::TanhBackward,
-        Kernel::Im2colForward,
-        Kernel::Im2colBackward,
-        Kernel::Im2colForwardVec4,
-        Kernel::Im2colBackwardVec4,
-        Kernel::MaxpoolForward,
-        Kernel::MaxpoolBackward,
-        Kernel::MaxpoolForwardVec4,
-        Kernel::MaxpoolBackwardVec4,
-        Kernel::SoftmaxForward,
-        Kernel::SoftmaxBackward,
-        Kernel::SoftmaxCrossEntropyForward,
-        Kernel::SoftmaxCrossEntropyBackward,
-        Kernel::MseForward,
-        Kernel::MseBackward,
-        Kernel::SumForward,
-        Kernel::AdamStep,
-        Kernel::AdamUpdate,
-        Kernel::SgdUpdate,
-        Kernel::AccuracyForward,
-        Kernel::DropoutForward,
-        Kernel::DropoutBackward,
-        Kernel::GatherForward,
-        Kernel::GatherU8Forward,
-        Kernel::TransposeForward,
-    ];
-
-    /// (shader file, entry point name, number of storage bindings after the uniform).
-    pub fn spec(self) -> (Shader, &'static str, usize) {
-        use Kernel::*;
-        match self {
-            MatmulNN => (Shader::Matmul, "matmul_nn", 4),
-            MatmulTN => (Shader::Matmul, "matmul_tn", 4),
-            MatmulNT => (Shader::Matmul, "matmul_nt", 4),
-            MatmulNNVec4 => (Shader::MatmulVec4, "matmul_vec4_nn", 4),
-            MatmulTNVec4 => (Shader::MatmulVec4, "matmul_vec4_tn", 4),
-            MatmulNNVec4Narrow => (Shader::MatmulVec4, "matmul_vec4_nn_narrow", 4),
-            MatmulTNVec4Narrow => (Shader::MatmulVec4, "matmul_vec4_tn_narrow", 4),
-            MatmulNNVec4A4 => (Shader::MatmulVec4, "matmul_vec4_nn_a4", 4),
-            MatmulTNVec4A4 => (Shader::MatmulVec4, "matmul_vec4_tn_a4", 4),
-            MatmulNNVec4A4Narrow => (Shader::MatmulVec4, "matmul_vec4_nn_a4_narrow", 4),
-            MatmulTNVec4A4Narrow => (Shader::MatmulVec4, "matmul_vec4_tn_a4_narrow", 4),
-            BiasForward => (Shader::Bias, "bias_forward", 3),
-            BiasBackward => (Shader::Bias, "bias_backward", 2),
-            ReluForward => (Shader::Relu, "relu_forward", 2),
-            ReluBackward => (Shader::Relu, "relu_backward", 3),
-            ReluBackwardVec4 => (Shader::Relu, "relu_backward_vec4", 3),
-            SigmoidForward => (Shader::Sigmoid, "sigmoid_forward", 2),
-            SigmoidBackward => (Shader::Sigmoid, "sigmoid_backward", 3),
-            TanhForward => (Shader::Tanh, "tanh_forward", 2),
-            TanhBackward => (Shader::Tanh, "tanh_backward", 3),
-            Im2colForward => (Shader::Im2col, "im2col_forward", 2),
-            Im2colBackward => (Shader::Im2col, "im2col_backward", 2),
-            Im2colForwardVec4 => (Shader::Im2col, "im2col_forward_vec4", 2),
-            Im2colBackwardVec4 => (Shader::Im2col, "im2col_backward_vec4", 2),
-            MaxpoolForward => (Shader::Maxpool, "maxpool_forward", 3),
-            MaxpoolBackward => (Shader::Maxpool, "maxpool_backward", 3),
-            MaxpoolForwardVec4 => (Shader::Maxpool, "maxpool_forward_vec4", 3),
-            MaxpoolBackwardVec4 => (Shader::Maxpool, "maxpool_backward_vec4", 3),
-            SoftmaxForward => (Shader::Softmax, "softmax_forward", 2),
-            SoftmaxBackward => (Shader::Softmax, "softmax_backward", 3),
-            SoftmaxCrossEntropyForward => (
-                Shader::SoftmaxCrossEntropy,
-                "softmax_cross_entropy_forward",
-                4,
-            ),
-            SoftmaxCrossEntropyBackward => (
-                Shader::SoftmaxCrossEntropy,
-                "softmax_cross_entropy_backward",
-                3,
-            ),
-            MseForward => (Shader::Mse, "mse_forward", 3),
-            MseBackward => (Shader::Mse, "mse_backward", 3),
-            SumForward => (Shader::Sum, "sum_forward", 2),
-            AdamStep => (Shader::Adam, "adam_step", 1),
-            AdamUpdate => (Shader::Adam, "adam_update", 5),
-            SgdUpdate => (Shader::Sgd, "sgd_update", 3),
-            AccuracyForward => (Shader::Accuracy, "accuracy_forward", 3),
-            DropoutForward => (Shader::Dropout, "dropout_forward", 4),
-            DropoutBackward => (Shader::Dropout, "dropout_backward", 3),
-            GatherForward => (Shader::Gather, "gather_forward", 4),
-            GatherU8Forward => (Shader::Gather, "gather_u8_forward", 5),
-            TransposeForward => (Shader::Transpose, "transpose_forward", 2),
-        }
+registry! {
+    // Name = file stem (+ "lib" helpers from shaders/lib/, after grid.wgsl which every
+    // shader gets) (, a pipeline-overridable constant).
+    shaders {
+        Matmul = "matmul", overrides "WG_X";
+        MatmulVec4 = "matmul_vec4", overrides "WG_X";
+        Bias = "bias";
+        Im2col = "im2col" + "divmod" + "nhwc";
+        Maxpool = "maxpool" + "divmod" + "nhwc";
+        Softmax = "softmax" + "softmax_row";
+        SoftmaxCrossEntropy = "softmax_cross_entropy" + "softmax_row";
+        Mse = "mse";
+        Sum = "sum";
+        Counter = "counter";
+        Adam = "adam";
+        Sgd = "sgd";
+        Accuracy = "accuracy";
+        Dropout = "dropout";
+        Gather = "gather";
+        Transpose = "transpose";
     }
-
-    /// False for the few kernels that take no uniform parameter block (binding 0 unused).
-    pub fn has_params(self) -> bool {
-        !matches!(self, Kernel::AdamStep)
+    // Name = shader, entry point, storage bindings (, no_params: no uniform block).
+    kernels {
+        MatmulNN = Matmul "matmul_nn" 4;
+        MatmulTN = Matmul "matmul_tn" 4;
+        MatmulNT = Matmul "matmul_nt" 4;
+        MatmulNNVec4 = MatmulVec4 "matmul_vec4_nn" 4;
+        MatmulTNVec4 = MatmulVec4 "matmul_vec4_tn" 4;
+        MatmulNNVec4Narrow = MatmulVec4 "matmul_vec4_nn_narrow" 4;
+        MatmulTNVec4Narrow = MatmulVec4 "matmul_vec4_tn_narrow" 4;
+        MatmulNNVec4A4 = MatmulVec4 "matmul_vec4_nn_a4" 4;
+        MatmulTNVec4A4 = MatmulVec4 "matmul_vec4_tn_a4" 4;
+        MatmulNNVec4A4Narrow = MatmulVec4 "matmul_vec4_nn_a4_narrow" 4;
+        MatmulTNVec4A4Narrow = MatmulVec4 "matmul_vec4_tn_a4_narrow" 4;
+        BiasForward = Bias "bias_forward" 3;
+        BiasBackward = Bias "bias_backward" 2;
+        ReluBackwardVec4 = Relu "relu_backward_vec4" 3;
+        Im2colForward = Im2col "im2col_forward" 2;
+        Im2colBackward = Im2col "im2col_backward" 2;
+        Im2colForwardVec4 = Im2col "im2col_forward_vec4" 2;
+        Im2colBackwardVec4 = Im2col "im2col_backward_vec4" 2;
+        MaxpoolForward = Maxpool "maxpool_forward" 3;
+        MaxpoolBackward = Maxpool "maxpool_backward" 3;
+        MaxpoolForwardVec4 = Maxpool "maxpool_forward_vec4" 3;
+        MaxpoolBackwardVec4 = Maxpool "maxpool_backward_vec4" 3;
+        SoftmaxForward = Softmax "softmax_forward" 2;
+        SoftmaxBackward = Softmax "softmax_backward" 3;
+        SoftmaxCrossEntropyForward = SoftmaxCrossEntropy "softmax_cross_entropy_forward" 4;
+        SoftmaxCrossEntropyBackward = SoftmaxCrossEntropy "softmax_cross_entropy_backward" 3;
+        MseForward = Mse "mse_forward" 3;
+        MseBackward = Mse "mse_backward" 3;
+        SumForward = Sum "sum_forward" 2;
+        CounterStep = Counter "counter_step" 1 no_params;
+        AdamUpdate = Adam "adam_update" 5;
+        SgdUpdate = Sgd "sgd_update" 3;
+        AccuracyForward = Accuracy "accuracy_forward" 3;
+        DropoutForward = Dropout "dropout_forward" 4;
+        DropoutBackward = Dropout "dropout_backward" 3;
+        GatherForward = Gather "gather_forward" 4;
+        GatherU8Forward = Gather "gather_u8_forward" 5;
+        TransposeForward = Transpose "transpose_forward" 2;
     }
-
-    /// Pipeline-overridable constants of this kernel, named as in the shader.
-    pub fn overrides(self) -> &'static [&'static str] {
-        match self.spec().0 {
-            Shader::Matmul | Shader::MatmulVec4 => &["WG_X"],
-            _ => &[],
-        }
-    }
-
-    /// The entry point's name, also used as the kernel's name in errors and profiles.
-    pub fn name(self) -> &'static str {
-        self.spec().1
+    // Elementwise activations: Name = file stem, what the backward reads, CPU twins
+    // (, a four-at-a-time backward kernel listed above).
+    unary {
+        Relu = "relu", Output, cpu::relu_forward, cpu::relu_backward, vec4 ReluBackwardVec4;
+        Sigmoid = "sigmoid", Output, cpu::sigmoid_forward, cpu::sigmoid_backward;
+        Tanh = "tanh", Output, cpu::tanh_forward, cpu::tanh_backward;
     }
 }

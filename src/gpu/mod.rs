@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 pub use adapter::{parse_backend, GpuOptions};
-pub use kernels::{Kernel, Shader};
+pub use kernels::{Kernel, Saved, Shader, Unary};
 pub use profiler::{Profile, ProfileMethod, ProfileRow};
 pub use tensor::{DType, GpuTensor};
 pub use tuning::Tuning;
@@ -582,10 +582,9 @@ impl Gpu {
         buffers: &[&wgpu::Buffer],
         groups: [u32; 3],
     ) -> Result<()> {
-        let (_, _, n_storage) = kernel.spec();
         assert_eq!(
             buffers.len(),
-            n_storage,
+            kernel.storage_bindings(),
             "launcher for {} passed the wrong number of buffers",
             kernel.name()
         );
@@ -625,8 +624,8 @@ impl Gpu {
         if let Some((p, _)) = pipelines.get(&kernel) {
             return Ok(p.clone());
         }
-        let (shader, entry, _) = kernel.spec();
-        let module = self.module(shader)?;
+        let entry = kernel.name();
+        let module = self.module(kernel.shader())?;
         let constants: Vec<(&str, f64)> = kernel
             .overrides()
             .iter()

@@ -3,6 +3,7 @@
 use std::str::FromStr;
 
 use crate::error::Error;
+use crate::gpu::{Saved, Unary};
 
 /// An activation applied after a layer's affine part.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -25,6 +26,23 @@ impl Activation {
             Activation::Tanh => "tanh",
             Activation::Softmax => "softmax",
         }
+    }
+}
+
+impl Activation {
+    /// The elementwise op behind it (`None` for `linear` and `softmax`).
+    pub fn unary(self) -> Option<Unary> {
+        match self {
+            Activation::Relu => Some(Unary::Relu),
+            Activation::Sigmoid => Some(Unary::Sigmoid),
+            Activation::Tanh => Some(Unary::Tanh),
+            Activation::Linear | Activation::Softmax => None,
+        }
+    }
+
+    /// What its backward reads besides dy: the forward input or output.
+    pub fn saved(self) -> Saved {
+        self.unary().map_or(Saved::Output, Unary::saved)
     }
 }
 

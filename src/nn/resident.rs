@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use super::array::Array;
-use super::backend::Backend;
+use super::backend::{Backend, BatchAt, ByteCodes};
 use super::tensor::Tensor;
 use crate::cpu::pack_u8;
 use crate::error::Result;
@@ -64,22 +64,20 @@ impl ResidentArray {
         }
     }
 
-    /// `rows` samples numbered `order[cursor·stride + r]`.
+    /// `rows` samples numbered `order[cursor·batch_size + r]`.
     pub fn batch(&self, be: &Backend, order: &Order, rows: usize) -> Result<Tensor> {
+        let at = order.at(rows);
         match &self.storage {
             Storage::Codes { codes, palette } => be.gather_u8(
-                codes,
-                palette,
-                self.n,
-                &self.sample_shape,
-                &order.indices,
-                &order.cursor,
-                order.stride,
-                rows,
+                ByteCodes {
+                    codes,
+                    palette,
+                    n_samples: self.n,
+                    sample_shape: &self.sample_shape,
+                },
+                at,
             ),
-            Storage::Plain(src) => {
-                be.gather(src, &order.indices, &order.cursor, order.stride, rows)
-            }
+            Storage::Plain(src) => be.gather(src, at),
         }
     }
 }
@@ -89,18 +87,28 @@ impl ResidentArray {
 pub(crate) struct Order {
     indices: Tensor,
     cursor: Tensor,
-    stride: usize,
+    batch_size: usize,
 }
 
 impl Order {
-    /// Samples 0..n in order, `stride` per batch, cursor at 0.
-    pub fn sequential(be: &Backend, n: usize, stride: usize) -> Result<Order> {
+    /// Samples 0..n in order, `batch_size` per batch, cursor at 0.
+    pub fn sequential(be: &Backend, n: usize, batch_size: usize) -> Result<Order> {
         let idx: Vec<u32> = (0..n as u32).collect();
         Ok(Order {
             indices: be.upload_u32(&[n.max(1)], &idx)?,
             cursor: be.counter()?,
-            stride,
+            batch_size,
         })
+    }
+
+    /// The current batch of `rows` rows, as the gathers read it.
+    pub fn at(&self, rows: usize) -> BatchAt<'_> {
+        BatchAt {
+            order: &self.indices,
+            cursor: &self.cursor,
+            batch_size: self.batch_size,
+            rows,
+        }
     }
 
     /// Start an epoch over `order` (same length as before; row numbers counted from

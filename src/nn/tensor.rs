@@ -1,8 +1,10 @@
 //! `Tensor`: a model's tensor on either backend — a `GpuTensor` view, or a host vector for
-//! the CPU reference backend. Clones are cheap on both (shared storage).
+//! the CPU reference backend. Clones are cheap on both (shared storage). The accessors
+//! return `Error::WrongTensor` when a tensor of one backend reaches the other.
 
 use std::sync::Arc;
 
+use crate::error::{Error, Result};
 use crate::gpu::GpuTensor;
 
 /// A tensor of the backend a model was built on.
@@ -25,6 +27,15 @@ impl Tensor {
     pub fn cpu(shape: &[usize], data: Vec<f32>) -> Tensor {
         debug_assert_eq!(shape.iter().product::<usize>(), data.len());
         Tensor::Cpu {
+            data: Arc::new(data),
+            shape: shape.to_vec(),
+        }
+    }
+
+    /// A CPU u32 tensor.
+    pub fn cpu_u32(shape: &[usize], data: Vec<u32>) -> Tensor {
+        debug_assert_eq!(shape.iter().product::<usize>(), data.len());
+        Tensor::CpuIndex {
             data: Arc::new(data),
             shape: shape.to_vec(),
         }
@@ -70,35 +81,59 @@ impl Tensor {
         }
     }
 
-    /// The GPU tensor inside; panics on a CPU tensor (mixing backends is a bug).
-    pub(crate) fn g(&self) -> &GpuTensor {
+    fn kind(&self) -> &'static str {
         match self {
-            Tensor::Gpu(t) => t,
-            _ => panic!("expected a GPU tensor, found a CPU one"),
+            Tensor::Gpu(_) => "a GPU tensor",
+            Tensor::Cpu { .. } => "a CPU f32 tensor",
+            Tensor::CpuIndex { .. } => "a CPU u32 tensor",
         }
     }
 
-    /// The CPU f32 data inside; panics on another kind.
-    pub(crate) fn c(&self) -> &[f32] {
+    fn wrong<T>(&self, op: &'static str, expected: &'static str) -> Result<T> {
+        Err(Error::WrongTensor {
+            op,
+            expected,
+            found: self.kind(),
+        })
+    }
+
+    /// The GPU tensor inside, for op `op`.
+    pub(crate) fn gpu_tensor(&self, op: &'static str) -> Result<&GpuTensor> {
         match self {
-            Tensor::Cpu { data, .. } => data,
-            _ => panic!("expected a CPU f32 tensor"),
+            Tensor::Gpu(t) => Ok(t),
+            _ => self.wrong(op, "a GPU tensor"),
         }
     }
 
-    /// Mutable CPU f32 data (copied first if shared).
-    pub(crate) fn c_mut(&mut self) -> &mut Vec<f32> {
+    /// The host f32 values inside, for op `op`.
+    pub(crate) fn host_f32(&self, op: &'static str) -> Result<&[f32]> {
         match self {
-            Tensor::Cpu { data, .. } => Arc::make_mut(data),
-            _ => panic!("expected a CPU f32 tensor"),
+            Tensor::Cpu { data, .. } => Ok(data),
+            _ => self.wrong(op, "a CPU f32 tensor"),
         }
     }
 
-    /// The CPU u32 data inside; panics on another kind.
-    pub(crate) fn ci(&self) -> &[u32] {
+    /// The host f32 values, writable (copied first if shared).
+    pub(crate) fn host_f32_mut(&mut self, op: &'static str) -> Result<&mut Vec<f32>> {
         match self {
-            Tensor::CpuIndex { data, .. } => data,
-            _ => panic!("expected a CPU u32 tensor"),
+            Tensor::Cpu { data, .. } => Ok(Arc::make_mut(data)),
+            _ => self.wrong(op, "a CPU f32 tensor"),
+        }
+    }
+
+    /// The host u32 values inside (indices, counters).
+    pub(crate) fn host_u32(&self, op: &'static str) -> Result<&[u32]> {
+        match self {
+            Tensor::CpuIndex { data, .. } => Ok(data),
+            _ => self.wrong(op, "a CPU u32 tensor"),
+        }
+    }
+
+    /// The host u32 values, writable (copied first if shared).
+    pub(crate) fn host_u32_mut(&mut self, op: &'static str) -> Result<&mut Vec<u32>> {
+        match self {
+            Tensor::CpuIndex { data, .. } => Ok(Arc::make_mut(data)),
+            _ => self.wrong(op, "a CPU u32 tensor"),
         }
     }
 }

@@ -3,19 +3,10 @@
 use super::{expect_len, grid_1d};
 use crate::cpu::AdamParams;
 use crate::error::Result;
-use crate::gpu::{DType, Gpu, GpuTensor, Kernel};
-
-/// Increment the GPU-resident step counter `step` (a one-element u32 tensor). Record
-/// once per optimizer step, before the step's `adam_update`s.
-pub fn adam_step(gpu: &Gpu, step: &GpuTensor) -> Result<()> {
-    if step.len() != 1 || step.dtype() != DType::U32 {
-        return crate::error::shape_err("adam_step", format!("step must be one u32, got {step:?}"));
-    }
-    gpu.dispatch(Kernel::AdamStep, &[], &[&step.buffer], [1, 1, 1])
-}
+use crate::gpu::{Gpu, GpuTensor, Kernel};
 
 /// One Adam update of `param` in place from `grad`, with moments `m`, `v` (same length)
-/// and the step counter `step` (already incremented by `adam_step`).
+/// and the step counter `step` (already advanced by `counter_step`).
 pub fn adam_update(
     gpu: &Gpu,
     param: &GpuTensor,

@@ -1,9 +1,9 @@
 //! Launcher for `shaders/matmul.wgsl` (CPU twin: `cpu::matmul`).
 
 use super::expect_len;
-use crate::cpu::Layout;
 use crate::error::{shape_err, Result};
 use crate::gpu::{Gpu, GpuTensor, Kernel};
+use crate::shape::{matmul_dims, Layout};
 
 /// Rows of C per workgroup (the shader's TM), and columns per thread (TN, or 4·TN4 in the
 /// vec4 entries).
@@ -106,28 +106,4 @@ pub fn matmul_into(
 /// (m, n, k) for `layout`, or a shape error naming both operands.
 fn dims(a: &GpuTensor, b: &GpuTensor, layout: Layout) -> Result<(usize, usize, usize)> {
     matmul_dims(a.shape(), b.shape(), layout)
-}
-
-/// (m, n, k) of a matmul of operands shaped `a` and `b` (matrices over their last axis)
-/// for `layout`, or a shape error naming both shapes. Shared with the CPU backend.
-pub fn matmul_dims(a: &[usize], b: &[usize], layout: Layout) -> Result<(usize, usize, usize)> {
-    let rows_cols = |s: &[usize]| {
-        let c = s.last().copied().unwrap_or(1);
-        (s.iter().product::<usize>().checked_div(c).unwrap_or(0), c)
-    };
-    let ((ar, ac), (br, bc)) = (rows_cols(a), rows_cols(b));
-    let (m, ka, kb, n) = match layout {
-        Layout::NN => (ar, ac, br, bc),
-        Layout::TN => (ac, ar, br, bc),
-        Layout::NT => (ar, ac, bc, br),
-    };
-    if ka != kb {
-        return shape_err(
-            "matmul",
-            format!(
-                "{layout:?}: a {a:?} and b {b:?} disagree on the inner dimension ({ka} vs {kb})"
-            ),
-        );
-    }
-    Ok((m, n, ka))
 }

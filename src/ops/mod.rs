@@ -1,42 +1,41 @@
-//! GPU launchers, one per kernel, named like their CPU twins in `crate::cpu`. Each checks
+//! GPU launchers, one per op, named like their CPU twins in `crate::cpu` (the elementwise
+//! activations share one, `unary`). Each checks
 //! shapes (returning `Error::Shape` that names both), takes output buffers from the pool,
 //! and records its dispatch without submitting.
 
 pub mod accuracy;
 pub mod adam;
 pub mod bias;
+pub mod counter;
 pub mod dropout;
 pub mod gather;
 pub mod im2col;
 pub mod matmul;
 pub mod maxpool;
 pub mod mse;
-pub mod relu;
 pub mod sgd;
-pub mod sigmoid;
 pub mod softmax;
 pub mod softmax_cross_entropy;
 pub mod sum;
-pub mod tanh;
 pub mod transpose;
+pub mod unary;
 
 pub use accuracy::accuracy_forward;
-pub use adam::{adam_step, adam_update};
+pub use adam::adam_update;
 pub use bias::{bias_backward, bias_forward};
+pub use counter::counter_step;
 pub use dropout::{dropout_backward, dropout_forward};
 pub use gather::{gather_forward, gather_u8_forward, BatchIndex};
 pub use im2col::{im2col_backward, im2col_forward};
-pub use matmul::{matmul, matmul_dims, matmul_into};
+pub use matmul::{matmul, matmul_into};
 pub use maxpool::{maxpool_backward, maxpool_forward};
 pub use mse::{mse_backward, mse_forward};
-pub use relu::{relu_backward, relu_forward};
 pub use sgd::sgd_update;
-pub use sigmoid::{sigmoid_backward, sigmoid_forward};
 pub use softmax::{softmax_backward, softmax_forward};
 pub use softmax_cross_entropy::{softmax_cross_entropy_backward, softmax_cross_entropy_forward};
 pub use sum::{sum_forward, sum_into};
-pub use tanh::{tanh_backward, tanh_forward};
 pub use transpose::transpose_forward;
+pub use unary::{unary_backward, unary_forward};
 
 use crate::error::{shape_err, Result};
 use crate::gpu::{Gpu, GpuTensor};
@@ -75,24 +74,10 @@ pub(crate) fn expect_same(
     a: (&str, &GpuTensor),
     b: (&str, &GpuTensor),
 ) -> Result<()> {
-    if a.1.shape() != b.1.shape() {
-        return shape_err(
-            op,
-            format!(
-                "{} has shape {:?} but {} has shape {:?}",
-                a.0,
-                a.1.shape(),
-                b.0,
-                b.1.shape()
-            ),
-        );
-    }
-    Ok(())
+    crate::shape::expect_same(op, (a.0, a.1.shape()), (b.0, b.1.shape()))
 }
 
 /// Rows and columns of a tensor seen as a matrix over its last axis.
 pub(crate) fn rows_cols(t: &GpuTensor) -> (usize, usize) {
-    let cols = t.shape().last().copied().unwrap_or(1);
-    let rows = t.len().checked_div(cols).unwrap_or(0);
-    (rows, cols)
+    crate::shape::rows_cols(t.shape())
 }

@@ -1,12 +1,13 @@
 //! The part Dense and Conv2D share: y = act(x·W + b) over matrices, with the backward
 //! dz = act'(dy), dW = xᵀ·dz, db = Σ dz, dx = dz·Wᵀ (gradients overwrite).
 
-use crate::cpu::Layout;
 use crate::error::Result;
+use crate::gpu::Saved;
 use crate::nn::backend::Backend;
 use crate::nn::layer::Param;
 use crate::nn::tensor::Tensor;
 use crate::nn::Activation;
+use crate::shape::Layout;
 
 /// Kernel [k, units] and bias [units], an activation, and the forward cache.
 pub(crate) struct Affine {
@@ -16,7 +17,8 @@ pub(crate) struct Affine {
     /// Output logits: skip a softmax activation (the loss applies it, fused).
     pub logits: bool,
     x: Option<Tensor>,
-    y: Option<Tensor>,
+    /// What the activation's backward reads: its input z or its output y.
+    saved: Option<Tensor>,
 }
 
 impl Affine {
@@ -27,7 +29,7 @@ impl Affine {
             activation,
             logits: false,
             x: None,
-            y: None,
+            saved: None,
         }
     }
 
@@ -45,16 +47,19 @@ impl Affine {
         let act = self.effective();
         let z = be.matmul(x, &w.value, b, Layout::NN, act == Activation::Relu)?;
         let y = match act {
-            Activation::Relu | Activation::Linear => z,
+            Activation::Relu | Activation::Linear => z.clone(),
             other => be.activation_forward(other, &z)?,
         };
-        if training {
-            self.x = Some(x.clone());
-            self.y = Some(y.clone());
-        } else {
-            self.x = None;
-            self.y = None;
-        }
+        (self.x, self.saved) = match training {
+            true => (
+                Some(x.clone()),
+                Some(match act.saved() {
+                    Saved::Input => z,
+                    Saved::Output => y.clone(),
+                }),
+            ),
+            false => (None, None),
+        };
         Ok(y)
     }
 
@@ -64,11 +69,11 @@ impl Affine {
             .x
             .take()
             .expect("Affine::backward without a training forward");
-        let y = self
-            .y
+        let saved = self
+            .saved
             .take()
             .expect("Affine::backward without a training forward");
-        let dz = be.activation_backward(self.effective(), &y, dy)?;
+        let dz = be.activation_backward(self.effective(), &saved, dy)?;
         // x[rows,k]ᵀ·dz[rows,units] = dW[k,units]
         let dw = be.matmul(&x, &dz, None, Layout::TN, false)?;
         let kernel = self.kernel.as_mut().expect("built");

@@ -1,0 +1,267 @@
+//! `Backend`: where a model runs — a GPU (`Gpu`, the WGSL kernels; `gpu.rs`) or the CPU
+//! reference backend (the plain-Rust twins in `crate::cpu`; `cpu.rs`). Both implement
+//! [`BackendOps`], one method per op named like its launcher and twin, so a layer is
+//! written once and the two backends run exactly the same algorithm. `Backend` derefs to
+//! the implementation, so `backend.matmul(…)` calls whichever it is.
+
+mod cpu;
+mod gpu;
+
+use std::sync::Arc;
+
+use super::tensor::Tensor;
+use super::Activation;
+use crate::cpu::{AdamParams, SgdParams};
+use crate::error::Result;
+use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
+use crate::gpu::{Gpu, GpuOptions, Unary};
+use crate::shape::Layout;
+
+pub use cpu::CpuBackend;
+
+/// Which backend to build a model on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Device {
+    /// The GPU chosen by `WGTRAIN_BACKEND` / `WGTRAIN_ADAPTER`, or the fastest one.
+    Gpu,
+    /// The CPU reference backend (the kernels' CPU twins; slow, exact).
+    Cpu,
+}
+
+impl std::str::FromStr for Device {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "gpu" => Ok(Device::Gpu),
+            "cpu" => Ok(Device::Cpu),
+            other => Err(crate::Error::BadSetting {
+                name: "device",
+                value: other.to_string(),
+                reason: "use gpu or cpu".into(),
+            }),
+        }
+    }
+}
+
+/// Values on their way back from the backend ([`BackendOps::read_async`]).
+pub enum PendingValues {
+    Gpu(Option<crate::gpu::PendingRead>),
+    Ready(Option<Vec<f32>>),
+}
+
+/// Which rows one batch gathers: `order[cursor · batch_size + r]` for r < `rows`.
+#[derive(Clone, Copy)]
+pub struct BatchAt<'a> {
+    /// u32 sample numbers, e.g. one epoch's shuffled order.
+    pub order: &'a Tensor,
+    /// One u32: the batch number, advanced on the backend after each batch.
+    pub cursor: &'a Tensor,
+    /// Rows between consecutive cursor values.
+    pub batch_size: usize,
+    /// Rows in this batch (the last batch may be short).
+    pub rows: usize,
+}
+
+/// A dataset stored as byte codes (4 per u32) of `n_samples` samples of `sample_shape`,
+/// decoded through a ≤ 256-entry f32 `palette`.
+#[derive(Clone, Copy)]
+pub struct ByteCodes<'a> {
+    pub codes: &'a Tensor,
+    pub palette: &'a Tensor,
+    pub n_samples: usize,
+    pub sample_shape: &'a [usize],
+}
+
+/// Every op a layer, loss, optimizer or data feed needs, implemented once per backend.
+/// Tensors are the backend's own; one from the other backend is `Error::WrongTensor`.
+pub trait BackendOps: Send + Sync {
+    /// A new f32 tensor holding `data`.
+    fn upload(&self, shape: &[usize], data: &[f32]) -> Result<Tensor>;
+    /// A new u32 tensor (indices, counters, packed byte codes).
+    fn upload_u32(&self, shape: &[usize], data: &[u32]) -> Result<Tensor>;
+    /// Replace an f32 tensor's contents (same size).
+    fn write(&self, t: &mut Tensor, data: &[f32]) -> Result<()>;
+    /// Replace a u32 tensor's contents (same size).
+    fn write_u32(&self, t: &mut Tensor, data: &[u32]) -> Result<()>;
+    /// A zero-filled f32 tensor.
+    fn zeros(&self, shape: &[usize]) -> Result<Tensor>;
+    /// A one-element u32 counter starting at 0.
+    fn counter(&self) -> Result<Tensor> {
+        self.upload_u32(&[1], &[0])
+    }
+    /// Add one to a counter (on the GPU, without a readback).
+    fn counter_step(&self, count: &mut Tensor) -> Result<()>;
+    /// Read a tensor back (on the GPU: submits recorded work and waits).
+    fn download(&self, t: &Tensor) -> Result<Vec<f32>>;
+    /// Read a u32 tensor back.
+    fn download_u32(&self, t: &Tensor) -> Result<Vec<u32>>;
+    /// Start reading small f32 tensors back without stalling the GPU.
+    fn read_async(&self, ts: &[&Tensor]) -> Result<PendingValues>;
+    /// The values of a `read_async` once they are there (once).
+    fn poll_read(&self, p: &mut PendingValues) -> Result<Option<Vec<f32>>>;
+    /// Like `poll_read`, waiting for the values.
+    fn wait_read(&self, p: &mut PendingValues) -> Result<Option<Vec<f32>>>;
+    /// Submit recorded work (no wait); nothing on the CPU.
+    fn flush(&self) {}
+
+    /// Batch rows of f32 samples `src` [n, sample…] → [rows, sample…].
+    fn gather(&self, src: &Tensor, at: BatchAt) -> Result<Tensor>;
+    /// Batch rows decoded from byte codes → [rows, sample…].
+    fn gather_u8(&self, data: ByteCodes, at: BatchAt) -> Result<Tensor>;
+    /// c[m,n] = op(a)·op(b) (+ bias) (ReLU), matrices over the last axis.
+    fn matmul(
+        &self,
+        a: &Tensor,
+        b: &Tensor,
+        bias: Option<&Tensor>,
+        layout: Layout,
+        relu: bool,
+    ) -> Result<Tensor>;
+    /// dy[rows, cols] → db[cols] (column sums).
+    fn bias_backward(&self, dy: &Tensor) -> Result<Tensor>;
+    /// y = op(x) elementwise.
+    fn unary_forward(&self, op: Unary, x: &Tensor) -> Result<Tensor>;
+    /// dx from `saved` (x or y, as `op.saved()` says) and dy.
+    fn unary_backward(&self, op: Unary, saved: &Tensor, dy: &Tensor) -> Result<Tensor>;
+    /// Row softmax over the last axis.
+    fn softmax_forward(&self, x: &Tensor) -> Result<Tensor>;
+    /// dx = y ⊙ (dy − Σ dy·y) per row.
+    fn softmax_backward(&self, y: &Tensor, dy: &Tensor) -> Result<Tensor>;
+    /// x[n,h,w,c] → cols[n·oh·ow, kh·kw·c].
+    fn im2col_forward(&self, x: &Tensor, geo: &Conv2dGeometry) -> Result<Tensor>;
+    /// dcols → dx[n,h,w,c] (col2im).
+    fn im2col_backward(&self, dcols: &Tensor, geo: &Conv2dGeometry) -> Result<Tensor>;
+    /// x[n,h,w,c] → (y[n,oh,ow,c], argmax).
+    fn maxpool_forward(&self, x: &Tensor, geo: &Pool2dGeometry) -> Result<(Tensor, Tensor)>;
+    /// dy[n,oh,ow,c] → dx[n,h,w,c] through the recorded argmax.
+    fn maxpool_backward(
+        &self,
+        dy: &Tensor,
+        argmax: &Tensor,
+        geo: &Pool2dGeometry,
+    ) -> Result<Tensor>;
+    /// Inverted dropout at the counter's current value → (y, mask).
+    fn dropout_forward(
+        &self,
+        x: &Tensor,
+        step: &Tensor,
+        rate: f32,
+        seed: u32,
+    ) -> Result<(Tensor, Tensor)>;
+    /// dx = dy · mask.
+    fn dropout_backward(&self, dy: &Tensor, mask: &Tensor) -> Result<Tensor>;
+    /// logits[r,c], one-hot labels[r,c] → (probs[r,c], row_loss[r]).
+    fn softmax_cross_entropy_forward(
+        &self,
+        logits: &Tensor,
+        labels: &Tensor,
+    ) -> Result<(Tensor, Tensor)>;
+    /// dlogits = (probs − labels) · scale.
+    fn softmax_cross_entropy_backward(
+        &self,
+        probs: &Tensor,
+        labels: &Tensor,
+        scale: f32,
+    ) -> Result<Tensor>;
+    /// (pred − truth)² elementwise.
+    fn mse_forward(&self, pred: &Tensor, truth: &Tensor) -> Result<Tensor>;
+    /// 2·(pred − truth)·scale.
+    fn mse_backward(&self, pred: &Tensor, truth: &Tensor, scale: f32) -> Result<Tensor>;
+    /// correct[r] = 1 where argmax(probs[r]) == argmax(labels[r]).
+    fn accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor>;
+    /// out[0] (+)= scale · Σ x.
+    fn sum_into(&self, x: &Tensor, scale: f32, out: &mut Tensor, accumulate: bool) -> Result<()>;
+    /// One Adam update in place; `step` is the (already advanced) counter.
+    fn adam_update(
+        &self,
+        param: &mut Tensor,
+        grad: &Tensor,
+        m: &mut Tensor,
+        v: &mut Tensor,
+        step: &Tensor,
+        hp: &AdamParams,
+    ) -> Result<()>;
+    /// One SGD (momentum / Nesterov) update in place.
+    fn sgd_update(
+        &self,
+        param: &mut Tensor,
+        grad: &Tensor,
+        velocity: &mut Tensor,
+        hp: &SgdParams,
+    ) -> Result<()>;
+}
+
+/// A model's compute backend. Cloning shares the GPU.
+#[derive(Clone)]
+pub enum Backend {
+    Gpu(Arc<Gpu>),
+    Cpu,
+}
+
+impl std::ops::Deref for Backend {
+    type Target = dyn BackendOps;
+    fn deref(&self) -> &(dyn BackendOps + 'static) {
+        match self {
+            Backend::Gpu(g) => &**g,
+            Backend::Cpu => &CpuBackend,
+        }
+    }
+}
+
+impl Backend {
+    /// Open `device` (for the GPU, the adapter picked by the environment).
+    pub fn new(device: Device) -> Result<Backend> {
+        Ok(match device {
+            Device::Gpu => Backend::Gpu(Arc::new(Gpu::with_options(&GpuOptions::from_env()?)?)),
+            Device::Cpu => Backend::Cpu,
+        })
+    }
+
+    /// What the model runs on, for logs: the adapter name or "CPU reference".
+    pub fn name(&self) -> String {
+        match self {
+            Backend::Gpu(g) => format!("{} ({:?})", g.info().name, g.info().backend),
+            Backend::Cpu => "CPU reference backend".to_string(),
+        }
+    }
+
+    /// The GPU, when this is the GPU backend.
+    pub fn gpu(&self) -> Option<&Gpu> {
+        match self {
+            Backend::Gpu(g) => Some(g),
+            Backend::Cpu => None,
+        }
+    }
+
+    /// Largest tensor, in bytes, one kernel can bind (`usize::MAX` on the CPU).
+    pub fn max_binding_bytes(&self) -> usize {
+        match self {
+            Backend::Gpu(g) => g.info().limits.max_storage_buffer_binding_size as usize,
+            Backend::Cpu => usize::MAX,
+        }
+    }
+
+    /// y = act(x) (softmax over the last axis). `Linear` returns x itself.
+    pub fn activation_forward(&self, act: Activation, x: &Tensor) -> Result<Tensor> {
+        match act {
+            Activation::Linear => Ok(x.clone()),
+            Activation::Softmax => self.softmax_forward(x),
+            other => self.unary_forward(other.unary().expect("elementwise"), x),
+        }
+    }
+
+    /// dx from what the activation's backward reads (`act.saved()`: its input or output)
+    /// and dy.
+    pub fn activation_backward(
+        &self,
+        act: Activation,
+        saved: &Tensor,
+        dy: &Tensor,
+    ) -> Result<Tensor> {
+        match act {
+            Activation::Linear => Ok(dy.clone()),
+            Activation::Softmax => self.softmax_backward(saved, dy),
+            other => self.unary_backward(other.unary().expect("elementwise"), saved, dy),
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Launcher for `shaders/counter.wgsl` (CPU twin: `cpu::counter`).
+
+use crate::error::{shape_err, Result};
+use crate::gpu::{DType, Gpu, GpuTensor, Kernel};
+
+/// Add one to the GPU-resident counter `count` (a one-element u32 tensor), without a
+/// readback: Adam's step, the Dropout step, the data cursor.
+pub fn counter_step(gpu: &Gpu, count: &GpuTensor) -> Result<()> {
+    if count.len() != 1 || count.dtype() != DType::U32 {
+        return shape_err(
+            "counter_step",
+            format!("count must be one u32, got {count:?}"),
+        );
+    }
+    gpu.dispatch(Kernel::CounterStep, &[], &[&count.buffer], [1, 1, 1])
+}

@@ -1,0 +1,59 @@
+//! Shape rules both backends share: how a matmul reads its operands (`Layout`) and the
+//! dimensions that follow, and tensors seen as matrices over their last axis. The GPU
+//! launchers (`ops`) and the CPU backend both call these, so a shape is inferred one way.
+
+use crate::error::{shape_err, Result};
+
+/// Which matmul operands are read transposed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Layout {
+    /// A[M,K]·B[K,N]
+    NN,
+    /// A[K,M]ᵀ·B[K,N]
+    TN,
+    /// A[M,K]·B[N,K]ᵀ
+    NT,
+}
+
+/// (rows, cols) of a tensor shaped `s` seen as a matrix over its last axis.
+pub fn rows_cols(s: &[usize]) -> (usize, usize) {
+    let cols = s.last().copied().unwrap_or(1);
+    (
+        s.iter().product::<usize>().checked_div(cols).unwrap_or(0),
+        cols,
+    )
+}
+
+/// (m, n, k) of a matmul of operands shaped `a` and `b` (matrices over their last axis)
+/// for `layout`, or a shape error naming both shapes.
+pub fn matmul_dims(a: &[usize], b: &[usize], layout: Layout) -> Result<(usize, usize, usize)> {
+    let ((ar, ac), (br, bc)) = (rows_cols(a), rows_cols(b));
+    let (m, ka, kb, n) = match layout {
+        Layout::NN => (ar, ac, br, bc),
+        Layout::TN => (ac, ar, br, bc),
+        Layout::NT => (ar, ac, bc, br),
+    };
+    if ka != kb {
+        return shape_err(
+            "matmul",
+            format!(
+                "{layout:?}: a {a:?} and b {b:?} disagree on the inner dimension ({ka} vs {kb})"
+            ),
+        );
+    }
+    Ok((m, n, ka))
+}
+
+/// Two operands that must have the same shape, by name: (name, shape).
+pub fn expect_same(op: &'static str, a: (&str, &[usize]), b: (&str, &[usize])) -> Result<()> {
+    if a.1 != b.1 {
+        return shape_err(
+            op,
+            format!(
+                "{} has shape {:?} but {} has shape {:?}",
+                a.0, a.1, b.0, b.1
+            ),
+        );
+    }
+    Ok(())
+}
