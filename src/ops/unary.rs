@@ -29,7 +29,7 @@ pub fn unary_backward(
     // Four elements per invocation where the op has such a kernel (llvmpipe pays per
     // invocation).
     let (kernel, per) = match op.backward_vec4() {
-        Some(k) if dy.len() % 4 == 0 => (k, 4),
+        Some(k) if dy.len().is_multiple_of(4) => (k, 4),
         _ => (Kernel::Backward(op), 1),
     };
     gpu.dispatch(
