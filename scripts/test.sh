@@ -23,7 +23,7 @@ missing() {
   echo "warning: $1; skipped" >&2
 }
 
-gpu_tests=(--test gpu_kernels --test model --test runtime --test resident --test checkpoint
+gpu_tests=(--test ops --test model --test runtime --test resident --test checkpoint
            --test checkpoint_hostile --test validation)
 
 validation=0

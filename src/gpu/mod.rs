@@ -681,7 +681,7 @@ impl Gpu {
         };
         let module = if self.tuning.unchecked_shaders {
             // SAFETY: every launcher checks buffer lengths against the shapes it passes,
-            // and every kernel clamps or guards each index it computes (tests/gpu_kernels.rs
+            // and every kernel clamps or guards each index it computes (tests/ops/
             // runs them on shapes 1, 7, 33, 257 and against CPU twins), so no access
             // leaves its binding.
             unsafe {

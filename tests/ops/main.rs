@@ -1,0 +1,46 @@
+//! Every op, one file each (as burn's `tests/<op>.rs`): the GPU kernel against its CPU twin
+//! on seeded inputs with outliers, over shapes that are not tile multiples (1, 7, 33, 257)
+//! and a large one, and the twin's backward against finite differences.
+//! Tolerances: elementwise kernels agree to a few ulps (atol 1e-6, rtol 1e-5); sums over
+//! k terms in f32 (matmul, col2im, bias gradient) get atol growing with √k times the
+//! operands' scale, since the GPU accumulates in f32 and the CPU twin in f64.
+//! A failure prints the max difference, where, and the first bad index.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod finite_diff;
+
+mod accuracy;
+mod adam;
+mod bias;
+mod dropout;
+mod gather;
+mod im2col;
+mod matmul;
+mod maxpool;
+mod mse;
+mod sgd;
+mod softmax;
+mod softmax_cross_entropy;
+mod transpose;
+mod unary;
+
+/// What every op file uses.
+mod prelude {
+    pub use crate::common::{assert_close, gpu, max_diff, one_hot, randn};
+    pub use crate::finite_diff::{check, dot, rand64};
+    pub use wgtrain::cpu::{self, AdamParams, SgdParams};
+    pub use wgtrain::geometry::{Conv2dGeometry, Padding, Pool2dGeometry};
+    pub use wgtrain::gpu::{Saved, Unary};
+    pub use wgtrain::ops;
+    pub use wgtrain::shape::Layout;
+
+    /// Sizes that are not multiples of any tile.
+    pub const SIZES: [usize; 4] = [1, 7, 33, 257];
+
+    /// f32 summation of k products of operands bounded by `scale`: tolerance for the
+    /// result.
+    pub fn sum_atol(k: usize, scale: f32) -> f32 {
+        2e-6 * (k as f32).sqrt().max(1.0) * scale
+    }
+}

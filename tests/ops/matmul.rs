@@ -1,0 +1,140 @@
+//! C = op(A)·op(B) (+bias) (ReLU) in every layout (`shaders/matmul.wgsl`, `matmul_vec4.wgsl`; twin `cpu::matmul`).
+
+use crate::prelude::*;
+
+fn check_matmul(m: usize, n: usize, k: usize, layout: Layout, bias: bool, relu: bool, seed: u64) {
+    let Some(g) = gpu() else { return };
+    let outlier = 8.0;
+    let a = randn(seed, m * k, outlier);
+    let b = randn(seed + 1, k * n, outlier);
+    let bias_v = randn(seed + 2, n, outlier);
+    let (a_shape, b_shape) = match layout {
+        Layout::NN => ([m, k], [k, n]),
+        Layout::TN => ([k, m], [k, n]),
+        Layout::NT => ([m, k], [n, k]),
+    };
+    let ga = g.upload(&a_shape, &a).unwrap();
+    let gb = g.upload(&b_shape, &b).unwrap();
+    let gbias = g.upload(&[n], &bias_v).unwrap();
+    let c = ops::matmul(g, &ga, &gb, bias.then_some(&gbias), layout, relu).unwrap();
+    assert_eq!(c.shape(), &[m, n]);
+    let got = g.download(&c).unwrap();
+    let want = cpu::matmul(&a, &b, bias.then_some(&bias_v[..]), m, n, k, layout, relu);
+    let what = format!("matmul {layout:?} m{m} n{n} k{k} bias {bias} relu {relu}");
+    assert_close(&what, &got, &want, sum_atol(k, outlier * outlier), 1e-5);
+}
+
+/// Every layout over m, k in SIZES and the given n, with the bias + ReLU epilogue on
+/// every `every`-th shape.
+fn sweep_matmul(ns: &[usize], seed: u64, every: u64) {
+    sweep_matmul_mk(&SIZES, ns, seed, every);
+}
+
+fn sweep_matmul_mk(mks: &[usize], ns: &[usize], mut seed: u64, every: u64) {
+    for layout in [Layout::NN, Layout::TN, Layout::NT] {
+        for &m in mks {
+            for &n in ns {
+                for &k in mks {
+                    let epilogue = seed.is_multiple_of(every);
+                    check_matmul(m, n, k, layout, epilogue, epilogue, seed);
+                    seed += 1;
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn matmul_all_layouts_odd_shapes() {
+    sweep_matmul(&SIZES, 10, 3);
+}
+
+/// N a multiple of 4 takes the vec4 kernels (NN, TN; NT through a transposed copy of B):
+/// narrow tiles for N ≤ 4·WG_X (4, 28), wide ones above (36, 260); M and K stay odd.
+#[test]
+fn matmul_vec4_paths_odd_rows_and_depth() {
+    sweep_matmul(&[4, 28, 36, 260], 500, 2);
+}
+
+/// The `_a4` kernels read A as vec4: NN when K % 4 == 0, TN when M % 4 == 0. M of 12 and
+/// 36 leave half of the last 8-row tile past M (its second vec4 reads clamped data that
+/// must never be written); 7 keeps the scalar-A kernels in the mix.
+#[test]
+fn matmul_vec4_a_paths_multiples_of_four() {
+    sweep_matmul_mk(&[4, 7, 12, 36, 260], &[4, 28, 36, 260], 900, 2);
+}
+
+#[test]
+fn matmul_large_and_tile_multiples() {
+    check_matmul(1000, 513, 300, Layout::NN, true, false, 1);
+    check_matmul(784, 64, 1000, Layout::TN, false, false, 2);
+    check_matmul(1000, 784, 64, Layout::NT, false, false, 3);
+    check_matmul(128, 128, 128, Layout::NN, true, true, 4);
+}
+
+#[test]
+fn matmul_into_overwrites_the_output() {
+    let Some(g) = gpu() else { return };
+    let (m, n, k) = (33, 8, 257);
+    let a = randn(1, m * k, 4.0);
+    let b = randn(2, k * n, 4.0);
+    let ga = g.upload(&[m, k], &a).unwrap();
+    let gb = g.upload(&[k, n], &b).unwrap();
+    let gc = g.upload(&[m, n], &randn(3, m * n, 100.0)).unwrap();
+    ops::matmul_into(g, &ga, &gb, None, Layout::NN, false, &gc).unwrap();
+    let want = cpu::matmul(&a, &b, None, m, n, k, Layout::NN, false);
+    assert_close(
+        "matmul_into",
+        &g.download(&gc).unwrap(),
+        &want,
+        sum_atol(k, 16.0),
+        1e-5,
+    );
+}
+
+#[test]
+fn matmul_backward_is_the_transposed_products() {
+    for (m, n, k) in [(1, 1, 1), (3, 7, 5), (7, 1, 9), (4, 6, 2)] {
+        let a = rand64(1, m * k);
+        let b = rand64(2, k * n);
+        let bias = rand64(3, n);
+        let w = rand64(4, m * n);
+        let loss_a = |a: &[f64]| {
+            dot(
+                &w,
+                &cpu::matmul(a, &b, Some(&bias), m, n, k, Layout::NN, false),
+            )
+        };
+        let loss_b = |b: &[f64]| {
+            dot(
+                &w,
+                &cpu::matmul(&a, b, Some(&bias), m, n, k, Layout::NN, false),
+            )
+        };
+        let loss_bias = |bi: &[f64]| {
+            dot(
+                &w,
+                &cpu::matmul(&a, &b, Some(bi), m, n, k, Layout::NN, false),
+            )
+        };
+        // dA = dC·Bᵀ (NT), dB = Aᵀ·dC (TN), dbias = column sums of dC.
+        check(
+            "matmul dA",
+            &a,
+            &cpu::matmul(&w, &b, None, m, k, n, Layout::NT, false),
+            loss_a,
+        );
+        check(
+            "matmul dB",
+            &b,
+            &cpu::matmul(&a, &w, None, k, n, m, Layout::TN, false),
+            loss_b,
+        );
+        check(
+            "bias_backward",
+            &bias,
+            &cpu::bias_backward(&w, m, n),
+            loss_bias,
+        );
+    }
+}
