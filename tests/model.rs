@@ -251,6 +251,56 @@ fn dropout_models_agree_across_backends_and_are_identity_at_inference() {
     assert_eq!(p1, p2);
 }
 
+/// Every elementwise activation in the kernel registry, as a hidden Dense layer's
+/// activation (its backward reading the cached input or output, as the op says), trains
+/// alike on both backends.
+#[test]
+fn every_elementwise_activation_trains_alike_on_both_backends() {
+    let Some(gpu) = gpu_backend() else { return };
+    for op in wgtrain::gpu::Unary::ALL {
+        let act: Activation = op.name().parse().unwrap();
+        let build = |be| {
+            let mut m = Sequential::new(be, &[7]).with_seed(3);
+            m.add(Dense::new(9, act)).unwrap();
+            m.add(Dense::new(5, act)).unwrap();
+            m.add(Dense::new(3, Activation::Softmax)).unwrap();
+            compile_cce(&mut m);
+            m
+        };
+        let (mut g, mut c) = (build(gpu.clone()), build(Backend::Cpu));
+        let x = Array::new(&[12, 7], randn(4, 84, 3.0)).unwrap();
+        let y = Array::new(&[12, 3], one_hot(5, 12, 3)).unwrap();
+        let first = c.train_on_batch(&x, &y).unwrap();
+        g.train_on_batch(&x, &y).unwrap();
+        let (mut lg, mut lc) = (0.0, 0.0);
+        for _ in 0..20 {
+            (lg, lc) = (
+                g.train_on_batch(&x, &y).unwrap(),
+                c.train_on_batch(&x, &y).unwrap(),
+            );
+        }
+        assert!(
+            (lg - lc).abs() < 1e-4,
+            "{}: loss gpu {lg} cpu {lc}",
+            op.name()
+        );
+        assert!(
+            lc < first,
+            "{}: loss {first} → {lc} did not fall",
+            op.name()
+        );
+        for (a, b) in g
+            .get_weights()
+            .unwrap()
+            .iter()
+            .zip(&c.get_weights().unwrap())
+        {
+            let what = format!("{} {}", op.name(), a.name);
+            common::assert_close(&what, &a.array.data, &b.array.data, 1e-4, 1e-3);
+        }
+    }
+}
+
 #[test]
 fn cpu_training_is_deterministic_for_a_seed() {
     let (x, y) = synthetic_images(5, 64);
