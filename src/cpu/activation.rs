@@ -61,3 +61,45 @@ pub fn tanh_backward<T: Scalar>(y: &[T], dy: &[T]) -> Vec<T> {
         })
         .collect()
 }
+
+/// erf(v) to about 1e-15 (relative): 2/√π · e^(−v²) · Σₙ (2v²)ⁿ·v / (1·3·…·(2n+1)), a
+/// series of same-signed terms (no cancellation); ±1 from |v| = 6 on.
+fn erf(v: f64) -> f64 {
+    if v.abs() >= 6.0 {
+        return v.signum();
+    }
+    let v2 = v * v;
+    let (mut term, mut sum, mut n) = (v, v, 0.0);
+    while term.abs() > 1e-17 * sum.abs() {
+        n += 1.0;
+        term *= 2.0 * v2 / (2.0 * n + 1.0);
+        sum += term;
+    }
+    2.0 / std::f64::consts::PI.sqrt() * (-v2).exp() * sum
+}
+
+/// Φ(v), the standard normal CDF.
+fn normal_cdf(v: f64) -> f64 {
+    0.5 * (1.0 + erf(v / std::f64::consts::SQRT_2))
+}
+
+/// y[n] = x[n]·Φ(x[n]) (GELU, Keras's default approximate=False)
+pub fn gelu_forward<T: Scalar>(x: &[T]) -> Vec<T> {
+    x.iter()
+        .map(|v| T::from_f64(v.to_f64() * normal_cdf(v.to_f64())))
+        .collect()
+}
+
+/// dx[n] = dy[n] · (Φ(x[n]) + x[n]·φ(x[n])), x the forward input
+pub fn gelu_backward<T: Scalar>(x: &[T], dy: &[T]) -> Vec<T> {
+    assert_eq!(x.len(), dy.len(), "gelu_backward");
+    let inv_sqrt_2pi = 1.0 / (2.0 * std::f64::consts::PI).sqrt();
+    x.iter()
+        .zip(dy)
+        .map(|(x, d)| {
+            let x = x.to_f64();
+            let pdf = (-0.5 * x * x).exp() * inv_sqrt_2pi;
+            T::from_f64(d.to_f64() * (normal_cdf(x) + x * pdf))
+        })
+        .collect()
+}

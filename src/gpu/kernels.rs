@@ -235,5 +235,6 @@ registry! {
         Relu = "relu", Output, cpu::relu_forward, cpu::relu_backward, vec4 ReluBackwardVec4;
         Sigmoid = "sigmoid", Output, cpu::sigmoid_forward, cpu::sigmoid_backward;
         Tanh = "tanh", Output, cpu::tanh_forward, cpu::tanh_backward;
+        Gelu = "gelu", Input, cpu::gelu_forward, cpu::gelu_backward;
     }
 }

@@ -1,4 +1,4 @@
-//! Activations in Keras's words: `relu`, `sigmoid`, `tanh`, `softmax`, `linear`.
+//! Activations in Keras's words: `relu`, `sigmoid`, `tanh`, `gelu`, `softmax`, `linear`.
 
 use std::str::FromStr;
 
@@ -13,6 +13,7 @@ pub enum Activation {
     Relu,
     Sigmoid,
     Tanh,
+    Gelu,
     Softmax,
 }
 
@@ -24,6 +25,7 @@ impl Activation {
             Activation::Relu => "relu",
             Activation::Sigmoid => "sigmoid",
             Activation::Tanh => "tanh",
+            Activation::Gelu => "gelu",
             Activation::Softmax => "softmax",
         }
     }
@@ -36,6 +38,7 @@ impl Activation {
             Activation::Relu => Some(Unary::Relu),
             Activation::Sigmoid => Some(Unary::Sigmoid),
             Activation::Tanh => Some(Unary::Tanh),
+            Activation::Gelu => Some(Unary::Gelu),
             Activation::Linear | Activation::Softmax => None,
         }
     }
@@ -54,12 +57,13 @@ impl FromStr for Activation {
             "relu" => Activation::Relu,
             "sigmoid" => Activation::Sigmoid,
             "tanh" => Activation::Tanh,
+            "gelu" => Activation::Gelu,
             "softmax" => Activation::Softmax,
             other => {
                 return Err(Error::BadSetting {
                     name: "activation",
                     value: other.to_string(),
-                    reason: "use relu, sigmoid, tanh, softmax or linear".into(),
+                    reason: "use relu, sigmoid, tanh, gelu, softmax or linear".into(),
                 })
             }
         })
