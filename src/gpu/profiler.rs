@@ -8,6 +8,8 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
+use crate::error::{Error, Result};
+
 /// Dispatches timed per query set before a submission is forced.
 pub(crate) const MAX_TIMED_DISPATCHES: u32 = 2048;
 
@@ -222,5 +224,45 @@ impl Profiler {
             method: self.method,
             rows,
         }
+    }
+}
+
+/// The profiling switches of a `Gpu`.
+impl super::Gpu {
+    /// Start (or stop) timing every kernel: GPU timestamp queries when the adapter has
+    /// them, CPU wall clock per kernel otherwise. Starting clears earlier figures.
+    /// Profiling splits work into one pass per kernel and waits at each submission, so
+    /// it slows the run down a little; the per-kernel times are what it is for.
+    pub fn set_profiling(&self, on: bool) {
+        let best = match self.info.has_timestamps() {
+            true => ProfileMethod::GpuTimestamps,
+            false => ProfileMethod::CpuWallClock,
+        };
+        // The best method is always available.
+        let _ = self.set_profiling_method(on.then_some(best));
+    }
+
+    /// Like [`set_profiling`](Self::set_profiling) with the method chosen (`None` stops).
+    /// Asking for timestamps on an adapter without them is an error.
+    pub fn set_profiling_method(&self, method: Option<ProfileMethod>) -> Result<()> {
+        if method == Some(ProfileMethod::GpuTimestamps) && !self.info.has_timestamps() {
+            return Err(Error::Gpu {
+                context: format!("profiling on {}", self.info.name),
+                message: "this adapter offers no timestamp queries; use the CPU clock".into(),
+            });
+        }
+        self.flush();
+        let mut rec = self.recorder.lock().expect("recorder");
+        rec.profiler = method
+            .map(|m| Profiler::new(&self.device, &self.queue, m == ProfileMethod::GpuTimestamps));
+        Ok(())
+    }
+
+    /// Kernel times since profiling was switched on (submits recorded work first), or
+    /// `None` when it is off.
+    pub fn profile(&self) -> Option<Profile> {
+        self.flush();
+        let rec = self.recorder.lock().expect("recorder");
+        rec.profiler.as_ref().map(|p| p.report())
     }
 }

@@ -1,0 +1,197 @@
+//! Recording a dispatch: the kernel's pipeline (built on first use from the registry,
+//! with the adapter's overridable constants), its uniform block and bind group (both
+//! cached by content), into the recorder's open compute pass.
+
+use super::{Gpu, Kernel, Shader};
+use crate::error::{Error, Result};
+
+impl Gpu {
+    /// Record one dispatch of `kernel` with uniform `params` and storage `buffers`
+    /// (bindings 1..), over `groups` workgroups. Nothing is submitted.
+    pub(crate) fn dispatch(
+        &self,
+        kernel: Kernel,
+        params: &[u32],
+        buffers: &[&wgpu::Buffer],
+        groups: [u32; 3],
+    ) -> Result<()> {
+        assert_eq!(
+            buffers.len(),
+            kernel.storage_bindings(),
+            "launcher for {} passed the wrong number of buffers",
+            kernel.name()
+        );
+        let limit = self.info.limits.max_compute_workgroups_per_dimension;
+        if let Some(&g) = groups.iter().find(|&&g| g > limit) {
+            return Err(Error::TooManyWorkgroups {
+                kernel: kernel.name(),
+                groups: g as u64,
+                limit,
+            });
+        }
+        if groups.contains(&0) {
+            return Ok(());
+        }
+        let pipeline = self.pipeline(kernel)?;
+        let uniform = kernel.has_params().then(|| self.uniform(params));
+        let bind_group = self.bind_group(kernel, uniform.as_ref(), buffers)?;
+        let mut rec = self.recorder.lock().expect("recorder");
+        if rec.dispatch(
+            &self.device,
+            &self.queue,
+            kernel.name(),
+            &pipeline,
+            &bind_group,
+            groups,
+        ) {
+            rec.submit(&self.device, &self.queue);
+        }
+        Ok(())
+    }
+
+    /// The cached pipeline for `kernel`, built on first use. The cache stays locked while
+    /// building so two threads never build the same kernel twice: bind groups made for one
+    /// auto-layout pipeline are not valid with another.
+    fn pipeline(&self, kernel: Kernel) -> Result<wgpu::ComputePipeline> {
+        let mut pipelines = self.pipelines.lock().expect("pipelines");
+        if let Some((p, _)) = pipelines.get(&kernel) {
+            return Ok(p.clone());
+        }
+        let entry = kernel.name();
+        let module = self.module(kernel.shader())?;
+        let constants: Vec<(&str, f64)> = kernel
+            .overrides()
+            .iter()
+            .map(|&name| match name {
+                "WG_X" => (name, self.tuning.matmul_wg_x as f64),
+                other => unreachable!("no tuning value for override {other}"),
+            })
+            .collect();
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let pipeline = self
+            .device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry),
+                layout: None,
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants: &constants,
+                    ..Default::default()
+                },
+                cache: None,
+            });
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(self.gpu_err(&format!("building pipeline {entry}"), e.to_string()));
+        }
+        let layout = pipeline.get_bind_group_layout(0);
+        pipelines.insert(kernel, (pipeline.clone(), layout));
+        Ok(pipeline)
+    }
+
+    fn module(&self, shader: Shader) -> Result<wgpu::ShaderModule> {
+        if let Some(m) = self.modules.lock().expect("modules").get(&shader) {
+            return Ok(m.clone());
+        }
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let source = if self.validation {
+            // Under validation the module goes in parsed: wgpu then embeds no WGSL source
+            // in the SPIR-V (it does for text when debugging), whose OpSource language
+            // WGSL older validation layers reject, which stops their SPIR-V checks early.
+            let module = naga::front::wgsl::parse_str(shader.source()).map_err(|e| {
+                self.gpu_err(
+                    &format!("parsing shaders/{}", shader.file_name()),
+                    e.emit_to_string(shader.source()),
+                )
+            })?;
+            wgpu::ShaderSource::Naga(std::borrow::Cow::Owned(module))
+        } else {
+            wgpu::ShaderSource::Wgsl(shader.source().into())
+        };
+        let desc = wgpu::ShaderModuleDescriptor {
+            label: Some(shader.file_name()),
+            source,
+        };
+        let module = if self.tuning.unchecked_shaders {
+            // SAFETY: every launcher checks buffer lengths against the shapes it passes,
+            // and every kernel clamps or guards each index it computes (tests/ops/
+            // runs them on shapes 1, 7, 33, 257 and against CPU twins), so no access
+            // leaves its binding.
+            unsafe {
+                self.device
+                    .create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked())
+            }
+        } else {
+            self.device.create_shader_module(desc)
+        };
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(self.gpu_err(
+                &format!("compiling shaders/{}", shader.file_name()),
+                e.to_string(),
+            ));
+        }
+        self.modules
+            .lock()
+            .expect("modules")
+            .insert(shader, module.clone());
+        Ok(module)
+    }
+
+    /// A uniform buffer holding `params`, cached by content (training repeats shapes).
+    fn uniform(&self, params: &[u32]) -> wgpu::Buffer {
+        let mut padded = params.to_vec();
+        padded.resize(params.len().div_ceil(4).max(1) * 4, 0);
+        let mut cache = self.uniforms.lock().expect("uniforms");
+        if let Some(b) = cache.get(&padded) {
+            return b.clone();
+        }
+        let buf = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("wgtrain params"),
+            size: padded.len() as u64 * 4,
+            usage: wgpu::BufferUsages::UNIFORM,
+            mapped_at_creation: true,
+        });
+        buf.get_mapped_range_mut(..)
+            .expect("fresh mapped buffer")
+            .copy_from_slice(bytemuck::cast_slice(&padded));
+        buf.unmap();
+        cache.insert(padded, buf.clone());
+        buf
+    }
+
+    fn bind_group(
+        &self,
+        kernel: Kernel,
+        uniform: Option<&wgpu::Buffer>,
+        buffers: &[&wgpu::Buffer],
+    ) -> Result<wgpu::BindGroup> {
+        let mut key_bufs = Vec::with_capacity(buffers.len() + 1);
+        key_bufs.extend(uniform.cloned());
+        key_bufs.extend(buffers.iter().map(|b| (*b).clone()));
+        let key = (kernel, key_bufs);
+        if let Some(bg) = self.bind_groups.lock().expect("bind groups").get(&key) {
+            return Ok(bg.clone());
+        }
+        let layout = self.pipelines.lock().expect("pipelines")[&kernel].1.clone();
+        let first = if uniform.is_some() { 0 } else { 1 };
+        let entries: Vec<wgpu::BindGroupEntry> = key
+            .1
+            .iter()
+            .enumerate()
+            .map(|(i, b)| wgpu::BindGroupEntry {
+                binding: first + i as u32,
+                resource: b.as_entire_binding(),
+            })
+            .collect();
+        let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(kernel.name()),
+            layout: &layout,
+            entries: &entries,
+        });
+        self.bind_groups
+            .lock()
+            .expect("bind groups")
+            .insert(key, bg.clone());
+        Ok(bg)
+    }
+}
