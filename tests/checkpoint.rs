@@ -262,17 +262,24 @@ fn model_descriptions_round_trip_and_build_keras_models() {
     let json = cnn.spec().to_json();
     let spec = ModelSpec::from_json(&json, "test").unwrap();
     assert_eq!(spec, cnn.spec());
-    assert_eq!(spec.build(Backend::Cpu, 1).unwrap().count_params(), 93_322);
+    assert_eq!(
+        Sequential::from_spec(&spec, Backend::Cpu, 1)
+            .unwrap()
+            .count_params(),
+        93_322
+    );
 
     let text = r#"{"input_shape": [28, 28, 1], "layers": [
         {"Conv2D": {"filters": 8, "kernel_size": [3, 3], "strides": 2, "padding": "same",
                     "activation": "relu"}},
         {"MaxPooling2D": {"pool_size": 2}}, "Flatten", {"Dropout": {"rate": 0.5}},
         {"Dense": {"units": 10, "activation": "softmax"}}]}"#;
-    let m = ModelSpec::from_json(text, "inline")
-        .unwrap()
-        .build(Backend::Cpu, 0)
-        .unwrap();
+    let m = Sequential::from_spec(
+        &ModelSpec::from_json(text, "inline").unwrap(),
+        Backend::Cpu,
+        0,
+    )
+    .unwrap();
     // 14×14×8 after the strided same conv, 7×7×8 after pooling.
     assert_eq!(m.output_shape(), [10]);
     assert_eq!(m.count_params(), (9 * 8 + 8) + (7 * 7 * 8 * 10 + 10));
@@ -283,7 +290,7 @@ fn the_model_files_in_models_build_the_keras_models() {
     let be = || Backend::Cpu;
     let load = |f: &str| {
         let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(f);
-        ModelSpec::load(&p).unwrap().build(be(), 42).unwrap()
+        Sequential::from_spec(&ModelSpec::load(&p).unwrap(), be(), 42).unwrap()
     };
     let cnn = load("mnist_cnn.json");
     assert_eq!(cnn.count_params(), 93_322);
@@ -306,7 +313,9 @@ fn the_model_files_in_models_build_the_keras_models() {
 #[test]
 fn bad_model_descriptions_name_the_layer_and_the_field() {
     let err = |text: &str| -> String {
-        match ModelSpec::from_json(text, "m.json").and_then(|s| s.build(Backend::Cpu, 0)) {
+        match ModelSpec::from_json(text, "m.json")
+            .and_then(|s| Sequential::from_spec(&s, Backend::Cpu, 0))
+        {
             Ok(_) => panic!("accepted {text}"),
             Err(e) => e.to_string(),
         }

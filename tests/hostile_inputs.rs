@@ -295,10 +295,12 @@ fn checkpoint_bytes() -> Vec<u8> {
     let dir = TempDir::new("fuzz-ckpt");
     let p = dir.path("c.safetensors");
     let text = String::from_utf8(model_texts()[3].clone()).unwrap();
-    let mut m = ModelSpec::from_json(&text, "seed")
-        .unwrap()
-        .build(Backend::Cpu, 1)
-        .unwrap();
+    let mut m = Sequential::from_spec(
+        &ModelSpec::from_json(&text, "seed").unwrap(),
+        Backend::Cpu,
+        1,
+    )
+    .unwrap();
     m.compile(
         wgtrain::nn::Optimizer::adam(),
         wgtrain::nn::Loss::CategoricalCrossentropy,
@@ -387,7 +389,7 @@ fn model_case(b: &[u8]) {
         ModelSpec::from_json(&spec.to_json(), "again").unwrap(),
         spec
     );
-    if let Ok(m) = spec.build(Backend::Cpu, 0) {
+    if let Ok(m) = Sequential::from_spec(&spec, Backend::Cpu, 0) {
         let _ = m.check_fits(32);
         let _ = m.summary();
     }

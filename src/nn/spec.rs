@@ -8,18 +8,14 @@
 //!             {"Dense": {"units": 10, "activation": "softmax"}}]}
 //! ```
 //!
-//! Errors name the layer index and the field.
+//! Errors name the layer index and the field. This is plain data; `Sequential::from_spec`
+//! builds the model it describes.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::backend::Backend;
-use super::layers::{Conv2D, Dense, Dropout, Flatten, MaxPooling2D};
-use super::sequential::Sequential;
-use super::Activation;
 use crate::error::{Error, Result};
-use crate::geometry::Padding;
 
 /// The largest model description file read (a description is a few hundred bytes).
 const MAX_DESCRIPTION_BYTES: u64 = 16 << 20;
@@ -216,60 +212,5 @@ impl ModelSpec {
     /// The description as JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a ModelSpec always serialises")
-    }
-
-    /// Build the model on `backend` (not yet compiled). Errors name the layer index and
-    /// the field, or the shapes that do not fit.
-    pub fn build(&self, backend: Backend, seed: u64) -> Result<Sequential> {
-        let mut m = Sequential::new(backend, &self.input_shape).with_seed(seed);
-        for (i, l) in self.layers.iter().enumerate() {
-            let field = |name: &str, e: Error| {
-                Error::Model(format!("layer {i} ({}): field `{name}`: {e}", l.kind()))
-            };
-            let positive = |name: &str, v: usize| match v {
-                0 => Err(Error::Model(format!(
-                    "layer {i} ({}): field `{name}` must be at least 1",
-                    l.kind()
-                ))),
-                _ => Ok(()),
-            };
-            match l {
-                LayerSpec::Dense { units, activation } => {
-                    positive("units", *units)?;
-                    let act: Activation = activation.parse().map_err(|e| field("activation", e))?;
-                    m.add(Dense::new(*units, act))?;
-                }
-                LayerSpec::Conv2D {
-                    filters,
-                    kernel_size,
-                    strides,
-                    padding,
-                    activation,
-                } => {
-                    positive("filters", *filters)?;
-                    positive("kernel_size", kernel_size.0.min(kernel_size.1))?;
-                    positive("strides", strides.0.min(strides.1))?;
-                    let act: Activation = activation.parse().map_err(|e| field("activation", e))?;
-                    let pad: Padding = padding.parse().map_err(|e| field("padding", e))?;
-                    m.add(
-                        Conv2D::new(*filters, (kernel_size.0, kernel_size.1), act)
-                            .strides((strides.0, strides.1))
-                            .padding(pad),
-                    )?;
-                }
-                LayerSpec::MaxPooling2D { pool_size, strides } => {
-                    positive("pool_size", pool_size.0.min(pool_size.1))?;
-                    let mut p = MaxPooling2D::new((pool_size.0, pool_size.1));
-                    if let Some(s) = strides {
-                        positive("strides", s.0.min(s.1))?;
-                        p = p.strides((s.0, s.1));
-                    }
-                    m.add(p)?;
-                }
-                LayerSpec::Flatten {} => m.add(Flatten::new())?,
-                LayerSpec::Dropout { rate } => m.add(Dropout::new(*rate))?,
-            }
-        }
-        Ok(m)
     }
 }

@@ -140,7 +140,7 @@ fn new_model(a: &TrainArgs) -> Result<Sequential> {
     let mut m = match a.model.as_deref().unwrap_or("mlp") {
         "mlp" => mnist_mlp(be, seed, false)?,
         "cnn" => mnist_cnn(be, seed)?,
-        path => ModelSpec::load(Path::new(path))?.build(be, seed)?,
+        path => Sequential::from_spec(&ModelSpec::load(Path::new(path))?, be, seed)?,
     };
     let optimizer = match (a.optimizer.unwrap_or(OptimizerArg::Adam), a.lr) {
         (OptimizerArg::Adam, lr) => Optimizer::adam_lr(lr.unwrap_or(1e-3)),

@@ -176,7 +176,7 @@ impl Sequential {
             Error::Data { .. } | Error::Io { .. } => e,
             other => bad(other.to_string()),
         };
-        let mut m = spec.build(backend.clone(), seed).map_err(in_file)?;
+        let mut m = Sequential::from_spec(&spec, backend.clone(), seed).map_err(in_file)?;
         let optimizer = match compile.optimizer {
             OptimizerConfig::Adam {
                 learning_rate,

@@ -1,0 +1,228 @@
+//! `fit`: the training loop — epochs, shuffling, the steps of one epoch with the progress
+//! bar's non-blocking reads of the running loss, validation, and the per-epoch callback.
+
+use std::time::Instant;
+
+use rand::seq::SliceRandom;
+
+use super::Sequential;
+use crate::error::{Error, Result};
+use crate::nn::array::Array;
+use crate::nn::feed::Feed;
+use crate::nn::history::{EpochLog, History};
+use crate::nn::progress::{EpochProgress, Verbose};
+
+/// Steps between the progress bar's asynchronous reads of the running loss.
+const READ_EVERY: usize = 16;
+
+/// Options of [`Sequential::fit`], Keras's keyword arguments.
+#[derive(Clone, Debug)]
+pub struct FitOptions {
+    /// The epoch to stop after (1-based, as Keras's `epochs`).
+    pub epochs: usize,
+    /// Epochs already done (Keras's `initial_epoch`): training runs epochs
+    /// `initial_epoch + 1 ..= epochs`, numbered so. Used to resume from a checkpoint.
+    pub initial_epoch: usize,
+    pub batch_size: usize,
+    /// Fraction of the samples, taken from the end before any shuffling (as Keras), held
+    /// out for validation after each epoch.
+    pub validation_split: f32,
+    /// Reshuffle the training samples every epoch.
+    pub shuffle: bool,
+    pub verbose: Verbose,
+    /// Set to true (from a signal handler, another thread) to stop: `fit` returns
+    /// [`Error::Interrupted`] at the next step boundary, before the epoch's callback, so
+    /// the last checkpoint written is the last complete epoch.
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            epochs: 1,
+            initial_epoch: 0,
+            batch_size: 32,
+            validation_split: 0.0,
+            shuffle: true,
+            verbose: Verbose::Auto,
+            stop: None,
+        }
+    }
+}
+
+/// True once `stop` (a [`FitOptions::stop`] flag) was set.
+pub(super) fn stopping(stop: Option<&std::sync::atomic::AtomicBool>) -> bool {
+    stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+fn check_finite(loss: f32, epoch: usize, step: usize) -> Result<()> {
+    if loss.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::NonFiniteLoss {
+            epoch,
+            step,
+            value: loss,
+        })
+    }
+}
+
+impl Sequential {
+    /// Train for `opts.epochs` epochs; returns the per-epoch history.
+    pub fn fit(&mut self, x: &Array, y: &Array, opts: &FitOptions) -> Result<History> {
+        self.fit_with(x, y, opts, |_| {})
+    }
+
+    /// Like [`fit`](Self::fit), calling `on_epoch` after every epoch (Keras's callbacks).
+    pub fn fit_with(
+        &mut self,
+        x: &Array,
+        y: &Array,
+        opts: &FitOptions,
+        mut on_epoch: impl FnMut(&EpochLog),
+    ) -> Result<History> {
+        self.fit_checkpointed(x, y, opts, |_, log| {
+            on_epoch(log);
+            Ok(())
+        })
+    }
+
+    /// Like [`fit_with`](Self::fit_with), but the callback also sees the model as it is
+    /// after the epoch (e.g. to [`save`](Self::save) a checkpoint) and may stop training
+    /// with an error.
+    pub fn fit_checkpointed(
+        &mut self,
+        x: &Array,
+        y: &Array,
+        opts: &FitOptions,
+        mut on_epoch: impl FnMut(&Sequential, &EpochLog) -> Result<()>,
+    ) -> Result<History> {
+        self.check_data("fit", x, y)?;
+        if opts.batch_size == 0 {
+            return Err(Error::Model("fit: batch_size must be at least 1".into()));
+        }
+        if !(0.0..1.0).contains(&opts.validation_split) {
+            return Err(Error::Model(format!(
+                "fit: validation_split must be in [0, 1), got {}",
+                opts.validation_split
+            )));
+        }
+        let n = x.rows();
+        let split = ((n as f64) * (1.0 - opts.validation_split as f64)).ceil() as usize;
+        let split = split.min(n);
+        if split == 0 || (opts.validation_split > 0.0 && split == n) {
+            return Err(Error::Model(format!(
+                "fit: validation_split {} of {n} samples leaves an empty training or \
+                 validation set",
+                opts.validation_split
+            )));
+        }
+        let (be, bs, ebs) = (self.backend.clone(), opts.batch_size, self.eval_batch_size);
+        self.check_fits(bs)?;
+        if split < n {
+            self.check_batch_fits(ebs.min(n - split))?;
+        }
+        let mut train = Feed::new(&be, x, Some(y), 0..split, bs, self.resident)?;
+        let mut val = match split < n {
+            true => Some(Feed::new(&be, x, Some(y), split..n, ebs, self.resident)?),
+            false => None,
+        };
+        if opts.initial_epoch >= opts.epochs {
+            return Err(Error::Model(format!(
+                "fit: initial_epoch {} leaves nothing to train with epochs {} (epochs is the \
+                 last epoch's number, not a count)",
+                opts.initial_epoch, opts.epochs
+            )));
+        }
+        let mode = opts.verbose.resolve();
+        if self.order.len() != split {
+            self.order = (0..split).collect();
+        }
+        let steps = train.steps();
+        let mut history = History {
+            resident_bytes: train.resident_bytes() + val.as_ref().map_or(0, |v| v.resident_bytes()),
+            ..History::default()
+        };
+        for epoch in opts.initial_epoch + 1..=opts.epochs {
+            let t0 = Instant::now();
+            if opts.shuffle {
+                self.order.shuffle(&mut self.shuffle_rng);
+                self.log_shuffle(split);
+            }
+            train.start(&be, Some(&self.order))?;
+            let mut totals = self.totals()?;
+            let progress = EpochProgress::start(mode, epoch, opts.epochs, steps);
+            // The bar shows what the GPU has finished: every READ_EVERY steps the running
+            // sums are read back asynchronously (which also submits the steps recorded
+            // so far); finished reads move the bar. With more than two reads in flight
+            // the loop waits for the oldest, so recording (much faster than the GPU)
+            // stays within a few dozen steps of it.
+            let mut pending = std::collections::VecDeque::new();
+            for s in 0..steps {
+                if stopping(opts.stop.as_deref()) {
+                    progress.abandon();
+                    return Err(Error::Interrupted {
+                        epoch,
+                        step: s,
+                        steps,
+                    });
+                }
+                let (xt, yt) = train.batch(&be, s)?;
+                self.train_step(&xt, &yt.expect("labels"), &mut totals)?;
+                if !progress.wants_metrics() {
+                    continue;
+                }
+                if (s + 1) % READ_EVERY == 0 {
+                    let sums = be.read_async(&[&totals.loss, &totals.correct])?;
+                    pending.push_back((sums, s + 1, totals.samples));
+                }
+                loop {
+                    let in_flight = pending.len();
+                    let Some((p, done, samples)) = pending.front_mut() else {
+                        break;
+                    };
+                    let v = match in_flight > 2 {
+                        true => be.wait_read(p)?,
+                        false => be.poll_read(p)?,
+                    };
+                    let Some(v) = v else { break };
+                    let (l, a) = self.mean_totals(&v, *samples);
+                    check_finite(l, epoch, *done)?;
+                    progress.step(*done, Some(l), a);
+                    pending.pop_front();
+                }
+            }
+            let (loss, accuracy) = self.read_totals(&totals)?;
+            check_finite(loss, epoch, steps)?;
+            let (val_loss, val_accuracy) = match &mut val {
+                Some(feed) => match self.evaluate_feed(feed, opts.stop.as_deref())? {
+                    Some(e) => (Some(e.loss), e.accuracy),
+                    None => {
+                        progress.abandon();
+                        return Err(Error::Interrupted {
+                            epoch,
+                            step: steps,
+                            steps,
+                        });
+                    }
+                },
+                None => (None, None),
+            };
+            let log = EpochLog {
+                epoch,
+                epochs: opts.epochs,
+                loss,
+                accuracy,
+                val_loss,
+                val_accuracy,
+                steps,
+                seconds: t0.elapsed().as_secs_f64(),
+            };
+            progress.finish(&log);
+            self.history.push(log.clone());
+            on_epoch(self, &log)?;
+            history.epochs.push(log);
+        }
+        Ok(history)
+    }
+}

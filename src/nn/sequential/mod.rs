@@ -1,0 +1,396 @@
+//! `Sequential`: a stack of layers with Keras's `add`, `summary`, `compile`, `fit`,
+//! `evaluate`, `predict` and `train_on_batch`. Forward runs the layers in order, backward
+//! in reverse; loss and accuracy are summed on the backend and read back once per epoch
+//! (and a few times a second while a progress bar is showing). This file holds the model
+//! and its building (`add`, `compile`, weights); `fit.rs` the training loop, `step.rs` one
+//! step, `evaluate` and `predict`, `summary.rs` the Keras summary table.
+
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+mod fit;
+mod from_spec;
+mod step;
+mod summary;
+
+pub use fit::FitOptions;
+pub use step::Evaluation;
+
+use summary::{batch_shape, keras_name};
+
+use super::array::Array;
+use super::backend::Backend;
+use super::history::EpochLog;
+use super::layer::Layer;
+use super::loss::{Loss, Metric};
+use super::optimizer::{Optimizer, OptimizerState};
+use super::tensor::Tensor;
+use super::Activation;
+use crate::error::{Error, Result};
+
+/// A named weight tensor in Keras layout, e.g. "layers.0.kernel".
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedArray {
+    pub name: String,
+    pub array: Array,
+}
+
+pub(super) struct Compiled {
+    pub(super) optimizer: Optimizer,
+    pub(super) state: OptimizerState,
+    pub(super) loss: Loss,
+    pub(super) accuracy: bool,
+    /// Softmax of the last layer fused into the cross-entropy.
+    fused: bool,
+}
+
+/// A linear stack of layers.
+pub struct Sequential {
+    backend: Backend,
+    input_shape: Vec<usize>,
+    pub(super) layers: Vec<Box<dyn Layer>>,
+    names: Vec<String>,
+    pub(super) shapes: Vec<Vec<usize>>,
+    seed: u64,
+    initialised: bool,
+    pub(super) compiled: Option<Compiled>,
+    shuffle_rng: StdRng,
+    /// The training order, reshuffled in place each epoch and kept between fits (and in
+    /// checkpoints), so N epochs then M more equal N + M in one go.
+    pub(super) order: Vec<usize>,
+    /// Lengths of the shuffles drawn so far, run-length coded ([length, count]): a
+    /// checkpoint replays them to restore the shuffle generator exactly.
+    pub(super) shuffle_log: Vec<[usize; 2]>,
+    /// Epochs trained so far over all fits, and their logs.
+    pub(super) history: Vec<EpochLog>,
+    eval_batch_size: usize,
+    resident: bool,
+}
+
+impl Sequential {
+    /// An empty model on `backend` taking samples of `input_shape` (no batch axis), e.g.
+    /// `&[28, 28, 1]` for MNIST images or `&[784]` for flattened ones.
+    pub fn new(backend: Backend, input_shape: &[usize]) -> Sequential {
+        Sequential {
+            backend,
+            input_shape: input_shape.to_vec(),
+            layers: Vec::new(),
+            names: Vec::new(),
+            shapes: Vec::new(),
+            seed: 0,
+            initialised: false,
+            compiled: None,
+            shuffle_rng: StdRng::seed_from_u64(0x5eed),
+            order: Vec::new(),
+            shuffle_log: Vec::new(),
+            history: Vec::new(),
+            eval_batch_size: 256,
+            resident: true,
+        }
+    }
+
+    /// Seed for weight initialisation and shuffling (same seed, same model, on either
+    /// backend). Set before `compile`.
+    pub fn with_seed(mut self, seed: u64) -> Sequential {
+        self.seed = seed;
+        self.shuffle_rng = StdRng::seed_from_u64(seed ^ 0x5eed_5eed);
+        self
+    }
+
+    /// Batch size for `evaluate`, `predict` and validation (default 256).
+    pub fn set_eval_batch_size(&mut self, n: usize) {
+        self.eval_batch_size = n.max(1);
+    }
+
+    /// Keep datasets on the backend during `fit` / `evaluate` / `predict` and gather
+    /// batches there (default on). Off: rows are gathered on the host and uploaded per
+    /// batch (also what happens when the data does not fit in one binding).
+    pub fn set_resident_data(&mut self, on: bool) {
+        self.resident = on;
+    }
+
+    /// The backend the model runs on.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// The seed given to [`with_seed`](Self::with_seed).
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The model as a description (Keras layer names and arguments), e.g. to save as JSON.
+    pub fn spec(&self) -> super::spec::ModelSpec {
+        super::spec::ModelSpec {
+            input_shape: self.input_shape.clone(),
+            layers: self.layers.iter().map(|l| l.spec()).collect(),
+        }
+    }
+
+    /// The per-sample input shape.
+    pub fn input_shape(&self) -> &[usize] {
+        &self.input_shape
+    }
+
+    /// Rows of the training order kept between fits (and in checkpoints): the number of
+    /// training samples per epoch of the last `fit`, 0 before any.
+    pub fn training_rows(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Every epoch trained so far, over all `fit` calls (and before a checkpoint).
+    pub fn epoch_logs(&self) -> &[EpochLog] {
+        &self.history
+    }
+
+    /// The optimizer, loss and metrics given to `compile`, if it was called.
+    pub fn compiled_with(&self) -> Option<(Optimizer, Loss, Vec<Metric>)> {
+        self.compiled.as_ref().map(|c| {
+            let metrics = if c.accuracy {
+                vec![Metric::Accuracy]
+            } else {
+                vec![]
+            };
+            (c.optimizer, c.loss, metrics)
+        })
+    }
+
+    /// Restore the shuffle generator by replaying a checkpoint's shuffle log.
+    pub(super) fn replay_shuffles(&mut self, log: &[[usize; 2]]) {
+        self.shuffle_rng = StdRng::seed_from_u64(self.seed ^ 0x5eed_5eed);
+        self.shuffle_log.clear();
+        for &[len, count] in log {
+            let mut v: Vec<usize> = (0..len).collect();
+            for _ in 0..count {
+                v.shuffle(&mut self.shuffle_rng);
+                self.log_shuffle(len);
+            }
+        }
+    }
+
+    fn log_shuffle(&mut self, len: usize) {
+        match self.shuffle_log.last_mut() {
+            Some([l, c]) if *l == len => *c += 1,
+            _ => self.shuffle_log.push([len, 1]),
+        }
+    }
+
+    /// Append a layer; its input shape is checked now, and a mismatch is an error naming
+    /// the layer, its position and the shape it was given.
+    pub fn add(&mut self, layer: impl Layer + 'static) -> Result<()> {
+        let mut layer: Box<dyn Layer> = Box::new(layer);
+        if self.initialised {
+            return Err(Error::Model(
+                "add: the model is already compiled; add layers first".into(),
+            ));
+        }
+        let input = self.output_shape().to_vec();
+        let index = self.layers.len();
+        let out = layer
+            .build(&input)
+            .and_then(|out| checked_sizes(layer.as_ref(), out))
+            .map_err(|e| {
+                Error::Model(format!(
+                    "layer {index} ({}) with input shape {}: {e}",
+                    layer.kind(),
+                    batch_shape(&input)
+                ))
+            })?;
+        let kind = layer.kind();
+        let same = self.layers.iter().filter(|l| l.kind() == kind).count();
+        let base = keras_name(kind);
+        self.names.push(if same == 0 {
+            base
+        } else {
+            format!("{base}_{same}")
+        });
+        self.shapes.push(out);
+        self.layers.push(layer);
+        Ok(())
+    }
+
+    /// The per-sample output shape (the input shape for an empty model).
+    pub fn output_shape(&self) -> &[usize] {
+        self.shapes.last().unwrap_or(&self.input_shape)
+    }
+
+    /// Total trainable parameters (saturating: a model too large to count cannot be
+    /// compiled anyway, see [`check_fits`](Self::check_fits)).
+    pub fn count_params(&self) -> usize {
+        self.layers
+            .iter()
+            .fold(0usize, |a, l| a.saturating_add(l.param_count()))
+    }
+
+    /// Choose the optimizer, loss and metrics; initialises the weights from the seed the
+    /// first time (Glorot-uniform kernels, zero biases) and resets the optimizer state.
+    pub fn compile(&mut self, optimizer: Optimizer, loss: Loss, metrics: &[Metric]) -> Result<()> {
+        let Some(last) = self.layers.last() else {
+            return Err(Error::Model("compile: the model has no layers".into()));
+        };
+        let out = self.output_shape().to_vec();
+        let width = *out.last().unwrap_or(&1);
+        let last_act = last.activation();
+        let fused = match loss {
+            Loss::CategoricalCrossentropy => {
+                if last_act != Some(Activation::Softmax) {
+                    return Err(Error::Model(format!(
+                        "compile: categorical_crossentropy needs a softmax output, but the last \
+                         layer ({} {}) has activation {}; use activation softmax there",
+                        self.names.last().expect("layer"),
+                        last.kind(),
+                        last_act.map_or("none", |a| a.name())
+                    )));
+                }
+                true
+            }
+            Loss::MeanSquaredError => false,
+        };
+        let accuracy = metrics.contains(&Metric::Accuracy);
+        if accuracy && width < 2 {
+            return Err(Error::Model(format!(
+                "compile: accuracy compares argmax classes and needs at least 2 outputs; the \
+                 model outputs {out:?}"
+            )));
+        }
+        if !self.initialised {
+            // Sizes first: nothing is allocated for a model that cannot fit.
+            self.check_params_fit(OptimizerState::slot_names(&optimizer).len())?;
+            let mut rng = StdRng::seed_from_u64(self.seed);
+            for l in &mut self.layers {
+                l.init(&self.backend, &mut rng)?;
+            }
+            self.initialised = true;
+        }
+        let n = self.layers.len();
+        for (i, l) in self.layers.iter_mut().enumerate() {
+            l.output_logits(fused && i + 1 == n);
+        }
+        let params: Vec<_> = self.layers.iter().flat_map(|l| l.params()).collect();
+        let state = OptimizerState::new(&self.backend, &optimizer, &params)?;
+        self.compiled = Some(Compiled {
+            optimizer,
+            state,
+            loss,
+            accuracy,
+            fused,
+        });
+        Ok(())
+    }
+
+    /// Every weight in Keras layout, named "layers.{i}.kernel" / "layers.{i}.bias".
+    pub fn get_weights(&self) -> Result<Vec<NamedArray>> {
+        let mut out = Vec::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            for p in l.params() {
+                out.push(NamedArray {
+                    name: format!("layers.{i}.{}", p.name),
+                    array: Array::new(&p.shape, self.backend.download(&p.value)?)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Replace every weight (same names and shapes as [`get_weights`](Self::get_weights)).
+    pub fn set_weights(&mut self, weights: &[NamedArray]) -> Result<()> {
+        if !self.initialised {
+            return Err(Error::Model("set_weights: compile the model first".into()));
+        }
+        for (i, l) in self.layers.iter_mut().enumerate() {
+            for p in l.params_mut() {
+                let name = format!("layers.{i}.{}", p.name);
+                let w = weights
+                    .iter()
+                    .find(|w| w.name == name)
+                    .ok_or_else(|| Error::Model(format!("set_weights: no tensor named {name}")))?;
+                if w.array.shape != p.shape {
+                    return Err(Error::Model(format!(
+                        "set_weights: {name} has shape {:?} but the layer needs {:?}",
+                        w.array.shape, p.shape
+                    )));
+                }
+                self.backend.write(&mut p.value, &w.array.data)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
+        if !self.initialised {
+            return Err(Error::Model(
+                "the model must be compiled before it is run".into(),
+            ));
+        }
+        let mut h = x.clone();
+        for l in &mut self.layers {
+            h = l.forward(&self.backend, &h, training)?;
+        }
+        Ok(h)
+    }
+
+    fn check_input(&self, op: &str, x: &Array) -> Result<()> {
+        if x.sample_shape() != self.input_shape.as_slice() {
+            return Err(Error::Model(format!(
+                "{op}: x has shape {:?} but the model takes {}",
+                x.shape,
+                batch_shape(&self.input_shape)
+            )));
+        }
+        Ok(())
+    }
+
+    fn check_data(&self, op: &str, x: &Array, y: &Array) -> Result<()> {
+        self.check_input(op, x)?;
+        if y.sample_shape() != self.output_shape() {
+            return Err(Error::Model(format!(
+                "{op}: y has shape {:?} but the model outputs {}{}",
+                y.shape,
+                batch_shape(self.output_shape()),
+                if y.shape.len() == 1 {
+                    " (one-hot encode class labels with to_categorical)"
+                } else {
+                    ""
+                }
+            )));
+        }
+        if x.rows() != y.rows() {
+            return Err(Error::Model(format!(
+                "{op}: x has {} samples but y has {}",
+                x.rows(),
+                y.rows()
+            )));
+        }
+        if x.rows() == 0 {
+            return Err(Error::Model(format!("{op}: no samples")));
+        }
+        Ok(())
+    }
+}
+
+/// A built layer's output per sample and its parameter count must be countable in
+/// `usize`, so all later size arithmetic is exact (and the memory check can run).
+fn checked_sizes(layer: &dyn Layer, out: Vec<usize>) -> Result<Vec<usize>> {
+    use crate::memory::product;
+    let max = usize::MAX as u128;
+    if product(&out).is_none_or(|n| n > max) {
+        return Err(Error::Model(format!(
+            "its output shape {out:?} has more than {} values per sample",
+            usize::MAX
+        )));
+    }
+    let shapes = layer.param_shapes();
+    let params = shapes
+        .iter()
+        .try_fold(0u128, |a, (_, s)| product(s).and_then(|n| a.checked_add(n)));
+    if params.is_none_or(|n| n > max) {
+        let list: Vec<String> = shapes.iter().map(|(n, s)| format!("{n} {s:?}")).collect();
+        return Err(Error::Model(format!(
+            "its parameters ({}) are more than {} values",
+            list.join(", "),
+            usize::MAX
+        )));
+    }
+    Ok(out)
+}

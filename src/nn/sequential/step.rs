@@ -1,0 +1,182 @@
+//! One step and one pass: `train_on_batch`, the forward/loss/backward/update of a training
+//! step, `evaluate` and `predict`, and the loss and accuracy sums kept on the backend.
+
+use super::fit::stopping;
+use super::Sequential;
+use crate::error::{Error, Result};
+use crate::nn::array::Array;
+use crate::nn::feed::Feed;
+use crate::nn::loss::Loss;
+use crate::nn::tensor::Tensor;
+use crate::nn::Activation;
+
+/// Loss and (when compiled with it) accuracy over a dataset.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Evaluation {
+    pub loss: f32,
+    pub accuracy: Option<f32>,
+}
+
+/// Running sums over an epoch, kept on the backend.
+pub(super) struct Totals {
+    pub(super) loss: Tensor,
+    pub(super) correct: Tensor,
+    pub(super) samples: usize,
+}
+
+pub(super) fn batch_dims(n: usize, sample: &[usize]) -> Vec<usize> {
+    let mut v = vec![n];
+    v.extend_from_slice(sample);
+    v
+}
+
+impl Sequential {
+    /// One optimizer step on one batch; returns that batch's mean loss (reads it back).
+    pub fn train_on_batch(&mut self, x: &Array, y: &Array) -> Result<f32> {
+        self.check_data("train_on_batch", x, y)?;
+        let xt = self.backend.upload(&x.shape, &x.data)?;
+        let yt = self.backend.upload(&y.shape, &y.data)?;
+        let mut totals = self.totals()?;
+        self.train_step(&xt, &yt, &mut totals)?;
+        Ok(self.read_totals(&totals)?.0)
+    }
+
+    /// Loss (and accuracy, if compiled with it) over all of x, y in batches.
+    pub fn evaluate(&mut self, x: &Array, y: &Array) -> Result<Evaluation> {
+        self.check_data("evaluate", x, y)?;
+        self.check_batch_fits(self.eval_batch_size.min(x.rows()))?;
+        let be = self.backend.clone();
+        let rows = 0..x.rows();
+        let mut feed = Feed::new(&be, x, Some(y), rows, self.eval_batch_size, self.resident)?;
+        Ok(self.evaluate_feed(&mut feed, None)?.expect("no stop flag"))
+    }
+
+    /// Loss and accuracy over a feed; `None` when `stop` was set (checked every batch).
+    pub(super) fn evaluate_feed(
+        &mut self,
+        feed: &mut Feed,
+        stop: Option<&std::sync::atomic::AtomicBool>,
+    ) -> Result<Option<Evaluation>> {
+        let be = self.backend.clone();
+        feed.start(&be, None)?;
+        let mut totals = self.totals()?;
+        for s in 0..feed.steps() {
+            if stopping(stop) {
+                return Ok(None);
+            }
+            let (xt, yt) = feed.batch(&be, s)?;
+            let out = self.forward(&xt, false)?;
+            self.loss(&out, &yt.expect("labels"), &mut totals, false)?;
+        }
+        let (loss, accuracy) = self.read_totals(&totals)?;
+        Ok(Some(Evaluation { loss, accuracy }))
+    }
+
+    /// The model's outputs for x (probabilities for a softmax model), in batches. The
+    /// outputs stay on the backend until the end, then come back in one read.
+    pub fn predict(&mut self, x: &Array) -> Result<Array> {
+        self.check_input("predict", x)?;
+        self.check_batch_fits(self.eval_batch_size.min(x.rows().max(1)))?;
+        let be = self.backend.clone();
+        let rows = 0..x.rows();
+        let mut feed = Feed::new(&be, x, None, rows, self.eval_batch_size, self.resident)?;
+        feed.start(&be, None)?;
+        let fused = self.compiled.as_ref().is_some_and(|c| c.fused);
+        let mut outs = Vec::with_capacity(feed.steps());
+        for s in 0..feed.steps() {
+            let (xt, _) = feed.batch(&be, s)?;
+            let mut y = self.forward(&xt, false)?;
+            if fused {
+                y = be.activation_forward(Activation::Softmax, &y)?;
+            }
+            outs.push(y);
+        }
+        let mut out = Vec::with_capacity(x.rows() * self.output_shape().iter().product::<usize>());
+        for y in &outs {
+            out.extend(be.download(y)?);
+        }
+        Array::new(&batch_dims(x.rows(), self.output_shape()), out)
+    }
+
+    pub(super) fn train_step(&mut self, x: &Tensor, y: &Tensor, totals: &mut Totals) -> Result<()> {
+        let out = self.forward(x, true)?;
+        let mut d = self.loss(&out, y, totals, true)?.expect("gradient");
+        let n = self.layers.len();
+        for i in (0..n).rev() {
+            match self.layers[i].backward(&self.backend, &d, i > 0)? {
+                Some(dx) => d = dx,
+                None => break,
+            }
+        }
+        let c = self.compiled.as_mut().expect("compiled");
+        let params = self
+            .layers
+            .iter_mut()
+            .flat_map(|l| l.params_mut())
+            .collect();
+        c.state.apply(&self.backend, &c.optimizer, params)
+    }
+
+    /// Add the batch's loss (and correct count) to `totals`; with `grad`, return dL/d(out).
+    fn loss(
+        &self,
+        out: &Tensor,
+        y: &Tensor,
+        totals: &mut Totals,
+        grad: bool,
+    ) -> Result<Option<Tensor>> {
+        let c = self
+            .compiled
+            .as_ref()
+            .ok_or_else(|| Error::Model("compile the model before fit / evaluate".into()))?;
+        let be = &self.backend;
+        let rows = out.shape()[0];
+        let width = out.len() / rows.max(1);
+        totals.samples += rows;
+        let (probs, d) = match c.loss {
+            Loss::CategoricalCrossentropy => {
+                let (probs, row_loss) = be.softmax_cross_entropy_forward(out, y)?;
+                be.sum_into(&row_loss, 1.0, &mut totals.loss, true)?;
+                let d = grad
+                    .then(|| be.softmax_cross_entropy_backward(&probs, y, 1.0 / rows as f32))
+                    .transpose()?;
+                (probs, d)
+            }
+            Loss::MeanSquaredError => {
+                let sq = be.mse_forward(out, y)?;
+                be.sum_into(&sq, 1.0 / width as f32, &mut totals.loss, true)?;
+                let d = grad
+                    .then(|| be.mse_backward(out, y, 1.0 / (rows * width) as f32))
+                    .transpose()?;
+                (out.clone(), d)
+            }
+        };
+        if c.accuracy {
+            let correct = be.accuracy_forward(&probs, y)?;
+            be.sum_into(&correct, 1.0, &mut totals.correct, true)?;
+        }
+        Ok(d)
+    }
+
+    pub(super) fn totals(&self) -> Result<Totals> {
+        Ok(Totals {
+            loss: self.backend.zeros(&[1])?,
+            correct: self.backend.zeros(&[1])?,
+            samples: 0,
+        })
+    }
+
+    /// (mean loss, accuracy) so far; reads back from the GPU.
+    pub(super) fn read_totals(&self, t: &Totals) -> Result<(f32, Option<f32>)> {
+        let loss = self.backend.download(&t.loss)?[0];
+        let correct = self.backend.download(&t.correct)?[0];
+        Ok(self.mean_totals(&[loss, correct], t.samples))
+    }
+
+    /// (mean loss, accuracy) from the summed [loss, correct] over `samples`.
+    pub(super) fn mean_totals(&self, sums: &[f32], samples: usize) -> (f32, Option<f32>) {
+        let n = samples.max(1) as f32;
+        let acc = self.compiled.as_ref().is_some_and(|c| c.accuracy);
+        (sums[0] / n, acc.then(|| sums[1] / n))
+    }
+}

@@ -1,0 +1,64 @@
+//! Keras's `model.summary()` table and the shape and name formatting it uses.
+
+use super::Sequential;
+
+/// Keras shows shapes with the batch axis as None.
+pub(super) fn batch_shape(s: &[usize]) -> String {
+    format_shape(s)
+}
+
+fn format_shape(s: &[usize]) -> String {
+    let dims: Vec<String> = s.iter().map(|d| d.to_string()).collect();
+    format!("(None, {})", dims.join(", "))
+}
+
+pub(super) fn keras_name(kind: &str) -> String {
+    match kind {
+        "Conv2D" => "conv2d".into(),
+        "MaxPooling2D" => "max_pooling2d".into(),
+        other => other.to_ascii_lowercase(),
+    }
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+impl Sequential {
+    /// Keras's `model.summary()` table, as a string.
+    pub fn summary(&self) -> String {
+        let rule = "_".repeat(69);
+        let mut s = format!("Model: \"sequential\"\n{rule}\n");
+        s += &format!(
+            "{:<33}{:<26}{:>10}\n",
+            " Layer (type)", "Output Shape", "Param #"
+        );
+        s += &format!("{}\n", "=".repeat(69));
+        for (i, l) in self.layers.iter().enumerate() {
+            let name = format!(" {} ({})", self.names[i], l.kind());
+            s += &format!(
+                "{:<33}{:<26}{:>10}\n",
+                name,
+                format_shape(&self.shapes[i]),
+                thousands(l.param_count())
+            );
+            if i + 1 < self.layers.len() {
+                s += "\n";
+            }
+        }
+        s += &format!("{}\n", "=".repeat(69));
+        let total = thousands(self.count_params());
+        s += &format!(
+            "Total params: {total}\nTrainable params: {total}\nNon-trainable params: 0\n{rule}\n"
+        );
+        s
+    }
+}
