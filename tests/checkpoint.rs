@@ -331,8 +331,8 @@ fn bad_model_descriptions_name_the_layer_and_the_field() {
             vec!["layer 1 (Dense)", "activaton"],
         ),
         (
-            l(r#""Flatten", {"Dense": {"units": 10, "activation": "gelu"}}"#),
-            vec!["layer 1 (Dense)", "activation", "gelu"],
+            l(r#""Flatten", {"Dense": {"units": 10, "activation": "swish"}}"#),
+            vec!["layer 1 (Dense)", "activation", "swish"],
         ),
         (
             l(r#"{"Dense2": {"units": 3}}"#),
