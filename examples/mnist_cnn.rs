@@ -1,28 +1,59 @@
-//! The seed CNN from the Keras tutorial: Conv2D 32 3×3 ReLU → MaxPooling2D 2 → Conv2D 64
-//! 3×3 ReLU → MaxPooling2D 2 → Conv2D 64 3×3 ReLU → Flatten → Dense 64 ReLU → Dense 10
-//! softmax; Adam, categorical cross-entropy, batch 32, validation_split 0.2.
+//! Tutorial: the Keras MNIST CNN with wgtrain's library API, layer by layer — Conv2D 32 3×3
+//! ReLU → MaxPooling2D 2 → Conv2D 64 3×3 ReLU → MaxPooling2D 2 → Conv2D 64 3×3 ReLU →
+//! Flatten → Dense 64 ReLU → Dense 10 softmax; Adam, batch 32, validation_split 0.2.
 //!
-//!     cargo run --release --example mnist_cnn -- [--device gpu|cpu] [--epochs 5] [--json]
+//!     cargo run --release --example mnist_cnn          # on the GPU
+//!     cargo run --release --example mnist_cnn -- cpu   # on the CPU reference backend
+//!
+//! The command-line tool does the same with checkpoints, history and pictures:
+//! `wgtrain train --model cnn --epochs 5` (see README).
 
-mod common;
+use wgtrain::data::{data_dir, load_mnist};
+use wgtrain::nn::{
+    to_categorical, Activation, Backend, Conv2D, Dense, Device, FitOptions, Flatten, Loss,
+    MaxPooling2D, Metric, Optimizer, Sequential,
+};
 
-use common::{or_exit, parse_args, train_and_test};
-use wgtrain::nn::models::mnist_cnn;
-use wgtrain::nn::{to_categorical, Loss, Metric, Optimizer};
+fn main() -> wgtrain::Result<()> {
+    // The images as [n, 28, 28, 1] (NHWC, channels last as in Keras), labels one-hot.
+    let mnist = load_mnist(&data_dir(None))?;
+    let y_train = to_categorical(&mnist.train.labels, 10)?;
+    let y_test = to_categorical(&mnist.test.labels, 10)?;
 
-fn main() {
-    let args = parse_args(5, 32);
-    let data = args.mnist();
-    let y_train = or_exit(to_categorical(&data.train.labels, 10));
-    let y_test = or_exit(to_categorical(&data.test.labels, 10));
+    let device = match std::env::args().nth(1).as_deref() {
+        Some("cpu") => Device::Cpu,
+        _ => Device::Gpu,
+    };
+    let mut model = Sequential::new(Backend::new(device)?, &[28, 28, 1]).with_seed(42);
+    model.add(Conv2D::new(32, (3, 3), Activation::Relu))?;
+    model.add(MaxPooling2D::new((2, 2)))?;
+    model.add(Conv2D::new(64, (3, 3), Activation::Relu))?;
+    model.add(MaxPooling2D::new((2, 2)))?;
+    model.add(Conv2D::new(64, (3, 3), Activation::Relu))?;
+    model.add(Flatten::new())?;
+    model.add(Dense::new(64, Activation::Relu))?;
+    model.add(Dense::new(10, Activation::Softmax))?;
+    println!("running on {}\n{}", model.backend().name(), model.summary());
 
-    let mut model = or_exit(mnist_cnn(args.backend(), args.seed));
-    or_exit(model.compile(
+    model.compile(
         Optimizer::adam(),
         Loss::CategoricalCrossentropy,
         &[Metric::Accuracy],
-    ));
+    )?;
+    let options = FitOptions {
+        epochs: 5,
+        batch_size: 32,
+        validation_split: 0.2,
+        ..FitOptions::default()
+    };
+    let history = model.fit(&mnist.train.images, &y_train, &options)?;
+    println!("validation accuracy by epoch: {:?}", history.val_accuracy());
 
-    let (x_train, x_test) = (&data.train.images, &data.test.images);
-    train_and_test(&args, "cnn", &mut model, x_train, &y_train, x_test, &y_test);
+    let test = model.evaluate(&mnist.test.images, &y_test)?;
+    println!(
+        "test loss {:.4}, test accuracy {:.4}",
+        test.loss,
+        test.accuracy.unwrap_or(f32::NAN)
+    );
+    Ok(())
 }

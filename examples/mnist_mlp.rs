@@ -1,29 +1,64 @@
-//! The seed MLP from the Keras tutorial: 784 → Dense 64 ReLU → Dense 10 softmax, Adam,
-//! categorical cross-entropy, batch 32, validation_split 0.2, 10 epochs, then the test set.
+//! Tutorial: the Keras MNIST MLP, written with wgtrain's library API — the same steps as
+//! the Keras tutorial: load the data, stack layers, compile, fit, evaluate, predict.
 //!
-//!     cargo run --release --example mnist_mlp -- [--device gpu|cpu] [--epochs 10] [--json]
+//!     cargo run --release --example mnist_mlp          # on the GPU
+//!     cargo run --release --example mnist_mlp -- cpu   # on the CPU reference backend
+//!
+//! The command-line tool does the same with checkpoints, history and pictures:
+//! `wgtrain train --model mlp` (see README).
 
-mod common;
+use wgtrain::data::{data_dir, load_mnist};
+use wgtrain::nn::{
+    to_categorical, Activation, Backend, Dense, Device, FitOptions, Loss, Metric, Optimizer,
+    Sequential,
+};
 
-use common::{or_exit, parse_args, train_and_test};
-use wgtrain::nn::models::mnist_mlp;
-use wgtrain::nn::{to_categorical, Loss, Metric, Optimizer};
+fn main() -> wgtrain::Result<()> {
+    // 1. The data: MNIST from $MNIST_DIR (or data/mnist; scripts/fetch-mnist.sh fetches
+    //    it). Pixels are already scaled to [0, 1]; the MLP takes each image as 784 values.
+    let mnist = load_mnist(&data_dir(None))?;
+    let (x_train, x_test) = (mnist.train.flat_images(), mnist.test.flat_images());
+    let y_train = to_categorical(&mnist.train.labels, 10)?;
+    let y_test = to_categorical(&mnist.test.labels, 10)?;
 
-fn main() {
-    let args = parse_args(10, 32);
-    let data = args.mnist();
-    let (x_train, x_test) = (data.train.flat_images(), data.test.flat_images());
-    let y_train = or_exit(to_categorical(&data.train.labels, 10));
-    let y_test = or_exit(to_categorical(&data.test.labels, 10));
+    // 2. The model: 784 → Dense 64 ReLU → Dense 10 softmax.
+    let device = match std::env::args().nth(1).as_deref() {
+        Some("cpu") => Device::Cpu,
+        _ => Device::Gpu,
+    };
+    let mut model = Sequential::new(Backend::new(device)?, &[784]).with_seed(42);
+    model.add(Dense::new(64, Activation::Relu))?;
+    model.add(Dense::new(10, Activation::Softmax))?;
+    println!("running on {}\n{}", model.backend().name(), model.summary());
 
-    let mut model = or_exit(mnist_mlp(args.backend(), args.seed, true));
-    or_exit(model.compile(
+    // 3. compile: Adam, categorical cross-entropy, accuracy.
+    model.compile(
         Optimizer::adam(),
         Loss::CategoricalCrossentropy,
         &[Metric::Accuracy],
-    ));
+    )?;
 
-    train_and_test(
-        &args, "mlp", &mut model, &x_train, &y_train, &x_test, &y_test,
+    // 4. fit: 10 epochs of batch 32, the last 20 % of the training images held out.
+    let options = FitOptions {
+        epochs: 10,
+        batch_size: 32,
+        validation_split: 0.2,
+        ..FitOptions::default()
+    };
+    model.fit(&x_train, &y_train, &options)?;
+
+    // 5. evaluate on the test set, 6. predict the first test image.
+    let test = model.evaluate(&x_test, &y_test)?;
+    println!(
+        "test loss {:.4}, test accuracy {:.4}",
+        test.loss,
+        test.accuracy.unwrap_or(f32::NAN)
     );
+    let probs = model.predict(&x_test.slice_rows(0, 1))?;
+    let best = probs.argmax_rows()[0];
+    println!(
+        "first test image: predicted {best}, labelled {}",
+        mnist.test.labels[0]
+    );
+    Ok(())
 }

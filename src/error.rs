@@ -4,7 +4,7 @@
 use thiserror::Error;
 
 /// Everything that can go wrong in wgtrain that is not a bug.
-#[derive(Debug, Error)]
+#[derive(Error)]
 pub enum Error {
     /// No GPU adapter matched the request.
     #[error(
@@ -160,6 +160,14 @@ pub enum Error {
     /// The GPU reported an error (shader compile, out of memory, lost device, failed map).
     #[error("GPU error in {context}: {message}")]
     Gpu { context: String, message: String },
+}
+
+/// `Debug` shows the message, as `Display` does: it is what a `main` returning
+/// `wgtrain::Result` prints, and the message already names the shapes, file and fix.
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// `Result` with the crate's [`Error`].

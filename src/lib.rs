@@ -6,7 +6,7 @@
 //! - [`ops`]: one launcher per kernel, taking and returning [`gpu::GpuTensor`]s.
 //! - [`cpu`]: the CPU twins, with the same names as the launchers.
 //! - [`nn`]: Keras-style models (`Sequential`, layers, `fit`, checkpoints).
-//! - [`data`]: MNIST and image loading; [`bench`]: the throughput figures.
+//! - [`data`]: MNIST and image loading.
 //!
 //! The CPU twins need no GPU:
 //!
@@ -19,7 +19,6 @@
 //! assert_eq!(relu_forward(&[-1.0f32, 2.0]), vec![0.0, 2.0]);
 //! ```
 
-pub mod bench;
 pub mod cpu;
 pub mod data;
 pub mod error;

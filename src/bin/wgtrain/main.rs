@@ -6,15 +6,16 @@
 //!     wgtrain predict runs/cnn/checkpoint.safetensors my_digit.png
 //!     wgtrain bench
 
+mod bench;
 mod common;
 mod devices;
 mod eval;
+mod history_files;
 mod interrupt;
 mod predict;
 mod run_dir;
 mod train;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -41,24 +42,7 @@ enum Command {
     /// Classify digit images (PNG/JPEG) with a checkpoint: top-3 classes.
     Predict(predict::PredictArgs),
     /// Kernel and training-step throughput on the adapter.
-    Bench {
-        /// Timed steps of the seed CNN.
-        #[arg(long, default_value_t = 200)]
-        cnn_steps: usize,
-        #[arg(long)]
-        skip_mlp: bool,
-        #[arg(long)]
-        skip_cnn: bool,
-        /// Per-kernel time tables (GPU timestamp queries).
-        #[arg(long)]
-        profile: bool,
-        /// One JSON object instead of lines.
-        #[arg(long)]
-        json: bool,
-        /// MNIST folder (default $MNIST_DIR, else data/mnist).
-        #[arg(long)]
-        data: Option<PathBuf>,
-    },
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -68,21 +52,7 @@ fn main() -> ExitCode {
         Command::Train(a) => train::run(&a),
         Command::Eval(a) => eval::run(&a),
         Command::Predict(a) => predict::run(&a),
-        Command::Bench {
-            cnn_steps,
-            skip_mlp,
-            skip_cnn,
-            profile,
-            json,
-            data,
-        } => wgtrain::bench::run(&wgtrain::bench::BenchOptions {
-            cnn_steps,
-            mlp: !skip_mlp,
-            cnn: !skip_cnn,
-            profile,
-            json,
-            data,
-        }),
+        Command::Bench(a) => bench::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,18 +6,18 @@
 //! their shapes, a resumed run's data size). Ctrl-C or SIGTERM stop at a step boundary
 //! with the last epoch's checkpoint intact and the command that resumes it (exit 130).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
 use wgtrain::nn::{
-    to_categorical, write_atomically, EpochLog, FitOptions, Loss, Metric, ModelSpec, Optimizer,
-    Sequential, Verbose,
+    to_categorical, write_atomically, FitOptions, Loss, Metric, ModelSpec, Optimizer, Sequential,
+    Verbose,
 };
 use wgtrain::{Error, Result};
 
 use crate::common::{backend, check_classifier, images_for, mnist, positive_count, DeviceArg};
+use crate::history_files::{earlier_seconds, write_history};
 use crate::interrupt;
 use crate::run_dir::RunDir;
 
@@ -79,6 +79,10 @@ pub struct TrainArgs {
     /// Evaluate on the first N test images only
     #[arg(long, value_parser = positive_count)]
     test_limit: Option<usize>,
+    /// Time every GPU kernel during training (timestamp queries) and print a table per
+    /// training step
+    #[arg(long)]
+    profile: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -119,6 +123,13 @@ fn check_flags(a: &TrainArgs) -> Result<()> {
             reason: "momentum belongs to SGD: add --optimizer sgd (Adam has no momentum \
                      setting; its beta_1 plays that role)"
                 .into(),
+        });
+    }
+    if a.profile && matches!(a.device, DeviceArg::Cpu) {
+        return Err(Error::BadSetting {
+            name: "--profile",
+            value: "with --device cpu".into(),
+            reason: "--profile times GPU kernels; the CPU backend has none to time".into(),
         });
     }
     if let Some(m) = a.model.as_deref() {
@@ -247,6 +258,11 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
         },
         stop: Some(stop),
     };
+    let backend = model.backend().clone();
+    let gpu = backend.gpu().filter(|_| a.profile);
+    if let Some(g) = gpu {
+        g.set_profiling(true);
+    }
     let json = a.json;
     let fitted = model.fit_checkpointed(&x, &y, &opts, |m, log| {
         m.save(&checkpoint)?;
@@ -261,7 +277,16 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
     if let Err(Error::Interrupted { epoch, step, steps }) = fitted {
         report_interrupt(a, out, epoch, step, steps);
     }
-    fitted?;
+    let history = fitted?;
+    if let Some(p) = gpu.and_then(|g| g.profile()) {
+        let steps: usize = history.epochs.iter().map(|e| e.steps).sum();
+        let table = p.table(Some(steps as u64));
+        match json {
+            true => eprintln!("{table}"),
+            false => println!("{table}(per training step of fit, validation included)"),
+        }
+        gpu.expect("profiling").set_profiling(false);
+    }
 
     let t = Instant::now();
     let test = model.evaluate(&x_test, &to_categorical(&data.test.labels, 10)?)?;
@@ -366,56 +391,4 @@ fn quote(s: &str) -> String {
         true => s.to_string(),
         false => format!("'{}'", s.replace('\'', r"'\''")),
     }
-}
-
-/// Seconds of the epochs already done, from the run folder's history.json (matched by
-/// epoch number and loss), so a resumed run's history keeps them.
-fn earlier_seconds(out: &Path, logs: &[EpochLog]) -> HashMap<usize, f64> {
-    let mut known = HashMap::new();
-    let Ok(text) = std::fs::read_to_string(out.join("history.json")) else {
-        return known;
-    };
-    let Ok(saved) = serde_json::from_str::<Vec<serde_json::Value>>(&text) else {
-        return known;
-    };
-    for (log, v) in logs.iter().zip(&saved) {
-        let same = v["epoch"].as_u64() == Some(log.epoch as u64)
-            && v["loss"].as_f64().map(|l| l as f32) == Some(log.loss);
-        if let (true, Some(s)) = (same, v["seconds"].as_f64()) {
-            known.insert(log.epoch, s);
-        }
-    }
-    known
-}
-
-/// history.json (a list of epoch logs) and history.csv, for every epoch so far; seconds
-/// from `seconds` (unknown ones are null / empty).
-fn write_history(out: &Path, logs: &[EpochLog], seconds: &HashMap<usize, f64>) -> Result<()> {
-    let logs: Vec<EpochLog> = logs
-        .iter()
-        .map(|e| EpochLog {
-            seconds: seconds.get(&e.epoch).copied().unwrap_or(f64::NAN),
-            ..e.clone()
-        })
-        .collect();
-    let json = serde_json::to_string_pretty(&logs).expect("epoch logs");
-    write_atomically(&out.join("history.json"), json.as_bytes())?;
-    let opt = |v: Option<f32>| v.map_or(String::new(), |v| v.to_string());
-    let mut csv = String::from("epoch,loss,accuracy,val_loss,val_accuracy,steps,seconds\n");
-    for e in &logs {
-        let secs = match e.seconds.is_finite() {
-            true => format!("{:.3}", e.seconds),
-            false => String::new(),
-        };
-        csv += &format!(
-            "{},{},{},{},{},{},{secs}\n",
-            e.epoch,
-            e.loss,
-            opt(e.accuracy),
-            opt(e.val_loss),
-            opt(e.val_accuracy),
-            e.steps,
-        );
-    }
-    write_atomically(&out.join("history.csv"), csv.as_bytes())
 }

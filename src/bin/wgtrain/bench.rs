@@ -2,42 +2,35 @@
 //! start-up time to the first trained batch, the seed MLP (one epoch of all 60,000
 //! training images, then the 10,000 test images), the seed CNN (steady-state steps,
 //! projected to an epoch of 48,000 images as `mnist_cnn` trains), and matmul GFLOP/s.
-//! Shared by `wgtrain bench` and `cargo run --release --example bench`.
+//! `wgtrain bench`.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::nn::models::{mnist_cnn, mnist_mlp};
-use crate::nn::{to_categorical, Backend, FitOptions, Loss, Metric, Optimizer, Verbose};
-use crate::shape::Layout;
-use crate::{ops, Gpu, Result};
+use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
+use wgtrain::nn::{to_categorical, Backend, FitOptions, Loss, Metric, Optimizer, Verbose};
+use wgtrain::shape::Layout;
+use wgtrain::{ops, Gpu, Result};
 
-/// What to run.
-#[derive(Clone, Debug)]
-pub struct BenchOptions {
+/// `wgtrain bench` flags.
+#[derive(clap::Args, Clone, Debug)]
+pub struct BenchArgs {
     /// Timed steps of the seed CNN.
+    #[arg(long, default_value_t = 200)]
     pub cnn_steps: usize,
-    pub mlp: bool,
-    pub cnn: bool,
-    /// Print per-kernel time tables (GPU timestamp queries).
+    #[arg(long)]
+    pub skip_mlp: bool,
+    #[arg(long)]
+    pub skip_cnn: bool,
+    /// Per-kernel time tables (GPU timestamp queries).
+    #[arg(long)]
     pub profile: bool,
     /// One JSON object instead of lines.
+    #[arg(long)]
     pub json: bool,
-    /// MNIST folder (else `MNIST_DIR`, else `data/mnist`).
+    /// MNIST folder (default $MNIST_DIR, else data/mnist).
+    #[arg(long)]
     pub data: Option<PathBuf>,
-}
-
-impl Default for BenchOptions {
-    fn default() -> Self {
-        BenchOptions {
-            cnn_steps: 200,
-            mlp: true,
-            cnn: true,
-            profile: false,
-            json: false,
-            data: None,
-        }
-    }
 }
 
 fn quiet(epochs: usize, validation_split: f32) -> FitOptions {
@@ -53,7 +46,7 @@ fn quiet(epochs: usize, validation_split: f32) -> FitOptions {
 }
 
 /// The seed MLP (seed 42) compiled as the tutorial does.
-fn compiled_mlp(be: &Backend) -> Result<crate::nn::Sequential> {
+fn compiled_mlp(be: &Backend) -> Result<wgtrain::nn::Sequential> {
     let mut m = mnist_mlp(be.clone(), 42, false)?;
     m.compile(
         Optimizer::adam(),
@@ -64,7 +57,7 @@ fn compiled_mlp(be: &Backend) -> Result<crate::nn::Sequential> {
 }
 
 /// Run the benchmarks and print their figures (or one JSON object with `json`).
-pub fn run(a: &BenchOptions) -> Result<()> {
+pub fn run(a: &BenchArgs) -> Result<()> {
     let start = Instant::now();
     let mut figures: Vec<(String, String)> = Vec::new();
     let mut say = |key: &str, value: String, text: String| {
@@ -92,7 +85,7 @@ pub fn run(a: &BenchOptions) -> Result<()> {
             if checks { "on" } else { "off" }
         ),
     );
-    let data = crate::data::load_mnist(&crate::data::data_dir(a.data.as_deref()))?;
+    let data = wgtrain::data::load_mnist(&wgtrain::data::data_dir(a.data.as_deref()))?;
     let (x_train, y_train) = (&data.train.images, to_categorical(&data.train.labels, 10)?);
     let (x_test, y_test) = (&data.test.images, to_categorical(&data.test.labels, 10)?);
     let loaded = start.elapsed().as_secs_f64();
@@ -109,7 +102,7 @@ pub fn run(a: &BenchOptions) -> Result<()> {
         ),
     );
 
-    if a.mlp {
+    if !a.skip_mlp {
         let mut m = compiled_mlp(&be)?;
         gpu.set_profiling(a.profile);
         let t = Instant::now();
@@ -150,7 +143,7 @@ pub fn run(a: &BenchOptions) -> Result<()> {
         }
     }
 
-    if a.cnn {
+    if !a.skip_cnn {
         let n = (a.cnn_steps * 32).min(x_train.rows());
         let (x, y) = (x_train.slice_rows(0, n), y_train.slice_rows(0, n));
         let mut m = mnist_cnn(be.clone(), 42)?;
