@@ -19,11 +19,14 @@
 //! assert_eq!(relu_forward(&[-1.0f32, 2.0]), vec![0.0, 2.0]);
 //! ```
 
+pub mod array;
+pub mod atomic_file;
 pub mod cpu;
 pub mod data;
 pub mod error;
 pub mod geometry;
 pub mod gpu;
+pub mod history;
 pub mod memory;
 pub mod nn;
 pub mod ops;

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use super::idx::{read_idx_first, IdxArray};
+use crate::array::Array;
 use crate::error::{Error, Result};
-use crate::nn::Array;
 
 /// The files, by their canonical names (each may also be found with `.gz`).
 pub const FILES: [&str; 4] = [

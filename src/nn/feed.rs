@@ -4,10 +4,10 @@
 
 use std::ops::Range;
 
-use super::array::Array;
 use super::backend::Backend;
 use super::resident::{Order, ResidentArray};
 use super::tensor::Tensor;
+use crate::array::Array;
 use crate::error::Result;
 
 #[allow(clippy::large_enum_variant)] // one per loop, never moved around

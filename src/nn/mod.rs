@@ -3,12 +3,10 @@
 //! reference backend.
 
 mod activation;
-mod array;
 mod backend;
 mod budget;
 mod checkpoint;
 mod feed;
-mod history;
 mod init;
 mod layer;
 pub mod layers;
@@ -21,11 +19,12 @@ mod sequential;
 mod spec;
 mod tensor;
 
+pub use crate::array::{to_categorical, Array};
+pub use crate::atomic_file::{folder_of, temporary_owner, write_atomically};
+pub use crate::history::{EpochLog, History};
 pub use activation::Activation;
-pub use array::{to_categorical, Array};
 pub use backend::{Backend, Device, PendingValues};
-pub use checkpoint::{folder_of, temporary_owner, write_atomically, CHECKPOINT_FORMAT};
-pub use history::{EpochLog, History};
+pub use checkpoint::CHECKPOINT_FORMAT;
 pub use layer::{Layer, Param};
 pub use layers::{Conv2D, Dense, Dropout, Flatten, MaxPooling2D};
 pub use loss::{Loss, Metric};

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::history::EpochLog;
+use crate::history::EpochLog;
 
 /// How much `fit` prints.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

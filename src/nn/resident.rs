@@ -7,9 +7,9 @@
 
 use std::ops::Range;
 
-use super::array::Array;
 use super::backend::{Backend, BatchAt, ByteCodes};
 use super::tensor::Tensor;
+use crate::array::Array;
 use crate::cpu::pack_u8;
 use crate::error::Result;
 

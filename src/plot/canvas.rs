@@ -122,6 +122,6 @@ impl Canvas {
                 image::ImageFormat::Png,
             )
             .map_err(|e| Error::Model(format!("encoding {}: {e}", path.display())))?;
-        crate::nn::write_atomically(path, &bytes)
+        crate::atomic_file::write_atomically(path, &bytes)
     }
 }

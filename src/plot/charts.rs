@@ -6,7 +6,7 @@ use std::path::Path;
 use super::canvas::{Canvas, Color, BLACK, BLUE, GREY, ORANGE, WHITE};
 use super::font::{text_height, text_width};
 use crate::error::Result;
-use crate::nn::EpochLog;
+use crate::history::EpochLog;
 
 /// One plotted series: its legend label, colour and (x, y) points.
 struct Series<'a> {

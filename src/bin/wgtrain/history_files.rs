@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use wgtrain::nn::{write_atomically, EpochLog};
+use wgtrain::atomic_file::write_atomically;
+use wgtrain::history::EpochLog;
 use wgtrain::Result;
 
 /// Seconds of the epochs already done, from the run folder's history.json (matched by

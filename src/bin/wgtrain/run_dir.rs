@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use wgtrain::nn::{folder_of, temporary_owner};
+use wgtrain::atomic_file::{folder_of, temporary_owner};
 use wgtrain::{Error, Result};
 
 /// Every file a run writes; a folder holding any of them holds a run.

@@ -9,10 +9,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use wgtrain::atomic_file::write_atomically;
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
 use wgtrain::nn::{
-    to_categorical, write_atomically, FitOptions, Loss, Metric, ModelSpec, Optimizer, Sequential,
-    Verbose,
+    to_categorical, FitOptions, Loss, Metric, ModelSpec, Optimizer, Sequential, Verbose,
 };
 use wgtrain::{Error, Result};
 

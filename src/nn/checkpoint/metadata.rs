@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::nn::history::EpochLog;
+use crate::history::EpochLog;
 use crate::nn::optimizer::Optimizer;
 
 #[derive(Serialize, Deserialize)]

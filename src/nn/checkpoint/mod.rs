@@ -25,7 +25,6 @@
 //! training metadata is cross-checked (history numbered 1..=epochs_done, shuffles no more
 //! than epochs and no longer than the order), so its cost is bounded by the file's size.
 //! [`Sequential::load_for_inference`] reads only the model and its weights.
-mod atomic;
 mod load;
 mod metadata;
 
@@ -35,11 +34,11 @@ use std::path::Path;
 use safetensors::tensor::{Dtype, TensorView};
 use serde::Serialize;
 
-use super::history::EpochLog;
 use super::optimizer::{Optimizer, OptimizerState};
 use super::sequential::Sequential;
+use crate::atomic_file::write_atomically;
 use crate::error::{Error, Result};
-pub use atomic::{folder_of, temporary_owner, write_atomically};
+use crate::history::EpochLog;
 use metadata::{first_non_finite, CompileConfig, OptimizerConfig, TrainingState};
 
 /// The `format` metadata value this version writes and reads.

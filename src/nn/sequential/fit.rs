@@ -6,10 +6,10 @@ use std::time::Instant;
 use rand::seq::SliceRandom;
 
 use super::Sequential;
+use crate::array::Array;
 use crate::error::{Error, Result};
-use crate::nn::array::Array;
+use crate::history::{EpochLog, History};
 use crate::nn::feed::Feed;
-use crate::nn::history::{EpochLog, History};
 use crate::nn::progress::{EpochProgress, Verbose};
 
 /// Steps between the progress bar's asynchronous reads of the running loss.

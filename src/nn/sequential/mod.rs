@@ -19,15 +19,15 @@ pub use step::Evaluation;
 
 use summary::{batch_shape, keras_name};
 
-use super::array::Array;
 use super::backend::Backend;
-use super::history::EpochLog;
 use super::layer::Layer;
 use super::loss::{Loss, Metric};
 use super::optimizer::{Optimizer, OptimizerState};
 use super::tensor::Tensor;
 use super::Activation;
+use crate::array::Array;
 use crate::error::{Error, Result};
+use crate::history::EpochLog;
 
 /// A named weight tensor in Keras layout, e.g. "layers.0.kernel".
 #[derive(Clone, Debug, PartialEq)]

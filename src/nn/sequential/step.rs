@@ -3,8 +3,8 @@
 
 use super::fit::stopping;
 use super::Sequential;
+use crate::array::Array;
 use crate::error::{Error, Result};
-use crate::nn::array::Array;
 use crate::nn::feed::Feed;
 use crate::nn::loss::Loss;
 use crate::nn::tensor::Tensor;
