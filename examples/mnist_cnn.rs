@@ -3,14 +3,14 @@
 //! Flatten → Dense 64 ReLU → Dense 10 softmax; Adam, batch 32, validation_split 0.2.
 //!
 //!     cargo run --release --example mnist_cnn          # on the GPU
-//!     cargo run --release --example mnist_cnn -- cpu   # on the CPU reference backend
+//!     cargo run --release --example mnist_cnn -- cpu   # on the CPU reference device
 //!
 //! The command-line tool does the same with checkpoints, history and pictures:
 //! `wgtrain train --model cnn --epochs 5` (see README).
 
 use wgtrain::data::{data_dir, load_mnist};
 use wgtrain::nn::{
-    to_categorical, Activation, Backend, Conv2D, Dense, Device, FitOptions, Flatten, Loss,
+    to_categorical, Activation, Conv2D, Dense, Device, DeviceKind, FitOptions, Flatten, Loss,
     MaxPooling2D, Metric, Optimizer, Sequential,
 };
 
@@ -21,10 +21,10 @@ fn main() -> wgtrain::Result<()> {
     let y_test = to_categorical(&mnist.test.labels, 10)?;
 
     let device = match std::env::args().nth(1).as_deref() {
-        Some("cpu") => Device::Cpu,
-        _ => Device::Gpu,
+        Some("cpu") => DeviceKind::Cpu,
+        _ => DeviceKind::Gpu,
     };
-    let mut model = Sequential::new(Backend::new(device)?, &[28, 28, 1]).with_seed(42);
+    let mut model = Sequential::new(Device::new(device)?, &[28, 28, 1]).with_seed(42);
     model.add(Conv2D::new(32, (3, 3), Activation::Relu))?;
     model.add(MaxPooling2D::new((2, 2)))?;
     model.add(Conv2D::new(64, (3, 3), Activation::Relu))?;
@@ -33,7 +33,7 @@ fn main() -> wgtrain::Result<()> {
     model.add(Flatten::new())?;
     model.add(Dense::new(64, Activation::Relu))?;
     model.add(Dense::new(10, Activation::Softmax))?;
-    println!("running on {}\n{}", model.backend().name(), model.summary());
+    println!("running on {}\n{}", model.device().name(), model.summary());
 
     model.compile(
         Optimizer::adam(),

@@ -2,14 +2,14 @@
 //! the Keras tutorial: load the data, stack layers, compile, fit, evaluate, predict.
 //!
 //!     cargo run --release --example mnist_mlp          # on the GPU
-//!     cargo run --release --example mnist_mlp -- cpu   # on the CPU reference backend
+//!     cargo run --release --example mnist_mlp -- cpu   # on the CPU reference device
 //!
 //! The command-line tool does the same with checkpoints, history and pictures:
 //! `wgtrain train --model mlp` (see README).
 
 use wgtrain::data::{data_dir, load_mnist};
 use wgtrain::nn::{
-    to_categorical, Activation, Backend, Dense, Device, FitOptions, Loss, Metric, Optimizer,
+    to_categorical, Activation, Dense, Device, DeviceKind, FitOptions, Loss, Metric, Optimizer,
     Sequential,
 };
 
@@ -23,13 +23,13 @@ fn main() -> wgtrain::Result<()> {
 
     // 2. The model: 784 → Dense 64 ReLU → Dense 10 softmax.
     let device = match std::env::args().nth(1).as_deref() {
-        Some("cpu") => Device::Cpu,
-        _ => Device::Gpu,
+        Some("cpu") => DeviceKind::Cpu,
+        _ => DeviceKind::Gpu,
     };
-    let mut model = Sequential::new(Backend::new(device)?, &[784]).with_seed(42);
+    let mut model = Sequential::new(Device::new(device)?, &[784]).with_seed(42);
     model.add(Dense::new(64, Activation::Relu))?;
     model.add(Dense::new(10, Activation::Softmax))?;
-    println!("running on {}\n{}", model.backend().name(), model.summary());
+    println!("running on {}\n{}", model.device().name(), model.summary());
 
     // 3. compile: Adam, categorical cross-entropy, accuracy.
     model.compile(

@@ -3,12 +3,12 @@
 //! [-2, 2]², one full-batch step per epoch, with a callback printing every 100th epoch.
 //!
 //!     cargo run --release --example regression          # on the GPU
-//!     cargo run --release --example regression -- cpu   # on the CPU reference backend
+//!     cargo run --release --example regression -- cpu   # on the CPU reference device
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use wgtrain::nn::{
-    Activation, Array, Backend, Dense, Device, FitOptions, Loss, Optimizer, Sequential, Verbose,
+    Activation, Array, Dense, Device, DeviceKind, FitOptions, Loss, Optimizer, Sequential, Verbose,
 };
 
 fn main() -> wgtrain::Result<()> {
@@ -23,14 +23,14 @@ fn main() -> wgtrain::Result<()> {
     let (x, y) = (Array::new(&[n, 2], x)?, Array::new(&[n, 1], y)?);
 
     let device = match std::env::args().nth(1).as_deref() {
-        Some("cpu") => Device::Cpu,
-        _ => Device::Gpu,
+        Some("cpu") => DeviceKind::Cpu,
+        _ => DeviceKind::Gpu,
     };
-    let mut model = Sequential::new(Backend::new(device)?, &[2]).with_seed(42);
+    let mut model = Sequential::new(Device::new(device)?, &[2]).with_seed(42);
     model.add(Dense::new(4, Activation::Relu))?;
     model.add(Dense::new(1, Activation::Linear))?;
     model.compile(Optimizer::adam_lr(0.01), Loss::MeanSquaredError, &[])?;
-    println!("running on {}\n{}", model.backend().name(), model.summary());
+    println!("running on {}\n{}", model.device().name(), model.summary());
 
     // Full batch: one epoch is one step; no shuffling, no validation, no progress bar.
     let options = FitOptions {

@@ -60,11 +60,11 @@ pub enum Error {
     #[error("shape mismatch in {op}: {detail}")]
     Shape { op: &'static str, detail: String },
 
-    /// A tensor of one backend handed to another (a GPU model's tensor to a CPU model's
+    /// A tensor of one device handed to another (a GPU model's tensor to a CPU model's
     /// op, or an index tensor where values are needed).
     #[error(
         "{op}: expected {expected} but got {found}; tensors of a GPU model and a CPU model \
-         cannot be mixed — upload the data through the model's own backend"
+         cannot be mixed — upload the data through the model's own device"
     )]
     WrongTensor {
         op: &'static str,

@@ -49,7 +49,7 @@ impl EpochLog {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct History {
     pub epochs: Vec<EpochLog>,
-    /// Bytes of training and validation data kept on the backend for the fit (0 when
+    /// Bytes of training and validation data kept on the device for the fit (0 when
     /// batches were streamed from the host).
     pub resident_bytes: usize,
 }

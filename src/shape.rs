@@ -1,6 +1,6 @@
-//! Shape rules both backends share: how a matmul reads its operands (`Layout`) and the
+//! Shape rules both devices share: how a matmul reads its operands (`Layout`) and the
 //! dimensions that follow, and tensors seen as matrices over their last axis. The GPU
-//! launchers (`ops`) and the CPU backend both call these, so a shape is inferred one way.
+//! launchers (`ops`) and the CPU device both call these, so a shape is inferred one way.
 
 use crate::error::{shape_err, Result};
 

@@ -1,16 +1,16 @@
 //! Checkpoints and model descriptions: resume is bit-identical to training in one go
-//! (CPU backend), a GPU checkpoint predicts the same on the CPU, saves are atomic, bad
+//! (CPU device), a GPU checkpoint predicts the same on the CPU, saves are atomic, bad
 //! files and bad descriptions are clear errors naming the file, layer and field.
 
 mod common;
 
 use std::path::Path;
 
-use common::{gpu_backend, max_diff, randn, TempDir};
+use common::{gpu_device, max_diff, randn, TempDir};
 use wgtrain::nn::models::mnist_cnn;
 use wgtrain::nn::{
-    to_categorical, Activation, Array, Backend, Dense, Dropout, FitOptions, Loss, Metric,
-    ModelSpec, Optimizer, Sequential, Verbose,
+    to_categorical, Activation, Array, Dense, Device, Dropout, FitOptions, Loss, Metric, ModelSpec,
+    Optimizer, Sequential, Verbose,
 };
 
 /// 200 samples of 12 features, 4 classes (the class is the argmax of a fixed projection).
@@ -35,8 +35,8 @@ fn data() -> (Array, Array) {
     )
 }
 
-fn model(be: Backend, opt: Optimizer) -> Sequential {
-    let mut m = Sequential::new(be, &[12]).with_seed(3);
+fn model(dev: Device, opt: Optimizer) -> Sequential {
+    let mut m = Sequential::new(dev, &[12]).with_seed(3);
     m.add(Dense::new(16, Activation::Relu)).unwrap();
     m.add(Dropout::new(0.25)).unwrap();
     m.add(Dense::new(4, Activation::Softmax)).unwrap();
@@ -81,15 +81,15 @@ fn resume_equals_training_in_one_go_bit_for_bit_on_cpu() {
     let (x, y) = data();
     let dir = TempDir::new("resume");
     for opt in [Optimizer::adam(), Optimizer::sgd(0.05, 0.9)] {
-        let mut whole = model(Backend::Cpu, opt);
+        let mut whole = model(Device::Cpu, opt);
         whole.fit(&x, &y, &opts(5, 0)).unwrap();
 
-        let mut first = model(Backend::Cpu, opt);
+        let mut first = model(Device::Cpu, opt);
         first.fit(&x, &y, &opts(3, 0)).unwrap();
         let path = dir.path("m.safetensors");
         first.save(&path).unwrap();
         drop(first);
-        let mut resumed = Sequential::load(&path, Backend::Cpu).unwrap();
+        let mut resumed = Sequential::load(&path, Device::Cpu).unwrap();
         assert_eq!(
             resumed.epoch_logs().len(),
             3,
@@ -112,9 +112,9 @@ fn resume_equals_training_in_one_go_bit_for_bit_on_cpu() {
         };
         assert_eq!(losses(&whole), losses(&resumed));
         // And the control: without the optimizer state the result differs.
-        let mut cold = model(Backend::Cpu, opt);
+        let mut cold = model(Device::Cpu, opt);
         cold.set_weights(
-            &Sequential::load(&path, Backend::Cpu)
+            &Sequential::load(&path, Device::Cpu)
                 .unwrap()
                 .get_weights()
                 .unwrap(),
@@ -130,7 +130,7 @@ fn resume_equals_training_in_one_go_bit_for_bit_on_cpu() {
 
 #[test]
 fn gpu_checkpoint_predicts_the_same_on_the_cpu() {
-    let Some(gpu) = gpu_backend() else { return };
+    let Some(gpu) = gpu_device() else { return };
     let (x, y) = data();
     let mut m = model(gpu, Optimizer::adam());
     m.fit(&x, &y, &opts(2, 0)).unwrap();
@@ -138,7 +138,7 @@ fn gpu_checkpoint_predicts_the_same_on_the_cpu() {
     let path = dir.path("gpu.safetensors");
     m.save(&path).unwrap();
     let p_gpu = m.predict(&x).unwrap();
-    let mut c = Sequential::load(&path, Backend::Cpu).unwrap();
+    let mut c = Sequential::load(&path, Device::Cpu).unwrap();
     let p_cpu = c.predict(&x).unwrap();
     let d = max_diff(&p_gpu.data, &p_cpu.data);
     println!("GPU vs CPU predictions after a GPU checkpoint: max diff {d:.2e}");
@@ -150,7 +150,7 @@ fn gpu_checkpoint_predicts_the_same_on_the_cpu() {
 fn saves_are_atomic_and_leave_no_temporary_files() {
     let dir = TempDir::new("atomic");
     let path = dir.path("m.safetensors");
-    let mut m = model(Backend::Cpu, Optimizer::adam());
+    let mut m = model(Device::Cpu, Optimizer::adam());
     m.save(&path).unwrap();
     let first = std::fs::read(&path).unwrap();
     let (x, y) = data();
@@ -185,7 +185,7 @@ fn saves_are_atomic_and_leave_no_temporary_files() {
 #[test]
 fn bad_checkpoints_are_errors_naming_the_file() {
     let dir = TempDir::new("bad");
-    let mut m = model(Backend::Cpu, Optimizer::adam());
+    let mut m = model(Device::Cpu, Optimizer::adam());
     let good = dir.path("good.safetensors");
     m.save(&good).unwrap();
     let bytes = std::fs::read(&good).unwrap();
@@ -206,7 +206,7 @@ fn bad_checkpoints_are_errors_naming_the_file() {
     for (name, data, want) in cases {
         let p = dir.path(name);
         std::fs::write(&p, data).unwrap();
-        let e = Sequential::load(&p, Backend::Cpu)
+        let e = Sequential::load(&p, Device::Cpu)
             .err()
             .expect(name)
             .to_string();
@@ -217,10 +217,7 @@ fn bad_checkpoints_are_errors_naming_the_file() {
     let w: Vec<(String, safetensors::tensor::TensorView)> = Vec::new();
     let p = dir.path("plain");
     std::fs::write(&p, safetensors::serialize(w, None).unwrap()).unwrap();
-    let e = Sequential::load(&p, Backend::Cpu)
-        .err()
-        .unwrap()
-        .to_string();
+    let e = Sequential::load(&p, Device::Cpu).err().unwrap().to_string();
     assert!(e.contains("plain") && e.contains("format"), "{e}");
 
     let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
@@ -236,20 +233,17 @@ fn bad_checkpoints_are_errors_naming_the_file() {
         safetensors::serialize(kept, header.metadata().clone()).unwrap(),
     )
     .unwrap();
-    let e = Sequential::load(&p, Backend::Cpu)
-        .err()
-        .unwrap()
-        .to_string();
+    let e = Sequential::load(&p, Device::Cpu).err().unwrap().to_string();
     assert!(e.contains("missing") && e.contains("layers.2.bias"), "{e}");
 
-    let e = Sequential::load(&dir.path("nope"), Backend::Cpu)
+    let e = Sequential::load(&dir.path("nope"), Device::Cpu)
         .err()
         .unwrap()
         .to_string();
     assert!(e.contains("nope"), "{e}");
 
     // Saving needs a compiled model.
-    let mut raw = Sequential::new(Backend::Cpu, &[3]);
+    let mut raw = Sequential::new(Device::Cpu, &[3]);
     raw.add(Dense::new(2, Activation::Softmax)).unwrap();
     let e = raw.save(&dir.path("raw")).unwrap_err().to_string();
     assert!(e.contains("compile"), "{e}");
@@ -258,12 +252,12 @@ fn bad_checkpoints_are_errors_naming_the_file() {
 
 #[test]
 fn model_descriptions_round_trip_and_build_keras_models() {
-    let cnn = mnist_cnn(Backend::Cpu, 1).unwrap();
+    let cnn = mnist_cnn(Device::Cpu, 1).unwrap();
     let json = cnn.spec().to_json();
     let spec = ModelSpec::from_json(&json, "test").unwrap();
     assert_eq!(spec, cnn.spec());
     assert_eq!(
-        Sequential::from_spec(&spec, Backend::Cpu, 1)
+        Sequential::from_spec(&spec, Device::Cpu, 1)
             .unwrap()
             .count_params(),
         93_322
@@ -276,7 +270,7 @@ fn model_descriptions_round_trip_and_build_keras_models() {
         {"Dense": {"units": 10, "activation": "softmax"}}]}"#;
     let m = Sequential::from_spec(
         &ModelSpec::from_json(text, "inline").unwrap(),
-        Backend::Cpu,
+        Device::Cpu,
         0,
     )
     .unwrap();
@@ -287,19 +281,19 @@ fn model_descriptions_round_trip_and_build_keras_models() {
 
 #[test]
 fn the_model_files_in_models_build_the_keras_models() {
-    let be = || Backend::Cpu;
+    let dev = || Device::Cpu;
     let load = |f: &str| {
         let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(f);
-        Sequential::from_spec(&ModelSpec::load(&p).unwrap(), be(), 42).unwrap()
+        Sequential::from_spec(&ModelSpec::load(&p).unwrap(), dev(), 42).unwrap()
     };
     let cnn = load("mnist_cnn.json");
     assert_eq!(cnn.count_params(), 93_322);
-    assert_eq!(cnn.spec(), mnist_cnn(be(), 42).unwrap().spec());
+    assert_eq!(cnn.spec(), mnist_cnn(dev(), 42).unwrap().spec());
     let mlp = load("mnist_mlp.json");
     assert_eq!(mlp.count_params(), 50_890);
     assert_eq!(
         mlp.spec(),
-        wgtrain::nn::models::mnist_mlp(be(), 42, false)
+        wgtrain::nn::models::mnist_mlp(dev(), 42, false)
             .unwrap()
             .spec()
     );
@@ -314,7 +308,7 @@ fn the_model_files_in_models_build_the_keras_models() {
 fn bad_model_descriptions_name_the_layer_and_the_field() {
     let err = |text: &str| -> String {
         match ModelSpec::from_json(text, "m.json")
-            .and_then(|s| Sequential::from_spec(&s, Backend::Cpu, 0))
+            .and_then(|s| Sequential::from_spec(&s, Device::Cpu, 0))
         {
             Ok(_) => panic!("accepted {text}"),
             Err(e) => e.to_string(),

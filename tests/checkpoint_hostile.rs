@@ -2,7 +2,7 @@
 //! naming the file and the field or tensor, found without hanging or allocating more than
 //! the file justifies; loading for inference reads only the model and its weights; saves
 //! refuse NaN weights and leave the previous file intact; identical runs save identical
-//! bytes on both backends.
+//! bytes on both devices.
 
 mod common;
 
@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
-use common::{gpu_backend, randn, TempDir};
+use common::{gpu_device, randn, TempDir};
 use safetensors::tensor::TensorView;
 use wgtrain::nn::{
-    to_categorical, Activation, Array, Backend, Dense, Dropout, FitOptions, Loss, Metric,
+    to_categorical, Activation, Array, Dense, Device, Dropout, FitOptions, Loss, Metric,
     NamedArray, Optimizer, Sequential, Verbose,
 };
 use wgtrain::Error;
@@ -28,8 +28,8 @@ fn data() -> (Array, Array) {
     )
 }
 
-fn model(be: Backend) -> Sequential {
-    let mut m = Sequential::new(be, &[6]).with_seed(11);
+fn model(dev: Device) -> Sequential {
+    let mut m = Sequential::new(dev, &[6]).with_seed(11);
     m.add(Dense::new(8, Activation::Relu)).unwrap();
     m.add(Dropout::new(0.2)).unwrap();
     m.add(Dense::new(2, Activation::Softmax)).unwrap();
@@ -56,7 +56,7 @@ fn fit(m: &mut Sequential, epochs: usize) {
 
 /// A trained model's checkpoint bytes.
 fn good_checkpoint(dir: &TempDir) -> Vec<u8> {
-    let mut m = model(Backend::Cpu);
+    let mut m = model(Device::Cpu);
     fit(&mut m, 2);
     let p = dir.path("good.safetensors");
     m.save(&p).unwrap();
@@ -96,8 +96,8 @@ fn load_both(
     let p = dir.path(name);
     std::fs::write(&p, bytes).unwrap();
     let t = Instant::now();
-    let full = Sequential::load(&p, Backend::Cpu);
-    let inference = Sequential::load_for_inference(&p, Backend::Cpu);
+    let full = Sequential::load(&p, Device::Cpu);
+    let inference = Sequential::load_for_inference(&p, Device::Cpu);
     assert!(
         t.elapsed().as_secs() < 20,
         "{name}: loading took {:?}",
@@ -277,7 +277,7 @@ fn non_finite_weights_are_refused_on_load_and_on_save() {
     }
     // Saving NaN weights is refused and the previous checkpoint is kept byte for byte.
     let p = dir.path("kept.safetensors");
-    let mut m = model(Backend::Cpu);
+    let mut m = model(Device::Cpu);
     m.save(&p).unwrap();
     let before = std::fs::read(&p).unwrap();
     let mut w: Vec<NamedArray> = m.get_weights().unwrap();
@@ -293,10 +293,10 @@ fn non_finite_weights_are_refused_on_load_and_on_save() {
     assert_eq!(std::fs::read(&p).unwrap(), before);
 }
 
-fn identical_runs_save_identical_bytes(be: impl Fn() -> Backend, dir: &Path) {
+fn identical_runs_save_identical_bytes(dev: impl Fn() -> Device, dir: &Path) {
     let mut bytes = Vec::new();
     for run in 0..2 {
-        let mut m = model(be());
+        let mut m = model(dev());
         fit(&mut m, 3);
         let p = dir.join(format!("run{run}.safetensors"));
         m.save(&p).unwrap();
@@ -313,14 +313,14 @@ fn identical_runs_save_identical_bytes(be: impl Fn() -> Backend, dir: &Path) {
 #[test]
 fn identical_runs_save_byte_identical_checkpoints_on_the_cpu() {
     let dir = TempDir::new("same-bytes-cpu");
-    identical_runs_save_identical_bytes(|| Backend::Cpu, &dir);
+    identical_runs_save_identical_bytes(|| Device::Cpu, &dir);
 }
 
 #[test]
 fn identical_runs_save_byte_identical_checkpoints_on_the_gpu() {
-    let Some(be) = gpu_backend() else { return };
+    let Some(dev) = gpu_device() else { return };
     let dir = TempDir::new("same-bytes-gpu");
-    identical_runs_save_identical_bytes(|| be.clone(), &dir);
+    identical_runs_save_identical_bytes(|| dev.clone(), &dir);
 }
 
 #[test]
@@ -346,13 +346,13 @@ fn checkpoints_written_with_wall_clock_times_still_load() {
     // Saved again, the times are left out (null), as for every checkpoint now.
     let p = dir.path("resaved.safetensors");
     m.save(&p).unwrap();
-    let again = Sequential::load(&p, Backend::Cpu).unwrap();
+    let again = Sequential::load(&p, Device::Cpu).unwrap();
     assert!(again.epoch_logs()[1].seconds.is_nan());
     // And history entries without the field at all (the fuzzers' seed checkpoints).
     let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/checkpoint");
     for f in std::fs::read_dir(seeds).unwrap() {
         let p = f.unwrap().path();
-        let m = Sequential::load(&p, Backend::Cpu).unwrap_or_else(|e| panic!("{e}"));
+        let m = Sequential::load(&p, Device::Cpu).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(m.epoch_logs().len(), 2, "{}", p.display());
     }
 }

@@ -1,5 +1,5 @@
 //! The `wgtrain` binary: argument errors are clear and exit non-zero; train → resume →
-//! eval → predict works end to end on MNIST (CPU backend, so it is deterministic), writing
+//! eval → predict works end to end on MNIST (CPU device, so it is deterministic), writing
 //! the checkpoint, history and pictures; digits drawn here (dark on light, large, off
 //! centre) are prepared as MNIST digits and classified correctly.
 
@@ -158,7 +158,7 @@ fn train_resume_eval_predict_end_to_end() {
     let out = dir.s("run");
     let common = ["--device", "cpu", "--data", &data, "--quiet", "--out", &out];
 
-    // 1 epoch, then resume to 2: the seed MLP on all 60,000 images (CPU backend).
+    // 1 epoch, then resume to 2: the seed MLP on all 60,000 images (CPU device).
     let mut args = vec!["train", "--model", "mlp", "--epochs", "1", "--seed", "7"];
     args.extend(common);
     let o = wgtrain(&args);

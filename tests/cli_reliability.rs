@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
 use common::{fake_mnist, stderr, stdout, TempDir};
-use wgtrain::nn::{Backend, Sequential};
+use wgtrain::nn::{Device, Sequential};
 
 fn wgtrain_in(cwd: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wgtrain"))
@@ -34,7 +34,7 @@ fn fails_with(o: &Output, wants: &[&str]) {
 }
 
 fn epochs_in(checkpoint: &Path) -> usize {
-    Sequential::load(checkpoint, Backend::Cpu)
+    Sequential::load(checkpoint, Device::Cpu)
         .unwrap_or_else(|e| panic!("{}: {e}", checkpoint.display()))
         .epoch_logs()
         .len()
@@ -95,7 +95,7 @@ fn new_runs_get_fresh_folders_and_never_replace_finished_work() {
         &small.display().to_string(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let m = Sequential::load(&v0, Backend::Cpu).unwrap();
+    let m = Sequential::load(&v0, Device::Cpu).unwrap();
     assert_eq!(m.count_params(), 7850);
     let spec = std::fs::read_to_string(dir.path("runs/version_0/model.json")).unwrap();
     assert_eq!(spec, m.spec().to_json());

@@ -17,7 +17,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use common::{idx_bytes, TempDir};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use wgtrain::nn::{Backend, ModelSpec, Sequential};
+use wgtrain::nn::{Device, ModelSpec, Sequential};
 
 /// Counts live and peak bytes allocated by each thread (deallocations from another thread
 /// count where they happen, saturating at zero).
@@ -297,7 +297,7 @@ fn checkpoint_bytes() -> Vec<u8> {
     let text = String::from_utf8(model_texts()[3].clone()).unwrap();
     let mut m = Sequential::from_spec(
         &ModelSpec::from_json(&text, "seed").unwrap(),
-        Backend::Cpu,
+        Device::Cpu,
         1,
     )
     .unwrap();
@@ -389,7 +389,7 @@ fn model_case(b: &[u8]) {
         ModelSpec::from_json(&spec.to_json(), "again").unwrap(),
         spec
     );
-    if let Ok(m) = Sequential::from_spec(&spec, Backend::Cpu, 0) {
+    if let Ok(m) = Sequential::from_spec(&spec, Device::Cpu, 0) {
         let _ = m.check_fits(32);
         let _ = m.summary();
     }
@@ -398,7 +398,7 @@ fn model_case(b: &[u8]) {
 /// What the checkpoint fuzz target does with its input.
 fn checkpoint_case(b: &[u8]) {
     for inference in [false, true] {
-        if let Ok(mut m) = Sequential::load_from_bytes(b, "fuzz", Backend::Cpu, inference) {
+        if let Ok(mut m) = Sequential::load_from_bytes(b, "fuzz", Device::Cpu, inference) {
             let mut shape = vec![1];
             shape.extend_from_slice(m.input_shape());
             let n: usize = shape.iter().product();

@@ -1,25 +1,25 @@
 //! Keras-style models end to end: parameter counts and summary, shape errors that name the
-//! layer, GPU and CPU backends taking the same training steps, determinism, Keras's
-//! validation split, NaN detection, dropout on both backends, and a short MNIST run.
+//! layer, GPU and CPU devices taking the same training steps, determinism, Keras's
+//! validation split, NaN detection, dropout on both devices, and a short MNIST run.
 
 mod common;
 
-use common::{gpu_backend, max_diff, one_hot, randn};
+use common::{gpu_device, max_diff, one_hot, randn};
 use wgtrain::nn::{
-    to_categorical, Activation, Array, Backend, Conv2D, Dense, Dropout, FitOptions, Flatten, Loss,
+    to_categorical, Activation, Array, Conv2D, Dense, Device, Dropout, FitOptions, Flatten, Loss,
     MaxPooling2D, Metric, Optimizer, Sequential, Verbose,
 };
 use wgtrain::Error;
 
-fn seed_mlp(be: Backend, seed: u64) -> Sequential {
-    let mut m = Sequential::new(be, &[784]).with_seed(seed);
+fn seed_mlp(dev: Device, seed: u64) -> Sequential {
+    let mut m = Sequential::new(dev, &[784]).with_seed(seed);
     m.add(Dense::new(64, Activation::Relu)).unwrap();
     m.add(Dense::new(10, Activation::Softmax)).unwrap();
     m
 }
 
-fn seed_cnn(be: Backend, seed: u64) -> Sequential {
-    let mut m = Sequential::new(be, &[28, 28, 1]).with_seed(seed);
+fn seed_cnn(dev: Device, seed: u64) -> Sequential {
+    let mut m = Sequential::new(dev, &[28, 28, 1]).with_seed(seed);
     m.add(Conv2D::new(32, (3, 3), Activation::Relu)).unwrap();
     m.add(MaxPooling2D::new((2, 2))).unwrap();
     m.add(Conv2D::new(64, (3, 3), Activation::Relu)).unwrap();
@@ -76,9 +76,9 @@ fn quiet(epochs: usize, batch_size: usize, validation_split: f32) -> FitOptions 
 
 #[test]
 fn parameter_counts_and_summary_match_keras() {
-    let mlp = seed_mlp(Backend::Cpu, 0);
+    let mlp = seed_mlp(Device::Cpu, 0);
     assert_eq!(mlp.count_params(), 50_890);
-    let cnn = seed_cnn(Backend::Cpu, 0);
+    let cnn = seed_cnn(Device::Cpu, 0);
     assert_eq!(cnn.count_params(), 93_322);
     let s = cnn.summary();
     for want in [
@@ -104,7 +104,7 @@ fn parameter_counts_and_summary_match_keras() {
 
 #[test]
 fn shape_mistakes_are_errors_naming_the_layer_and_shapes() {
-    let mut m = Sequential::new(Backend::Cpu, &[28, 28, 1]);
+    let mut m = Sequential::new(Device::Cpu, &[28, 28, 1]);
     m.add(Flatten::new()).unwrap();
     let e = m
         .add(Conv2D::new(8, (3, 3), Activation::Relu))
@@ -115,14 +115,14 @@ fn shape_mistakes_are_errors_naming_the_layer_and_shapes() {
         "{e}"
     );
 
-    let mut m = Sequential::new(Backend::Cpu, &[3, 3, 1]);
+    let mut m = Sequential::new(Device::Cpu, &[3, 3, 1]);
     let e = m.add(MaxPooling2D::new((5, 5))).unwrap_err().to_string();
     assert!(
         e.contains("layer 0 (MaxPooling2D)") && e.contains("(None, 3, 3, 1)"),
         "{e}"
     );
 
-    let mut m = Sequential::new(Backend::Cpu, &[4]);
+    let mut m = Sequential::new(Device::Cpu, &[4]);
     m.add(Dense::new(3, Activation::Linear)).unwrap();
     let e = m
         .compile(Optimizer::adam(), Loss::CategoricalCrossentropy, &[])
@@ -138,7 +138,7 @@ fn shape_mistakes_are_errors_naming_the_layer_and_shapes() {
         .err();
     assert!(e.is_none(), "3 outputs allow accuracy");
 
-    let mut m = seed_mlp(Backend::Cpu, 0);
+    let mut m = seed_mlp(Device::Cpu, 0);
     compile_cce(&mut m);
     let x = Array::new(&[2, 784], vec![0.0; 2 * 784]).unwrap();
     let labels = Array::new(&[2], vec![3.0, 1.0]).unwrap();
@@ -171,15 +171,15 @@ fn shape_mistakes_are_errors_naming_the_layer_and_shapes() {
 /// five steps' reach, 10·lr. A wrong kernel moves far more than one in a thousand.
 #[test]
 fn gpu_and_cpu_take_the_same_five_cnn_steps() {
-    let Some(gpu) = gpu_backend() else { return };
+    let Some(gpu) = gpu_device() else { return };
     let (x, y) = synthetic_images(3, 32);
     let mut g = seed_cnn(gpu, 11);
-    let mut c = seed_cnn(Backend::Cpu, 11);
+    let mut c = seed_cnn(Device::Cpu, 11);
     compile_cce(&mut g);
     compile_cce(&mut c);
     let w0g = g.get_weights().unwrap();
     let w0c = c.get_weights().unwrap();
-    assert_eq!(w0g, w0c, "same seed, same initial weights on both backends");
+    assert_eq!(w0g, w0c, "same seed, same initial weights on both devices");
     for step in 1..=5 {
         let lg = g.train_on_batch(&x, &y).unwrap();
         let lc = c.train_on_batch(&x, &y).unwrap();
@@ -215,19 +215,19 @@ fn gpu_and_cpu_take_the_same_five_cnn_steps() {
     }
 }
 
-/// Dropout draws the same masks on both backends, so a model with it trains identically.
+/// Dropout draws the same masks on both devices, so a model with it trains identically.
 #[test]
 fn dropout_models_agree_across_backends_and_are_identity_at_inference() {
-    let Some(gpu) = gpu_backend() else { return };
-    let build = |be| {
-        let mut m = Sequential::new(be, &[20]).with_seed(5);
+    let Some(gpu) = gpu_device() else { return };
+    let build = |dev| {
+        let mut m = Sequential::new(dev, &[20]).with_seed(5);
         m.add(Dense::new(33, Activation::Tanh)).unwrap();
         m.add(Dropout::new(0.5)).unwrap();
         m.add(Dense::new(4, Activation::Softmax)).unwrap();
         compile_cce(&mut m);
         m
     };
-    let (mut g, mut c) = (build(gpu), build(Backend::Cpu));
+    let (mut g, mut c) = (build(gpu), build(Device::Cpu));
     let x = Array::new(&[16, 20], randn(1, 320, 3.0)).unwrap();
     let y = Array::new(&[16, 4], one_hot(2, 16, 4)).unwrap();
     for _ in 0..3 {
@@ -253,21 +253,21 @@ fn dropout_models_agree_across_backends_and_are_identity_at_inference() {
 
 /// Every elementwise activation in the kernel registry, as a hidden Dense layer's
 /// activation (its backward reading the cached input or output, as the op says), trains
-/// alike on both backends.
+/// alike on both devices.
 #[test]
 fn every_elementwise_activation_trains_alike_on_both_backends() {
-    let Some(gpu) = gpu_backend() else { return };
+    let Some(gpu) = gpu_device() else { return };
     for op in wgtrain::gpu::Unary::ALL {
         let act: Activation = op.name().parse().unwrap();
-        let build = |be| {
-            let mut m = Sequential::new(be, &[7]).with_seed(3);
+        let build = |dev| {
+            let mut m = Sequential::new(dev, &[7]).with_seed(3);
             m.add(Dense::new(9, act)).unwrap();
             m.add(Dense::new(5, act)).unwrap();
             m.add(Dense::new(3, Activation::Softmax)).unwrap();
             compile_cce(&mut m);
             m
         };
-        let (mut g, mut c) = (build(gpu.clone()), build(Backend::Cpu));
+        let (mut g, mut c) = (build(gpu.clone()), build(Device::Cpu));
         let x = Array::new(&[12, 7], randn(4, 84, 3.0)).unwrap();
         let y = Array::new(&[12, 3], one_hot(5, 12, 3)).unwrap();
         let first = c.train_on_batch(&x, &y).unwrap();
@@ -305,7 +305,7 @@ fn every_elementwise_activation_trains_alike_on_both_backends() {
 fn cpu_training_is_deterministic_for_a_seed() {
     let (x, y) = synthetic_images(5, 64);
     let run = |seed| {
-        let mut m = Sequential::new(Backend::Cpu, &[28, 28, 1]).with_seed(seed);
+        let mut m = Sequential::new(Device::Cpu, &[28, 28, 1]).with_seed(seed);
         m.add(Conv2D::new(4, (3, 3), Activation::Relu).strides((2, 2)))
             .unwrap();
         m.add(Flatten::new()).unwrap();
@@ -328,7 +328,7 @@ fn cpu_training_is_deterministic_for_a_seed() {
 #[test]
 fn validation_split_holds_out_the_last_samples() {
     let (x, y) = synthetic_images(9, 40);
-    let mut m2 = Sequential::new(Backend::Cpu, &[28, 28, 1]).with_seed(1);
+    let mut m2 = Sequential::new(Device::Cpu, &[28, 28, 1]).with_seed(1);
     m2.add(Flatten::new()).unwrap();
     m2.add(Dense::new(10, Activation::Softmax)).unwrap();
     compile_cce(&mut m2);
@@ -347,7 +347,7 @@ fn validation_split_holds_out_the_last_samples() {
 
 #[test]
 fn nan_inputs_stop_training_with_an_error() {
-    let mut m = Sequential::new(Backend::Cpu, &[3]).with_seed(1);
+    let mut m = Sequential::new(Device::Cpu, &[3]).with_seed(1);
     m.add(Dense::new(2, Activation::Softmax)).unwrap();
     compile_cce(&mut m);
     let x = Array::new(&[2, 3], vec![1.0, f32::NAN, 0.0, 1.0, 2.0, 3.0]).unwrap();
@@ -358,7 +358,7 @@ fn nan_inputs_stop_training_with_an_error() {
     }
 }
 
-/// The tiny regression (2 → 4 ReLU → 1, MSE, Adam 0.01) learns on both backends, and
+/// The tiny regression (2 → 4 ReLU → 1, MSE, Adam 0.01) learns on both devices, and
 /// their losses track each other.
 #[test]
 fn regression_learns_on_both_backends() {
@@ -370,11 +370,11 @@ fn regression_learns_on_both_backends() {
         .collect();
     let x = Array::new(&[n, 2], xs).unwrap();
     let y = Array::new(&[n, 1], ys).unwrap();
-    let mut backends = vec![Backend::Cpu];
-    backends.extend(gpu_backend());
+    let mut devices = vec![Device::Cpu];
+    devices.extend(gpu_device());
     let mut finals = Vec::new();
-    for be in backends {
-        let mut m = Sequential::new(be, &[2]).with_seed(3);
+    for dev in devices {
+        let mut m = Sequential::new(dev, &[2]).with_seed(3);
         m.add(Dense::new(4, Activation::Relu)).unwrap();
         m.add(Dense::new(1, Activation::Linear)).unwrap();
         m.compile(Optimizer::adam_lr(0.01), Loss::MeanSquaredError, &[])
@@ -390,7 +390,7 @@ fn regression_learns_on_both_backends() {
         )
         .unwrap();
         let after = m.evaluate(&x, &y).unwrap().loss;
-        println!("{}: mse {before:.4} → {after:.4}", m.backend().name());
+        println!("{}: mse {before:.4} → {after:.4}", m.device().name());
         assert!(after < 0.2 * before, "mse {before} → {after}");
         finals.push(after);
     }
@@ -407,7 +407,7 @@ fn regression_learns_on_both_backends() {
 /// with the fetch command, unless WGTRAIN_SKIP_MNIST_TESTS=1.
 #[test]
 fn mnist_subset_reaches_90_percent_on_the_gpu() {
-    let Some(gpu) = gpu_backend() else { return };
+    let Some(gpu) = gpu_device() else { return };
     let dir = wgtrain::data::data_dir(None);
     let data = match wgtrain::data::load_mnist(&dir) {
         Ok(d) => d,

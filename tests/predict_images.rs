@@ -7,7 +7,7 @@ mod common;
 
 use common::{mnist_dir, stderr, stdout, wgtrain, TempDir};
 use image::{GrayImage, Luma};
-use wgtrain::nn::{Backend, Sequential};
+use wgtrain::nn::{Device, Sequential};
 
 /// A seed MLP trained for one epoch on the CPU (deterministic), as a checkpoint.
 fn trained_mlp(dir: &TempDir, data: &str) -> String {
@@ -52,7 +52,7 @@ fn mnist_test_digits_as_png_are_classified_as_eval_classifies_them() {
     let n = 2000;
     let mnist = wgtrain::data::load_mnist_first(&data, Some(1), Some(n)).unwrap();
     let mut model =
-        Sequential::load_for_inference(std::path::Path::new(&ckpt), Backend::Cpu).unwrap();
+        Sequential::load_for_inference(std::path::Path::new(&ckpt), Device::Cpu).unwrap();
     let by_eval = model.predict(&mnist.test.images).unwrap().argmax_rows();
 
     let mut paths = Vec::new();

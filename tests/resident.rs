@@ -1,20 +1,20 @@
-//! The GPU-resident training path: batches gathered on the backend train exactly as
-//! batches uploaded from the host (on both backends, for byte-coded and plain f32 data),
+//! The GPU-resident training path: batches gathered on the device train exactly as
+//! batches uploaded from the host (on both devices, for byte-coded and plain f32 data),
 //! and steady-state epochs allocate no buffers, create no bind groups and submit rarely.
 
 mod common;
 
 use std::sync::Arc;
 
-use common::{gpu, gpu_backend, randn};
+use common::{gpu, gpu_device, randn};
 use wgtrain::nn::{
-    to_categorical, Activation, Array, Backend, Conv2D, Dense, FitOptions, Flatten, Loss,
+    to_categorical, Activation, Array, Conv2D, Dense, Device, FitOptions, Flatten, Loss,
     MaxPooling2D, Metric, Optimizer, Sequential, Verbose,
 };
 use wgtrain::Gpu;
 
-fn mlp(be: Backend) -> Sequential {
-    let mut m = Sequential::new(be, &[8, 8, 1]).with_seed(7);
+fn mlp(dev: Device) -> Sequential {
+    let mut m = Sequential::new(dev, &[8, 8, 1]).with_seed(7);
     m.add(Flatten::new()).unwrap();
     m.add(Dense::new(16, Activation::Relu)).unwrap();
     m.add(Dense::new(10, Activation::Softmax)).unwrap();
@@ -28,7 +28,7 @@ fn mlp(be: Backend) -> Sequential {
 }
 
 /// n 8×8 samples whose class shifts a bright patch; `bytes`: values k/255 (packed as
-/// byte codes on the backend), else arbitrary f32 (kept as f32).
+/// byte codes on the device), else arbitrary f32 (kept as f32).
 fn data(n: usize, bytes: bool) -> (Array, Array) {
     let noise = randn(n as u64, n * 64, 1.0);
     let labels: Vec<u8> = (0..n).map(|i| (i * 3 % 10) as u8).collect();
@@ -65,12 +65,12 @@ fn opts(epochs: usize) -> FitOptions {
     }
 }
 
-fn same_training(be: Backend) {
+fn same_training(dev: Device) {
     for bytes in [true, false] {
         let (x, y) = data(203, bytes);
         let mut runs = Vec::new();
         for resident in [true, false] {
-            let mut m = mlp(be.clone());
+            let mut m = mlp(dev.clone());
             m.set_resident_data(resident);
             let h = m.fit(&x, &y, &opts(3)).unwrap();
             assert_eq!(
@@ -108,13 +108,13 @@ fn same_training(be: Backend) {
 
 #[test]
 fn resident_batches_train_exactly_like_host_batches_on_the_gpu() {
-    let Some(be) = gpu_backend() else { return };
-    same_training(be);
+    let Some(dev) = gpu_device() else { return };
+    same_training(dev);
 }
 
 #[test]
 fn resident_batches_train_exactly_like_host_batches_on_the_cpu() {
-    same_training(Backend::Cpu);
+    same_training(Device::Cpu);
 }
 
 /// Seed-CNN-shaped model: after the first epoch, whole epochs (training steps, the
@@ -126,7 +126,7 @@ fn steady_state_epochs_allocate_nothing() {
         return;
     }
     let g = Arc::new(Gpu::new().expect("GPU"));
-    let mut m = Sequential::new(Backend::Gpu(g.clone()), &[28, 28, 1]).with_seed(1);
+    let mut m = Sequential::new(Device::Gpu(g.clone()), &[28, 28, 1]).with_seed(1);
     m.add(Conv2D::new(8, (3, 3), Activation::Relu)).unwrap();
     m.add(MaxPooling2D::new((2, 2))).unwrap();
     m.add(Conv2D::new(8, (3, 3), Activation::Relu)).unwrap();

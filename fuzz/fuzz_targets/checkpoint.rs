@@ -1,11 +1,11 @@
 //! Checkpoints: any bytes load (to resume, or for inference) or give an error; a model that
 //! loads also predicts.
 #![no_main]
-use wgtrain::nn::{Array, Backend, Sequential};
+use wgtrain::nn::{Array, Device, Sequential};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     for inference in [false, true] {
-        if let Ok(mut m) = Sequential::load_from_bytes(data, "fuzz", Backend::Cpu, inference) {
+        if let Ok(mut m) = Sequential::load_from_bytes(data, "fuzz", Device::Cpu, inference) {
             let shape: Vec<usize> = std::iter::once(1).chain(m.input_shape().iter().copied()).collect();
             let n: usize = shape.iter().product();
             if n <= 1 << 20 {

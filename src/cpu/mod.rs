@@ -1,6 +1,6 @@
 //! CPU twins of every GPU kernel: plain loops with f64 accumulation, generic over f32 and
 //! f64 (f64 for finite-difference checks). They are the source of truth the GPU kernels
-//! are tested against, and the CPU reference backend runs on them.
+//! are tested against, and the CPU reference device runs on them.
 
 pub mod accuracy;
 pub mod activation;
@@ -36,7 +36,7 @@ pub use softmax_cross_entropy::{softmax_cross_entropy_backward, softmax_cross_en
 pub use sum::sum_forward;
 pub use transpose::transpose_forward;
 
-/// A float the CPU twins compute in: f32 for the reference backend, f64 for gradient checks.
+/// A float the CPU twins compute in: f32 for the reference device, f64 for gradient checks.
 pub trait Scalar: Copy + Default + PartialOrd + std::fmt::Debug + Send + Sync + 'static {
     fn to_f64(self) -> f64;
     fn from_f64(v: f64) -> Self;

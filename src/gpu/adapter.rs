@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 /// of the adapter name); without them wgtrain asks for the high-performance adapter.
 #[derive(Clone, Debug, Default)]
 pub struct GpuOptions {
-    /// Restrict to one backend.
+    /// Restrict to one graphics API (a wgpu backend: Vulkan, Metal, DX12, GL).
     pub backend: Option<wgpu::Backends>,
     /// Pick the first adapter whose name contains this (case-insensitive).
     pub adapter_name: Option<String>,

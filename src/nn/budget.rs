@@ -1,11 +1,11 @@
 //! The model's size, checked before anything is allocated: weights, gradients and
 //! optimizer slots when it is compiled, and for a batch the inputs, outputs and scratch of
-//! every layer. Each tensor must fit one buffer binding of the adapter (GPU backend) and
-//! the whole must fit the host's available memory (CPU backend; on the GPU backend the
+//! every layer. Each tensor must fit one buffer binding of the adapter (GPU device) and
+//! the whole must fit the host's available memory (CPU device; on the GPU device the
 //! host holds only one parameter at a time, while it is initialised). Sizes are `u128`
 //! with checked arithmetic; errors name the layer, the tensor, its shape and the bytes.
 
-use super::backend::Backend;
+use super::device::Device;
 use super::sequential::Sequential;
 use crate::error::{Error, Result};
 use crate::memory::{check_host, product};
@@ -26,7 +26,7 @@ fn batched(batch: usize, dims: &[usize]) -> Vec<usize> {
 
 impl Sequential {
     /// Check that the model, compiled, and one training step on a batch of `batch`
-    /// samples fit this backend: every tensor within the adapter's largest buffer binding,
+    /// samples fit this device: every tensor within the adapter's largest buffer binding,
     /// and everything within the host's available memory. Call it before loading data to
     /// fail fast; `compile` and `fit` / `evaluate` / `predict` call it themselves.
     pub fn check_fits(&self, batch: usize) -> Result<()> {
@@ -39,14 +39,14 @@ impl Sequential {
 
     /// Weights, their gradients and `slots` optimizer slots per weight.
     pub(super) fn check_params_fit(&self, slots: usize) -> Result<()> {
-        let be = self.backend();
+        let dev = self.device();
         let mut total = 0u128;
         let mut largest = 0u128;
         let mut largest_what = String::new();
         for (i, l) in self.layers.iter().enumerate() {
             for (name, shape) in l.param_shapes() {
                 let what = format!("layer {i} ({}) {name} {shape:?}", l.kind());
-                let bytes = fits_binding(be, &what, &shape, PARAMS_FIX)?;
+                let bytes = fits_binding(dev, &what, &shape, PARAMS_FIX)?;
                 total = total.saturating_add(bytes);
                 if bytes > largest {
                     (largest, largest_what) = (bytes, what);
@@ -54,10 +54,10 @@ impl Sequential {
             }
         }
         let copies = 2 + slots as u128; // value, gradient, optimizer slots
-        let host = match be {
-            Backend::Cpu => total.saturating_mul(copies),
+        let host = match dev {
+            Device::Cpu => total.saturating_mul(copies),
             // Initial values are drawn on the host one tensor at a time.
-            Backend::Gpu(_) => largest,
+            Device::Gpu(_) => largest,
         };
         check_host(
             format_args!(
@@ -72,11 +72,11 @@ impl Sequential {
 
     /// Inputs, outputs and scratch of every layer for `batch` samples.
     pub(super) fn check_batch_fits(&self, batch: usize) -> Result<()> {
-        let be = self.backend();
+        let dev = self.device();
         let fix = "use a smaller batch (--batch-size) or a smaller model";
         let input = batched(batch, self.input_shape());
         let what = format!("a batch of {batch} inputs {input:?}");
-        let mut total = fits_binding(be, &what, &input, fix)?;
+        let mut total = fits_binding(dev, &what, &input, fix)?;
         let mut scratch = 0u128;
         for (i, l) in self.layers.iter().enumerate() {
             let out = batched(batch, &self.shapes[i]);
@@ -85,7 +85,7 @@ impl Sequential {
                 l.kind()
             );
             // The output, its cached copy for backward and its gradient.
-            let bytes = fits_binding(be, &what, &out, fix)?;
+            let bytes = fits_binding(dev, &what, &out, fix)?;
             total = total.saturating_add(bytes.saturating_mul(3));
             for (name, mut dims) in l.scratch_shapes() {
                 if let Some(first) = dims.first_mut() {
@@ -95,10 +95,10 @@ impl Sequential {
                     "layer {i} ({}) {name} for a batch of {batch} {dims:?}",
                     l.kind()
                 );
-                scratch = scratch.saturating_add(fits_binding(be, &what, &dims, fix)?);
+                scratch = scratch.saturating_add(fits_binding(dev, &what, &dims, fix)?);
             }
         }
-        if let Backend::Cpu = be {
+        if let Device::Cpu = dev {
             check_host(
                 format_args!("one step on a batch of {batch} (activations and scratch)"),
                 total.saturating_add(scratch),
@@ -111,11 +111,11 @@ impl Sequential {
 
 const PARAMS_FIX: &str = "use fewer units or filters, or a smaller input";
 
-/// The bytes of an f32 tensor `what` of `dims`; on the GPU backend they must fit one
+/// The bytes of an f32 tensor `what` of `dims`; on the GPU device they must fit one
 /// storage-buffer binding.
-fn fits_binding(be: &Backend, what: &str, dims: &[usize], fix: &str) -> Result<u128> {
+fn fits_binding(dev: &Device, what: &str, dims: &[usize], fix: &str) -> Result<u128> {
     let bytes = f32_bytes(dims);
-    let Backend::Gpu(g) = be else {
+    let Device::Gpu(g) = dev else {
         return Ok(bytes);
     };
     let l = &g.info().limits;

@@ -1,10 +1,10 @@
 //! Where the batches of one `fit` / `evaluate` / `predict` loop come from: the dataset
-//! kept on the backend and gathered there (the default), or — for data too large for
+//! kept on the device and gathered there (the default), or — for data too large for
 //! one binding, or when switched off — rows gathered on the host and uploaded per batch.
 
 use std::ops::Range;
 
-use super::backend::Backend;
+use super::device::Device;
 use super::resident::{Order, ResidentArray};
 use super::tensor::Tensor;
 use crate::array::Array;
@@ -36,9 +36,9 @@ pub(crate) struct Feed<'a> {
 
 impl<'a> Feed<'a> {
     /// A feed over rows `rows` of x (and y), in order. `resident`: keep those rows on
-    /// the backend when they fit.
+    /// the device when they fit.
     pub fn new(
-        be: &Backend,
+        dev: &Device,
         x: &'a Array,
         y: Option<&'a Array>,
         rows: Range<usize>,
@@ -57,17 +57,17 @@ impl<'a> Feed<'a> {
         let path = if !resident {
             host
         } else {
-            let rx = ResidentArray::new(be, x, rows.clone())?;
-            match (rx, y.map(|y| ResidentArray::new(be, y, rows.clone()))) {
+            let rx = ResidentArray::new(dev, x, rows.clone())?;
+            match (rx, y.map(|y| ResidentArray::new(dev, y, rows.clone()))) {
                 (Some(rx), None) => Path::Resident {
                     x: rx,
                     y: None,
-                    order: Order::sequential(be, n, batch)?,
+                    order: Order::sequential(dev, n, batch)?,
                 },
                 (Some(rx), Some(Ok(Some(ry)))) => Path::Resident {
                     x: rx,
                     y: Some(ry),
-                    order: Order::sequential(be, n, batch)?,
+                    order: Order::sequential(dev, n, batch)?,
                 },
                 (_, Some(Err(e))) => return Err(e),
                 _ => host,
@@ -81,7 +81,7 @@ impl<'a> Feed<'a> {
         })
     }
 
-    /// Bytes of data kept on the backend.
+    /// Bytes of data kept on the device.
     pub fn resident_bytes(&self) -> usize {
         match &self.path {
             Path::Resident { x, y, .. } => x.bytes() + y.as_ref().map_or(0, |y| y.bytes()),
@@ -96,15 +96,15 @@ impl<'a> Feed<'a> {
 
     /// Start a pass: in `order` (a permutation of the feed's row numbers) when given,
     /// else as before.
-    pub fn start(&mut self, be: &Backend, order: Option<&[usize]>) -> Result<()> {
+    pub fn start(&mut self, dev: &Device, order: Option<&[usize]>) -> Result<()> {
         if let Some(o) = order {
             debug_assert_eq!(o.len(), self.order.len());
             self.order.copy_from_slice(o);
         }
         match &mut self.path {
             Path::Resident { order: ord, .. } => match order {
-                Some(_) => ord.restart(be, &self.order, self.base),
-                None => ord.rewind(be),
+                Some(_) => ord.restart(dev, &self.order, self.base),
+                None => ord.rewind(dev),
             },
             Path::Host { .. } => Ok(()),
         }
@@ -112,23 +112,23 @@ impl<'a> Feed<'a> {
 
     /// Batch number `s` of the pass (call with s = 0, 1, 2, ... in turn): x and, when the
     /// feed has labels, y.
-    pub fn batch(&mut self, be: &Backend, s: usize) -> Result<(Tensor, Option<Tensor>)> {
+    pub fn batch(&mut self, dev: &Device, s: usize) -> Result<(Tensor, Option<Tensor>)> {
         let lo = s * self.batch;
         let hi = (lo + self.batch).min(self.order.len());
         match &mut self.path {
             Path::Resident { x, y, order } => {
-                let xt = x.batch(be, order, hi - lo)?;
+                let xt = x.batch(dev, order, hi - lo)?;
                 let yt = y
                     .as_ref()
-                    .map(|y| y.batch(be, order, hi - lo))
+                    .map(|y| y.batch(dev, order, hi - lo))
                     .transpose()?;
-                order.advance(be)?;
+                order.advance(dev)?;
                 Ok((xt, yt))
             }
             Path::Host { x, y, xb, yb } => {
                 let idx = &self.order[lo..hi];
-                let xt = upload_rows(be, x, idx, xb)?;
-                let yt = y.map(|y| upload_rows(be, y, idx, yb)).transpose()?;
+                let xt = upload_rows(dev, x, idx, xb)?;
+                let yt = y.map(|y| upload_rows(dev, y, idx, yb)).transpose()?;
                 Ok((xt, yt))
             }
         }
@@ -137,7 +137,7 @@ impl<'a> Feed<'a> {
 
 /// The rows of `a` at `idx` as a batch tensor (`buf` is reused host scratch).
 pub(crate) fn upload_rows(
-    be: &Backend,
+    dev: &Device,
     a: &Array,
     idx: &[usize],
     buf: &mut Vec<f32>,
@@ -145,5 +145,5 @@ pub(crate) fn upload_rows(
     a.gather_rows_into(idx, buf);
     let mut shape = vec![idx.len()];
     shape.extend_from_slice(a.sample_shape());
-    be.upload(&shape, buf)
+    dev.upload(&shape, buf)
 }

@@ -4,7 +4,7 @@
 
 use rand::rngs::StdRng;
 
-use super::backend::Backend;
+use super::device::Device;
 use super::tensor::Tensor;
 use crate::error::Result;
 
@@ -20,11 +20,11 @@ pub struct Param {
 
 impl Param {
     /// A parameter with a value from the host.
-    pub fn new(be: &Backend, name: &'static str, shape: &[usize], data: &[f32]) -> Result<Param> {
+    pub fn new(dev: &Device, name: &'static str, shape: &[usize], data: &[f32]) -> Result<Param> {
         Ok(Param {
             name,
             shape: shape.to_vec(),
-            value: be.upload(shape, data)?,
+            value: dev.upload(shape, data)?,
             grad: None,
         })
     }
@@ -85,18 +85,18 @@ pub trait Layer {
         Vec::new()
     }
 
-    /// Create the parameters on `be` (Keras init: Glorot-uniform kernels, zero biases).
-    fn init(&mut self, _be: &Backend, _rng: &mut StdRng) -> Result<()> {
+    /// Create the parameters on `dev` (Keras init: Glorot-uniform kernels, zero biases).
+    fn init(&mut self, _be: &Device, _rng: &mut StdRng) -> Result<()> {
         Ok(())
     }
 
     /// y = layer(x) for a batch x[batch, ..input_shape]. With `training`, caches what
     /// `backward` needs (and applies dropout).
-    fn forward(&mut self, be: &Backend, x: &Tensor, training: bool) -> Result<Tensor>;
+    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor>;
 
     /// From dy (same shape as the last forward's output), overwrite every parameter's
     /// `grad` and return dx when `need_dx` (the first layer skips it).
-    fn backward(&mut self, be: &Backend, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>>;
+    fn backward(&mut self, dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>>;
 
     /// The parameters, in a fixed order (kernel, then bias).
     fn params(&self) -> Vec<&Param> {

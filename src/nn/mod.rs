@@ -1,11 +1,11 @@
 //! Keras-style models: `Sequential` with `Dense`, `Conv2D`, `MaxPooling2D`, `Flatten` and
 //! `Dropout` layers, `compile` / `fit` / `evaluate` / `predict`, on the GPU or the CPU
-//! reference backend.
+//! reference device.
 
 mod activation;
-mod backend;
 mod budget;
 mod checkpoint;
+mod device;
 mod feed;
 mod init;
 mod layer;
@@ -23,8 +23,8 @@ pub use crate::array::{to_categorical, Array};
 pub use crate::atomic_file::{folder_of, temporary_owner, write_atomically};
 pub use crate::history::{EpochLog, History};
 pub use activation::Activation;
-pub use backend::{Backend, Device, PendingValues};
 pub use checkpoint::CHECKPOINT_FORMAT;
+pub use device::{Device, DeviceKind, PendingValues};
 pub use layer::{Layer, Param};
 pub use layers::{Conv2D, Dense, Dropout, Flatten, MaxPooling2D};
 pub use loss::{Loss, Metric};

@@ -1,10 +1,10 @@
 //! Optimizers in Keras's words (`Adam`, `SGD`) and their per-parameter state on the
-//! model's backend. One update dispatch per parameter tensor; Adam's step counter lives
-//! on the backend too, so many steps can be recorded without a readback.
+//! model's device. One update dispatch per parameter tensor; Adam's step counter lives
+//! on the device too, so many steps can be recorded without a readback.
 
 use std::str::FromStr;
 
-use super::backend::Backend;
+use super::device::Device;
 use super::layer::Param;
 use super::tensor::Tensor;
 use crate::cpu::{AdamParams, SgdParams};
@@ -81,17 +81,17 @@ pub(crate) struct OptimizerState {
 
 impl OptimizerState {
     /// Zeroed state for `params`.
-    pub fn new(be: &Backend, opt: &Optimizer, params: &[&Param]) -> Result<OptimizerState> {
+    pub fn new(dev: &Device, opt: &Optimizer, params: &[&Param]) -> Result<OptimizerState> {
         let per = match opt {
             Optimizer::Adam(_) => 2,
             Optimizer::Sgd(_) => 1,
         };
         let slots = params
             .iter()
-            .map(|p| (0..per).map(|_| be.zeros(&p.shape)).collect())
+            .map(|p| (0..per).map(|_| dev.zeros(&p.shape)).collect())
             .collect::<Result<_>>()?;
         Ok(OptimizerState {
-            step: be.counter()?,
+            step: dev.counter()?,
             slots,
         })
     }
@@ -123,16 +123,16 @@ impl OptimizerState {
     }
 
     /// One update of every parameter from its `grad`.
-    pub fn apply(&mut self, be: &Backend, opt: &Optimizer, params: Vec<&mut Param>) -> Result<()> {
+    pub fn apply(&mut self, dev: &Device, opt: &Optimizer, params: Vec<&mut Param>) -> Result<()> {
         assert_eq!(params.len(), self.slots.len(), "optimizer state / params");
-        be.counter_step(&mut self.step)?;
+        dev.counter_step(&mut self.step)?;
         for (p, slots) in params.into_iter().zip(self.slots.iter_mut()) {
             let grad = p.grad.as_ref().expect("apply before backward");
             match (opt, slots.as_mut_slice()) {
                 (Optimizer::Adam(hp), [m, v]) => {
-                    be.adam_update(&mut p.value, grad, m, v, &self.step, hp)?
+                    dev.adam_update(&mut p.value, grad, m, v, &self.step, hp)?
                 }
-                (Optimizer::Sgd(hp), [vel]) => be.sgd_update(&mut p.value, grad, vel, hp)?,
+                (Optimizer::Sgd(hp), [vel]) => dev.sgd_update(&mut p.value, grad, vel, hp)?,
                 _ => unreachable!("slots match the optimizer"),
             }
         }

@@ -1,13 +1,13 @@
-//! Datasets kept on the backend for a whole `fit` / `evaluate` / `predict`: samples are
+//! Datasets kept on the device for a whole `fit` / `evaluate` / `predict`: samples are
 //! uploaded once (as byte codes plus a palette when they hold at most 256 distinct
 //! values, as MNIST pixels and one-hot labels do: 47 MB for MNIST's 60,000 images
-//! instead of 188 MB of f32), and every batch is gathered on the backend from an index
+//! instead of 188 MB of f32), and every batch is gathered on the device from an index
 //! buffer and a cursor the GPU bumps after each step. Nothing crosses the bus inside an
 //! epoch except the recorded commands.
 
 use std::ops::Range;
 
-use super::backend::{Backend, BatchAt, ByteCodes};
+use super::device::{BatchAt, ByteCodes, Device};
 use super::tensor::Tensor;
 use crate::array::Array;
 use crate::cpu::pack_u8;
@@ -21,7 +21,7 @@ enum Storage {
     Plain(Tensor),
 }
 
-/// One array (x or y) on the backend.
+/// One array (x or y) on the device.
 pub(crate) struct ResidentArray {
     storage: Storage,
     n: usize,
@@ -32,7 +32,7 @@ impl ResidentArray {
     /// Upload rows `rows` of `a`, packed to bytes when they hold few distinct values.
     /// `None` when they do not fit in one binding (the caller streams batches from the
     /// host instead).
-    pub fn new(be: &Backend, a: &Array, rows: Range<usize>) -> Result<Option<ResidentArray>> {
+    pub fn new(dev: &Device, a: &Array, rows: Range<usize>) -> Result<Option<ResidentArray>> {
         let n = rows.len();
         let sample_shape = a.sample_shape().to_vec();
         let w = a.row_len();
@@ -40,12 +40,12 @@ impl ResidentArray {
         let mut shape = a.shape.clone();
         shape[0] = n;
         let storage = match pack_u8(data) {
-            Some(p) if p.words.len() * 4 <= be.max_binding_bytes() => Storage::Codes {
-                codes: be.upload_u32(&[p.words.len()], &p.words)?,
-                palette: be.upload(&[p.palette.len()], &p.palette)?,
+            Some(p) if p.words.len() * 4 <= dev.max_binding_bytes() => Storage::Codes {
+                codes: dev.upload_u32(&[p.words.len()], &p.words)?,
+                palette: dev.upload(&[p.palette.len()], &p.palette)?,
             },
-            _ if data.len() * 4 <= be.max_binding_bytes() => {
-                Storage::Plain(be.upload(&shape, data)?)
+            _ if data.len() * 4 <= dev.max_binding_bytes() => {
+                Storage::Plain(dev.upload(&shape, data)?)
             }
             _ => return Ok(None),
         };
@@ -56,7 +56,7 @@ impl ResidentArray {
         }))
     }
 
-    /// Bytes held on the backend.
+    /// Bytes held on the device.
     pub fn bytes(&self) -> usize {
         match &self.storage {
             Storage::Codes { codes, palette } => 4 * (codes.len() + palette.len()),
@@ -65,10 +65,10 @@ impl ResidentArray {
     }
 
     /// `rows` samples numbered `order[cursor·batch_size + r]`.
-    pub fn batch(&self, be: &Backend, order: &Order, rows: usize) -> Result<Tensor> {
+    pub fn batch(&self, dev: &Device, order: &Order, rows: usize) -> Result<Tensor> {
         let at = order.at(rows);
         match &self.storage {
-            Storage::Codes { codes, palette } => be.gather_u8(
+            Storage::Codes { codes, palette } => dev.gather_u8(
                 ByteCodes {
                     codes,
                     palette,
@@ -77,13 +77,13 @@ impl ResidentArray {
                 },
                 at,
             ),
-            Storage::Plain(src) => be.gather(src, at),
+            Storage::Plain(src) => dev.gather(src, at),
         }
     }
 }
 
-/// The order batches are drawn in: sample numbers on the backend, the batch size, and
-/// the batch cursor (a backend counter bumped after each batch).
+/// The order batches are drawn in: sample numbers on the device, the batch size, and
+/// the batch cursor (a device counter bumped after each batch).
 pub(crate) struct Order {
     indices: Tensor,
     cursor: Tensor,
@@ -92,11 +92,11 @@ pub(crate) struct Order {
 
 impl Order {
     /// Samples 0..n in order, `batch_size` per batch, cursor at 0.
-    pub fn sequential(be: &Backend, n: usize, batch_size: usize) -> Result<Order> {
+    pub fn sequential(dev: &Device, n: usize, batch_size: usize) -> Result<Order> {
         let idx: Vec<u32> = (0..n as u32).collect();
         Ok(Order {
-            indices: be.upload_u32(&[n.max(1)], &idx)?,
-            cursor: be.counter()?,
+            indices: dev.upload_u32(&[n.max(1)], &idx)?,
+            cursor: dev.counter()?,
             batch_size,
         })
     }
@@ -113,19 +113,19 @@ impl Order {
 
     /// Start an epoch over `order` (same length as before; row numbers counted from
     /// `base`): upload it, cursor to 0.
-    pub fn restart(&mut self, be: &Backend, order: &[usize], base: usize) -> Result<()> {
+    pub fn restart(&mut self, dev: &Device, order: &[usize], base: usize) -> Result<()> {
         let idx: Vec<u32> = order.iter().map(|&i| (i - base) as u32).collect();
-        be.write_u32(&mut self.indices, &idx)?;
-        self.rewind(be)
+        dev.write_u32(&mut self.indices, &idx)?;
+        self.rewind(dev)
     }
 
     /// Cursor back to the first batch.
-    pub fn rewind(&mut self, be: &Backend) -> Result<()> {
-        be.write_u32(&mut self.cursor, &[0])
+    pub fn rewind(&mut self, dev: &Device) -> Result<()> {
+        dev.write_u32(&mut self.cursor, &[0])
     }
 
-    /// Move to the next batch (recorded on the backend; no readback).
-    pub fn advance(&mut self, be: &Backend) -> Result<()> {
-        be.counter_step(&mut self.cursor)
+    /// Move to the next batch (recorded on the device; no readback).
+    pub fn advance(&mut self, dev: &Device) -> Result<()> {
+        dev.counter_step(&mut self.cursor)
     }
 }

@@ -1,13 +1,13 @@
-//! `Tensor`: a model's tensor on either backend — a `GpuTensor` view, or a host vector for
-//! the CPU reference backend. Clones are cheap on both (shared storage). The accessors
-//! return `Error::WrongTensor` when a tensor of one backend reaches the other.
+//! `Tensor`: a model's tensor on either device — a `GpuTensor` view, or a host vector for
+//! the CPU reference device. Clones are cheap on both (shared storage). The accessors
+//! return `Error::WrongTensor` when a tensor of one device reaches the other.
 
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::gpu::GpuTensor;
 
-/// A tensor of the backend a model was built on.
+/// A tensor of the device a model was built on.
 #[derive(Clone, Debug)]
 pub enum Tensor {
     Gpu(GpuTensor),
@@ -15,7 +15,7 @@ pub enum Tensor {
         data: Arc<Vec<f32>>,
         shape: Vec<usize>,
     },
-    /// u32 data on the CPU backend (max-pool argmax, step counters).
+    /// u32 data on the CPU device (max-pool argmax, step counters).
     CpuIndex {
         data: Arc<Vec<u32>>,
         shape: Vec<usize>,

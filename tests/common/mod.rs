@@ -27,7 +27,7 @@ pub fn gpu() -> Option<&'static Gpu> {
 }
 
 /// With `WGTRAIN_EXPECT_ADAPTER` set (scripts/test.sh sets it per driver), the adapter
-/// must be that one: "name (Backend)" contains each of its comma-separated words,
+/// must be that one: "name (Device)" contains each of its comma-separated words,
 /// case-insensitively (e.g. `llvmpipe,gl`).
 pub fn expect_adapter(g: &Gpu) {
     if let Ok(want) = std::env::var("WGTRAIN_EXPECT_ADAPTER") {
@@ -116,12 +116,12 @@ pub fn max_diff(a: &[f32], b: &[f32]) -> f32 {
         .fold(0.0, f32::max)
 }
 
-/// The shared GPU as a model backend, or `None` when GPU tests are skipped.
-pub fn gpu_backend() -> Option<wgtrain::nn::Backend> {
+/// The shared GPU as a model device, or `None` when GPU tests are skipped.
+pub fn gpu_device() -> Option<wgtrain::nn::Device> {
     gpu()?;
     static SHARED: OnceLock<std::sync::Arc<Gpu>> = OnceLock::new();
     let g = SHARED.get_or_init(|| std::sync::Arc::new(Gpu::new().expect("GPU")));
-    Some(wgtrain::nn::Backend::Gpu(g.clone()))
+    Some(wgtrain::nn::Device::Gpu(g.clone()))
 }
 
 /// A scratch folder under the system temp dir (named after the test and the process),

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
-use wgtrain::nn::{to_categorical, Backend, FitOptions, Loss, Metric, Optimizer, Verbose};
+use wgtrain::nn::{to_categorical, Device, FitOptions, Loss, Metric, Optimizer, Verbose};
 use wgtrain::shape::Layout;
 use wgtrain::{ops, Gpu, Result};
 
@@ -46,8 +46,8 @@ fn quiet(epochs: usize, validation_split: f32) -> FitOptions {
 }
 
 /// The seed MLP (seed 42) compiled as the tutorial does.
-fn compiled_mlp(be: &Backend) -> Result<wgtrain::nn::Sequential> {
-    let mut m = mnist_mlp(be.clone(), 42, false)?;
+fn compiled_mlp(dev: &Device) -> Result<wgtrain::nn::Sequential> {
+    let mut m = mnist_mlp(dev.clone(), 42, false)?;
     m.compile(
         Optimizer::adam(),
         Loss::CategoricalCrossentropy,
@@ -69,8 +69,8 @@ pub fn run(a: &BenchArgs) -> Result<()> {
 
     // Start-up: open the adapter, load MNIST, build the MLP, train one batch (read back).
     let gpu = std::sync::Arc::new(Gpu::new()?);
-    let be = Backend::Gpu(gpu.clone());
-    let adapter = be.name();
+    let dev = Device::Gpu(gpu.clone());
+    let adapter = dev.name();
     say(
         "adapter",
         format!("{adapter:?}"),
@@ -89,7 +89,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     let (x_train, y_train) = (&data.train.images, to_categorical(&data.train.labels, 10)?);
     let (x_test, y_test) = (&data.test.images, to_categorical(&data.test.labels, 10)?);
     let loaded = start.elapsed().as_secs_f64();
-    let mut m = compiled_mlp(&be)?;
+    let mut m = compiled_mlp(&dev)?;
     m.train_on_batch(&x_train.slice_rows(0, 32), &y_train.slice_rows(0, 32))?;
     let first = start.elapsed().as_secs_f64();
     say(
@@ -103,7 +103,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     );
 
     if !a.skip_mlp {
-        let mut m = compiled_mlp(&be)?;
+        let mut m = compiled_mlp(&dev)?;
         gpu.set_profiling(a.profile);
         let t = Instant::now();
         let h = m.fit(x_train, &y_train, &quiet(1, 0.0))?;
@@ -146,7 +146,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     if !a.skip_cnn {
         let n = (a.cnn_steps * 32).min(x_train.rows());
         let (x, y) = (x_train.slice_rows(0, n), y_train.slice_rows(0, n));
-        let mut m = mnist_cnn(be.clone(), 42)?;
+        let mut m = mnist_cnn(dev.clone(), 42)?;
         m.compile(
             Optimizer::adam(),
             Loss::CategoricalCrossentropy,

@@ -1,24 +1,18 @@
-//! What the subcommands share: choosing the backend, loading MNIST shaped for a model,
+//! What the subcommands share: choosing the device, loading MNIST shaped for a model,
 //! and the confusion matrix.
 
 use std::path::Path;
 
+use clap::builder::TypedValueParser;
+
 use wgtrain::data::{data_dir, load_mnist_first, Mnist, Split};
-use wgtrain::nn::{Array, Backend, Device, Sequential};
+use wgtrain::nn::{Array, DeviceKind, Sequential};
 use wgtrain::{Error, Result};
 
-/// `--device gpu|cpu`.
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-pub enum DeviceArg {
-    Gpu,
-    Cpu,
-}
-
-pub fn backend(d: DeviceArg) -> Result<Backend> {
-    Backend::new(match d {
-        DeviceArg::Gpu => Device::Gpu,
-        DeviceArg::Cpu => Device::Cpu,
-    })
+/// `--device gpu|cpu`, parsed into the library's `DeviceKind` (clap lists the values).
+pub fn device_kind() -> impl clap::builder::TypedValueParser<Value = DeviceKind> {
+    clap::builder::PossibleValuesParser::new(["gpu", "cpu"])
+        .map(|s| s.parse().expect("one of the listed values"))
 }
 
 /// MNIST from `--data` (else `MNIST_DIR`, else data/mnist), only the first `limit`

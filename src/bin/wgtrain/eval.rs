@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use wgtrain::data::mnist::{load_split_first, split_files};
 use wgtrain::data::{data_dir, Split};
-use wgtrain::nn::{to_categorical, Array, Sequential};
+use wgtrain::nn::{to_categorical, Array, Device, DeviceKind, Sequential};
 use wgtrain::plot::{confusion_matrix, digit_grid, WrongDigit};
 use wgtrain::{Error, Result};
 
 use crate::common::{
-    backend, check_classifier, confusion, confusion_text, images_for, positive_count, DeviceArg,
+    check_classifier, confusion, confusion_text, device_kind, images_for, positive_count,
 };
 
 #[derive(clap::Args)]
@@ -26,8 +26,8 @@ pub struct EvalArgs {
     /// Only the first N images of the split
     #[arg(long, value_parser = positive_count)]
     limit: Option<usize>,
-    #[arg(long, value_enum, default_value = "gpu")]
-    device: DeviceArg,
+    #[arg(long, default_value = "gpu", value_parser = device_kind())]
+    device: DeviceKind,
     /// Folder for confusion.png and most_wrong.png
     #[arg(long)]
     out: Option<PathBuf>,
@@ -43,7 +43,7 @@ enum SplitArg {
 }
 
 pub fn run(a: &EvalArgs) -> Result<()> {
-    let mut model = Sequential::load_for_inference(&a.checkpoint, backend(a.device)?)?;
+    let mut model = Sequential::load_for_inference(&a.checkpoint, Device::new(a.device)?)?;
     check_classifier(&model)?;
     let (images, labels) = split_files(
         &data_dir(a.data.as_deref()),
@@ -75,7 +75,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
                 "samples": split.len(),
                 "per_class_accuracy": per_class,
                 "confusion": m,
-                "adapter": model.backend().name(),
+                "adapter": model.device().name(),
             })
         );
     } else {

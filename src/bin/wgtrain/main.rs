@@ -24,7 +24,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "wgtrain",
     version,
-    about = "Keras-style neural-network training on any GPU (wgpu + WGSL), with a CPU reference backend"
+    about = "Keras-style neural-network training on any GPU (wgpu + WGSL), with a CPU reference device"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -33,7 +33,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// List every adapter wgpu sees (name, backend, type, key limits); the default is marked.
+    /// List every adapter wgpu sees (name, device, type, key limits); the default is marked.
     Devices,
     /// Train a model on MNIST and write a checkpoint, its history and pictures to --out.
     Train(train::TrainArgs),

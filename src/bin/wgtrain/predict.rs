@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 
 use wgtrain::data::load_digit;
-use wgtrain::nn::{Array, Sequential};
+use wgtrain::nn::{Array, Device, DeviceKind, Sequential};
 use wgtrain::Result;
 
-use crate::common::{backend, check_classifier, DeviceArg};
+use crate::common::{check_classifier, device_kind};
 
 #[derive(clap::Args)]
 pub struct PredictArgs {
@@ -16,8 +16,8 @@ pub struct PredictArgs {
     /// Image files (PNG or JPEG), one digit each, dark on light or light on dark
     #[arg(required = true)]
     images: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value = "gpu")]
-    device: DeviceArg,
+    #[arg(long, default_value = "gpu", value_parser = device_kind())]
+    device: DeviceKind,
     /// Classes to show per image
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=10))]
     top: u64,
@@ -27,7 +27,7 @@ pub struct PredictArgs {
 }
 
 pub fn run(a: &PredictArgs) -> Result<()> {
-    let mut model = Sequential::load_for_inference(&a.checkpoint, backend(a.device)?)?;
+    let mut model = Sequential::load_for_inference(&a.checkpoint, Device::new(a.device)?)?;
     check_classifier(&model)?;
     let mut pixels = Vec::with_capacity(a.images.len() * 784);
     for p in &a.images {

@@ -12,11 +12,12 @@ use std::time::Instant;
 use wgtrain::atomic_file::write_atomically;
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
 use wgtrain::nn::{
-    to_categorical, FitOptions, Loss, Metric, ModelSpec, Optimizer, Sequential, Verbose,
+    to_categorical, Device, DeviceKind, FitOptions, Loss, Metric, ModelSpec, Optimizer, Sequential,
+    Verbose,
 };
 use wgtrain::{Error, Result};
 
-use crate::common::{backend, check_classifier, images_for, mnist, positive_count, DeviceArg};
+use crate::common::{check_classifier, device_kind, images_for, mnist, positive_count};
 use crate::history_files::{earlier_seconds, write_history};
 use crate::interrupt;
 use crate::run_dir::RunDir;
@@ -51,8 +52,8 @@ pub struct TrainArgs {
     /// Share of the training images held out (the last ones, as Keras)
     #[arg(long, default_value_t = 0.2, value_parser = split_fraction)]
     validation_split: f32,
-    #[arg(long, value_enum, default_value = "gpu")]
-    device: DeviceArg,
+    #[arg(long, default_value = "gpu", value_parser = device_kind())]
+    device: DeviceKind,
     /// Seed for initialisation and shuffling (default 42)
     #[arg(long)]
     seed: Option<u64>,
@@ -125,11 +126,11 @@ fn check_flags(a: &TrainArgs) -> Result<()> {
                 .into(),
         });
     }
-    if a.profile && matches!(a.device, DeviceArg::Cpu) {
+    if a.profile && matches!(a.device, DeviceKind::Cpu) {
         return Err(Error::BadSetting {
             name: "--profile",
             value: "with --device cpu".into(),
-            reason: "--profile times GPU kernels; the CPU backend has none to time".into(),
+            reason: "--profile times GPU kernels; the CPU device has none to time".into(),
         });
     }
     if let Some(m) = a.model.as_deref() {
@@ -146,12 +147,12 @@ fn check_flags(a: &TrainArgs) -> Result<()> {
 
 /// A new model from --model, compiled with --optimizer / --lr.
 fn new_model(a: &TrainArgs) -> Result<Sequential> {
-    let be = backend(a.device)?;
+    let dev = Device::new(a.device)?;
     let seed = a.seed.unwrap_or(42);
     let mut m = match a.model.as_deref().unwrap_or("mlp") {
-        "mlp" => mnist_mlp(be, seed, false)?,
-        "cnn" => mnist_cnn(be, seed)?,
-        path => Sequential::from_spec(&ModelSpec::load(Path::new(path))?, be, seed)?,
+        "mlp" => mnist_mlp(dev, seed, false)?,
+        "cnn" => mnist_cnn(dev, seed)?,
+        path => Sequential::from_spec(&ModelSpec::load(Path::new(path))?, dev, seed)?,
     };
     let optimizer = match (a.optimizer.unwrap_or(OptimizerArg::Adam), a.lr) {
         (OptimizerArg::Adam, lr) => Optimizer::adam_lr(lr.unwrap_or(1e-3)),
@@ -192,7 +193,7 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
     let out = &dir.path;
     let mut model = match &a.resume {
         Some(path) => {
-            let m = Sequential::load(path, backend(a.device)?)?;
+            let m = Sequential::load(path, Device::new(a.device)?)?;
             check_classifier(&m)?;
             m.check_fits(a.batch_size as usize)?;
             m
@@ -232,7 +233,7 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
     }
 
     let checkpoint = out.join("checkpoint.safetensors");
-    say(format!("backend: {}", model.backend().name()));
+    say(format!("device: {}", model.device().name()));
     say(format!("run folder: {}", out.display()));
     if let Some(r) = &a.resume {
         say(format!("resuming {} after epoch {done}", r.display()));
@@ -258,8 +259,8 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
         },
         stop: Some(stop),
     };
-    let backend = model.backend().clone();
-    let gpu = backend.gpu().filter(|_| a.profile);
+    let device = model.device().clone();
+    let gpu = device.gpu().filter(|_| a.profile);
     if let Some(g) = gpu {
         g.set_profiling(true);
     }
@@ -302,7 +303,7 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
                 "test_accuracy": test.accuracy,
                 "test_samples": data.test.len(),
                 "seconds_per_epoch": logs.iter().map(|e| seconds.get(&e.epoch).copied()).collect::<Vec<_>>(),
-                "adapter": model.backend().name(),
+                "adapter": model.device().name(),
                 "checkpoint": checkpoint.display().to_string(),
             })
         );
@@ -361,7 +362,7 @@ fn report_interrupt(a: &TrainArgs, out: &Path, epoch: usize, step: usize, steps:
     flag("--data", a.data.as_ref().map(|d| d.display().to_string()));
     flag(
         "--device",
-        matches!(a.device, DeviceArg::Cpu).then(|| "cpu".into()),
+        matches!(a.device, DeviceKind::Cpu).then(|| "cpu".into()),
     );
     flag(
         "--batch-size",

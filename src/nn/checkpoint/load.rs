@@ -15,7 +15,7 @@ use super::metadata::{
 use super::CHECKPOINT_FORMAT;
 use crate::cpu::{AdamParams, SgdParams};
 use crate::error::{Error, Result};
-use crate::nn::backend::Backend;
+use crate::nn::device::Device;
 use crate::nn::optimizer::{Optimizer, OptimizerState};
 use crate::nn::sequential::{NamedArray, Sequential};
 use crate::nn::spec::ModelSpec;
@@ -31,21 +31,21 @@ enum LoadMode {
 }
 
 impl Sequential {
-    /// Load a checkpoint written by [`save`](Self::save) onto `backend` (either backend,
+    /// Load a checkpoint written by [`save`](Self::save) onto `device` (either device,
     /// whichever saved it): the model is rebuilt from its description, compiled as it
     /// was, and its weights, optimizer state and training position restored.
-    pub fn load(path: &Path, backend: Backend) -> Result<Sequential> {
-        Sequential::load_as(path, backend, LoadMode::Resume)
+    pub fn load(path: &Path, device: Device) -> Result<Sequential> {
+        Sequential::load_as(path, device, LoadMode::Resume)
     }
 
     /// Load only what `evaluate` and `predict` need: the model, its compile settings and
     /// its weights. Optimizer state and training position are not read (the model can
     /// still be trained, from a fresh optimizer).
-    pub fn load_for_inference(path: &Path, backend: Backend) -> Result<Sequential> {
-        Sequential::load_as(path, backend, LoadMode::Inference)
+    pub fn load_for_inference(path: &Path, device: Device) -> Result<Sequential> {
+        Sequential::load_as(path, device, LoadMode::Inference)
     }
 
-    fn load_as(path: &Path, backend: Backend, mode: LoadMode) -> Result<Sequential> {
+    fn load_as(path: &Path, device: Device, mode: LoadMode) -> Result<Sequential> {
         let io = |e| Error::Io {
             path: path.to_path_buf(),
             source: e,
@@ -57,7 +57,7 @@ impl Sequential {
             "this is not a checkpoint wgtrain wrote",
         )?;
         let bytes = std::fs::read(path).map_err(io)?;
-        Sequential::from_checkpoint_bytes(&bytes, &path.display().to_string(), backend, mode)
+        Sequential::from_checkpoint_bytes(&bytes, &path.display().to_string(), device, mode)
     }
 
     /// [`load`](Self::load) from the bytes of a checkpoint held in memory; `source` names
@@ -66,20 +66,20 @@ impl Sequential {
     pub fn load_from_bytes(
         bytes: &[u8],
         source: &str,
-        backend: Backend,
+        device: Device,
         inference_only: bool,
     ) -> Result<Sequential> {
         let mode = match inference_only {
             true => LoadMode::Inference,
             false => LoadMode::Resume,
         };
-        Sequential::from_checkpoint_bytes(bytes, source, backend, mode)
+        Sequential::from_checkpoint_bytes(bytes, source, device, mode)
     }
 
     fn from_checkpoint_bytes(
         bytes: &[u8],
         source: &str,
-        backend: Backend,
+        device: Device,
         mode: LoadMode,
     ) -> Result<Sequential> {
         let bad = |detail: String| Error::Data {
@@ -176,7 +176,7 @@ impl Sequential {
             Error::Data { .. } | Error::Io { .. } => e,
             other => bad(other.to_string()),
         };
-        let mut m = Sequential::from_spec(&spec, backend.clone(), seed).map_err(in_file)?;
+        let mut m = Sequential::from_spec(&spec, device.clone(), seed).map_err(in_file)?;
         let optimizer = match compile.optimizer {
             OptimizerConfig::Adam {
                 learning_rate,
@@ -243,10 +243,10 @@ impl Sequential {
         let Some(training) = training else {
             return Ok(m);
         };
-        let be = backend;
+        let dev = device;
         for (i, l) in m.layers.iter_mut().enumerate() {
             for (name, t) in l.state_mut() {
-                be.write_u32(t, &u32s(&format!("layers.{i}.{name}"), Some(1))?)?;
+                dev.write_u32(t, &u32s(&format!("layers.{i}.{name}"), Some(1))?)?;
             }
         }
         let mut restored = Vec::new();
@@ -260,11 +260,11 @@ impl Sequential {
         }
         let step = u32s("optimizer.step", Some(1))?;
         let c = m.compiled.as_mut().expect("compiled above");
-        be.write_u32(c.state.step_mut(), &step)?;
+        dev.write_u32(c.state.step_mut(), &step)?;
         let mut it = restored.into_iter();
         for slots in c.state.slots_mut() {
             for t in slots.iter_mut() {
-                be.write(t, &it.next().expect("one per slot"))?;
+                dev.write(t, &it.next().expect("one per slot"))?;
             }
         }
         if tensors.names().contains(&"training.order") {

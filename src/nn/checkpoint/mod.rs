@@ -77,7 +77,7 @@ impl Sequential {
         let c = self.compiled.as_ref().ok_or_else(|| {
             Error::Model("save: compile the model first (a checkpoint keeps its optimizer)".into())
         })?;
-        let be = self.backend();
+        let dev = self.device();
         let mut entries = Vec::new();
         let finite = |name: &str, data: &[f32]| match first_non_finite(data) {
             None => Ok(()),
@@ -101,7 +101,7 @@ impl Sequential {
             for (name, t) in l.state() {
                 entries.push(u32_entry(
                     format!("layers.{i}.{name}"),
-                    &be.download_u32(t)?,
+                    &dev.download_u32(t)?,
                 ));
             }
         }
@@ -112,7 +112,7 @@ impl Sequential {
                 let s = slots.next().expect("one slot set per parameter");
                 for (slot, t) in slot_names.iter().zip(s) {
                     let name = format!("optimizer.layers.{i}.{}.{slot}", p.name);
-                    let data = be.download(t)?;
+                    let data = dev.download(t)?;
                     finite(&name, &data)?;
                     entries.push(f32_entry(name, &p.shape, &data));
                 }
@@ -120,7 +120,7 @@ impl Sequential {
         }
         entries.push(u32_entry(
             "optimizer.step".into(),
-            &be.download_u32(c.state.step())?,
+            &dev.download_u32(c.state.step())?,
         ));
         if !self.order.is_empty() {
             let order: Vec<u32> = self.order.iter().map(|&i| i as u32).collect();
@@ -167,7 +167,7 @@ impl Sequential {
             ("model".into(), self.spec().to_json()),
             ("compile".into(), to_json(&compile)),
             ("training".into(), to_json(&training)),
-            ("backend".into(), be.name()),
+            ("device".into(), dev.name()),
         ]
         .into_iter()
         .collect();

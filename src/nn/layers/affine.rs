@@ -3,7 +3,7 @@
 
 use crate::error::Result;
 use crate::gpu::Saved;
-use crate::nn::backend::Backend;
+use crate::nn::device::Device;
 use crate::nn::layer::Param;
 use crate::nn::tensor::Tensor;
 use crate::nn::Activation;
@@ -42,13 +42,13 @@ impl Affine {
     }
 
     /// x[rows, k] → y[rows, units]; ReLU is fused into the matmul's epilogue.
-    pub fn forward(&mut self, be: &Backend, x: &Tensor, training: bool) -> Result<Tensor> {
+    pub fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
         let (w, b) = (self.kernel_param(), self.bias.as_ref().map(|p| &p.value));
         let act = self.effective();
-        let z = be.matmul(x, &w.value, b, Layout::NN, act == Activation::Relu)?;
+        let z = dev.matmul(x, &w.value, b, Layout::NN, act == Activation::Relu)?;
         let y = match act {
             Activation::Relu | Activation::Linear => z.clone(),
-            other => be.activation_forward(other, &z)?,
+            other => dev.activation_forward(other, &z)?,
         };
         (self.x, self.saved) = match training {
             true => (
@@ -64,7 +64,7 @@ impl Affine {
     }
 
     /// dy[rows, units] → kernel/bias grads (overwritten) and dx[rows, k] if asked.
-    pub fn backward(&mut self, be: &Backend, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
+    pub fn backward(&mut self, dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
         let x = self
             .x
             .take()
@@ -73,20 +73,20 @@ impl Affine {
             .saved
             .take()
             .expect("Affine::backward without a training forward");
-        let dz = be.activation_backward(self.effective(), &saved, dy)?;
+        let dz = dev.activation_backward(self.effective(), &saved, dy)?;
         // x[rows,k]ᵀ·dz[rows,units] = dW[k,units]
-        let dw = be.matmul(&x, &dz, None, Layout::TN, false)?;
+        let dw = dev.matmul(&x, &dz, None, Layout::TN, false)?;
         let kernel = self.kernel.as_mut().expect("built");
         kernel.grad = Some(dw.reshape(&kernel.shape));
         if let Some(bias) = self.bias.as_mut() {
-            bias.grad = Some(be.bias_backward(&dz)?);
+            bias.grad = Some(dev.bias_backward(&dz)?);
         }
         if !need_dx {
             return Ok(None);
         }
         // dz[rows,units]·W[k,units]ᵀ = dx[rows,k] (leading kernel axes fold into k)
         let w = &self.kernel_param().value;
-        Ok(Some(be.matmul(&dz, w, None, Layout::NT, false)?))
+        Ok(Some(dev.matmul(&dz, w, None, Layout::NT, false)?))
     }
 
     fn kernel_param(&self) -> &Param {

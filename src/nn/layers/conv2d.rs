@@ -7,7 +7,7 @@ use rand::rngs::StdRng;
 use super::affine::Affine;
 use crate::error::{Error, Result};
 use crate::geometry::{Conv2dGeometry, Padding};
-use crate::nn::backend::Backend;
+use crate::nn::device::Device;
 use crate::nn::init::glorot_uniform;
 use crate::nn::layer::{Layer, Param};
 use crate::nn::spec::{LayerSpec, Pair};
@@ -116,30 +116,30 @@ impl Layer for Conv2D {
         }
     }
 
-    fn init(&mut self, be: &Backend, rng: &mut StdRng) -> Result<()> {
+    fn init(&mut self, dev: &Device, rng: &mut StdRng) -> Result<()> {
         let (kh, kw) = self.kernel;
         let (cin, f) = (self.input[2], self.filters);
         // Keras: fan_in = kh·kw·in, fan_out = kh·kw·filters.
         let w = glorot_uniform(rng, kh * kw * cin * f, kh * kw * cin, kh * kw * f);
-        self.affine.kernel = Some(Param::new(be, "kernel", &[kh, kw, cin, f], &w)?);
-        self.affine.bias = Some(Param::new(be, "bias", &[f], &vec![0.0; f])?);
+        self.affine.kernel = Some(Param::new(dev, "kernel", &[kh, kw, cin, f], &w)?);
+        self.affine.bias = Some(Param::new(dev, "bias", &[f], &vec![0.0; f])?);
         Ok(())
     }
 
-    fn forward(&mut self, be: &Backend, x: &Tensor, training: bool) -> Result<Tensor> {
+    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
         let n = x.shape()[0];
         let g = self.geometry(n)?;
-        let cols = be.im2col_forward(x, &g)?;
-        let y = self.affine.forward(be, &cols, training)?;
+        let cols = dev.im2col_forward(x, &g)?;
+        let y = self.affine.forward(dev, &cols, training)?;
         self.geo = Some(g);
         Ok(y.reshape(&[n, g.oh, g.ow, self.filters]))
     }
 
-    fn backward(&mut self, be: &Backend, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
+    fn backward(&mut self, dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
         let g = self.geo.expect("Conv2D::backward without a forward");
         let dy2 = dy.reshape(&[g.col_rows(), self.filters]);
-        match self.affine.backward(be, &dy2, need_dx)? {
-            Some(dcols) => Ok(Some(be.im2col_backward(&dcols, &g)?)),
+        match self.affine.backward(dev, &dy2, need_dx)? {
+            Some(dcols) => Ok(Some(dev.im2col_backward(&dcols, &g)?)),
             None => Ok(None),
         }
     }

@@ -4,7 +4,7 @@ use rand::rngs::StdRng;
 
 use super::affine::Affine;
 use crate::error::{Error, Result};
-use crate::nn::backend::Backend;
+use crate::nn::device::Device;
 use crate::nn::init::glorot_uniform;
 use crate::nn::layer::{Layer, Param};
 use crate::nn::spec::LayerSpec;
@@ -68,27 +68,27 @@ impl Layer for Dense {
         ]
     }
 
-    fn init(&mut self, be: &Backend, rng: &mut StdRng) -> Result<()> {
+    fn init(&mut self, dev: &Device, rng: &mut StdRng) -> Result<()> {
         let (fi, u) = (self.fan_in(), self.units);
         let w = glorot_uniform(rng, fi * u, fi, u);
-        self.affine.kernel = Some(Param::new(be, "kernel", &[fi, u], &w)?);
-        self.affine.bias = Some(Param::new(be, "bias", &[u], &vec![0.0; u])?);
+        self.affine.kernel = Some(Param::new(dev, "kernel", &[fi, u], &w)?);
+        self.affine.bias = Some(Param::new(dev, "bias", &[u], &vec![0.0; u])?);
         Ok(())
     }
 
-    fn forward(&mut self, be: &Backend, x: &Tensor, training: bool) -> Result<Tensor> {
-        let y = self.affine.forward(be, x, training)?;
+    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
+        let y = self.affine.forward(dev, x, training)?;
         let mut shape = x.shape().to_vec();
         *shape.last_mut().expect("batch axis") = self.units;
         Ok(y.reshape(&shape))
     }
 
-    fn backward(&mut self, be: &Backend, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
+    fn backward(&mut self, dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
         let mut in_shape = dy.shape().to_vec();
         *in_shape.last_mut().expect("batch axis") = self.fan_in();
         Ok(self
             .affine
-            .backward(be, dy, need_dx)?
+            .backward(dev, dy, need_dx)?
             .map(|dx| dx.reshape(&in_shape)))
     }
 

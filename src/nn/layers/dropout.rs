@@ -6,7 +6,7 @@ use rand::rngs::StdRng;
 use rand::Rng;
 
 use crate::error::{Error, Result};
-use crate::nn::backend::Backend;
+use crate::nn::device::Device;
 use crate::nn::layer::Layer;
 use crate::nn::spec::LayerSpec;
 use crate::nn::tensor::Tensor;
@@ -58,31 +58,31 @@ impl Layer for Dropout {
         Ok(input_shape.to_vec())
     }
 
-    fn init(&mut self, be: &Backend, rng: &mut StdRng) -> Result<()> {
+    fn init(&mut self, dev: &Device, rng: &mut StdRng) -> Result<()> {
         self.seed = rng.random();
-        self.counter = Some(be.counter()?);
+        self.counter = Some(dev.counter()?);
         Ok(())
     }
 
-    fn forward(&mut self, be: &Backend, x: &Tensor, training: bool) -> Result<Tensor> {
+    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
         if !training || self.rate == 0.0 {
             self.mask = None;
             return Ok(x.clone());
         }
         let counter = self.counter.as_mut().expect("Dropout used before init");
-        be.counter_step(counter)?;
-        let (y, mask) = be.dropout_forward(x, counter, self.rate, self.seed)?;
+        dev.counter_step(counter)?;
+        let (y, mask) = dev.dropout_forward(x, counter, self.rate, self.seed)?;
         self.mask = Some(mask);
         Ok(y)
     }
 
-    fn backward(&mut self, be: &Backend, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
+    fn backward(&mut self, dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
         let mask = self.mask.take();
         if !need_dx {
             return Ok(None);
         }
         match mask {
-            Some(m) => Ok(Some(be.dropout_backward(dy, &m)?)),
+            Some(m) => Ok(Some(dev.dropout_backward(dy, &m)?)),
             None => Ok(Some(dy.clone())),
         }
     }

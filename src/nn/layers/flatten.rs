@@ -2,7 +2,7 @@
 //! order, as Keras. A view: no data moves.
 
 use crate::error::{Error, Result};
-use crate::nn::backend::Backend;
+use crate::nn::device::Device;
 use crate::nn::layer::Layer;
 use crate::nn::spec::LayerSpec;
 use crate::nn::tensor::Tensor;
@@ -43,12 +43,12 @@ impl Layer for Flatten {
         Ok(vec![n])
     }
 
-    fn forward(&mut self, _be: &Backend, x: &Tensor, _training: bool) -> Result<Tensor> {
+    fn forward(&mut self, _be: &Device, x: &Tensor, _training: bool) -> Result<Tensor> {
         let n = x.shape()[0];
         Ok(x.reshape(&[n, self.input.iter().product()]))
     }
 
-    fn backward(&mut self, _be: &Backend, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
+    fn backward(&mut self, _be: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
         let mut shape = vec![dy.shape()[0]];
         shape.extend_from_slice(&self.input);
         Ok(need_dx.then(|| dy.reshape(&shape)))

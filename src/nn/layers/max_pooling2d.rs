@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::geometry::Pool2dGeometry;
-use crate::nn::backend::Backend;
+use crate::nn::device::Device;
 use crate::nn::layer::Layer;
 use crate::nn::spec::{LayerSpec, Pair};
 use crate::nn::tensor::Tensor;
@@ -74,14 +74,14 @@ impl Layer for MaxPooling2D {
         Ok(vec![g.oh, g.ow, g.c])
     }
 
-    fn forward(&mut self, be: &Backend, x: &Tensor, training: bool) -> Result<Tensor> {
+    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
         let g = self.geometry(x.shape()[0])?;
-        let (y, argmax) = be.maxpool_forward(x, &g)?;
+        let (y, argmax) = dev.maxpool_forward(x, &g)?;
         self.cache = training.then_some((g, argmax));
         Ok(y)
     }
 
-    fn backward(&mut self, be: &Backend, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
+    fn backward(&mut self, dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
         let (g, argmax) = self
             .cache
             .take()
@@ -89,6 +89,6 @@ impl Layer for MaxPooling2D {
         if !need_dx {
             return Ok(None);
         }
-        Ok(Some(be.maxpool_backward(dy, &argmax, &g)?))
+        Ok(Some(dev.maxpool_backward(dy, &argmax, &g)?))
     }
 }

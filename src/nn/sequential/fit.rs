@@ -117,14 +117,14 @@ impl Sequential {
                 opts.validation_split
             )));
         }
-        let (be, bs, ebs) = (self.backend.clone(), opts.batch_size, self.eval_batch_size);
+        let (dev, bs, ebs) = (self.device.clone(), opts.batch_size, self.eval_batch_size);
         self.check_fits(bs)?;
         if split < n {
             self.check_batch_fits(ebs.min(n - split))?;
         }
-        let mut train = Feed::new(&be, x, Some(y), 0..split, bs, self.resident)?;
+        let mut train = Feed::new(&dev, x, Some(y), 0..split, bs, self.resident)?;
         let mut val = match split < n {
-            true => Some(Feed::new(&be, x, Some(y), split..n, ebs, self.resident)?),
+            true => Some(Feed::new(&dev, x, Some(y), split..n, ebs, self.resident)?),
             false => None,
         };
         if opts.initial_epoch >= opts.epochs {
@@ -149,7 +149,7 @@ impl Sequential {
                 self.order.shuffle(&mut self.shuffle_rng);
                 self.log_shuffle(split);
             }
-            train.start(&be, Some(&self.order))?;
+            train.start(&dev, Some(&self.order))?;
             let mut totals = self.totals()?;
             let progress = EpochProgress::start(mode, epoch, opts.epochs, steps);
             // The bar shows what the GPU has finished: every READ_EVERY steps the running
@@ -167,13 +167,13 @@ impl Sequential {
                         steps,
                     });
                 }
-                let (xt, yt) = train.batch(&be, s)?;
+                let (xt, yt) = train.batch(&dev, s)?;
                 self.train_step(&xt, &yt.expect("labels"), &mut totals)?;
                 if !progress.wants_metrics() {
                     continue;
                 }
                 if (s + 1) % READ_EVERY == 0 {
-                    let sums = be.read_async(&[&totals.loss, &totals.correct])?;
+                    let sums = dev.read_async(&[&totals.loss, &totals.correct])?;
                     pending.push_back((sums, s + 1, totals.samples));
                 }
                 loop {
@@ -182,8 +182,8 @@ impl Sequential {
                         break;
                     };
                     let v = match in_flight > 2 {
-                        true => be.wait_read(p)?,
-                        false => be.poll_read(p)?,
+                        true => dev.wait_read(p)?,
+                        false => dev.poll_read(p)?,
                     };
                     let Some(v) = v else { break };
                     let (l, a) = self.mean_totals(&v, *samples);

@@ -4,16 +4,16 @@
 use super::Sequential;
 use crate::error::{Error, Result};
 use crate::geometry::Padding;
-use crate::nn::backend::Backend;
+use crate::nn::device::Device;
 use crate::nn::layers::{Conv2D, Dense, Dropout, Flatten, MaxPooling2D};
 use crate::nn::spec::{LayerSpec, ModelSpec};
 use crate::nn::Activation;
 
 impl Sequential {
-    /// The model a description gives, on `backend` (not yet compiled). Errors name the layer index and
+    /// The model a description gives, on `device` (not yet compiled). Errors name the layer index and
     /// the field, or the shapes that do not fit.
-    pub fn from_spec(spec: &ModelSpec, backend: Backend, seed: u64) -> Result<Sequential> {
-        let mut m = Sequential::new(backend, &spec.input_shape).with_seed(seed);
+    pub fn from_spec(spec: &ModelSpec, device: Device, seed: u64) -> Result<Sequential> {
+        let mut m = Sequential::new(device, &spec.input_shape).with_seed(seed);
         for (i, l) in spec.layers.iter().enumerate() {
             let field = |name: &str, e: Error| {
                 Error::Model(format!("layer {i} ({}): field `{name}`: {e}", l.kind()))

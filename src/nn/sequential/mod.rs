@@ -1,6 +1,6 @@
 //! `Sequential`: a stack of layers with Keras's `add`, `summary`, `compile`, `fit`,
 //! `evaluate`, `predict` and `train_on_batch`. Forward runs the layers in order, backward
-//! in reverse; loss and accuracy are summed on the backend and read back once per epoch
+//! in reverse; loss and accuracy are summed on the device and read back once per epoch
 //! (and a few times a second while a progress bar is showing). This file holds the model
 //! and its building (`add`, `compile`, weights); `fit.rs` the training loop, `step.rs` one
 //! step, `evaluate` and `predict`, `summary.rs` the Keras summary table.
@@ -19,7 +19,7 @@ pub use step::Evaluation;
 
 use summary::{batch_shape, keras_name};
 
-use super::backend::Backend;
+use super::device::Device;
 use super::layer::Layer;
 use super::loss::{Loss, Metric};
 use super::optimizer::{Optimizer, OptimizerState};
@@ -47,7 +47,7 @@ pub(super) struct Compiled {
 
 /// A linear stack of layers.
 pub struct Sequential {
-    backend: Backend,
+    device: Device,
     input_shape: Vec<usize>,
     pub(super) layers: Vec<Box<dyn Layer>>,
     names: Vec<String>,
@@ -69,11 +69,11 @@ pub struct Sequential {
 }
 
 impl Sequential {
-    /// An empty model on `backend` taking samples of `input_shape` (no batch axis), e.g.
+    /// An empty model on `device` taking samples of `input_shape` (no batch axis), e.g.
     /// `&[28, 28, 1]` for MNIST images or `&[784]` for flattened ones.
-    pub fn new(backend: Backend, input_shape: &[usize]) -> Sequential {
+    pub fn new(device: Device, input_shape: &[usize]) -> Sequential {
         Sequential {
-            backend,
+            device,
             input_shape: input_shape.to_vec(),
             layers: Vec::new(),
             names: Vec::new(),
@@ -91,7 +91,7 @@ impl Sequential {
     }
 
     /// Seed for weight initialisation and shuffling (same seed, same model, on either
-    /// backend). Set before `compile`.
+    /// device). Set before `compile`.
     pub fn with_seed(mut self, seed: u64) -> Sequential {
         self.seed = seed;
         self.shuffle_rng = StdRng::seed_from_u64(seed ^ 0x5eed_5eed);
@@ -103,16 +103,16 @@ impl Sequential {
         self.eval_batch_size = n.max(1);
     }
 
-    /// Keep datasets on the backend during `fit` / `evaluate` / `predict` and gather
+    /// Keep datasets on the device during `fit` / `evaluate` / `predict` and gather
     /// batches there (default on). Off: rows are gathered on the host and uploaded per
     /// batch (also what happens when the data does not fit in one binding).
     pub fn set_resident_data(&mut self, on: bool) {
         self.resident = on;
     }
 
-    /// The backend the model runs on.
-    pub fn backend(&self) -> &Backend {
-        &self.backend
+    /// The device the model runs on.
+    pub fn device(&self) -> &Device {
+        &self.device
     }
 
     /// The seed given to [`with_seed`](Self::with_seed).
@@ -259,7 +259,7 @@ impl Sequential {
             self.check_params_fit(OptimizerState::slot_names(&optimizer).len())?;
             let mut rng = StdRng::seed_from_u64(self.seed);
             for l in &mut self.layers {
-                l.init(&self.backend, &mut rng)?;
+                l.init(&self.device, &mut rng)?;
             }
             self.initialised = true;
         }
@@ -268,7 +268,7 @@ impl Sequential {
             l.output_logits(fused && i + 1 == n);
         }
         let params: Vec<_> = self.layers.iter().flat_map(|l| l.params()).collect();
-        let state = OptimizerState::new(&self.backend, &optimizer, &params)?;
+        let state = OptimizerState::new(&self.device, &optimizer, &params)?;
         self.compiled = Some(Compiled {
             optimizer,
             state,
@@ -286,7 +286,7 @@ impl Sequential {
             for p in l.params() {
                 out.push(NamedArray {
                     name: format!("layers.{i}.{}", p.name),
-                    array: Array::new(&p.shape, self.backend.download(&p.value)?)?,
+                    array: Array::new(&p.shape, self.device.download(&p.value)?)?,
                 });
             }
         }
@@ -311,7 +311,7 @@ impl Sequential {
                         w.array.shape, p.shape
                     )));
                 }
-                self.backend.write(&mut p.value, &w.array.data)?;
+                self.device.write(&mut p.value, &w.array.data)?;
             }
         }
         Ok(())
@@ -325,7 +325,7 @@ impl Sequential {
         }
         let mut h = x.clone();
         for l in &mut self.layers {
-            h = l.forward(&self.backend, &h, training)?;
+            h = l.forward(&self.device, &h, training)?;
         }
         Ok(h)
     }

@@ -1,5 +1,5 @@
 //! One step and one pass: `train_on_batch`, the forward/loss/backward/update of a training
-//! step, `evaluate` and `predict`, and the loss and accuracy sums kept on the backend.
+//! step, `evaluate` and `predict`, and the loss and accuracy sums kept on the device.
 
 use super::fit::stopping;
 use super::Sequential;
@@ -17,7 +17,7 @@ pub struct Evaluation {
     pub accuracy: Option<f32>,
 }
 
-/// Running sums over an epoch, kept on the backend.
+/// Running sums over an epoch, kept on the device.
 pub(super) struct Totals {
     pub(super) loss: Tensor,
     pub(super) correct: Tensor,
@@ -34,8 +34,8 @@ impl Sequential {
     /// One optimizer step on one batch; returns that batch's mean loss (reads it back).
     pub fn train_on_batch(&mut self, x: &Array, y: &Array) -> Result<f32> {
         self.check_data("train_on_batch", x, y)?;
-        let xt = self.backend.upload(&x.shape, &x.data)?;
-        let yt = self.backend.upload(&y.shape, &y.data)?;
+        let xt = self.device.upload(&x.shape, &x.data)?;
+        let yt = self.device.upload(&y.shape, &y.data)?;
         let mut totals = self.totals()?;
         self.train_step(&xt, &yt, &mut totals)?;
         Ok(self.read_totals(&totals)?.0)
@@ -45,9 +45,9 @@ impl Sequential {
     pub fn evaluate(&mut self, x: &Array, y: &Array) -> Result<Evaluation> {
         self.check_data("evaluate", x, y)?;
         self.check_batch_fits(self.eval_batch_size.min(x.rows()))?;
-        let be = self.backend.clone();
+        let dev = self.device.clone();
         let rows = 0..x.rows();
-        let mut feed = Feed::new(&be, x, Some(y), rows, self.eval_batch_size, self.resident)?;
+        let mut feed = Feed::new(&dev, x, Some(y), rows, self.eval_batch_size, self.resident)?;
         Ok(self.evaluate_feed(&mut feed, None)?.expect("no stop flag"))
     }
 
@@ -57,14 +57,14 @@ impl Sequential {
         feed: &mut Feed,
         stop: Option<&std::sync::atomic::AtomicBool>,
     ) -> Result<Option<Evaluation>> {
-        let be = self.backend.clone();
-        feed.start(&be, None)?;
+        let dev = self.device.clone();
+        feed.start(&dev, None)?;
         let mut totals = self.totals()?;
         for s in 0..feed.steps() {
             if stopping(stop) {
                 return Ok(None);
             }
-            let (xt, yt) = feed.batch(&be, s)?;
+            let (xt, yt) = feed.batch(&dev, s)?;
             let out = self.forward(&xt, false)?;
             self.loss(&out, &yt.expect("labels"), &mut totals, false)?;
         }
@@ -73,27 +73,27 @@ impl Sequential {
     }
 
     /// The model's outputs for x (probabilities for a softmax model), in batches. The
-    /// outputs stay on the backend until the end, then come back in one read.
+    /// outputs stay on the device until the end, then come back in one read.
     pub fn predict(&mut self, x: &Array) -> Result<Array> {
         self.check_input("predict", x)?;
         self.check_batch_fits(self.eval_batch_size.min(x.rows().max(1)))?;
-        let be = self.backend.clone();
+        let dev = self.device.clone();
         let rows = 0..x.rows();
-        let mut feed = Feed::new(&be, x, None, rows, self.eval_batch_size, self.resident)?;
-        feed.start(&be, None)?;
+        let mut feed = Feed::new(&dev, x, None, rows, self.eval_batch_size, self.resident)?;
+        feed.start(&dev, None)?;
         let fused = self.compiled.as_ref().is_some_and(|c| c.fused);
         let mut outs = Vec::with_capacity(feed.steps());
         for s in 0..feed.steps() {
-            let (xt, _) = feed.batch(&be, s)?;
+            let (xt, _) = feed.batch(&dev, s)?;
             let mut y = self.forward(&xt, false)?;
             if fused {
-                y = be.activation_forward(Activation::Softmax, &y)?;
+                y = dev.activation_forward(Activation::Softmax, &y)?;
             }
             outs.push(y);
         }
         let mut out = Vec::with_capacity(x.rows() * self.output_shape().iter().product::<usize>());
         for y in &outs {
-            out.extend(be.download(y)?);
+            out.extend(dev.download(y)?);
         }
         Array::new(&batch_dims(x.rows(), self.output_shape()), out)
     }
@@ -103,7 +103,7 @@ impl Sequential {
         let mut d = self.loss(&out, y, totals, true)?.expect("gradient");
         let n = self.layers.len();
         for i in (0..n).rev() {
-            match self.layers[i].backward(&self.backend, &d, i > 0)? {
+            match self.layers[i].backward(&self.device, &d, i > 0)? {
                 Some(dx) => d = dx,
                 None => break,
             }
@@ -114,7 +114,7 @@ impl Sequential {
             .iter_mut()
             .flat_map(|l| l.params_mut())
             .collect();
-        c.state.apply(&self.backend, &c.optimizer, params)
+        c.state.apply(&self.device, &c.optimizer, params)
     }
 
     /// Add the batch's loss (and correct count) to `totals`; with `grad`, return dL/d(out).
@@ -129,47 +129,47 @@ impl Sequential {
             .compiled
             .as_ref()
             .ok_or_else(|| Error::Model("compile the model before fit / evaluate".into()))?;
-        let be = &self.backend;
+        let dev = &self.device;
         let rows = out.shape()[0];
         let width = out.len() / rows.max(1);
         totals.samples += rows;
         let (probs, d) = match c.loss {
             Loss::CategoricalCrossentropy => {
-                let (probs, row_loss) = be.softmax_cross_entropy_forward(out, y)?;
-                be.sum_into(&row_loss, 1.0, &mut totals.loss, true)?;
+                let (probs, row_loss) = dev.softmax_cross_entropy_forward(out, y)?;
+                dev.sum_into(&row_loss, 1.0, &mut totals.loss, true)?;
                 let d = grad
-                    .then(|| be.softmax_cross_entropy_backward(&probs, y, 1.0 / rows as f32))
+                    .then(|| dev.softmax_cross_entropy_backward(&probs, y, 1.0 / rows as f32))
                     .transpose()?;
                 (probs, d)
             }
             Loss::MeanSquaredError => {
-                let sq = be.mse_forward(out, y)?;
-                be.sum_into(&sq, 1.0 / width as f32, &mut totals.loss, true)?;
+                let sq = dev.mse_forward(out, y)?;
+                dev.sum_into(&sq, 1.0 / width as f32, &mut totals.loss, true)?;
                 let d = grad
-                    .then(|| be.mse_backward(out, y, 1.0 / (rows * width) as f32))
+                    .then(|| dev.mse_backward(out, y, 1.0 / (rows * width) as f32))
                     .transpose()?;
                 (out.clone(), d)
             }
         };
         if c.accuracy {
-            let correct = be.accuracy_forward(&probs, y)?;
-            be.sum_into(&correct, 1.0, &mut totals.correct, true)?;
+            let correct = dev.accuracy_forward(&probs, y)?;
+            dev.sum_into(&correct, 1.0, &mut totals.correct, true)?;
         }
         Ok(d)
     }
 
     pub(super) fn totals(&self) -> Result<Totals> {
         Ok(Totals {
-            loss: self.backend.zeros(&[1])?,
-            correct: self.backend.zeros(&[1])?,
+            loss: self.device.zeros(&[1])?,
+            correct: self.device.zeros(&[1])?,
             samples: 0,
         })
     }
 
     /// (mean loss, accuracy) so far; reads back from the GPU.
     pub(super) fn read_totals(&self, t: &Totals) -> Result<(f32, Option<f32>)> {
-        let loss = self.backend.download(&t.loss)?[0];
-        let correct = self.backend.download(&t.correct)?[0];
+        let loss = self.device.download(&t.loss)?[0];
+        let correct = self.device.download(&t.correct)?[0];
         Ok(self.mean_totals(&[loss, correct], t.samples))
     }
 

@@ -1,8 +1,8 @@
-//! `Backend`: where a model runs — a GPU (`Gpu`, the WGSL kernels; `gpu.rs`) or the CPU
-//! reference backend (the plain-Rust twins in `crate::cpu`; `cpu.rs`). Both implement
-//! [`BackendOps`], one method per op named like its launcher and twin, so a layer is
-//! written once and the two backends run exactly the same algorithm. `Backend` derefs to
-//! the implementation, so `backend.matmul(…)` calls whichever it is.
+//! `Device`: where a model runs — a GPU (`Gpu`, the WGSL kernels; `gpu.rs`) or the CPU
+//! reference device (the plain-Rust twins in `crate::cpu`; `cpu.rs`). Both implement
+//! [`DeviceOps`], one method per op named like its launcher and twin, so a layer is
+//! written once and the two devices run exactly the same algorithm. `Device` derefs to
+//! the implementation, so `device.matmul(…)` calls whichever it is.
 
 mod cpu;
 mod gpu;
@@ -17,23 +17,23 @@ use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
 use crate::gpu::{Gpu, GpuOptions, Unary};
 use crate::shape::Layout;
 
-pub use cpu::CpuBackend;
+pub use cpu::CpuDevice;
 
-/// Which backend to build a model on.
+/// Which device to build a model on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Device {
+pub enum DeviceKind {
     /// The GPU chosen by `WGTRAIN_BACKEND` / `WGTRAIN_ADAPTER`, or the fastest one.
     Gpu,
-    /// The CPU reference backend (the kernels' CPU twins; slow, exact).
+    /// The CPU reference device (the kernels' CPU twins; slow, exact).
     Cpu,
 }
 
-impl std::str::FromStr for Device {
+impl std::str::FromStr for DeviceKind {
     type Err = crate::Error;
     fn from_str(s: &str) -> Result<Self> {
         match s {
-            "gpu" => Ok(Device::Gpu),
-            "cpu" => Ok(Device::Cpu),
+            "gpu" => Ok(DeviceKind::Gpu),
+            "cpu" => Ok(DeviceKind::Cpu),
             other => Err(crate::Error::BadSetting {
                 name: "device",
                 value: other.to_string(),
@@ -43,7 +43,7 @@ impl std::str::FromStr for Device {
     }
 }
 
-/// Values on their way back from the backend ([`BackendOps::read_async`]).
+/// Values on their way back from the device ([`DeviceOps::read_async`]).
 pub enum PendingValues {
     Gpu(Option<crate::gpu::PendingRead>),
     Ready(Option<Vec<f32>>),
@@ -54,7 +54,7 @@ pub enum PendingValues {
 pub struct BatchAt<'a> {
     /// u32 sample numbers, e.g. one epoch's shuffled order.
     pub order: &'a Tensor,
-    /// One u32: the batch number, advanced on the backend after each batch.
+    /// One u32: the batch number, advanced on the device after each batch.
     pub cursor: &'a Tensor,
     /// Rows between consecutive cursor values.
     pub batch_size: usize,
@@ -72,9 +72,9 @@ pub struct ByteCodes<'a> {
     pub sample_shape: &'a [usize],
 }
 
-/// Every op a layer, loss, optimizer or data feed needs, implemented once per backend.
-/// Tensors are the backend's own; one from the other backend is `Error::WrongTensor`.
-pub trait BackendOps: Send + Sync {
+/// Every op a layer, loss, optimizer or data feed needs, implemented once per device.
+/// Tensors are the device's own; one from the other device is `Error::WrongTensor`.
+pub trait DeviceOps: Send + Sync {
     /// A new f32 tensor holding `data`.
     fn upload(&self, shape: &[usize], data: &[f32]) -> Result<Tensor>;
     /// A new u32 tensor (indices, counters, packed byte codes).
@@ -191,53 +191,53 @@ pub trait BackendOps: Send + Sync {
     ) -> Result<()>;
 }
 
-/// A model's compute backend. Cloning shares the GPU.
+/// A model's compute device. Cloning shares the GPU.
 #[derive(Clone)]
-pub enum Backend {
+pub enum Device {
     Gpu(Arc<Gpu>),
     Cpu,
 }
 
-impl std::ops::Deref for Backend {
-    type Target = dyn BackendOps;
-    fn deref(&self) -> &(dyn BackendOps + 'static) {
+impl std::ops::Deref for Device {
+    type Target = dyn DeviceOps;
+    fn deref(&self) -> &(dyn DeviceOps + 'static) {
         match self {
-            Backend::Gpu(g) => &**g,
-            Backend::Cpu => &CpuBackend,
+            Device::Gpu(g) => &**g,
+            Device::Cpu => &CpuDevice,
         }
     }
 }
 
-impl Backend {
+impl Device {
     /// Open `device` (for the GPU, the adapter picked by the environment).
-    pub fn new(device: Device) -> Result<Backend> {
+    pub fn new(device: DeviceKind) -> Result<Device> {
         Ok(match device {
-            Device::Gpu => Backend::Gpu(Arc::new(Gpu::with_options(&GpuOptions::from_env()?)?)),
-            Device::Cpu => Backend::Cpu,
+            DeviceKind::Gpu => Device::Gpu(Arc::new(Gpu::with_options(&GpuOptions::from_env()?)?)),
+            DeviceKind::Cpu => Device::Cpu,
         })
     }
 
     /// What the model runs on, for logs: the adapter name or "CPU reference".
     pub fn name(&self) -> String {
         match self {
-            Backend::Gpu(g) => format!("{} ({:?})", g.info().name, g.info().backend),
-            Backend::Cpu => "CPU reference backend".to_string(),
+            Device::Gpu(g) => format!("{} ({:?})", g.info().name, g.info().backend),
+            Device::Cpu => "CPU reference device".to_string(),
         }
     }
 
-    /// The GPU, when this is the GPU backend.
+    /// The GPU, when this is the GPU device.
     pub fn gpu(&self) -> Option<&Gpu> {
         match self {
-            Backend::Gpu(g) => Some(g),
-            Backend::Cpu => None,
+            Device::Gpu(g) => Some(g),
+            Device::Cpu => None,
         }
     }
 
     /// Largest tensor, in bytes, one kernel can bind (`usize::MAX` on the CPU).
     pub fn max_binding_bytes(&self) -> usize {
         match self {
-            Backend::Gpu(g) => g.info().limits.max_storage_buffer_binding_size as usize,
-            Backend::Cpu => usize::MAX,
+            Device::Gpu(g) => g.info().limits.max_storage_buffer_binding_size as usize,
+            Device::Cpu => usize::MAX,
         }
     }
 

@@ -1,7 +1,7 @@
-//! The GPU backend: each op calls its launcher in `crate::ops`, which checks shapes and
+//! The GPU device: each op calls its launcher in `crate::ops`, which checks shapes and
 //! records the dispatch.
 
-use super::{BackendOps, BatchAt, ByteCodes, PendingValues};
+use super::{BatchAt, ByteCodes, DeviceOps, PendingValues};
 use crate::cpu::{AdamParams, SgdParams};
 use crate::error::Result;
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
@@ -24,7 +24,7 @@ fn batch_index<'a>(op: &'static str, at: &BatchAt<'a>) -> Result<BatchIndex<'a>>
     })
 }
 
-impl BackendOps for Gpu {
+impl DeviceOps for Gpu {
     fn upload(&self, shape: &[usize], data: &[f32]) -> Result<Tensor> {
         Ok(Tensor::Gpu(Gpu::upload(self, shape, data)?))
     }

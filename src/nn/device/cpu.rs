@@ -1,8 +1,8 @@
-//! The CPU reference backend: each op calls its twin in `crate::cpu` (plain loops, f64
+//! The CPU reference device: each op calls its twin in `crate::cpu` (plain loops, f64
 //! accumulation) on host vectors. Output shapes come from the same rules the launchers
 //! use (`crate::shape`, `crate::geometry`).
 
-use super::{BackendOps, BatchAt, ByteCodes, PendingValues};
+use super::{BatchAt, ByteCodes, DeviceOps, PendingValues};
 use crate::cpu::{self, AdamParams, SgdParams};
 use crate::error::{shape_err, Result};
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
@@ -10,8 +10,8 @@ use crate::gpu::Unary;
 use crate::nn::tensor::Tensor;
 use crate::shape::{expect_same, matmul_dims, rows_cols, Layout};
 
-/// The CPU backend (stateless: tensors carry their data).
-pub struct CpuBackend;
+/// The CPU device (stateless: tensors carry their data).
+pub struct CpuDevice;
 
 fn same(op: &'static str, a: &Tensor, b: &Tensor) -> Result<()> {
     expect_same(op, ("a", a.shape()), ("b", b.shape()))
@@ -35,7 +35,7 @@ fn batch_shape(rows: usize, sample: &[usize]) -> Vec<usize> {
     shape
 }
 
-impl BackendOps for CpuBackend {
+impl DeviceOps for CpuDevice {
     fn upload(&self, shape: &[usize], data: &[f32]) -> Result<Tensor> {
         check_len("upload", shape, data.len())?;
         Ok(Tensor::cpu(shape, data.to_vec()))
@@ -90,7 +90,7 @@ impl BackendOps for CpuBackend {
     fn poll_read(&self, p: &mut PendingValues) -> Result<Option<Vec<f32>>> {
         match p {
             PendingValues::Ready(v) => Ok(v.take()),
-            PendingValues::Gpu(_) => shape_err("poll_read", "a GPU read on the CPU backend"),
+            PendingValues::Gpu(_) => shape_err("poll_read", "a GPU read on the CPU device"),
         }
     }
 
