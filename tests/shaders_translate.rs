@@ -4,7 +4,7 @@
 
 use naga::back::{hlsl, msl, spv};
 use naga::valid::{Capabilities, ValidationFlags, Validator};
-use wgtrain::gpu::{Kernel, Shader};
+use wgtrain::gpu::{EntryPoint, Shader};
 
 fn parse(shader: Shader) -> (naga::Module, naga::valid::ModuleInfo) {
     let module = naga::front::wgsl::parse_str(shader.source()).unwrap_or_else(|e| {
@@ -84,7 +84,7 @@ fn every_shader_validates_and_translates_to_msl_hlsl_spirv() {
 
 #[test]
 fn every_kernel_entry_point_exists_and_uses_its_registered_bindings() {
-    for &kernel in Kernel::ALL {
+    for &kernel in EntryPoint::ALL {
         let (shader, entry, n_storage) =
             (kernel.shader(), kernel.name(), kernel.storage_bindings());
         let (module, info) = parse(shader);
@@ -126,7 +126,7 @@ fn every_shader_file_is_registered() {
         let (module, _) = parse(shader);
         for ep in &module.entry_points {
             assert!(
-                Kernel::ALL
+                EntryPoint::ALL
                     .iter()
                     .any(|k| k.shader() == shader && k.name() == ep.name),
                 "{}::{} is not in the kernel registry",

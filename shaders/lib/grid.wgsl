@@ -1,4 +1,4 @@
-// Shared WGSL helpers, prepended by the kernel registry (src/gpu/kernels.rs); WGSL has no
+// Shared WGSL helpers, prepended by the kernel registry (src/gpu/registry.rs); WGSL has no
 // includes. grid.wgsl goes in front of every shader.
 
 // The flat invocation index of a 1-D launch folded into two grid dimensions past the

@@ -1,6 +1,6 @@
 //! CPU twins of the elementwise activations (`shaders/relu.wgsl`, `sigmoid.wgsl`,
 //! `tanh.wgsl`, …): one pair of functions per op, named like its entry points. The kernel
-//! registry (`gpu::kernels`, table `unary`) ties each pair to its shader.
+//! registry (`src/gpu/registry.rs`, table `unary`) ties each pair to its shader.
 
 use super::Scalar;
 

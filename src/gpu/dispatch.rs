@@ -2,7 +2,7 @@
 //! with the adapter's overridable constants), its uniform block and bind group (both
 //! cached by content), into the recorder's open compute pass.
 
-use super::{Gpu, Kernel, Shader};
+use super::{EntryPoint, Gpu, Shader};
 use crate::error::{Error, Result};
 
 impl Gpu {
@@ -10,7 +10,7 @@ impl Gpu {
     /// (bindings 1..), over `groups` workgroups. Nothing is submitted.
     pub(crate) fn dispatch(
         &self,
-        kernel: Kernel,
+        kernel: EntryPoint,
         params: &[u32],
         buffers: &[&wgpu::Buffer],
         groups: [u32; 3],
@@ -52,7 +52,7 @@ impl Gpu {
     /// The cached pipeline for `kernel`, built on first use. The cache stays locked while
     /// building so two threads never build the same kernel twice: bind groups made for one
     /// auto-layout pipeline are not valid with another.
-    fn pipeline(&self, kernel: Kernel) -> Result<wgpu::ComputePipeline> {
+    fn pipeline(&self, kernel: EntryPoint) -> Result<wgpu::ComputePipeline> {
         let mut pipelines = self.pipelines.lock().expect("pipelines");
         if let Some((p, _)) = pipelines.get(&kernel) {
             return Ok(p.clone());
@@ -161,7 +161,7 @@ impl Gpu {
 
     fn bind_group(
         &self,
-        kernel: Kernel,
+        kernel: EntryPoint,
         uniform: Option<&wgpu::Buffer>,
         buffers: &[&wgpu::Buffer],
     ) -> Result<wgpu::BindGroup> {

@@ -3,15 +3,15 @@
 //! `transfer.rs` (allocate, upload, write, download), `read_async.rs` (reads that do not
 //! stall), `dispatch.rs` (pipelines, uniforms, bind groups, recording a dispatch),
 //! `profiler.rs` (per-kernel timing), `recorder.rs` (the open encoder), `pool.rs`
-//! (buffer reuse), `kernels.rs` (the registry of every shader and entry point).
+//! (buffer reuse), `registry.rs` (every shader and entry point, declared once).
 
 mod adapter;
 mod dispatch;
-mod kernels;
 mod pool;
 mod profiler;
 mod read_async;
 mod recorder;
+mod registry;
 mod tensor;
 mod transfer;
 mod tuning;
@@ -21,9 +21,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 pub use adapter::{parse_backend, GpuOptions};
-pub use kernels::{Kernel, Saved, Shader, Unary};
 pub use profiler::{Profile, ProfileMethod, ProfileRow};
 pub use read_async::PendingRead;
+pub use registry::{EntryPoint, Saved, Shader, Unary};
 pub use tensor::{DType, GpuTensor};
 pub use tuning::Tuning;
 
@@ -78,7 +78,7 @@ impl std::fmt::Display for GpuInfo {
 }
 
 /// Cache key for bind groups: the kernel and the exact buffers bound.
-type BindKey = (Kernel, Vec<wgpu::Buffer>);
+type BindKey = (EntryPoint, Vec<wgpu::Buffer>);
 
 /// A GPU device ready to run wgtrain's kernels. Cheap to share by reference across
 /// threads; all recording goes through an internal lock.
@@ -88,7 +88,7 @@ pub struct Gpu {
     info: GpuInfo,
     tuning: Tuning,
     modules: Mutex<HashMap<Shader, wgpu::ShaderModule>>,
-    pipelines: Mutex<HashMap<Kernel, (wgpu::ComputePipeline, wgpu::BindGroupLayout)>>,
+    pipelines: Mutex<HashMap<EntryPoint, (wgpu::ComputePipeline, wgpu::BindGroupLayout)>>,
     uniforms: Mutex<HashMap<Vec<u32>, wgpu::Buffer>>,
     bind_groups: Mutex<HashMap<BindKey, wgpu::BindGroup>>,
     pool: Arc<BufferPool>,

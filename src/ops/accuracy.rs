@@ -2,7 +2,7 @@
 
 use super::{expect_same, grid_1d, rows_cols};
 use crate::error::Result;
-use crate::gpu::{DType, Gpu, GpuTensor, Kernel};
+use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
 /// probs[r,c], labels[r,c] → correct[r] (1.0 where the argmaxes agree, else 0.0).
 pub fn accuracy_forward(gpu: &Gpu, probs: &GpuTensor, labels: &GpuTensor) -> Result<GpuTensor> {
@@ -10,7 +10,7 @@ pub fn accuracy_forward(gpu: &Gpu, probs: &GpuTensor, labels: &GpuTensor) -> Res
     let (rows, cols) = rows_cols(probs);
     let correct = gpu.empty(&[rows], DType::F32)?;
     gpu.dispatch(
-        Kernel::AccuracyForward,
+        EntryPoint::AccuracyForward,
         &[rows as u32, cols as u32],
         &[&probs.buffer, &labels.buffer, &correct.buffer],
         grid_1d(gpu, rows, 64),

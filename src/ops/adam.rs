@@ -3,7 +3,7 @@
 use super::{expect_len, grid_1d};
 use crate::cpu::AdamParams;
 use crate::error::Result;
-use crate::gpu::{Gpu, GpuTensor, Kernel};
+use crate::gpu::{EntryPoint, Gpu, GpuTensor};
 
 /// One Adam update of `param` in place from `grad`, with moments `m`, `v` (same length)
 /// and the step counter `step` (already advanced by `counter_step`).
@@ -22,7 +22,7 @@ pub fn adam_update(
     expect_len("adam_update", "v", v, n)?;
     expect_len("adam_update", "step", step, 1)?;
     gpu.dispatch(
-        Kernel::AdamUpdate,
+        EntryPoint::AdamUpdate,
         &[
             n as u32,
             hp.lr.to_bits(),

@@ -1,7 +1,7 @@
 //! Launcher for `shaders/counter.wgsl` (CPU twin: `cpu::counter`).
 
 use crate::error::{shape_err, Result};
-use crate::gpu::{DType, Gpu, GpuTensor, Kernel};
+use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
 /// Add one to the GPU-resident counter `count` (a one-element u32 tensor), without a
 /// readback: Adam's step, the Dropout step, the data cursor.
@@ -12,5 +12,5 @@ pub fn counter_step(gpu: &Gpu, count: &GpuTensor) -> Result<()> {
             format!("count must be one u32, got {count:?}"),
         );
     }
-    gpu.dispatch(Kernel::CounterStep, &[], &[&count.buffer], [1, 1, 1])
+    gpu.dispatch(EntryPoint::CounterStep, &[], &[&count.buffer], [1, 1, 1])
 }

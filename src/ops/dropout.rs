@@ -2,7 +2,7 @@
 
 use super::{expect_len, grid_1d};
 use crate::error::{shape_err, Result};
-use crate::gpu::{DType, Gpu, GpuTensor, Kernel};
+use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
 /// x[n] → (y[n], mask[n]): inverted dropout with the mask drawn from (seed, step[0], i).
 /// `step` is a one-element u32 counter the caller bumps once per training step.
@@ -26,7 +26,7 @@ pub fn dropout_forward(
     let mask = gpu.empty(x.shape(), DType::F32)?;
     let scale = 1.0 / (1.0 - rate);
     gpu.dispatch(
-        Kernel::DropoutForward,
+        EntryPoint::DropoutForward,
         &[x.len() as u32, rate.to_bits(), scale.to_bits(), seed],
         &[&x.buffer, &y.buffer, &mask.buffer, &step.buffer],
         grid_1d(gpu, x.len(), 256),
@@ -39,7 +39,7 @@ pub fn dropout_backward(gpu: &Gpu, dy: &GpuTensor, mask: &GpuTensor) -> Result<G
     expect_len("dropout_backward", "mask", mask, dy.len())?;
     let dx = gpu.empty(dy.shape(), DType::F32)?;
     gpu.dispatch(
-        Kernel::DropoutBackward,
+        EntryPoint::DropoutBackward,
         &[dy.len() as u32, 0, 0, 0],
         &[&dy.buffer, &mask.buffer, &dx.buffer],
         grid_1d(gpu, dy.len(), 256),

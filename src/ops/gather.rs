@@ -3,7 +3,7 @@
 
 use super::grid_1d;
 use crate::error::{shape_err, Result};
-use crate::gpu::{DType, Gpu, GpuTensor, Kernel};
+use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
 /// Where a gather reads its sample numbers: `indices[cursor[0]·stride + r]` for batch row r.
 pub struct BatchIndex<'a> {
@@ -57,7 +57,7 @@ pub fn gather_forward(
     shape.extend_from_slice(&src.shape()[1..]);
     let out = gpu.empty(&shape, DType::F32)?;
     gpu.dispatch(
-        Kernel::GatherForward,
+        EntryPoint::GatherForward,
         &[
             rows as u32,
             row_len as u32,
@@ -106,7 +106,7 @@ pub fn gather_u8_forward(
     shape.extend_from_slice(sample_shape);
     let out = gpu.empty(&shape, DType::F32)?;
     gpu.dispatch(
-        Kernel::GatherU8Forward,
+        EntryPoint::GatherU8Forward,
         &[
             rows as u32,
             row_len as u32,

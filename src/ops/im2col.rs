@@ -3,7 +3,7 @@
 use super::{expect_len, grid_1d};
 use crate::error::Result;
 use crate::geometry::Conv2dGeometry;
-use crate::gpu::{DType, Gpu, GpuTensor, Kernel};
+use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
 /// x[n,h,w,c] → cols[n·oh·ow, kh·kw·c].
 pub fn im2col_forward(gpu: &Gpu, x: &GpuTensor, g: &Conv2dGeometry) -> Result<GpuTensor> {
@@ -15,8 +15,8 @@ pub fn im2col_forward(gpu: &Gpu, x: &GpuTensor, g: &Conv2dGeometry) -> Result<Gp
     // is per invocation): the seed CNN step's im2col went from 12.5 to 4.7 ms.
     // Otherwise one invocation per cols row.
     let (kernel, invocations) = match g.c % 4 {
-        0 => (Kernel::Im2colForwardVec4, cols.len() / 4),
-        _ => (Kernel::Im2colForward, g.col_rows()),
+        0 => (EntryPoint::Im2colForwardVec4, cols.len() / 4),
+        _ => (EntryPoint::Im2colForward, g.col_rows()),
     };
     gpu.dispatch(
         kernel,
@@ -37,8 +37,8 @@ pub fn im2col_backward(gpu: &Gpu, dcols: &GpuTensor, g: &Conv2dGeometry) -> Resu
     )?;
     let dx = gpu.empty(&[g.n, g.h, g.w, g.c], DType::F32)?;
     let (kernel, per) = match g.c % 4 {
-        0 => (Kernel::Im2colBackwardVec4, 4),
-        _ => (Kernel::Im2colBackward, 1),
+        0 => (EntryPoint::Im2colBackwardVec4, 4),
+        _ => (EntryPoint::Im2colBackward, 1),
     };
     gpu.dispatch(
         kernel,

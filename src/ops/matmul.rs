@@ -2,7 +2,7 @@
 
 use super::expect_len;
 use crate::error::{shape_err, Result};
-use crate::gpu::{Gpu, GpuTensor, Kernel};
+use crate::gpu::{EntryPoint, Gpu, GpuTensor};
 use crate::shape::{matmul_dims, Layout};
 
 /// Rows of C per workgroup (the shader's TM), and columns per thread (TN, or 4·TN4 in the
@@ -72,17 +72,17 @@ pub fn matmul_into(
         Layout::NT => false,
     };
     let (kernel, cols_per_thread) = match (layout, vec4) {
-        (Layout::NN, true) if narrow && a4 => (Kernel::MatmulNNVec4A4Narrow, 4),
-        (Layout::TN, true) if narrow && a4 => (Kernel::MatmulTNVec4A4Narrow, 4),
-        (Layout::NN, true) if narrow => (Kernel::MatmulNNVec4Narrow, 4),
-        (Layout::TN, true) if narrow => (Kernel::MatmulTNVec4Narrow, 4),
-        (Layout::NN, true) if a4 => (Kernel::MatmulNNVec4A4, COLS_PER_THREAD_VEC4),
-        (Layout::TN, true) if a4 => (Kernel::MatmulTNVec4A4, COLS_PER_THREAD_VEC4),
-        (Layout::NN, true) => (Kernel::MatmulNNVec4, COLS_PER_THREAD_VEC4),
-        (Layout::TN, true) => (Kernel::MatmulTNVec4, COLS_PER_THREAD_VEC4),
-        (Layout::NN, false) => (Kernel::MatmulNN, COLS_PER_THREAD),
-        (Layout::TN, false) => (Kernel::MatmulTN, COLS_PER_THREAD),
-        (Layout::NT, _) => (Kernel::MatmulNT, COLS_PER_THREAD),
+        (Layout::NN, true) if narrow && a4 => (EntryPoint::MatmulNNVec4A4Narrow, 4),
+        (Layout::TN, true) if narrow && a4 => (EntryPoint::MatmulTNVec4A4Narrow, 4),
+        (Layout::NN, true) if narrow => (EntryPoint::MatmulNNVec4Narrow, 4),
+        (Layout::TN, true) if narrow => (EntryPoint::MatmulTNVec4Narrow, 4),
+        (Layout::NN, true) if a4 => (EntryPoint::MatmulNNVec4A4, COLS_PER_THREAD_VEC4),
+        (Layout::TN, true) if a4 => (EntryPoint::MatmulTNVec4A4, COLS_PER_THREAD_VEC4),
+        (Layout::NN, true) => (EntryPoint::MatmulNNVec4, COLS_PER_THREAD_VEC4),
+        (Layout::TN, true) => (EntryPoint::MatmulTNVec4, COLS_PER_THREAD_VEC4),
+        (Layout::NN, false) => (EntryPoint::MatmulNN, COLS_PER_THREAD),
+        (Layout::TN, false) => (EntryPoint::MatmulTN, COLS_PER_THREAD),
+        (Layout::NT, _) => (EntryPoint::MatmulNT, COLS_PER_THREAD),
     };
     let mut flags = 0;
     if bias.is_some() {

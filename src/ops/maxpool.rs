@@ -3,7 +3,7 @@
 use super::{expect_len, grid_1d};
 use crate::error::Result;
 use crate::geometry::Pool2dGeometry;
-use crate::gpu::{DType, Gpu, GpuTensor, Kernel};
+use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
 /// x[n,h,w,c] → (y[n,oh,ow,c], argmax[n,oh,ow,c] as u32 flat indices into x).
 pub fn maxpool_forward(
@@ -17,8 +17,8 @@ pub fn maxpool_forward(
     let arg = gpu.empty(&shape, DType::U32)?;
     // Four channels per invocation when C allows (see im2col).
     let (kernel, per) = match g.c % 4 {
-        0 => (Kernel::MaxpoolForwardVec4, 4),
-        _ => (Kernel::MaxpoolForward, 1),
+        0 => (EntryPoint::MaxpoolForwardVec4, 4),
+        _ => (EntryPoint::MaxpoolForward, 1),
     };
     gpu.dispatch(
         kernel,
@@ -40,8 +40,8 @@ pub fn maxpool_backward(
     expect_len("maxpool_backward", "argmax", argmax, g.output_len())?;
     let dx = gpu.empty(&[g.n, g.h, g.w, g.c], DType::F32)?;
     let (kernel, per) = match g.c % 4 {
-        0 => (Kernel::MaxpoolBackwardVec4, 4),
-        _ => (Kernel::MaxpoolBackward, 1),
+        0 => (EntryPoint::MaxpoolBackwardVec4, 4),
+        _ => (EntryPoint::MaxpoolBackward, 1),
     };
     gpu.dispatch(
         kernel,

@@ -2,14 +2,14 @@
 
 use super::{expect_same, grid_1d};
 use crate::error::Result;
-use crate::gpu::{DType, Gpu, GpuTensor, Kernel};
+use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
 /// sq = (pred − truth)², elementwise; the loss is `sum_forward(sq, 1/n)`.
 pub fn mse_forward(gpu: &Gpu, pred: &GpuTensor, truth: &GpuTensor) -> Result<GpuTensor> {
     expect_same("mse_forward", ("pred", pred), ("truth", truth))?;
     let sq = gpu.empty(pred.shape(), DType::F32)?;
     gpu.dispatch(
-        Kernel::MseForward,
+        EntryPoint::MseForward,
         &[pred.len() as u32, 0f32.to_bits()],
         &[&pred.buffer, &truth.buffer, &sq.buffer],
         grid_1d(gpu, pred.len(), 256),
@@ -27,7 +27,7 @@ pub fn mse_backward(
     expect_same("mse_backward", ("pred", pred), ("truth", truth))?;
     let d = gpu.empty(pred.shape(), DType::F32)?;
     gpu.dispatch(
-        Kernel::MseBackward,
+        EntryPoint::MseBackward,
         &[pred.len() as u32, scale.to_bits()],
         &[&pred.buffer, &truth.buffer, &d.buffer],
         grid_1d(gpu, pred.len(), 256),

@@ -3,7 +3,7 @@
 use super::{expect_len, grid_1d};
 use crate::cpu::SgdParams;
 use crate::error::Result;
-use crate::gpu::{Gpu, GpuTensor, Kernel};
+use crate::gpu::{EntryPoint, Gpu, GpuTensor};
 
 /// One SGD (momentum) update of `param` in place from `grad`, with `velocity` state.
 pub fn sgd_update(
@@ -17,7 +17,7 @@ pub fn sgd_update(
     expect_len("sgd_update", "grad", grad, n)?;
     expect_len("sgd_update", "velocity", velocity, n)?;
     gpu.dispatch(
-        Kernel::SgdUpdate,
+        EntryPoint::SgdUpdate,
         &[
             n as u32,
             hp.lr.to_bits(),

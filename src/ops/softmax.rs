@@ -2,14 +2,14 @@
 
 use super::{expect_same, grid_1d, rows_cols};
 use crate::error::Result;
-use crate::gpu::{DType, Gpu, GpuTensor, Kernel};
+use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
 /// Softmax over the last axis.
 pub fn softmax_forward(gpu: &Gpu, x: &GpuTensor) -> Result<GpuTensor> {
     let (rows, cols) = rows_cols(x);
     let y = gpu.empty(x.shape(), DType::F32)?;
     gpu.dispatch(
-        Kernel::SoftmaxForward,
+        EntryPoint::SoftmaxForward,
         &[rows as u32, cols as u32],
         &[&x.buffer, &y.buffer],
         grid_1d(gpu, rows, 64),
@@ -23,7 +23,7 @@ pub fn softmax_backward(gpu: &Gpu, y: &GpuTensor, dy: &GpuTensor) -> Result<GpuT
     let (rows, cols) = rows_cols(y);
     let dx = gpu.empty(y.shape(), DType::F32)?;
     gpu.dispatch(
-        Kernel::SoftmaxBackward,
+        EntryPoint::SoftmaxBackward,
         &[rows as u32, cols as u32],
         &[&y.buffer, &dy.buffer, &dx.buffer],
         grid_1d(gpu, rows, 64),

@@ -2,7 +2,7 @@
 
 use super::{expect_same, grid_1d, rows_cols};
 use crate::error::Result;
-use crate::gpu::{DType, Gpu, GpuTensor, Kernel};
+use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
 /// logits[rows,cols], one-hot labels[rows,cols] → (probs[rows,cols], row_loss[rows]).
 /// The batch loss is `sum_forward(row_loss, 1/rows)`.
@@ -20,7 +20,7 @@ pub fn softmax_cross_entropy_forward(
     let probs = gpu.empty(logits.shape(), DType::F32)?;
     let row_loss = gpu.empty(&[rows], DType::F32)?;
     gpu.dispatch(
-        Kernel::SoftmaxCrossEntropyForward,
+        EntryPoint::SoftmaxCrossEntropyForward,
         &[rows as u32, cols as u32, 0f32.to_bits()],
         &[
             &logits.buffer,
@@ -48,7 +48,7 @@ pub fn softmax_cross_entropy_backward(
     let (rows, cols) = rows_cols(probs);
     let d = gpu.empty(probs.shape(), DType::F32)?;
     gpu.dispatch(
-        Kernel::SoftmaxCrossEntropyBackward,
+        EntryPoint::SoftmaxCrossEntropyBackward,
         &[rows as u32, cols as u32, scale.to_bits()],
         &[&probs.buffer, &labels.buffer, &d.buffer],
         grid_1d(gpu, probs.len(), 256),

@@ -2,14 +2,14 @@
 
 use super::{grid_1d, rows_cols};
 use crate::error::Result;
-use crate::gpu::{DType, Gpu, GpuTensor, Kernel};
+use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
 /// y[cols, rows] = x[rows, cols]ᵀ, x read as a matrix over its last axis.
 pub fn transpose_forward(gpu: &Gpu, x: &GpuTensor) -> Result<GpuTensor> {
     let (rows, cols) = rows_cols(x);
     let y = gpu.empty(&[cols, rows], DType::F32)?;
     gpu.dispatch(
-        Kernel::TransposeForward,
+        EntryPoint::TransposeForward,
         &[rows as u32, cols as u32],
         &[&x.buffer, &y.buffer],
         grid_1d(gpu, rows * cols, 256),

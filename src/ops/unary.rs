@@ -3,13 +3,13 @@
 
 use super::{expect_same, grid_1d};
 use crate::error::Result;
-use crate::gpu::{DType, Gpu, GpuTensor, Kernel, Unary};
+use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor, Unary};
 
 /// y = op(x), elementwise, same shape.
 pub fn unary_forward(gpu: &Gpu, op: Unary, x: &GpuTensor) -> Result<GpuTensor> {
     let y = gpu.empty(x.shape(), DType::F32)?;
     gpu.dispatch(
-        Kernel::Forward(op),
+        EntryPoint::Forward(op),
         &[x.len() as u32],
         &[&x.buffer, &y.buffer],
         grid_1d(gpu, x.len(), 256),
@@ -30,7 +30,7 @@ pub fn unary_backward(
     // invocation).
     let (kernel, per) = match op.backward_vec4() {
         Some(k) if dy.len().is_multiple_of(4) => (k, 4),
-        _ => (Kernel::Backward(op), 1),
+        _ => (EntryPoint::Backward(op), 1),
     };
     gpu.dispatch(
         kernel,

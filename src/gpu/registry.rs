@@ -1,6 +1,6 @@
 //! The kernel registry: every WGSL shader and every entry point wgtrain dispatches,
 //! declared once in the table at the bottom. The `registry!` macro turns the table into
-//! the `Shader` and `Kernel` enums, their `ALL` lists, sources and binding counts, and the
+//! the `Shader` and `EntryPoint` enums, their `ALL` lists, sources and binding counts, and the
 //! `Unary` enum of elementwise activations (shader, kernels and CPU twins in one line).
 //! Pipelines are built from this on first use and cached by `Gpu`.
 
@@ -29,7 +29,7 @@ macro_rules! registry {
         /// block (unless `has_params` is false); storage buffers follow at bindings
         /// 1..=`storage_bindings()`, in the order the launcher passes them.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Kernel {
+        pub enum EntryPoint {
             $( $kernel, )*
             /// `<op>_forward` of an elementwise op: x → y.
             Forward(Unary),
@@ -79,44 +79,44 @@ macro_rules! registry {
             }
         }
 
-        impl Kernel {
+        impl EntryPoint {
             /// Every kernel, for tests that must cover them all.
-            pub const ALL: &'static [Kernel] = &[
-                $( Kernel::$kernel, )*
-                $( Kernel::Forward(Unary::$op), Kernel::Backward(Unary::$op), )*
+            pub const ALL: &'static [EntryPoint] = &[
+                $( EntryPoint::$kernel, )*
+                $( EntryPoint::Forward(Unary::$op), EntryPoint::Backward(Unary::$op), )*
             ];
 
             /// The shader file holding this entry point.
             pub fn shader(self) -> Shader {
                 match self {
-                    $( Kernel::$kernel => Shader::$kshader, )*
-                    Kernel::Forward(op) | Kernel::Backward(op) => op.shader(),
+                    $( EntryPoint::$kernel => Shader::$kshader, )*
+                    EntryPoint::Forward(op) | EntryPoint::Backward(op) => op.shader(),
                 }
             }
 
             /// The entry point's name, also the kernel's name in errors and profiles.
             pub fn name(self) -> &'static str {
                 match self {
-                    $( Kernel::$kernel => $entry, )*
-                    $( Kernel::Forward(Unary::$op) => concat!($opfile, "_forward"), )*
-                    $( Kernel::Backward(Unary::$op) => concat!($opfile, "_backward"), )*
+                    $( EntryPoint::$kernel => $entry, )*
+                    $( EntryPoint::Forward(Unary::$op) => concat!($opfile, "_forward"), )*
+                    $( EntryPoint::Backward(Unary::$op) => concat!($opfile, "_backward"), )*
                 }
             }
 
             /// Number of storage bindings after the uniform block.
             pub fn storage_bindings(self) -> usize {
                 match self {
-                    $( Kernel::$kernel => $bindings, )*
-                    Kernel::Forward(_) => 2,
-                    Kernel::Backward(_) => 3,
+                    $( EntryPoint::$kernel => $bindings, )*
+                    EntryPoint::Forward(_) => 2,
+                    EntryPoint::Backward(_) => 3,
                 }
             }
 
             /// False for the few kernels that take no uniform parameter block.
             pub fn has_params(self) -> bool {
                 match self {
-                    $( Kernel::$kernel => registry!(@params $( $noparams )?), )*
-                    Kernel::Forward(_) | Kernel::Backward(_) => true,
+                    $( EntryPoint::$kernel => registry!(@params $( $noparams )?), )*
+                    EntryPoint::Forward(_) | EntryPoint::Backward(_) => true,
                 }
             }
 
@@ -146,7 +146,7 @@ macro_rules! registry {
             }
 
             /// A backward kernel doing four elements per invocation (n % 4 == 0), if any.
-            pub fn backward_vec4(self) -> Option<Kernel> {
+            pub fn backward_vec4(self) -> Option<EntryPoint> {
                 match self { $( Unary::$op => registry!(@vec4 $( $v4 )?), )* }
             }
 
@@ -164,7 +164,7 @@ macro_rules! registry {
     (@params) => { true };
     (@params no_params) => { false };
     (@vec4) => { None };
-    (@vec4 $k:ident) => { Some(Kernel::$k) };
+    (@vec4 $k:ident) => { Some(EntryPoint::$k) };
 }
 
 registry! {
