@@ -190,3 +190,37 @@ fn profiling_counts_every_kernel_with_either_clock() {
     g.set_profiling(false);
     assert!(g.profile().is_none());
 }
+
+/// A tensor of one device handed to the other is an error naming the op and both kinds,
+/// not a panic.
+#[test]
+fn mixing_gpu_and_cpu_tensors_is_an_error() {
+    use wgtrain::nn::Device;
+    let Some(gpu) = common::gpu_device() else {
+        return;
+    };
+    let cpu = Device::Cpu;
+    let on_cpu = cpu.upload(&[2, 2], &[1.0, 2.0, 3.0, 4.0]).unwrap();
+    let on_gpu = gpu.upload(&[2, 2], &[1.0, 2.0, 3.0, 4.0]).unwrap();
+    let e = gpu
+        .matmul(&on_gpu, &on_cpu, None, Layout::NN, false)
+        .unwrap_err();
+    assert!(matches!(e, Error::WrongTensor { .. }), "{e}");
+    let msg = e.to_string();
+    for want in [
+        "matmul",
+        "a GPU tensor",
+        "a CPU f32 tensor",
+        "cannot be mixed",
+    ] {
+        assert!(msg.contains(want), "{msg:?} lacks {want:?}");
+    }
+    let e = cpu.download(&on_gpu).unwrap_err();
+    assert!(e.to_string().contains("download"), "{e}");
+    // A u32 tensor where values are needed.
+    let counter = cpu.counter().unwrap();
+    let e = cpu
+        .unary_forward(wgtrain::gpu::Unary::Relu, &counter)
+        .unwrap_err();
+    assert!(e.to_string().contains("a CPU u32 tensor"), "{e}");
+}
