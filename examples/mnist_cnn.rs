@@ -20,11 +20,12 @@ fn main() -> wgtrain::Result<()> {
     let y_train = to_categorical(&mnist.train.labels, 10)?;
     let y_test = to_categorical(&mnist.test.labels, 10)?;
 
-    let device = match std::env::args().nth(1).as_deref() {
-        Some("cpu") => DeviceKind::Cpu,
-        _ => DeviceKind::Gpu,
-    };
-    let mut model = Sequential::new(Device::new(device)?, &[28, 28, 1]).with_seed(42);
+    let kind: DeviceKind = std::env::args()
+        .nth(1)
+        .as_deref()
+        .unwrap_or("gpu")
+        .parse()?;
+    let mut model = Sequential::new(Device::new(kind)?, &[28, 28, 1]).with_seed(42);
     model.add(Conv2D::new(32, (3, 3), Activation::Relu))?;
     model.add(MaxPooling2D::new((2, 2)))?;
     model.add(Conv2D::new(64, (3, 3), Activation::Relu))?;
@@ -35,19 +36,22 @@ fn main() -> wgtrain::Result<()> {
     model.add(Dense::new(10, Activation::Softmax))?;
     println!("running on {}\n{}", model.device().name(), model.summary());
 
+    // Keras's defaults spelled out: Adam(learning_rate=0.001), batch_size=32.
     model.compile(
-        Optimizer::adam(),
+        Optimizer::adam_lr(1e-3),
         Loss::CategoricalCrossentropy,
         &[Metric::Accuracy],
     )?;
+    // fit with a callback, as Keras's callbacks: it sees each epoch's log.
     let options = FitOptions {
         epochs: 5,
-        batch_size: 32,
         validation_split: 0.2,
         ..FitOptions::default()
     };
-    let history = model.fit(&mnist.train.images, &y_train, &options)?;
-    println!("validation accuracy by epoch: {:?}", history.val_accuracy());
+    model.fit_with(&mnist.train.images, &y_train, &options, |log| {
+        let acc = log.val_accuracy.unwrap_or(f32::NAN);
+        println!("after epoch {}: validation accuracy {acc:.4}", log.epoch);
+    })?;
 
     let test = model.evaluate(&mnist.test.images, &y_test)?;
     println!(

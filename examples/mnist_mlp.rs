@@ -22,11 +22,12 @@ fn main() -> wgtrain::Result<()> {
     let y_test = to_categorical(&mnist.test.labels, 10)?;
 
     // 2. The model: 784 → Dense 64 ReLU → Dense 10 softmax.
-    let device = match std::env::args().nth(1).as_deref() {
-        Some("cpu") => DeviceKind::Cpu,
-        _ => DeviceKind::Gpu,
-    };
-    let mut model = Sequential::new(Device::new(device)?, &[784]).with_seed(42);
+    let kind: DeviceKind = std::env::args()
+        .nth(1)
+        .as_deref()
+        .unwrap_or("gpu")
+        .parse()?;
+    let mut model = Sequential::new(Device::new(kind)?, &[784]).with_seed(42);
     model.add(Dense::new(64, Activation::Relu))?;
     model.add(Dense::new(10, Activation::Softmax))?;
     println!("running on {}\n{}", model.device().name(), model.summary());

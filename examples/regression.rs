@@ -22,11 +22,12 @@ fn main() -> wgtrain::Result<()> {
         .collect();
     let (x, y) = (Array::new(&[n, 2], x)?, Array::new(&[n, 1], y)?);
 
-    let device = match std::env::args().nth(1).as_deref() {
-        Some("cpu") => DeviceKind::Cpu,
-        _ => DeviceKind::Gpu,
-    };
-    let mut model = Sequential::new(Device::new(device)?, &[2]).with_seed(42);
+    let kind: DeviceKind = std::env::args()
+        .nth(1)
+        .as_deref()
+        .unwrap_or("gpu")
+        .parse()?;
+    let mut model = Sequential::new(Device::new(kind)?, &[2]).with_seed(42);
     model.add(Dense::new(4, Activation::Relu))?;
     model.add(Dense::new(1, Activation::Linear))?;
     model.compile(Optimizer::adam_lr(0.01), Loss::MeanSquaredError, &[])?;

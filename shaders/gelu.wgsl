@@ -4,16 +4,7 @@
 // Recipes' Chebyshev fit (relative error < 1.2e-7 for every argument), so x·Φ(x) keeps its
 // relative precision far into the negative tail, and ±100 give x and 0, not NaN.
 
-struct Params {
-    n: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@group(0) @binding(1) var<storage, read> x_in: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+// Params p, x → y and saved, dy → dx come from shaders/lib/unary.wgsl.
 
 fn erfc_approx(z: f32) -> f32 {
     let a = abs(z);
@@ -42,7 +33,7 @@ fn gelu_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 fn gelu_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = grid_index(gid, nwg, 256u);
     if i < p.n {
-        let v = x_in[i];
+        let v = saved[i];
         let pdf = exp(-0.5 * v * v) * 0.39894228;
         dx[i] = dy[i] * (normal_cdf(v) + v * pdf);
     }

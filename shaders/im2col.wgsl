@@ -34,6 +34,20 @@ struct Params {
 // divmod(i, d) = (i / d, i % d) and nhwc_index(i, h, w, c) = (n, y, x, c) come from
 // shaders/lib/divmod.wgsl and nhwc.wgsl, which the registry prepends to this file.
 
+// col2im along one axis: the output position whose window reads padded input position
+// `pos` at kernel offset k (pos = o·stride + k), or −1 if none does.
+fn window_reading(pos: u32, k: u32, stride: u32, out: u32) -> i32 {
+    let t = i32(pos) - i32(k);
+    if t < 0 {
+        return -1;
+    }
+    let q = divmod(u32(t), stride);
+    if q.y != 0u || q.x >= out {
+        return -1;
+    }
+    return i32(q.x);
+}
+
 @compute @workgroup_size(256)
 fn im2col_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = grid_index(gid, nwg, 256u);
@@ -49,26 +63,16 @@ fn im2col_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
     let row_len = p.kh * p.kw * p.c;
     var s = 0.0;
     for (var ky = 0u; ky < p.kh; ky++) {
-        let ty = i32(yy + p.pad_top) - i32(ky);
-        if ty < 0 {
+        let oy = window_reading(yy + p.pad_top, ky, p.sh, p.oh);
+        if oy < 0 {
             continue;
         }
-        let qy = divmod(u32(ty), p.sh);
-        if qy.y != 0u || qy.x >= p.oh {
-            continue;
-        }
-        let oy = qy.x;
         for (var kx = 0u; kx < p.kw; kx++) {
-            let tx = i32(xx + p.pad_left) - i32(kx);
-            if tx < 0 {
+            let ox = window_reading(xx + p.pad_left, kx, p.sw, p.ow);
+            if ox < 0 {
                 continue;
             }
-            let qx = divmod(u32(tx), p.sw);
-            if qx.y != 0u || qx.x >= p.ow {
-                continue;
-            }
-            let ox = qx.x;
-            s += dcols[((nn * p.oh + oy) * p.ow + ox) * row_len + (ky * p.kw + kx) * p.c + ci];
+            s += dcols[((nn * p.oh + u32(oy)) * p.ow + u32(ox)) * row_len + (ky * p.kw + kx) * p.c + ci];
         }
     }
     dx[i] = s;
@@ -109,24 +113,16 @@ fn im2col_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
     let row_len4 = p.kh * p.kw * c4;
     var s = vec4<f32>(0.0);
     for (var ky = 0u; ky < p.kh; ky++) {
-        let ty = i32(yy + p.pad_top) - i32(ky);
-        if ty < 0 {
-            continue;
-        }
-        let qy = divmod(u32(ty), p.sh);
-        if qy.y != 0u || qy.x >= p.oh {
+        let oy = window_reading(yy + p.pad_top, ky, p.sh, p.oh);
+        if oy < 0 {
             continue;
         }
         for (var kx = 0u; kx < p.kw; kx++) {
-            let tx = i32(xx + p.pad_left) - i32(kx);
-            if tx < 0 {
+            let ox = window_reading(xx + p.pad_left, kx, p.sw, p.ow);
+            if ox < 0 {
                 continue;
             }
-            let qx = divmod(u32(tx), p.sw);
-            if qx.y != 0u || qx.x >= p.ow {
-                continue;
-            }
-            s += dcols4[((at.x * p.oh + qy.x) * p.ow + qx.x) * row_len4 + (ky * p.kw + kx) * c4 + at.w];
+            s += dcols4[((at.x * p.oh + u32(oy)) * p.ow + u32(ox)) * row_len4 + (ky * p.kw + kx) * c4 + at.w];
         }
     }
     dx4[i] = s;

@@ -13,22 +13,12 @@
 // flags: 1 = add bias[N], 2 = ReLU after the bias. C is always overwritten: reading C
 // here (to accumulate) halved llvmpipe's throughput, so accumulation is left to callers.
 
-struct Params {
-    m: u32,
-    n: u32,
-    k: u32,
-    flags: u32,
-}
+// Params p (m, n, k, flags), TM, WG_X and the bindings a, bias, c come from
+// shaders/lib/matmul_io.wgsl.
 
-const TM: u32 = 8u;
 const TN: u32 = 4u;
-override WG_X: u32 = 16u;
 
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> c: array<f32>;
 
 // mode 0 = NN, 1 = TN, 2 = NT; always a literal at the call site, so it folds away.
 fn load_a(mode: u32, row: u32, kk: u32) -> f32 {

@@ -10,25 +10,15 @@
 // by one: 15–30 % faster there (3872×64×288 NN 11.4 → 9.2–10.3 ms, 1024³ 12.6 → 14.4–16.3
 // GFLOP/s).
 
-struct Params {
-    m: u32,
-    n: u32,
-    k: u32,
-    flags: u32,
-}
+// Params p (m, n, k, flags), TM, WG_X and the bindings a, bias, c come from
+// shaders/lib/matmul_io.wgsl.
 
-const TM: u32 = 8u;
 // Column groups per thread: 2 (8 columns), or 1 in the `_narrow` entries, which tile
 // 4·WG_X columns so that N = 32 (the seed CNN's first conv) fills every lane on llvmpipe.
 const TN4: u32 = 2u;
-override WG_X: u32 = 16u;
 
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> a4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> c: array<f32>;
 
 // Column groups of this thread (clamped: lanes past N compute duplicates, never written).
 fn column_groups(tn4: u32, lid: u32, wid: vec3<u32>) -> array<u32, TN4> {

@@ -1,16 +1,7 @@
 // Sigmoid: sigmoid_forward y = 1 / (1 + e^-x), computed without overflow for large |x|;
 // sigmoid_backward dx = dy · y · (1 − y), from the forward output y.
 
-struct Params {
-    n: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@group(0) @binding(1) var<storage, read> y_in: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+// Params p, x → y and saved, dy → dx come from shaders/lib/unary.wgsl.
 
 @compute @workgroup_size(256)
 fn sigmoid_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -26,7 +17,7 @@ fn sigmoid_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
 fn sigmoid_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = grid_index(gid, nwg, 256u);
     if i < p.n {
-        let s = y_in[i];
+        let s = saved[i];
         dx[i] = dy[i] * s * (1.0 - s);
     }
 }

@@ -1,16 +1,7 @@
 // Tanh: tanh_forward y = tanh(x), computed from e^(−2|x|) so large |x| gives ±1, not NaN;
 // tanh_backward dx = dy · (1 − y²), from the forward output y.
 
-struct Params {
-    n: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@group(0) @binding(1) var<storage, read> y_in: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+// Params p, x → y and saved, dy → dx come from shaders/lib/unary.wgsl.
 
 @compute @workgroup_size(256)
 fn tanh_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -27,7 +18,7 @@ fn tanh_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
 fn tanh_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = grid_index(gid, nwg, 256u);
     if i < p.n {
-        let t = y_in[i];
+        let t = saved[i];
         dx[i] = dy[i] * (1.0 - t * t);
     }
 }

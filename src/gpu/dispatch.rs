@@ -2,6 +2,7 @@
 //! with the adapter's overridable constants), its uniform block and bind group (both
 //! cached by content), into the recorder's open compute pass.
 
+use super::recorder::Dispatch;
 use super::{EntryPoint, Gpu, Shader};
 use crate::error::{Error, Result};
 
@@ -36,14 +37,13 @@ impl Gpu {
         let uniform = kernel.has_params().then(|| self.uniform(params));
         let bind_group = self.bind_group(kernel, uniform.as_ref(), buffers)?;
         let mut rec = self.recorder.lock().expect("recorder");
-        if rec.dispatch(
-            &self.device,
-            &self.queue,
-            kernel.name(),
-            &pipeline,
-            &bind_group,
+        let d = Dispatch {
+            kernel: kernel.name(),
+            pipeline: &pipeline,
+            bind_group: &bind_group,
             groups,
-        ) {
+        };
+        if rec.dispatch(&self.device, &self.queue, d) {
             rec.submit(&self.device, &self.queue);
         }
         Ok(())

@@ -22,6 +22,23 @@ pub(crate) struct Recorder {
     pub profiler: Option<Profiler>,
 }
 
+/// One compute dispatch: which kernel (for profiles), its pipeline and bindings, and the
+/// workgroup grid.
+pub struct Dispatch<'a> {
+    pub kernel: &'static str,
+    pub pipeline: &'a wgpu::ComputePipeline,
+    pub bind_group: &'a wgpu::BindGroup,
+    pub groups: [u32; 3],
+}
+
+impl Dispatch<'_> {
+    fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
+        pass.set_pipeline(self.pipeline);
+        pass.set_bind_group(0, self.bind_group, &[]);
+        pass.dispatch_workgroups(self.groups[0], self.groups[1], self.groups[2]);
+    }
+}
+
 impl Recorder {
     fn encoder(&mut self, device: &wgpu::Device) -> &mut wgpu::CommandEncoder {
         self.pass = None;
@@ -47,24 +64,14 @@ impl Recorder {
     }
 
     /// Record one dispatch; true when the caller should submit now.
-    pub fn dispatch(
-        &mut self,
-        device: &wgpu::Device,
-        queue: &wgpu::Queue,
-        kernel: &'static str,
-        pipeline: &wgpu::ComputePipeline,
-        bind_group: &wgpu::BindGroup,
-        groups: [u32; 3],
-    ) -> bool {
+    pub fn dispatch(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, d: Dispatch) -> bool {
         self.pending += 1;
         self.dispatches += 1;
         if self.profiler.is_some() {
-            return self.dispatch_profiled(device, queue, kernel, pipeline, bind_group, groups);
+            return self.dispatch_profiled(device, queue, d);
         }
         let pass = self.pass(device);
-        pass.set_pipeline(pipeline);
-        pass.set_bind_group(0, bind_group, &[]);
-        pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
+        d.record(pass);
         self.pending >= MAX_PENDING_DISPATCHES
     }
 
@@ -73,11 +80,9 @@ impl Recorder {
         &mut self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
-        kernel: &'static str,
-        pipeline: &wgpu::ComputePipeline,
-        bind_group: &wgpu::BindGroup,
-        groups: [u32; 3],
+        d: Dispatch,
     ) -> bool {
+        let kernel = d.kernel;
         self.encoder(device);
         let mut prof = self.profiler.take().expect("profiling");
         let encoder = self.encoder.as_mut().expect("encoder just made");
@@ -90,9 +95,7 @@ impl Recorder {
                 label: Some(kernel),
                 timestamp_writes: writes,
             });
-            pass.set_pipeline(pipeline);
-            pass.set_bind_group(0, bind_group, &[]);
-            pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
+            d.record(&mut pass);
         }
         let wall = prof.method == super::profiler::ProfileMethod::CpuWallClock;
         self.profiler = Some(prof);

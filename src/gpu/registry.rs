@@ -38,7 +38,8 @@ macro_rules! registry {
         }
 
         /// An elementwise activation: `shaders/<name>.wgsl` with `<name>_forward` /
-        /// `<name>_backward`, one shared launcher (`ops::unary`), CPU twins
+        /// `<name>_backward` (their bindings from `shaders/lib/unary.wgsl`), one shared
+        /// launcher (`ops::unary`), CPU twins
         /// `cpu::<name>_forward` / `cpu::<name>_backward`.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum Unary { $( $op, )* }
@@ -65,6 +66,7 @@ macro_rules! registry {
                     ), )*
                     $( Shader::$op => concat!(
                         include_str!("../../shaders/lib/grid.wgsl"),
+                        include_str!("../../shaders/lib/unary.wgsl"),
                         include_str!(concat!("../../shaders/", $opfile, ".wgsl"))
                     ), )*
                 }
@@ -171,8 +173,8 @@ registry! {
     // Name = file stem (+ "lib" helpers from shaders/lib/, after grid.wgsl which every
     // shader gets) (, a pipeline-overridable constant).
     shaders {
-        Matmul = "matmul", overrides "WG_X";
-        MatmulVec4 = "matmul_vec4", overrides "WG_X";
+        Matmul = "matmul" + "matmul_io", overrides "WG_X";
+        MatmulVec4 = "matmul_vec4" + "matmul_io", overrides "WG_X";
         Bias = "bias";
         Im2col = "im2col" + "divmod" + "nhwc";
         Maxpool = "maxpool" + "divmod" + "nhwc";

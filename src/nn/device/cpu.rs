@@ -28,6 +28,13 @@ fn check_len(op: &'static str, shape: &[usize], len: usize) -> Result<()> {
     Ok(())
 }
 
+/// Replace a tensor's values (same count) in place.
+fn overwrite<T: Copy>(op: &'static str, shape: &[usize], dst: &mut [T], src: &[T]) -> Result<()> {
+    check_len(op, shape, src.len())?;
+    dst.copy_from_slice(src);
+    Ok(())
+}
+
 /// [rows] followed by the sample shape.
 fn batch_shape(rows: usize, sample: &[usize]) -> Vec<usize> {
     let mut shape = vec![rows];
@@ -48,18 +55,12 @@ impl DeviceOps for CpuDevice {
 
     fn write(&self, t: &mut Tensor, data: &[f32]) -> Result<()> {
         let shape = t.shape().to_vec();
-        let v = t.host_f32_mut("write")?;
-        check_len("write", &shape, data.len())?;
-        v.copy_from_slice(data);
-        Ok(())
+        overwrite("write", &shape, t.host_f32_mut("write")?, data)
     }
 
     fn write_u32(&self, t: &mut Tensor, data: &[u32]) -> Result<()> {
         let shape = t.shape().to_vec();
-        let v = t.host_u32_mut("write_u32")?;
-        check_len("write_u32", &shape, data.len())?;
-        v.copy_from_slice(data);
-        Ok(())
+        overwrite("write_u32", &shape, t.host_u32_mut("write_u32")?, data)
     }
 
     fn zeros(&self, shape: &[usize]) -> Result<Tensor> {

@@ -101,3 +101,25 @@ impl Affine {
         self.kernel.iter_mut().chain(self.bias.iter_mut()).collect()
     }
 }
+
+/// The `Layer` methods every affine layer (Dense, Conv2D) answers from its `affine` field.
+macro_rules! delegate_to_affine {
+    () => {
+        fn params(&self) -> Vec<&Param> {
+            self.affine.params()
+        }
+
+        fn params_mut(&mut self) -> Vec<&mut Param> {
+            self.affine.params_mut()
+        }
+
+        fn activation(&self) -> Option<Activation> {
+            Some(self.affine.activation)
+        }
+
+        fn output_logits(&mut self, yes: bool) {
+            self.affine.logits = yes;
+        }
+    };
+}
+pub(crate) use delegate_to_affine;

@@ -4,7 +4,7 @@
 
 use rand::rngs::StdRng;
 
-use super::affine::Affine;
+use super::affine::{delegate_to_affine, Affine};
 use crate::error::{Error, Result};
 use crate::geometry::{Conv2dGeometry, Padding};
 use crate::nn::device::Device;
@@ -144,19 +144,5 @@ impl Layer for Conv2D {
         }
     }
 
-    fn params(&self) -> Vec<&Param> {
-        self.affine.params()
-    }
-
-    fn params_mut(&mut self) -> Vec<&mut Param> {
-        self.affine.params_mut()
-    }
-
-    fn activation(&self) -> Option<Activation> {
-        Some(self.affine.activation)
-    }
-
-    fn output_logits(&mut self, yes: bool) {
-        self.affine.logits = yes;
-    }
+    delegate_to_affine!();
 }

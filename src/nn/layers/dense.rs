@@ -2,7 +2,7 @@
 
 use rand::rngs::StdRng;
 
-use super::affine::Affine;
+use super::affine::{delegate_to_affine, Affine};
 use crate::error::{Error, Result};
 use crate::nn::device::Device;
 use crate::nn::init::glorot_uniform;
@@ -92,19 +92,5 @@ impl Layer for Dense {
             .map(|dx| dx.reshape(&in_shape)))
     }
 
-    fn params(&self) -> Vec<&Param> {
-        self.affine.params()
-    }
-
-    fn params_mut(&mut self) -> Vec<&mut Param> {
-        self.affine.params_mut()
-    }
-
-    fn activation(&self) -> Option<Activation> {
-        Some(self.affine.activation)
-    }
-
-    fn output_logits(&mut self, yes: bool) {
-        self.affine.logits = yes;
-    }
+    delegate_to_affine!();
 }
