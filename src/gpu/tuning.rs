@@ -1,5 +1,5 @@
-//! Per-adapter kernel settings. Defaults are measured (see README, "Benchmarks"); the
-//! environment can override them for experiments.
+//! Per-adapter kernel settings. Defaults are measured (see README, "Performance" and "Kernel
+//! benchmarks"); the environment can override them for experiments.
 
 use super::GpuInfo;
 
