@@ -25,13 +25,13 @@ enum Path<'a> {
     },
 }
 
-/// Batches of `batch` rows over some rows of x (and y), in an order set per pass.
+/// Batches of `batch_size` rows over some rows of x (and y), in an order set per pass.
 pub(crate) struct Feed<'a> {
     path: Path<'a>,
     /// Row numbers of x, in this pass's order.
     order: Vec<usize>,
     base: usize,
-    batch: usize,
+    batch_size: usize,
 }
 
 impl<'a> Feed<'a> {
@@ -42,7 +42,7 @@ impl<'a> Feed<'a> {
         x: &'a Array,
         y: Option<&'a Array>,
         rows: Range<usize>,
-        batch: usize,
+        batch_size: usize,
         resident: bool,
     ) -> Result<Feed<'a>> {
         let n = rows.len();
@@ -62,12 +62,12 @@ impl<'a> Feed<'a> {
                 (Some(rx), None) => Path::Resident {
                     x: rx,
                     y: None,
-                    order: Order::sequential(dev, n, batch)?,
+                    order: Order::sequential(dev, n, batch_size)?,
                 },
                 (Some(rx), Some(Ok(Some(ry)))) => Path::Resident {
                     x: rx,
                     y: Some(ry),
-                    order: Order::sequential(dev, n, batch)?,
+                    order: Order::sequential(dev, n, batch_size)?,
                 },
                 (_, Some(Err(e))) => return Err(e),
                 _ => host,
@@ -77,7 +77,7 @@ impl<'a> Feed<'a> {
             path,
             order,
             base,
-            batch,
+            batch_size,
         })
     }
 
@@ -91,7 +91,7 @@ impl<'a> Feed<'a> {
 
     /// Batches per pass.
     pub fn steps(&self) -> usize {
-        self.order.len().div_ceil(self.batch)
+        self.order.len().div_ceil(self.batch_size)
     }
 
     /// Start a pass: in `order` (a permutation of the feed's row numbers) when given,
@@ -113,8 +113,8 @@ impl<'a> Feed<'a> {
     /// Batch number `s` of the pass (call with s = 0, 1, 2, ... in turn): x and, when the
     /// feed has labels, y.
     pub fn batch(&mut self, dev: &Device, s: usize) -> Result<(Tensor, Option<Tensor>)> {
-        let lo = s * self.batch;
-        let hi = (lo + self.batch).min(self.order.len());
+        let lo = s * self.batch_size;
+        let hi = (lo + self.batch_size).min(self.order.len());
         match &mut self.path {
             Path::Resident { x, y, order } => {
                 let xt = x.batch(dev, order, hi - lo)?;

@@ -117,14 +117,22 @@ impl Sequential {
                 opts.validation_split
             )));
         }
-        let (dev, bs, ebs) = (self.device.clone(), opts.batch_size, self.eval_batch_size);
-        self.check_fits(bs)?;
+        let (dev, batch_size, eval_batch_size) =
+            (self.device.clone(), opts.batch_size, self.eval_batch_size);
+        self.check_fits(batch_size)?;
         if split < n {
-            self.check_batch_fits(ebs.min(n - split))?;
+            self.check_batch_fits(eval_batch_size.min(n - split))?;
         }
-        let mut train = Feed::new(&dev, x, Some(y), 0..split, bs, self.resident)?;
+        let mut train = Feed::new(&dev, x, Some(y), 0..split, batch_size, self.resident)?;
         let mut val = match split < n {
-            true => Some(Feed::new(&dev, x, Some(y), split..n, ebs, self.resident)?),
+            true => Some(Feed::new(
+                &dev,
+                x,
+                Some(y),
+                split..n,
+                eval_batch_size,
+                self.resident,
+            )?),
             false => None,
         };
         if opts.initial_epoch >= opts.epochs {
