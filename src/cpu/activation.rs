@@ -4,9 +4,25 @@
 
 use super::Scalar;
 
+/// y[n] = f(x[n]), computed in f64.
+fn map<T: Scalar>(x: &[T], f: impl Fn(f64) -> f64) -> Vec<T> {
+    x.iter().map(|v| T::from_f64(f(v.to_f64()))).collect()
+}
+
+/// dx[n] = dy[n] · f'(saved[n]), with `slope` giving f' from what the op saved (its input or
+/// its output), computed in f64.
+fn chain<T: Scalar>(op: &str, saved: &[T], dy: &[T], slope: impl Fn(f64) -> f64) -> Vec<T> {
+    assert_eq!(saved.len(), dy.len(), "{op}: lengths");
+    saved
+        .iter()
+        .zip(dy)
+        .map(|(s, d)| T::from_f64(d.to_f64() * slope(s.to_f64())))
+        .collect()
+}
+
 /// y[n] = max(x[n], 0)
 pub fn relu_forward<T: Scalar>(x: &[T]) -> Vec<T> {
-    x.iter().map(|v| T::from_f64(v.to_f64().max(0.0))).collect()
+    map(x, |v| v.max(0.0))
 }
 
 /// dx[n] = dy[n] · [x[n] > 0]; the forward output y serves as x (y > 0 exactly where x > 0)
@@ -20,46 +36,29 @@ pub fn relu_backward<T: Scalar>(x: &[T], dy: &[T]) -> Vec<T> {
 
 /// y[n] = 1 / (1 + e^−x), without overflow for large |x|
 pub fn sigmoid_forward<T: Scalar>(x: &[T]) -> Vec<T> {
-    x.iter()
-        .map(|v| {
-            let v = v.to_f64();
-            let e = (-v.abs()).exp();
-            T::from_f64(if v >= 0.0 {
-                1.0 / (1.0 + e)
-            } else {
-                e / (1.0 + e)
-            })
-        })
-        .collect()
+    map(x, |v| {
+        let e = (-v.abs()).exp();
+        if v >= 0.0 {
+            1.0 / (1.0 + e)
+        } else {
+            e / (1.0 + e)
+        }
+    })
 }
 
 /// dx[n] = dy[n] · y[n] · (1 − y[n]), y the forward output
 pub fn sigmoid_backward<T: Scalar>(y: &[T], dy: &[T]) -> Vec<T> {
-    assert_eq!(y.len(), dy.len(), "sigmoid_backward");
-    y.iter()
-        .zip(dy)
-        .map(|(y, d)| {
-            let y = y.to_f64();
-            T::from_f64(d.to_f64() * y * (1.0 - y))
-        })
-        .collect()
+    chain("sigmoid_backward", y, dy, |y| y * (1.0 - y))
 }
 
 /// y[n] = tanh(x[n])
 pub fn tanh_forward<T: Scalar>(x: &[T]) -> Vec<T> {
-    x.iter().map(|v| T::from_f64(v.to_f64().tanh())).collect()
+    map(x, f64::tanh)
 }
 
 /// dx[n] = dy[n] · (1 − y[n]²), y the forward output
 pub fn tanh_backward<T: Scalar>(y: &[T], dy: &[T]) -> Vec<T> {
-    assert_eq!(y.len(), dy.len(), "tanh_backward");
-    y.iter()
-        .zip(dy)
-        .map(|(y, d)| {
-            let y = y.to_f64();
-            T::from_f64(d.to_f64() * (1.0 - y * y))
-        })
-        .collect()
+    chain("tanh_backward", y, dy, |y| 1.0 - y * y)
 }
 
 /// erf(v) to about 1e-15 (relative): 2/√π · e^(−v²) · Σₙ (2v²)ⁿ·v / (1·3·…·(2n+1)), a
@@ -85,21 +84,13 @@ fn normal_cdf(v: f64) -> f64 {
 
 /// y[n] = x[n]·Φ(x[n]) (GELU, Keras's default approximate=False)
 pub fn gelu_forward<T: Scalar>(x: &[T]) -> Vec<T> {
-    x.iter()
-        .map(|v| T::from_f64(v.to_f64() * normal_cdf(v.to_f64())))
-        .collect()
+    map(x, |v| v * normal_cdf(v))
 }
 
 /// dx[n] = dy[n] · (Φ(x[n]) + x[n]·φ(x[n])), x the forward input
 pub fn gelu_backward<T: Scalar>(x: &[T], dy: &[T]) -> Vec<T> {
-    assert_eq!(x.len(), dy.len(), "gelu_backward");
     let inv_sqrt_2pi = 1.0 / (2.0 * std::f64::consts::PI).sqrt();
-    x.iter()
-        .zip(dy)
-        .map(|(x, d)| {
-            let x = x.to_f64();
-            let pdf = (-0.5 * x * x).exp() * inv_sqrt_2pi;
-            T::from_f64(d.to_f64() * (normal_cdf(x) + x * pdf))
-        })
-        .collect()
+    chain("gelu_backward", x, dy, |x| {
+        normal_cdf(x) + x * (-0.5 * x * x).exp() * inv_sqrt_2pi
+    })
 }

@@ -115,16 +115,6 @@ impl Recorder {
         self.encoder(device).clear_buffer(buffer, 0, None);
     }
 
-    pub fn copy(
-        &mut self,
-        device: &wgpu::Device,
-        src: &wgpu::Buffer,
-        dst: &wgpu::Buffer,
-        size: u64,
-    ) {
-        self.copy_at(device, src, dst, 0, size);
-    }
-
     /// Copy `size` bytes from the start of `src` to `dst` at byte `offset`.
     pub fn copy_at(
         &mut self,

@@ -134,7 +134,7 @@ impl Gpu {
         let staging = self.pool.take(&self.device, size, usage);
         {
             let mut rec = self.recorder.lock().expect("recorder");
-            rec.copy(&self.device, &t.buffer, &staging, size);
+            rec.copy_at(&self.device, &t.buffer, &staging, 0, size);
             rec.submit(&self.device, &self.queue);
         }
         let (tx, rx) = std::sync::mpsc::channel();
