@@ -217,7 +217,7 @@ fn gpu_and_cpu_take_the_same_five_cnn_steps() {
 
 /// Dropout draws the same masks on both devices, so a model with it trains identically.
 #[test]
-fn dropout_models_agree_across_backends_and_are_identity_at_inference() {
+fn dropout_models_agree_across_devices_and_are_identity_at_inference() {
     let Some(gpu) = gpu_device() else { return };
     let build = |dev| {
         let mut m = Sequential::new(dev, &[20]).with_seed(5);
@@ -255,7 +255,7 @@ fn dropout_models_agree_across_backends_and_are_identity_at_inference() {
 /// activation (its backward reading the cached input or output, as the op says), trains
 /// alike on both devices.
 #[test]
-fn every_elementwise_activation_trains_alike_on_both_backends() {
+fn every_elementwise_activation_trains_alike_on_both_devices() {
     let Some(gpu) = gpu_device() else { return };
     for op in wgtrain::gpu::Unary::ALL {
         let act: Activation = op.name().parse().unwrap();
@@ -361,7 +361,7 @@ fn nan_inputs_stop_training_with_an_error() {
 /// The tiny regression (2 → 4 ReLU → 1, MSE, Adam 0.01) learns on both devices, and
 /// their losses track each other.
 #[test]
-fn regression_learns_on_both_backends() {
+fn regression_learns_on_both_devices() {
     let n = 64;
     let xs = randn(21, 2 * n, 1.0);
     let ys: Vec<f32> = xs
