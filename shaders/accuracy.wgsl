@@ -31,3 +31,21 @@ fn accuracy_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
     }
     correct[r] = select(0.0, 1.0, best_p == best_l);
 }
+
+// sparse_accuracy_forward: the same with one class index per row in labels[r] (sparse
+// categorical labels), as Keras's sparse_categorical_accuracy.
+@compute @workgroup_size(64)
+fn sparse_accuracy_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let r = grid_index(gid, nwg, 64u);
+    if r >= p.rows {
+        return;
+    }
+    let base = r * p.cols;
+    var best_p = 0u;
+    for (var c = 1u; c < p.cols; c++) {
+        if probs[base + c] > probs[base + best_p] {
+            best_p = c;
+        }
+    }
+    correct[r] = select(0.0, 1.0, f32(best_p) == labels[r]);
+}

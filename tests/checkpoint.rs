@@ -358,3 +358,73 @@ fn bad_model_descriptions_name_the_layer_and_the_field() {
         }
     }
 }
+
+/// Keras's sparse_categorical_crossentropy: class indices as labels train exactly like the
+/// same labels one-hot (same seed → the same weights bit for bit, on both devices), and a
+/// checkpoint keeps the loss, so a resumed sparse run stays identical too.
+#[test]
+fn sparse_labels_train_like_one_hot_and_resume() {
+    let (x, y_hot) = data();
+    let y_idx: Vec<f32> = y_hot.argmax_rows().iter().map(|&c| c as f32).collect();
+    let y_idx = Array::new(&[x.rows()], y_idx).unwrap();
+    let dir = TempDir::new("sparse");
+    let mut devices = vec![Device::Cpu];
+    devices.extend(gpu_device());
+    for dev in devices {
+        let build = |loss| {
+            let mut m = Sequential::new(dev.clone(), &[12]).with_seed(3);
+            m.add(Dense::new(16, Activation::Relu)).unwrap();
+            m.add(Dense::new(4, Activation::Softmax)).unwrap();
+            m.compile(Optimizer::adam(), loss, &[Metric::Accuracy])
+                .unwrap();
+            m
+        };
+        let mut hot = build(Loss::CategoricalCrossentropy);
+        let mut sparse = build(Loss::SparseCategoricalCrossentropy);
+        let h1 = hot.fit(&x, &y_hot, &opts(2, 0)).unwrap();
+        let h2 = sparse.fit(&x, &y_idx, &opts(2, 0)).unwrap();
+        assert_eq!(h1.loss(), h2.loss(), "{}", dev.name());
+        assert_eq!(h1.val_accuracy(), h2.val_accuracy(), "{}", dev.name());
+        assert_eq!(first_difference(&weights(&hot), &weights(&sparse)), None);
+        let e = sparse.evaluate(&x, &y_idx).unwrap();
+        assert_eq!(e, hot.evaluate(&x, &y_hot).unwrap());
+
+        let path = dir.path("sparse.safetensors");
+        sparse.save(&path).unwrap();
+        let mut resumed = Sequential::load(&path, dev.clone()).unwrap();
+        let loss = resumed.compiled_with().unwrap().1;
+        assert_eq!(loss, Loss::SparseCategoricalCrossentropy);
+        resumed.fit(&x, &y_idx, &opts(3, 2)).unwrap();
+        hot.fit(&x, &y_hot, &opts(3, 2)).unwrap();
+        assert_eq!(first_difference(&weights(&hot), &weights(&resumed)), None);
+    }
+}
+
+/// Sparse labels must be class indices: the first bad one is named, one-hot rows are sent
+/// to categorical_crossentropy.
+#[test]
+fn bad_sparse_labels_are_named() {
+    let (x, y_hot) = data();
+    let mut m = Sequential::new(Device::Cpu, &[12]).with_seed(3);
+    m.add(Dense::new(4, Activation::Softmax)).unwrap();
+    m.compile(
+        Optimizer::adam(),
+        Loss::SparseCategoricalCrossentropy,
+        &[Metric::Accuracy],
+    )
+    .unwrap();
+    let mut err = |y: &Array| m.fit(&x, y, &opts(1, 0)).unwrap_err().to_string();
+    let msg = err(&y_hot);
+    assert!(msg.contains("one class index per sample"), "{msg}");
+    assert!(msg.contains("categorical_crossentropy"), "{msg}");
+    for (bad, what) in [(4.0, "label 4 of sample 5"), (1.5, "label 1.5 of sample 5")] {
+        let mut v = vec![0.0; x.rows()];
+        v[5] = bad;
+        let msg = err(&Array::new(&[x.rows()], v).unwrap());
+        assert!(msg.contains(what) && msg.contains("0..4"), "{msg}");
+    }
+    let mut v = vec![1.0; x.rows()];
+    v[7] = f32::NAN;
+    let msg = err(&Array::new(&[x.rows(), 1], v).unwrap());
+    assert!(msg.contains("sample 7"), "{msg}");
+}

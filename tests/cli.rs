@@ -54,6 +54,24 @@ fn argument_errors_are_clear_and_fail() {
         ),
         (vec!["train", "--device", "tpu"], vec!["tpu", "gpu", "cpu"]),
         (
+            vec!["train", "--loss", "mse"],
+            vec![
+                "mse",
+                "categorical_crossentropy",
+                "sparse_categorical_crossentropy",
+            ],
+        ),
+        (
+            vec![
+                "train",
+                "--resume",
+                "x.safetensors",
+                "--loss",
+                "categorical_crossentropy",
+            ],
+            vec!["--resume", "--loss", "cannot be used with"],
+        ),
+        (
             vec!["train", "--resume", "x.safetensors", "--model", "cnn"],
             vec!["--resume", "--model", "cannot be used with"],
         ),

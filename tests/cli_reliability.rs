@@ -529,3 +529,59 @@ fn fails_with_after_training(o: &Output, wants: &[&str]) {
         assert!(e.contains(w), "stderr lacks {w:?}:\n{e}");
     }
 }
+
+/// `--loss sparse_categorical_crossentropy` trains on the digits themselves, gives the same
+/// history as one-hot labels, and resume and eval read the loss from the checkpoint.
+#[test]
+fn sparse_loss_trains_resumes_and_evaluates_like_one_hot() {
+    let dir = TempDir::new("sparse_cli");
+    let data = dir.s("data");
+    fake_mnist(&dir.path("data"), 200, 40, (28, 28));
+    let run = |args: &[&str]| {
+        let mut all = vec!["--data", &data];
+        all.extend(CPU);
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(all);
+        let o = wgtrain_in(&dir, &a);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        std::fs::read_to_string(
+            dir.path(args[args.iter().position(|&s| s == "--out").unwrap() + 1])
+                .join("history.json"),
+        )
+        .unwrap_or_default()
+    };
+    let sparse = ["--loss", "sparse_categorical_crossentropy"];
+    let hot = run(&["train", "--epochs", "1", "--out", "hot"]);
+    let one = run(&[&["train", "--epochs", "1", "--out", "sparse"][..], &sparse].concat());
+    let losses = |h: &str| -> Vec<String> {
+        h.lines()
+            .filter(|l| l.contains("loss"))
+            .map(String::from)
+            .collect()
+    };
+    assert!(!losses(&hot).is_empty(), "{hot}");
+    assert_eq!(losses(&hot), losses(&one));
+    let resumed = run(&[
+        "train",
+        "--resume",
+        "sparse/checkpoint.safetensors",
+        "--epochs",
+        "2",
+        "--out",
+        "sparse",
+    ]);
+    assert_eq!(losses(&resumed).len(), 2 * losses(&one).len());
+    let o = wgtrain_in(
+        &dir,
+        &[
+            "eval",
+            "sparse/checkpoint.safetensors",
+            "--data",
+            &data,
+            "--device",
+            "cpu",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("accuracy"), "{}", stdout(&o));
+}

@@ -18,6 +18,30 @@ pub fn accuracy_forward<T: Scalar>(probs: &[T], labels: &[T], rows: usize, cols:
         .collect()
 }
 
+/// probs[rows, cols], labels[rows] (class indices) → correct[rows]: 1 where the first-max
+/// argmax is the labelled class, else 0.
+pub fn sparse_accuracy_forward<T: Scalar>(
+    probs: &[T],
+    labels: &[T],
+    rows: usize,
+    cols: usize,
+) -> Vec<T> {
+    assert!(
+        probs.len() == rows * cols && labels.len() == rows,
+        "sparse_accuracy_forward: lengths"
+    );
+    (0..rows)
+        .map(|r| {
+            let best = argmax(&probs[r * cols..(r + 1) * cols]);
+            T::from_f64(if best as f64 == labels[r].to_f64() {
+                1.0
+            } else {
+                0.0
+            })
+        })
+        .collect()
+}
+
 /// Index of the first maximum (0 for an empty row).
 pub fn argmax<T: Scalar>(row: &[T]) -> usize {
     let mut best = 0;

@@ -180,6 +180,7 @@ registry! {
         Maxpool = "maxpool" + "divmod" + "nhwc";
         Softmax = "softmax" + "softmax_row";
         SoftmaxCrossEntropy = "softmax_cross_entropy" + "softmax_row";
+        SparseSoftmaxCrossEntropy = "sparse_softmax_cross_entropy" + "softmax_row";
         Mse = "mse";
         Sum = "sum";
         Counter = "counter";
@@ -218,6 +219,10 @@ registry! {
         SoftmaxBackward = Softmax "softmax_backward" 3;
         SoftmaxCrossEntropyForward = SoftmaxCrossEntropy "softmax_cross_entropy_forward" 4;
         SoftmaxCrossEntropyBackward = SoftmaxCrossEntropy "softmax_cross_entropy_backward" 3;
+        SparseSoftmaxCrossEntropyForward =
+            SparseSoftmaxCrossEntropy "sparse_softmax_cross_entropy_forward" 4;
+        SparseSoftmaxCrossEntropyBackward =
+            SparseSoftmaxCrossEntropy "sparse_softmax_cross_entropy_backward" 3;
         MseForward = Mse "mse_forward" 3;
         MseBackward = Mse "mse_backward" 3;
         SumForward = Sum "sum_forward" 2;
@@ -225,6 +230,7 @@ registry! {
         AdamUpdate = Adam "adam_update" 5;
         SgdUpdate = Sgd "sgd_update" 3;
         AccuracyForward = Accuracy "accuracy_forward" 3;
+        SparseAccuracyForward = Accuracy "sparse_accuracy_forward" 3;
         DropoutForward = Dropout "dropout_forward" 4;
         DropoutBackward = Dropout "dropout_backward" 3;
         GatherForward = Gather "gather_forward" 4;

@@ -16,11 +16,12 @@ pub mod mse;
 pub mod sgd;
 pub mod softmax;
 pub mod softmax_cross_entropy;
+pub mod sparse_softmax_cross_entropy;
 pub mod sum;
 pub mod transpose;
 pub mod unary;
 
-pub use accuracy::accuracy_forward;
+pub use accuracy::{accuracy_forward, sparse_accuracy_forward};
 pub use adam::adam_update;
 pub use bias::{bias_backward, bias_forward};
 pub use counter::counter_step;
@@ -33,6 +34,9 @@ pub use mse::{mse_backward, mse_forward};
 pub use sgd::sgd_update;
 pub use softmax::{softmax_backward, softmax_forward};
 pub use softmax_cross_entropy::{softmax_cross_entropy_backward, softmax_cross_entropy_forward};
+pub use sparse_softmax_cross_entropy::{
+    sparse_softmax_cross_entropy_backward, sparse_softmax_cross_entropy_forward,
+};
 pub use sum::{sum_forward, sum_into};
 pub use transpose::transpose_forward;
 pub use unary::{unary_backward, unary_forward};

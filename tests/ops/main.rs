@@ -22,6 +22,7 @@ mod mse;
 mod sgd;
 mod softmax;
 mod softmax_cross_entropy;
+mod sparse_softmax_cross_entropy;
 mod transpose;
 mod unary;
 

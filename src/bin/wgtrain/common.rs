@@ -6,7 +6,7 @@ use std::path::Path;
 use clap::builder::TypedValueParser;
 
 use wgtrain::data::{data_dir, load_mnist_first, Mnist, Split};
-use wgtrain::nn::{Array, DeviceKind, Sequential};
+use wgtrain::nn::{to_categorical, Array, DeviceKind, Loss, Sequential};
 use wgtrain::{Error, Result};
 
 /// `--device gpu|cpu`, parsed into the library's `DeviceKind` (clap lists the values).
@@ -54,6 +54,30 @@ pub fn check_classifier(model: &Sequential) -> Result<()> {
              Dense 10 softmax)"
         ))),
     }
+}
+
+/// The labels of `split` as the model's loss wants them: one-hot rows, or class indices
+/// (shape [n]) for sparse_categorical_crossentropy.
+pub fn labels_for(model: &Sequential, split: &Split) -> Result<Array> {
+    let sparse = model
+        .compiled_with()
+        .is_some_and(|(_, loss, _)| loss.is_sparse());
+    match sparse {
+        true => Array::new(
+            &[split.labels.len()],
+            split.labels.iter().map(|&l| l as f32).collect(),
+        ),
+        false => to_categorical(&split.labels, 10),
+    }
+}
+
+/// `--loss`: the cross-entropies a classifier trains with (Keras's names).
+pub fn classifier_loss() -> impl clap::builder::TypedValueParser<Value = Loss> {
+    clap::builder::PossibleValuesParser::new([
+        "categorical_crossentropy",
+        "sparse_categorical_crossentropy",
+    ])
+    .map(|s| s.parse().expect("one of the listed values"))
 }
 
 /// counts[true][predicted].

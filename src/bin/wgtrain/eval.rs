@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 
 use wgtrain::data::mnist::{load_split_first, split_files};
 use wgtrain::data::{data_dir, Split};
-use wgtrain::nn::{to_categorical, Array, Device, DeviceKind, Sequential};
+use wgtrain::nn::{Array, Device, DeviceKind, Sequential};
 use wgtrain::plot::{confusion_matrix, digit_grid, WrongDigit};
 use wgtrain::{Error, Result};
 
 use crate::common::{
-    check_classifier, confusion, confusion_text, device_kind, images_for, positive_count,
+    check_classifier, confusion, confusion_text, device_kind, images_for, labels_for,
+    positive_count,
 };
 
 #[derive(clap::Args)]
@@ -57,7 +58,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         });
     }
     let x = images_for(&model, &split)?;
-    let y = to_categorical(&split.labels, 10)?;
+    let y = labels_for(&model, &split)?;
     let e = model.evaluate(&x, &y)?;
     let probs = model.predict(&x)?;
     let report = Report::new(&split, &probs);

@@ -12,12 +12,13 @@ use std::time::Instant;
 use wgtrain::atomic_file::write_atomically;
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
 use wgtrain::nn::{
-    to_categorical, Device, DeviceKind, FitOptions, Loss, Metric, ModelSpec, Optimizer, Sequential,
-    Verbose,
+    Device, DeviceKind, FitOptions, Loss, Metric, ModelSpec, Optimizer, Sequential, Verbose,
 };
 use wgtrain::{Error, Result};
 
-use crate::common::{check_classifier, device_kind, images_for, mnist, positive_count};
+use crate::common::{
+    check_classifier, classifier_loss, device_kind, images_for, labels_for, mnist, positive_count,
+};
 use crate::history_files::{earlier_seconds, write_history};
 use crate::interrupt;
 use crate::run_dir::RunDir;
@@ -41,6 +42,10 @@ pub struct TrainArgs {
     lr: Option<f32>,
     #[arg(long, value_enum)]
     optimizer: Option<OptimizerArg>,
+    /// categorical_crossentropy (one-hot labels, the default) or
+    /// sparse_categorical_crossentropy (the digit itself as the label)
+    #[arg(long, value_parser = classifier_loss(), conflicts_with = "resume")]
+    loss: Option<Loss>,
     /// SGD momentum, in [0, 1] (only with --optimizer sgd; default 0)
     #[arg(
         long,
@@ -160,11 +165,8 @@ fn new_model(a: &TrainArgs) -> Result<Sequential> {
     };
     check_classifier(&m)?;
     m.check_fits(a.batch_size as usize)?;
-    m.compile(
-        optimizer,
-        Loss::CategoricalCrossentropy,
-        &[Metric::Accuracy],
-    )?;
+    let loss = a.loss.unwrap_or(Loss::CategoricalCrossentropy);
+    m.compile(optimizer, loss, &[Metric::Accuracy])?;
     Ok(m)
 }
 
@@ -212,7 +214,7 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
     let data = mnist(a.data.as_deref(), a.limit, a.test_limit)?;
     let x = images_for(&model, &data.train)?;
     let x_test = images_for(&model, &data.test)?;
-    let y = to_categorical(&data.train.labels, 10)?;
+    let y = labels_for(&model, &data.train)?;
     let n = x.rows();
     let split = ((n as f64) * (1.0 - a.validation_split as f64)).ceil() as usize;
     if split == 0 || (a.validation_split > 0.0 && split >= n) {
@@ -290,7 +292,7 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
     }
 
     let t = Instant::now();
-    let test = model.evaluate(&x_test, &to_categorical(&data.test.labels, 10)?)?;
+    let test = model.evaluate(&x_test, &labels_for(&model, &data.test)?)?;
     let eval_s = t.elapsed().as_secs_f64();
     let probs = model.predict(&x_test)?;
     crate::eval::Report::new(&data.test, &probs).write_pictures(out, &data.test)?;

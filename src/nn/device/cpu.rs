@@ -254,6 +254,44 @@ impl DeviceOps for CpuDevice {
         Ok(Tensor::cpu(probs.shape(), d))
     }
 
+    fn sparse_softmax_cross_entropy_forward(
+        &self,
+        logits: &Tensor,
+        labels: &Tensor,
+    ) -> Result<(Tensor, Tensor)> {
+        let op = "sparse_softmax_cross_entropy_forward";
+        let (rows, cols) = rows_cols(logits.shape());
+        check_len(op, &[rows], labels.len())?;
+        let (z, y) = (logits.host_f32(op)?, labels.host_f32(op)?);
+        let (p, l) = cpu::sparse_softmax_cross_entropy_forward(z, y, rows, cols);
+        Ok((Tensor::cpu(logits.shape(), p), Tensor::cpu(&[rows], l)))
+    }
+
+    fn sparse_softmax_cross_entropy_backward(
+        &self,
+        probs: &Tensor,
+        labels: &Tensor,
+        scale: f32,
+    ) -> Result<Tensor> {
+        let op = "sparse_softmax_cross_entropy_backward";
+        let (rows, cols) = rows_cols(probs.shape());
+        check_len(op, &[rows], labels.len())?;
+        let (p, y) = (probs.host_f32(op)?, labels.host_f32(op)?);
+        let d = cpu::sparse_softmax_cross_entropy_backward(p, y, cols, scale as f64);
+        Ok(Tensor::cpu(probs.shape(), d))
+    }
+
+    fn sparse_accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor> {
+        let op = "sparse_accuracy_forward";
+        let (rows, cols) = rows_cols(probs.shape());
+        check_len(op, &[rows], labels.len())?;
+        let (p, y) = (probs.host_f32(op)?, labels.host_f32(op)?);
+        Ok(Tensor::cpu(
+            &[rows],
+            cpu::sparse_accuracy_forward(p, y, rows, cols),
+        ))
+    }
+
     fn mse_forward(&self, pred: &Tensor, truth: &Tensor) -> Result<Tensor> {
         let op = "mse_forward";
         expect_same(op, ("pred", pred.shape()), ("truth", truth.shape()))?;

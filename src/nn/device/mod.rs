@@ -163,6 +163,21 @@ pub trait DeviceOps: Send + Sync {
         labels: &Tensor,
         scale: f32,
     ) -> Result<Tensor>;
+    /// logits[r,c], class indices labels[r] → (probs[r,c], row_loss[r]).
+    fn sparse_softmax_cross_entropy_forward(
+        &self,
+        logits: &Tensor,
+        labels: &Tensor,
+    ) -> Result<(Tensor, Tensor)>;
+    /// dlogits = (probs − onehot(labels)) · scale.
+    fn sparse_softmax_cross_entropy_backward(
+        &self,
+        probs: &Tensor,
+        labels: &Tensor,
+        scale: f32,
+    ) -> Result<Tensor>;
+    /// correct[r] = 1 where argmax(probs[r]) == labels[r].
+    fn sparse_accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor>;
     /// (pred − truth)² elementwise.
     fn mse_forward(&self, pred: &Tensor, truth: &Tensor) -> Result<Tensor>;
     /// 2·(pred − truth)·scale.

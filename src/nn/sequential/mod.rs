@@ -9,6 +9,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
+mod checks;
 mod fit;
 mod from_spec;
 mod step;
@@ -17,6 +18,7 @@ mod summary;
 pub use fit::FitOptions;
 pub use step::Evaluation;
 
+use checks::checked_sizes;
 use summary::{batch_shape, keras_name};
 
 use super::device::Device;
@@ -232,21 +234,17 @@ impl Sequential {
         let out = self.output_shape().to_vec();
         let width = *out.last().unwrap_or(&1);
         let last_act = last.activation();
-        let fused = match loss {
-            Loss::CategoricalCrossentropy => {
-                if last_act != Some(Activation::Softmax) {
-                    return Err(Error::Model(format!(
-                        "compile: categorical_crossentropy needs a softmax output, but the last \
-                         layer ({} {}) has activation {}; use activation softmax there",
-                        self.names.last().expect("layer"),
-                        last.kind(),
-                        last_act.map_or("none", |a| a.name())
-                    )));
-                }
-                true
-            }
-            Loss::MeanSquaredError => false,
-        };
+        let fused = loss.is_categorical();
+        if fused && last_act != Some(Activation::Softmax) {
+            return Err(Error::Model(format!(
+                "compile: {} needs a softmax output, but the last layer ({} {}) has \
+                 activation {}; use activation softmax there",
+                loss.name(),
+                self.names.last().expect("layer"),
+                last.kind(),
+                last_act.map_or("none", |a| a.name())
+            )));
+        }
         let accuracy = metrics.contains(&Metric::Accuracy);
         if accuracy && width < 2 {
             return Err(Error::Model(format!(
@@ -329,68 +327,4 @@ impl Sequential {
         }
         Ok(h)
     }
-
-    fn check_input(&self, op: &str, x: &Array) -> Result<()> {
-        if x.sample_shape() != self.input_shape.as_slice() {
-            return Err(Error::Model(format!(
-                "{op}: x has shape {:?} but the model takes {}",
-                x.shape,
-                batch_shape(&self.input_shape)
-            )));
-        }
-        Ok(())
-    }
-
-    fn check_data(&self, op: &str, x: &Array, y: &Array) -> Result<()> {
-        self.check_input(op, x)?;
-        if y.sample_shape() != self.output_shape() {
-            return Err(Error::Model(format!(
-                "{op}: y has shape {:?} but the model outputs {}{}",
-                y.shape,
-                batch_shape(self.output_shape()),
-                if y.shape.len() == 1 {
-                    " (one-hot encode class labels with to_categorical)"
-                } else {
-                    ""
-                }
-            )));
-        }
-        if x.rows() != y.rows() {
-            return Err(Error::Model(format!(
-                "{op}: x has {} samples but y has {}",
-                x.rows(),
-                y.rows()
-            )));
-        }
-        if x.rows() == 0 {
-            return Err(Error::Model(format!("{op}: no samples")));
-        }
-        Ok(())
-    }
-}
-
-/// A built layer's output per sample and its parameter count must be countable in
-/// `usize`, so all later size arithmetic is exact (and the memory check can run).
-fn checked_sizes(layer: &dyn Layer, out: Vec<usize>) -> Result<Vec<usize>> {
-    use crate::memory::product;
-    let max = usize::MAX as u128;
-    if product(&out).is_none_or(|n| n > max) {
-        return Err(Error::Model(format!(
-            "its output shape {out:?} has more than {} values per sample",
-            usize::MAX
-        )));
-    }
-    let shapes = layer.param_shapes();
-    let params = shapes
-        .iter()
-        .try_fold(0u128, |a, (_, s)| product(s).and_then(|n| a.checked_add(n)));
-    if params.is_none_or(|n| n > max) {
-        let list: Vec<String> = shapes.iter().map(|(n, s)| format!("{n} {s:?}")).collect();
-        return Err(Error::Model(format!(
-            "its parameters ({}) are more than {} values",
-            list.join(", "),
-            usize::MAX
-        )));
-    }
-    Ok(out)
 }

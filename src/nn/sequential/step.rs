@@ -142,6 +142,16 @@ impl Sequential {
                     .transpose()?;
                 (probs, d)
             }
+            Loss::SparseCategoricalCrossentropy => {
+                let (probs, row_loss) = dev.sparse_softmax_cross_entropy_forward(out, y)?;
+                dev.sum_into(&row_loss, 1.0, &mut totals.loss, true)?;
+                let d = grad
+                    .then(|| {
+                        dev.sparse_softmax_cross_entropy_backward(&probs, y, 1.0 / rows as f32)
+                    })
+                    .transpose()?;
+                (probs, d)
+            }
             Loss::MeanSquaredError => {
                 let sq = dev.mse_forward(out, y)?;
                 dev.sum_into(&sq, 1.0 / width as f32, &mut totals.loss, true)?;
@@ -152,7 +162,10 @@ impl Sequential {
             }
         };
         if c.accuracy {
-            let correct = dev.accuracy_forward(&probs, y)?;
+            let correct = match c.loss.is_sparse() {
+                true => dev.sparse_accuracy_forward(&probs, y)?,
+                false => dev.accuracy_forward(&probs, y)?,
+            };
             dev.sum_into(&correct, 1.0, &mut totals.correct, true)?;
         }
         Ok(d)
