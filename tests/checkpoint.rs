@@ -428,3 +428,28 @@ fn bad_sparse_labels_are_named() {
     let msg = err(&Array::new(&[x.rows(), 1], v).unwrap());
     assert!(msg.contains("sample 7"), "{msg}");
 }
+
+/// A model compiled from_logits keeps that in its checkpoint (and a plain one writes no
+/// such field, so its files stay as before).
+#[test]
+fn from_logits_survives_a_checkpoint() {
+    let (x, y) = data();
+    let dir = TempDir::new("logits");
+    let mut m = Sequential::new(Device::Cpu, &[12]).with_seed(3);
+    m.add(Dense::new(16, Activation::Relu)).unwrap();
+    m.add(Dense::new(4, Activation::Linear)).unwrap();
+    let loss = Loss::CategoricalCrossentropy.from_logits();
+    m.compile(Optimizer::adam(), loss, &[Metric::Accuracy])
+        .unwrap();
+    m.fit(&x, &y, &opts(1, 0)).unwrap();
+    let p = dir.path("logits.safetensors");
+    m.save(&p).unwrap();
+    let mut back = Sequential::load(&p, Device::Cpu).unwrap();
+    assert_eq!(back.loss_config(), Some(loss));
+    assert_eq!(back.predict(&x).unwrap(), m.predict(&x).unwrap());
+    let plain = dir.path("plain.safetensors");
+    model(Device::Cpu, Optimizer::adam()).save(&plain).unwrap();
+    let bytes = std::fs::read(&plain).unwrap();
+    assert!(!String::from_utf8_lossy(&bytes).contains("from_logits"));
+    assert!(String::from_utf8_lossy(&std::fs::read(&p).unwrap()).contains("from_logits"));
+}

@@ -54,11 +54,12 @@ fn argument_errors_are_clear_and_fail() {
         ),
         (vec!["train", "--device", "tpu"], vec!["tpu", "gpu", "cpu"]),
         (
-            vec!["train", "--loss", "mse"],
+            vec!["train", "--loss", "hinge"],
             vec![
-                "mse",
-                "categorical_crossentropy",
+                "hinge",
                 "sparse_categorical_crossentropy",
+                "binary_crossentropy",
+                "mse",
             ],
         ),
         (

@@ -444,3 +444,129 @@ fn mnist_subset_reaches_90_percent_on_the_gpu() {
         .count();
     assert_eq!(hits as f32 / 1000.0, acc);
 }
+
+/// `from_logits`: a linear output trained with a cross-entropy that applies the softmax
+/// (or sigmoid) itself takes exactly the steps of the fused softmax (sigmoid) model, and
+/// its `predict` returns the logits whose softmax (sigmoid) the fused model returns.
+#[test]
+fn from_logits_trains_like_the_fused_output_and_predicts_logits() {
+    let x = Array::new(&[24, 6], randn(31, 144, 2.0)).unwrap();
+    let y_hot = Array::new(&[24, 3], one_hot(32, 24, 3)).unwrap();
+    let y_bin = Array::new(&[24, 3], y_hot.data.iter().map(|v| 1.0 - v).collect()).unwrap();
+    let mut devices = vec![Device::Cpu];
+    devices.extend(gpu_device());
+    for dev in devices {
+        for (loss, act, y) in [
+            (Loss::CategoricalCrossentropy, Activation::Softmax, &y_hot),
+            (Loss::BinaryCrossentropy, Activation::Sigmoid, &y_bin),
+        ] {
+            let build = |last: Activation| {
+                let mut m = Sequential::new(dev.clone(), &[6]).with_seed(8);
+                m.add(Dense::new(8, Activation::Tanh)).unwrap();
+                m.add(Dense::new(3, last)).unwrap();
+                m
+            };
+            let (mut fused, mut logits) = (build(act), build(Activation::Linear));
+            fused
+                .compile(Optimizer::adam(), loss, &[Metric::Accuracy])
+                .unwrap();
+            logits
+                .compile(Optimizer::adam(), loss.from_logits(), &[Metric::Accuracy])
+                .unwrap();
+            for _ in 0..5 {
+                let a = fused.train_on_batch(&x, y).unwrap();
+                let b = logits.train_on_batch(&x, y).unwrap();
+                assert_eq!(a, b, "{} {}", loss.name(), dev.name());
+            }
+            assert_eq!(fused.get_weights().unwrap(), logits.get_weights().unwrap());
+            assert_eq!(
+                fused.evaluate(&x, y).unwrap(),
+                logits.evaluate(&x, y).unwrap()
+            );
+            let probs = fused.predict(&x).unwrap();
+            let z = logits.predict(&x).unwrap();
+            let want = Device::Cpu
+                .activation_forward(act, &Device::Cpu.upload(&z.shape, &z.data).unwrap())
+                .unwrap();
+            let want = Device::Cpu.download(&want).unwrap();
+            assert!(max_diff(&probs.data, &want) < 1e-6, "{}", loss.name());
+        }
+    }
+}
+
+/// A binary classifier (sigmoid output, binary_crossentropy, binary accuracy) learns a
+/// separable rule alike on both devices.
+#[test]
+fn binary_crossentropy_learns_on_both_devices() {
+    let x = randn(41, 64 * 4, 1.0);
+    let y: Vec<f32> = x
+        .chunks(4)
+        .map(|r| (r[0] + r[1] > r[2]) as u8 as f32)
+        .collect();
+    let (x, y) = (
+        Array::new(&[64, 4], x).unwrap(),
+        Array::new(&[64, 1], y).unwrap(),
+    );
+    let mut devices = vec![Device::Cpu];
+    devices.extend(gpu_device());
+    let mut finals = Vec::new();
+    for dev in devices {
+        let mut m = Sequential::new(dev, &[4]).with_seed(2);
+        m.add(Dense::new(8, Activation::Relu)).unwrap();
+        m.add(Dense::new(1, Activation::Sigmoid)).unwrap();
+        m.compile(
+            Optimizer::adam_lr(0.05),
+            Loss::BinaryCrossentropy,
+            &[Metric::Accuracy],
+        )
+        .unwrap();
+        let first = m.evaluate(&x, &y).unwrap();
+        for _ in 0..60 {
+            m.train_on_batch(&x, &y).unwrap();
+        }
+        let last = m.evaluate(&x, &y).unwrap();
+        assert!(last.loss < first.loss / 2.0, "{first:?} → {last:?}");
+        assert!(last.accuracy.unwrap() >= 0.9, "{last:?}");
+        let p = m.predict(&x).unwrap();
+        assert!(p.data.iter().all(|v| (0.0..=1.0).contains(v)));
+        finals.push(last.loss);
+    }
+    if let [c, g] = finals[..] {
+        assert!((c - g).abs() < 1e-4, "cpu {c} gpu {g}");
+    }
+}
+
+#[test]
+fn loss_and_output_mismatches_are_compile_errors() {
+    let build = |last: Activation| {
+        let mut m = Sequential::new(Device::Cpu, &[4]);
+        m.add(Dense::new(3, last)).unwrap();
+        m
+    };
+    let err = |last, loss: wgtrain::nn::LossConfig| {
+        build(last)
+            .compile(Optimizer::adam(), loss, &[])
+            .unwrap_err()
+            .to_string()
+    };
+    let msg = err(Activation::Softmax, Loss::BinaryCrossentropy.into());
+    assert!(
+        msg.contains("needs a sigmoid output") && msg.contains("softmax"),
+        "{msg}"
+    );
+    let msg = err(
+        Activation::Softmax,
+        Loss::SparseCategoricalCrossentropy.from_logits(),
+    );
+    assert!(msg.contains("from_logits needs a linear output"), "{msg}");
+    let msg = err(Activation::Linear, Loss::CategoricalCrossentropy.into());
+    assert!(
+        msg.contains("use activation softmax there, or from_logits"),
+        "{msg}"
+    );
+    let msg = err(Activation::Linear, Loss::MeanSquaredError.from_logits());
+    assert!(
+        msg.contains("from_logits applies to the cross-entropies"),
+        "{msg}"
+    );
+}

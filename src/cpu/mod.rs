@@ -14,6 +14,7 @@ pub mod matmul;
 pub mod maxpool;
 pub mod mse;
 pub mod sgd;
+pub mod sigmoid_cross_entropy;
 pub mod softmax;
 pub mod softmax_cross_entropy;
 pub mod sparse_softmax_cross_entropy;
@@ -32,6 +33,9 @@ pub use matmul::matmul;
 pub use maxpool::{maxpool_backward, maxpool_forward};
 pub use mse::{mse_backward, mse_forward};
 pub use sgd::{sgd_update, SgdParams};
+pub use sigmoid_cross_entropy::{
+    binary_accuracy_forward, sigmoid_cross_entropy_backward, sigmoid_cross_entropy_forward,
+};
 pub use softmax::{softmax_backward, softmax_forward};
 pub use softmax_cross_entropy::{softmax_cross_entropy_backward, softmax_cross_entropy_forward};
 pub use sparse_softmax_cross_entropy::{

@@ -181,6 +181,7 @@ registry! {
         Softmax = "softmax" + "softmax_row";
         SoftmaxCrossEntropy = "softmax_cross_entropy" + "softmax_row";
         SparseSoftmaxCrossEntropy = "sparse_softmax_cross_entropy" + "softmax_row";
+        SigmoidCrossEntropy = "sigmoid_cross_entropy";
         Mse = "mse";
         Sum = "sum";
         Counter = "counter";
@@ -223,6 +224,9 @@ registry! {
             SparseSoftmaxCrossEntropy "sparse_softmax_cross_entropy_forward" 4;
         SparseSoftmaxCrossEntropyBackward =
             SparseSoftmaxCrossEntropy "sparse_softmax_cross_entropy_backward" 3;
+        SigmoidCrossEntropyForward = SigmoidCrossEntropy "sigmoid_cross_entropy_forward" 4;
+        SigmoidCrossEntropyBackward = SigmoidCrossEntropy "sigmoid_cross_entropy_backward" 3;
+        BinaryAccuracyForward = SigmoidCrossEntropy "binary_accuracy_forward" 3;
         MseForward = Mse "mse_forward" 3;
         MseBackward = Mse "mse_backward" 3;
         SumForward = Sum "sum_forward" 2;

@@ -3,6 +3,7 @@
 use std::str::FromStr;
 
 use crate::error::{Error, Result};
+use crate::nn::Activation;
 
 /// A training loss.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,6 +15,10 @@ pub enum Loss {
     /// [n] or [n, 1], values 0..classes); fused with a softmax output like the categorical
     /// loss. The labels never become one-hot: on the GPU they stay bytes until the kernel.
     SparseCategoricalCrossentropy,
+    /// `binary_crossentropy` on 0/1 labels (or probabilities) shaped like the output; needs
+    /// a sigmoid output layer, fused with the loss (finite for logits of ±100); averaged
+    /// over the last axis as Keras does.
+    BinaryCrossentropy,
     /// `mse`: mean over the last axis of (y − ŷ)², averaged over the batch.
     MeanSquaredError,
 }
@@ -24,16 +29,30 @@ impl Loss {
         match self {
             Loss::CategoricalCrossentropy => "categorical_crossentropy",
             Loss::SparseCategoricalCrossentropy => "sparse_categorical_crossentropy",
+            Loss::BinaryCrossentropy => "binary_crossentropy",
             Loss::MeanSquaredError => "mse",
         }
     }
 
-    /// True for the cross-entropies, which need a softmax output and fuse with it.
-    pub fn is_categorical(self) -> bool {
-        matches!(
-            self,
-            Loss::CategoricalCrossentropy | Loss::SparseCategoricalCrossentropy
-        )
+    /// The output activation a cross-entropy fuses with (softmax or sigmoid); `None` for
+    /// mse.
+    pub fn output_activation(self) -> Option<Activation> {
+        match self {
+            Loss::CategoricalCrossentropy | Loss::SparseCategoricalCrossentropy => {
+                Some(Activation::Softmax)
+            }
+            Loss::BinaryCrossentropy => Some(Activation::Sigmoid),
+            Loss::MeanSquaredError => None,
+        }
+    }
+
+    /// The same loss on a linear output (Keras's `from_logits=True`): the loss applies the
+    /// softmax or sigmoid itself, and `predict` returns logits.
+    pub fn from_logits(self) -> LossConfig {
+        LossConfig {
+            loss: self,
+            from_logits: true,
+        }
     }
 
     /// True when labels are class indices (one per sample), not rows like the output.
@@ -48,6 +67,7 @@ impl FromStr for Loss {
         match s {
             "categorical_crossentropy" => Ok(Loss::CategoricalCrossentropy),
             "sparse_categorical_crossentropy" => Ok(Loss::SparseCategoricalCrossentropy),
+            "binary_crossentropy" => Ok(Loss::BinaryCrossentropy),
             "mse" | "mean_squared_error" => Ok(Loss::MeanSquaredError),
             other => Err(Error::BadSetting {
                 name: "loss",
@@ -59,12 +79,31 @@ impl FromStr for Loss {
     }
 }
 
+/// A loss as `compile` takes it: which one, and whether the model outputs logits
+/// (`Loss::X.from_logits()`) or the probabilities of its softmax / sigmoid layer (a plain
+/// `Loss::X`, which converts into this).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LossConfig {
+    pub loss: Loss,
+    pub from_logits: bool,
+}
+
+impl From<Loss> for LossConfig {
+    fn from(loss: Loss) -> LossConfig {
+        LossConfig {
+            loss,
+            from_logits: false,
+        }
+    }
+}
+
 /// A metric reported beside the loss.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Metric {
     /// Share of samples whose predicted class (argmax) is the labelled one — against the
-    /// argmax of one-hot labels, or the class index with the sparse loss (Keras picks
-    /// categorical_accuracy or sparse_categorical_accuracy the same way).
+    /// argmax of one-hot labels, or the class index with the sparse loss; with
+    /// binary_crossentropy, the share of outputs on the labelled side of 0.5 (Keras picks
+    /// categorical_, sparse_categorical_ or binary_accuracy the same way).
     Accuracy,
 }
 

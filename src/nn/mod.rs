@@ -27,7 +27,7 @@ pub use checkpoint::CHECKPOINT_FORMAT;
 pub use device::{Device, DeviceKind, PendingValues};
 pub use layer::{Layer, Param};
 pub use layers::{Conv2D, Dense, Dropout, Flatten, MaxPooling2D};
-pub use loss::{Loss, Metric};
+pub use loss::{Loss, LossConfig, Metric};
 pub use optimizer::Optimizer;
 pub use progress::Verbose;
 pub use sequential::{Evaluation, FitOptions, NamedArray, Sequential};

@@ -20,6 +20,7 @@ mod matmul;
 mod maxpool;
 mod mse;
 mod sgd;
+mod sigmoid_cross_entropy;
 mod softmax;
 mod softmax_cross_entropy;
 mod sparse_softmax_cross_entropy;

@@ -71,13 +71,37 @@ pub fn labels_for(model: &Sequential, split: &Split) -> Result<Array> {
     }
 }
 
-/// `--loss`: the cross-entropies a classifier trains with (Keras's names).
+/// `--loss`, in Keras's names.
 pub fn classifier_loss() -> impl clap::builder::TypedValueParser<Value = Loss> {
     clap::builder::PossibleValuesParser::new([
         "categorical_crossentropy",
         "sparse_categorical_crossentropy",
+        "binary_crossentropy",
+        "mse",
     ])
     .map(|s| s.parse().expect("one of the listed values"))
+}
+
+/// The model's outputs as probabilities: `predict` gives logits for a model compiled
+/// from_logits, so its softmax (sigmoid for binary_crossentropy) is applied here.
+pub fn predict_probabilities(model: &mut Sequential, x: &Array) -> Result<Array> {
+    let mut out = model.predict(x)?;
+    let Some(cfg) = model.loss_config().filter(|c| c.from_logits) else {
+        return Ok(out);
+    };
+    let cols = out.row_len().max(1);
+    for row in out.data.chunks_mut(cols) {
+        match cfg.loss {
+            Loss::BinaryCrossentropy => row.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
+            _ => {
+                let mx = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                row.iter_mut().for_each(|v| *v = (*v - mx).exp());
+                let sum: f32 = row.iter().sum();
+                row.iter_mut().for_each(|v| *v /= sum);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// counts[true][predicted].

@@ -11,7 +11,7 @@ use wgtrain::{Error, Result};
 
 use crate::common::{
     check_classifier, confusion, confusion_text, device_kind, images_for, labels_for,
-    positive_count,
+    positive_count, predict_probabilities,
 };
 
 #[derive(clap::Args)]
@@ -60,7 +60,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     let x = images_for(&model, &split)?;
     let y = labels_for(&model, &split)?;
     let e = model.evaluate(&x, &y)?;
-    let probs = model.predict(&x)?;
+    let probs = predict_probabilities(&mut model, &x)?;
     let report = Report::new(&split, &probs);
     if let Some(out) = &a.out {
         report.write_pictures(out, &split)?;

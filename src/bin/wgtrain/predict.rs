@@ -7,7 +7,7 @@ use wgtrain::data::load_digit;
 use wgtrain::nn::{Array, Device, DeviceKind, Sequential};
 use wgtrain::Result;
 
-use crate::common::{check_classifier, device_kind};
+use crate::common::{check_classifier, device_kind, predict_probabilities};
 
 #[derive(clap::Args)]
 pub struct PredictArgs {
@@ -35,7 +35,7 @@ pub fn run(a: &PredictArgs) -> Result<()> {
     }
     let mut shape = vec![a.images.len()];
     shape.extend_from_slice(model.input_shape());
-    let probs = model.predict(&Array::new(&shape, pixels)?)?;
+    let probs = predict_probabilities(&mut model, &Array::new(&shape, pixels)?)?;
     for (i, path) in a.images.iter().enumerate() {
         let row = &probs.data[i * 10..(i + 1) * 10];
         let mut order: Vec<usize> = (0..10).collect();

@@ -12,12 +12,14 @@ use std::time::Instant;
 use wgtrain::atomic_file::write_atomically;
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
 use wgtrain::nn::{
-    Device, DeviceKind, FitOptions, Loss, Metric, ModelSpec, Optimizer, Sequential, Verbose,
+    Device, DeviceKind, FitOptions, Loss, LossConfig, Metric, ModelSpec, Optimizer, Sequential,
+    Verbose,
 };
 use wgtrain::{Error, Result};
 
 use crate::common::{
     check_classifier, classifier_loss, device_kind, images_for, labels_for, mnist, positive_count,
+    predict_probabilities,
 };
 use crate::history_files::{earlier_seconds, write_history};
 use crate::interrupt;
@@ -42,10 +44,15 @@ pub struct TrainArgs {
     lr: Option<f32>,
     #[arg(long, value_enum)]
     optimizer: Option<OptimizerArg>,
-    /// categorical_crossentropy (one-hot labels, the default) or
-    /// sparse_categorical_crossentropy (the digit itself as the label)
+    /// categorical_crossentropy (one-hot labels, the default),
+    /// sparse_categorical_crossentropy (the digit itself as the label), binary_crossentropy
+    /// (a sigmoid output per class) or mse
     #[arg(long, value_parser = classifier_loss(), conflicts_with = "resume")]
     loss: Option<Loss>,
+    /// The model's last layer is linear and outputs logits; the loss applies the softmax or
+    /// sigmoid (Keras's from_logits=True)
+    #[arg(long, conflicts_with = "resume")]
+    from_logits: bool,
     /// SGD momentum, in [0, 1] (only with --optimizer sgd; default 0)
     #[arg(
         long,
@@ -165,7 +172,10 @@ fn new_model(a: &TrainArgs) -> Result<Sequential> {
     };
     check_classifier(&m)?;
     m.check_fits(a.batch_size as usize)?;
-    let loss = a.loss.unwrap_or(Loss::CategoricalCrossentropy);
+    let loss = LossConfig {
+        loss: a.loss.unwrap_or(Loss::CategoricalCrossentropy),
+        from_logits: a.from_logits,
+    };
     m.compile(optimizer, loss, &[Metric::Accuracy])?;
     Ok(m)
 }
@@ -294,7 +304,7 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
     let t = Instant::now();
     let test = model.evaluate(&x_test, &labels_for(&model, &data.test)?)?;
     let eval_s = t.elapsed().as_secs_f64();
-    let probs = model.predict(&x_test)?;
+    let probs = predict_probabilities(&mut model, &x_test)?;
     crate::eval::Report::new(&data.test, &probs).write_pictures(out, &data.test)?;
     let logs = model.epoch_logs();
     if a.json {

@@ -19,7 +19,7 @@ use crate::nn::device::Device;
 use crate::nn::optimizer::{Optimizer, OptimizerState};
 use crate::nn::sequential::{NamedArray, Sequential};
 use crate::nn::spec::ModelSpec;
-use crate::nn::{Array, Loss, Metric};
+use crate::nn::{Array, LossConfig, Metric};
 
 /// What [`Sequential::load`] restores.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -200,7 +200,10 @@ impl Sequential {
             }),
         };
         check_hyper_parameters(&optimizer).map_err(|e| bad(format!("metadata `compile`: {e}")))?;
-        let loss: Loss = compile.loss.parse().map_err(in_file)?;
+        let loss = LossConfig {
+            loss: compile.loss.parse().map_err(in_file)?,
+            from_logits: compile.from_logits,
+        };
         let metrics = compile
             .metrics
             .iter()

@@ -29,6 +29,9 @@ pub(super) enum OptimizerConfig {
 pub(super) struct CompileConfig {
     pub(super) optimizer: OptimizerConfig,
     pub(super) loss: String,
+    /// Keras's from_logits=True (written only when set, so older files stay as they were).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(super) from_logits: bool,
     pub(super) metrics: Vec<String>,
 }
 

@@ -143,6 +143,7 @@ impl Sequential {
         let compile = CompileConfig {
             optimizer,
             loss: c.loss.name().into(),
+            from_logits: c.from_logits,
             metrics: if c.accuracy {
                 vec!["accuracy".into()]
             } else {

@@ -292,6 +292,45 @@ impl DeviceOps for CpuDevice {
         ))
     }
 
+    fn sigmoid_cross_entropy_forward(
+        &self,
+        logits: &Tensor,
+        labels: &Tensor,
+    ) -> Result<(Tensor, Tensor)> {
+        let op = "sigmoid_cross_entropy_forward";
+        expect_same(op, ("logits", logits.shape()), ("labels", labels.shape()))?;
+        let (z, y) = (logits.host_f32(op)?, labels.host_f32(op)?);
+        let (p, l) = cpu::sigmoid_cross_entropy_forward(z, y);
+        Ok((
+            Tensor::cpu(logits.shape(), p),
+            Tensor::cpu(logits.shape(), l),
+        ))
+    }
+
+    fn sigmoid_cross_entropy_backward(
+        &self,
+        probs: &Tensor,
+        labels: &Tensor,
+        scale: f32,
+    ) -> Result<Tensor> {
+        let op = "sigmoid_cross_entropy_backward";
+        expect_same(op, ("probs", probs.shape()), ("labels", labels.shape()))?;
+        let (p, y) = (probs.host_f32(op)?, labels.host_f32(op)?);
+        let d = cpu::sigmoid_cross_entropy_backward(p, y, scale as f64);
+        Ok(Tensor::cpu(probs.shape(), d))
+    }
+
+    fn binary_accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor> {
+        let op = "binary_accuracy_forward";
+        expect_same(op, ("probs", probs.shape()), ("labels", labels.shape()))?;
+        let (rows, cols) = rows_cols(probs.shape());
+        let (p, y) = (probs.host_f32(op)?, labels.host_f32(op)?);
+        Ok(Tensor::cpu(
+            &[rows],
+            cpu::binary_accuracy_forward(p, y, rows, cols),
+        ))
+    }
+
     fn mse_forward(&self, pred: &Tensor, truth: &Tensor) -> Result<Tensor> {
         let op = "mse_forward";
         expect_same(op, ("pred", pred.shape()), ("truth", truth.shape()))?;

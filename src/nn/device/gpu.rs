@@ -237,6 +237,36 @@ impl DeviceOps for Gpu {
         )?))
     }
 
+    fn sigmoid_cross_entropy_forward(
+        &self,
+        logits: &Tensor,
+        labels: &Tensor,
+    ) -> Result<(Tensor, Tensor)> {
+        let op = "sigmoid_cross_entropy";
+        let (logits, labels) = (g(op, logits)?, g(op, labels)?);
+        let (p, l) = ops::sigmoid_cross_entropy_forward(self, logits, labels)?;
+        Ok((Tensor::Gpu(p), Tensor::Gpu(l)))
+    }
+
+    fn sigmoid_cross_entropy_backward(
+        &self,
+        probs: &Tensor,
+        labels: &Tensor,
+        scale: f32,
+    ) -> Result<Tensor> {
+        let op = "sigmoid_cross_entropy";
+        let (probs, labels) = (g(op, probs)?, g(op, labels)?);
+        let d = ops::sigmoid_cross_entropy_backward(self, probs, labels, scale)?;
+        Ok(Tensor::Gpu(d))
+    }
+
+    fn binary_accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor> {
+        let (probs, labels) = (g("accuracy", probs)?, g("accuracy", labels)?);
+        Ok(Tensor::Gpu(ops::binary_accuracy_forward(
+            self, probs, labels,
+        )?))
+    }
+
     fn mse_forward(&self, pred: &Tensor, truth: &Tensor) -> Result<Tensor> {
         let (pred, truth) = (g("mse", pred)?, g("mse", truth)?);
         Ok(Tensor::Gpu(ops::mse_forward(self, pred, truth)?))

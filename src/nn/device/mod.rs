@@ -178,6 +178,21 @@ pub trait DeviceOps: Send + Sync {
     ) -> Result<Tensor>;
     /// correct[r] = 1 where argmax(probs[r]) == labels[r].
     fn sparse_accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor>;
+    /// logits, labels (same shape) → (probs = σ(logits), elementwise binary cross-entropy).
+    fn sigmoid_cross_entropy_forward(
+        &self,
+        logits: &Tensor,
+        labels: &Tensor,
+    ) -> Result<(Tensor, Tensor)>;
+    /// dlogits = (probs − labels) · scale.
+    fn sigmoid_cross_entropy_backward(
+        &self,
+        probs: &Tensor,
+        labels: &Tensor,
+        scale: f32,
+    ) -> Result<Tensor>;
+    /// correct[r] = share of row r's outputs on the labelled side of 0.5.
+    fn binary_accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor>;
     /// (pred − truth)² elementwise.
     fn mse_forward(&self, pred: &Tensor, truth: &Tensor) -> Result<Tensor>;
     /// 2·(pred − truth)·scale.

@@ -14,7 +14,7 @@ pub(crate) struct Affine {
     pub kernel: Option<Param>,
     pub bias: Option<Param>,
     pub activation: Activation,
-    /// Output logits: skip a softmax activation (the loss applies it, fused).
+    /// Output logits: skip a softmax or sigmoid activation (the loss applies it, fused).
     pub logits: bool,
     x: Option<Tensor>,
     /// What the activation's backward reads: its input z or its output y.
@@ -34,7 +34,7 @@ impl Affine {
     }
 
     fn effective(&self) -> Activation {
-        if self.logits && self.activation == Activation::Softmax {
+        if self.logits && matches!(self.activation, Activation::Softmax | Activation::Sigmoid) {
             Activation::Linear
         } else {
             self.activation

@@ -23,7 +23,7 @@ use summary::{batch_shape, keras_name};
 
 use super::device::Device;
 use super::layer::Layer;
-use super::loss::{Loss, Metric};
+use super::loss::{Loss, LossConfig, Metric};
 use super::optimizer::{Optimizer, OptimizerState};
 use super::tensor::Tensor;
 use super::Activation;
@@ -42,8 +42,11 @@ pub(super) struct Compiled {
     pub(super) optimizer: Optimizer,
     pub(super) state: OptimizerState,
     pub(super) loss: Loss,
+    /// The model outputs logits (Keras's from_logits=True; the last layer is linear).
+    pub(super) from_logits: bool,
     pub(super) accuracy: bool,
-    /// Softmax of the last layer fused into the cross-entropy.
+    /// The last layer's softmax or sigmoid fused into the cross-entropy: training skips
+    /// it, `predict` applies it.
     fused: bool,
 }
 
@@ -158,6 +161,14 @@ impl Sequential {
         })
     }
 
+    /// The loss given to `compile` with its from_logits setting, if it was called.
+    pub fn loss_config(&self) -> Option<LossConfig> {
+        self.compiled.as_ref().map(|c| LossConfig {
+            loss: c.loss,
+            from_logits: c.from_logits,
+        })
+    }
+
     /// Restore the shuffle generator by replaying a checkpoint's shuffle log.
     pub(super) fn replay_shuffles(&mut self, log: &[[usize; 2]]) {
         self.shuffle_rng = StdRng::seed_from_u64(self.seed ^ 0x5eed_5eed);
@@ -227,26 +238,56 @@ impl Sequential {
 
     /// Choose the optimizer, loss and metrics; initialises the weights from the seed the
     /// first time (Glorot-uniform kernels, zero biases) and resets the optimizer state.
-    pub fn compile(&mut self, optimizer: Optimizer, loss: Loss, metrics: &[Metric]) -> Result<()> {
+    /// A cross-entropy fuses with the output layer's softmax (sigmoid for
+    /// binary_crossentropy), which must be there — or, with `Loss::X.from_logits()`, the
+    /// output layer must be linear.
+    pub fn compile(
+        &mut self,
+        optimizer: Optimizer,
+        loss: impl Into<LossConfig>,
+        metrics: &[Metric],
+    ) -> Result<()> {
+        let LossConfig { loss, from_logits } = loss.into();
         let Some(last) = self.layers.last() else {
             return Err(Error::Model("compile: the model has no layers".into()));
         };
         let out = self.output_shape().to_vec();
         let width = *out.last().unwrap_or(&1);
         let last_act = last.activation();
-        let fused = loss.is_categorical();
-        if fused && last_act != Some(Activation::Softmax) {
+        let wanted = match (loss.output_activation(), from_logits) {
+            (None, true) => {
+                return Err(Error::Model(format!(
+                    "compile: from_logits applies to the cross-entropies, not {}",
+                    loss.name()
+                )))
+            }
+            (None, false) => None,
+            (Some(act), false) => Some(act),
+            (Some(_), true) => Some(Activation::Linear),
+        };
+        if let Some(want) = wanted.filter(|&w| last_act != Some(w)) {
+            let fix = match from_logits {
+                true => "use a linear last layer, or a plain loss for a softmax/sigmoid output"
+                    .to_string(),
+                false => format!(
+                    "use activation {} there, or from_logits with a linear last layer",
+                    want.name()
+                ),
+            };
             return Err(Error::Model(format!(
-                "compile: {} needs a softmax output, but the last layer ({} {}) has \
-                 activation {}; use activation softmax there",
+                "compile: {}{} needs a {} output, but the last layer ({} {}) has activation \
+                 {}; {fix}",
                 loss.name(),
+                if from_logits { " from_logits" } else { "" },
+                want.name(),
                 self.names.last().expect("layer"),
                 last.kind(),
                 last_act.map_or("none", |a| a.name())
             )));
         }
+        let fused = loss.output_activation().is_some() && !from_logits;
         let accuracy = metrics.contains(&Metric::Accuracy);
-        if accuracy && width < 2 {
+        if accuracy && width < 2 && loss != Loss::BinaryCrossentropy {
             return Err(Error::Model(format!(
                 "compile: accuracy compares argmax classes and needs at least 2 outputs; the \
                  model outputs {out:?}"
@@ -271,6 +312,7 @@ impl Sequential {
             optimizer,
             state,
             loss,
+            from_logits,
             accuracy,
             fused,
         });

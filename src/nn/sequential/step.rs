@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use crate::nn::feed::Feed;
 use crate::nn::loss::Loss;
 use crate::nn::tensor::Tensor;
-use crate::nn::Activation;
 
 /// Loss and (when compiled with it) accuracy over a dataset.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -81,13 +80,17 @@ impl Sequential {
         let rows = 0..x.rows();
         let mut feed = Feed::new(&dev, x, None, rows, self.eval_batch_size, self.resident)?;
         feed.start(&dev, None)?;
-        let fused = self.compiled.as_ref().is_some_and(|c| c.fused);
+        let fused = self
+            .compiled
+            .as_ref()
+            .filter(|c| c.fused)
+            .and_then(|c| c.loss.output_activation());
         let mut outs = Vec::with_capacity(feed.steps());
         for s in 0..feed.steps() {
             let (xt, _) = feed.batch(&dev, s)?;
             let mut y = self.forward(&xt, false)?;
-            if fused {
-                y = dev.activation_forward(Activation::Softmax, &y)?;
+            if let Some(act) = fused {
+                y = dev.activation_forward(act, &y)?;
             }
             outs.push(y);
         }
@@ -152,6 +155,15 @@ impl Sequential {
                     .transpose()?;
                 (probs, d)
             }
+            Loss::BinaryCrossentropy => {
+                let (probs, elem_loss) = dev.sigmoid_cross_entropy_forward(out, y)?;
+                dev.sum_into(&elem_loss, 1.0 / width as f32, &mut totals.loss, true)?;
+                let scale = 1.0 / (rows * width) as f32;
+                let d = grad
+                    .then(|| dev.sigmoid_cross_entropy_backward(&probs, y, scale))
+                    .transpose()?;
+                (probs, d)
+            }
             Loss::MeanSquaredError => {
                 let sq = dev.mse_forward(out, y)?;
                 dev.sum_into(&sq, 1.0 / width as f32, &mut totals.loss, true)?;
@@ -162,9 +174,10 @@ impl Sequential {
             }
         };
         if c.accuracy {
-            let correct = match c.loss.is_sparse() {
-                true => dev.sparse_accuracy_forward(&probs, y)?,
-                false => dev.accuracy_forward(&probs, y)?,
+            let correct = match c.loss {
+                Loss::SparseCategoricalCrossentropy => dev.sparse_accuracy_forward(&probs, y)?,
+                Loss::BinaryCrossentropy => dev.binary_accuracy_forward(&probs, y)?,
+                _ => dev.accuracy_forward(&probs, y)?,
             };
             dev.sum_into(&correct, 1.0, &mut totals.correct, true)?;
         }
