@@ -570,3 +570,75 @@ fn loss_and_output_mismatches_are_compile_errors() {
         "{msg}"
     );
 }
+
+/// The Keras layers Reshape, GlobalAveragePooling2D / GlobalMaxPooling2D and Activation:
+/// Keras's names and parameter counts in the summary, a model description that rebuilds
+/// the same model, a softmax Activation layer fused with the loss, and the same training
+/// steps on both devices.
+#[test]
+fn reshape_global_pooling_and_activation_layers_train_alike() {
+    use wgtrain::nn::layers::Activation as ActivationLayer;
+    use wgtrain::nn::{GlobalAveragePooling2D, GlobalMaxPooling2D, ModelSpec, Reshape};
+    let x = Array::new(&[10, 48], randn(51, 480, 1.0)).unwrap();
+    let y = Array::new(&[10], (0..10).map(|i| (i % 3) as f32).collect()).unwrap();
+    let mut devices = vec![Device::Cpu];
+    devices.extend(gpu_device());
+    for global_max in [false, true] {
+        let mut runs = Vec::new();
+        for dev in &devices {
+            let mut m = Sequential::new(dev.clone(), &[48]).with_seed(6);
+            m.add(Reshape::new(&[4, -1, 3])).unwrap();
+            m.add(Conv2D::new(8, (3, 3), Activation::Gelu)).unwrap();
+            match global_max {
+                false => m.add(GlobalAveragePooling2D::new()).unwrap(),
+                true => m.add(GlobalMaxPooling2D::new()).unwrap(),
+            }
+            m.add(Dense::new(3, Activation::Linear)).unwrap();
+            m.add(ActivationLayer::new(Activation::Softmax)).unwrap();
+            let summary = m.summary();
+            for want in [
+                "reshape (Reshape)",
+                "(None, 4, 4, 3)",
+                "conv2d (Conv2D)",
+                "(None, 8)",
+                "activation (Activation)",
+                "Total params: 251",
+            ] {
+                assert!(summary.contains(want), "{want:?} missing:\n{summary}");
+            }
+            let json = m.spec().to_json();
+            let again =
+                Sequential::from_spec(&ModelSpec::from_json(&json, "t").unwrap(), Device::Cpu, 6);
+            assert_eq!(again.unwrap().spec(), m.spec());
+            m.compile(
+                Optimizer::adam(),
+                Loss::SparseCategoricalCrossentropy,
+                &[Metric::Accuracy],
+            )
+            .unwrap();
+            let losses: Vec<f32> = (0..4).map(|_| m.train_on_batch(&x, &y).unwrap()).collect();
+            let p = m.predict(&x).unwrap();
+            let row_sums: Vec<f32> = p.data.chunks(3).map(|r| r.iter().sum()).collect();
+            assert!(
+                row_sums.iter().all(|s| (s - 1.0).abs() < 1e-5),
+                "{row_sums:?}"
+            );
+            runs.push(losses);
+        }
+        if let [c, g] = &runs[..] {
+            assert!(max_diff(c, g) < 1e-4, "cpu {c:?} gpu {g:?}");
+        }
+        assert!(runs[0][3] < runs[0][0], "{:?}", runs[0]);
+    }
+    let mut m = Sequential::new(Device::Cpu, &[48]);
+    let e = m.add(Reshape::new(&[5, -1])).unwrap_err().to_string();
+    assert!(
+        e.contains("layer 0 (Reshape)") && e.contains("48 values"),
+        "{e}"
+    );
+    let e = m
+        .add(GlobalAveragePooling2D::new())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("(height, width, channels)"), "{e}");
+}

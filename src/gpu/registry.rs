@@ -178,6 +178,7 @@ registry! {
         Bias = "bias";
         Im2col = "im2col" + "divmod" + "nhwc";
         Maxpool = "maxpool" + "divmod" + "nhwc";
+        GlobalPool = "global_pool";
         Softmax = "softmax" + "softmax_row";
         SoftmaxCrossEntropy = "softmax_cross_entropy" + "softmax_row";
         SparseSoftmaxCrossEntropy = "sparse_softmax_cross_entropy" + "softmax_row";
@@ -216,6 +217,10 @@ registry! {
         MaxpoolBackward = Maxpool "maxpool_backward" 3;
         MaxpoolForwardVec4 = Maxpool "maxpool_forward_vec4" 3;
         MaxpoolBackwardVec4 = Maxpool "maxpool_backward_vec4" 3;
+        GlobalAvgPoolForward = GlobalPool "global_avg_pool_forward" 2;
+        GlobalAvgPoolBackward = GlobalPool "global_avg_pool_backward" 2;
+        GlobalMaxPoolForward = GlobalPool "global_max_pool_forward" 3;
+        GlobalMaxPoolBackward = GlobalPool "global_max_pool_backward" 3;
         SoftmaxForward = Softmax "softmax_forward" 2;
         SoftmaxBackward = Softmax "softmax_backward" 3;
         SoftmaxCrossEntropyForward = SoftmaxCrossEntropy "softmax_cross_entropy_forward" 4;

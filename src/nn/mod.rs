@@ -24,9 +24,12 @@ pub use crate::atomic_file::{folder_of, temporary_owner, write_atomically};
 pub use crate::history::{EpochLog, History};
 pub use activation::Activation;
 pub use checkpoint::CHECKPOINT_FORMAT;
-pub use device::{Device, DeviceKind, PendingValues};
+pub use device::{BatchAt, ByteCodes, Device, DeviceKind, DeviceOps, PendingValues, TrainingOps};
 pub use layer::{Layer, Param};
-pub use layers::{Conv2D, Dense, Dropout, Flatten, MaxPooling2D};
+pub use layers::{
+    Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D,
+    Reshape,
+};
 pub use loss::{Loss, LossConfig, Metric};
 pub use optimizer::Optimizer;
 pub use progress::Verbose;

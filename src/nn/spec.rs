@@ -89,6 +89,14 @@ pub enum LayerSpec {
     Dropout {
         rate: f32,
     },
+    Activation {
+        activation: String,
+    },
+    Reshape {
+        target_shape: Vec<i64>,
+    },
+    GlobalAveragePooling2D {},
+    GlobalMaxPooling2D {},
 }
 
 impl LayerSpec {
@@ -100,6 +108,10 @@ impl LayerSpec {
             LayerSpec::MaxPooling2D { .. } => "MaxPooling2D",
             LayerSpec::Flatten {} => "Flatten",
             LayerSpec::Dropout { .. } => "Dropout",
+            LayerSpec::Activation { .. } => "Activation",
+            LayerSpec::Reshape { .. } => "Reshape",
+            LayerSpec::GlobalAveragePooling2D {} => "GlobalAveragePooling2D",
+            LayerSpec::GlobalMaxPooling2D {} => "GlobalMaxPooling2D",
         }
     }
 }
@@ -158,8 +170,9 @@ impl ModelSpec {
                 let e = e.to_string();
                 let e = if e.starts_with("unknown variant") {
                     format!(
-                        "unknown layer `{kind}`; use Dense, Conv2D, MaxPooling2D, Flatten \
-                         or Dropout"
+                        "unknown layer `{kind}`; use Dense, Conv2D, MaxPooling2D, \
+                         GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Reshape, \
+                         Activation or Dropout"
                     )
                 } else {
                     e

@@ -9,6 +9,7 @@ pub mod bias;
 pub mod counter;
 pub mod dropout;
 pub mod gather;
+pub mod global_pool;
 pub mod im2col;
 pub mod matmul;
 pub mod maxpool;
@@ -28,6 +29,10 @@ pub use bias::{bias_backward, bias_forward};
 pub use counter::counter_step;
 pub use dropout::{dropout_backward, dropout_forward};
 pub use gather::{gather_forward, gather_u8_forward, BatchIndex};
+pub use global_pool::{
+    global_avg_pool_backward, global_avg_pool_forward, global_max_pool_backward,
+    global_max_pool_forward, GlobalPool,
+};
 pub use im2col::{im2col_backward, im2col_forward};
 pub use matmul::{matmul, matmul_into};
 pub use maxpool::{maxpool_backward, maxpool_forward};

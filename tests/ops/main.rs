@@ -15,6 +15,7 @@ mod adam;
 mod bias;
 mod dropout;
 mod gather;
+mod global_pool;
 mod im2col;
 mod matmul;
 mod maxpool;

@@ -130,3 +130,29 @@ pub fn confusion_text(m: &[[usize; 10]; 10]) -> String {
     }
     s
 }
+
+/// `--lr`: a positive, finite number.
+pub fn positive_f32(s: &str) -> std::result::Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("expected a positive number, got {s:?}")),
+    }
+}
+
+/// `--momentum`: in [0, 1].
+pub fn momentum_value(s: &str) -> std::result::Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "expected a number in [0, 1] (as Keras's SGD), got {s:?}"
+        )),
+    }
+}
+
+/// `--validation-split`: in [0, 1).
+pub fn split_fraction(s: &str) -> std::result::Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if (0.0..1.0).contains(&v) => Ok(v),
+        _ => Err(format!("expected a fraction in [0, 1), got {s:?}")),
+    }
+}

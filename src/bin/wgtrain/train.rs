@@ -18,8 +18,8 @@ use wgtrain::nn::{
 use wgtrain::{Error, Result};
 
 use crate::common::{
-    check_classifier, classifier_loss, device_kind, images_for, labels_for, mnist, positive_count,
-    predict_probabilities,
+    check_classifier, classifier_loss, device_kind, images_for, labels_for, mnist, momentum_value,
+    positive_count, positive_f32, predict_probabilities, split_fraction,
 };
 use crate::history_files::{earlier_seconds, write_history};
 use crate::interrupt;
@@ -102,29 +102,6 @@ pub struct TrainArgs {
 enum OptimizerArg {
     Adam,
     Sgd,
-}
-
-fn positive_f32(s: &str) -> std::result::Result<f32, String> {
-    match s.parse::<f32>() {
-        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
-        _ => Err(format!("expected a positive number, got {s:?}")),
-    }
-}
-
-fn momentum_value(s: &str) -> std::result::Result<f32, String> {
-    match s.parse::<f32>() {
-        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
-        _ => Err(format!(
-            "expected a number in [0, 1] (as Keras's SGD), got {s:?}"
-        )),
-    }
-}
-
-fn split_fraction(s: &str) -> std::result::Result<f32, String> {
-    match s.parse::<f32>() {
-        Ok(v) if (0.0..1.0).contains(&v) => Ok(v),
-        _ => Err(format!("expected a fraction in [0, 1), got {s:?}")),
-    }
 }
 
 /// Flag combinations clap cannot express.

@@ -3,11 +3,12 @@
 //! use (`crate::shape`, `crate::geometry`).
 
 use super::{BatchAt, ByteCodes, DeviceOps, PendingValues};
-use crate::cpu::{self, AdamParams, SgdParams};
+use crate::cpu;
 use crate::error::{shape_err, Result};
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
 use crate::gpu::Unary;
 use crate::nn::tensor::Tensor;
+use crate::ops::GlobalPool;
 use crate::shape::{expect_same, matmul_dims, rows_cols, Layout};
 
 /// The CPU device (stateless: tensors carry their data).
@@ -17,7 +18,7 @@ fn same(op: &'static str, a: &Tensor, b: &Tensor) -> Result<()> {
     expect_same(op, ("a", a.shape()), ("b", b.shape()))
 }
 
-fn check_len(op: &'static str, shape: &[usize], len: usize) -> Result<()> {
+pub(super) fn check_len(op: &'static str, shape: &[usize], len: usize) -> Result<()> {
     let want: usize = shape.iter().product();
     if want != len {
         return shape_err(
@@ -26,6 +27,14 @@ fn check_len(op: &'static str, shape: &[usize], len: usize) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// (n, h·w, c) of an NHWC shape, or a shape error.
+fn nhwc(op: &'static str, shape: &[usize]) -> Result<(usize, usize, usize)> {
+    match *shape {
+        [n, h, w, c] => Ok((n, h * w, c)),
+        _ => shape_err(op, format!("x must be [n, h, w, c], got {shape:?}")),
+    }
 }
 
 /// Replace a tensor's values (same count) in place.
@@ -206,6 +215,48 @@ impl DeviceOps for CpuDevice {
         Ok(Tensor::cpu(&[geo.n, geo.h, geo.w, geo.c], dx))
     }
 
+    fn global_pool_forward(
+        &self,
+        pool: GlobalPool,
+        x: &Tensor,
+    ) -> Result<(Tensor, Option<Tensor>)> {
+        let (n, hw, c) = nhwc("global_pool_forward", x.shape())?;
+        let x = x.host_f32("global_pool_forward")?;
+        Ok(match pool {
+            GlobalPool::Average => {
+                let y = cpu::global_avg_pool_forward(x, n, hw, c);
+                (Tensor::cpu(&[n, c], y), None)
+            }
+            GlobalPool::Max => {
+                let (y, argmax) = cpu::global_max_pool_forward(x, n, hw, c);
+                (
+                    Tensor::cpu(&[n, c], y),
+                    Some(Tensor::cpu_u32(&[n, c], argmax)),
+                )
+            }
+        })
+    }
+
+    fn global_pool_backward(
+        &self,
+        pool: GlobalPool,
+        dy: &Tensor,
+        argmax: Option<&Tensor>,
+        x_shape: &[usize],
+    ) -> Result<Tensor> {
+        let op = "global_pool_backward";
+        let (n, hw, c) = nhwc(op, x_shape)?;
+        check_len(op, &[n, c], dy.len())?;
+        let d = dy.host_f32(op)?;
+        let dx = match (pool, argmax) {
+            (GlobalPool::Max, Some(a)) => {
+                cpu::global_max_pool_backward(d, a.host_u32(op)?, n, hw, c)
+            }
+            _ => cpu::global_avg_pool_backward(d, n, hw, c),
+        };
+        Ok(Tensor::cpu(x_shape, dx))
+    }
+
     fn dropout_forward(
         &self,
         x: &Tensor,
@@ -222,173 +273,5 @@ impl DeviceOps for CpuDevice {
         same("dropout_backward", dy, mask)?;
         let dx = cpu::dropout_backward(dy.host_f32("dropout")?, mask.host_f32("dropout")?);
         Ok(Tensor::cpu(dy.shape(), dx))
-    }
-
-    fn softmax_cross_entropy_forward(
-        &self,
-        logits: &Tensor,
-        labels: &Tensor,
-    ) -> Result<(Tensor, Tensor)> {
-        let op = "softmax_cross_entropy_forward";
-        expect_same(op, ("logits", logits.shape()), ("labels", labels.shape()))?;
-        let (rows, cols) = rows_cols(logits.shape());
-        let (p, l) = cpu::softmax_cross_entropy_forward(
-            logits.host_f32(op)?,
-            labels.host_f32(op)?,
-            rows,
-            cols,
-        );
-        Ok((Tensor::cpu(logits.shape(), p), Tensor::cpu(&[rows], l)))
-    }
-
-    fn softmax_cross_entropy_backward(
-        &self,
-        probs: &Tensor,
-        labels: &Tensor,
-        scale: f32,
-    ) -> Result<Tensor> {
-        let op = "softmax_cross_entropy_backward";
-        expect_same(op, ("probs", probs.shape()), ("labels", labels.shape()))?;
-        let (p, y) = (probs.host_f32(op)?, labels.host_f32(op)?);
-        let d = cpu::softmax_cross_entropy_backward(p, y, scale as f64);
-        Ok(Tensor::cpu(probs.shape(), d))
-    }
-
-    fn sparse_softmax_cross_entropy_forward(
-        &self,
-        logits: &Tensor,
-        labels: &Tensor,
-    ) -> Result<(Tensor, Tensor)> {
-        let op = "sparse_softmax_cross_entropy_forward";
-        let (rows, cols) = rows_cols(logits.shape());
-        check_len(op, &[rows], labels.len())?;
-        let (z, y) = (logits.host_f32(op)?, labels.host_f32(op)?);
-        let (p, l) = cpu::sparse_softmax_cross_entropy_forward(z, y, rows, cols);
-        Ok((Tensor::cpu(logits.shape(), p), Tensor::cpu(&[rows], l)))
-    }
-
-    fn sparse_softmax_cross_entropy_backward(
-        &self,
-        probs: &Tensor,
-        labels: &Tensor,
-        scale: f32,
-    ) -> Result<Tensor> {
-        let op = "sparse_softmax_cross_entropy_backward";
-        let (rows, cols) = rows_cols(probs.shape());
-        check_len(op, &[rows], labels.len())?;
-        let (p, y) = (probs.host_f32(op)?, labels.host_f32(op)?);
-        let d = cpu::sparse_softmax_cross_entropy_backward(p, y, cols, scale as f64);
-        Ok(Tensor::cpu(probs.shape(), d))
-    }
-
-    fn sparse_accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor> {
-        let op = "sparse_accuracy_forward";
-        let (rows, cols) = rows_cols(probs.shape());
-        check_len(op, &[rows], labels.len())?;
-        let (p, y) = (probs.host_f32(op)?, labels.host_f32(op)?);
-        Ok(Tensor::cpu(
-            &[rows],
-            cpu::sparse_accuracy_forward(p, y, rows, cols),
-        ))
-    }
-
-    fn sigmoid_cross_entropy_forward(
-        &self,
-        logits: &Tensor,
-        labels: &Tensor,
-    ) -> Result<(Tensor, Tensor)> {
-        let op = "sigmoid_cross_entropy_forward";
-        expect_same(op, ("logits", logits.shape()), ("labels", labels.shape()))?;
-        let (z, y) = (logits.host_f32(op)?, labels.host_f32(op)?);
-        let (p, l) = cpu::sigmoid_cross_entropy_forward(z, y);
-        Ok((
-            Tensor::cpu(logits.shape(), p),
-            Tensor::cpu(logits.shape(), l),
-        ))
-    }
-
-    fn sigmoid_cross_entropy_backward(
-        &self,
-        probs: &Tensor,
-        labels: &Tensor,
-        scale: f32,
-    ) -> Result<Tensor> {
-        let op = "sigmoid_cross_entropy_backward";
-        expect_same(op, ("probs", probs.shape()), ("labels", labels.shape()))?;
-        let (p, y) = (probs.host_f32(op)?, labels.host_f32(op)?);
-        let d = cpu::sigmoid_cross_entropy_backward(p, y, scale as f64);
-        Ok(Tensor::cpu(probs.shape(), d))
-    }
-
-    fn binary_accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor> {
-        let op = "binary_accuracy_forward";
-        expect_same(op, ("probs", probs.shape()), ("labels", labels.shape()))?;
-        let (rows, cols) = rows_cols(probs.shape());
-        let (p, y) = (probs.host_f32(op)?, labels.host_f32(op)?);
-        Ok(Tensor::cpu(
-            &[rows],
-            cpu::binary_accuracy_forward(p, y, rows, cols),
-        ))
-    }
-
-    fn mse_forward(&self, pred: &Tensor, truth: &Tensor) -> Result<Tensor> {
-        let op = "mse_forward";
-        expect_same(op, ("pred", pred.shape()), ("truth", truth.shape()))?;
-        let e = cpu::mse_forward(pred.host_f32(op)?, truth.host_f32(op)?);
-        Ok(Tensor::cpu(pred.shape(), e))
-    }
-
-    fn mse_backward(&self, pred: &Tensor, truth: &Tensor, scale: f32) -> Result<Tensor> {
-        let op = "mse_backward";
-        expect_same(op, ("pred", pred.shape()), ("truth", truth.shape()))?;
-        let (p, t) = (pred.host_f32(op)?, truth.host_f32(op)?);
-        Ok(Tensor::cpu(
-            pred.shape(),
-            cpu::mse_backward(p, t, scale as f64),
-        ))
-    }
-
-    fn accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor> {
-        let op = "accuracy_forward";
-        expect_same(op, ("probs", probs.shape()), ("labels", labels.shape()))?;
-        let (rows, cols) = rows_cols(probs.shape());
-        let hits = cpu::accuracy_forward(probs.host_f32(op)?, labels.host_f32(op)?, rows, cols);
-        Ok(Tensor::cpu(&[rows], hits))
-    }
-
-    fn sum_into(&self, x: &Tensor, scale: f32, out: &mut Tensor, accumulate: bool) -> Result<()> {
-        let s = cpu::sum_forward(x.host_f32("sum")?, scale as f64);
-        let o = out.host_f32_mut("sum")?;
-        o[0] = if accumulate { o[0] + s } else { s };
-        Ok(())
-    }
-
-    fn adam_update(
-        &self,
-        param: &mut Tensor,
-        grad: &Tensor,
-        m: &mut Tensor,
-        v: &mut Tensor,
-        step: &Tensor,
-        hp: &AdamParams,
-    ) -> Result<()> {
-        let op = "adam_update";
-        let t = step.host_u32(op)?[0];
-        let (m, v) = (m.host_f32_mut(op)?, v.host_f32_mut(op)?);
-        cpu::adam_update(param.host_f32_mut(op)?, grad.host_f32(op)?, m, v, t, hp);
-        Ok(())
-    }
-
-    fn sgd_update(
-        &self,
-        param: &mut Tensor,
-        grad: &Tensor,
-        velocity: &mut Tensor,
-        hp: &SgdParams,
-    ) -> Result<()> {
-        let op = "sgd_update";
-        let velocity = velocity.host_f32_mut(op)?;
-        cpu::sgd_update(param.host_f32_mut(op)?, grad.host_f32(op)?, velocity, hp);
-        Ok(())
     }
 }

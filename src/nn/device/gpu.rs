@@ -2,16 +2,15 @@
 //! records the dispatch.
 
 use super::{BatchAt, ByteCodes, DeviceOps, PendingValues};
-use crate::cpu::{AdamParams, SgdParams};
 use crate::error::Result;
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
 use crate::gpu::{Gpu, GpuTensor, Unary};
 use crate::nn::tensor::Tensor;
-use crate::ops::{self, BatchIndex};
+use crate::ops::{self, BatchIndex, GlobalPool};
 use crate::shape::Layout;
 
 /// The tensor's GPU buffer, or `Error::WrongTensor` naming `op`.
-fn g<'a>(op: &'static str, t: &'a Tensor) -> Result<&'a GpuTensor> {
+pub(super) fn g<'a>(op: &'static str, t: &'a Tensor) -> Result<&'a GpuTensor> {
     t.gpu_tensor(op)
 }
 
@@ -168,6 +167,37 @@ impl DeviceOps for Gpu {
         Ok(Tensor::Gpu(ops::maxpool_backward(self, dy, argmax, geo)?))
     }
 
+    fn global_pool_forward(
+        &self,
+        pool: GlobalPool,
+        x: &Tensor,
+    ) -> Result<(Tensor, Option<Tensor>)> {
+        let x = g("global_pool", x)?;
+        Ok(match pool {
+            GlobalPool::Average => (Tensor::Gpu(ops::global_avg_pool_forward(self, x)?), None),
+            GlobalPool::Max => {
+                let (y, argmax) = ops::global_max_pool_forward(self, x)?;
+                (Tensor::Gpu(y), Some(Tensor::Gpu(argmax)))
+            }
+        })
+    }
+
+    fn global_pool_backward(
+        &self,
+        pool: GlobalPool,
+        dy: &Tensor,
+        argmax: Option<&Tensor>,
+        x_shape: &[usize],
+    ) -> Result<Tensor> {
+        let dy = g("global_pool", dy)?;
+        Ok(Tensor::Gpu(match (pool, argmax) {
+            (GlobalPool::Max, Some(a)) => {
+                ops::global_max_pool_backward(self, dy, g("global_pool", a)?, x_shape)?
+            }
+            _ => ops::global_avg_pool_backward(self, dy, x_shape)?,
+        }))
+    }
+
     fn dropout_forward(
         &self,
         x: &Tensor,
@@ -183,131 +213,5 @@ impl DeviceOps for Gpu {
     fn dropout_backward(&self, dy: &Tensor, mask: &Tensor) -> Result<Tensor> {
         let (dy, mask) = (g("dropout", dy)?, g("dropout", mask)?);
         Ok(Tensor::Gpu(ops::dropout_backward(self, dy, mask)?))
-    }
-
-    fn softmax_cross_entropy_forward(
-        &self,
-        logits: &Tensor,
-        labels: &Tensor,
-    ) -> Result<(Tensor, Tensor)> {
-        let op = "softmax_cross_entropy";
-        let (p, l) = ops::softmax_cross_entropy_forward(self, g(op, logits)?, g(op, labels)?)?;
-        Ok((Tensor::Gpu(p), Tensor::Gpu(l)))
-    }
-
-    fn softmax_cross_entropy_backward(
-        &self,
-        probs: &Tensor,
-        labels: &Tensor,
-        scale: f32,
-    ) -> Result<Tensor> {
-        let op = "softmax_cross_entropy";
-        let (probs, labels) = (g(op, probs)?, g(op, labels)?);
-        let d = ops::softmax_cross_entropy_backward(self, probs, labels, scale)?;
-        Ok(Tensor::Gpu(d))
-    }
-
-    fn sparse_softmax_cross_entropy_forward(
-        &self,
-        logits: &Tensor,
-        labels: &Tensor,
-    ) -> Result<(Tensor, Tensor)> {
-        let op = "sparse_softmax_cross_entropy";
-        let (logits, labels) = (g(op, logits)?, g(op, labels)?);
-        let (p, l) = ops::sparse_softmax_cross_entropy_forward(self, logits, labels)?;
-        Ok((Tensor::Gpu(p), Tensor::Gpu(l)))
-    }
-
-    fn sparse_softmax_cross_entropy_backward(
-        &self,
-        probs: &Tensor,
-        labels: &Tensor,
-        scale: f32,
-    ) -> Result<Tensor> {
-        let op = "sparse_softmax_cross_entropy";
-        let (probs, labels) = (g(op, probs)?, g(op, labels)?);
-        let d = ops::sparse_softmax_cross_entropy_backward(self, probs, labels, scale)?;
-        Ok(Tensor::Gpu(d))
-    }
-
-    fn sparse_accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor> {
-        let (probs, labels) = (g("accuracy", probs)?, g("accuracy", labels)?);
-        Ok(Tensor::Gpu(ops::sparse_accuracy_forward(
-            self, probs, labels,
-        )?))
-    }
-
-    fn sigmoid_cross_entropy_forward(
-        &self,
-        logits: &Tensor,
-        labels: &Tensor,
-    ) -> Result<(Tensor, Tensor)> {
-        let op = "sigmoid_cross_entropy";
-        let (logits, labels) = (g(op, logits)?, g(op, labels)?);
-        let (p, l) = ops::sigmoid_cross_entropy_forward(self, logits, labels)?;
-        Ok((Tensor::Gpu(p), Tensor::Gpu(l)))
-    }
-
-    fn sigmoid_cross_entropy_backward(
-        &self,
-        probs: &Tensor,
-        labels: &Tensor,
-        scale: f32,
-    ) -> Result<Tensor> {
-        let op = "sigmoid_cross_entropy";
-        let (probs, labels) = (g(op, probs)?, g(op, labels)?);
-        let d = ops::sigmoid_cross_entropy_backward(self, probs, labels, scale)?;
-        Ok(Tensor::Gpu(d))
-    }
-
-    fn binary_accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor> {
-        let (probs, labels) = (g("accuracy", probs)?, g("accuracy", labels)?);
-        Ok(Tensor::Gpu(ops::binary_accuracy_forward(
-            self, probs, labels,
-        )?))
-    }
-
-    fn mse_forward(&self, pred: &Tensor, truth: &Tensor) -> Result<Tensor> {
-        let (pred, truth) = (g("mse", pred)?, g("mse", truth)?);
-        Ok(Tensor::Gpu(ops::mse_forward(self, pred, truth)?))
-    }
-
-    fn mse_backward(&self, pred: &Tensor, truth: &Tensor, scale: f32) -> Result<Tensor> {
-        let (pred, truth) = (g("mse", pred)?, g("mse", truth)?);
-        Ok(Tensor::Gpu(ops::mse_backward(self, pred, truth, scale)?))
-    }
-
-    fn accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor> {
-        let (probs, labels) = (g("accuracy", probs)?, g("accuracy", labels)?);
-        Ok(Tensor::Gpu(ops::accuracy_forward(self, probs, labels)?))
-    }
-
-    fn sum_into(&self, x: &Tensor, scale: f32, out: &mut Tensor, accumulate: bool) -> Result<()> {
-        ops::sum_into(self, g("sum", x)?, scale, g("sum", out)?, accumulate)
-    }
-
-    fn adam_update(
-        &self,
-        param: &mut Tensor,
-        grad: &Tensor,
-        m: &mut Tensor,
-        v: &mut Tensor,
-        step: &Tensor,
-        hp: &AdamParams,
-    ) -> Result<()> {
-        let op = "adam_update";
-        let (param, grad, step) = (g(op, param)?, g(op, grad)?, g(op, step)?);
-        ops::adam_update(self, param, grad, g(op, m)?, g(op, v)?, step, hp)
-    }
-
-    fn sgd_update(
-        &self,
-        param: &mut Tensor,
-        grad: &Tensor,
-        velocity: &mut Tensor,
-        hp: &SgdParams,
-    ) -> Result<()> {
-        let op = "sgd_update";
-        ops::sgd_update(self, g(op, param)?, g(op, grad)?, g(op, velocity)?, hp)
     }
 }

@@ -5,7 +5,9 @@
 //! the implementation, so `device.matmul(…)` calls whichever it is.
 
 mod cpu;
+mod cpu_training;
 mod gpu;
+mod gpu_training;
 
 use std::sync::Arc;
 
@@ -15,6 +17,7 @@ use crate::cpu::{AdamParams, SgdParams};
 use crate::error::Result;
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
 use crate::gpu::{Gpu, GpuOptions, Unary};
+use crate::ops::GlobalPool;
 use crate::shape::Layout;
 
 pub use cpu::CpuDevice;
@@ -74,7 +77,7 @@ pub struct ByteCodes<'a> {
 
 /// Every op a layer, loss, optimizer or data feed needs, implemented once per device.
 /// Tensors are the device's own; one from the other device is `Error::WrongTensor`.
-pub trait DeviceOps: Send + Sync {
+pub trait DeviceOps: TrainingOps + Send + Sync {
     /// A new f32 tensor holding `data`.
     fn upload(&self, shape: &[usize], data: &[f32]) -> Result<Tensor>;
     /// A new u32 tensor (indices, counters, packed byte codes).
@@ -140,6 +143,17 @@ pub trait DeviceOps: Send + Sync {
         argmax: &Tensor,
         geo: &Pool2dGeometry,
     ) -> Result<Tensor>;
+    /// x[n,h,w,c] → (y[n,c], the argmax for `Max`).
+    fn global_pool_forward(&self, pool: GlobalPool, x: &Tensor)
+        -> Result<(Tensor, Option<Tensor>)>;
+    /// dy[n,c] → dx shaped `x_shape` [n,h,w,c] (through `argmax` for `Max`).
+    fn global_pool_backward(
+        &self,
+        pool: GlobalPool,
+        dy: &Tensor,
+        argmax: Option<&Tensor>,
+        x_shape: &[usize],
+    ) -> Result<Tensor>;
     /// Inverted dropout at the counter's current value → (y, mask).
     fn dropout_forward(
         &self,
@@ -150,6 +164,11 @@ pub trait DeviceOps: Send + Sync {
     ) -> Result<(Tensor, Tensor)>;
     /// dx = dy · mask.
     fn dropout_backward(&self, dy: &Tensor, mask: &Tensor) -> Result<Tensor>;
+}
+
+/// The ops of a training step's end — losses, metrics, optimizer updates — implemented
+/// once per device (`cpu_training.rs`, `gpu_training.rs`); part of every `DeviceOps`.
+pub trait TrainingOps {
     /// logits[r,c], one-hot labels[r,c] → (probs[r,c], row_loss[r]).
     fn softmax_cross_entropy_forward(
         &self,

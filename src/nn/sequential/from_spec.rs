@@ -5,7 +5,7 @@ use super::Sequential;
 use crate::error::{Error, Result};
 use crate::geometry::Padding;
 use crate::nn::device::Device;
-use crate::nn::layers::{Conv2D, Dense, Dropout, Flatten, MaxPooling2D};
+use crate::nn::layers::{self, Conv2D, Dense, Dropout, Flatten, MaxPooling2D};
 use crate::nn::spec::{LayerSpec, ModelSpec};
 use crate::nn::Activation;
 
@@ -60,6 +60,24 @@ impl Sequential {
                 }
                 LayerSpec::Flatten {} => m.add(Flatten::new())?,
                 LayerSpec::Dropout { rate } => m.add(Dropout::new(*rate))?,
+                LayerSpec::Activation { activation } => {
+                    let act: Activation = activation.parse().map_err(|e| field("activation", e))?;
+                    m.add(layers::Activation::new(act))?;
+                }
+                LayerSpec::GlobalAveragePooling2D {} => {
+                    m.add(layers::GlobalAveragePooling2D::new())?
+                }
+                LayerSpec::GlobalMaxPooling2D {} => m.add(layers::GlobalMaxPooling2D::new())?,
+                LayerSpec::Reshape { target_shape } => {
+                    let dims: Option<Vec<isize>> = target_shape
+                        .iter()
+                        .map(|&d| isize::try_from(d).ok())
+                        .collect();
+                    let Some(dims) = dims else {
+                        return Err(field("target_shape", Error::Model("too large".into())));
+                    };
+                    m.add(layers::Reshape::new(&dims))?;
+                }
             }
         }
         Ok(m)

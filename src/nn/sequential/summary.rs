@@ -13,11 +13,17 @@ fn format_shape(s: &[usize]) -> String {
 }
 
 pub(super) fn keras_name(kind: &str) -> String {
-    match kind {
-        "Conv2D" => "conv2d".into(),
-        "MaxPooling2D" => "max_pooling2d".into(),
-        other => other.to_ascii_lowercase(),
+    // Keras's snake case: "MaxPooling2D" → "max_pooling2d", "Conv2D" → "conv2d".
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for ch in kind.chars() {
+        if ch.is_ascii_uppercase() && prev_lower {
+            out.push('_');
+        }
+        prev_lower = ch.is_ascii_lowercase();
+        out.push(ch.to_ascii_lowercase());
     }
+    out
 }
 
 fn thousands(n: usize) -> String {

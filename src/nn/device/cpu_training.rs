@@ -1,0 +1,179 @@
+//! The CPU device's losses, metrics and optimizer updates: each calls its twin in
+//! `crate::cpu`.
+
+use super::cpu::{check_len, CpuDevice};
+use super::TrainingOps;
+use crate::cpu::{self, AdamParams, SgdParams};
+use crate::error::Result;
+use crate::nn::tensor::Tensor;
+use crate::shape::{expect_same, rows_cols};
+
+impl TrainingOps for CpuDevice {
+    fn softmax_cross_entropy_forward(
+        &self,
+        logits: &Tensor,
+        labels: &Tensor,
+    ) -> Result<(Tensor, Tensor)> {
+        let op = "softmax_cross_entropy_forward";
+        expect_same(op, ("logits", logits.shape()), ("labels", labels.shape()))?;
+        let (rows, cols) = rows_cols(logits.shape());
+        let (p, l) = cpu::softmax_cross_entropy_forward(
+            logits.host_f32(op)?,
+            labels.host_f32(op)?,
+            rows,
+            cols,
+        );
+        Ok((Tensor::cpu(logits.shape(), p), Tensor::cpu(&[rows], l)))
+    }
+
+    fn softmax_cross_entropy_backward(
+        &self,
+        probs: &Tensor,
+        labels: &Tensor,
+        scale: f32,
+    ) -> Result<Tensor> {
+        let op = "softmax_cross_entropy_backward";
+        expect_same(op, ("probs", probs.shape()), ("labels", labels.shape()))?;
+        let (p, y) = (probs.host_f32(op)?, labels.host_f32(op)?);
+        let d = cpu::softmax_cross_entropy_backward(p, y, scale as f64);
+        Ok(Tensor::cpu(probs.shape(), d))
+    }
+
+    fn sparse_softmax_cross_entropy_forward(
+        &self,
+        logits: &Tensor,
+        labels: &Tensor,
+    ) -> Result<(Tensor, Tensor)> {
+        let op = "sparse_softmax_cross_entropy_forward";
+        let (rows, cols) = rows_cols(logits.shape());
+        check_len(op, &[rows], labels.len())?;
+        let (z, y) = (logits.host_f32(op)?, labels.host_f32(op)?);
+        let (p, l) = cpu::sparse_softmax_cross_entropy_forward(z, y, rows, cols);
+        Ok((Tensor::cpu(logits.shape(), p), Tensor::cpu(&[rows], l)))
+    }
+
+    fn sparse_softmax_cross_entropy_backward(
+        &self,
+        probs: &Tensor,
+        labels: &Tensor,
+        scale: f32,
+    ) -> Result<Tensor> {
+        let op = "sparse_softmax_cross_entropy_backward";
+        let (rows, cols) = rows_cols(probs.shape());
+        check_len(op, &[rows], labels.len())?;
+        let (p, y) = (probs.host_f32(op)?, labels.host_f32(op)?);
+        let d = cpu::sparse_softmax_cross_entropy_backward(p, y, cols, scale as f64);
+        Ok(Tensor::cpu(probs.shape(), d))
+    }
+
+    fn sparse_accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor> {
+        let op = "sparse_accuracy_forward";
+        let (rows, cols) = rows_cols(probs.shape());
+        check_len(op, &[rows], labels.len())?;
+        let (p, y) = (probs.host_f32(op)?, labels.host_f32(op)?);
+        Ok(Tensor::cpu(
+            &[rows],
+            cpu::sparse_accuracy_forward(p, y, rows, cols),
+        ))
+    }
+
+    fn sigmoid_cross_entropy_forward(
+        &self,
+        logits: &Tensor,
+        labels: &Tensor,
+    ) -> Result<(Tensor, Tensor)> {
+        let op = "sigmoid_cross_entropy_forward";
+        expect_same(op, ("logits", logits.shape()), ("labels", labels.shape()))?;
+        let (z, y) = (logits.host_f32(op)?, labels.host_f32(op)?);
+        let (p, l) = cpu::sigmoid_cross_entropy_forward(z, y);
+        Ok((
+            Tensor::cpu(logits.shape(), p),
+            Tensor::cpu(logits.shape(), l),
+        ))
+    }
+
+    fn sigmoid_cross_entropy_backward(
+        &self,
+        probs: &Tensor,
+        labels: &Tensor,
+        scale: f32,
+    ) -> Result<Tensor> {
+        let op = "sigmoid_cross_entropy_backward";
+        expect_same(op, ("probs", probs.shape()), ("labels", labels.shape()))?;
+        let (p, y) = (probs.host_f32(op)?, labels.host_f32(op)?);
+        let d = cpu::sigmoid_cross_entropy_backward(p, y, scale as f64);
+        Ok(Tensor::cpu(probs.shape(), d))
+    }
+
+    fn binary_accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor> {
+        let op = "binary_accuracy_forward";
+        expect_same(op, ("probs", probs.shape()), ("labels", labels.shape()))?;
+        let (rows, cols) = rows_cols(probs.shape());
+        let (p, y) = (probs.host_f32(op)?, labels.host_f32(op)?);
+        Ok(Tensor::cpu(
+            &[rows],
+            cpu::binary_accuracy_forward(p, y, rows, cols),
+        ))
+    }
+
+    fn mse_forward(&self, pred: &Tensor, truth: &Tensor) -> Result<Tensor> {
+        let op = "mse_forward";
+        expect_same(op, ("pred", pred.shape()), ("truth", truth.shape()))?;
+        let e = cpu::mse_forward(pred.host_f32(op)?, truth.host_f32(op)?);
+        Ok(Tensor::cpu(pred.shape(), e))
+    }
+
+    fn mse_backward(&self, pred: &Tensor, truth: &Tensor, scale: f32) -> Result<Tensor> {
+        let op = "mse_backward";
+        expect_same(op, ("pred", pred.shape()), ("truth", truth.shape()))?;
+        let (p, t) = (pred.host_f32(op)?, truth.host_f32(op)?);
+        Ok(Tensor::cpu(
+            pred.shape(),
+            cpu::mse_backward(p, t, scale as f64),
+        ))
+    }
+
+    fn accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor> {
+        let op = "accuracy_forward";
+        expect_same(op, ("probs", probs.shape()), ("labels", labels.shape()))?;
+        let (rows, cols) = rows_cols(probs.shape());
+        let hits = cpu::accuracy_forward(probs.host_f32(op)?, labels.host_f32(op)?, rows, cols);
+        Ok(Tensor::cpu(&[rows], hits))
+    }
+
+    fn sum_into(&self, x: &Tensor, scale: f32, out: &mut Tensor, accumulate: bool) -> Result<()> {
+        let s = cpu::sum_forward(x.host_f32("sum")?, scale as f64);
+        let o = out.host_f32_mut("sum")?;
+        o[0] = if accumulate { o[0] + s } else { s };
+        Ok(())
+    }
+
+    fn adam_update(
+        &self,
+        param: &mut Tensor,
+        grad: &Tensor,
+        m: &mut Tensor,
+        v: &mut Tensor,
+        step: &Tensor,
+        hp: &AdamParams,
+    ) -> Result<()> {
+        let op = "adam_update";
+        let t = step.host_u32(op)?[0];
+        let (m, v) = (m.host_f32_mut(op)?, v.host_f32_mut(op)?);
+        cpu::adam_update(param.host_f32_mut(op)?, grad.host_f32(op)?, m, v, t, hp);
+        Ok(())
+    }
+
+    fn sgd_update(
+        &self,
+        param: &mut Tensor,
+        grad: &Tensor,
+        velocity: &mut Tensor,
+        hp: &SgdParams,
+    ) -> Result<()> {
+        let op = "sgd_update";
+        let velocity = velocity.host_f32_mut(op)?;
+        cpu::sgd_update(param.host_f32_mut(op)?, grad.host_f32(op)?, velocity, hp);
+        Ok(())
+    }
+}
