@@ -80,7 +80,12 @@ fn first_difference(a: &[(String, Vec<f32>)], b: &[(String, Vec<f32>)]) -> Optio
 fn resume_equals_training_in_one_go_bit_for_bit_on_cpu() {
     let (x, y) = data();
     let dir = TempDir::new("resume");
-    for opt in [Optimizer::adam(), Optimizer::sgd(0.05, 0.9)] {
+    for opt in [
+        Optimizer::adam(),
+        Optimizer::sgd(0.05, 0.9),
+        Optimizer::adamw(),
+        Optimizer::rmsprop_with(1e-3, 0.9, 0.5),
+    ] {
         let mut whole = model(Device::Cpu, opt);
         whole.fit(&x, &y, &opts(5, 0)).unwrap();
 

@@ -49,10 +49,26 @@ fn argument_errors_are_clear_and_fail() {
         (vec!["train", "--epochs", "0"], vec!["--epochs", "0"]),
         (vec!["train", "--lr", "0"], vec!["--lr", "positive"]),
         (
-            vec!["train", "--optimizer", "rmsprop"],
-            vec!["rmsprop", "adam", "sgd"],
+            vec!["train", "--optimizer", "adagrad"],
+            vec!["adagrad", "adam", "adamw", "sgd", "rmsprop"],
         ),
         (vec!["train", "--device", "tpu"], vec!["tpu", "gpu", "cpu"]),
+        (
+            vec!["train", "--weight-decay", "0.01"],
+            vec!["--weight-decay", "--optimizer adamw"],
+        ),
+        (
+            vec!["train", "--optimizer", "adamw", "--rho", "0.5"],
+            vec!["--rho", "--optimizer rmsprop"],
+        ),
+        (
+            vec!["train", "--optimizer", "adamw", "--momentum", "0.5"],
+            vec!["--momentum", "sgd or rmsprop"],
+        ),
+        (
+            vec!["train", "--optimizer", "adamw", "--weight-decay", "-1"],
+            vec!["--weight-decay", "≥ 0"],
+        ),
         (
             vec!["train", "--loss", "hinge"],
             vec![

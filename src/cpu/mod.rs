@@ -14,6 +14,7 @@ pub mod im2col;
 pub mod matmul;
 pub mod maxpool;
 pub mod mse;
+pub mod rmsprop;
 pub mod sgd;
 pub mod sigmoid_cross_entropy;
 pub mod softmax;
@@ -21,6 +22,7 @@ pub mod softmax_cross_entropy;
 pub mod sparse_softmax_cross_entropy;
 pub mod sum;
 pub mod transpose;
+pub mod weight_decay;
 
 pub use accuracy::{accuracy_forward, argmax, sparse_accuracy_forward};
 pub use activation::*;
@@ -37,6 +39,7 @@ pub use im2col::{im2col_backward, im2col_forward};
 pub use matmul::matmul;
 pub use maxpool::{maxpool_backward, maxpool_forward};
 pub use mse::{mse_backward, mse_forward};
+pub use rmsprop::{rmsprop_update, RmsPropParams};
 pub use sgd::{sgd_update, SgdParams};
 pub use sigmoid_cross_entropy::{
     binary_accuracy_forward, sigmoid_cross_entropy_backward, sigmoid_cross_entropy_forward,
@@ -48,6 +51,7 @@ pub use sparse_softmax_cross_entropy::{
 };
 pub use sum::sum_forward;
 pub use transpose::transpose_forward;
+pub use weight_decay::weight_decay_update;
 
 /// A float the CPU twins compute in: f32 for the reference device, f64 for gradient checks.
 pub trait Scalar: Copy + Default + PartialOrd + std::fmt::Debug + Send + Sync + 'static {

@@ -188,6 +188,8 @@ registry! {
         Counter = "counter";
         Adam = "adam";
         Sgd = "sgd";
+        Rmsprop = "rmsprop";
+        WeightDecay = "weight_decay";
         Accuracy = "accuracy";
         Dropout = "dropout";
         Gather = "gather";
@@ -238,6 +240,8 @@ registry! {
         CounterStep = Counter "counter_step" 1 no_params;
         AdamUpdate = Adam "adam_update" 5;
         SgdUpdate = Sgd "sgd_update" 3;
+        RmspropUpdate = Rmsprop "rmsprop_update" 4;
+        WeightDecayUpdate = WeightDecay "weight_decay_update" 1;
         AccuracyForward = Accuracy "accuracy_forward" 3;
         SparseAccuracyForward = Accuracy "sparse_accuracy_forward" 3;
         DropoutForward = Dropout "dropout_forward" 4;

@@ -1,4 +1,4 @@
-//! Optimizers in Keras's words (`Adam`, `SGD`) and their per-parameter state on the
+//! Optimizers in Keras's words (`Adam`, `AdamW`, `SGD`, `RMSprop`) and their per-parameter state on the
 //! model's device. One update dispatch per parameter tensor; Adam's step counter lives
 //! on the device too, so many steps can be recorded without a readback.
 
@@ -7,14 +7,21 @@ use std::str::FromStr;
 use super::device::Device;
 use super::layer::Param;
 use super::tensor::Tensor;
-use crate::cpu::{AdamParams, SgdParams};
+use crate::cpu::{AdamParams, RmsPropParams, SgdParams};
 use crate::error::{Error, Result};
 
 /// An optimizer and its hyper-parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Optimizer {
     Adam(AdamParams),
+    /// Adam with decoupled weight decay (Keras's `AdamW`): θ ← θ − θ·wd·lr before each
+    /// Adam update.
+    AdamW {
+        adam: AdamParams,
+        weight_decay: f32,
+    },
     Sgd(SgdParams),
+    RmsProp(RmsPropParams),
 }
 
 impl Optimizer {
@@ -32,6 +39,34 @@ impl Optimizer {
         })
     }
 
+    /// `keras.optimizers.AdamW()`: Adam's defaults (ε 1e-7) and weight_decay 0.004.
+    pub fn adamw() -> Optimizer {
+        Optimizer::adamw_lr(1e-3, 0.004)
+    }
+
+    /// AdamW with another learning rate and weight decay.
+    pub fn adamw_lr(lr: f32, weight_decay: f32) -> Optimizer {
+        let Optimizer::Adam(adam) = Optimizer::adam_lr(lr) else {
+            unreachable!("adam_lr gives Adam")
+        };
+        Optimizer::AdamW { adam, weight_decay }
+    }
+
+    /// `keras.optimizers.RMSprop()`: lr 1e-3, ρ 0.9, momentum 0, ε 1e-7.
+    pub fn rmsprop() -> Optimizer {
+        Optimizer::RmsProp(RmsPropParams::default())
+    }
+
+    /// RMSprop with another learning rate, ρ and momentum.
+    pub fn rmsprop_with(lr: f32, rho: f32, momentum: f32) -> Optimizer {
+        Optimizer::RmsProp(RmsPropParams {
+            lr,
+            rho,
+            momentum,
+            ..RmsPropParams::default()
+        })
+    }
+
     /// `keras.optimizers.SGD(learning_rate, momentum)`.
     pub fn sgd(lr: f32, momentum: f32) -> Optimizer {
         Optimizer::Sgd(SgdParams {
@@ -44,8 +79,9 @@ impl Optimizer {
     /// The learning rate.
     pub fn learning_rate(&self) -> f32 {
         match self {
-            Optimizer::Adam(p) => p.lr,
+            Optimizer::Adam(p) | Optimizer::AdamW { adam: p, .. } => p.lr,
             Optimizer::Sgd(p) => p.lr,
+            Optimizer::RmsProp(p) => p.lr,
         }
     }
 
@@ -53,7 +89,9 @@ impl Optimizer {
     pub fn name(&self) -> &'static str {
         match self {
             Optimizer::Adam(_) => "adam",
+            Optimizer::AdamW { .. } => "adamw",
             Optimizer::Sgd(_) => "sgd",
+            Optimizer::RmsProp(_) => "rmsprop",
         }
     }
 }
@@ -63,17 +101,20 @@ impl FromStr for Optimizer {
     fn from_str(s: &str) -> Result<Self> {
         match s.to_ascii_lowercase().as_str() {
             "adam" => Ok(Optimizer::adam()),
+            "adamw" => Ok(Optimizer::adamw()),
             "sgd" => Ok(Optimizer::sgd(0.01, 0.0)),
+            "rmsprop" => Ok(Optimizer::rmsprop()),
             other => Err(Error::BadSetting {
                 name: "optimizer",
                 value: other.to_string(),
-                reason: "use adam or sgd".into(),
+                reason: "use adam, adamw, sgd or rmsprop".into(),
             }),
         }
     }
 }
 
-/// Slots per parameter (Adam: m and v; SGD: velocity) and the step counter.
+/// Slots per parameter (Adam, AdamW: m and v; SGD: velocity; RMSprop: velocity and
+/// momentum) and the step counter.
 pub(crate) struct OptimizerState {
     step: Tensor,
     slots: Vec<Vec<Tensor>>,
@@ -82,10 +123,7 @@ pub(crate) struct OptimizerState {
 impl OptimizerState {
     /// Zeroed state for `params`.
     pub fn new(dev: &Device, opt: &Optimizer, params: &[&Param]) -> Result<OptimizerState> {
-        let per = match opt {
-            Optimizer::Adam(_) => 2,
-            Optimizer::Sgd(_) => 1,
-        };
+        let per = Self::slot_names(opt).len();
         let slots = params
             .iter()
             .map(|p| (0..per).map(|_| dev.zeros(&p.shape)).collect())
@@ -99,8 +137,9 @@ impl OptimizerState {
     /// Names of the per-parameter slots, in the order `slots` holds them.
     pub fn slot_names(opt: &Optimizer) -> &'static [&'static str] {
         match opt {
-            Optimizer::Adam(_) => &["m", "v"],
+            Optimizer::Adam(_) | Optimizer::AdamW { .. } => &["m", "v"],
             Optimizer::Sgd(_) => &["velocity"],
+            Optimizer::RmsProp(_) => &["velocity", "momentum"],
         }
     }
 
@@ -132,7 +171,14 @@ impl OptimizerState {
                 (Optimizer::Adam(hp), [m, v]) => {
                     dev.adam_update(&mut p.value, grad, m, v, &self.step, hp)?
                 }
+                (Optimizer::AdamW { adam, weight_decay }, [m, v]) => {
+                    dev.weight_decay_update(&mut p.value, *weight_decay, adam.lr)?;
+                    dev.adam_update(&mut p.value, grad, m, v, &self.step, adam)?
+                }
                 (Optimizer::Sgd(hp), [vel]) => dev.sgd_update(&mut p.value, grad, vel, hp)?,
+                (Optimizer::RmsProp(hp), [vel, mom]) => {
+                    dev.rmsprop_update(&mut p.value, grad, [vel, mom], hp)?
+                }
                 _ => unreachable!("slots match the optimizer"),
             }
         }

@@ -14,6 +14,7 @@ pub mod im2col;
 pub mod matmul;
 pub mod maxpool;
 pub mod mse;
+pub mod rmsprop;
 pub mod sgd;
 pub mod sigmoid_cross_entropy;
 pub mod softmax;
@@ -22,6 +23,7 @@ pub mod sparse_softmax_cross_entropy;
 pub mod sum;
 pub mod transpose;
 pub mod unary;
+pub mod weight_decay;
 
 pub use accuracy::{accuracy_forward, sparse_accuracy_forward};
 pub use adam::adam_update;
@@ -37,6 +39,7 @@ pub use im2col::{im2col_backward, im2col_forward};
 pub use matmul::{matmul, matmul_into};
 pub use maxpool::{maxpool_backward, maxpool_forward};
 pub use mse::{mse_backward, mse_forward};
+pub use rmsprop::rmsprop_update;
 pub use sgd::sgd_update;
 pub use sigmoid_cross_entropy::{
     binary_accuracy_forward, sigmoid_cross_entropy_backward, sigmoid_cross_entropy_forward,
@@ -49,6 +52,7 @@ pub use sparse_softmax_cross_entropy::{
 pub use sum::{sum_forward, sum_into};
 pub use transpose::transpose_forward;
 pub use unary::{unary_backward, unary_forward};
+pub use weight_decay::weight_decay_update;
 
 use crate::error::{shape_err, Result};
 use crate::gpu::{Gpu, GpuTensor};

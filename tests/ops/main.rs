@@ -20,6 +20,7 @@ mod im2col;
 mod matmul;
 mod maxpool;
 mod mse;
+mod rmsprop;
 mod sgd;
 mod sigmoid_cross_entropy;
 mod softmax;

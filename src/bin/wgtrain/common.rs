@@ -139,6 +139,14 @@ pub fn positive_f32(s: &str) -> std::result::Result<f32, String> {
     }
 }
 
+/// `--weight-decay`: a finite number ≥ 0.
+pub fn non_negative_f32(s: &str) -> std::result::Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if v >= 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("expected a number ≥ 0, got {s:?}")),
+    }
+}
+
 /// `--momentum`: in [0, 1].
 pub fn momentum_value(s: &str) -> std::result::Result<f32, String> {
     match s.parse::<f32>() {

@@ -13,7 +13,7 @@ use super::metadata::{
     TrainingState,
 };
 use super::CHECKPOINT_FORMAT;
-use crate::cpu::{AdamParams, SgdParams};
+use crate::cpu::{AdamParams, RmsPropParams, SgdParams};
 use crate::error::{Error, Result};
 use crate::nn::device::Device;
 use crate::nn::optimizer::{Optimizer, OptimizerState};
@@ -187,6 +187,32 @@ impl Sequential {
                 lr: learning_rate,
                 beta1: beta_1,
                 beta2: beta_2,
+                eps: epsilon,
+            }),
+            OptimizerConfig::Adamw {
+                learning_rate,
+                weight_decay,
+                beta_1,
+                beta_2,
+                epsilon,
+            } => Optimizer::AdamW {
+                adam: AdamParams {
+                    lr: learning_rate,
+                    beta1: beta_1,
+                    beta2: beta_2,
+                    eps: epsilon,
+                },
+                weight_decay,
+            },
+            OptimizerConfig::Rmsprop {
+                learning_rate,
+                rho,
+                momentum,
+                epsilon,
+            } => Optimizer::RmsProp(RmsPropParams {
+                lr: learning_rate,
+                rho,
+                momentum,
                 eps: epsilon,
             }),
             OptimizerConfig::Sgd {

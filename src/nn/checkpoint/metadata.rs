@@ -17,6 +17,19 @@ pub(super) enum OptimizerConfig {
         beta_2: f32,
         epsilon: f32,
     },
+    Adamw {
+        learning_rate: f32,
+        weight_decay: f32,
+        beta_1: f32,
+        beta_2: f32,
+        epsilon: f32,
+    },
+    Rmsprop {
+        learning_rate: f32,
+        rho: f32,
+        momentum: f32,
+        epsilon: f32,
+    },
     Sgd {
         learning_rate: f32,
         momentum: f32,
@@ -98,16 +111,25 @@ pub(super) fn check_training_state(
 
 /// Hyper-parameters a user could not have given: the same rules as the CLI's flags.
 pub(super) fn check_hyper_parameters(o: &Optimizer) -> std::result::Result<(), String> {
+    let positive = |v: f32| v.is_finite() && v > 0.0;
+    let adam_ok = |p: &crate::cpu::AdamParams| {
+        positive(p.lr)
+            && (0.0..1.0).contains(&p.beta1)
+            && (0.0..1.0).contains(&p.beta2)
+            && positive(p.eps)
+    };
     let ok = match o {
-        Optimizer::Adam(p) => {
-            p.lr.is_finite()
-                && p.lr > 0.0
-                && (0.0..1.0).contains(&p.beta1)
-                && (0.0..1.0).contains(&p.beta2)
-                && p.eps.is_finite()
-                && p.eps > 0.0
+        Optimizer::Adam(p) => adam_ok(p),
+        Optimizer::AdamW { adam, weight_decay } => {
+            adam_ok(adam) && weight_decay.is_finite() && *weight_decay >= 0.0
         }
-        Optimizer::Sgd(p) => p.lr.is_finite() && p.lr > 0.0 && (0.0..=1.0).contains(&p.momentum),
+        Optimizer::Sgd(p) => positive(p.lr) && (0.0..=1.0).contains(&p.momentum),
+        Optimizer::RmsProp(p) => {
+            positive(p.lr)
+                && (0.0..1.0).contains(&p.rho)
+                && (0.0..=1.0).contains(&p.momentum)
+                && positive(p.eps)
+        }
     };
     match ok {
         true => Ok(()),

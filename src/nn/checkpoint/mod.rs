@@ -134,6 +134,19 @@ impl Sequential {
                 beta_2: p.beta2,
                 epsilon: p.eps,
             },
+            Optimizer::AdamW { adam, weight_decay } => OptimizerConfig::Adamw {
+                learning_rate: adam.lr,
+                weight_decay,
+                beta_1: adam.beta1,
+                beta_2: adam.beta2,
+                epsilon: adam.eps,
+            },
+            Optimizer::RmsProp(p) => OptimizerConfig::Rmsprop {
+                learning_rate: p.lr,
+                rho: p.rho,
+                momentum: p.momentum,
+                epsilon: p.eps,
+            },
             Optimizer::Sgd(p) => OptimizerConfig::Sgd {
                 learning_rate: p.lr,
                 momentum: p.momentum,

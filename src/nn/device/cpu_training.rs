@@ -3,7 +3,7 @@
 
 use super::cpu::{check_len, CpuDevice};
 use super::TrainingOps;
-use crate::cpu::{self, AdamParams, SgdParams};
+use crate::cpu::{self, AdamParams, RmsPropParams, SgdParams};
 use crate::error::Result;
 use crate::nn::tensor::Tensor;
 use crate::shape::{expect_same, rows_cols};
@@ -174,6 +174,24 @@ impl TrainingOps for CpuDevice {
         let op = "sgd_update";
         let velocity = velocity.host_f32_mut(op)?;
         cpu::sgd_update(param.host_f32_mut(op)?, grad.host_f32(op)?, velocity, hp);
+        Ok(())
+    }
+
+    fn rmsprop_update(
+        &self,
+        param: &mut Tensor,
+        grad: &Tensor,
+        [velocity, momentum]: [&mut Tensor; 2],
+        hp: &RmsPropParams,
+    ) -> Result<()> {
+        let op = "rmsprop_update";
+        let (v, m) = (velocity.host_f32_mut(op)?, momentum.host_f32_mut(op)?);
+        cpu::rmsprop_update(param.host_f32_mut(op)?, grad.host_f32(op)?, v, m, hp);
+        Ok(())
+    }
+
+    fn weight_decay_update(&self, param: &mut Tensor, wd: f32, lr: f32) -> Result<()> {
+        cpu::weight_decay_update(param.host_f32_mut("weight_decay_update")?, wd, lr);
         Ok(())
     }
 }

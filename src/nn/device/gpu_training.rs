@@ -3,7 +3,7 @@
 
 use super::gpu::g;
 use super::TrainingOps;
-use crate::cpu::{AdamParams, SgdParams};
+use crate::cpu::{AdamParams, RmsPropParams, SgdParams};
 use crate::error::Result;
 use crate::gpu::Gpu;
 use crate::nn::tensor::Tensor;
@@ -134,5 +134,21 @@ impl TrainingOps for Gpu {
     ) -> Result<()> {
         let op = "sgd_update";
         ops::sgd_update(self, g(op, param)?, g(op, grad)?, g(op, velocity)?, hp)
+    }
+
+    fn rmsprop_update(
+        &self,
+        param: &mut Tensor,
+        grad: &Tensor,
+        [velocity, momentum]: [&mut Tensor; 2],
+        hp: &RmsPropParams,
+    ) -> Result<()> {
+        let op = "rmsprop_update";
+        let (param, grad) = (g(op, param)?, g(op, grad)?);
+        ops::rmsprop_update(self, param, grad, g(op, velocity)?, g(op, momentum)?, hp)
+    }
+
+    fn weight_decay_update(&self, param: &mut Tensor, wd: f32, lr: f32) -> Result<()> {
+        ops::weight_decay_update(self, g("weight_decay_update", param)?, wd, lr)
     }
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::tensor::Tensor;
 use super::Activation;
-use crate::cpu::{AdamParams, SgdParams};
+use crate::cpu::{AdamParams, RmsPropParams, SgdParams};
 use crate::error::Result;
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
 use crate::gpu::{Gpu, GpuOptions, Unary};
@@ -230,6 +230,16 @@ pub trait TrainingOps {
         step: &Tensor,
         hp: &AdamParams,
     ) -> Result<()>;
+    /// One RMSprop update in place (slots velocity and momentum).
+    fn rmsprop_update(
+        &self,
+        param: &mut Tensor,
+        grad: &Tensor,
+        slots: [&mut Tensor; 2],
+        hp: &RmsPropParams,
+    ) -> Result<()>;
+    /// Decoupled weight decay in place: param −= param·wd·lr (AdamW, before its update).
+    fn weight_decay_update(&self, param: &mut Tensor, wd: f32, lr: f32) -> Result<()>;
     /// One SGD (momentum / Nesterov) update in place.
     fn sgd_update(
         &self,

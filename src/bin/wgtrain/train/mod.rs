@@ -10,17 +10,17 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use wgtrain::atomic_file::write_atomically;
-use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
-use wgtrain::nn::{
-    Device, DeviceKind, FitOptions, Loss, LossConfig, Metric, ModelSpec, Optimizer, Sequential,
-    Verbose,
-};
+use wgtrain::nn::{Device, DeviceKind, FitOptions, Loss, Sequential, Verbose};
 use wgtrain::{Error, Result};
 
 use crate::common::{
     check_classifier, classifier_loss, device_kind, images_for, labels_for, mnist, momentum_value,
-    positive_count, positive_f32, predict_probabilities, split_fraction,
+    non_negative_f32, positive_count, positive_f32, predict_probabilities, split_fraction,
 };
+mod setup;
+
+use setup::{check_flags, new_model, OptimizerArg};
+
 use crate::history_files::{earlier_seconds, write_history};
 use crate::interrupt;
 use crate::run_dir::RunDir;
@@ -39,7 +39,7 @@ pub struct TrainArgs {
     epochs: u64,
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=1 << 24))]
     batch_size: u64,
-    /// Learning rate (default: Adam 0.001, SGD 0.01)
+    /// Learning rate (default: Adam, AdamW, RMSprop 0.001, SGD 0.01)
     #[arg(long, value_parser = positive_f32, allow_negative_numbers = true)]
     lr: Option<f32>,
     #[arg(long, value_enum)]
@@ -53,7 +53,7 @@ pub struct TrainArgs {
     /// sigmoid (Keras's from_logits=True)
     #[arg(long, conflicts_with = "resume")]
     from_logits: bool,
-    /// SGD momentum, in [0, 1] (only with --optimizer sgd; default 0)
+    /// Momentum of SGD or RMSprop, in [0, 1] (default 0)
     #[arg(
         long,
         value_parser = momentum_value,
@@ -61,6 +61,17 @@ pub struct TrainArgs {
         allow_negative_numbers = true
     )]
     momentum: Option<f32>,
+    /// AdamW's decoupled weight decay, ≥ 0 (default 0.004, as Keras)
+    #[arg(
+        long,
+        value_parser = non_negative_f32,
+        conflicts_with = "resume",
+        allow_negative_numbers = true
+    )]
+    weight_decay: Option<f32>,
+    /// RMSprop's discounting factor ρ, in [0, 1) (default 0.9)
+    #[arg(long, value_parser = split_fraction, conflicts_with = "resume")]
+    rho: Option<f32>,
     /// Share of the training images held out (the last ones, as Keras)
     #[arg(long, default_value_t = 0.2, value_parser = split_fraction)]
     validation_split: f32,
@@ -96,65 +107,6 @@ pub struct TrainArgs {
     /// training step
     #[arg(long)]
     profile: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum OptimizerArg {
-    Adam,
-    Sgd,
-}
-
-/// Flag combinations clap cannot express.
-fn check_flags(a: &TrainArgs) -> Result<()> {
-    if a.momentum.is_some() && a.optimizer != Some(OptimizerArg::Sgd) {
-        return Err(Error::BadSetting {
-            name: "--momentum",
-            value: a.momentum.unwrap_or_default().to_string(),
-            reason: "momentum belongs to SGD: add --optimizer sgd (Adam has no momentum \
-                     setting; its beta_1 plays that role)"
-                .into(),
-        });
-    }
-    if a.profile && matches!(a.device, DeviceKind::Cpu) {
-        return Err(Error::BadSetting {
-            name: "--profile",
-            value: "with --device cpu".into(),
-            reason: "--profile times GPU kernels; the CPU device has none to time".into(),
-        });
-    }
-    if let Some(m) = a.model.as_deref() {
-        if !matches!(m, "mlp" | "cnn") && !m.ends_with(".json") {
-            return Err(Error::BadSetting {
-                name: "--model",
-                value: m.into(),
-                reason: "use mlp, cnn or a model description file ending in .json".into(),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// A new model from --model, compiled with --optimizer / --lr.
-fn new_model(a: &TrainArgs) -> Result<Sequential> {
-    let dev = Device::new(a.device)?;
-    let seed = a.seed.unwrap_or(42);
-    let mut m = match a.model.as_deref().unwrap_or("mlp") {
-        "mlp" => mnist_mlp(dev, seed, false)?,
-        "cnn" => mnist_cnn(dev, seed)?,
-        path => Sequential::from_spec(&ModelSpec::load(Path::new(path))?, dev, seed)?,
-    };
-    let optimizer = match (a.optimizer.unwrap_or(OptimizerArg::Adam), a.lr) {
-        (OptimizerArg::Adam, lr) => Optimizer::adam_lr(lr.unwrap_or(1e-3)),
-        (OptimizerArg::Sgd, lr) => Optimizer::sgd(lr.unwrap_or(0.01), a.momentum.unwrap_or(0.0)),
-    };
-    check_classifier(&m)?;
-    m.check_fits(a.batch_size as usize)?;
-    let loss = LossConfig {
-        loss: a.loss.unwrap_or(Loss::CategoricalCrossentropy),
-        from_logits: a.from_logits,
-    };
-    m.compile(optimizer, loss, &[Metric::Accuracy])?;
-    Ok(m)
 }
 
 pub fn run(a: &TrainArgs) -> Result<()> {

@@ -1,0 +1,101 @@
+//! `wgtrain train`'s flags turned into a model: the combinations clap cannot check, and a
+//! new model compiled with the chosen optimizer and loss.
+
+use std::path::Path;
+
+use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
+use wgtrain::nn::{Device, DeviceKind, Loss, LossConfig, Metric, ModelSpec, Optimizer, Sequential};
+use wgtrain::{Error, Result};
+
+use super::TrainArgs;
+use crate::common::check_classifier;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum OptimizerArg {
+    Adam,
+    Adamw,
+    Sgd,
+    Rmsprop,
+}
+
+/// Flag combinations clap cannot express.
+pub(super) fn check_flags(a: &TrainArgs) -> Result<()> {
+    let opt = a.optimizer.unwrap_or(OptimizerArg::Adam);
+    let refuse = |name: &'static str, value: Option<f32>, reason: &str| {
+        Err(Error::BadSetting {
+            name,
+            value: value.unwrap_or_default().to_string(),
+            reason: reason.into(),
+        })
+    };
+    if a.momentum.is_some() && !matches!(opt, OptimizerArg::Sgd | OptimizerArg::Rmsprop) {
+        return refuse(
+            "--momentum",
+            a.momentum,
+            "momentum belongs to SGD and RMSprop: add --optimizer sgd or rmsprop (Adam has no \
+             momentum setting; its beta_1 plays that role)",
+        );
+    }
+    if a.weight_decay.is_some() && opt != OptimizerArg::Adamw {
+        return refuse(
+            "--weight-decay",
+            a.weight_decay,
+            "weight decay belongs to AdamW: add --optimizer adamw",
+        );
+    }
+    if a.rho.is_some() && opt != OptimizerArg::Rmsprop {
+        return refuse(
+            "--rho",
+            a.rho,
+            "rho belongs to RMSprop: add --optimizer rmsprop",
+        );
+    }
+    if a.profile && matches!(a.device, DeviceKind::Cpu) {
+        return Err(Error::BadSetting {
+            name: "--profile",
+            value: "with --device cpu".into(),
+            reason: "--profile times GPU kernels; the CPU device has none to time".into(),
+        });
+    }
+    if let Some(m) = a.model.as_deref() {
+        if !matches!(m, "mlp" | "cnn") && !m.ends_with(".json") {
+            return Err(Error::BadSetting {
+                name: "--model",
+                value: m.into(),
+                reason: "use mlp, cnn or a model description file ending in .json".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A new model from --model, compiled with --optimizer / --lr.
+pub(super) fn new_model(a: &TrainArgs) -> Result<Sequential> {
+    let dev = Device::new(a.device)?;
+    let seed = a.seed.unwrap_or(42);
+    let mut m = match a.model.as_deref().unwrap_or("mlp") {
+        "mlp" => mnist_mlp(dev, seed, false)?,
+        "cnn" => mnist_cnn(dev, seed)?,
+        path => Sequential::from_spec(&ModelSpec::load(Path::new(path))?, dev, seed)?,
+    };
+    let optimizer = match (a.optimizer.unwrap_or(OptimizerArg::Adam), a.lr) {
+        (OptimizerArg::Adam, lr) => Optimizer::adam_lr(lr.unwrap_or(1e-3)),
+        (OptimizerArg::Adamw, lr) => {
+            Optimizer::adamw_lr(lr.unwrap_or(1e-3), a.weight_decay.unwrap_or(0.004))
+        }
+        (OptimizerArg::Sgd, lr) => Optimizer::sgd(lr.unwrap_or(0.01), a.momentum.unwrap_or(0.0)),
+        (OptimizerArg::Rmsprop, lr) => Optimizer::rmsprop_with(
+            lr.unwrap_or(1e-3),
+            a.rho.unwrap_or(0.9),
+            a.momentum.unwrap_or(0.0),
+        ),
+    };
+    check_classifier(&m)?;
+    m.check_fits(a.batch_size as usize)?;
+    let loss = LossConfig {
+        loss: a.loss.unwrap_or(Loss::CategoricalCrossentropy),
+        from_logits: a.from_logits,
+    };
+    m.compile(optimizer, loss, &[Metric::Accuracy])?;
+    Ok(m)
+}
