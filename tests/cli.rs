@@ -54,6 +54,10 @@ fn argument_errors_are_clear_and_fail() {
         ),
         (vec!["train", "--device", "tpu"], vec!["tpu", "gpu", "cpu"]),
         (
+            vec!["train", "--nesterov"],
+            vec!["--nesterov", "--optimizer sgd"],
+        ),
+        (
             vec!["train", "--weight-decay", "0.01"],
             vec!["--weight-decay", "--optimizer adamw"],
         ),

@@ -61,6 +61,9 @@ pub struct TrainArgs {
         allow_negative_numbers = true
     )]
     momentum: Option<f32>,
+    /// Nesterov momentum for SGD (Keras's nesterov=True)
+    #[arg(long, conflicts_with = "resume")]
+    nesterov: bool,
     /// AdamW's decoupled weight decay, ≥ 0 (default 0.004, as Keras)
     #[arg(
         long,

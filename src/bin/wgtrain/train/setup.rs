@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use wgtrain::cpu::SgdParams;
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
 use wgtrain::nn::{Device, DeviceKind, Loss, LossConfig, Metric, ModelSpec, Optimizer, Sequential};
 use wgtrain::{Error, Result};
@@ -24,7 +25,7 @@ pub(super) fn check_flags(a: &TrainArgs) -> Result<()> {
     let refuse = |name: &'static str, value: Option<f32>, reason: &str| {
         Err(Error::BadSetting {
             name,
-            value: value.unwrap_or_default().to_string(),
+            value: value.map_or("given".into(), |v| v.to_string()),
             reason: reason.into(),
         })
     };
@@ -41,6 +42,13 @@ pub(super) fn check_flags(a: &TrainArgs) -> Result<()> {
             "--weight-decay",
             a.weight_decay,
             "weight decay belongs to AdamW: add --optimizer adamw",
+        );
+    }
+    if a.nesterov && opt != OptimizerArg::Sgd {
+        return refuse(
+            "--nesterov",
+            None,
+            "Nesterov momentum belongs to SGD: add --optimizer sgd",
         );
     }
     if a.rho.is_some() && opt != OptimizerArg::Rmsprop {
@@ -83,7 +91,11 @@ pub(super) fn new_model(a: &TrainArgs) -> Result<Sequential> {
         (OptimizerArg::Adamw, lr) => {
             Optimizer::adamw_lr(lr.unwrap_or(1e-3), a.weight_decay.unwrap_or(0.004))
         }
-        (OptimizerArg::Sgd, lr) => Optimizer::sgd(lr.unwrap_or(0.01), a.momentum.unwrap_or(0.0)),
+        (OptimizerArg::Sgd, lr) => Optimizer::Sgd(SgdParams {
+            lr: lr.unwrap_or(0.01),
+            momentum: a.momentum.unwrap_or(0.0),
+            nesterov: a.nesterov,
+        }),
         (OptimizerArg::Rmsprop, lr) => Optimizer::rmsprop_with(
             lr.unwrap_or(1e-3),
             a.rho.unwrap_or(0.9),
