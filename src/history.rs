@@ -52,6 +52,8 @@ pub struct History {
     /// Bytes of training and validation data kept on the device for the fit (0 when
     /// batches were streamed from the host).
     pub resident_bytes: usize,
+    /// The epoch after which EarlyStopping stopped training, if it did.
+    pub stopped_epoch: Option<usize>,
 }
 
 impl History {

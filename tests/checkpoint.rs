@@ -54,6 +54,7 @@ fn opts(epochs: usize, initial_epoch: usize) -> FitOptions {
         shuffle: true,
         verbose: Verbose::Silent,
         stop: None,
+        early_stopping: None,
     }
 }
 

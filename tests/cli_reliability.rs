@@ -585,3 +585,22 @@ fn sparse_loss_trains_resumes_and_evaluates_like_one_hot() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("accuracy"), "{}", stdout(&o));
 }
+
+/// `--early-stopping-patience` with `--restore-best-weights`: the run ends with the best
+/// epoch's weights in its checkpoint (which loads), and the flag needs the patience.
+#[test]
+fn early_stopping_flags_train_and_save_the_best_weights() {
+    let dir = TempDir::new("early_cli");
+    let data = dir.s("data");
+    fake_mnist(&dir.path("data"), 160, 30, (28, 28));
+    let mut args = vec!["train", "--data", &data, "--epochs", "4", "--out", "run"];
+    args.extend(CPU);
+    args.extend(["--early-stopping-patience", "1", "--restore-best-weights"]);
+    let o = wgtrain_in(&dir, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("restored the best epoch's weights"), "{}", stdout(&o));
+    Sequential::load(&dir.path("run/checkpoint.safetensors"), Device::Cpu).unwrap();
+    let o = wgtrain_in(&dir, &["train", "--restore-best-weights", "--epochs", "1"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--early-stopping-patience"), "{}", stderr(&o));
+}

@@ -71,6 +71,7 @@ fn quiet(epochs: usize, batch_size: usize, validation_split: f32) -> FitOptions 
         shuffle: true,
         verbose: Verbose::Silent,
         stop: None,
+        early_stopping: None,
     }
 }
 
@@ -641,4 +642,46 @@ fn reshape_global_pooling_and_activation_layers_train_alike() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("(height, width, channels)"), "{e}");
+}
+
+/// EarlyStopping in `fit`: with no later epoch counting as an improvement it stops after
+/// `patience` more epochs, `History::stopped_epoch` says so, and restore_best_weights puts
+/// back exactly the first epoch's weights (a model trained for that one epoch has them).
+#[test]
+fn early_stopping_stops_and_restores_the_best_weights() {
+    use wgtrain::nn::EarlyStopping;
+    let (x, y) = synthetic_images(3, 120);
+    let build = || {
+        let mut m = seed_mlp_images();
+        compile_cce(&mut m);
+        m
+    };
+    let mut opts = quiet(10, 30, 0.25);
+    opts.early_stopping = Some(EarlyStopping {
+        min_delta: 100.0,
+        restore_best_weights: true,
+        ..EarlyStopping::patience(2)
+    });
+    let mut m = build();
+    let h = m.fit(&x, &y, &opts).unwrap();
+    assert_eq!(h.stopped_epoch, Some(3));
+    assert_eq!(h.epochs.len(), 3);
+    let mut one = build();
+    one.fit(&x, &y, &quiet(1, 30, 0.25)).unwrap();
+    assert_eq!(m.get_weights().unwrap(), one.get_weights().unwrap());
+
+    opts.early_stopping = Some(EarlyStopping {
+        monitor: "val_auc".into(),
+        ..EarlyStopping::default()
+    });
+    let e = build().fit(&x, &y, &opts).unwrap_err().to_string();
+    assert!(e.contains("val_auc"), "{e}");
+}
+
+fn seed_mlp_images() -> Sequential {
+    let mut m = Sequential::new(Device::Cpu, &[28, 28, 1]).with_seed(4);
+    m.add(Flatten::new()).unwrap();
+    m.add(Dense::new(16, Activation::Relu)).unwrap();
+    m.add(Dense::new(10, Activation::Softmax)).unwrap();
+    m
 }

@@ -62,6 +62,7 @@ fn opts(epochs: usize) -> FitOptions {
         shuffle: true,
         verbose: Verbose::Silent,
         stop: None,
+        early_stopping: None,
     }
 }
 

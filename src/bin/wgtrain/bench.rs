@@ -42,6 +42,7 @@ fn quiet(epochs: usize, validation_split: f32) -> FitOptions {
         shuffle: true,
         verbose: Verbose::Silent,
         stop: None,
+        early_stopping: None,
     }
 }
 

@@ -9,6 +9,7 @@ use super::Sequential;
 use crate::array::Array;
 use crate::error::{Error, Result};
 use crate::history::{EpochLog, History};
+use crate::nn::callbacks::{EarlyStopping, EarlyStoppingState};
 use crate::nn::feed::Feed;
 use crate::nn::progress::{EpochProgress, Verbose};
 
@@ -34,6 +35,9 @@ pub struct FitOptions {
     /// [`Error::Interrupted`] at the next step boundary, before the epoch's callback, so
     /// the last checkpoint written is the last complete epoch.
     pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Keras's `EarlyStopping` callback: stop when the monitored value stops improving
+    /// (`History::stopped_epoch` says where), and optionally restore the best weights.
+    pub early_stopping: Option<EarlyStopping>,
 }
 
 impl Default for FitOptions {
@@ -46,6 +50,7 @@ impl Default for FitOptions {
             shuffle: true,
             verbose: Verbose::Auto,
             stop: None,
+            early_stopping: None,
         }
     }
 }
@@ -151,6 +156,24 @@ impl Sequential {
             resident_bytes: train.resident_bytes() + val.as_ref().map_or(0, |v| v.resident_bytes()),
             ..History::default()
         };
+        if let Some(e) = &opts.early_stopping {
+            // The monitored value must be one fit will log (checked before training).
+            let probe = EpochLog {
+                epoch: 0,
+                epochs: 0,
+                loss: 0.0,
+                accuracy: self.compiled.as_ref().filter(|c| c.accuracy).map(|_| 0.0),
+                val_loss: val.as_ref().map(|_| 0.0),
+                val_accuracy: val
+                    .as_ref()
+                    .filter(|_| self.compiled.as_ref().is_some_and(|c| c.accuracy))
+                    .map(|_| 0.0),
+                steps: 0,
+                seconds: 0.0,
+            };
+            e.value(&probe)?;
+        }
+        let mut early = opts.early_stopping.clone().map(EarlyStoppingState::new);
         for epoch in opts.initial_epoch + 1..=opts.epochs {
             let t0 = Instant::now();
             if opts.shuffle {
@@ -229,7 +252,19 @@ impl Sequential {
             progress.finish(&log);
             self.history.push(log.clone());
             on_epoch(self, &log)?;
+            let first = self.history.len() == 1;
+            let stop = match &mut early {
+                Some(e) => e.update(&log, first, || self.get_weights())?,
+                None => false,
+            };
             history.epochs.push(log);
+            if stop {
+                history.stopped_epoch = Some(epoch);
+                break;
+            }
+        }
+        if let Some(best) = early.and_then(|e| e.best_weights) {
+            self.set_weights(&best)?;
         }
         Ok(history)
     }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use wgtrain::atomic_file::write_atomically;
-use wgtrain::nn::{Device, DeviceKind, FitOptions, Loss, Sequential, Verbose};
+use wgtrain::nn::{Device, DeviceKind, EarlyStopping, FitOptions, Loss, Sequential, Verbose};
 use wgtrain::{Error, Result};
 
 use crate::common::{
@@ -106,6 +106,13 @@ pub struct TrainArgs {
     /// Evaluate on the first N test images only
     #[arg(long, value_parser = positive_count)]
     test_limit: Option<usize>,
+    /// Stop when val_loss has not improved for N epochs (Keras's EarlyStopping)
+    #[arg(long, conflicts_with = "resume")]
+    early_stopping_patience: Option<usize>,
+    /// With --early-stopping-patience: end with the best epoch's weights (saved to the
+    /// checkpoint)
+    #[arg(long, requires = "early_stopping_patience")]
+    restore_best_weights: bool,
     /// Time every GPU kernel during training (timestamp queries) and print a table per
     /// training step
     #[arg(long)]
@@ -202,6 +209,11 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
             _ => Verbose::Auto,
         },
         stop: Some(stop),
+        early_stopping: a.early_stopping_patience.map(|patience| EarlyStopping {
+            patience,
+            restore_best_weights: a.restore_best_weights,
+            ..EarlyStopping::default()
+        }),
     };
     let device = model.device().clone();
     let gpu = device.gpu().filter(|_| a.profile);
@@ -223,6 +235,18 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
         report_interrupt(a, out, epoch, step, steps);
     }
     let history = fitted?;
+    if let Some(e) = history.stopped_epoch {
+        say(format!(
+            "early stopping after epoch {e}: val_loss stopped improving"
+        ));
+    }
+    if a.restore_best_weights {
+        model.save(&checkpoint)?;
+        say(format!(
+            "restored the best epoch's weights into {}",
+            checkpoint.display()
+        ));
+    }
     if let Some(p) = gpu.and_then(|g| g.profile()) {
         let steps: usize = history.epochs.iter().map(|e| e.steps).sum();
         let table = p.table(Some(steps as u64));
