@@ -459,3 +459,26 @@ fn from_logits_survives_a_checkpoint() {
     assert!(!String::from_utf8_lossy(&bytes).contains("from_logits"));
     assert!(String::from_utf8_lossy(&std::fs::read(&p).unwrap()).contains("from_logits"));
 }
+
+/// Fine-tuning: a resumed model trains on at a new learning rate (optimizer state kept),
+/// and the checkpoint it saves records that rate.
+#[test]
+fn resume_at_a_new_learning_rate_is_recorded() {
+    let (x, y) = data();
+    let dir = TempDir::new("lr");
+    let p = dir.path("m.safetensors");
+    let mut m = model(Device::Cpu, Optimizer::adam());
+    m.fit(&x, &y, &opts(1, 0)).unwrap();
+    m.save(&p).unwrap();
+    let mut tuned = Sequential::load(&p, Device::Cpu).unwrap();
+    assert!(tuned.set_learning_rate(-1.0).is_err());
+    tuned.set_learning_rate(1e-4).unwrap();
+    tuned.fit(&x, &y, &opts(2, 1)).unwrap();
+    tuned.save(&p).unwrap();
+    let back = Sequential::load(&p, Device::Cpu).unwrap();
+    assert_eq!(back.compiled_with().unwrap().0.learning_rate(), 1e-4);
+    // The same as setting the rate on the uninterrupted model after epoch 1.
+    m.set_learning_rate(1e-4).unwrap();
+    m.fit(&x, &y, &opts(2, 1)).unwrap();
+    assert_eq!(first_difference(&weights(&m), &weights(&back)), None);
+}

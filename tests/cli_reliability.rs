@@ -598,9 +598,17 @@ fn early_stopping_flags_train_and_save_the_best_weights() {
     args.extend(["--early-stopping-patience", "1", "--restore-best-weights"]);
     let o = wgtrain_in(&dir, &args);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("restored the best epoch's weights"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("restored the best epoch's weights"),
+        "{}",
+        stdout(&o)
+    );
     Sequential::load(&dir.path("run/checkpoint.safetensors"), Device::Cpu).unwrap();
     let o = wgtrain_in(&dir, &["train", "--restore-best-weights", "--epochs", "1"]);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("--early-stopping-patience"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--early-stopping-patience"),
+        "{}",
+        stderr(&o)
+    );
 }

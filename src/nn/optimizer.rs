@@ -85,6 +85,16 @@ impl Optimizer {
         }
     }
 
+    /// The same optimizer with another learning rate.
+    pub fn with_learning_rate(mut self, lr: f32) -> Optimizer {
+        match &mut self {
+            Optimizer::Adam(p) | Optimizer::AdamW { adam: p, .. } => p.lr = lr,
+            Optimizer::Sgd(p) => p.lr = lr,
+            Optimizer::RmsProp(p) => p.lr = lr,
+        }
+        self
+    }
+
     /// Keras's name for it.
     pub fn name(&self) -> &'static str {
         match self {

@@ -161,6 +161,22 @@ impl Sequential {
         })
     }
 
+    /// Train on with another learning rate (Keras's `model.optimizer.learning_rate = lr`),
+    /// keeping the optimizer's state; a checkpoint saved afterwards records it.
+    pub fn set_learning_rate(&mut self, lr: f32) -> Result<()> {
+        if !(lr.is_finite() && lr > 0.0) {
+            return Err(Error::Model(format!(
+                "set_learning_rate: {lr} is not a positive number"
+            )));
+        }
+        let c = self
+            .compiled
+            .as_mut()
+            .ok_or_else(|| Error::Model("set_learning_rate: compile the model first".into()))?;
+        c.optimizer = c.optimizer.with_learning_rate(lr);
+        Ok(())
+    }
+
     /// The loss given to `compile` with its from_logits setting, if it was called.
     pub fn loss_config(&self) -> Option<LossConfig> {
         self.compiled.as_ref().map(|c| LossConfig {

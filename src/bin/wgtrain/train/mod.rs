@@ -91,8 +91,9 @@ pub struct TrainArgs {
     /// Replace the run already in --out (its files are removed when training starts)
     #[arg(long, requires = "out")]
     overwrite: bool,
-    /// Continue from a checkpoint (model, optimizer state and shuffling come from it)
-    #[arg(long, conflicts_with_all = ["model", "lr", "optimizer", "seed"])]
+    /// Continue from a checkpoint (model, optimizer state and shuffling come from it; --lr
+    /// sets a new learning rate for the rest, fine-tuning, and is kept in the checkpoint)
+    #[arg(long, conflicts_with_all = ["model", "optimizer", "seed"])]
     resume: Option<PathBuf>,
     /// One JSON object per epoch and a final one; nothing else on stdout
     #[arg(long)]
@@ -144,8 +145,11 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
     let out = &dir.path;
     let mut model = match &a.resume {
         Some(path) => {
-            let m = Sequential::load(path, Device::new(a.device)?)?;
+            let mut m = Sequential::load(path, Device::new(a.device)?)?;
             check_classifier(&m)?;
+            if let Some(lr) = a.lr {
+                m.set_learning_rate(lr)?;
+            }
             m.check_fits(a.batch_size as usize)?;
             m
         }
@@ -328,6 +332,7 @@ fn report_interrupt(a: &TrainArgs, out: &Path, epoch: usize, step: usize, steps:
         }
     };
     flag("--data", a.data.as_ref().map(|d| d.display().to_string()));
+    flag("--lr", a.lr.map(|lr| lr.to_string()));
     flag(
         "--device",
         matches!(a.device, DeviceKind::Cpu).then(|| "cpu".into()),
