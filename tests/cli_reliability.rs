@@ -612,3 +612,49 @@ fn early_stopping_flags_train_and_save_the_best_weights() {
         stderr(&o)
     );
 }
+
+/// `--save-best` keeps best.safetensors at the epoch with the lowest val_loss, also across
+/// a resume (a worse later epoch does not replace it); it needs a validation split.
+#[test]
+fn save_best_keeps_the_lowest_val_loss_epoch() {
+    let dir = TempDir::new("best_cli");
+    let data = dir.s("data");
+    fake_mnist(&dir.path("data"), 160, 30, (28, 28));
+    let run = |extra: &[&str]| {
+        let mut args = vec!["train", "--data", &data, "--save-best"];
+        args.extend(CPU);
+        args.extend(extra);
+        let o = wgtrain_in(&dir, &args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    run(&["--epochs", "2", "--out", "run", "--lr", "0.05"]);
+    run(&["--resume", "run/checkpoint.safetensors", "--epochs", "4"]);
+    let history: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.path("run/history.json")).unwrap())
+            .unwrap();
+    assert_eq!(history.len(), 4);
+    let val: Vec<f64> = history
+        .iter()
+        .map(|e| e["val_loss"].as_f64().unwrap())
+        .collect();
+    let best_epoch = (0..4).min_by(|&a, &b| val[a].total_cmp(&val[b])).unwrap() + 1;
+    let best = Sequential::load(&dir.path("run/best.safetensors"), Device::Cpu).unwrap();
+    assert_eq!(best.epoch_logs().len(), best_epoch, "val_loss {val:?}");
+    let o = wgtrain_in(
+        &dir,
+        &[
+            "train",
+            "--save-best",
+            "--validation-split",
+            "0",
+            "--epochs",
+            "1",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("keep a validation split"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -1,8 +1,14 @@
-//! Keras's `EarlyStopping` callback: stop `fit` when a monitored quantity has stopped
-//! improving, optionally restoring the weights of the best epoch (`FitOptions::early_stopping`).
+//! Keras's callbacks: `EarlyStopping` stops `fit` when a monitored quantity has stopped
+//! improving, optionally restoring the weights of the best epoch
+//! (`FitOptions::early_stopping`); `ModelCheckpoint` saves the model after an epoch (only
+//! when it is the best so far, with `save_best_only`), called from `fit_checkpointed`'s
+//! per-epoch callback.
+
+use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 use crate::history::EpochLog;
+use crate::nn::Sequential;
 
 /// Which direction counts as an improvement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,6 +89,67 @@ impl EarlyStopping {
             (Some(b), true) => value - self.min_delta.abs() > b,
             (Some(b), false) => value + self.min_delta.abs() < b,
         }
+    }
+}
+
+/// `keras.callbacks.ModelCheckpoint(filepath, monitor, save_best_only, mode)`: call
+/// [`on_epoch_end`](Self::on_epoch_end) from `fit_checkpointed`'s callback.
+#[derive(Clone, Debug)]
+pub struct ModelCheckpoint {
+    pub filepath: PathBuf,
+    /// As EarlyStopping's: `val_loss` by default.
+    pub monitor: String,
+    /// Save only when the monitored value is the best so far.
+    pub save_best_only: bool,
+    pub mode: Mode,
+    /// The best value so far (`None` before the first); set it to resume a run without
+    /// overwriting a better earlier save (Keras's `initial_value_threshold`).
+    pub best: Option<f32>,
+}
+
+impl ModelCheckpoint {
+    /// Save the best model so far (by val_loss) to `filepath`.
+    pub fn best_only(filepath: impl Into<PathBuf>) -> ModelCheckpoint {
+        ModelCheckpoint {
+            filepath: filepath.into(),
+            monitor: "val_loss".into(),
+            save_best_only: true,
+            mode: Mode::Auto,
+            best: None,
+        }
+    }
+
+    fn rule(&self) -> EarlyStopping {
+        EarlyStopping {
+            monitor: self.monitor.clone(),
+            mode: self.mode,
+            ..EarlyStopping::default()
+        }
+    }
+
+    /// The best monitored value among `logs` (e.g. a resumed model's history).
+    pub fn best_of(&self, logs: &[EpochLog]) -> Option<f32> {
+        let rule = self.rule();
+        logs.iter()
+            .filter_map(|l| rule.value(l).ok())
+            .fold(None, |best, v| match rule.improves(v, best) {
+                true => Some(v),
+                false => best,
+            })
+    }
+
+    /// After an epoch: save `model` (atomically) if it is to be saved; true when it was.
+    pub fn on_epoch_end(&mut self, model: &Sequential, log: &EpochLog) -> Result<bool> {
+        let rule = self.rule();
+        let value = rule.value(log)?;
+        if self.save_best_only && !rule.improves(value, self.best) {
+            return Ok(false);
+        }
+        model.save(&self.filepath)?;
+        if rule.improves(value, self.best) {
+            self.best = Some(value);
+        }
+        Ok(true)
     }
 }
 

@@ -10,8 +10,9 @@ use wgtrain::atomic_file::{folder_of, temporary_owner};
 use wgtrain::{Error, Result};
 
 /// Every file a run writes; a folder holding any of them holds a run.
-pub const OUTPUTS: [&str; 7] = [
+pub const OUTPUTS: [&str; 8] = [
     "checkpoint.safetensors",
+    "best.safetensors",
     "model.json",
     "history.json",
     "history.csv",

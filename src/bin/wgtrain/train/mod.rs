@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use wgtrain::atomic_file::write_atomically;
-use wgtrain::nn::{Device, DeviceKind, EarlyStopping, FitOptions, Loss, Sequential, Verbose};
+use wgtrain::nn::{
+    Device, DeviceKind, EarlyStopping, FitOptions, Loss, ModelCheckpoint, Sequential, Verbose,
+};
 use wgtrain::{Error, Result};
 
 use crate::common::{
@@ -114,6 +116,10 @@ pub struct TrainArgs {
     /// checkpoint)
     #[arg(long, requires = "early_stopping_patience")]
     restore_best_weights: bool,
+    /// Also keep best.safetensors: the epoch with the lowest val_loss so far (Keras's
+    /// ModelCheckpoint with save_best_only)
+    #[arg(long)]
+    save_best: bool,
     /// Time every GPU kernel during training (timestamp queries) and print a table per
     /// training step
     #[arg(long)]
@@ -225,8 +231,16 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
         g.set_profiling(true);
     }
     let json = a.json;
+    let mut best = a.save_best.then(|| {
+        let mut c = ModelCheckpoint::best_only(out.join("best.safetensors"));
+        c.best = c.best_of(model.epoch_logs());
+        c
+    });
     let fitted = model.fit_checkpointed(&x, &y, &opts, |m, log| {
         m.save(&checkpoint)?;
+        if let Some(c) = best.as_mut() {
+            c.on_epoch_end(m, log)?;
+        }
         seconds.insert(log.epoch, log.seconds);
         write_history(out, m.epoch_logs(), &seconds)?;
         wgtrain::plot::training_curves(&out.join("training.png"), m.epoch_logs())?;
@@ -287,9 +301,14 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
             data.test.len()
         );
         println!(
-            "wrote {} (resume with --resume), model.json, history.json, history.csv, \
+            "wrote {} (resume with --resume), {}model.json, history.json, history.csv, \
              training.png, confusion.png, most_wrong.png in {}",
             checkpoint.display(),
+            if a.save_best {
+                "best.safetensors, "
+            } else {
+                ""
+            },
             out.display()
         );
     }
