@@ -31,18 +31,10 @@ struct Params {
 @group(0) @binding(2) var<storage, read> argmax_in4: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read_write> dx4: array<vec4<f32>>;
 
-// divmod(i, d) = (i / d, i % d) and nhwc_index(i, h, w, c) = (n, y, x, c) come from
-// shaders/lib/divmod.wgsl and nhwc.wgsl, which the registry prepends to this file.
+// divmod(i, d) = (i / d, i % d), nhwc_index(i, h, w, c) = (n, y, x, c) and
+// windows_covering come from shaders/lib/divmod.wgsl, nhwc.wgsl and pool_windows.wgsl,
+// which the registry prepends to this file.
 
-// The output windows o with o·s ≤ i < o·s + k (window size k, stride s), clipped to
-// [0, out): (first, one past the last).
-fn windows_covering(i: u32, k: u32, s: u32, out: u32) -> vec2<u32> {
-    var lo = 0u;
-    if i >= k {
-        lo = divmod(i - k, s).x + 1u;
-    }
-    return vec2<u32>(lo, min(divmod(i, s).x + 1u, out));
-}
 
 @compute @workgroup_size(256)
 fn maxpool_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -572,7 +572,8 @@ fn loss_and_output_mismatches_are_compile_errors() {
     );
 }
 
-/// The Keras layers Reshape, GlobalAveragePooling2D / GlobalMaxPooling2D and Activation:
+/// The Keras layers Reshape, AveragePooling2D, GlobalAveragePooling2D /
+/// GlobalMaxPooling2D and Activation:
 /// Keras's names and parameter counts in the summary, a model description that rebuilds
 /// the same model, a softmax Activation layer fused with the loss, and the same training
 /// steps on both devices.
@@ -590,6 +591,8 @@ fn reshape_global_pooling_and_activation_layers_train_alike() {
             let mut m = Sequential::new(dev.clone(), &[48]).with_seed(6);
             m.add(Reshape::new(&[4, -1, 3])).unwrap();
             m.add(Conv2D::new(8, (3, 3), Activation::Gelu)).unwrap();
+            m.add(wgtrain::nn::AveragePooling2D::new((2, 2)).strides((1, 1)))
+                .unwrap();
             match global_max {
                 false => m.add(GlobalAveragePooling2D::new()).unwrap(),
                 true => m.add(GlobalMaxPooling2D::new()).unwrap(),
@@ -601,6 +604,8 @@ fn reshape_global_pooling_and_activation_layers_train_alike() {
                 "reshape (Reshape)",
                 "(None, 4, 4, 3)",
                 "conv2d (Conv2D)",
+                "average_pooling2d (AveragePooling2D)",
+                "(None, 1, 1, 8)",
                 "(None, 8)",
                 "activation (Activation)",
                 "Total params: 251",

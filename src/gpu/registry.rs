@@ -177,7 +177,8 @@ registry! {
         MatmulVec4 = "matmul_vec4" + "matmul_io", overrides "WG_X";
         Bias = "bias";
         Im2col = "im2col" + "divmod" + "nhwc";
-        Maxpool = "maxpool" + "divmod" + "nhwc";
+        Maxpool = "maxpool" + "divmod" + "nhwc" + "pool_windows";
+        Avgpool = "avgpool" + "divmod" + "nhwc" + "pool_windows";
         GlobalPool = "global_pool";
         Softmax = "softmax" + "softmax_row";
         SoftmaxCrossEntropy = "softmax_cross_entropy" + "softmax_row";
@@ -219,6 +220,8 @@ registry! {
         MaxpoolBackward = Maxpool "maxpool_backward" 3;
         MaxpoolForwardVec4 = Maxpool "maxpool_forward_vec4" 3;
         MaxpoolBackwardVec4 = Maxpool "maxpool_backward_vec4" 3;
+        AvgpoolForward = Avgpool "avgpool_forward" 2;
+        AvgpoolBackward = Avgpool "avgpool_backward" 2;
         GlobalAvgPoolForward = GlobalPool "global_avg_pool_forward" 2;
         GlobalAvgPoolBackward = GlobalPool "global_avg_pool_backward" 2;
         GlobalMaxPoolForward = GlobalPool "global_max_pool_forward" 3;

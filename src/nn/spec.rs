@@ -85,6 +85,12 @@ pub enum LayerSpec {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         strides: Option<Pair>,
     },
+    AveragePooling2D {
+        #[serde(default = "two")]
+        pool_size: Pair,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        strides: Option<Pair>,
+    },
     Flatten {},
     Dropout {
         rate: f32,
@@ -106,6 +112,7 @@ impl LayerSpec {
             LayerSpec::Dense { .. } => "Dense",
             LayerSpec::Conv2D { .. } => "Conv2D",
             LayerSpec::MaxPooling2D { .. } => "MaxPooling2D",
+            LayerSpec::AveragePooling2D { .. } => "AveragePooling2D",
             LayerSpec::Flatten {} => "Flatten",
             LayerSpec::Dropout { .. } => "Dropout",
             LayerSpec::Activation { .. } => "Activation",
@@ -171,8 +178,8 @@ impl ModelSpec {
                 let e = if e.starts_with("unknown variant") {
                     format!(
                         "unknown layer `{kind}`; use Dense, Conv2D, MaxPooling2D, \
-                         GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Reshape, \
-                         Activation or Dropout"
+                         AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, \
+                         Flatten, Reshape, Activation or Dropout"
                     )
                 } else {
                     e

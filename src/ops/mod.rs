@@ -5,6 +5,7 @@
 
 pub mod accuracy;
 pub mod adam;
+pub mod avgpool;
 pub mod bias;
 pub mod counter;
 pub mod dropout;
@@ -27,6 +28,7 @@ pub mod weight_decay;
 
 pub use accuracy::{accuracy_forward, sparse_accuracy_forward};
 pub use adam::adam_update;
+pub use avgpool::{avgpool_backward, avgpool_forward};
 pub use bias::{bias_backward, bias_forward};
 pub use counter::counter_step;
 pub use dropout::{dropout_backward, dropout_forward};

@@ -12,6 +12,7 @@ mod finite_diff;
 
 mod accuracy;
 mod adam;
+mod avgpool;
 mod bias;
 mod dropout;
 mod gather;

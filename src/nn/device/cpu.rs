@@ -215,6 +215,16 @@ impl DeviceOps for CpuDevice {
         Ok(Tensor::cpu(&[geo.n, geo.h, geo.w, geo.c], dx))
     }
 
+    fn avgpool_forward(&self, x: &Tensor, geo: &Pool2dGeometry) -> Result<Tensor> {
+        let y = cpu::avgpool_forward(x.host_f32("avgpool")?, geo);
+        Ok(Tensor::cpu(&[geo.n, geo.oh, geo.ow, geo.c], y))
+    }
+
+    fn avgpool_backward(&self, dy: &Tensor, geo: &Pool2dGeometry) -> Result<Tensor> {
+        let dx = cpu::avgpool_backward(dy.host_f32("avgpool")?, geo);
+        Ok(Tensor::cpu(&[geo.n, geo.h, geo.w, geo.c], dx))
+    }
+
     fn global_pool_forward(
         &self,
         pool: GlobalPool,

@@ -167,6 +167,22 @@ impl DeviceOps for Gpu {
         Ok(Tensor::Gpu(ops::maxpool_backward(self, dy, argmax, geo)?))
     }
 
+    fn avgpool_forward(&self, x: &Tensor, geo: &Pool2dGeometry) -> Result<Tensor> {
+        Ok(Tensor::Gpu(ops::avgpool_forward(
+            self,
+            g("avgpool", x)?,
+            geo,
+        )?))
+    }
+
+    fn avgpool_backward(&self, dy: &Tensor, geo: &Pool2dGeometry) -> Result<Tensor> {
+        Ok(Tensor::Gpu(ops::avgpool_backward(
+            self,
+            g("avgpool", dy)?,
+            geo,
+        )?))
+    }
+
     fn global_pool_forward(
         &self,
         pool: GlobalPool,

@@ -143,6 +143,10 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
         argmax: &Tensor,
         geo: &Pool2dGeometry,
     ) -> Result<Tensor>;
+    /// x[n,h,w,c] → y[n,oh,ow,c], window means.
+    fn avgpool_forward(&self, x: &Tensor, geo: &Pool2dGeometry) -> Result<Tensor>;
+    /// dy[n,oh,ow,c] → dx[n,h,w,c].
+    fn avgpool_backward(&self, dy: &Tensor, geo: &Pool2dGeometry) -> Result<Tensor>;
     /// x[n,h,w,c] → (y[n,c], the argmax for `Max`).
     fn global_pool_forward(&self, pool: GlobalPool, x: &Tensor)
         -> Result<(Tensor, Option<Tensor>)>;

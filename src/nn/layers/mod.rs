@@ -7,7 +7,7 @@ mod dense;
 mod dropout;
 mod flatten;
 mod global_pooling2d;
-mod max_pooling2d;
+mod pooling2d;
 mod reshape;
 
 pub use activation::Activation;
@@ -16,5 +16,5 @@ pub use dense::Dense;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
 pub use global_pooling2d::{GlobalAveragePooling2D, GlobalMaxPooling2D};
-pub use max_pooling2d::MaxPooling2D;
+pub use pooling2d::{AveragePooling2D, MaxPooling2D};
 pub use reshape::Reshape;

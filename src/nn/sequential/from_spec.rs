@@ -58,6 +58,15 @@ impl Sequential {
                     }
                     m.add(p)?;
                 }
+                LayerSpec::AveragePooling2D { pool_size, strides } => {
+                    positive("pool_size", pool_size.0.min(pool_size.1))?;
+                    let mut p = layers::AveragePooling2D::new((pool_size.0, pool_size.1));
+                    if let Some(s) = strides {
+                        positive("strides", s.0.min(s.1))?;
+                        p = p.strides((s.0, s.1));
+                    }
+                    m.add(p)?;
+                }
                 LayerSpec::Flatten {} => m.add(Flatten::new())?,
                 LayerSpec::Dropout { rate } => m.add(Dropout::new(*rate))?,
                 LayerSpec::Activation { activation } => {

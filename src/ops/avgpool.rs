@@ -1,0 +1,32 @@
+//! Launcher for `shaders/avgpool.wgsl` (CPU twin: `cpu::avgpool`).
+
+use super::{expect_len, grid_1d};
+use crate::error::Result;
+use crate::geometry::Pool2dGeometry;
+use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
+
+/// x[n,h,w,c] → y[n,oh,ow,c], window means.
+pub fn avgpool_forward(gpu: &Gpu, x: &GpuTensor, g: &Pool2dGeometry) -> Result<GpuTensor> {
+    expect_len("avgpool_forward", "input x", x, g.input_len())?;
+    let y = gpu.empty(&[g.n, g.oh, g.ow, g.c], DType::F32)?;
+    gpu.dispatch(
+        EntryPoint::AvgpoolForward,
+        &g.params(),
+        &[&x.buffer, &y.buffer],
+        grid_1d(gpu, y.len(), 256),
+    )?;
+    Ok(y)
+}
+
+/// dy[n,oh,ow,c] → dx[n,h,w,c].
+pub fn avgpool_backward(gpu: &Gpu, dy: &GpuTensor, g: &Pool2dGeometry) -> Result<GpuTensor> {
+    expect_len("avgpool_backward", "dy", dy, g.output_len())?;
+    let dx = gpu.empty(&[g.n, g.h, g.w, g.c], DType::F32)?;
+    gpu.dispatch(
+        EntryPoint::AvgpoolBackward,
+        &g.params(),
+        &[&dy.buffer, &dx.buffer],
+        grid_1d(gpu, dx.len(), 256),
+    )?;
+    Ok(dx)
+}
