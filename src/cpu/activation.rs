@@ -61,6 +61,27 @@ pub fn tanh_backward<T: Scalar>(y: &[T], dy: &[T]) -> Vec<T> {
     chain("tanh_backward", y, dy, |y| 1.0 - y * y)
 }
 
+/// Keras's `leaky_relu` activation slope for x ≤ 0.
+const NEGATIVE_SLOPE: f64 = 0.2;
+
+/// y[n] = x[n] for x > 0, else 0.2·x[n] (the slope as the f32 the shader uses)
+pub fn leaky_relu_forward<T: Scalar>(x: &[T]) -> Vec<T> {
+    let slope = NEGATIVE_SLOPE as f32 as f64;
+    map(x, |v| if v > 0.0 { v } else { slope * v })
+}
+
+/// dx[n] = dy[n] for y[n] > 0, else 0.2·dy[n]; y the forward output
+pub fn leaky_relu_backward<T: Scalar>(y: &[T], dy: &[T]) -> Vec<T> {
+    let slope = NEGATIVE_SLOPE as f32 as f64;
+    chain("leaky_relu_backward", y, dy, |y| {
+        if y > 0.0 {
+            1.0
+        } else {
+            slope
+        }
+    })
+}
+
 /// erf(v) to about 1e-15 (relative): 2/√π · e^(−v²) · Σₙ (2v²)ⁿ·v / (1·3·…·(2n+1)), a
 /// series of same-signed terms (no cancellation); ±1 from |v| = 6 on.
 fn erf(v: f64) -> f64 {

@@ -260,5 +260,6 @@ registry! {
         Sigmoid = "sigmoid", Output, cpu::sigmoid_forward, cpu::sigmoid_backward;
         Tanh = "tanh", Output, cpu::tanh_forward, cpu::tanh_backward;
         Gelu = "gelu", Input, cpu::gelu_forward, cpu::gelu_backward;
+        LeakyRelu = "leaky_relu", Output, cpu::leaky_relu_forward, cpu::leaky_relu_backward;
     }
 }

@@ -1,4 +1,5 @@
-//! Activations in Keras's words: `relu`, `sigmoid`, `tanh`, `gelu`, `softmax`, `linear`.
+//! Activations in Keras's words: `relu`, `sigmoid`, `tanh`, `gelu`, `leaky_relu`,
+//! `softmax`, `linear`.
 
 use std::str::FromStr;
 
@@ -14,6 +15,8 @@ pub enum Activation {
     Sigmoid,
     Tanh,
     Gelu,
+    /// Keras's `leaky_relu` activation (negative_slope 0.2).
+    LeakyRelu,
     Softmax,
 }
 
@@ -26,6 +29,7 @@ impl Activation {
             Activation::Sigmoid => "sigmoid",
             Activation::Tanh => "tanh",
             Activation::Gelu => "gelu",
+            Activation::LeakyRelu => "leaky_relu",
             Activation::Softmax => "softmax",
         }
     }
@@ -39,6 +43,7 @@ impl Activation {
             Activation::Sigmoid => Some(Unary::Sigmoid),
             Activation::Tanh => Some(Unary::Tanh),
             Activation::Gelu => Some(Unary::Gelu),
+            Activation::LeakyRelu => Some(Unary::LeakyRelu),
             Activation::Linear | Activation::Softmax => None,
         }
     }
@@ -58,12 +63,13 @@ impl FromStr for Activation {
             "sigmoid" => Activation::Sigmoid,
             "tanh" => Activation::Tanh,
             "gelu" => Activation::Gelu,
+            "leaky_relu" => Activation::LeakyRelu,
             "softmax" => Activation::Softmax,
             other => {
                 return Err(Error::BadSetting {
                     name: "activation",
                     value: other.to_string(),
-                    reason: "use relu, sigmoid, tanh, gelu, softmax or linear".into(),
+                    reason: "use relu, sigmoid, tanh, gelu, leaky_relu, softmax or linear".into(),
                 })
             }
         })
