@@ -4,23 +4,8 @@
 // one thread per input element (a gather: no atomics; windows overlap when the stride is
 // below the pool size).
 
-struct Params {
-    n: u32,
-    h: u32,
-    w: u32,
-    c: u32,
-    ph: u32,
-    pw: u32,
-    sh: u32,
-    sw: u32,
-    oh: u32,
-    ow: u32,
-}
+// Params p (the Pool2dGeometry), x → y and dy come from shaders/lib/pool2d.wgsl.
 
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
 
 // divmod, nhwc_index and windows_covering come from shaders/lib/ (prepended).

@@ -3,24 +3,9 @@
 // maxpool_backward routes dy back to those indices, as a gather over the windows that
 // cover each input pixel (windows may overlap when the stride is below the pool size).
 
-struct Params {
-    n: u32,
-    h: u32,
-    w: u32,
-    c: u32,
-    ph: u32,
-    pw: u32,
-    sh: u32,
-    sw: u32,
-    oh: u32,
-    ow: u32,
-}
+// Params p (the Pool2dGeometry), x → y and dy come from shaders/lib/pool2d.wgsl.
 
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> argmax: array<u32>;
-@group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read> argmax_in: array<u32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 // The _vec4 entries (C % 4 == 0) handle four channels per invocation.
@@ -32,8 +17,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> dx4: array<vec4<f32>>;
 
 // divmod(i, d) = (i / d, i % d), nhwc_index(i, h, w, c) = (n, y, x, c) and
-// windows_covering come from shaders/lib/divmod.wgsl, nhwc.wgsl and pool_windows.wgsl,
-// which the registry prepends to this file.
+// windows_covering come from shaders/lib/divmod.wgsl, nhwc.wgsl and pool2d.wgsl, which
+// the registry prepends to this file.
 
 
 @compute @workgroup_size(256)

@@ -177,8 +177,8 @@ registry! {
         MatmulVec4 = "matmul_vec4" + "matmul_io", overrides "WG_X";
         Bias = "bias";
         Im2col = "im2col" + "divmod" + "nhwc";
-        Maxpool = "maxpool" + "divmod" + "nhwc" + "pool_windows";
-        Avgpool = "avgpool" + "divmod" + "nhwc" + "pool_windows";
+        Maxpool = "maxpool" + "divmod" + "nhwc" + "pool2d";
+        Avgpool = "avgpool" + "divmod" + "nhwc" + "pool2d";
         GlobalPool = "global_pool";
         Softmax = "softmax" + "softmax_row";
         SoftmaxCrossEntropy = "softmax_cross_entropy" + "softmax_row";

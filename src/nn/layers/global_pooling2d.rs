@@ -25,6 +25,13 @@ impl Global {
         }
     }
 
+    fn spec(&self) -> LayerSpec {
+        match self.pool {
+            GlobalPool::Average => LayerSpec::GlobalAveragePooling2D {},
+            GlobalPool::Max => LayerSpec::GlobalMaxPooling2D {},
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self.pool {
             GlobalPool::Average => "GlobalAveragePooling2D",
@@ -85,32 +92,7 @@ macro_rules! global_layer {
             }
         }
 
-        impl Layer for $name {
-            fn kind(&self) -> &'static str {
-                self.0.kind()
-            }
-
-            fn spec(&self) -> LayerSpec {
-                LayerSpec::$name {}
-            }
-
-            fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {
-                self.0.build(input_shape)
-            }
-
-            fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
-                self.0.forward(dev, x, training)
-            }
-
-            fn backward(
-                &mut self,
-                dev: &Device,
-                dy: &Tensor,
-                need_dx: bool,
-            ) -> Result<Option<Tensor>> {
-                self.0.backward(dev, dy, need_dx)
-            }
-        }
+        delegate_layer!($name);
     };
 }
 

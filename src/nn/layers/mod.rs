@@ -1,5 +1,38 @@
 //! The layers, one file each, named as in Keras.
 
+/// `impl Layer` for a Keras class that is a thin wrapper (`struct Name(Inner)`) around a
+/// shared implementation with `kind`, `spec`, `build`, `forward` and `backward`.
+macro_rules! delegate_layer {
+    ($name:ident) => {
+        impl Layer for $name {
+            fn kind(&self) -> &'static str {
+                self.0.kind()
+            }
+
+            fn spec(&self) -> LayerSpec {
+                self.0.spec()
+            }
+
+            fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {
+                self.0.build(input_shape)
+            }
+
+            fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
+                self.0.forward(dev, x, training)
+            }
+
+            fn backward(
+                &mut self,
+                dev: &Device,
+                dy: &Tensor,
+                need_dx: bool,
+            ) -> Result<Option<Tensor>> {
+                self.0.backward(dev, dy, need_dx)
+            }
+        }
+    };
+}
+
 mod activation;
 mod affine;
 mod conv2d;

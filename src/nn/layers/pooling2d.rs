@@ -42,11 +42,15 @@ impl Pool2d {
         Pool2dGeometry::new(n, self.input[0], self.input[1], self.input[2], self.pool, s)
     }
 
-    fn spec_fields(&self) -> (Pair, Option<Pair>) {
-        (
+    fn spec(&self) -> LayerSpec {
+        let (pool_size, strides) = (
             Pair(self.pool.0, self.pool.1),
             self.strides.map(|s| Pair(s.0, s.1)),
-        )
+        );
+        match self.average {
+            true => LayerSpec::AveragePooling2D { pool_size, strides },
+            false => LayerSpec::MaxPooling2D { pool_size, strides },
+        }
     }
 
     fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {
@@ -119,33 +123,7 @@ macro_rules! pooling_layer {
             }
         }
 
-        impl Layer for $name {
-            fn kind(&self) -> &'static str {
-                self.0.kind()
-            }
-
-            fn spec(&self) -> LayerSpec {
-                let (pool_size, strides) = self.0.spec_fields();
-                LayerSpec::$name { pool_size, strides }
-            }
-
-            fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {
-                self.0.build(input_shape)
-            }
-
-            fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
-                self.0.forward(dev, x, training)
-            }
-
-            fn backward(
-                &mut self,
-                dev: &Device,
-                dy: &Tensor,
-                need_dx: bool,
-            ) -> Result<Option<Tensor>> {
-                self.0.backward(dev, dy, need_dx)
-            }
-        }
+        delegate_layer!($name);
     };
 }
 
