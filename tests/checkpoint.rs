@@ -350,6 +350,30 @@ fn bad_model_descriptions_name_the_layer_and_the_field() {
             l(r#""Flatten", "Flatten", {"Conv2D": {"filters": 2, "kernel_size": 3}}"#),
             vec!["layer 2 (Conv2D)", "784"],
         ),
+        (
+            l(r#"{"Reshape": {"target_shape": [-1, -1]}}"#),
+            vec!["layer 0 (Reshape)", "at most one −1"],
+        ),
+        (
+            l(r#"{"Reshape": {"target_shape": [5, -1]}}"#),
+            vec!["layer 0 (Reshape)", "784 values per sample do not fit"],
+        ),
+        (
+            l(r#"{"Reshape": {"target_shape": [9223372036854775807, 2]}}"#),
+            vec!["layer 0 (Reshape)"],
+        ),
+        (
+            l(r#""Flatten", "GlobalAveragePooling2D""#),
+            vec!["layer 1 (GlobalAveragePooling2D)", "(height, width, channels)"],
+        ),
+        (
+            l(r#"{"AveragePooling2D": {"pool_size": 29}}"#),
+            vec!["layer 0 (AveragePooling2D)", "cannot apply"],
+        ),
+        (
+            l(r#"{"Activation": {"activation": "swish"}}"#),
+            vec!["layer 0 (Activation)", "activation", "swish"],
+        ),
         (r#"{"layers": []}"#.to_string(), vec!["input_shape"]),
         (
             r#"{"input_shape": [4], "layers": [], "optimizer": "adam"}"#.to_string(),
