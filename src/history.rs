@@ -13,6 +13,10 @@ pub struct EpochLog {
     pub val_accuracy: Option<f32>,
     /// Training steps (batches) in the epoch.
     pub steps: usize,
+    /// The learning rate the epoch trained at (as Keras logs it); absent in logs written
+    /// before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learning_rate: Option<f32>,
     /// Wall-clock seconds for the epoch, validation included; NaN when unknown (an epoch
     /// restored from a checkpoint, which keeps no wall-clock times), written as null.
     #[serde(default = "unknown_seconds", deserialize_with = "nan_if_null")]

@@ -55,6 +55,7 @@ fn opts(epochs: usize, initial_epoch: usize) -> FitOptions {
         verbose: Verbose::Silent,
         stop: None,
         early_stopping: None,
+        reduce_lr_on_plateau: None,
     }
 }
 
@@ -364,7 +365,10 @@ fn bad_model_descriptions_name_the_layer_and_the_field() {
         ),
         (
             l(r#""Flatten", "GlobalAveragePooling2D""#),
-            vec!["layer 1 (GlobalAveragePooling2D)", "(height, width, channels)"],
+            vec![
+                "layer 1 (GlobalAveragePooling2D)",
+                "(height, width, channels)",
+            ],
         ),
         (
             l(r#"{"AveragePooling2D": {"pool_size": 29}}"#),

@@ -586,7 +586,8 @@ fn sparse_loss_trains_resumes_and_evaluates_like_one_hot() {
     assert!(stdout(&o).contains("accuracy"), "{}", stdout(&o));
 }
 
-/// `--early-stopping-patience` with `--restore-best-weights`: the run ends with the best
+/// `--early-stopping-patience` with `--restore-best-weights` (and `--reduce-lr-patience`,
+/// whose rates go into history.json and .csv): the run ends with the best
 /// epoch's weights in its checkpoint (which loads), and the flag needs the patience.
 #[test]
 fn early_stopping_flags_train_and_save_the_best_weights() {
@@ -596,8 +597,15 @@ fn early_stopping_flags_train_and_save_the_best_weights() {
     let mut args = vec!["train", "--data", &data, "--epochs", "4", "--out", "run"];
     args.extend(CPU);
     args.extend(["--early-stopping-patience", "1", "--restore-best-weights"]);
+    args.extend(["--reduce-lr-patience", "1"]);
     let o = wgtrain_in(&dir, &args);
     assert!(o.status.success(), "{}", stderr(&o));
+    let history = std::fs::read_to_string(dir.path("run/history.json")).unwrap();
+    assert!(history.contains("\"learning_rate\": 0.001"), "{history}");
+    let csv = std::fs::read_to_string(dir.path("run/history.csv")).unwrap();
+    assert!(
+        csv.starts_with("epoch,loss,accuracy,val_loss,val_accuracy,steps,seconds,learning_rate")
+    );
     assert!(
         stdout(&o).contains("restored the best epoch's weights"),
         "{}",

@@ -72,6 +72,7 @@ fn quiet(epochs: usize, batch_size: usize, validation_split: f32) -> FitOptions 
         verbose: Verbose::Silent,
         stop: None,
         early_stopping: None,
+        reduce_lr_on_plateau: None,
     }
 }
 
@@ -689,4 +690,26 @@ fn seed_mlp_images() -> Sequential {
     m.add(Dense::new(16, Activation::Relu)).unwrap();
     m.add(Dense::new(10, Activation::Softmax)).unwrap();
     m
+}
+
+/// ReduceLROnPlateau in `fit`: with no epoch after the first counting as an improvement
+/// (min_delta huge) the rate falls by `factor` after `patience` epochs, and every epoch's
+/// log holds the rate it trained at.
+#[test]
+fn reduce_lr_on_plateau_lowers_the_rate_and_logs_it() {
+    use wgtrain::nn::ReduceLROnPlateau;
+    let (x, y) = synthetic_images(5, 80);
+    let mut m = seed_mlp_images();
+    compile_cce(&mut m);
+    let mut opts = quiet(5, 20, 0.25);
+    opts.reduce_lr_on_plateau = Some(ReduceLROnPlateau {
+        patience: 2,
+        min_delta: 100.0,
+        factor: 0.5,
+        ..ReduceLROnPlateau::default()
+    });
+    let h = m.fit(&x, &y, &opts).unwrap();
+    let rates: Vec<f32> = h.epochs.iter().map(|e| e.learning_rate.unwrap()).collect();
+    assert_eq!(rates, [1e-3, 1e-3, 1e-3, 5e-4, 5e-4]);
+    assert_eq!(m.compiled_with().unwrap().0.learning_rate(), 2.5e-4);
 }

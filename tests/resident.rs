@@ -63,6 +63,7 @@ fn opts(epochs: usize) -> FitOptions {
         verbose: Verbose::Silent,
         stop: None,
         early_stopping: None,
+        reduce_lr_on_plateau: None,
     }
 }
 

@@ -24,7 +24,7 @@ pub use crate::array::{to_categorical, Array};
 pub use crate::atomic_file::{folder_of, temporary_owner, write_atomically};
 pub use crate::history::{EpochLog, History};
 pub use activation::Activation;
-pub use callbacks::{EarlyStopping, ModelCheckpoint};
+pub use callbacks::{EarlyStopping, ModelCheckpoint, ReduceLROnPlateau};
 pub use checkpoint::CHECKPOINT_FORMAT;
 pub use device::{BatchAt, ByteCodes, Device, DeviceKind, DeviceOps, PendingValues, TrainingOps};
 pub use layer::{Layer, Param};

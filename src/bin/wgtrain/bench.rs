@@ -43,6 +43,7 @@ fn quiet(epochs: usize, validation_split: f32) -> FitOptions {
         verbose: Verbose::Silent,
         stop: None,
         early_stopping: None,
+        reduce_lr_on_plateau: None,
     }
 }
 

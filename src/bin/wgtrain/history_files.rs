@@ -41,20 +41,22 @@ pub fn write_history(out: &Path, logs: &[EpochLog], seconds: &HashMap<usize, f64
     let json = serde_json::to_string_pretty(&logs).expect("epoch logs");
     write_atomically(&out.join("history.json"), json.as_bytes())?;
     let opt = |v: Option<f32>| v.map_or(String::new(), |v| v.to_string());
-    let mut csv = String::from("epoch,loss,accuracy,val_loss,val_accuracy,steps,seconds\n");
+    let mut csv =
+        String::from("epoch,loss,accuracy,val_loss,val_accuracy,steps,seconds,learning_rate\n");
     for e in &logs {
         let secs = match e.seconds.is_finite() {
             true => format!("{:.3}", e.seconds),
             false => String::new(),
         };
         csv += &format!(
-            "{},{},{},{},{},{},{secs}\n",
+            "{},{},{},{},{},{},{secs},{}\n",
             e.epoch,
             e.loss,
             opt(e.accuracy),
             opt(e.val_loss),
             opt(e.val_accuracy),
             e.steps,
+            opt(e.learning_rate),
         );
     }
     write_atomically(&out.join("history.csv"), csv.as_bytes())

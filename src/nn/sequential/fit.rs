@@ -9,7 +9,9 @@ use super::Sequential;
 use crate::array::Array;
 use crate::error::{Error, Result};
 use crate::history::{EpochLog, History};
-use crate::nn::callbacks::{EarlyStopping, EarlyStoppingState};
+use crate::nn::callbacks::{
+    EarlyStopping, EarlyStoppingState, ReduceLROnPlateau, ReduceLROnPlateauState,
+};
 use crate::nn::feed::Feed;
 use crate::nn::progress::{EpochProgress, Verbose};
 
@@ -38,6 +40,9 @@ pub struct FitOptions {
     /// Keras's `EarlyStopping` callback: stop when the monitored value stops improving
     /// (`History::stopped_epoch` says where), and optionally restore the best weights.
     pub early_stopping: Option<EarlyStopping>,
+    /// Keras's `ReduceLROnPlateau` callback: lower the learning rate when the monitored
+    /// value stops improving (the rate of each epoch is in its log).
+    pub reduce_lr_on_plateau: Option<ReduceLROnPlateau>,
 }
 
 impl Default for FitOptions {
@@ -51,6 +56,7 @@ impl Default for FitOptions {
             verbose: Verbose::Auto,
             stop: None,
             early_stopping: None,
+            reduce_lr_on_plateau: None,
         }
     }
 }
@@ -156,7 +162,17 @@ impl Sequential {
             resident_bytes: train.resident_bytes() + val.as_ref().map_or(0, |v| v.resident_bytes()),
             ..History::default()
         };
-        if let Some(e) = &opts.early_stopping {
+        let monitors = opts
+            .early_stopping
+            .as_ref()
+            .map(|e| e.monitor.clone())
+            .into_iter();
+        let monitors = monitors.chain(
+            opts.reduce_lr_on_plateau
+                .as_ref()
+                .map(|r| r.monitor.clone()),
+        );
+        for monitor in monitors {
             // The monitored value must be one fit will log (checked before training).
             let probe = EpochLog {
                 epoch: 0,
@@ -169,11 +185,20 @@ impl Sequential {
                     .filter(|_| self.compiled.as_ref().is_some_and(|c| c.accuracy))
                     .map(|_| 0.0),
                 steps: 0,
+                learning_rate: None,
                 seconds: 0.0,
             };
-            e.value(&probe)?;
+            EarlyStopping {
+                monitor,
+                ..EarlyStopping::default()
+            }
+            .value(&probe)?;
         }
         let mut early = opts.early_stopping.clone().map(EarlyStoppingState::new);
+        let mut plateau = opts
+            .reduce_lr_on_plateau
+            .clone()
+            .map(ReduceLROnPlateauState::new);
         for epoch in opts.initial_epoch + 1..=opts.epochs {
             let t0 = Instant::now();
             if opts.shuffle {
@@ -248,6 +273,7 @@ impl Sequential {
                 val_accuracy,
                 steps,
                 seconds: t0.elapsed().as_secs_f64(),
+                learning_rate: self.compiled.as_ref().map(|c| c.optimizer.learning_rate()),
             };
             progress.finish(&log);
             self.history.push(log.clone());
@@ -257,6 +283,15 @@ impl Sequential {
                 Some(e) => e.update(&log, first, || self.get_weights())?,
                 None => false,
             };
+            if let Some(r) = &mut plateau {
+                let lr = self
+                    .compiled
+                    .as_ref()
+                    .map_or(0.0, |c| c.optimizer.learning_rate());
+                if let Some(new_lr) = r.update(&log, lr)? {
+                    self.set_learning_rate(new_lr)?;
+                }
+            }
             history.epochs.push(log);
             if stop {
                 history.stopped_epoch = Some(epoch);

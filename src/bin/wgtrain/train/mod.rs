@@ -11,7 +11,8 @@ use std::time::Instant;
 
 use wgtrain::atomic_file::write_atomically;
 use wgtrain::nn::{
-    Device, DeviceKind, EarlyStopping, FitOptions, Loss, ModelCheckpoint, Sequential, Verbose,
+    Device, DeviceKind, EarlyStopping, FitOptions, Loss, ModelCheckpoint, ReduceLROnPlateau,
+    Sequential, Verbose,
 };
 use wgtrain::{Error, Result};
 
@@ -116,6 +117,10 @@ pub struct TrainArgs {
     /// checkpoint)
     #[arg(long, requires = "early_stopping_patience")]
     restore_best_weights: bool,
+    /// Multiply the learning rate by 0.1 when val_loss has not improved for N epochs
+    /// (Keras's ReduceLROnPlateau; each epoch's rate is in history.json)
+    #[arg(long, conflicts_with = "resume")]
+    reduce_lr_patience: Option<usize>,
     /// Also keep best.safetensors: the epoch with the lowest val_loss so far (Keras's
     /// ModelCheckpoint with save_best_only)
     #[arg(long)]
@@ -223,6 +228,10 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
             patience,
             restore_best_weights: a.restore_best_weights,
             ..EarlyStopping::default()
+        }),
+        reduce_lr_on_plateau: a.reduce_lr_patience.map(|patience| ReduceLROnPlateau {
+            patience,
+            ..ReduceLROnPlateau::default()
         }),
     };
     let device = model.device().clone();

@@ -44,11 +44,13 @@ pub(super) fn check_flags(a: &TrainArgs) -> Result<()> {
             "weight decay belongs to AdamW: add --optimizer adamw",
         );
     }
-    if (a.save_best || a.early_stopping_patience.is_some()) && a.validation_split == 0.0 {
+    let watches = a.save_best || a.early_stopping_patience.is_some();
+    if (watches || a.reduce_lr_patience.is_some()) && a.validation_split == 0.0 {
         return refuse(
             "--validation-split",
             Some(0.0),
-            "--save-best and --early-stopping-patience watch val_loss: keep a validation split",
+            "--save-best, --early-stopping-patience and --reduce-lr-patience watch val_loss: \
+             keep a validation split",
         );
     }
     if a.nesterov && opt != OptimizerArg::Sgd {

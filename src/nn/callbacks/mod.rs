@@ -153,6 +153,95 @@ impl ModelCheckpoint {
     }
 }
 
+/// `keras.callbacks.ReduceLROnPlateau(monitor, factor, patience, mode, min_delta,
+/// cooldown, min_lr)`: multiply the learning rate by `factor` after `patience` epochs
+/// without improvement (`FitOptions::reduce_lr_on_plateau`). The rate changes between
+/// epochs, so it costs no readback inside one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReduceLROnPlateau {
+    pub monitor: String,
+    pub factor: f32,
+    pub patience: usize,
+    pub mode: Mode,
+    pub min_delta: f32,
+    pub cooldown: usize,
+    pub min_lr: f32,
+}
+
+impl Default for ReduceLROnPlateau {
+    /// Keras's defaults: val_loss, factor 0.1, patience 10, min_delta 1e-4, no cooldown,
+    /// min_lr 0.
+    fn default() -> Self {
+        ReduceLROnPlateau {
+            monitor: "val_loss".into(),
+            factor: 0.1,
+            patience: 10,
+            mode: Mode::Auto,
+            min_delta: 1e-4,
+            cooldown: 0,
+            min_lr: 0.0,
+        }
+    }
+}
+
+/// ReduceLROnPlateau's state during one `fit`.
+pub(crate) struct ReduceLROnPlateauState {
+    config: ReduceLROnPlateau,
+    wait: usize,
+    cooldown: usize,
+    best: Option<f32>,
+}
+
+impl ReduceLROnPlateauState {
+    pub fn new(config: ReduceLROnPlateau) -> Self {
+        ReduceLROnPlateauState {
+            config,
+            wait: 0,
+            cooldown: 0,
+            best: None,
+        }
+    }
+
+    /// After an epoch trained at `lr`: the new learning rate, when it is to change
+    /// (Keras 3's `on_epoch_end`, cooldown included).
+    pub fn update(&mut self, log: &EpochLog, lr: f32) -> Result<Option<f32>> {
+        let c = &self.config;
+        if !(c.factor > 0.0 && c.factor < 1.0) {
+            return Err(Error::Model(format!(
+                "ReduceLROnPlateau: factor {} must be in (0, 1)",
+                c.factor
+            )));
+        }
+        let rule = EarlyStopping {
+            monitor: c.monitor.clone(),
+            mode: c.mode,
+            ..EarlyStopping::default()
+        };
+        let value = rule.value(log)?;
+        if self.cooldown > 0 {
+            self.cooldown -= 1;
+            self.wait = 0;
+        }
+        let better = match (self.best, rule.maximise()) {
+            (None, _) => true,
+            (Some(b), true) => value > b + c.min_delta,
+            (Some(b), false) => value < b - c.min_delta,
+        };
+        if better {
+            self.best = Some(value);
+            self.wait = 0;
+        } else if self.cooldown == 0 {
+            self.wait += 1;
+            if self.wait >= c.patience && lr > c.min_lr {
+                self.cooldown = c.cooldown;
+                self.wait = 0;
+                return Ok(Some((lr * c.factor).max(c.min_lr)));
+            }
+        }
+        Ok(None)
+    }
+}
+
 /// EarlyStopping's state during one `fit`.
 pub(crate) struct EarlyStoppingState<W> {
     pub config: EarlyStopping,
@@ -203,83 +292,4 @@ impl<W> EarlyStoppingState<W> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn log(epoch: usize, val_loss: f32) -> EpochLog {
-        EpochLog {
-            epoch,
-            epochs: 10,
-            loss: 1.0,
-            accuracy: Some(0.5),
-            val_loss: Some(val_loss),
-            val_accuracy: Some(1.0 - val_loss),
-            steps: 1,
-            seconds: 0.0,
-        }
-    }
-
-    /// Runs a constructed history through the callback: (the epoch it stops after, the
-    /// best epoch).
-    fn run(config: EarlyStopping, values: &[f32]) -> (Option<usize>, usize) {
-        let mut s = EarlyStoppingState::new(config);
-        for (i, &v) in values.iter().enumerate() {
-            let stop = s.update(&log(i + 1, v), i == 0, || Ok(i + 1)).unwrap();
-            if stop {
-                return (Some(i + 1), s.best_epoch);
-            }
-        }
-        (None, s.best_epoch)
-    }
-
-    /// Keras's rule: `wait` counts epochs since the last improvement beyond min_delta,
-    /// training stops once wait ≥ patience (never after the first epoch).
-    #[test]
-    fn stops_where_keras_does() {
-        let values = [1.0, 0.9, 0.95, 0.93, 0.92, 0.5];
-        assert_eq!(run(EarlyStopping::patience(3), &values), (Some(5), 2));
-        assert_eq!(run(EarlyStopping::patience(4), &values), (None, 6));
-        // patience 0 stops at the first epoch that does not improve.
-        assert_eq!(run(EarlyStopping::patience(0), &values), (Some(3), 2));
-        // 0.93 → 0.92 is no improvement of 0.05 over 0.9.
-        let delta = EarlyStopping {
-            min_delta: 0.05,
-            ..EarlyStopping::patience(2)
-        };
-        assert_eq!(run(delta, &values), (Some(4), 2));
-        // Accuracy is maximised (mode auto).
-        let acc = EarlyStopping {
-            monitor: "val_accuracy".into(),
-            ..EarlyStopping::patience(1)
-        };
-        assert_eq!(run(acc, &[0.5, 0.4, 0.45]), (Some(3), 2));
-        let max_loss = EarlyStopping {
-            mode: Mode::Max,
-            ..EarlyStopping::patience(1)
-        };
-        assert_eq!(run(max_loss, &values), (Some(2), 1));
-    }
-
-    #[test]
-    fn best_weights_are_those_of_the_best_epoch() {
-        let config = EarlyStopping {
-            restore_best_weights: true,
-            ..EarlyStopping::patience(2)
-        };
-        let mut s = EarlyStoppingState::new(config);
-        for (i, v) in [0.8, 0.6, 0.7, 0.65].into_iter().enumerate() {
-            s.update(&log(i + 1, v), i == 0, || Ok(i + 1)).unwrap();
-        }
-        assert_eq!((s.best_epoch, s.best_weights), (2, Some(2)));
-    }
-
-    #[test]
-    fn an_unknown_monitor_is_an_error() {
-        let config = EarlyStopping {
-            monitor: "val_auc".into(),
-            ..EarlyStopping::default()
-        };
-        let e = config.value(&log(1, 0.5)).unwrap_err().to_string();
-        assert!(e.contains("val_auc") && e.contains("val_loss"), "{e}");
-    }
-}
+mod tests;
