@@ -510,3 +510,52 @@ fn resume_at_a_new_learning_rate_is_recorded() {
     m.fit(&x, &y, &opts(2, 1)).unwrap();
     assert_eq!(first_difference(&weights(&m), &weights(&back)), None);
 }
+
+/// Keras's clipnorm / clipvalue: kept in the checkpoint, and a resumed clipped run equals
+/// the uninterrupted one bit for bit (CPU); a bad threshold is refused at compile.
+#[test]
+fn gradient_clipping_survives_a_checkpoint() {
+    let (x, y) = data();
+    let dir = TempDir::new("clip");
+    for opt in [
+        Optimizer::adam().clipnorm(0.05),
+        Optimizer::sgd(0.05, 0.9).clipvalue(0.01),
+    ] {
+        let build = || {
+            let mut m = Sequential::new(Device::Cpu, &[12]).with_seed(3);
+            m.add(Dense::new(16, Activation::Relu)).unwrap();
+            m.add(Dense::new(4, Activation::Softmax)).unwrap();
+            m.compile(opt, Loss::CategoricalCrossentropy, &[Metric::Accuracy])
+                .unwrap();
+            m
+        };
+        let mut whole = build();
+        whole.fit(&x, &y, &opts(3, 0)).unwrap();
+        let mut first = build();
+        first.fit(&x, &y, &opts(2, 0)).unwrap();
+        let p = dir.path("c.safetensors");
+        first.save(&p).unwrap();
+        let mut resumed = Sequential::load(&p, Device::Cpu).unwrap();
+        assert_eq!(resumed.gradient_clip(), opt.clip);
+        resumed.fit(&x, &y, &opts(3, 2)).unwrap();
+        assert_eq!(first_difference(&weights(&whole), &weights(&resumed)), None);
+        let mut unclipped = Sequential::new(Device::Cpu, &[12]).with_seed(3);
+        unclipped.add(Dense::new(16, Activation::Relu)).unwrap();
+        unclipped.add(Dense::new(4, Activation::Softmax)).unwrap();
+        unclipped
+            .compile(opt.optimizer, Loss::CategoricalCrossentropy, &[])
+            .unwrap();
+        unclipped.fit(&x, &y, &opts(3, 0)).unwrap();
+        assert!(first_difference(&weights(&whole), &weights(&unclipped)).is_some());
+    }
+    let mut m = Sequential::new(Device::Cpu, &[12]);
+    m.add(Dense::new(4, Activation::Softmax)).unwrap();
+    let e = m
+        .compile(
+            Optimizer::adam().clipnorm(-1.0),
+            Loss::CategoricalCrossentropy,
+            &[],
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("clipnorm"), "{e}");
+}

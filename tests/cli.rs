@@ -54,6 +54,14 @@ fn argument_errors_are_clear_and_fail() {
         ),
         (vec!["train", "--device", "tpu"], vec!["tpu", "gpu", "cpu"]),
         (
+            vec!["train", "--clipnorm", "0"],
+            vec!["--clipnorm", "positive"],
+        ),
+        (
+            vec!["train", "--clipnorm", "1", "--clipvalue", "1"],
+            vec!["--clipnorm", "--clipvalue", "cannot be used with"],
+        ),
+        (
             vec!["train", "--nesterov"],
             vec!["--nesterov", "--optimizer sgd"],
         ),

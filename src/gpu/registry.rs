@@ -187,6 +187,7 @@ registry! {
         Mse = "mse";
         Sum = "sum";
         Counter = "counter";
+        Clip = "clip";
         Adam = "adam";
         Sgd = "sgd";
         Rmsprop = "rmsprop";
@@ -241,6 +242,8 @@ registry! {
         MseBackward = Mse "mse_backward" 3;
         SumForward = Sum "sum_forward" 2;
         CounterStep = Counter "counter_step" 1 no_params;
+        ClipValueUpdate = Clip "clip_value_update" 1;
+        ClipNormUpdate = Clip "clip_norm_update" 1;
         AdamUpdate = Adam "adam_update" 5;
         SgdUpdate = Sgd "sgd_update" 3;
         RmspropUpdate = Rmsprop "rmsprop_update" 4;

@@ -33,7 +33,7 @@ pub use layers::{
     MaxPooling2D, Reshape,
 };
 pub use loss::{Loss, LossConfig, Metric};
-pub use optimizer::Optimizer;
+pub use optimizer::{ClippedOptimizer, GradientClip, Optimizer};
 pub use progress::Verbose;
 pub use sequential::{Evaluation, FitOptions, NamedArray, Sequential};
 pub use spec::{LayerSpec, ModelSpec, Pair};

@@ -106,6 +106,68 @@ impl Optimizer {
     }
 }
 
+/// Keras's gradient clipping, applied to each gradient before the update (one of the two,
+/// as Keras allows): `clipnorm` scales a gradient tensor whose L2 norm is above c down to
+/// norm c; `clipvalue` clamps every value into [−c, c].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum GradientClip {
+    Norm(f32),
+    Value(f32),
+}
+
+/// An optimizer as `compile` takes it: a plain `Optimizer` converts into this; `.clipnorm(c)`
+/// / `.clipvalue(c)` on an optimizer give one that clips.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ClippedOptimizer {
+    pub optimizer: Optimizer,
+    pub clip: Option<GradientClip>,
+}
+
+impl From<Optimizer> for ClippedOptimizer {
+    fn from(optimizer: Optimizer) -> ClippedOptimizer {
+        ClippedOptimizer {
+            optimizer,
+            clip: None,
+        }
+    }
+}
+
+impl Optimizer {
+    /// Keras's `clipnorm=c`.
+    pub fn clipnorm(self, c: f32) -> ClippedOptimizer {
+        ClippedOptimizer {
+            optimizer: self,
+            clip: Some(GradientClip::Norm(c)),
+        }
+    }
+
+    /// Keras's `clipvalue=c`.
+    pub fn clipvalue(self, c: f32) -> ClippedOptimizer {
+        ClippedOptimizer {
+            optimizer: self,
+            clip: Some(GradientClip::Value(c)),
+        }
+    }
+}
+
+impl GradientClip {
+    /// Its threshold must be a positive number.
+    pub fn check(self) -> Result<()> {
+        let (name, c) = match self {
+            GradientClip::Norm(c) => ("clipnorm", c),
+            GradientClip::Value(c) => ("clipvalue", c),
+        };
+        match c.is_finite() && c > 0.0 {
+            true => Ok(()),
+            false => Err(Error::BadSetting {
+                name,
+                value: c.to_string(),
+                reason: "use a positive number".into(),
+            }),
+        }
+    }
+}
+
 impl FromStr for Optimizer {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
@@ -171,12 +233,22 @@ impl OptimizerState {
         &mut self.slots
     }
 
-    /// One update of every parameter from its `grad`.
-    pub fn apply(&mut self, dev: &Device, opt: &Optimizer, params: Vec<&mut Param>) -> Result<()> {
+    /// One update of every parameter from its `grad` (clipped first, when asked).
+    pub fn apply(
+        &mut self,
+        dev: &Device,
+        opt: &Optimizer,
+        clip: Option<GradientClip>,
+        params: Vec<&mut Param>,
+    ) -> Result<()> {
         assert_eq!(params.len(), self.slots.len(), "optimizer state / params");
         dev.counter_step(&mut self.step)?;
         for (p, slots) in params.into_iter().zip(self.slots.iter_mut()) {
-            let grad = p.grad.as_ref().expect("apply before backward");
+            let grad = p.grad.as_mut().expect("apply before backward");
+            if let Some(c) = clip {
+                dev.clip_update(grad, c)?;
+            }
+            let grad = &*grad;
             match (opt, slots.as_mut_slice()) {
                 (Optimizer::Adam(hp), [m, v]) => {
                     dev.adam_update(&mut p.value, grad, m, v, &self.step, hp)?

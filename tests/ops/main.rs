@@ -14,6 +14,7 @@ mod accuracy;
 mod adam;
 mod avgpool;
 mod bias;
+mod clip;
 mod dropout;
 mod gather;
 mod global_pool;

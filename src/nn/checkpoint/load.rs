@@ -19,7 +19,7 @@ use crate::nn::device::Device;
 use crate::nn::optimizer::{Optimizer, OptimizerState};
 use crate::nn::sequential::{NamedArray, Sequential};
 use crate::nn::spec::ModelSpec;
-use crate::nn::{Array, LossConfig, Metric};
+use crate::nn::{Array, ClippedOptimizer, GradientClip, LossConfig, Metric};
 
 /// What [`Sequential::load`] restores.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -255,6 +255,18 @@ impl Sequential {
                 }
             }
         }
+        let clip = match (compile.clipnorm, compile.clipvalue) {
+            (Some(c), None) => Some(GradientClip::Norm(c)),
+            (None, Some(c)) => Some(GradientClip::Value(c)),
+            (None, None) => None,
+            (Some(_), Some(_)) => {
+                return Err(bad(
+                    "metadata `compile`: clipnorm and clipvalue are both set; Keras allows one"
+                        .into(),
+                ))
+            }
+        };
+        let optimizer = ClippedOptimizer { optimizer, clip };
         m.compile(optimizer, loss, &metrics).map_err(in_file)?;
 
         let mut weights = Vec::new();

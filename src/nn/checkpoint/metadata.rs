@@ -46,6 +46,11 @@ pub(super) struct CompileConfig {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(super) from_logits: bool,
     pub(super) metrics: Vec<String>,
+    /// Keras's clipnorm / clipvalue (written only when set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) clipnorm: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) clipvalue: Option<f32>,
 }
 
 #[derive(Serialize, Deserialize)]

@@ -34,7 +34,7 @@ use std::path::Path;
 use safetensors::tensor::{Dtype, TensorView};
 use serde::Serialize;
 
-use super::optimizer::{Optimizer, OptimizerState};
+use super::optimizer::{GradientClip, Optimizer, OptimizerState};
 use super::sequential::Sequential;
 use crate::atomic_file::write_atomically;
 use crate::error::{Error, Result};
@@ -161,6 +161,14 @@ impl Sequential {
                 vec!["accuracy".into()]
             } else {
                 vec![]
+            },
+            clipnorm: match c.clip {
+                Some(GradientClip::Norm(v)) => Some(v),
+                _ => None,
+            },
+            clipvalue: match c.clip {
+                Some(GradientClip::Value(v)) => Some(v),
+                _ => None,
             },
         };
         let training = TrainingState {

@@ -5,6 +5,7 @@ use super::cpu::{check_len, CpuDevice};
 use super::TrainingOps;
 use crate::cpu::{self, AdamParams, RmsPropParams, SgdParams};
 use crate::error::Result;
+use crate::nn::optimizer::GradientClip;
 use crate::nn::tensor::Tensor;
 use crate::shape::{expect_same, rows_cols};
 
@@ -192,6 +193,15 @@ impl TrainingOps for CpuDevice {
 
     fn weight_decay_update(&self, param: &mut Tensor, wd: f32, lr: f32) -> Result<()> {
         cpu::weight_decay_update(param.host_f32_mut("weight_decay_update")?, wd, lr);
+        Ok(())
+    }
+
+    fn clip_update(&self, grad: &mut Tensor, clip: GradientClip) -> Result<()> {
+        let g = grad.host_f32_mut("clip_update")?;
+        match clip {
+            GradientClip::Norm(c) => cpu::clip_norm_update(g, c),
+            GradientClip::Value(c) => cpu::clip_value_update(g, c),
+        }
         Ok(())
     }
 }

@@ -6,6 +6,7 @@ use super::TrainingOps;
 use crate::cpu::{AdamParams, RmsPropParams, SgdParams};
 use crate::error::Result;
 use crate::gpu::Gpu;
+use crate::nn::optimizer::GradientClip;
 use crate::nn::tensor::Tensor;
 use crate::ops;
 
@@ -150,5 +151,13 @@ impl TrainingOps for Gpu {
 
     fn weight_decay_update(&self, param: &mut Tensor, wd: f32, lr: f32) -> Result<()> {
         ops::weight_decay_update(self, g("weight_decay_update", param)?, wd, lr)
+    }
+
+    fn clip_update(&self, grad: &mut Tensor, clip: GradientClip) -> Result<()> {
+        let grad = g("clip_update", grad)?;
+        match clip {
+            GradientClip::Norm(c) => ops::clip_norm_update(self, grad, c),
+            GradientClip::Value(c) => ops::clip_value_update(self, grad, c),
+        }
     }
 }

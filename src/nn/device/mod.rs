@@ -17,6 +17,7 @@ use crate::cpu::{AdamParams, RmsPropParams, SgdParams};
 use crate::error::Result;
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
 use crate::gpu::{Gpu, GpuOptions, Unary};
+use crate::nn::optimizer::GradientClip;
 use crate::ops::GlobalPool;
 use crate::shape::Layout;
 
@@ -242,6 +243,8 @@ pub trait TrainingOps {
         slots: [&mut Tensor; 2],
         hp: &RmsPropParams,
     ) -> Result<()>;
+    /// Clip a gradient in place (Keras's clipnorm / clipvalue).
+    fn clip_update(&self, grad: &mut Tensor, clip: GradientClip) -> Result<()>;
     /// Decoupled weight decay in place: param −= param·wd·lr (AdamW, before its update).
     fn weight_decay_update(&self, param: &mut Tensor, wd: f32, lr: f32) -> Result<()>;
     /// One SGD (momentum / Nesterov) update in place.

@@ -10,6 +10,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
 mod checks;
+mod compiled;
 mod fit;
 mod from_spec;
 mod step;
@@ -24,7 +25,7 @@ use summary::{batch_shape, keras_name};
 use super::device::Device;
 use super::layer::Layer;
 use super::loss::{Loss, LossConfig, Metric};
-use super::optimizer::{Optimizer, OptimizerState};
+use super::optimizer::{ClippedOptimizer, GradientClip, Optimizer, OptimizerState};
 use super::tensor::Tensor;
 use super::Activation;
 use crate::array::Array;
@@ -40,6 +41,8 @@ pub struct NamedArray {
 
 pub(super) struct Compiled {
     pub(super) optimizer: Optimizer,
+    /// Gradient clipping before each update (Keras's clipnorm / clipvalue).
+    pub(super) clip: Option<GradientClip>,
     pub(super) state: OptimizerState,
     pub(super) loss: Loss,
     /// The model outputs logits (Keras's from_logits=True; the last layer is linear).
@@ -149,42 +152,6 @@ impl Sequential {
         &self.history
     }
 
-    /// The optimizer, loss and metrics given to `compile`, if it was called.
-    pub fn compiled_with(&self) -> Option<(Optimizer, Loss, Vec<Metric>)> {
-        self.compiled.as_ref().map(|c| {
-            let metrics = if c.accuracy {
-                vec![Metric::Accuracy]
-            } else {
-                vec![]
-            };
-            (c.optimizer, c.loss, metrics)
-        })
-    }
-
-    /// Train on with another learning rate (Keras's `model.optimizer.learning_rate = lr`),
-    /// keeping the optimizer's state; a checkpoint saved afterwards records it.
-    pub fn set_learning_rate(&mut self, lr: f32) -> Result<()> {
-        if !(lr.is_finite() && lr > 0.0) {
-            return Err(Error::Model(format!(
-                "set_learning_rate: {lr} is not a positive number"
-            )));
-        }
-        let c = self
-            .compiled
-            .as_mut()
-            .ok_or_else(|| Error::Model("set_learning_rate: compile the model first".into()))?;
-        c.optimizer = c.optimizer.with_learning_rate(lr);
-        Ok(())
-    }
-
-    /// The loss given to `compile` with its from_logits setting, if it was called.
-    pub fn loss_config(&self) -> Option<LossConfig> {
-        self.compiled.as_ref().map(|c| LossConfig {
-            loss: c.loss,
-            from_logits: c.from_logits,
-        })
-    }
-
     /// Restore the shuffle generator by replaying a checkpoint's shuffle log.
     pub(super) fn replay_shuffles(&mut self, log: &[[usize; 2]]) {
         self.shuffle_rng = StdRng::seed_from_u64(self.seed ^ 0x5eed_5eed);
@@ -259,10 +226,14 @@ impl Sequential {
     /// output layer must be linear.
     pub fn compile(
         &mut self,
-        optimizer: Optimizer,
+        optimizer: impl Into<ClippedOptimizer>,
         loss: impl Into<LossConfig>,
         metrics: &[Metric],
     ) -> Result<()> {
+        let ClippedOptimizer { optimizer, clip } = optimizer.into();
+        if let Some(c) = clip {
+            c.check()?;
+        }
         let LossConfig { loss, from_logits } = loss.into();
         let Some(last) = self.layers.last() else {
             return Err(Error::Model("compile: the model has no layers".into()));
@@ -326,6 +297,7 @@ impl Sequential {
         let state = OptimizerState::new(&self.device, &optimizer, &params)?;
         self.compiled = Some(Compiled {
             optimizer,
+            clip,
             state,
             loss,
             from_logits,

@@ -117,7 +117,7 @@ impl Sequential {
             .iter_mut()
             .flat_map(|l| l.params_mut())
             .collect();
-        c.state.apply(&self.device, &c.optimizer, params)
+        c.state.apply(&self.device, &c.optimizer, c.clip, params)
     }
 
     /// Add the batch's loss (and correct count) to `totals`; with `grad`, return dL/d(out).

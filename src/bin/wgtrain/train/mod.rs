@@ -6,130 +6,27 @@
 //! their shapes, a resumed run's data size). Ctrl-C or SIGTERM stop at a step boundary
 //! with the last epoch's checkpoint intact and the command that resumes it (exit 130).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use wgtrain::atomic_file::write_atomically;
 use wgtrain::nn::{
-    Device, DeviceKind, EarlyStopping, FitOptions, Loss, ModelCheckpoint, ReduceLROnPlateau,
-    Sequential, Verbose,
+    Device, DeviceKind, EarlyStopping, FitOptions, ModelCheckpoint, ReduceLROnPlateau, Sequential,
+    Verbose,
 };
 use wgtrain::{Error, Result};
 
-use crate::common::{
-    check_classifier, classifier_loss, device_kind, images_for, labels_for, mnist, momentum_value,
-    non_negative_f32, positive_count, positive_f32, predict_probabilities, split_fraction,
-};
+use crate::common::{check_classifier, images_for, labels_for, mnist, predict_probabilities};
+mod args;
 mod setup;
 
-use setup::{check_flags, new_model, OptimizerArg};
+pub use args::TrainArgs;
+
+use setup::{check_flags, new_model};
 
 use crate::history_files::{earlier_seconds, write_history};
 use crate::interrupt;
 use crate::run_dir::RunDir;
-
-#[derive(clap::Args)]
-pub struct TrainArgs {
-    /// mlp (default) or cnn, the Keras tutorial models, or a model description PATH.json
-    /// (see models/)
-    #[arg(long)]
-    model: Option<String>,
-    /// MNIST folder (default $MNIST_DIR, else data/mnist)
-    #[arg(long)]
-    data: Option<PathBuf>,
-    /// The last epoch's number (with --resume: train up to it)
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
-    epochs: u64,
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=1 << 24))]
-    batch_size: u64,
-    /// Learning rate (default: Adam, AdamW, RMSprop 0.001, SGD 0.01)
-    #[arg(long, value_parser = positive_f32, allow_negative_numbers = true)]
-    lr: Option<f32>,
-    #[arg(long, value_enum)]
-    optimizer: Option<OptimizerArg>,
-    /// categorical_crossentropy (one-hot labels, the default),
-    /// sparse_categorical_crossentropy (the digit itself as the label), binary_crossentropy
-    /// (a sigmoid output per class) or mse
-    #[arg(long, value_parser = classifier_loss(), conflicts_with = "resume")]
-    loss: Option<Loss>,
-    /// The model's last layer is linear and outputs logits; the loss applies the softmax or
-    /// sigmoid (Keras's from_logits=True)
-    #[arg(long, conflicts_with = "resume")]
-    from_logits: bool,
-    /// Momentum of SGD or RMSprop, in [0, 1] (default 0)
-    #[arg(
-        long,
-        value_parser = momentum_value,
-        conflicts_with = "resume",
-        allow_negative_numbers = true
-    )]
-    momentum: Option<f32>,
-    /// Nesterov momentum for SGD (Keras's nesterov=True)
-    #[arg(long, conflicts_with = "resume")]
-    nesterov: bool,
-    /// AdamW's decoupled weight decay, ≥ 0 (default 0.004, as Keras)
-    #[arg(
-        long,
-        value_parser = non_negative_f32,
-        conflicts_with = "resume",
-        allow_negative_numbers = true
-    )]
-    weight_decay: Option<f32>,
-    /// RMSprop's discounting factor ρ, in [0, 1) (default 0.9)
-    #[arg(long, value_parser = split_fraction, conflicts_with = "resume")]
-    rho: Option<f32>,
-    /// Share of the training images held out (the last ones, as Keras)
-    #[arg(long, default_value_t = 0.2, value_parser = split_fraction)]
-    validation_split: f32,
-    #[arg(long, default_value = "gpu", value_parser = device_kind())]
-    device: DeviceKind,
-    /// Seed for initialisation and shuffling (default 42)
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Folder for checkpoint.safetensors, model.json, history.json/.csv and pictures
-    /// (default: a fresh runs/version_N; with --resume, the checkpoint's folder). A folder
-    /// that holds another run is refused unless --overwrite is given.
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Replace the run already in --out (its files are removed when training starts)
-    #[arg(long, requires = "out")]
-    overwrite: bool,
-    /// Continue from a checkpoint (model, optimizer state and shuffling come from it; --lr
-    /// sets a new learning rate for the rest, fine-tuning, and is kept in the checkpoint)
-    #[arg(long, conflicts_with_all = ["model", "optimizer", "seed"])]
-    resume: Option<PathBuf>,
-    /// One JSON object per epoch and a final one; nothing else on stdout
-    #[arg(long)]
-    json: bool,
-    /// One plain line per epoch instead of a progress bar
-    #[arg(long)]
-    quiet: bool,
-    /// Train on the first N training images only
-    #[arg(long, value_parser = positive_count)]
-    limit: Option<usize>,
-    /// Evaluate on the first N test images only
-    #[arg(long, value_parser = positive_count)]
-    test_limit: Option<usize>,
-    /// Stop when val_loss has not improved for N epochs (Keras's EarlyStopping)
-    #[arg(long, conflicts_with = "resume")]
-    early_stopping_patience: Option<usize>,
-    /// With --early-stopping-patience: end with the best epoch's weights (saved to the
-    /// checkpoint)
-    #[arg(long, requires = "early_stopping_patience")]
-    restore_best_weights: bool,
-    /// Multiply the learning rate by 0.1 when val_loss has not improved for N epochs
-    /// (Keras's ReduceLROnPlateau; each epoch's rate is in history.json)
-    #[arg(long, conflicts_with = "resume")]
-    reduce_lr_patience: Option<usize>,
-    /// Also keep best.safetensors: the epoch with the lowest val_loss so far (Keras's
-    /// ModelCheckpoint with save_best_only)
-    #[arg(long)]
-    save_best: bool,
-    /// Time every GPU kernel during training (timestamp queries) and print a table per
-    /// training step
-    #[arg(long)]
-    profile: bool,
-}
 
 pub fn run(a: &TrainArgs) -> Result<()> {
     let say = |s: String| {

@@ -12,7 +12,7 @@ use super::TrainArgs;
 use crate::common::check_classifier;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(super) enum OptimizerArg {
+pub(crate) enum OptimizerArg {
     Adam,
     Adamw,
     Sgd,
@@ -116,6 +116,11 @@ pub(super) fn new_model(a: &TrainArgs) -> Result<Sequential> {
     let loss = LossConfig {
         loss: a.loss.unwrap_or(Loss::CategoricalCrossentropy),
         from_logits: a.from_logits,
+    };
+    let optimizer = match (a.clipnorm, a.clipvalue) {
+        (Some(c), _) => optimizer.clipnorm(c),
+        (None, Some(c)) => optimizer.clipvalue(c),
+        (None, None) => optimizer.into(),
     };
     m.compile(optimizer, loss, &[Metric::Accuracy])?;
     Ok(m)

@@ -1,0 +1,120 @@
+//! `wgtrain train`'s flags (clap derives the parser, help and value checks from them).
+
+use std::path::PathBuf;
+
+use wgtrain::nn::{DeviceKind, Loss};
+
+use super::setup::OptimizerArg;
+use crate::common::{
+    classifier_loss, device_kind, momentum_value, non_negative_f32, positive_count, positive_f32,
+    split_fraction,
+};
+
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    /// mlp (default) or cnn, the Keras tutorial models, or a model description PATH.json
+    /// (see models/)
+    #[arg(long)]
+    pub(crate) model: Option<String>,
+    /// MNIST folder (default $MNIST_DIR, else data/mnist)
+    #[arg(long)]
+    pub(crate) data: Option<PathBuf>,
+    /// The last epoch's number (with --resume: train up to it)
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub(crate) epochs: u64,
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=1 << 24))]
+    pub(crate) batch_size: u64,
+    /// Learning rate (default: Adam, AdamW, RMSprop 0.001, SGD 0.01)
+    #[arg(long, value_parser = positive_f32, allow_negative_numbers = true)]
+    pub(crate) lr: Option<f32>,
+    #[arg(long, value_enum)]
+    pub(crate) optimizer: Option<OptimizerArg>,
+    /// categorical_crossentropy (one-hot labels, the default),
+    /// sparse_categorical_crossentropy (the digit itself as the label), binary_crossentropy
+    /// (a sigmoid output per class) or mse
+    #[arg(long, value_parser = classifier_loss(), conflicts_with = "resume")]
+    pub(crate) loss: Option<Loss>,
+    /// The model's last layer is linear and outputs logits; the loss applies the softmax or
+    /// sigmoid (Keras's from_logits=True)
+    #[arg(long, conflicts_with = "resume")]
+    pub(crate) from_logits: bool,
+    /// Momentum of SGD or RMSprop, in [0, 1] (default 0)
+    #[arg(
+        long,
+        value_parser = momentum_value,
+        conflicts_with = "resume",
+        allow_negative_numbers = true
+    )]
+    pub(crate) momentum: Option<f32>,
+    /// Clip each gradient tensor to this L2 norm before the update (Keras's clipnorm)
+    #[arg(long, value_parser = positive_f32, conflicts_with_all = ["resume", "clipvalue"])]
+    pub(crate) clipnorm: Option<f32>,
+    /// Clip every gradient value into [-c, c] before the update (Keras's clipvalue)
+    #[arg(long, value_parser = positive_f32, conflicts_with = "resume")]
+    pub(crate) clipvalue: Option<f32>,
+    /// Nesterov momentum for SGD (Keras's nesterov=True)
+    #[arg(long, conflicts_with = "resume")]
+    pub(crate) nesterov: bool,
+    /// AdamW's decoupled weight decay, ≥ 0 (default 0.004, as Keras)
+    #[arg(
+        long,
+        value_parser = non_negative_f32,
+        conflicts_with = "resume",
+        allow_negative_numbers = true
+    )]
+    pub(crate) weight_decay: Option<f32>,
+    /// RMSprop's discounting factor ρ, in [0, 1) (default 0.9)
+    #[arg(long, value_parser = split_fraction, conflicts_with = "resume")]
+    pub(crate) rho: Option<f32>,
+    /// Share of the training images held out (the last ones, as Keras)
+    #[arg(long, default_value_t = 0.2, value_parser = split_fraction)]
+    pub(crate) validation_split: f32,
+    #[arg(long, default_value = "gpu", value_parser = device_kind())]
+    pub(crate) device: DeviceKind,
+    /// Seed for initialisation and shuffling (default 42)
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+    /// Folder for checkpoint.safetensors, model.json, history.json/.csv and pictures
+    /// (default: a fresh runs/version_N; with --resume, the checkpoint's folder). A folder
+    /// that holds another run is refused unless --overwrite is given.
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Replace the run already in --out (its files are removed when training starts)
+    #[arg(long, requires = "out")]
+    pub(crate) overwrite: bool,
+    /// Continue from a checkpoint (model, optimizer state and shuffling come from it; --lr
+    /// sets a new learning rate for the rest, fine-tuning, and is kept in the checkpoint)
+    #[arg(long, conflicts_with_all = ["model", "optimizer", "seed"])]
+    pub(crate) resume: Option<PathBuf>,
+    /// One JSON object per epoch and a final one; nothing else on stdout
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// One plain line per epoch instead of a progress bar
+    #[arg(long)]
+    pub(crate) quiet: bool,
+    /// Train on the first N training images only
+    #[arg(long, value_parser = positive_count)]
+    pub(crate) limit: Option<usize>,
+    /// Evaluate on the first N test images only
+    #[arg(long, value_parser = positive_count)]
+    pub(crate) test_limit: Option<usize>,
+    /// Stop when val_loss has not improved for N epochs (Keras's EarlyStopping)
+    #[arg(long, conflicts_with = "resume")]
+    pub(crate) early_stopping_patience: Option<usize>,
+    /// With --early-stopping-patience: end with the best epoch's weights (saved to the
+    /// checkpoint)
+    #[arg(long, requires = "early_stopping_patience")]
+    pub(crate) restore_best_weights: bool,
+    /// Multiply the learning rate by 0.1 when val_loss has not improved for N epochs
+    /// (Keras's ReduceLROnPlateau; each epoch's rate is in history.json)
+    #[arg(long, conflicts_with = "resume")]
+    pub(crate) reduce_lr_patience: Option<usize>,
+    /// Also keep best.safetensors: the epoch with the lowest val_loss so far (Keras's
+    /// ModelCheckpoint with save_best_only)
+    #[arg(long)]
+    pub(crate) save_best: bool,
+    /// Time every GPU kernel during training (timestamp queries) and print a table per
+    /// training step
+    #[arg(long)]
+    pub(crate) profile: bool,
+}
