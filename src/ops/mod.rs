@@ -59,7 +59,7 @@ pub use unary::{unary_backward, unary_forward};
 pub use weight_decay::weight_decay_update;
 
 use crate::error::{shape_err, Result};
-use crate::gpu::{Gpu, GpuTensor};
+use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
 /// Workgroup counts covering `n` threads in groups of `wg`, folded into a second
 /// dimension past the adapter's per-dimension limit. Shaders index with
@@ -101,4 +101,25 @@ pub(crate) fn expect_same(
 /// Rows and columns of a tensor seen as a matrix over its last axis.
 pub(crate) fn rows_cols(t: &GpuTensor) -> (usize, usize) {
     crate::shape::rows_cols(t.shape())
+}
+
+/// A loss kernel's backward, dlogits[rows, cols] from probs and labels (checked by the
+/// caller) times `scale`, one invocation per element: the dispatch the cross-entropy
+/// launchers share.
+pub(crate) fn loss_backward(
+    gpu: &Gpu,
+    entry: EntryPoint,
+    probs: &GpuTensor,
+    labels: &GpuTensor,
+    scale: f32,
+) -> Result<GpuTensor> {
+    let (rows, cols) = rows_cols(probs);
+    let d = gpu.empty(probs.shape(), DType::F32)?;
+    gpu.dispatch(
+        entry,
+        &[rows as u32, cols as u32, scale.to_bits()],
+        &[&probs.buffer, &labels.buffer, &d.buffer],
+        grid_1d(gpu, probs.len(), 256),
+    )?;
+    Ok(d)
 }

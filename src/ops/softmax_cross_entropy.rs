@@ -45,13 +45,11 @@ pub fn softmax_cross_entropy_backward(
         ("probs", probs),
         ("labels", labels),
     )?;
-    let (rows, cols) = rows_cols(probs);
-    let d = gpu.empty(probs.shape(), DType::F32)?;
-    gpu.dispatch(
+    super::loss_backward(
+        gpu,
         EntryPoint::SoftmaxCrossEntropyBackward,
-        &[rows as u32, cols as u32, scale.to_bits()],
-        &[&probs.buffer, &labels.buffer, &d.buffer],
-        grid_1d(gpu, probs.len(), 256),
-    )?;
-    Ok(d)
+        probs,
+        labels,
+        scale,
+    )
 }

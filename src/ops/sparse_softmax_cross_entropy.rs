@@ -42,19 +42,13 @@ pub fn sparse_softmax_cross_entropy_backward(
     labels: &GpuTensor,
     scale: f32,
 ) -> Result<GpuTensor> {
-    let (rows, cols) = rows_cols(probs);
+    let (rows, _) = rows_cols(probs);
     expect_len(
         "sparse_softmax_cross_entropy_backward",
         "labels",
         labels,
         rows,
     )?;
-    let d = gpu.empty(probs.shape(), DType::F32)?;
-    gpu.dispatch(
-        EntryPoint::SparseSoftmaxCrossEntropyBackward,
-        &[rows as u32, cols as u32, scale.to_bits()],
-        &[&probs.buffer, &labels.buffer, &d.buffer],
-        grid_1d(gpu, probs.len(), 256),
-    )?;
-    Ok(d)
+    let entry = EntryPoint::SparseSoftmaxCrossEntropyBackward;
+    super::loss_backward(gpu, entry, probs, labels, scale)
 }

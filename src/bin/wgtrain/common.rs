@@ -6,7 +6,7 @@ use std::path::Path;
 use clap::builder::TypedValueParser;
 
 use wgtrain::data::{data_dir, load_mnist_first, Mnist, Split};
-use wgtrain::nn::{to_categorical, Array, DeviceKind, Loss, Sequential};
+use wgtrain::nn::{to_categorical, Activation, Array, DeviceKind, Loss, Sequential};
 use wgtrain::{Error, Result};
 
 /// `--device gpu|cpu`, parsed into the library's `DeviceKind` (clap lists the values).
@@ -86,21 +86,14 @@ pub fn classifier_loss() -> impl clap::builder::TypedValueParser<Value = Loss> {
 /// from_logits, so its softmax (sigmoid for binary_crossentropy) is applied here.
 pub fn predict_probabilities(model: &mut Sequential, x: &Array) -> Result<Array> {
     let mut out = model.predict(x)?;
-    let Some(cfg) = model.loss_config().filter(|c| c.from_logits) else {
-        return Ok(out);
+    let from_logits = model.loss_config().filter(|c| c.from_logits);
+    let (rows, cols) = (out.rows(), out.row_len());
+    // The CPU twins of the activations the loss applied inside.
+    out.data = match from_logits.and_then(|c| c.loss.output_activation()) {
+        Some(Activation::Sigmoid) => wgtrain::cpu::sigmoid_forward(&out.data),
+        Some(Activation::Softmax) => wgtrain::cpu::softmax_forward(&out.data, rows, cols),
+        _ => return Ok(out),
     };
-    let cols = out.row_len().max(1);
-    for row in out.data.chunks_mut(cols) {
-        match cfg.loss {
-            Loss::BinaryCrossentropy => row.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
-            _ => {
-                let mx = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                row.iter_mut().for_each(|v| *v = (*v - mx).exp());
-                let sum: f32 = row.iter().sum();
-                row.iter_mut().for_each(|v| *v /= sum);
-            }
-        }
-    }
     Ok(out)
 }
 

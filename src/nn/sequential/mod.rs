@@ -48,9 +48,14 @@ pub(super) struct Compiled {
     /// The model outputs logits (Keras's from_logits=True; the last layer is linear).
     pub(super) from_logits: bool,
     pub(super) accuracy: bool,
-    /// The last layer's softmax or sigmoid fused into the cross-entropy: training skips
-    /// it, `predict` applies it.
-    fused: bool,
+}
+
+impl Compiled {
+    /// The last layer's softmax or sigmoid fused into the cross-entropy (training skips
+    /// it, `predict` applies it): a cross-entropy not compiled from logits.
+    pub(super) fn fused_activation(&self) -> Option<Activation> {
+        self.loss.output_activation().filter(|_| !self.from_logits)
+    }
 }
 
 /// A linear stack of layers.
@@ -302,7 +307,6 @@ impl Sequential {
             loss,
             from_logits,
             accuracy,
-            fused,
         });
         Ok(())
     }

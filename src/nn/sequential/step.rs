@@ -80,11 +80,7 @@ impl Sequential {
         let rows = 0..x.rows();
         let mut feed = Feed::new(&dev, x, None, rows, self.eval_batch_size, self.resident)?;
         feed.start(&dev, None)?;
-        let fused = self
-            .compiled
-            .as_ref()
-            .filter(|c| c.fused)
-            .and_then(|c| c.loss.output_activation());
+        let fused = self.compiled.as_ref().and_then(|c| c.fused_activation());
         let mut outs = Vec::with_capacity(feed.steps());
         for s in 0..feed.steps() {
             let (xt, _) = feed.batch(&dev, s)?;
