@@ -6,6 +6,7 @@ pub mod accuracy;
 pub mod activation;
 pub mod adam;
 pub mod avgpool;
+pub mod batch_norm;
 pub mod bias;
 pub mod clip;
 pub mod counter;
@@ -30,6 +31,10 @@ pub use accuracy::{accuracy_forward, argmax, sparse_accuracy_forward};
 pub use activation::*;
 pub use adam::{adam_update, AdamParams};
 pub use avgpool::{avgpool_backward, avgpool_forward};
+pub use batch_norm::{
+    batch_norm_backward, batch_norm_forward, batch_norm_inference_forward, batch_norm_statistics,
+    BatchNormParams,
+};
 pub use bias::{bias_backward, bias_forward};
 pub use clip::{clip_norm_update, clip_value_update};
 pub use counter::counter_step;

@@ -180,6 +180,7 @@ registry! {
         Maxpool = "maxpool" + "divmod" + "nhwc" + "pool2d";
         Avgpool = "avgpool" + "divmod" + "nhwc" + "pool2d";
         GlobalPool = "global_pool";
+        BatchNorm = "batch_norm";
         Softmax = "softmax" + "softmax_row";
         SoftmaxCrossEntropy = "softmax_cross_entropy" + "softmax_row";
         SparseSoftmaxCrossEntropy = "sparse_softmax_cross_entropy" + "softmax_row";
@@ -227,6 +228,11 @@ registry! {
         GlobalAvgPoolBackward = GlobalPool "global_avg_pool_backward" 2;
         GlobalMaxPoolForward = GlobalPool "global_max_pool_forward" 3;
         GlobalMaxPoolBackward = GlobalPool "global_max_pool_backward" 3;
+        BatchNormStatistics = BatchNorm "batch_norm_statistics" 4;
+        BatchNormForward = BatchNorm "batch_norm_forward" 5;
+        BatchNormInferenceForward = BatchNorm "batch_norm_inference_forward" 6;
+        BatchNormBackwardParameters = BatchNorm "batch_norm_backward_parameters" 5;
+        BatchNormBackward = BatchNorm "batch_norm_backward" 7;
         SoftmaxForward = Softmax "softmax_forward" 2;
         SoftmaxBackward = Softmax "softmax_backward" 3;
         SoftmaxCrossEntropyForward = SoftmaxCrossEntropy "softmax_cross_entropy_forward" 4;

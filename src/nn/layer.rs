@@ -63,7 +63,8 @@ pub trait Layer {
         Vec::new()
     }
 
-    /// Trainable scalars once built (0 for layers without parameters). `Sequential::add`
+    /// Scalars in all weights once built (0 for layers without parameters), as Keras's
+    /// `count_params`. `Sequential::add`
     /// has checked that this count fits a `usize`.
     fn param_count(&self) -> usize {
         self.param_shapes()
@@ -106,6 +107,41 @@ pub trait Layer {
     /// The parameters, mutably, same order as `params`.
     fn params_mut(&mut self) -> Vec<&mut Param> {
         Vec::new()
+    }
+
+    /// Weights the optimizer leaves alone (BatchNormalization's moving statistics), by
+    /// name. They are saved, loaded and listed by `get_weights` like the others, and
+    /// counted as Keras's "Non-trainable params".
+    fn non_trainable_weights(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The parameters the optimizer updates, in `params` order.
+    fn trainable_params(&self) -> Vec<&Param> {
+        let frozen = self.non_trainable_weights();
+        self.params()
+            .into_iter()
+            .filter(|p| !frozen.contains(&p.name))
+            .collect()
+    }
+
+    /// The same, mutably.
+    fn trainable_params_mut(&mut self) -> Vec<&mut Param> {
+        let frozen = self.non_trainable_weights();
+        self.params_mut()
+            .into_iter()
+            .filter(|p| !frozen.contains(&p.name))
+            .collect()
+    }
+
+    /// Scalars in the non-trainable weights, once built.
+    fn non_trainable_count(&self) -> usize {
+        let frozen = self.non_trainable_weights();
+        self.param_shapes()
+            .iter()
+            .filter(|(name, _)| frozen.contains(name))
+            .map(|(_, s)| s.iter().product::<usize>())
+            .sum()
     }
 
     /// The layer's activation, if it has one.

@@ -53,6 +53,12 @@ fn linear() -> String {
 fn valid() -> String {
     "valid".into()
 }
+fn momentum() -> f32 {
+    0.99
+}
+fn epsilon() -> f32 {
+    1e-3
+}
 fn one() -> Pair {
     Pair(1, 1)
 }
@@ -103,6 +109,12 @@ pub enum LayerSpec {
     },
     GlobalAveragePooling2D {},
     GlobalMaxPooling2D {},
+    BatchNormalization {
+        #[serde(default = "momentum")]
+        momentum: f32,
+        #[serde(default = "epsilon")]
+        epsilon: f32,
+    },
 }
 
 impl LayerSpec {
@@ -119,6 +131,7 @@ impl LayerSpec {
             LayerSpec::Reshape { .. } => "Reshape",
             LayerSpec::GlobalAveragePooling2D {} => "GlobalAveragePooling2D",
             LayerSpec::GlobalMaxPooling2D {} => "GlobalMaxPooling2D",
+            LayerSpec::BatchNormalization { .. } => "BatchNormalization",
         }
     }
 }
@@ -179,7 +192,7 @@ impl ModelSpec {
                     format!(
                         "unknown layer `{kind}`; use Dense, Conv2D, MaxPooling2D, \
                          AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, \
-                         Flatten, Reshape, Activation or Dropout"
+                         Flatten, Reshape, Activation, Dropout or BatchNormalization"
                     )
                 } else {
                     e
@@ -188,12 +201,28 @@ impl ModelSpec {
             })?;
             // Numbers JSON allows but f32 cannot hold (1e300 becomes infinity) are
             // refused here, so every description that parses also writes back as JSON.
-            if let LayerSpec::Dropout { rate } = spec {
-                if !(0.0..1.0).contains(&rate) {
-                    return Err(bad(format!(
-                        "layer {i} (Dropout): field `rate` must be in [0, 1), got {rate}"
-                    )));
+            let out_of_range = match spec {
+                LayerSpec::Dropout { rate } if !(0.0..1.0).contains(&rate) => {
+                    Some(format!("field `rate` must be in [0, 1), got {rate}"))
                 }
+                LayerSpec::BatchNormalization { momentum, .. }
+                    if !(0.0..=1.0).contains(&momentum) =>
+                {
+                    Some(format!(
+                        "field `momentum` must be in [0, 1], got {momentum}"
+                    ))
+                }
+                LayerSpec::BatchNormalization { epsilon, .. }
+                    if !(epsilon > 0.0 && epsilon.is_finite()) =>
+                {
+                    Some(format!(
+                        "field `epsilon` must be a positive number, got {epsilon}"
+                    ))
+                }
+                _ => None,
+            };
+            if let Some(msg) = out_of_range {
+                return Err(bad(format!("layer {i} ({kind}): {msg}")));
             }
             specs.push(spec);
         }

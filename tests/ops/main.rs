@@ -13,6 +13,7 @@ mod finite_diff;
 mod accuracy;
 mod adam;
 mod avgpool;
+mod batch_norm;
 mod bias;
 mod clip;
 mod dropout;

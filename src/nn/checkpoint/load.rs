@@ -243,7 +243,7 @@ impl Sequential {
         for (i, l) in m.layers.iter().enumerate() {
             for (pname, shape) in l.param_shapes() {
                 let mut names = vec![format!("layers.{i}.{pname}")];
-                if mode == LoadMode::Resume {
+                if mode == LoadMode::Resume && !l.non_trainable_weights().contains(&pname) {
                     names.extend(
                         slot_names
                             .iter()
@@ -292,7 +292,7 @@ impl Sequential {
         }
         let mut restored = Vec::new();
         for (i, l) in m.layers.iter().enumerate() {
-            for p in l.params() {
+            for p in l.trainable_params() {
                 for slot in slot_names {
                     let name = format!("optimizer.layers.{i}.{}.{slot}", p.name);
                     restored.push(f32s(&name, &p.shape)?);

@@ -108,7 +108,7 @@ impl Sequential {
         let slot_names = OptimizerState::slot_names(&c.optimizer);
         let mut slots = c.state.slots().iter();
         for (i, l) in self.layers.iter().enumerate() {
-            for p in l.params() {
+            for p in l.trainable_params() {
                 let s = slots.next().expect("one slot set per parameter");
                 for (slot, t) in slot_names.iter().zip(s) {
                     let name = format!("optimizer.layers.{i}.{}.{slot}", p.name);

@@ -37,6 +37,17 @@ fn nhwc(op: &'static str, shape: &[usize]) -> Result<(usize, usize, usize)> {
     }
 }
 
+/// The channel count `c` when x's last axis is it, or a shape error.
+fn channels(op: &'static str, x: &Tensor, c: usize) -> Result<usize> {
+    match x.shape().last() {
+        Some(&last) if last == c && c > 0 => Ok(c),
+        _ => shape_err(
+            op,
+            format!("x {:?} must end in the {c} channels", x.shape()),
+        ),
+    }
+}
+
 /// Replace a tensor's values (same count) in place.
 fn overwrite<T: Copy>(op: &'static str, shape: &[usize], dst: &mut [T], src: &[T]) -> Result<()> {
     check_len(op, shape, src.len())?;
@@ -265,6 +276,74 @@ impl DeviceOps for CpuDevice {
             _ => cpu::global_avg_pool_backward(d, n, hw, c),
         };
         Ok(Tensor::cpu(x_shape, dx))
+    }
+
+    fn batch_norm_statistics(
+        &self,
+        x: &Tensor,
+        [mean, var]: [&mut Tensor; 2],
+        hp: &cpu::BatchNormParams,
+    ) -> Result<Tensor> {
+        let op = "batch_norm_statistics";
+        let c = channels(op, x, mean.len())?;
+        check_len(op, &[c], var.len())?;
+        let (mean, var) = (mean.host_f32_mut(op)?, var.host_f32_mut(op)?);
+        let stats = cpu::batch_norm_statistics(x.host_f32(op)?, c, hp, mean, var);
+        Ok(Tensor::cpu(&[2, c], stats))
+    }
+
+    fn batch_norm_forward(
+        &self,
+        x: &Tensor,
+        stats: &Tensor,
+        gamma: &Tensor,
+        beta: &Tensor,
+    ) -> Result<Tensor> {
+        let op = "batch_norm_forward";
+        let c = channels(op, x, gamma.len())?;
+        check_len(op, &[2, c], stats.len())?;
+        check_len(op, &[c], beta.len())?;
+        let (x32, s) = (x.host_f32(op)?, stats.host_f32(op)?);
+        let y = cpu::batch_norm_forward(x32, s, gamma.host_f32(op)?, beta.host_f32(op)?);
+        Ok(Tensor::cpu(x.shape(), y))
+    }
+
+    fn batch_norm_inference_forward(
+        &self,
+        x: &Tensor,
+        [mean, var]: [&Tensor; 2],
+        gamma: &Tensor,
+        beta: &Tensor,
+        epsilon: f32,
+    ) -> Result<Tensor> {
+        let op = "batch_norm_inference_forward";
+        let c = channels(op, x, gamma.len())?;
+        for t in [mean, var, beta] {
+            check_len(op, &[c], t.len())?;
+        }
+        let (g, b) = (gamma.host_f32(op)?, beta.host_f32(op)?);
+        let (m, v) = (mean.host_f32(op)?, var.host_f32(op)?);
+        let y = cpu::batch_norm_inference_forward(x.host_f32(op)?, m, v, g, b, epsilon);
+        Ok(Tensor::cpu(x.shape(), y))
+    }
+
+    fn batch_norm_backward(
+        &self,
+        x: &Tensor,
+        dy: &Tensor,
+        stats: &Tensor,
+        gamma: &Tensor,
+        need_dx: bool,
+    ) -> Result<(Option<Tensor>, Tensor, Tensor)> {
+        let op = "batch_norm_backward";
+        let c = channels(op, x, gamma.len())?;
+        same(op, x, dy)?;
+        check_len(op, &[2, c], stats.len())?;
+        let (x32, dy32) = (x.host_f32(op)?, dy.host_f32(op)?);
+        let (dx, dgamma, dbeta) =
+            cpu::batch_norm_backward(x32, dy32, stats.host_f32(op)?, gamma.host_f32(op)?);
+        let dx = need_dx.then(|| Tensor::cpu(x.shape(), dx));
+        Ok((dx, Tensor::cpu(&[c], dgamma), Tensor::cpu(&[c], dbeta)))
     }
 
     fn dropout_forward(

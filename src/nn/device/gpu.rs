@@ -214,6 +214,61 @@ impl DeviceOps for Gpu {
         }))
     }
 
+    fn batch_norm_statistics(
+        &self,
+        x: &Tensor,
+        [mean, var]: [&mut Tensor; 2],
+        hp: &crate::cpu::BatchNormParams,
+    ) -> Result<Tensor> {
+        let op = "batch_norm_statistics";
+        let (x, mean, var) = (g(op, x)?, g(op, mean)?, g(op, var)?);
+        Ok(Tensor::Gpu(ops::batch_norm_statistics(
+            self, x, mean, var, hp,
+        )?))
+    }
+
+    fn batch_norm_forward(
+        &self,
+        x: &Tensor,
+        stats: &Tensor,
+        gamma: &Tensor,
+        beta: &Tensor,
+    ) -> Result<Tensor> {
+        let op = "batch_norm_forward";
+        let (x, stats) = (g(op, x)?, g(op, stats)?);
+        let y = ops::batch_norm_forward(self, x, stats, g(op, gamma)?, g(op, beta)?)?;
+        Ok(Tensor::Gpu(y))
+    }
+
+    fn batch_norm_inference_forward(
+        &self,
+        x: &Tensor,
+        [mean, var]: [&Tensor; 2],
+        gamma: &Tensor,
+        beta: &Tensor,
+        epsilon: f32,
+    ) -> Result<Tensor> {
+        let op = "batch_norm_inference_forward";
+        let moving = [g(op, mean)?, g(op, var)?];
+        let (x, gamma, beta) = (g(op, x)?, g(op, gamma)?, g(op, beta)?);
+        let y = ops::batch_norm_inference_forward(self, x, moving, gamma, beta, epsilon)?;
+        Ok(Tensor::Gpu(y))
+    }
+
+    fn batch_norm_backward(
+        &self,
+        x: &Tensor,
+        dy: &Tensor,
+        stats: &Tensor,
+        gamma: &Tensor,
+        need_dx: bool,
+    ) -> Result<(Option<Tensor>, Tensor, Tensor)> {
+        let op = "batch_norm_backward";
+        let (x, dy, stats, gamma) = (g(op, x)?, g(op, dy)?, g(op, stats)?, g(op, gamma)?);
+        let (dx, dgamma, dbeta) = ops::batch_norm_backward(self, x, dy, stats, gamma, need_dx)?;
+        Ok((dx.map(Tensor::Gpu), Tensor::Gpu(dgamma), Tensor::Gpu(dbeta)))
+    }
+
     fn dropout_forward(
         &self,
         x: &Tensor,

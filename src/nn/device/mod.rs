@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::tensor::Tensor;
 use super::Activation;
-use crate::cpu::{AdamParams, RmsPropParams, SgdParams};
+use crate::cpu::{AdamParams, BatchNormParams, RmsPropParams, SgdParams};
 use crate::error::Result;
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
 use crate::gpu::{Gpu, GpuOptions, Unary};
@@ -159,6 +159,40 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
         argmax: Option<&Tensor>,
         x_shape: &[usize],
     ) -> Result<Tensor>;
+    /// x[.., c] → stats[2, c] (batch mean, 1/√(var + ε)); `moving` (mean, variance) [c]
+    /// move toward the batch's.
+    fn batch_norm_statistics(
+        &self,
+        x: &Tensor,
+        moving: [&mut Tensor; 2],
+        hp: &BatchNormParams,
+    ) -> Result<Tensor>;
+    /// y = γ·(x − mean)·inv_std + β with the batch's stats.
+    fn batch_norm_forward(
+        &self,
+        x: &Tensor,
+        stats: &Tensor,
+        gamma: &Tensor,
+        beta: &Tensor,
+    ) -> Result<Tensor>;
+    /// The same with the moving (mean, variance) and ε (inference).
+    fn batch_norm_inference_forward(
+        &self,
+        x: &Tensor,
+        moving: [&Tensor; 2],
+        gamma: &Tensor,
+        beta: &Tensor,
+        epsilon: f32,
+    ) -> Result<Tensor>;
+    /// → (dx if `need_dx`, dgamma[c], dbeta[c]) of the training forward.
+    fn batch_norm_backward(
+        &self,
+        x: &Tensor,
+        dy: &Tensor,
+        stats: &Tensor,
+        gamma: &Tensor,
+        need_dx: bool,
+    ) -> Result<(Option<Tensor>, Tensor, Tensor)>;
     /// Inverted dropout at the counter's current value → (y, mask).
     fn dropout_forward(
         &self,

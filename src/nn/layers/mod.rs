@@ -35,6 +35,7 @@ macro_rules! delegate_layer {
 
 mod activation;
 mod affine;
+mod batch_normalization;
 mod conv2d;
 mod dense;
 mod dropout;
@@ -44,6 +45,7 @@ mod pooling2d;
 mod reshape;
 
 pub use activation::Activation;
+pub use batch_normalization::BatchNormalization;
 pub use conv2d::Conv2D;
 pub use dense::Dense;
 pub use dropout::Dropout;

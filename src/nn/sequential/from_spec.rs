@@ -77,6 +77,11 @@ impl Sequential {
                     m.add(layers::GlobalAveragePooling2D::new())?
                 }
                 LayerSpec::GlobalMaxPooling2D {} => m.add(layers::GlobalMaxPooling2D::new())?,
+                LayerSpec::BatchNormalization { momentum, epsilon } => m.add(
+                    layers::BatchNormalization::new()
+                        .momentum(*momentum)
+                        .epsilon(*epsilon),
+                )?,
                 LayerSpec::Reshape { target_shape } => {
                     let dims: Option<Vec<isize>> = target_shape
                         .iter()

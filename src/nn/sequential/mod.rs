@@ -216,7 +216,7 @@ impl Sequential {
         self.shapes.last().unwrap_or(&self.input_shape)
     }
 
-    /// Total trainable parameters (saturating: a model too large to count cannot be
+    /// Total parameters, trainable or not, as Keras's `count_params` (saturating: a model too large to count cannot be
     /// compiled anyway, see [`check_fits`](Self::check_fits)).
     pub fn count_params(&self) -> usize {
         self.layers
@@ -298,7 +298,11 @@ impl Sequential {
         for (i, l) in self.layers.iter_mut().enumerate() {
             l.output_logits(fused && i + 1 == n);
         }
-        let params: Vec<_> = self.layers.iter().flat_map(|l| l.params()).collect();
+        let params: Vec<_> = self
+            .layers
+            .iter()
+            .flat_map(|l| l.trainable_params())
+            .collect();
         let state = OptimizerState::new(&self.device, &optimizer, &params)?;
         self.compiled = Some(Compiled {
             optimizer,

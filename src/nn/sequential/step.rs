@@ -111,7 +111,7 @@ impl Sequential {
         let params = self
             .layers
             .iter_mut()
-            .flat_map(|l| l.params_mut())
+            .flat_map(|l| l.trainable_params_mut())
             .collect();
         c.state.apply(&self.device, &c.optimizer, c.clip, params)
     }

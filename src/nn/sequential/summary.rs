@@ -61,9 +61,16 @@ impl Sequential {
             }
         }
         s += &format!("{}\n", "=".repeat(69));
-        let total = thousands(self.count_params());
+        let total = self.count_params();
+        let frozen = self
+            .layers
+            .iter()
+            .fold(0usize, |a, l| a.saturating_add(l.non_trainable_count()));
         s += &format!(
-            "Total params: {total}\nTrainable params: {total}\nNon-trainable params: 0\n{rule}\n"
+            "Total params: {}\nTrainable params: {}\nNon-trainable params: {}\n{rule}\n",
+            thousands(total),
+            thousands(total - frozen),
+            thousands(frozen)
         );
         s
     }
