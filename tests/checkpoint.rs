@@ -9,8 +9,8 @@ use std::path::Path;
 use common::{gpu_device, max_diff, randn, TempDir};
 use wgtrain::nn::models::mnist_cnn;
 use wgtrain::nn::{
-    to_categorical, Activation, Array, Dense, Device, Dropout, FitOptions, Loss, Metric, ModelSpec,
-    Optimizer, Sequential, Verbose,
+    to_categorical, Activation, Array, Dense, Device, Dropout, FitOptions, LearningRateSchedule,
+    Loss, Metric, ModelSpec, Optimizer, Sequential, Verbose,
 };
 
 /// 200 samples of 12 features, 4 classes (the class is the argmax of a fixed projection).
@@ -511,8 +511,9 @@ fn resume_at_a_new_learning_rate_is_recorded() {
     assert_eq!(first_difference(&weights(&m), &weights(&back)), None);
 }
 
-/// Keras's clipnorm / clipvalue: kept in the checkpoint, and a resumed clipped run equals
-/// the uninterrupted one bit for bit (CPU); a bad threshold is refused at compile.
+/// Keras's clipnorm / clipvalue and learning-rate schedules: kept in the checkpoint, and a
+/// resumed run equals the uninterrupted one bit for bit (CPU); a bad threshold is refused
+/// at compile.
 #[test]
 fn gradient_clipping_survives_a_checkpoint() {
     let (x, y) = data();
@@ -520,13 +521,28 @@ fn gradient_clipping_survives_a_checkpoint() {
     for opt in [
         Optimizer::adam().clipnorm(0.05),
         Optimizer::sgd(0.05, 0.9).clipvalue(0.01),
+        // Schedules: the resumed run picks up each at the saved step.
+        Optimizer::adam()
+            .learning_rate_schedule(LearningRateSchedule::exponential_decay(0.01, 7, 0.5)),
+        Optimizer::sgd(0.05, 0.0)
+            .clipnorm(0.5)
+            .learning_rate_schedule(LearningRateSchedule::piecewise_constant_decay(
+                &[10, 20],
+                &[0.1, 0.02, 0.005],
+            )),
+        Optimizer::rmsprop()
+            .learning_rate_schedule(LearningRateSchedule::cosine_decay(0.01, 25, 0.1)),
     ] {
         let build = || {
             let mut m = Sequential::new(Device::Cpu, &[12]).with_seed(3);
             m.add(Dense::new(16, Activation::Relu)).unwrap();
             m.add(Dense::new(4, Activation::Softmax)).unwrap();
-            m.compile(opt, Loss::CategoricalCrossentropy, &[Metric::Accuracy])
-                .unwrap();
+            m.compile(
+                opt.clone(),
+                Loss::CategoricalCrossentropy,
+                &[Metric::Accuracy],
+            )
+            .unwrap();
             m
         };
         let mut whole = build();
@@ -537,6 +553,11 @@ fn gradient_clipping_survives_a_checkpoint() {
         first.save(&p).unwrap();
         let mut resumed = Sequential::load(&p, Device::Cpu).unwrap();
         assert_eq!(resumed.gradient_clip(), opt.clip);
+        assert_eq!(resumed.learning_rate_schedule(), opt.schedule.as_ref());
+        assert_eq!(
+            resumed.current_learning_rate(),
+            first.current_learning_rate()
+        );
         resumed.fit(&x, &y, &opts(3, 2)).unwrap();
         assert_eq!(first_difference(&weights(&whole), &weights(&resumed)), None);
         let mut unclipped = Sequential::new(Device::Cpu, &[12]).with_seed(3);

@@ -37,6 +37,21 @@ impl Sequential {
         self.check_batch_fits(batch)
     }
 
+    /// The batch evaluate, predict and validation use for `rows` samples: the model's
+    /// evaluation batch (256) or fewer rows, halved until a batch fits the device (a large
+    /// CNN's im2col columns for 256 images can exceed a binding that its training batch
+    /// fits). Errors when even one sample does not fit.
+    pub(super) fn eval_batch(&self, rows: usize) -> Result<usize> {
+        let mut batch = self.eval_batch_size.min(rows).max(1);
+        loop {
+            match self.check_batch_fits(batch) {
+                Ok(()) => return Ok(batch),
+                Err(Error::TooLarge { .. }) if batch > 1 => batch = batch.div_ceil(2),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// Weights, their gradients and `slots` optimizer slots per weight.
     pub(super) fn check_params_fit(&self, slots: usize) -> Result<()> {
         let dev = self.device();

@@ -16,6 +16,7 @@ pub mod models;
 mod optimizer;
 mod progress;
 mod resident;
+mod schedule;
 mod sequential;
 mod spec;
 mod tensor;
@@ -35,6 +36,7 @@ pub use layers::{
 pub use loss::{Loss, LossConfig, Metric};
 pub use optimizer::{ClippedOptimizer, GradientClip, Optimizer};
 pub use progress::Verbose;
+pub use schedule::LearningRateSchedule;
 pub use sequential::{Evaluation, FitOptions, NamedArray, Sequential};
 pub use spec::{LayerSpec, ModelSpec, Pair};
 pub use tensor::Tensor;

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use super::device::Device;
 use super::layer::Param;
+use super::schedule::LearningRateSchedule;
 use super::tensor::Tensor;
 use crate::cpu::{AdamParams, RmsPropParams, SgdParams};
 use crate::error::{Error, Result};
@@ -116,11 +117,14 @@ pub enum GradientClip {
 }
 
 /// An optimizer as `compile` takes it: a plain `Optimizer` converts into this; `.clipnorm(c)`
-/// / `.clipvalue(c)` on an optimizer give one that clips.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// / `.clipvalue(c)` give one that clips, `.learning_rate_schedule(s)` one whose rate
+/// follows a schedule (Keras's `learning_rate=ExponentialDecay(…)`).
+#[derive(Clone, Debug, PartialEq)]
 pub struct ClippedOptimizer {
     pub optimizer: Optimizer,
     pub clip: Option<GradientClip>,
+    /// Replaces the optimizer's learning rate at every step.
+    pub schedule: Option<LearningRateSchedule>,
 }
 
 impl From<Optimizer> for ClippedOptimizer {
@@ -128,25 +132,45 @@ impl From<Optimizer> for ClippedOptimizer {
         ClippedOptimizer {
             optimizer,
             clip: None,
+            schedule: None,
         }
+    }
+}
+
+impl ClippedOptimizer {
+    /// Keras's `clipnorm=c`.
+    pub fn clipnorm(mut self, c: f32) -> ClippedOptimizer {
+        self.clip = Some(GradientClip::Norm(c));
+        self
+    }
+
+    /// Keras's `clipvalue=c`.
+    pub fn clipvalue(mut self, c: f32) -> ClippedOptimizer {
+        self.clip = Some(GradientClip::Value(c));
+        self
+    }
+
+    /// Keras's `learning_rate=schedule`.
+    pub fn learning_rate_schedule(mut self, s: LearningRateSchedule) -> ClippedOptimizer {
+        self.schedule = Some(s);
+        self
     }
 }
 
 impl Optimizer {
     /// Keras's `clipnorm=c`.
     pub fn clipnorm(self, c: f32) -> ClippedOptimizer {
-        ClippedOptimizer {
-            optimizer: self,
-            clip: Some(GradientClip::Norm(c)),
-        }
+        ClippedOptimizer::from(self).clipnorm(c)
     }
 
     /// Keras's `clipvalue=c`.
     pub fn clipvalue(self, c: f32) -> ClippedOptimizer {
-        ClippedOptimizer {
-            optimizer: self,
-            clip: Some(GradientClip::Value(c)),
-        }
+        ClippedOptimizer::from(self).clipvalue(c)
+    }
+
+    /// Keras's `learning_rate=schedule`: the schedule gives every step's rate.
+    pub fn learning_rate_schedule(self, s: LearningRateSchedule) -> ClippedOptimizer {
+        ClippedOptimizer::from(self).learning_rate_schedule(s)
     }
 }
 
@@ -189,6 +213,9 @@ impl FromStr for Optimizer {
 /// momentum) and the step counter.
 pub(crate) struct OptimizerState {
     step: Tensor,
+    /// The step counter's value, which the host knows without reading it back (it
+    /// records every step): what a learning-rate schedule is evaluated at.
+    steps: u64,
     slots: Vec<Vec<Tensor>>,
 }
 
@@ -202,6 +229,7 @@ impl OptimizerState {
             .collect::<Result<_>>()?;
         Ok(OptimizerState {
             step: dev.counter()?,
+            steps: 0,
             slots,
         })
     }
@@ -220,8 +248,16 @@ impl OptimizerState {
         &self.step
     }
 
-    pub fn step_mut(&mut self) -> &mut Tensor {
-        &mut self.step
+    /// Set the step counter (resuming from a checkpoint).
+    pub fn set_step(&mut self, dev: &Device, step: u32) -> Result<()> {
+        dev.write_u32(&mut self.step, &[step])?;
+        self.steps = step as u64;
+        Ok(())
+    }
+
+    /// The learning rate of the next update: the schedule's at the step count, if any.
+    pub fn learning_rate(&self, opt: &Optimizer, schedule: Option<&LearningRateSchedule>) -> f32 {
+        schedule.map_or(opt.learning_rate(), |s| s.learning_rate(self.steps))
     }
 
     /// Per parameter (model order), its slots (order of `slot_names`).
@@ -233,16 +269,20 @@ impl OptimizerState {
         &mut self.slots
     }
 
-    /// One update of every parameter from its `grad` (clipped first, when asked).
+    /// One update of every parameter from its `grad` (clipped first, when asked), at the
+    /// schedule's rate when there is one.
     pub fn apply(
         &mut self,
         dev: &Device,
         opt: &Optimizer,
         clip: Option<GradientClip>,
+        schedule: Option<&LearningRateSchedule>,
         params: Vec<&mut Param>,
     ) -> Result<()> {
         assert_eq!(params.len(), self.slots.len(), "optimizer state / params");
+        let opt = &opt.with_learning_rate(self.learning_rate(opt, schedule));
         dev.counter_step(&mut self.step)?;
+        self.steps += 1;
         for (p, slots) in params.into_iter().zip(self.slots.iter_mut()) {
             let grad = p.grad.as_mut().expect("apply before backward");
             if let Some(c) = clip {

@@ -168,8 +168,11 @@ fn batch_norm_statistics_follow_keras_formula() {
     let stats = cpu::batch_norm_statistics(&[1.0, 3.0], 1, &hp, &mut m, &mut v);
     assert_eq!(stats[0], 2.0);
     assert!((stats[1] - 1.0 / 1.001f64.sqrt()).abs() < 1e-9); // ε is an f32 too
-    // (momentum is an f32: 0.9 is 0.8999999762)
-    assert!((m[0] - 0.2).abs() < 1e-7 && (v[0] - 1.0).abs() < 1e-7, "{m:?} {v:?}");
+                                                              // (momentum is an f32: 0.9 is 0.8999999762)
+    assert!(
+        (m[0] - 0.2).abs() < 1e-7 && (v[0] - 1.0).abs() < 1e-7,
+        "{m:?} {v:?}"
+    );
     let y = cpu::batch_norm_inference_forward(&[3.0f64], &[1.0], &[4.0], &[2.0], &[0.5], 0.0);
     assert_eq!(y, [2.0 * (3.0 - 1.0) / 2.0 + 0.5]);
 }

@@ -266,7 +266,16 @@ impl Sequential {
                 ))
             }
         };
-        let optimizer = ClippedOptimizer { optimizer, clip };
+        let schedule = compile.learning_rate_schedule;
+        if let Some(s) = &schedule {
+            s.check()
+                .map_err(|e| bad(format!("metadata `compile`: {e}")))?;
+        }
+        let optimizer = ClippedOptimizer {
+            optimizer,
+            clip,
+            schedule,
+        };
         m.compile(optimizer, loss, &metrics).map_err(in_file)?;
 
         let mut weights = Vec::new();
@@ -301,7 +310,7 @@ impl Sequential {
         }
         let step = u32s("optimizer.step", Some(1))?;
         let c = m.compiled.as_mut().expect("compiled above");
-        dev.write_u32(c.state.step_mut(), &step)?;
+        c.state.set_step(&dev, step[0])?;
         let mut it = restored.into_iter();
         for slots in c.state.slots_mut() {
             for t in slots.iter_mut() {

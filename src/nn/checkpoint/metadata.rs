@@ -51,6 +51,9 @@ pub(super) struct CompileConfig {
     pub(super) clipnorm: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) clipvalue: Option<f32>,
+    /// A learning-rate schedule as Keras writes it (written only when set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) learning_rate_schedule: Option<crate::nn::LearningRateSchedule>,
 }
 
 #[derive(Serialize, Deserialize)]

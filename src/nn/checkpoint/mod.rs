@@ -170,6 +170,7 @@ impl Sequential {
                 Some(GradientClip::Value(v)) => Some(v),
                 _ => None,
             },
+            learning_rate_schedule: c.schedule.clone(),
         };
         let training = TrainingState {
             seed: self.seed(),

@@ -5,6 +5,7 @@ use super::Sequential;
 use crate::error::{Error, Result};
 use crate::nn::loss::{Loss, LossConfig, Metric};
 use crate::nn::optimizer::{GradientClip, Optimizer};
+use crate::nn::schedule::LearningRateSchedule;
 
 impl Sequential {
     /// The optimizer, loss and metrics given to `compile`, if it was called.
@@ -36,8 +37,25 @@ impl Sequential {
             .compiled
             .as_mut()
             .ok_or_else(|| Error::Model("set_learning_rate: compile the model first".into()))?;
+        if let Some(s) = &c.schedule {
+            return Err(Error::Model(format!(
+                "set_learning_rate: the optimizer follows a {} schedule, which sets every \
+                 step's rate (as in Keras, its rate cannot be set)",
+                s.name()
+            )));
+        }
         c.optimizer = c.optimizer.with_learning_rate(lr);
         Ok(())
+    }
+
+    /// The learning-rate schedule given to `compile`, if any.
+    pub fn learning_rate_schedule(&self) -> Option<&LearningRateSchedule> {
+        self.compiled.as_ref().and_then(|c| c.schedule.as_ref())
+    }
+
+    /// The learning rate the next update will use (the schedule's at the current step).
+    pub fn current_learning_rate(&self) -> Option<f32> {
+        self.compiled.as_ref().map(|c| c.learning_rate())
     }
 
     /// The loss given to `compile` with its from_logits setting, if it was called.

@@ -128,12 +128,9 @@ impl Sequential {
                 opts.validation_split
             )));
         }
-        let (dev, batch_size, eval_batch_size) =
-            (self.device.clone(), opts.batch_size, self.eval_batch_size);
+        let (dev, batch_size) = (self.device.clone(), opts.batch_size);
         self.check_fits(batch_size)?;
-        if split < n {
-            self.check_batch_fits(eval_batch_size.min(n - split))?;
-        }
+        let eval_batch_size = self.eval_batch(n - split)?;
         let mut train = Feed::new(&dev, x, Some(y), 0..split, batch_size, self.resident)?;
         let mut val = match split < n {
             true => Some(Feed::new(
@@ -195,6 +192,14 @@ impl Sequential {
             .value(&probe)?;
         }
         let mut early = opts.early_stopping.clone().map(EarlyStoppingState::new);
+        let scheduled = self.compiled.as_ref().and_then(|c| c.schedule.as_ref());
+        if let (Some(s), Some(_)) = (scheduled, &opts.reduce_lr_on_plateau) {
+            return Err(Error::Model(format!(
+                "fit: ReduceLROnPlateau cannot set the learning rate of an optimizer that \
+                 follows a {} schedule (as in Keras); use one or the other",
+                s.name()
+            )));
+        }
         let mut plateau = opts
             .reduce_lr_on_plateau
             .clone()
@@ -273,7 +278,7 @@ impl Sequential {
                 val_accuracy,
                 steps,
                 seconds: t0.elapsed().as_secs_f64(),
-                learning_rate: self.compiled.as_ref().map(|c| c.optimizer.learning_rate()),
+                learning_rate: self.compiled.as_ref().map(|c| c.learning_rate()),
             };
             progress.finish(&log);
             self.history.push(log.clone());

@@ -26,6 +26,7 @@ use super::device::Device;
 use super::layer::Layer;
 use super::loss::{Loss, LossConfig, Metric};
 use super::optimizer::{ClippedOptimizer, GradientClip, Optimizer, OptimizerState};
+use super::schedule::LearningRateSchedule;
 use super::tensor::Tensor;
 use super::Activation;
 use crate::array::Array;
@@ -43,6 +44,8 @@ pub(super) struct Compiled {
     pub(super) optimizer: Optimizer,
     /// Gradient clipping before each update (Keras's clipnorm / clipvalue).
     pub(super) clip: Option<GradientClip>,
+    /// Every step's learning rate, when the optimizer follows a schedule.
+    pub(super) schedule: Option<LearningRateSchedule>,
     pub(super) state: OptimizerState,
     pub(super) loss: Loss,
     /// The model outputs logits (Keras's from_logits=True; the last layer is linear).
@@ -51,6 +54,12 @@ pub(super) struct Compiled {
 }
 
 impl Compiled {
+    /// The learning rate of the next update (the schedule's, if there is one).
+    pub(super) fn learning_rate(&self) -> f32 {
+        self.state
+            .learning_rate(&self.optimizer, self.schedule.as_ref())
+    }
+
     /// The last layer's softmax or sigmoid fused into the cross-entropy (training skips
     /// it, `predict` applies it): a cross-entropy not compiled from logits.
     pub(super) fn fused_activation(&self) -> Option<Activation> {
@@ -77,7 +86,7 @@ pub struct Sequential {
     pub(super) shuffle_log: Vec<[usize; 2]>,
     /// Epochs trained so far over all fits, and their logs.
     pub(super) history: Vec<EpochLog>,
-    eval_batch_size: usize,
+    pub(super) eval_batch_size: usize,
     resident: bool,
 }
 
@@ -235,9 +244,16 @@ impl Sequential {
         loss: impl Into<LossConfig>,
         metrics: &[Metric],
     ) -> Result<()> {
-        let ClippedOptimizer { optimizer, clip } = optimizer.into();
+        let ClippedOptimizer {
+            optimizer,
+            clip,
+            schedule,
+        } = optimizer.into();
         if let Some(c) = clip {
             c.check()?;
+        }
+        if let Some(s) = &schedule {
+            s.check()?;
         }
         let LossConfig { loss, from_logits } = loss.into();
         let Some(last) = self.layers.last() else {
@@ -307,6 +323,7 @@ impl Sequential {
         self.compiled = Some(Compiled {
             optimizer,
             clip,
+            schedule,
             state,
             loss,
             from_logits,

@@ -43,10 +43,10 @@ impl Sequential {
     /// Loss (and accuracy, if compiled with it) over all of x, y in batches.
     pub fn evaluate(&mut self, x: &Array, y: &Array) -> Result<Evaluation> {
         self.check_data("evaluate", x, y)?;
-        self.check_batch_fits(self.eval_batch_size.min(x.rows()))?;
+        let batch = self.eval_batch(x.rows())?;
         let dev = self.device.clone();
         let rows = 0..x.rows();
-        let mut feed = Feed::new(&dev, x, Some(y), rows, self.eval_batch_size, self.resident)?;
+        let mut feed = Feed::new(&dev, x, Some(y), rows, batch, self.resident)?;
         Ok(self.evaluate_feed(&mut feed, None)?.expect("no stop flag"))
     }
 
@@ -75,10 +75,10 @@ impl Sequential {
     /// outputs stay on the device until the end, then come back in one read.
     pub fn predict(&mut self, x: &Array) -> Result<Array> {
         self.check_input("predict", x)?;
-        self.check_batch_fits(self.eval_batch_size.min(x.rows().max(1)))?;
+        let batch = self.eval_batch(x.rows())?;
         let dev = self.device.clone();
         let rows = 0..x.rows();
-        let mut feed = Feed::new(&dev, x, None, rows, self.eval_batch_size, self.resident)?;
+        let mut feed = Feed::new(&dev, x, None, rows, batch, self.resident)?;
         feed.start(&dev, None)?;
         let fused = self.compiled.as_ref().and_then(|c| c.fused_activation());
         let mut outs = Vec::with_capacity(feed.steps());
@@ -113,7 +113,9 @@ impl Sequential {
             .iter_mut()
             .flat_map(|l| l.trainable_params_mut())
             .collect();
-        c.state.apply(&self.device, &c.optimizer, c.clip, params)
+        let schedule = c.schedule.as_ref();
+        c.state
+            .apply(&self.device, &c.optimizer, c.clip, schedule, params)
     }
 
     /// Add the batch's loss (and correct count) to `totals`; with `grad`, return dL/d(out).

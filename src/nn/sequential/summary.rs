@@ -50,12 +50,23 @@ impl Sequential {
         s += &format!("{}\n", "=".repeat(69));
         for (i, l) in self.layers.iter().enumerate() {
             let name = format!(" {} ({})", self.names[i], l.kind());
+            // As Keras, a name too wide for its column continues on the next line.
+            let (first, rest) = match name.chars().count() > 32 {
+                true => (
+                    format!(" {}", self.names[i]),
+                    Some(format!(" ({})", l.kind())),
+                ),
+                false => (name, None),
+            };
             s += &format!(
                 "{:<33}{:<26}{:>10}\n",
-                name,
+                first,
                 format_shape(&self.shapes[i]),
                 thousands(l.param_count())
             );
+            if let Some(rest) = rest {
+                s += &format!("{rest}\n");
+            }
             if i + 1 < self.layers.len() {
                 s += "\n";
             }
