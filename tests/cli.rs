@@ -101,6 +101,54 @@ fn argument_errors_are_clear_and_fail() {
             vec!["--resume", "--loss", "cannot be used with"],
         ),
         (
+            vec!["train", "--lr-schedule", "cosine", "--device", "cpu"],
+            vec!["cosine", "--decay-steps"],
+        ),
+        (
+            vec!["train", "--decay-steps", "10"],
+            vec!["--decay-steps", "--lr-schedule"],
+        ),
+        (
+            vec![
+                "train",
+                "--lr-schedule",
+                "exponential",
+                "--decay-steps",
+                "10",
+                "--alpha",
+                "0.5",
+            ],
+            vec!["exponential", "--alpha does not apply"],
+        ),
+        (
+            vec![
+                "train",
+                "--lr-schedule",
+                "piecewise",
+                "--boundaries",
+                "10,5",
+                "--lr-values",
+                "1e-3,1e-4,1e-5",
+                "--device",
+                "cpu",
+            ],
+            vec!["PiecewiseConstantDecay", "increase", "[10, 5]"],
+        ),
+        (
+            vec![
+                "train",
+                "--lr-schedule",
+                "cosine",
+                "--reduce-lr-patience",
+                "2",
+            ],
+            vec![
+                "--lr-schedule",
+                "--reduce-lr-patience",
+                "cannot be used with",
+            ],
+        ),
+        (
             vec!["train", "--resume", "x.safetensors", "--model", "cnn"],
             vec!["--resume", "--model", "cannot be used with"],
         ),
@@ -292,4 +340,56 @@ fn train_resume_eval_predict_end_to_end() {
         "{}",
         stderr(&o)
     );
+}
+
+/// `--lr-schedule`: each epoch's rate in history.json follows Keras's ExponentialDecay at
+/// the steps done, and a resumed run goes on along the same schedule.
+#[test]
+fn train_with_a_learning_rate_schedule_logs_and_resumes_it() {
+    let Some(data) = mnist_dir() else { return };
+    let data = data.display().to_string();
+    let dir = TempDir::new("schedule");
+    let out = dir.s("run");
+    // 320 images, 20 % held out: 256 in batches of 32, 8 steps per epoch.
+    let common = [
+        "--device", "cpu", "--data", &data, "--quiet", "--out", &out, "--limit", "320",
+    ];
+    let mut args = vec![
+        "train",
+        "--epochs",
+        "2",
+        "--lr",
+        "0.002",
+        "--lr-schedule",
+        "exponential",
+        "--decay-steps",
+        "10",
+        "--decay-rate",
+        "0.5",
+    ];
+    args.extend(common);
+    let o = wgtrain(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ckpt = dir.s("run/checkpoint.safetensors");
+    let mut args = vec!["train", "--resume", &ckpt, "--epochs", "3"];
+    args.extend(common);
+    let o = wgtrain(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let history: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.path("run/history.json")).unwrap())
+            .unwrap();
+    for (i, e) in history.iter().enumerate() {
+        let want = 0.002 * 0.5f64.powf(8.0 * (i + 1) as f64 / 10.0);
+        let got = e["learning_rate"].as_f64().unwrap();
+        assert!(
+            (got - want).abs() < 1e-9,
+            "epoch {}: {got} vs {want}",
+            i + 1
+        );
+    }
+    // A scheduled rate cannot be replaced on resume.
+    let mut args = vec!["train", "--resume", &ckpt, "--epochs", "4", "--lr", "0.1"];
+    args.extend(common);
+    let o = wgtrain(&args);
+    assert!(!o.status.success() && stderr(&o).contains("ExponentialDecay"));
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use wgtrain::nn::{DeviceKind, Loss};
 
-use super::setup::OptimizerArg;
+use super::setup::{OptimizerArg, ScheduleArg};
 use crate::common::{
     classifier_loss, device_kind, momentum_value, non_negative_f32, positive_count, positive_f32,
     split_fraction,
@@ -66,6 +66,29 @@ pub struct TrainArgs {
     /// RMSprop's discounting factor ρ, in [0, 1) (default 0.9)
     #[arg(long, value_parser = split_fraction, conflicts_with = "resume")]
     pub(crate) rho: Option<f32>,
+    /// A learning-rate schedule starting from --lr (Keras's ExponentialDecay, CosineDecay,
+    /// PiecewiseConstantDecay); steps count training batches
+    #[arg(long, value_enum, conflicts_with_all = ["resume", "reduce_lr_patience"])]
+    pub(crate) lr_schedule: Option<ScheduleArg>,
+    /// exponential, cosine: the steps over which the rate decays (by --decay-rate, or to
+    /// --alpha·lr along a half cosine)
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..), requires = "lr_schedule")]
+    pub(crate) decay_steps: Option<u64>,
+    /// exponential: the factor per --decay-steps steps
+    #[arg(long, value_parser = positive_f32, requires = "lr_schedule")]
+    pub(crate) decay_rate: Option<f32>,
+    /// exponential: decay in whole steps of --decay-steps
+    #[arg(long, requires = "lr_schedule")]
+    pub(crate) staircase: bool,
+    /// cosine: the final rate as a fraction of the first, in [0, 1] (default 0)
+    #[arg(long, value_parser = split_fraction, requires = "lr_schedule")]
+    pub(crate) alpha: Option<f32>,
+    /// piecewise: the steps where the rate changes, increasing, e.g. 1500,3000
+    #[arg(long, value_delimiter = ',', requires = "lr_schedule")]
+    pub(crate) boundaries: Vec<u64>,
+    /// piecewise: the rates, one more than --boundaries, e.g. 1e-3,5e-4,1e-4
+    #[arg(long, value_delimiter = ',', value_parser = positive_f32, requires = "lr_schedule")]
+    pub(crate) lr_values: Vec<f32>,
     /// Share of the training images held out (the last ones, as Keras)
     #[arg(long, default_value_t = 0.2, value_parser = split_fraction)]
     pub(crate) validation_split: f32,

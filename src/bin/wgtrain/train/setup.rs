@@ -5,7 +5,10 @@ use std::path::Path;
 
 use wgtrain::cpu::SgdParams;
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
-use wgtrain::nn::{Device, DeviceKind, Loss, LossConfig, Metric, ModelSpec, Optimizer, Sequential};
+use wgtrain::nn::{
+    Device, DeviceKind, LearningRateSchedule, Loss, LossConfig, Metric, ModelSpec, Optimizer,
+    Sequential,
+};
 use wgtrain::{Error, Result};
 
 use super::TrainArgs;
@@ -17,6 +20,86 @@ pub(crate) enum OptimizerArg {
     Adamw,
     Sgd,
     Rmsprop,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ScheduleArg {
+    Exponential,
+    Cosine,
+    Piecewise,
+}
+
+/// The learning-rate schedule the flags describe (starting from `lr`), if any.
+fn schedule(a: &TrainArgs, lr: f32) -> Result<Option<LearningRateSchedule>> {
+    let Some(kind) = a.lr_schedule else {
+        return Ok(None);
+    };
+    let need = |_: &'static str, what: &str| Error::BadSetting {
+        name: "lr-schedule",
+        value: format!("{kind:?}").to_lowercase(),
+        reason: format!("it needs --{what}"),
+    };
+    let misplaced = [
+        (
+            "decay-steps",
+            a.decay_steps.is_some(),
+            kind != ScheduleArg::Piecewise,
+        ),
+        (
+            "decay-rate",
+            a.decay_rate.is_some(),
+            kind == ScheduleArg::Exponential,
+        ),
+        ("staircase", a.staircase, kind == ScheduleArg::Exponential),
+        ("alpha", a.alpha.is_some(), kind == ScheduleArg::Cosine),
+        (
+            "boundaries",
+            !a.boundaries.is_empty(),
+            kind == ScheduleArg::Piecewise,
+        ),
+        (
+            "lr-values",
+            !a.lr_values.is_empty(),
+            kind == ScheduleArg::Piecewise,
+        ),
+    ];
+    if let Some((flag, _, _)) = misplaced.iter().find(|(_, given, fits)| *given && !fits) {
+        return Err(Error::BadSetting {
+            name: "lr-schedule",
+            value: format!("{kind:?}").to_lowercase(),
+            reason: format!("--{flag} does not apply to it"),
+        });
+    }
+    let steps = || {
+        a.decay_steps
+            .ok_or_else(|| need("decay-steps", "decay-steps"))
+    };
+    Ok(Some(match kind {
+        ScheduleArg::Exponential => LearningRateSchedule::ExponentialDecay {
+            initial_learning_rate: lr,
+            decay_steps: steps()?,
+            decay_rate: a
+                .decay_rate
+                .ok_or_else(|| need("decay-rate", "decay-rate"))?,
+            staircase: a.staircase,
+        },
+        ScheduleArg::Cosine => {
+            LearningRateSchedule::cosine_decay(lr, steps()?, a.alpha.unwrap_or(0.0))
+        }
+        ScheduleArg::Piecewise => {
+            if a.lr.is_some() {
+                return Err(Error::BadSetting {
+                    name: "lr",
+                    value: a.lr.map_or(String::new(), |v| v.to_string()),
+                    reason: "--lr-schedule piecewise takes its rates from --lr-values".into(),
+                });
+            }
+            if a.lr_values.is_empty() {
+                return Err(need("lr-values", "lr-values (and --boundaries)"));
+            }
+            LearningRateSchedule::piecewise_constant_decay(&a.boundaries, &a.lr_values)
+        }
+    }))
 }
 
 /// Flag combinations clap cannot express.
@@ -117,11 +200,13 @@ pub(super) fn new_model(a: &TrainArgs) -> Result<Sequential> {
         loss: a.loss.unwrap_or(Loss::CategoricalCrossentropy),
         from_logits: a.from_logits,
     };
-    let optimizer = match (a.clipnorm, a.clipvalue) {
+    let schedule = schedule(a, optimizer.learning_rate())?;
+    let mut optimizer = match (a.clipnorm, a.clipvalue) {
         (Some(c), _) => optimizer.clipnorm(c),
         (None, Some(c)) => optimizer.clipvalue(c),
         (None, None) => optimizer.into(),
     };
+    optimizer.schedule = schedule;
     m.compile(optimizer, loss, &[Metric::Accuracy])?;
     Ok(m)
 }
