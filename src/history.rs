@@ -11,6 +11,11 @@ pub struct EpochLog {
     pub accuracy: Option<f32>,
     pub val_loss: Option<f32>,
     pub val_accuracy: Option<f32>,
+    /// Keras's top_k_categorical_accuracy, when compiled with it (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_k_categorical_accuracy: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_top_k_categorical_accuracy: Option<f32>,
     /// Training steps (batches) in the epoch.
     pub steps: usize,
     /// The learning rate the epoch trained at (as Keras logs it); absent in logs written
@@ -39,11 +44,17 @@ impl EpochLog {
         if let Some(a) = self.accuracy {
             s += &format!(" - accuracy: {a:.4}");
         }
+        if let Some(a) = self.top_k_categorical_accuracy {
+            s += &format!(" - top_k_categorical_accuracy: {a:.4}");
+        }
         if let Some(v) = self.val_loss {
             s += &format!(" - val_loss: {v:.4}");
         }
         if let Some(a) = self.val_accuracy {
             s += &format!(" - val_accuracy: {a:.4}");
+        }
+        if let Some(a) = self.val_top_k_categorical_accuracy {
+            s += &format!(" - val_top_k_categorical_accuracy: {a:.4}");
         }
         s
     }

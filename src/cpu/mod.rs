@@ -27,7 +27,7 @@ pub mod sum;
 pub mod transpose;
 pub mod weight_decay;
 
-pub use accuracy::{accuracy_forward, argmax, sparse_accuracy_forward};
+pub use accuracy::{accuracy_forward, argmax, sparse_accuracy_forward, top_k_accuracy_forward};
 pub use activation::*;
 pub use adam::{adam_update, AdamParams};
 pub use avgpool::{avgpool_backward, avgpool_forward};

@@ -256,6 +256,8 @@ registry! {
         WeightDecayUpdate = WeightDecay "weight_decay_update" 1;
         AccuracyForward = Accuracy "accuracy_forward" 3;
         SparseAccuracyForward = Accuracy "sparse_accuracy_forward" 3;
+        TopKAccuracyForward = Accuracy "top_k_accuracy_forward" 3;
+        SparseTopKAccuracyForward = Accuracy "sparse_top_k_accuracy_forward" 3;
         DropoutForward = Dropout "dropout_forward" 4;
         DropoutBackward = Dropout "dropout_backward" 3;
         GatherForward = Gather "gather_forward" 4;

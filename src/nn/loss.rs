@@ -105,18 +105,53 @@ pub enum Metric {
     /// binary_crossentropy, the share of outputs on the labelled side of 0.5 (Keras picks
     /// categorical_, sparse_categorical_ or binary_accuracy the same way).
     Accuracy,
+    /// Share of samples whose labelled class is among the k most probable (Keras's
+    /// top_k_categorical_accuracy, k = 5 by default; with the sparse loss, its
+    /// sparse_top_k_categorical_accuracy). Logged as `top_k_categorical_accuracy`.
+    TopKCategoricalAccuracy(usize),
+}
+
+impl Metric {
+    /// Keras's `top_k_categorical_accuracy` (k = 5).
+    pub fn top_k() -> Metric {
+        Metric::TopKCategoricalAccuracy(5)
+    }
+
+    /// Its name as `compile` and checkpoints write it: "accuracy",
+    /// "top_k_categorical_accuracy" (k = 5) or "top_{k}_categorical_accuracy".
+    pub fn name(&self) -> String {
+        match self {
+            Metric::Accuracy => "accuracy".into(),
+            Metric::TopKCategoricalAccuracy(5) => "top_k_categorical_accuracy".into(),
+            Metric::TopKCategoricalAccuracy(k) => format!("top_{k}_categorical_accuracy"),
+        }
+    }
 }
 
 impl FromStr for Metric {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
+        let bad = || Error::BadSetting {
+            name: "metric",
+            value: s.to_string(),
+            reason: "use accuracy, top_k_categorical_accuracy (k = 5) or \
+                     top_N_categorical_accuracy (k = N ≥ 1)"
+                .into(),
+        };
+        let top = s.strip_prefix("sparse_").unwrap_or(s);
         match s {
             "accuracy" | "acc" => Ok(Metric::Accuracy),
-            other => Err(Error::BadSetting {
-                name: "metric",
-                value: other.to_string(),
-                reason: "use accuracy".into(),
-            }),
+            _ => match top
+                .strip_prefix("top_")
+                .and_then(|t| t.strip_suffix("_categorical_accuracy"))
+            {
+                Some("k") => Ok(Metric::top_k()),
+                Some(n) => match n.parse::<usize>() {
+                    Ok(k) if k >= 1 && n == k.to_string() => Ok(Metric::TopKCategoricalAccuracy(k)),
+                    _ => Err(bad()),
+                },
+                None => Err(bad()),
+            },
         }
     }
 }

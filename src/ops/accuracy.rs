@@ -11,7 +11,7 @@ pub fn accuracy_forward(gpu: &Gpu, probs: &GpuTensor, labels: &GpuTensor) -> Res
     let correct = gpu.empty(&[rows], DType::F32)?;
     gpu.dispatch(
         EntryPoint::AccuracyForward,
-        &[rows as u32, cols as u32],
+        &[rows as u32, cols as u32, 1],
         &[&probs.buffer, &labels.buffer, &correct.buffer],
         grid_1d(gpu, rows, 64),
     )?;
@@ -29,7 +29,41 @@ pub fn sparse_accuracy_forward(
     let correct = gpu.empty(&[rows], DType::F32)?;
     gpu.dispatch(
         EntryPoint::SparseAccuracyForward,
-        &[rows as u32, cols as u32],
+        &[rows as u32, cols as u32, 1],
+        &[&probs.buffer, &labels.buffer, &correct.buffer],
+        grid_1d(gpu, rows, 64),
+    )?;
+    Ok(correct)
+}
+
+/// probs[r,c] and one-hot labels[r,c], or class indices labels[r] (`sparse`) → correct[r]:
+/// 1.0 where the labelled class ranks within the top `k` probabilities.
+pub fn top_k_accuracy_forward(
+    gpu: &Gpu,
+    probs: &GpuTensor,
+    labels: &GpuTensor,
+    k: usize,
+    sparse: bool,
+) -> Result<GpuTensor> {
+    let (rows, cols) = rows_cols(probs);
+    let kernel = match sparse {
+        true => {
+            expect_len("sparse_top_k_accuracy_forward", "labels", labels, rows)?;
+            EntryPoint::SparseTopKAccuracyForward
+        }
+        false => {
+            expect_same(
+                "top_k_accuracy_forward",
+                ("probs", probs),
+                ("labels", labels),
+            )?;
+            EntryPoint::TopKAccuracyForward
+        }
+    };
+    let correct = gpu.empty(&[rows], DType::F32)?;
+    gpu.dispatch(
+        kernel,
+        &[rows as u32, cols as u32, k.min(u32::MAX as usize) as u32],
         &[&probs.buffer, &labels.buffer, &correct.buffer],
         grid_1d(gpu, rows, 64),
     )?;

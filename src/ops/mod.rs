@@ -28,7 +28,7 @@ pub mod transpose;
 pub mod unary;
 pub mod weight_decay;
 
-pub use accuracy::{accuracy_forward, sparse_accuracy_forward};
+pub use accuracy::{accuracy_forward, sparse_accuracy_forward, top_k_accuracy_forward};
 pub use adam::adam_update;
 pub use avgpool::{avgpool_backward, avgpool_forward};
 pub use batch_norm::{

@@ -73,6 +73,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
             serde_json::json!({
                 "loss": e.loss,
                 "accuracy": e.accuracy,
+                "top_k_categorical_accuracy": e.top_k_categorical_accuracy,
                 "samples": split.len(),
                 "per_class_accuracy": per_class,
                 "confusion": m,

@@ -41,15 +41,21 @@ pub fn write_history(out: &Path, logs: &[EpochLog], seconds: &HashMap<usize, f64
     let json = serde_json::to_string_pretty(&logs).expect("epoch logs");
     write_atomically(&out.join("history.json"), json.as_bytes())?;
     let opt = |v: Option<f32>| v.map_or(String::new(), |v| v.to_string());
+    // Top-k columns only for runs compiled with it, so other runs' files stay as they were.
+    let top_k = logs.iter().any(|e| e.top_k_categorical_accuracy.is_some());
     let mut csv =
-        String::from("epoch,loss,accuracy,val_loss,val_accuracy,steps,seconds,learning_rate\n");
+        String::from("epoch,loss,accuracy,val_loss,val_accuracy,steps,seconds,learning_rate");
+    if top_k {
+        csv += ",top_k_categorical_accuracy,val_top_k_categorical_accuracy";
+    }
+    csv += "\n";
     for e in &logs {
         let secs = match e.seconds.is_finite() {
             true => format!("{:.3}", e.seconds),
             false => String::new(),
         };
         csv += &format!(
-            "{},{},{},{},{},{},{secs},{}\n",
+            "{},{},{},{},{},{},{secs},{}",
             e.epoch,
             e.loss,
             opt(e.accuracy),
@@ -58,6 +64,14 @@ pub fn write_history(out: &Path, logs: &[EpochLog], seconds: &HashMap<usize, f64
             e.steps,
             opt(e.learning_rate),
         );
+        if top_k {
+            let (t, v) = (
+                e.top_k_categorical_accuracy,
+                e.val_top_k_categorical_accuracy,
+            );
+            csv += &format!(",{},{}", opt(t), opt(v));
+        }
+        csv += "\n";
     }
     write_atomically(&out.join("history.csv"), csv.as_bytes())
 }

@@ -63,12 +63,15 @@ impl EarlyStopping {
             "accuracy" => log.accuracy,
             "val_loss" => log.val_loss,
             "val_accuracy" => log.val_accuracy,
+            "top_k_categorical_accuracy" => log.top_k_categorical_accuracy,
+            "val_top_k_categorical_accuracy" => log.val_top_k_categorical_accuracy,
             _ => None,
         };
         v.ok_or_else(|| {
             Error::Model(format!(
-                "EarlyStopping: the epoch log has no `{}`; monitor loss, accuracy, or (with a \
-                 validation split) val_loss or val_accuracy",
+                "EarlyStopping: the epoch log has no `{}`; monitor loss, accuracy (or \
+                 top_k_categorical_accuracy, when compiled with it), or with a validation \
+                 split val_loss or val_accuracy (val_top_k_categorical_accuracy)",
                 self.monitor
             ))
         })

@@ -10,6 +10,8 @@ fn log(epoch: usize, val_loss: f32) -> EpochLog {
         accuracy: Some(0.5),
         val_loss: Some(val_loss),
         val_accuracy: Some(1.0 - val_loss),
+        top_k_categorical_accuracy: None,
+        val_top_k_categorical_accuracy: None,
         steps: 1,
         learning_rate: None,
         seconds: 0.0,

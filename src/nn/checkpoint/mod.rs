@@ -157,11 +157,9 @@ impl Sequential {
             optimizer,
             loss: c.loss.name().into(),
             from_logits: c.from_logits,
-            metrics: if c.accuracy {
-                vec!["accuracy".into()]
-            } else {
-                vec![]
-            },
+            metrics: self
+                .compiled_with()
+                .map_or(Vec::new(), |(_, _, m)| m.iter().map(|m| m.name()).collect()),
             clipnorm: match c.clip {
                 Some(GradientClip::Norm(v)) => Some(v),
                 _ => None,

@@ -78,6 +78,32 @@ impl TrainingOps for CpuDevice {
         ))
     }
 
+    fn top_k_accuracy_forward(
+        &self,
+        probs: &Tensor,
+        labels: &Tensor,
+        k: usize,
+        sparse: bool,
+    ) -> Result<Tensor> {
+        let op = "top_k_accuracy_forward";
+        let (rows, cols) = rows_cols(probs.shape());
+        let (p, y) = (probs.host_f32(op)?, labels.host_f32(op)?);
+        match sparse {
+            true => check_len(op, &[rows], labels.len())?,
+            false => check_len(op, probs.shape(), labels.len())?,
+        }
+        if sparse {
+            if let Some(bad) = y.iter().find(|&&l| !(l >= 0.0 && (l as usize) < cols)) {
+                return crate::error::shape_err(
+                    op,
+                    format!("label {bad} is not a class index below {cols}"),
+                );
+            }
+        }
+        let hits = cpu::top_k_accuracy_forward(p, y, rows, cols, k, sparse);
+        Ok(Tensor::cpu(&[rows], hits))
+    }
+
     fn sigmoid_cross_entropy_forward(
         &self,
         logits: &Tensor,

@@ -63,6 +63,18 @@ impl TrainingOps for Gpu {
         )?))
     }
 
+    fn top_k_accuracy_forward(
+        &self,
+        probs: &Tensor,
+        labels: &Tensor,
+        k: usize,
+        sparse: bool,
+    ) -> Result<Tensor> {
+        let (probs, labels) = (g("top_k_accuracy", probs)?, g("top_k_accuracy", labels)?);
+        let hits = ops::top_k_accuracy_forward(self, probs, labels, k, sparse)?;
+        Ok(Tensor::Gpu(hits))
+    }
+
     fn sigmoid_cross_entropy_forward(
         &self,
         logits: &Tensor,

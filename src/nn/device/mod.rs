@@ -236,6 +236,15 @@ pub trait TrainingOps {
     ) -> Result<Tensor>;
     /// correct[r] = 1 where argmax(probs[r]) == labels[r].
     fn sparse_accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor>;
+    /// correct[r] = 1 where the labelled class (one-hot labels[r,c], or class indices
+    /// labels[r] when `sparse`) ranks within the top k of probs[r].
+    fn top_k_accuracy_forward(
+        &self,
+        probs: &Tensor,
+        labels: &Tensor,
+        k: usize,
+        sparse: bool,
+    ) -> Result<Tensor>;
     /// logits, labels (same shape) → (probs = σ(logits), elementwise binary cross-entropy).
     fn sigmoid_cross_entropy_forward(
         &self,

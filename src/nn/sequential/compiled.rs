@@ -11,11 +11,11 @@ impl Sequential {
     /// The optimizer, loss and metrics given to `compile`, if it was called.
     pub fn compiled_with(&self) -> Option<(Optimizer, Loss, Vec<Metric>)> {
         self.compiled.as_ref().map(|c| {
-            let metrics = if c.accuracy {
-                vec![Metric::Accuracy]
-            } else {
-                vec![]
-            };
+            let mut metrics = Vec::new();
+            if c.accuracy {
+                metrics.push(Metric::Accuracy);
+            }
+            metrics.extend(c.top_k.map(Metric::TopKCategoricalAccuracy));
             (c.optimizer, c.loss, metrics)
         })
     }

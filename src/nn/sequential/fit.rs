@@ -169,6 +169,7 @@ impl Sequential {
                 .as_ref()
                 .map(|r| r.monitor.clone()),
         );
+        let top_k = self.compiled.as_ref().and_then(|c| c.top_k);
         for monitor in monitors {
             // The monitored value must be one fit will log (checked before training).
             let probe = EpochLog {
@@ -181,6 +182,8 @@ impl Sequential {
                     .as_ref()
                     .filter(|_| self.compiled.as_ref().is_some_and(|c| c.accuracy))
                     .map(|_| 0.0),
+                top_k_categorical_accuracy: top_k.map(|_| 0.0),
+                val_top_k_categorical_accuracy: top_k.and(val.as_ref()).map(|_| 0.0),
                 steps: 0,
                 learning_rate: None,
                 seconds: 0.0,
@@ -247,17 +250,17 @@ impl Sequential {
                         false => dev.poll_read(p)?,
                     };
                     let Some(v) = v else { break };
-                    let (l, a) = self.mean_totals(&v, *samples);
-                    check_finite(l, epoch, *done)?;
-                    progress.step(*done, Some(l), a);
+                    let m = self.mean_totals(&v, *samples);
+                    check_finite(m.loss, epoch, *done)?;
+                    progress.step(*done, Some(m.loss), m.accuracy);
                     pending.pop_front();
                 }
             }
-            let (loss, accuracy) = self.read_totals(&totals)?;
-            check_finite(loss, epoch, steps)?;
-            let (val_loss, val_accuracy) = match &mut val {
+            let train_means = self.read_totals(&totals)?;
+            check_finite(train_means.loss, epoch, steps)?;
+            let val_means = match &mut val {
                 Some(feed) => match self.evaluate_feed(feed, opts.stop.as_deref())? {
-                    Some(e) => (Some(e.loss), e.accuracy),
+                    Some(e) => Some(e),
                     None => {
                         progress.abandon();
                         return Err(Error::Interrupted {
@@ -267,15 +270,19 @@ impl Sequential {
                         });
                     }
                 },
-                None => (None, None),
+                None => None,
             };
             let log = EpochLog {
                 epoch,
                 epochs: opts.epochs,
-                loss,
-                accuracy,
-                val_loss,
-                val_accuracy,
+                loss: train_means.loss,
+                accuracy: train_means.accuracy,
+                val_loss: val_means.as_ref().map(|e| e.loss),
+                val_accuracy: val_means.as_ref().and_then(|e| e.accuracy),
+                top_k_categorical_accuracy: train_means.top_k_categorical_accuracy,
+                val_top_k_categorical_accuracy: val_means
+                    .as_ref()
+                    .and_then(|e| e.top_k_categorical_accuracy),
                 steps,
                 seconds: t0.elapsed().as_secs_f64(),
                 learning_rate: self.compiled.as_ref().map(|c| c.learning_rate()),

@@ -51,6 +51,8 @@ pub(super) struct Compiled {
     /// The model outputs logits (Keras's from_logits=True; the last layer is linear).
     pub(super) from_logits: bool,
     pub(super) accuracy: bool,
+    /// k of top_k_categorical_accuracy, when compiled with it.
+    pub(super) top_k: Option<usize>,
 }
 
 impl Compiled {
@@ -295,6 +297,24 @@ impl Sequential {
         }
         let fused = loss.output_activation().is_some() && !from_logits;
         let accuracy = metrics.contains(&Metric::Accuracy);
+        let top_k = metrics.iter().find_map(|m| match m {
+            Metric::TopKCategoricalAccuracy(k) => Some(*k),
+            Metric::Accuracy => None,
+        });
+        if let Some(k) = top_k {
+            let categorical = matches!(
+                loss,
+                Loss::CategoricalCrossentropy | Loss::SparseCategoricalCrossentropy
+            );
+            if !categorical || k == 0 {
+                return Err(Error::Model(format!(
+                    "compile: top_k_categorical_accuracy (k = {k}) ranks the classes of a \
+                     categorical or sparse_categorical_crossentropy model with k ≥ 1; this \
+                     one is compiled with {}",
+                    loss.name()
+                )));
+            }
+        }
         if accuracy && width < 2 && loss != Loss::BinaryCrossentropy {
             return Err(Error::Model(format!(
                 "compile: accuracy compares argmax classes and needs at least 2 outputs; the \
@@ -328,6 +348,7 @@ impl Sequential {
             loss,
             from_logits,
             accuracy,
+            top_k,
         });
         Ok(())
     }

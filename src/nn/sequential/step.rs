@@ -14,12 +14,16 @@ use crate::nn::tensor::Tensor;
 pub struct Evaluation {
     pub loss: f32,
     pub accuracy: Option<f32>,
+    /// Keras's top_k_categorical_accuracy, when compiled with it.
+    pub top_k_categorical_accuracy: Option<f32>,
 }
 
 /// Running sums over an epoch, kept on the device.
 pub(super) struct Totals {
     pub(super) loss: Tensor,
     pub(super) correct: Tensor,
+    /// Top-k hits (when compiled with top_k_categorical_accuracy).
+    pub(super) top_k: Tensor,
     pub(super) samples: usize,
 }
 
@@ -37,7 +41,7 @@ impl Sequential {
         let yt = self.device.upload(&y.shape, &y.data)?;
         let mut totals = self.totals()?;
         self.train_step(&xt, &yt, &mut totals)?;
-        Ok(self.read_totals(&totals)?.0)
+        Ok(self.read_totals(&totals)?.loss)
     }
 
     /// Loss (and accuracy, if compiled with it) over all of x, y in batches.
@@ -67,8 +71,7 @@ impl Sequential {
             let out = self.forward(&xt, false)?;
             self.loss(&out, &yt.expect("labels"), &mut totals, false)?;
         }
-        let (loss, accuracy) = self.read_totals(&totals)?;
-        Ok(Some(Evaluation { loss, accuracy }))
+        Ok(Some(self.read_totals(&totals)?))
     }
 
     /// The model's outputs for x (probabilities for a softmax model), in batches. The
@@ -179,6 +182,11 @@ impl Sequential {
             };
             dev.sum_into(&correct, 1.0, &mut totals.correct, true)?;
         }
+        if let Some(k) = c.top_k {
+            let sparse = c.loss == Loss::SparseCategoricalCrossentropy;
+            let hits = dev.top_k_accuracy_forward(&probs, y, k, sparse)?;
+            dev.sum_into(&hits, 1.0, &mut totals.top_k, true)?;
+        }
         Ok(d)
     }
 
@@ -186,21 +194,33 @@ impl Sequential {
         Ok(Totals {
             loss: self.device.zeros(&[1])?,
             correct: self.device.zeros(&[1])?,
+            top_k: self.device.zeros(&[1])?,
             samples: 0,
         })
     }
 
-    /// (mean loss, accuracy) so far; reads back from the GPU.
-    pub(super) fn read_totals(&self, t: &Totals) -> Result<(f32, Option<f32>)> {
+    /// The means so far; reads back from the GPU.
+    pub(super) fn read_totals(&self, t: &Totals) -> Result<Evaluation> {
         let loss = self.device.download(&t.loss)?[0];
         let correct = self.device.download(&t.correct)?[0];
-        Ok(self.mean_totals(&[loss, correct], t.samples))
+        let mut sums = vec![loss, correct];
+        if self.compiled.as_ref().is_some_and(|c| c.top_k.is_some()) {
+            sums.push(self.device.download(&t.top_k)?[0]);
+        }
+        Ok(self.mean_totals(&sums, t.samples))
     }
 
-    /// (mean loss, accuracy) from the summed [loss, correct] over `samples`.
-    pub(super) fn mean_totals(&self, sums: &[f32], samples: usize) -> (f32, Option<f32>) {
+    /// The means from the summed [loss, correct(, top-k hits)] over `samples`.
+    pub(super) fn mean_totals(&self, sums: &[f32], samples: usize) -> Evaluation {
         let n = samples.max(1) as f32;
-        let acc = self.compiled.as_ref().is_some_and(|c| c.accuracy);
-        (sums[0] / n, acc.then(|| sums[1] / n))
+        let c = self.compiled.as_ref();
+        Evaluation {
+            loss: sums[0] / n,
+            accuracy: c.filter(|c| c.accuracy).map(|_| sums[1] / n),
+            top_k_categorical_accuracy: c
+                .and_then(|c| c.top_k)
+                .and_then(|_| sums.get(2))
+                .map(|s| s / n),
+        }
     }
 }

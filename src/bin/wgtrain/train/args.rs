@@ -89,6 +89,10 @@ pub struct TrainArgs {
     /// piecewise: the rates, one more than --boundaries, e.g. 1e-3,5e-4,1e-4
     #[arg(long, value_delimiter = ',', value_parser = positive_f32, requires = "lr_schedule")]
     pub(crate) lr_values: Vec<f32>,
+    /// Also report top_k_categorical_accuracy with this k (Keras's default 5): the share of
+    /// images whose digit is among the k most probable
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "resume")]
+    pub(crate) top_k: Option<u64>,
     /// Share of the training images held out (the last ones, as Keras)
     #[arg(long, default_value_t = 0.2, value_parser = split_fraction)]
     pub(crate) validation_split: f32,

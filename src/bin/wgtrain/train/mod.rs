@@ -193,6 +193,7 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
             serde_json::json!({
                 "test_loss": test.loss,
                 "test_accuracy": test.accuracy,
+                "test_top_k_categorical_accuracy": test.top_k_categorical_accuracy,
                 "test_samples": data.test.len(),
                 "seconds_per_epoch": logs.iter().map(|e| seconds.get(&e.epoch).copied()).collect::<Vec<_>>(),
                 "adapter": model.device().name(),
@@ -200,8 +201,12 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
             })
         );
     } else {
+        let top_k = test.top_k_categorical_accuracy.map_or(String::new(), |t| {
+            format!(" - test_top_k_categorical_accuracy: {t:.4}")
+        });
         println!(
-            "test_loss: {:.4} - test_accuracy: {:.4} ({} test images, evaluated in {eval_s:.1}s)",
+            "test_loss: {:.4} - test_accuracy: {:.4}{top_k} ({} test images, evaluated in \
+             {eval_s:.1}s)",
             test.loss,
             test.accuracy.unwrap_or(f32::NAN),
             data.test.len()

@@ -207,6 +207,8 @@ pub(super) fn new_model(a: &TrainArgs) -> Result<Sequential> {
         (None, None) => optimizer.into(),
     };
     optimizer.schedule = schedule;
-    m.compile(optimizer, loss, &[Metric::Accuracy])?;
+    let mut metrics = vec![Metric::Accuracy];
+    metrics.extend(a.top_k.map(|k| Metric::TopKCategoricalAccuracy(k as usize)));
+    m.compile(optimizer, loss, &metrics)?;
     Ok(m)
 }
