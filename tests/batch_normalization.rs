@@ -156,8 +156,10 @@ fn summary_counts_moving_statistics_as_non_trainable() {
     assert_eq!(m.count_params(), 323);
     let s = m.summary();
     for want in [
-        "batch_normalization (BatchNormalization)",
-        "batch_normalization_1 (BatchNormalization)",
+        // Too wide for the column: the type continues on the next line, as Keras 3 does.
+        "\n batch_normalization             (None, 6, 6, 4)                   16\n \
+         (BatchNormalization)\n",
+        "\n batch_normalization_1           (None, 6)                         24\n",
         "Total params: 323",
         "Trainable params: 303",
         "Non-trainable params: 20",
@@ -258,7 +260,7 @@ fn a_batch_norm_checkpoint_resumes_bit_identically_on_the_cpu() {
 }
 
 #[test]
-fn batch_normalization_in_model_descriptions() {
+fn batch_normalization_and_leaky_relu_in_model_descriptions() {
     let spec = ModelSpec::from_json(
         r#"{"input_shape": [6], "layers": ["BatchNormalization",
             {"BatchNormalization": {"momentum": 0.9, "epsilon": 0.01}}]}"#,
@@ -269,6 +271,16 @@ fn batch_normalization_in_model_descriptions() {
     assert_eq!(m.count_params(), 48);
     let back = ModelSpec::from_json(&m.spec().to_json(), "round trip").unwrap();
     assert_eq!(back, spec);
+    // LeakyReLU (Keras's default slope 0.3) travels the same way.
+    let spec = ModelSpec::from_json(
+        r#"{"input_shape": [6], "layers": ["LeakyReLU", {"LeakyReLU": {"negative_slope": 0.1}}]}"#,
+        "test",
+    )
+    .unwrap();
+    let m = Sequential::from_spec(&spec, Device::Cpu, 0).unwrap();
+    let json = m.spec().to_json();
+    assert!(json.contains("0.3") && json.contains("0.1"), "{json}");
+    assert_eq!(ModelSpec::from_json(&json, "round trip").unwrap(), spec);
     for (bad, says) in [
         (
             r#"{"BatchNormalization": {"momentum": 1.5}}"#,
@@ -279,6 +291,10 @@ fn batch_normalization_in_model_descriptions() {
             "`epsilon` must be a positive",
         ),
         (r#"{"BatchNormalization": {"axis": 1}}"#, "axis"),
+        (
+            r#"{"LeakyReLU": {"negative_slope": -1}}"#,
+            "`negative_slope` must be",
+        ),
     ] {
         let text = format!(r#"{{"input_shape": [6], "layers": [{bad}]}}"#);
         let e = ModelSpec::from_json(&text, "t").unwrap_err().to_string();

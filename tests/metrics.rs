@@ -142,10 +142,19 @@ fn top_k_metric_names_and_checkpoints() {
     let top_k = |m: &Sequential| -> Vec<_> {
         m.epoch_logs()
             .iter()
-            .map(|e| (e.top_k_categorical_accuracy, e.val_top_k_categorical_accuracy))
+            .map(|e| {
+                (
+                    e.top_k_categorical_accuracy,
+                    e.val_top_k_categorical_accuracy,
+                )
+            })
             .collect()
     };
-    assert_eq!(top_k(&back), top_k(&m), "the history keeps the top-k values");
+    assert_eq!(
+        top_k(&back),
+        top_k(&m),
+        "the history keeps the top-k values"
+    );
     // Only the cross-entropies over classes rank classes.
     let mut r = Sequential::new(Device::Cpu, &[10]);
     r.add(Dense::new(1, Activation::Linear)).unwrap();

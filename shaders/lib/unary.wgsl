@@ -5,6 +5,8 @@
 
 struct Params {
     n: u32,
+    // The op's parameter, where it has one (leaky_relu's negative slope).
+    alpha: f32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;

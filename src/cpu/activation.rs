@@ -61,18 +61,29 @@ pub fn tanh_backward<T: Scalar>(y: &[T], dy: &[T]) -> Vec<T> {
     chain("tanh_backward", y, dy, |y| 1.0 - y * y)
 }
 
-/// Keras's `leaky_relu` activation slope for x ≤ 0.
-const NEGATIVE_SLOPE: f64 = 0.2;
+/// Keras's `leaky_relu` activation slope for x ≤ 0 (the LeakyReLU layer's default is 0.3).
+pub const LEAKY_RELU_SLOPE: f32 = 0.2;
 
-/// y[n] = x[n] for x > 0, else 0.2·x[n] (the slope as the f32 the shader uses)
+/// y[n] = x[n] for x > 0, else 0.2·x[n]
 pub fn leaky_relu_forward<T: Scalar>(x: &[T]) -> Vec<T> {
-    let slope = NEGATIVE_SLOPE as f32 as f64;
-    map(x, |v| if v > 0.0 { v } else { slope * v })
+    leaky_relu_forward_with(x, LEAKY_RELU_SLOPE)
 }
 
 /// dx[n] = dy[n] for y[n] > 0, else 0.2·dy[n]; y the forward output
 pub fn leaky_relu_backward<T: Scalar>(y: &[T], dy: &[T]) -> Vec<T> {
-    let slope = NEGATIVE_SLOPE as f32 as f64;
+    leaky_relu_backward_with(y, dy, LEAKY_RELU_SLOPE)
+}
+
+/// y[n] = x[n] for x > 0, else slope·x[n] (slope ≥ 0, as the f32 the shader gets)
+pub fn leaky_relu_forward_with<T: Scalar>(x: &[T], slope: f32) -> Vec<T> {
+    let slope = slope as f64;
+    map(x, |v| if v > 0.0 { v } else { slope * v })
+}
+
+/// y[n], dy[n] → dx[n] = dy[n] for y[n] > 0, else slope·dy[n] (y > 0 exactly where x > 0
+/// for slope ≥ 0)
+pub fn leaky_relu_backward_with<T: Scalar>(y: &[T], dy: &[T], slope: f32) -> Vec<T> {
+    let slope = slope as f64;
     chain("leaky_relu_backward", y, dy, |y| {
         if y > 0.0 {
             1.0

@@ -274,3 +274,14 @@ registry! {
         LeakyRelu = "leaky_relu", Output, cpu::leaky_relu_forward, cpu::leaky_relu_backward;
     }
 }
+
+impl Unary {
+    /// The parameter `ops::unary_forward` passes (`p.alpha` in the shader): leaky_relu's
+    /// negative slope 0.2, as Keras's activation; 0 for ops without one.
+    pub fn default_alpha(self) -> f32 {
+        match self {
+            Unary::LeakyRelu => cpu::LEAKY_RELU_SLOPE,
+            _ => 0.0,
+        }
+    }
+}

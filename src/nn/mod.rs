@@ -31,7 +31,7 @@ pub use device::{BatchAt, ByteCodes, Device, DeviceKind, DeviceOps, PendingValue
 pub use layer::{Layer, Param};
 pub use layers::{
     AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D,
-    GlobalMaxPooling2D, MaxPooling2D, Reshape,
+    GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Reshape,
 };
 pub use loss::{Loss, LossConfig, Metric};
 pub use optimizer::{ClippedOptimizer, GradientClip, Optimizer};

@@ -59,6 +59,9 @@ fn momentum() -> f32 {
 fn epsilon() -> f32 {
     1e-3
 }
+fn leaky_slope() -> f32 {
+    0.3
+}
 fn one() -> Pair {
     Pair(1, 1)
 }
@@ -109,6 +112,10 @@ pub enum LayerSpec {
     },
     GlobalAveragePooling2D {},
     GlobalMaxPooling2D {},
+    LeakyReLU {
+        #[serde(default = "leaky_slope")]
+        negative_slope: f32,
+    },
     BatchNormalization {
         #[serde(default = "momentum")]
         momentum: f32,
@@ -132,6 +139,7 @@ impl LayerSpec {
             LayerSpec::GlobalAveragePooling2D {} => "GlobalAveragePooling2D",
             LayerSpec::GlobalMaxPooling2D {} => "GlobalMaxPooling2D",
             LayerSpec::BatchNormalization { .. } => "BatchNormalization",
+            LayerSpec::LeakyReLU { .. } => "LeakyReLU",
         }
     }
 }
@@ -192,7 +200,7 @@ impl ModelSpec {
                     format!(
                         "unknown layer `{kind}`; use Dense, Conv2D, MaxPooling2D, \
                          AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, \
-                         Flatten, Reshape, Activation, Dropout or BatchNormalization"
+                         Flatten, Reshape, Activation, LeakyReLU, Dropout or BatchNormalization"
                     )
                 } else {
                     e
@@ -219,6 +227,9 @@ impl ModelSpec {
                         "field `epsilon` must be a positive number, got {epsilon}"
                     ))
                 }
+                LayerSpec::LeakyReLU { negative_slope: s } if !(s.is_finite() && s >= 0.0) => Some(
+                    format!("field `negative_slope` must be a number ≥ 0, got {s}"),
+                ),
                 _ => None,
             };
             if let Some(msg) = out_of_range {

@@ -59,7 +59,7 @@ pub use sparse_softmax_cross_entropy::{
 };
 pub use sum::{sum_forward, sum_into};
 pub use transpose::transpose_forward;
-pub use unary::{unary_backward, unary_forward};
+pub use unary::{unary_backward, unary_backward_with, unary_forward, unary_forward_with};
 pub use weight_decay::weight_decay_update;
 
 use crate::error::{shape_err, Result};

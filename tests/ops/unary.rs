@@ -93,3 +93,51 @@ fn every_unary_twin_gives_known_values() {
         }
     }
 }
+
+/// leaky_relu with other slopes (the LeakyReLU layer's parameter): GPU vs the `_with`
+/// twins, the twins against finite differences and against the formula.
+#[test]
+fn leaky_relu_slope_is_a_parameter() {
+    let n = 257;
+    let x = randn(77, n, 30.0);
+    let dy = randn(78, n, 5.0);
+    for slope in [0.0f32, 0.3, 1.0, 2.5] {
+        let want: Vec<f32> = x
+            .iter()
+            .map(|&v| if v > 0.0 { v } else { slope * v })
+            .collect();
+        let y = cpu::leaky_relu_forward_with(&x, slope);
+        assert_eq!(y, want, "slope {slope}");
+        let x64: Vec<f64> = rand64(79, 30)
+            .iter()
+            .map(|v| v + 0.05 * v.signum())
+            .collect();
+        let w = rand64(80, 30);
+        let y64 = cpu::leaky_relu_forward_with(&x64, slope);
+        check(
+            &format!("leaky_relu_backward_with slope {slope}"),
+            &x64,
+            &cpu::leaky_relu_backward_with(&y64, &w, slope),
+            |x| dot(&w, &cpu::leaky_relu_forward_with(x, slope)),
+        );
+        let Some(g) = gpu() else { continue };
+        let (gx, gdy) = (g.upload(&[n], &x).unwrap(), g.upload(&[n], &dy).unwrap());
+        let gy = ops::unary_forward_with(g, Unary::LeakyRelu, &gx, slope).unwrap();
+        assert_close(
+            "leaky_relu_forward",
+            &g.download(&gy).unwrap(),
+            &y,
+            1e-6,
+            1e-6,
+        );
+        let gdx = ops::unary_backward_with(g, Unary::LeakyRelu, &gy, &gdy, slope).unwrap();
+        let want = cpu::leaky_relu_backward_with(&y, &dy, slope);
+        assert_close(
+            "leaky_relu_backward",
+            &g.download(&gdx).unwrap(),
+            &want,
+            1e-6,
+            1e-6,
+        );
+    }
+}

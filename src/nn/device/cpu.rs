@@ -172,14 +172,29 @@ impl DeviceOps for CpuDevice {
         Ok(Tensor::cpu(&[cols], db))
     }
 
-    fn unary_forward(&self, op: Unary, x: &Tensor) -> Result<Tensor> {
-        let y = op.cpu_forward(x.host_f32(op.name())?);
+    // The registry's twins take no parameter; leaky_relu's slope goes to its `_with` twins.
+    fn unary_forward_with(&self, op: Unary, x: &Tensor, alpha: f32) -> Result<Tensor> {
+        let x32 = x.host_f32(op.name())?;
+        let y = match op {
+            Unary::LeakyRelu => cpu::leaky_relu_forward_with(x32, alpha),
+            _ => op.cpu_forward(x32),
+        };
         Ok(Tensor::cpu(x.shape(), y))
     }
 
-    fn unary_backward(&self, op: Unary, saved: &Tensor, dy: &Tensor) -> Result<Tensor> {
+    fn unary_backward_with(
+        &self,
+        op: Unary,
+        saved: &Tensor,
+        dy: &Tensor,
+        alpha: f32,
+    ) -> Result<Tensor> {
         same(op.name(), saved, dy)?;
-        let dx = op.cpu_backward(saved.host_f32(op.name())?, dy.host_f32(op.name())?);
+        let (s, d) = (saved.host_f32(op.name())?, dy.host_f32(op.name())?);
+        let dx = match op {
+            Unary::LeakyRelu => cpu::leaky_relu_backward_with(s, d, alpha),
+            _ => op.cpu_backward(s, d),
+        };
         Ok(Tensor::cpu(dy.shape(), dx))
     }
 

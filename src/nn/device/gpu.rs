@@ -121,13 +121,22 @@ impl DeviceOps for Gpu {
         )?))
     }
 
-    fn unary_forward(&self, op: Unary, x: &Tensor) -> Result<Tensor> {
-        Ok(Tensor::Gpu(ops::unary_forward(self, op, g(op.name(), x)?)?))
+    fn unary_forward_with(&self, op: Unary, x: &Tensor, alpha: f32) -> Result<Tensor> {
+        let x = g(op.name(), x)?;
+        Ok(Tensor::Gpu(ops::unary_forward_with(self, op, x, alpha)?))
     }
 
-    fn unary_backward(&self, op: Unary, saved: &Tensor, dy: &Tensor) -> Result<Tensor> {
+    fn unary_backward_with(
+        &self,
+        op: Unary,
+        saved: &Tensor,
+        dy: &Tensor,
+        alpha: f32,
+    ) -> Result<Tensor> {
         let (saved, dy) = (g(op.name(), saved)?, g(op.name(), dy)?);
-        Ok(Tensor::Gpu(ops::unary_backward(self, op, saved, dy)?))
+        Ok(Tensor::Gpu(ops::unary_backward_with(
+            self, op, saved, dy, alpha,
+        )?))
     }
 
     fn softmax_forward(&self, x: &Tensor) -> Result<Tensor> {

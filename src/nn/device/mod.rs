@@ -123,10 +123,24 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
     ) -> Result<Tensor>;
     /// dy[rows, cols] → db[cols] (column sums).
     fn bias_backward(&self, dy: &Tensor) -> Result<Tensor>;
-    /// y = op(x) elementwise.
-    fn unary_forward(&self, op: Unary, x: &Tensor) -> Result<Tensor>;
+    /// y = op(x) elementwise (with the op's default parameter).
+    fn unary_forward(&self, op: Unary, x: &Tensor) -> Result<Tensor> {
+        self.unary_forward_with(op, x, op.default_alpha())
+    }
     /// dx from `saved` (x or y, as `op.saved()` says) and dy.
-    fn unary_backward(&self, op: Unary, saved: &Tensor, dy: &Tensor) -> Result<Tensor>;
+    fn unary_backward(&self, op: Unary, saved: &Tensor, dy: &Tensor) -> Result<Tensor> {
+        self.unary_backward_with(op, saved, dy, op.default_alpha())
+    }
+    /// y = op(x) with the op's parameter `alpha` (leaky_relu's negative slope).
+    fn unary_forward_with(&self, op: Unary, x: &Tensor, alpha: f32) -> Result<Tensor>;
+    /// dx with the op's parameter `alpha`.
+    fn unary_backward_with(
+        &self,
+        op: Unary,
+        saved: &Tensor,
+        dy: &Tensor,
+        alpha: f32,
+    ) -> Result<Tensor>;
     /// Row softmax over the last axis.
     fn softmax_forward(&self, x: &Tensor) -> Result<Tensor>;
     /// dx = y ⊙ (dy − Σ dy·y) per row.

@@ -41,6 +41,7 @@ mod dense;
 mod dropout;
 mod flatten;
 mod global_pooling2d;
+mod leaky_relu;
 mod pooling2d;
 mod reshape;
 
@@ -51,5 +52,6 @@ pub use dense::Dense;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
 pub use global_pooling2d::{GlobalAveragePooling2D, GlobalMaxPooling2D};
+pub use leaky_relu::LeakyReLU;
 pub use pooling2d::{AveragePooling2D, MaxPooling2D};
 pub use reshape::Reshape;

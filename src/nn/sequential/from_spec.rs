@@ -77,6 +77,9 @@ impl Sequential {
                     m.add(layers::GlobalAveragePooling2D::new())?
                 }
                 LayerSpec::GlobalMaxPooling2D {} => m.add(layers::GlobalMaxPooling2D::new())?,
+                LayerSpec::LeakyReLU { negative_slope } => {
+                    m.add(layers::LeakyReLU::new(*negative_slope))?
+                }
                 LayerSpec::BatchNormalization { momentum, epsilon } => m.add(
                     layers::BatchNormalization::new()
                         .momentum(*momentum)
