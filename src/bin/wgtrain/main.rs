@@ -36,7 +36,7 @@ enum Command {
     /// List every adapter wgpu sees (name, device, type, key limits); the default is marked.
     Devices,
     /// Train a model on MNIST and write a checkpoint, its history and pictures to --out.
-    Train(train::TrainArgs),
+    Train(Box<train::TrainArgs>),
     /// Loss, accuracy, per-class accuracy and the confusion matrix of a checkpoint.
     Eval(eval::EvalArgs),
     /// Classify digit images (PNG/JPEG) with a checkpoint: top-3 classes.
