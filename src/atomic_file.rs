@@ -4,6 +4,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
 
@@ -26,9 +27,20 @@ pub fn temporary_owner(name: &str) -> Option<(&str, u32)> {
     Some((file, pid.parse().ok()?))
 }
 
+/// Held while a temporary file exists (created → renamed or removed).
+static WRITING: Mutex<()> = Mutex::new(());
+
+/// Wait until no write of this process has a temporary file, and keep new writes from
+/// starting while the guard lives: what a process quitting at once takes before it
+/// removes its temporary files, so none is created behind its back.
+pub fn hold_writes() -> MutexGuard<'static, ()> {
+    WRITING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Write `bytes` to `path` so that readers see either the old file or the whole new one:
 /// a temporary file in the same folder, flushed to disk, then renamed over `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let _writing = hold_writes();
     let not_saved = |e| Error::NotSaved {
         path: path.to_path_buf(),
         source: e,

@@ -30,6 +30,9 @@ pub fn install(run_folder: PathBuf) -> Result<Arc<AtomicBool>> {
             );
             return;
         }
+        // No temporary file may appear after the clean-up: wait for a write in progress
+        // to finish and keep new ones out until the process is gone.
+        let _writes = wgtrain::atomic_file::hold_writes();
         if let Some(dir) = FOLDER.lock().ok().and_then(|f| f.clone()) {
             RunDir::release_for_exit(&dir);
         }
