@@ -655,8 +655,9 @@ fn reshape_global_pooling_and_activation_layers_train_alike() {
                 "reshape (Reshape)",
                 "(None, 4, 4, 3)",
                 "conv2d (Conv2D)",
-                "average_pooling2d (AveragePooling2D)",
-                "(None, 1, 1, 8)",
+                // Wider than its column: the type goes on the next line, as in Keras 3.
+                " average_pooling2d               (None, 1, 1, 8)",
+                "\n (AveragePooling2D)\n",
                 "(None, 8)",
                 "activation (Activation)",
                 "Total params: 251",
