@@ -133,13 +133,14 @@ fn elementwise(c: &mut Criterion, gpu: &Gpu) {
     let v = gpu.zeros(&[n]).unwrap();
     let step = gpu.upload_u32(&[1], &[0]).unwrap();
     let hp = AdamParams::default();
+    let lr = gpu.upload(&[1], &[hp.lr]).unwrap();
     // Adam reads param, grad, m, v and writes param, m, v.
     g.throughput(Throughput::Bytes(28 * n as u64));
     g.bench_function("adam_update", |b| {
         b.iter_custom(|it| {
             gpu_time(gpu, it, || {
                 ops::counter_step(gpu, &step).unwrap();
-                ops::adam_update(gpu, &p, &dy, &m, &v, &step, &hp).unwrap();
+                ops::adam_update(gpu, &p, &dy, [&m, &v], [&step, &lr], &hp).unwrap();
             })
         })
     });

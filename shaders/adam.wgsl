@@ -6,7 +6,6 @@
 
 struct Params {
     n: u32,
-    lr: f32,
     beta1: f32,
     beta2: f32,
     eps: f32,
@@ -18,6 +17,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;
 @group(0) @binding(4) var<storage, read_write> v: array<f32>;
 @group(0) @binding(5) var<storage, read> step_in: array<u32>;
+// This update's learning rate (constant, or written by lr_schedule_forward).
+@group(0) @binding(6) var<storage, read> lr: array<f32>;
 
 @compute @workgroup_size(256)
 fn adam_update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -33,5 +34,5 @@ fn adam_update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     v[i] = v1;
     let m_hat = m1 / (1.0 - pow(p.beta1, t));
     let v_hat = v1 / (1.0 - pow(p.beta2, t));
-    param[i] = param[i] - p.lr * m_hat / (sqrt(v_hat) + p.eps);
+    param[i] = param[i] - lr[0] * m_hat / (sqrt(v_hat) + p.eps);
 }

@@ -4,7 +4,6 @@
 
 struct Params {
     n: u32,
-    lr: f32,
     rho: f32,
     momentum: f32,
     eps: f32,
@@ -15,6 +14,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> grad: array<f32>;
 @group(0) @binding(3) var<storage, read_write> velocity: array<f32>;
 @group(0) @binding(4) var<storage, read_write> momentum: array<f32>;
+// This update's learning rate (constant, or written by lr_schedule_forward).
+@group(0) @binding(5) var<storage, read> lr: array<f32>;
 
 @compute @workgroup_size(256)
 fn rmsprop_update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -25,7 +26,7 @@ fn rmsprop_update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
     let g = grad[i];
     let v = p.rho * velocity[i] + (1.0 - p.rho) * (g * g);
     velocity[i] = v;
-    let increment = p.lr * g / sqrt(v + p.eps);
+    let increment = lr[0] * g / sqrt(v + p.eps);
     if p.momentum > 0.0 {
         let m = p.momentum * momentum[i] + increment;
         momentum[i] = m;

@@ -4,7 +4,6 @@
 
 struct Params {
     n: u32,
-    lr: f32,
     momentum: f32,
     nesterov: u32,
 }
@@ -13,6 +12,8 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> param: array<f32>;
 @group(0) @binding(2) var<storage, read> grad: array<f32>;
 @group(0) @binding(3) var<storage, read_write> velocity: array<f32>;
+// This update's learning rate (constant, or written by lr_schedule_forward).
+@group(0) @binding(4) var<storage, read> lr: array<f32>;
 
 @compute @workgroup_size(256)
 fn sgd_update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -21,10 +22,10 @@ fn sgd_update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
         return;
     }
     let g = grad[i];
-    let vel = p.momentum * velocity[i] - p.lr * g;
+    let vel = p.momentum * velocity[i] - lr[0] * g;
     velocity[i] = vel;
     if p.nesterov != 0u {
-        param[i] = param[i] + p.momentum * vel - p.lr * g;
+        param[i] = param[i] + p.momentum * vel - lr[0] * g;
     } else {
         param[i] = param[i] + vel;
     }

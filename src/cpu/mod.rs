@@ -14,6 +14,7 @@ pub mod dropout;
 pub mod gather;
 pub mod global_pool;
 pub mod im2col;
+pub mod lr_schedule;
 pub mod matmul;
 pub mod maxpool;
 pub mod mse;
@@ -45,6 +46,7 @@ pub use global_pool::{
     global_max_pool_forward,
 };
 pub use im2col::{im2col_backward, im2col_forward};
+pub use lr_schedule::{lr_schedule_forward, LearningRateSchedule};
 pub use matmul::matmul;
 pub use maxpool::{maxpool_backward, maxpool_forward};
 pub use mse::{mse_backward, mse_forward};

@@ -188,6 +188,7 @@ registry! {
         Mse = "mse";
         Sum = "sum";
         Counter = "counter";
+        LrSchedule = "lr_schedule";
         Clip = "clip";
         Adam = "adam";
         Sgd = "sgd";
@@ -248,12 +249,13 @@ registry! {
         MseBackward = Mse "mse_backward" 3;
         SumForward = Sum "sum_forward" 2;
         CounterStep = Counter "counter_step" 1 no_params;
+        LrScheduleForward = LrSchedule "lr_schedule_forward" 3;
         ClipValueUpdate = Clip "clip_value_update" 1;
         ClipNormUpdate = Clip "clip_norm_update" 1;
-        AdamUpdate = Adam "adam_update" 5;
-        SgdUpdate = Sgd "sgd_update" 3;
-        RmspropUpdate = Rmsprop "rmsprop_update" 4;
-        WeightDecayUpdate = WeightDecay "weight_decay_update" 1;
+        AdamUpdate = Adam "adam_update" 6;
+        SgdUpdate = Sgd "sgd_update" 4;
+        RmspropUpdate = Rmsprop "rmsprop_update" 5;
+        WeightDecayUpdate = WeightDecay "weight_decay_update" 2;
         AccuracyForward = Accuracy "accuracy_forward" 3;
         SparseAccuracyForward = Accuracy "sparse_accuracy_forward" 3;
         TopKAccuracyForward = Accuracy "top_k_accuracy_forward" 3;

@@ -16,13 +16,13 @@ pub mod models;
 mod optimizer;
 mod progress;
 mod resident;
-mod schedule;
 mod sequential;
 mod spec;
 mod tensor;
 
 pub use crate::array::{to_categorical, Array};
 pub use crate::atomic_file::{folder_of, temporary_owner, write_atomically};
+pub use crate::cpu::LearningRateSchedule;
 pub use crate::history::{EpochLog, History};
 pub use activation::Activation;
 pub use callbacks::{EarlyStopping, ModelCheckpoint, ReduceLROnPlateau};
@@ -36,7 +36,6 @@ pub use layers::{
 pub use loss::{Loss, LossConfig, Metric};
 pub use optimizer::{ClippedOptimizer, GradientClip, Optimizer};
 pub use progress::Verbose;
-pub use schedule::LearningRateSchedule;
 pub use sequential::{Evaluation, FitOptions, NamedArray, Sequential};
 pub use spec::{LayerSpec, ModelSpec, Pair};
 pub use tensor::Tensor;

@@ -6,8 +6,8 @@ use std::str::FromStr;
 
 use super::device::Device;
 use super::layer::Param;
-use super::schedule::LearningRateSchedule;
 use super::tensor::Tensor;
+use crate::cpu::LearningRateSchedule;
 use crate::cpu::{AdamParams, RmsPropParams, SgdParams};
 use crate::error::{Error, Result};
 
@@ -214,22 +214,41 @@ impl FromStr for Optimizer {
 pub(crate) struct OptimizerState {
     step: Tensor,
     /// The step counter's value, which the host knows without reading it back (it
-    /// records every step): what a learning-rate schedule is evaluated at.
+    /// records every step): what the epoch log's learning rate is computed at.
     steps: u64,
+    /// This update's learning rate, on the device (one f32): the constant rate, written
+    /// when it is set, or a schedule's, computed there from `step` before each update.
+    lr: Tensor,
+    /// The schedule's table for the device kernel (`ops::lr_schedule_table`).
+    schedule_table: Option<Tensor>,
     slots: Vec<Vec<Tensor>>,
 }
 
 impl OptimizerState {
-    /// Zeroed state for `params`.
-    pub fn new(dev: &Device, opt: &Optimizer, params: &[&Param]) -> Result<OptimizerState> {
+    /// Zeroed state for `params`, with the optimizer's rate (or the schedule's) on the
+    /// device.
+    pub fn new(
+        dev: &Device,
+        opt: &Optimizer,
+        schedule: Option<&LearningRateSchedule>,
+        params: &[&Param],
+    ) -> Result<OptimizerState> {
         let per = Self::slot_names(opt).len();
         let slots = params
             .iter()
             .map(|p| (0..per).map(|_| dev.zeros(&p.shape)).collect())
             .collect::<Result<_>>()?;
+        let schedule_table = schedule
+            .map(|s| {
+                let table = crate::ops::lr_schedule_table(s);
+                dev.upload_u32(&[table.len()], &table)
+            })
+            .transpose()?;
         Ok(OptimizerState {
             step: dev.counter()?,
             steps: 0,
+            lr: dev.upload(&[1], &[opt.learning_rate()])?,
+            schedule_table,
             slots,
         })
     }
@@ -255,7 +274,13 @@ impl OptimizerState {
         Ok(())
     }
 
-    /// The learning rate of the next update: the schedule's at the step count, if any.
+    /// Put a new constant rate on the device (not per step: `set_learning_rate`).
+    pub fn set_rate(&mut self, dev: &Device, lr: f32) -> Result<()> {
+        dev.write(&mut self.lr, &[lr])
+    }
+
+    /// The learning rate of the next update (Keras's `optimizer.learning_rate`): the
+    /// schedule's at the step count, if any.
     pub fn learning_rate(&self, opt: &Optimizer, schedule: Option<&LearningRateSchedule>) -> f32 {
         schedule.map_or(opt.learning_rate(), |s| s.learning_rate(self.steps))
     }
@@ -270,7 +295,7 @@ impl OptimizerState {
     }
 
     /// One update of every parameter from its `grad` (clipped first, when asked), at the
-    /// schedule's rate when there is one.
+    /// rate in the device's `lr` tensor (a schedule's computed there first).
     pub fn apply(
         &mut self,
         dev: &Device,
@@ -280,9 +305,12 @@ impl OptimizerState {
         params: Vec<&mut Param>,
     ) -> Result<()> {
         assert_eq!(params.len(), self.slots.len(), "optimizer state / params");
-        let opt = &opt.with_learning_rate(self.learning_rate(opt, schedule));
         dev.counter_step(&mut self.step)?;
         self.steps += 1;
+        if let (Some(s), Some(table)) = (schedule, &self.schedule_table) {
+            dev.lr_schedule_forward(s, &self.step, table, &mut self.lr)?;
+        }
+        let (step, lr) = (&self.step, &self.lr);
         for (p, slots) in params.into_iter().zip(self.slots.iter_mut()) {
             let grad = p.grad.as_mut().expect("apply before backward");
             if let Some(c) = clip {
@@ -291,15 +319,15 @@ impl OptimizerState {
             let grad = &*grad;
             match (opt, slots.as_mut_slice()) {
                 (Optimizer::Adam(hp), [m, v]) => {
-                    dev.adam_update(&mut p.value, grad, m, v, &self.step, hp)?
+                    dev.adam_update(&mut p.value, grad, [m, v], step, lr, hp)?
                 }
                 (Optimizer::AdamW { adam, weight_decay }, [m, v]) => {
-                    dev.weight_decay_update(&mut p.value, *weight_decay, adam.lr)?;
-                    dev.adam_update(&mut p.value, grad, m, v, &self.step, adam)?
+                    dev.weight_decay_update(&mut p.value, *weight_decay, lr)?;
+                    dev.adam_update(&mut p.value, grad, [m, v], step, lr, adam)?
                 }
-                (Optimizer::Sgd(hp), [vel]) => dev.sgd_update(&mut p.value, grad, vel, hp)?,
+                (Optimizer::Sgd(hp), [vel]) => dev.sgd_update(&mut p.value, grad, vel, lr, hp)?,
                 (Optimizer::RmsProp(hp), [vel, mom]) => {
-                    dev.rmsprop_update(&mut p.value, grad, [vel, mom], hp)?
+                    dev.rmsprop_update(&mut p.value, grad, [vel, mom], lr, hp)?
                 }
                 _ => unreachable!("slots match the optimizer"),
             }

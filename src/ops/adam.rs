@@ -6,14 +6,14 @@ use crate::error::Result;
 use crate::gpu::{EntryPoint, Gpu, GpuTensor};
 
 /// One Adam update of `param` in place from `grad`, with moments `m`, `v` (same length)
-/// and the step counter `step` (already advanced by `counter_step`).
+/// and the step counter `step` (already advanced by `counter_step`), at the rate in
+/// `lr` [1] (`hp.lr` is the twin's; the kernel reads the tensor).
 pub fn adam_update(
     gpu: &Gpu,
     param: &GpuTensor,
     grad: &GpuTensor,
-    m: &GpuTensor,
-    v: &GpuTensor,
-    step: &GpuTensor,
+    [m, v]: [&GpuTensor; 2],
+    [step, lr]: [&GpuTensor; 2],
     hp: &AdamParams,
 ) -> Result<()> {
     let n = param.len();
@@ -21,11 +21,11 @@ pub fn adam_update(
     expect_len("adam_update", "m", m, n)?;
     expect_len("adam_update", "v", v, n)?;
     expect_len("adam_update", "step", step, 1)?;
+    expect_len("adam_update", "lr", lr, 1)?;
     gpu.dispatch(
         EntryPoint::AdamUpdate,
         &[
             n as u32,
-            hp.lr.to_bits(),
             hp.beta1.to_bits(),
             hp.beta2.to_bits(),
             hp.eps.to_bits(),
@@ -36,6 +36,7 @@ pub fn adam_update(
             &m.buffer,
             &v.buffer,
             &step.buffer,
+            &lr.buffer,
         ],
         grid_1d(gpu, n, 256),
     )

@@ -5,26 +5,24 @@ use crate::cpu::SgdParams;
 use crate::error::Result;
 use crate::gpu::{EntryPoint, Gpu, GpuTensor};
 
-/// One SGD (momentum) update of `param` in place from `grad`, with `velocity` state.
+/// One SGD (momentum) update of `param` in place from `grad`, with `velocity` state, at
+/// the rate in `lr` [1] (`hp.lr` is the twin's; the kernel reads the tensor).
 pub fn sgd_update(
     gpu: &Gpu,
     param: &GpuTensor,
     grad: &GpuTensor,
     velocity: &GpuTensor,
+    lr: &GpuTensor,
     hp: &SgdParams,
 ) -> Result<()> {
     let n = param.len();
     expect_len("sgd_update", "grad", grad, n)?;
     expect_len("sgd_update", "velocity", velocity, n)?;
+    expect_len("sgd_update", "lr", lr, 1)?;
     gpu.dispatch(
         EntryPoint::SgdUpdate,
-        &[
-            n as u32,
-            hp.lr.to_bits(),
-            hp.momentum.to_bits(),
-            hp.nesterov as u32,
-        ],
-        &[&param.buffer, &grad.buffer, &velocity.buffer],
+        &[n as u32, hp.momentum.to_bits(), hp.nesterov as u32],
+        &[&param.buffer, &grad.buffer, &velocity.buffer, &lr.buffer],
         grid_1d(gpu, n, 256),
     )
 }

@@ -18,12 +18,14 @@ fn adam_matches_cpu_over_steps() {
         let gm = g.zeros(&[n]).unwrap();
         let gv = g.zeros(&[n]).unwrap();
         let step = g.upload_u32(&[1], &[0]).unwrap();
+        // The kernel reads its rate from this tensor (hp.lr is the twin's).
+        let lr = g.upload(&[1], &[hp.lr]).unwrap();
         let mut grads = Vec::new();
         for t in 1..=5u32 {
             let grad = randn(n as u64 * 31 + t as u64, n, 50.0);
             let gg = g.upload(&[n], &grad).unwrap();
             ops::counter_step(g, &step).unwrap();
-            ops::adam_update(g, &gp, &gg, &gm, &gv, &step, &hp).unwrap();
+            ops::adam_update(g, &gp, &gg, [&gm, &gv], [&step, &lr], &hp).unwrap();
             cpu::adam_update(&mut p, &grad, &mut m, &mut v, t, &hp);
             grads.push(gg);
         }

@@ -20,6 +20,7 @@ mod dropout;
 mod gather;
 mod global_pool;
 mod im2col;
+mod lr_schedule;
 mod matmul;
 mod maxpool;
 mod mse;

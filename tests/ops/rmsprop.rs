@@ -19,10 +19,11 @@ fn rmsprop_matches_cpu_over_steps() {
             let (mut v, mut m) = (vec![0.0; n], vec![0.0; n]);
             let gp = g.upload(&[n], &p).unwrap();
             let (gv, gm) = (g.zeros(&[n]).unwrap(), g.zeros(&[n]).unwrap());
+            let lr = g.upload(&[1], &[hp.lr]).unwrap();
             for t in 1..=5u64 {
                 let grad = randn(n as u64 * 17 + t, n, 50.0);
                 let gg = g.upload(&[n], &grad).unwrap();
-                ops::rmsprop_update(g, &gp, &gg, &gv, &gm, &hp).unwrap();
+                ops::rmsprop_update(g, &gp, &gg, [&gv, &gm], &lr, &hp).unwrap();
                 cpu::rmsprop_update(&mut p, &grad, &mut v, &mut m, &hp);
             }
             let what = format!("rmsprop n {n} momentum {momentum}");
@@ -92,7 +93,8 @@ fn weight_decay_matches_cpu_and_keras() {
     for &n in &SIZES {
         let mut p = randn(n as u64, n, 10.0);
         let gp = g.upload(&[n], &p).unwrap();
-        ops::weight_decay_update(g, &gp, 0.004, 0.01).unwrap();
+        let lr = g.upload(&[1], &[0.01]).unwrap();
+        ops::weight_decay_update(g, &gp, 0.004, &lr).unwrap();
         cpu::weight_decay_update(&mut p, 0.004, 0.01);
         assert_close("weight decay", &g.download(&gp).unwrap(), &p, 1e-7, 1e-6);
     }

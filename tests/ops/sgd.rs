@@ -23,10 +23,11 @@ fn sgd_momentum_and_nesterov_match_cpu() {
         let mut vel = vec![0.0; n];
         let gp = g.upload(&[n], &p).unwrap();
         let gvel = g.zeros(&[n]).unwrap();
+        let lr = g.upload(&[1], &[hp.lr]).unwrap();
         for t in 0..4 {
             let grad = randn(100 + t, n, 20.0);
             let gg = g.upload(&[n], &grad).unwrap();
-            ops::sgd_update(g, &gp, &gg, &gvel, &hp).unwrap();
+            ops::sgd_update(g, &gp, &gg, &gvel, &lr, &hp).unwrap();
             cpu::sgd_update(&mut p, &grad, &mut vel, &hp);
         }
         let got = g.download(&gp).unwrap();

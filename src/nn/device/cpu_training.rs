@@ -3,7 +3,7 @@
 
 use super::cpu::{check_len, CpuDevice};
 use super::TrainingOps;
-use crate::cpu::{self, AdamParams, RmsPropParams, SgdParams};
+use crate::cpu::{self, AdamParams, LearningRateSchedule, RmsPropParams, SgdParams};
 use crate::error::Result;
 use crate::nn::optimizer::GradientClip;
 use crate::nn::tensor::Tensor;
@@ -175,17 +175,22 @@ impl TrainingOps for CpuDevice {
         Ok(())
     }
 
+    // The updates read their rate from the `lr` tensor, as the kernels do.
     fn adam_update(
         &self,
         param: &mut Tensor,
         grad: &Tensor,
-        m: &mut Tensor,
-        v: &mut Tensor,
+        [m, v]: [&mut Tensor; 2],
         step: &Tensor,
+        lr: &Tensor,
         hp: &AdamParams,
     ) -> Result<()> {
         let op = "adam_update";
         let t = step.host_u32(op)?[0];
+        let hp = &AdamParams {
+            lr: rate(op, lr)?,
+            ..*hp
+        };
         let (m, v) = (m.host_f32_mut(op)?, v.host_f32_mut(op)?);
         cpu::adam_update(param.host_f32_mut(op)?, grad.host_f32(op)?, m, v, t, hp);
         Ok(())
@@ -196,9 +201,14 @@ impl TrainingOps for CpuDevice {
         param: &mut Tensor,
         grad: &Tensor,
         velocity: &mut Tensor,
+        lr: &Tensor,
         hp: &SgdParams,
     ) -> Result<()> {
         let op = "sgd_update";
+        let hp = &SgdParams {
+            lr: rate(op, lr)?,
+            ..*hp
+        };
         let velocity = velocity.host_f32_mut(op)?;
         cpu::sgd_update(param.host_f32_mut(op)?, grad.host_f32(op)?, velocity, hp);
         Ok(())
@@ -209,16 +219,35 @@ impl TrainingOps for CpuDevice {
         param: &mut Tensor,
         grad: &Tensor,
         [velocity, momentum]: [&mut Tensor; 2],
+        lr: &Tensor,
         hp: &RmsPropParams,
     ) -> Result<()> {
         let op = "rmsprop_update";
+        let hp = &RmsPropParams {
+            lr: rate(op, lr)?,
+            ..*hp
+        };
         let (v, m) = (velocity.host_f32_mut(op)?, momentum.host_f32_mut(op)?);
         cpu::rmsprop_update(param.host_f32_mut(op)?, grad.host_f32(op)?, v, m, hp);
         Ok(())
     }
 
-    fn weight_decay_update(&self, param: &mut Tensor, wd: f32, lr: f32) -> Result<()> {
-        cpu::weight_decay_update(param.host_f32_mut("weight_decay_update")?, wd, lr);
+    fn lr_schedule_forward(
+        &self,
+        schedule: &LearningRateSchedule,
+        step: &Tensor,
+        _table: &Tensor,
+        lr: &mut Tensor,
+    ) -> Result<()> {
+        let op = "lr_schedule_forward";
+        let done = step.host_u32(op)?[0].max(1) - 1;
+        lr.host_f32_mut(op)?[0] = cpu::lr_schedule_forward(schedule, done as u64);
+        Ok(())
+    }
+
+    fn weight_decay_update(&self, param: &mut Tensor, wd: f32, lr: &Tensor) -> Result<()> {
+        let op = "weight_decay_update";
+        cpu::weight_decay_update(param.host_f32_mut(op)?, wd, rate(op, lr)?);
         Ok(())
     }
 
@@ -230,4 +259,10 @@ impl TrainingOps for CpuDevice {
         }
         Ok(())
     }
+}
+
+/// The rate in an optimizer's one-element `lr` tensor.
+fn rate(op: &'static str, lr: &Tensor) -> Result<f32> {
+    check_len(op, &[1], lr.len())?;
+    Ok(lr.host_f32(op)?[0])
 }

@@ -3,7 +3,7 @@
 
 use super::gpu::g;
 use super::TrainingOps;
-use crate::cpu::{AdamParams, RmsPropParams, SgdParams};
+use crate::cpu::{AdamParams, LearningRateSchedule, RmsPropParams, SgdParams};
 use crate::error::Result;
 use crate::gpu::Gpu;
 use crate::nn::optimizer::GradientClip;
@@ -128,14 +128,15 @@ impl TrainingOps for Gpu {
         &self,
         param: &mut Tensor,
         grad: &Tensor,
-        m: &mut Tensor,
-        v: &mut Tensor,
+        [m, v]: [&mut Tensor; 2],
         step: &Tensor,
+        lr: &Tensor,
         hp: &AdamParams,
     ) -> Result<()> {
         let op = "adam_update";
-        let (param, grad, step) = (g(op, param)?, g(op, grad)?, g(op, step)?);
-        ops::adam_update(self, param, grad, g(op, m)?, g(op, v)?, step, hp)
+        let (param, grad) = (g(op, param)?, g(op, grad)?);
+        let counters = [g(op, step)?, g(op, lr)?];
+        ops::adam_update(self, param, grad, [g(op, m)?, g(op, v)?], counters, hp)
     }
 
     fn sgd_update(
@@ -143,10 +144,12 @@ impl TrainingOps for Gpu {
         param: &mut Tensor,
         grad: &Tensor,
         velocity: &mut Tensor,
+        lr: &Tensor,
         hp: &SgdParams,
     ) -> Result<()> {
         let op = "sgd_update";
-        ops::sgd_update(self, g(op, param)?, g(op, grad)?, g(op, velocity)?, hp)
+        let (param, grad, lr) = (g(op, param)?, g(op, grad)?, g(op, lr)?);
+        ops::sgd_update(self, param, grad, g(op, velocity)?, lr, hp)
     }
 
     fn rmsprop_update(
@@ -154,15 +157,30 @@ impl TrainingOps for Gpu {
         param: &mut Tensor,
         grad: &Tensor,
         [velocity, momentum]: [&mut Tensor; 2],
+        lr: &Tensor,
         hp: &RmsPropParams,
     ) -> Result<()> {
         let op = "rmsprop_update";
-        let (param, grad) = (g(op, param)?, g(op, grad)?);
-        ops::rmsprop_update(self, param, grad, g(op, velocity)?, g(op, momentum)?, hp)
+        let (param, grad, lr) = (g(op, param)?, g(op, grad)?, g(op, lr)?);
+        let slots = [g(op, velocity)?, g(op, momentum)?];
+        ops::rmsprop_update(self, param, grad, slots, lr, hp)
     }
 
-    fn weight_decay_update(&self, param: &mut Tensor, wd: f32, lr: f32) -> Result<()> {
-        ops::weight_decay_update(self, g("weight_decay_update", param)?, wd, lr)
+    fn lr_schedule_forward(
+        &self,
+        schedule: &LearningRateSchedule,
+        step: &Tensor,
+        table: &Tensor,
+        lr: &mut Tensor,
+    ) -> Result<()> {
+        let op = "lr_schedule_forward";
+        let (step, table, lr) = (g(op, step)?, g(op, table)?, g(op, lr)?);
+        ops::lr_schedule_forward(self, schedule, step, table, lr)
+    }
+
+    fn weight_decay_update(&self, param: &mut Tensor, wd: f32, lr: &Tensor) -> Result<()> {
+        let op = "weight_decay_update";
+        ops::weight_decay_update(self, g(op, param)?, wd, g(op, lr)?)
     }
 
     fn clip_update(&self, grad: &mut Tensor, clip: GradientClip) -> Result<()> {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::tensor::Tensor;
 use super::Activation;
-use crate::cpu::{AdamParams, BatchNormParams, RmsPropParams, SgdParams};
+use crate::cpu::{AdamParams, BatchNormParams, LearningRateSchedule, RmsPropParams, SgdParams};
 use crate::error::Result;
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
 use crate::gpu::{Gpu, GpuOptions, Unary};
@@ -283,13 +283,15 @@ pub trait TrainingOps {
     /// out[0] (+)= scale · Σ x.
     fn sum_into(&self, x: &Tensor, scale: f32, out: &mut Tensor, accumulate: bool) -> Result<()>;
     /// One Adam update in place; `step` is the (already advanced) counter.
+    /// The optimizers' updates read their rate from `lr` [1] (not `hp.lr`): a constant
+    /// written when it is set, or a schedule's, written by `lr_schedule_forward`.
     fn adam_update(
         &self,
         param: &mut Tensor,
         grad: &Tensor,
-        m: &mut Tensor,
-        v: &mut Tensor,
+        slots: [&mut Tensor; 2],
         step: &Tensor,
+        lr: &Tensor,
         hp: &AdamParams,
     ) -> Result<()>;
     /// One RMSprop update in place (slots velocity and momentum).
@@ -298,18 +300,29 @@ pub trait TrainingOps {
         param: &mut Tensor,
         grad: &Tensor,
         slots: [&mut Tensor; 2],
+        lr: &Tensor,
         hp: &RmsPropParams,
+    ) -> Result<()>;
+    /// lr[0] ← the schedule's rate for the update the (advanced) `step` counter counts;
+    /// `table` holds `ops::lr_schedule_table(schedule)` (read by the GPU kernel).
+    fn lr_schedule_forward(
+        &self,
+        schedule: &LearningRateSchedule,
+        step: &Tensor,
+        table: &Tensor,
+        lr: &mut Tensor,
     ) -> Result<()>;
     /// Clip a gradient in place (Keras's clipnorm / clipvalue).
     fn clip_update(&self, grad: &mut Tensor, clip: GradientClip) -> Result<()>;
     /// Decoupled weight decay in place: param −= param·wd·lr (AdamW, before its update).
-    fn weight_decay_update(&self, param: &mut Tensor, wd: f32, lr: f32) -> Result<()>;
+    fn weight_decay_update(&self, param: &mut Tensor, wd: f32, lr: &Tensor) -> Result<()>;
     /// One SGD (momentum / Nesterov) update in place.
     fn sgd_update(
         &self,
         param: &mut Tensor,
         grad: &Tensor,
         velocity: &mut Tensor,
+        lr: &Tensor,
         hp: &SgdParams,
     ) -> Result<()>;
 }

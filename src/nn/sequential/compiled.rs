@@ -2,10 +2,10 @@
 //! loss's from_logits setting, gradient clipping, and the learning rate.
 
 use super::Sequential;
+use crate::cpu::LearningRateSchedule;
 use crate::error::{Error, Result};
 use crate::nn::loss::{Loss, LossConfig, Metric};
 use crate::nn::optimizer::{GradientClip, Optimizer};
-use crate::nn::schedule::LearningRateSchedule;
 
 impl Sequential {
     /// The optimizer, loss and metrics given to `compile`, if it was called.
@@ -45,6 +45,7 @@ impl Sequential {
             )));
         }
         c.optimizer = c.optimizer.with_learning_rate(lr);
+        c.state.set_rate(&self.device, lr)?;
         Ok(())
     }
 

@@ -26,10 +26,10 @@ use super::device::Device;
 use super::layer::Layer;
 use super::loss::{Loss, LossConfig, Metric};
 use super::optimizer::{ClippedOptimizer, GradientClip, Optimizer, OptimizerState};
-use super::schedule::LearningRateSchedule;
 use super::tensor::Tensor;
 use super::Activation;
 use crate::array::Array;
+use crate::cpu::LearningRateSchedule;
 use crate::error::{Error, Result};
 use crate::history::EpochLog;
 
@@ -339,7 +339,7 @@ impl Sequential {
             .iter()
             .flat_map(|l| l.trainable_params())
             .collect();
-        let state = OptimizerState::new(&self.device, &optimizer, &params)?;
+        let state = OptimizerState::new(&self.device, &optimizer, schedule.as_ref(), &params)?;
         self.compiled = Some(Compiled {
             optimizer,
             clip,
