@@ -17,14 +17,9 @@ fn rows(op: &'static str, x: &GpuTensor, c: usize) -> Result<usize> {
     }
 }
 
-/// The uniform block: rows, c, momentum, epsilon.
-fn params(rows: usize, c: usize, hp: &BatchNormParams) -> [u32; 4] {
-    [
-        rows as u32,
-        c as u32,
-        hp.momentum.to_bits(),
-        hp.epsilon.to_bits(),
-    ]
+/// The uniform block: rows, c, momentum, epsilon (the last two only where read).
+fn params(rows: usize, c: usize, momentum: f32, epsilon: f32) -> [u32; 4] {
+    [rows as u32, c as u32, momentum.to_bits(), epsilon.to_bits()]
 }
 
 /// x[rows, c] → stats[2, c]; moving_mean, moving_var [c] updated in place.
@@ -42,7 +37,7 @@ pub fn batch_norm_statistics(
     let stats = gpu.empty(&[2, c], DType::F32)?;
     gpu.dispatch(
         EntryPoint::BatchNormStatistics,
-        &params(r, c, hp),
+        &params(r, c, hp.momentum, hp.epsilon),
         &[
             &x.buffer,
             &stats.buffer,
@@ -68,13 +63,9 @@ pub fn batch_norm_forward(
     expect_len(op, "stats", stats, 2 * c)?;
     expect_len(op, "beta", beta, c)?;
     let y = gpu.empty(x.shape(), DType::F32)?;
-    let hp = BatchNormParams {
-        momentum: 0.0,
-        epsilon: 0.0,
-    };
     gpu.dispatch(
         EntryPoint::BatchNormForward,
-        &params(r, c, &hp),
+        &params(r, c, 0.0, 0.0),
         &[
             &x.buffer,
             &stats.buffer,
@@ -107,13 +98,9 @@ pub fn batch_norm_inference_forward(
         expect_len(op, what, t, c)?;
     }
     let y = gpu.empty(x.shape(), DType::F32)?;
-    let hp = BatchNormParams {
-        momentum: 0.0,
-        epsilon,
-    };
     gpu.dispatch(
         EntryPoint::BatchNormInferenceForward,
-        &params(r, c, &hp),
+        &params(r, c, 0.0, epsilon),
         &[
             &x.buffer,
             &mean.buffer,
@@ -143,11 +130,7 @@ pub fn batch_norm_backward(
     expect_len(op, "stats", stats, 2 * c)?;
     let dgamma = gpu.empty(&[c], DType::F32)?;
     let dbeta = gpu.empty(&[c], DType::F32)?;
-    let hp = BatchNormParams {
-        momentum: 0.0,
-        epsilon: 0.0,
-    };
-    let p = params(r, c, &hp);
+    let p = params(r, c, 0.0, 0.0);
     gpu.dispatch(
         EntryPoint::BatchNormBackwardParameters,
         &p,
