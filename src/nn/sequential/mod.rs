@@ -24,8 +24,8 @@ use summary::{batch_shape, keras_name};
 
 use super::device::Device;
 use super::layer::Layer;
-use super::loss::{Loss, LossConfig, Metric};
-use super::optimizer::{ClippedOptimizer, GradientClip, Optimizer, OptimizerState};
+use super::loss::Loss;
+use super::optimizer::{GradientClip, Optimizer, OptimizerState};
 use super::tensor::Tensor;
 use super::Activation;
 use crate::array::Array;
@@ -233,124 +233,6 @@ impl Sequential {
         self.layers
             .iter()
             .fold(0usize, |a, l| a.saturating_add(l.param_count()))
-    }
-
-    /// Choose the optimizer, loss and metrics; initialises the weights from the seed the
-    /// first time (Glorot-uniform kernels, zero biases) and resets the optimizer state.
-    /// A cross-entropy fuses with the output layer's softmax (sigmoid for
-    /// binary_crossentropy), which must be there — or, with `Loss::X.from_logits()`, the
-    /// output layer must be linear.
-    pub fn compile(
-        &mut self,
-        optimizer: impl Into<ClippedOptimizer>,
-        loss: impl Into<LossConfig>,
-        metrics: &[Metric],
-    ) -> Result<()> {
-        let ClippedOptimizer {
-            optimizer,
-            clip,
-            schedule,
-        } = optimizer.into();
-        if let Some(c) = clip {
-            c.check()?;
-        }
-        if let Some(s) = &schedule {
-            s.check()?;
-        }
-        let LossConfig { loss, from_logits } = loss.into();
-        let Some(last) = self.layers.last() else {
-            return Err(Error::Model("compile: the model has no layers".into()));
-        };
-        let out = self.output_shape().to_vec();
-        let width = *out.last().unwrap_or(&1);
-        let last_act = last.activation();
-        let wanted = match (loss.output_activation(), from_logits) {
-            (None, true) => {
-                return Err(Error::Model(format!(
-                    "compile: from_logits applies to the cross-entropies, not {}",
-                    loss.name()
-                )))
-            }
-            (None, false) => None,
-            (Some(act), false) => Some(act),
-            (Some(_), true) => Some(Activation::Linear),
-        };
-        if let Some(want) = wanted.filter(|&w| last_act != Some(w)) {
-            let fix = match from_logits {
-                true => "use a linear last layer, or a plain loss for a softmax/sigmoid output"
-                    .to_string(),
-                false => format!(
-                    "use activation {} there, or from_logits with a linear last layer",
-                    want.name()
-                ),
-            };
-            return Err(Error::Model(format!(
-                "compile: {}{} needs a {} output, but the last layer ({} {}) has activation \
-                 {}; {fix}",
-                loss.name(),
-                if from_logits { " from_logits" } else { "" },
-                want.name(),
-                self.names.last().expect("layer"),
-                last.kind(),
-                last_act.map_or("none", |a| a.name())
-            )));
-        }
-        let fused = loss.output_activation().is_some() && !from_logits;
-        let accuracy = metrics.contains(&Metric::Accuracy);
-        let top_k = metrics.iter().find_map(|m| match m {
-            Metric::TopKCategoricalAccuracy(k) => Some(*k),
-            Metric::Accuracy => None,
-        });
-        if let Some(k) = top_k {
-            let categorical = matches!(
-                loss,
-                Loss::CategoricalCrossentropy | Loss::SparseCategoricalCrossentropy
-            );
-            if !categorical || k == 0 {
-                return Err(Error::Model(format!(
-                    "compile: top_k_categorical_accuracy (k = {k}) ranks the classes of a \
-                     categorical or sparse_categorical_crossentropy model with k ≥ 1; this \
-                     one is compiled with {}",
-                    loss.name()
-                )));
-            }
-        }
-        if accuracy && width < 2 && loss != Loss::BinaryCrossentropy {
-            return Err(Error::Model(format!(
-                "compile: accuracy compares argmax classes and needs at least 2 outputs; the \
-                 model outputs {out:?}"
-            )));
-        }
-        if !self.initialised {
-            // Sizes first: nothing is allocated for a model that cannot fit.
-            self.check_params_fit(OptimizerState::slot_names(&optimizer).len())?;
-            let mut rng = StdRng::seed_from_u64(self.seed);
-            for l in &mut self.layers {
-                l.init(&self.device, &mut rng)?;
-            }
-            self.initialised = true;
-        }
-        let n = self.layers.len();
-        for (i, l) in self.layers.iter_mut().enumerate() {
-            l.output_logits(fused && i + 1 == n);
-        }
-        let params: Vec<_> = self
-            .layers
-            .iter()
-            .flat_map(|l| l.trainable_params())
-            .collect();
-        let state = OptimizerState::new(&self.device, &optimizer, schedule.as_ref(), &params)?;
-        self.compiled = Some(Compiled {
-            optimizer,
-            clip,
-            schedule,
-            state,
-            loss,
-            from_logits,
-            accuracy,
-            top_k,
-        });
-        Ok(())
     }
 
     /// Every weight in Keras layout, named "layers.{i}.kernel" / "layers.{i}.bias".
