@@ -24,7 +24,8 @@ missing() {
 }
 
 gpu_tests=(--test ops --test model --test runtime --test resident --test checkpoint
-           --test checkpoint_hostile --test validation)
+           --test checkpoint_hostile --test validation --test batch_normalization
+           --test schedules --test metrics)
 
 validation=0
 layer_path=${VK_LAYER_PATH:-}

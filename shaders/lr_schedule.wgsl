@@ -22,6 +22,19 @@ struct Params {
 
 const PI: f32 = 3.14159265358979;
 
+// cos(x) for x in [0, π/2] to f32 precision: WGSL's cos may be off by 2^-11 (SwiftShader's
+// is, by ~1e-4 near 0), too coarse for a rate. Taylor series to x^14/14! (error < 1e-10).
+fn cos_quadrant(x: f32) -> f32 {
+    let x2 = x * x;
+    var term = 1.0;
+    var sum = 1.0;
+    for (var k = 1u; k <= 7u; k++) {
+        term = -term * x2 / f32((2u * k - 1u) * (2u * k));
+        sum += term;
+    }
+    return sum;
+}
+
 @compute @workgroup_size(1)
 fn lr_schedule_forward() {
     let done = max(step_in[0], 1u) - 1u;
@@ -34,7 +47,9 @@ fn lr_schedule_forward() {
         rate = p.initial * pow(p.decay_rate, e);
     } else if p.kind == 1u {
         let s = f32(min(done, p.decay_steps)) / f32(p.decay_steps);
-        let cosine = 0.5 * (1.0 + cos(PI * s));
+        // ½(1 + cos πs) = cos²(πs/2): no cancellation as the rate nears its floor.
+        let half = cos_quadrant(0.5 * PI * s);
+        let cosine = half * half;
         rate = p.initial * ((1.0 - p.alpha) * cosine + p.alpha);
     } else {
         var i = 0u;
