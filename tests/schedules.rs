@@ -1,4 +1,4 @@
-//! Learning-rate schedules: each against values Keras 3 computed (Keras 3.15.1 on TensorFlow 2.21's
+//! Learning-rate schedules: each against values Keras 3.15.1 computed (TensorFlow 2.21's
 //! `keras.optimizers.schedules`, printed for the steps below), fit following the schedule
 //! step by step (the same weights as changing the rate by hand at the boundary), the rate
 //! in the epoch log, and the combinations Keras refuses.
