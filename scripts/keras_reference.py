@@ -3,6 +3,7 @@
 #   pip install tensorflow-cpu   # Keras 3 comes with it
 #   MNIST_DIR=data/mnist python3 scripts/keras_reference.py SEED [mlp|cnn|cnn_bn] [EPOCHS]
 # cnn_bn is models/mnist_cnn_batchnorm.json with sparse (integer) labels.
+# KERAS_JSON=out.json writes the model's to_json() instead of training (test fixtures).
 # Prints one JSON line: test_loss, test_accuracy, seconds_per_epoch.
 import gzip, json, os, struct, sys, time
 import numpy as np
@@ -17,18 +18,11 @@ def idx(name):
 seed = int(sys.argv[1]); model_kind = sys.argv[2] if len(sys.argv) > 2 else "mlp"
 epochs = int(sys.argv[3]) if len(sys.argv) > 3 else (10 if model_kind == "mlp" else 5)
 keras.utils.set_random_seed(seed)
-xtr = idx("train-images-idx3-ubyte.gz").astype("float32") / 255.0
 sparse = model_kind == "cnn_bn"
-onehot = (lambda y: y) if sparse else (lambda y: keras.utils.to_categorical(y, 10))
-ytr = onehot(idx("train-labels-idx1-ubyte.gz"))
-xte = idx("t10k-images-idx3-ubyte.gz").astype("float32") / 255.0
-yte = onehot(idx("t10k-labels-idx1-ubyte.gz"))
 L = keras.layers
 if model_kind == "mlp":
-    xtr = xtr.reshape(-1, 784); xte = xte.reshape(-1, 784)
     model = keras.Sequential([keras.Input((784,)), L.Dense(64, activation="relu"), L.Dense(10, activation="softmax")])
 elif model_kind == "cnn_bn":
-    xtr = xtr[..., None]; xte = xte[..., None]
     model = keras.Sequential([keras.Input((28, 28, 1)),
         L.Conv2D(32, 3, activation="relu"), L.BatchNormalization(),
         L.Conv2D(32, 3, activation="relu"), L.BatchNormalization(),
@@ -39,7 +33,6 @@ elif model_kind == "cnn_bn":
         L.Dense(256, activation="relu"), L.BatchNormalization(), L.Dropout(0.5),
         L.Dense(10, activation="softmax")])
 else:
-    xtr = xtr[..., None]; xte = xte[..., None]
     model = keras.Sequential([keras.Input((28, 28, 1)), L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(2),
         L.Conv2D(64, 3, activation="relu"), L.MaxPooling2D(2), L.Conv2D(64, 3, activation="relu"),
         L.Flatten(), L.Dense(64, activation="relu"), L.Dense(10, activation="softmax")])
@@ -47,6 +40,17 @@ loss = "sparse_categorical_crossentropy" if sparse else "categorical_crossentrop
 model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
 if os.environ.get("SUMMARY"):
     model.summary()
+if os.environ.get("KERAS_JSON"):
+    # The model as Keras writes it (tests/fixtures/keras/*.json); no training.
+    with open(os.environ["KERAS_JSON"], "w") as f:
+        f.write(model.to_json())
+    sys.exit(0)
+shape = (-1, 784) if model_kind == "mlp" else (-1, 28, 28, 1)
+onehot = (lambda y: y) if sparse else (lambda y: keras.utils.to_categorical(y, 10))
+xtr = idx("train-images-idx3-ubyte.gz").astype("float32").reshape(shape) / 255.0
+ytr = onehot(idx("train-labels-idx1-ubyte.gz"))
+xte = idx("t10k-images-idx3-ubyte.gz").astype("float32").reshape(shape) / 255.0
+yte = onehot(idx("t10k-labels-idx1-ubyte.gz"))
 class T(keras.callbacks.Callback):
     def on_epoch_begin(self, e, logs=None): self.t = time.time()
     def on_epoch_end(self, e, logs=None): times.append(round(time.time() - self.t, 2))

@@ -9,6 +9,7 @@ mod checkpoint;
 mod device;
 mod feed;
 mod init;
+mod keras_json;
 mod layer;
 pub mod layers;
 mod loss;
@@ -26,7 +27,7 @@ pub use crate::cpu::LearningRateSchedule;
 pub use crate::history::{EpochLog, History};
 pub use activation::Activation;
 pub use callbacks::{EarlyStopping, ModelCheckpoint, ReduceLROnPlateau};
-pub use checkpoint::CHECKPOINT_FORMAT;
+pub use checkpoint::{CHECKPOINT_FORMAT, WEIGHTS_FORMAT};
 pub use device::{BatchAt, ByteCodes, Device, DeviceKind, DeviceOps, PendingValues, TrainingOps};
 pub use layer::{Layer, Param};
 pub use layers::{

@@ -156,6 +156,9 @@ impl ModelSpec {
     pub fn from_json(text: &str, source: &str) -> Result<ModelSpec> {
         let bad = |msg: String| Error::Model(format!("model description {source}: {msg}"));
         let v = crate::strict_json::parse(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+        if super::keras_json::is_keras_model(&v) {
+            return ModelSpec::from_keras_json(&v, source);
+        }
         let obj = v
             .as_object()
             .ok_or_else(|| bad("expected an object with \"input_shape\" and \"layers\"".into()))?;

@@ -6,7 +6,11 @@ use std::path::Path;
 use clap::builder::TypedValueParser;
 
 use wgtrain::data::{data_dir, load_mnist_first, Mnist, Split};
-use wgtrain::nn::{to_categorical, Activation, Array, DeviceKind, Loss, Sequential};
+use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
+use wgtrain::nn::{
+    to_categorical, Activation, Array, Device, DeviceKind, LayerSpec, Loss, LossConfig, Metric,
+    ModelSpec, Sequential,
+};
 use wgtrain::{Error, Result};
 
 /// `--device gpu|cpu`, parsed into the library's `DeviceKind` (clap lists the values).
@@ -43,6 +47,64 @@ pub fn images_for(model: &Sequential, split: &Split) -> Result<Array> {
              [784] flattened)"
         ))),
     }
+}
+
+/// `--model mlp|cnn|PATH.json` built (not compiled) on `dev`.
+pub fn build_model(model: &str, dev: Device, seed: u64) -> Result<Sequential> {
+    match model {
+        "mlp" => mnist_mlp(dev, seed, false),
+        "cnn" => mnist_cnn(dev, seed),
+        path => Sequential::from_spec(&ModelSpec::load(Path::new(path))?, dev, seed),
+    }
+}
+
+/// The model to go with `--weights FILE`: `--model` if given, else the description the
+/// file keeps (wgtrain's weights files and converted Keras models have one).
+pub fn model_for_weights(
+    model: Option<&str>,
+    weights: &Path,
+    dev: Device,
+    seed: u64,
+) -> Result<Sequential> {
+    match (model, ModelSpec::from_weights_file(weights)?) {
+        (Some(m), _) => build_model(m, dev, seed),
+        (None, Some(spec)) => Sequential::from_spec(&spec, dev, seed),
+        (None, None) => Err(Error::Data {
+            path: weights.display().to_string(),
+            detail: "holds no model description; say which model the weights are for with \
+                     --model mlp|cnn|PATH.json"
+                .into(),
+        }),
+    }
+}
+
+/// For eval and predict: a checkpoint, or `--weights` (with `--model` or the file's own
+/// description) compiled for inference (loss categorical_crossentropy, from logits when
+/// the last layer is not softmax) with the weights loaded.
+pub fn load_model(
+    checkpoint: Option<&Path>,
+    model: Option<&str>,
+    weights: Option<&Path>,
+    device: DeviceKind,
+) -> Result<Sequential> {
+    let dev = Device::new(device)?;
+    let (Some(weights), None) = (weights, checkpoint) else {
+        let checkpoint = checkpoint.expect("clap requires a checkpoint without --weights");
+        return Sequential::load_for_inference(checkpoint, dev);
+    };
+    let mut m = model_for_weights(model, weights, dev, 0)?;
+    let softmax = matches!(
+        m.spec().layers.last(),
+        Some(LayerSpec::Dense { activation, .. } | LayerSpec::Activation { activation })
+            if activation == "softmax"
+    );
+    let loss = LossConfig {
+        loss: Loss::CategoricalCrossentropy,
+        from_logits: !softmax,
+    };
+    m.compile(wgtrain::nn::Optimizer::adam(), loss, &[Metric::Accuracy])?;
+    m.load_weights(weights)?;
+    Ok(m)
 }
 
 /// The model must output 10 classes for MNIST.

@@ -5,19 +5,27 @@ use std::path::{Path, PathBuf};
 
 use wgtrain::data::mnist::{load_split_first, split_files};
 use wgtrain::data::{data_dir, Split};
-use wgtrain::nn::{Array, Device, DeviceKind, Sequential};
+use wgtrain::nn::{Array, DeviceKind};
 use wgtrain::plot::{confusion_matrix, digit_grid, WrongDigit};
 use wgtrain::{Error, Result};
 
 use crate::common::{
-    check_classifier, confusion, confusion_text, device_kind, images_for, labels_for,
+    check_classifier, confusion, confusion_text, device_kind, images_for, labels_for, load_model,
     positive_count, predict_probabilities,
 };
 
 #[derive(clap::Args)]
 pub struct EvalArgs {
     /// A checkpoint written by `wgtrain train` (checkpoint.safetensors)
-    checkpoint: PathBuf,
+    #[arg(required_unless_present = "weights", conflicts_with = "weights")]
+    checkpoint: Option<PathBuf>,
+    /// Weights alone (`wgtrain export`'s, or a Keras model converted by
+    /// scripts/keras_weights.py) instead of a checkpoint
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// With --weights: mlp, cnn or PATH.json (default: the model the weights file describes)
+    #[arg(long, requires = "weights")]
+    model: Option<String>,
     /// MNIST folder (default $MNIST_DIR, else data/mnist)
     #[arg(long)]
     data: Option<PathBuf>,
@@ -44,7 +52,12 @@ enum SplitArg {
 }
 
 pub fn run(a: &EvalArgs) -> Result<()> {
-    let mut model = Sequential::load_for_inference(&a.checkpoint, Device::new(a.device)?)?;
+    let mut model = load_model(
+        a.checkpoint.as_deref(),
+        a.model.as_deref(),
+        a.weights.as_deref(),
+        a.device,
+    )?;
     check_classifier(&model)?;
     let (images, labels) = split_files(
         &data_dir(a.data.as_deref()),

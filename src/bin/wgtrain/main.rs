@@ -10,6 +10,7 @@ mod bench;
 mod common;
 mod devices;
 mod eval;
+mod export;
 mod history_files;
 mod interrupt;
 mod predict;
@@ -41,6 +42,7 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Classify digit images (PNG/JPEG) with a checkpoint: top-3 classes.
     Predict(predict::PredictArgs),
+    Export(export::ExportArgs),
     /// Kernel and training-step throughput on the adapter.
     Bench(bench::BenchArgs),
 }
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::Train(a) => train::run(&a),
         Command::Eval(a) => eval::run(&a),
         Command::Predict(a) => predict::run(&a),
+        Command::Export(a) => export::run(&a),
         Command::Bench(a) => bench::run(&a),
     };
     match result {

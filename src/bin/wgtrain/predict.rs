@@ -4,18 +4,24 @@
 use std::path::PathBuf;
 
 use wgtrain::data::load_digit;
-use wgtrain::nn::{Array, Device, DeviceKind, Sequential};
-use wgtrain::Result;
+use wgtrain::nn::{Array, DeviceKind};
+use wgtrain::{Error, Result};
 
-use crate::common::{check_classifier, device_kind, predict_probabilities};
+use crate::common::{check_classifier, device_kind, load_model, predict_probabilities};
 
 #[derive(clap::Args)]
 pub struct PredictArgs {
-    /// A checkpoint written by `wgtrain train`
-    checkpoint: PathBuf,
-    /// Image files (PNG or JPEG), one digit each, dark on light or light on dark
-    #[arg(required = true)]
-    images: Vec<PathBuf>,
+    /// A checkpoint written by `wgtrain train`, then image files (PNG or JPEG), one digit
+    /// each, dark on light or light on dark; with --weights, only the images
+    #[arg(required = true, value_name = "CHECKPOINT] [IMAGES")]
+    paths: Vec<PathBuf>,
+    /// Weights alone (`wgtrain export`'s, or a Keras model converted by
+    /// scripts/keras_weights.py) instead of a checkpoint
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// With --weights: mlp, cnn or PATH.json (default: the model the weights file describes)
+    #[arg(long, requires = "weights")]
+    model: Option<String>,
     #[arg(long, default_value = "gpu", value_parser = device_kind())]
     device: DeviceKind,
     /// Classes to show per image
@@ -27,16 +33,34 @@ pub struct PredictArgs {
 }
 
 pub fn run(a: &PredictArgs) -> Result<()> {
-    let mut model = Sequential::load_for_inference(&a.checkpoint, Device::new(a.device)?)?;
+    let (checkpoint, images) = match &a.weights {
+        Some(_) => (None, &a.paths[..]),
+        None => match &a.paths[..] {
+            [checkpoint, images @ ..] if !images.is_empty() => (Some(checkpoint), images),
+            _ => {
+                return Err(Error::Model(format!(
+                    "predict {}: no images; usage: wgtrain predict CHECKPOINT IMAGES…, or \
+                     wgtrain predict --weights FILE IMAGES…",
+                    a.paths[0].display()
+                )))
+            }
+        },
+    };
+    let mut model = load_model(
+        checkpoint.map(PathBuf::as_path),
+        a.model.as_deref(),
+        a.weights.as_deref(),
+        a.device,
+    )?;
     check_classifier(&model)?;
-    let mut pixels = Vec::with_capacity(a.images.len() * 784);
-    for p in &a.images {
+    let mut pixels = Vec::with_capacity(images.len() * 784);
+    for p in images {
         pixels.extend(load_digit(p)?);
     }
-    let mut shape = vec![a.images.len()];
+    let mut shape = vec![images.len()];
     shape.extend_from_slice(model.input_shape());
     let probs = predict_probabilities(&mut model, &Array::new(&shape, pixels)?)?;
-    for (i, path) in a.images.iter().enumerate() {
+    for (i, path) in images.iter().enumerate() {
         let row = &probs.data[i * 10..(i + 1) * 10];
         let mut order: Vec<usize> = (0..10).collect();
         order.sort_by(|&x, &y| row[y].total_cmp(&row[x]));

@@ -91,6 +91,14 @@ impl Sequential {
         let meta = header.metadata().clone().unwrap_or_default();
         match meta.get("format").map(String::as_str) {
             Some(CHECKPOINT_FORMAT) => {}
+            Some(super::WEIGHTS_FORMAT) => {
+                return Err(bad(
+                    "a weights file (no optimizer state or training position): give the model \
+                     with it (wgtrain: --model MODEL.json --weights FILE; Rust: build the \
+                     model, compile, load_weights)"
+                        .into(),
+                ))
+            }
             Some(other) => {
                 return Err(bad(format!(
                     "checkpoint format {other:?}; this wgtrain reads {CHECKPOINT_FORMAT:?}"
@@ -98,8 +106,9 @@ impl Sequential {
             }
             None => {
                 return Err(bad(
-                    "a safetensors file without wgtrain's metadata (no `format`); it holds \
-                     weights only — build the model and use set_weights"
+                    "a safetensors file without wgtrain's metadata (no `format`); if it holds \
+                     weights, give the model with it (wgtrain: --model MODEL.json --weights \
+                     FILE; Rust: build the model, compile, load_weights)"
                         .into(),
                 ))
             }

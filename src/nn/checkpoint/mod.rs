@@ -27,6 +27,9 @@
 //! [`Sequential::load_for_inference`] reads only the model and its weights.
 mod load;
 mod metadata;
+mod weights;
+
+pub use weights::WEIGHTS_FORMAT;
 
 use std::collections::HashMap;
 use std::path::Path;

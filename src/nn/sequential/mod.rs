@@ -20,7 +20,8 @@ pub use fit::FitOptions;
 pub use step::Evaluation;
 
 use checks::checked_sizes;
-use summary::{batch_shape, keras_name};
+use summary::batch_shape;
+pub(crate) use summary::keras_name;
 
 use super::device::Device;
 use super::layer::Layer;

@@ -12,7 +12,7 @@ fn format_shape(s: &[usize]) -> String {
     format!("(None, {})", dims.join(", "))
 }
 
-pub(super) fn keras_name(kind: &str) -> String {
+pub(crate) fn keras_name(kind: &str) -> String {
     // Keras's snake case: "MaxPooling2D" → "max_pooling2d", "Conv2D" → "conv2d".
     let mut out = String::new();
     let mut prev_lower = false;

@@ -16,6 +16,11 @@ pub struct TrainArgs {
     /// (see models/)
     #[arg(long)]
     pub(crate) model: Option<String>,
+    /// Start from these weights (a safetensors file: `wgtrain export`'s, a checkpoint's, or
+    /// a Keras model converted by scripts/keras_weights.py); the model is --model, else
+    /// the one the file describes. A new run with a fresh optimizer.
+    #[arg(long, conflicts_with = "resume")]
+    pub(crate) weights: Option<PathBuf>,
     /// MNIST folder (default $MNIST_DIR, else data/mnist)
     #[arg(long)]
     pub(crate) data: Option<PathBuf>,

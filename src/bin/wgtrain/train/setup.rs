@@ -1,18 +1,14 @@
 //! `wgtrain train`'s flags turned into a model: the combinations clap cannot check, and a
 //! new model compiled with the chosen optimizer and loss.
 
-use std::path::Path;
-
 use wgtrain::cpu::SgdParams;
-use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
 use wgtrain::nn::{
-    Device, DeviceKind, LearningRateSchedule, Loss, LossConfig, Metric, ModelSpec, Optimizer,
-    Sequential,
+    Device, DeviceKind, LearningRateSchedule, Loss, LossConfig, Metric, Optimizer, Sequential,
 };
 use wgtrain::{Error, Result};
 
 use super::TrainArgs;
-use crate::common::check_classifier;
+use crate::common::{build_model, check_classifier, model_for_weights};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum OptimizerArg {
@@ -173,10 +169,9 @@ pub(super) fn check_flags(a: &TrainArgs) -> Result<()> {
 pub(super) fn new_model(a: &TrainArgs) -> Result<Sequential> {
     let dev = Device::new(a.device)?;
     let seed = a.seed.unwrap_or(42);
-    let mut m = match a.model.as_deref().unwrap_or("mlp") {
-        "mlp" => mnist_mlp(dev, seed, false)?,
-        "cnn" => mnist_cnn(dev, seed)?,
-        path => Sequential::from_spec(&ModelSpec::load(Path::new(path))?, dev, seed)?,
+    let mut m = match (&a.weights, a.model.as_deref()) {
+        (Some(w), model) => model_for_weights(model, w, dev, seed)?,
+        (None, model) => build_model(model.unwrap_or("mlp"), dev, seed)?,
     };
     let optimizer = match (a.optimizer.unwrap_or(OptimizerArg::Adam), a.lr) {
         (OptimizerArg::Adam, lr) => Optimizer::adam_lr(lr.unwrap_or(1e-3)),
@@ -210,5 +205,9 @@ pub(super) fn new_model(a: &TrainArgs) -> Result<Sequential> {
     let mut metrics = vec![Metric::Accuracy];
     metrics.extend(a.top_k.map(|k| Metric::TopKCategoricalAccuracy(k as usize)));
     m.compile(optimizer, loss, &metrics)?;
+    if let Some(w) = &a.weights {
+        // Fine-tuning from imported weights: a new run with a fresh optimizer.
+        m.load_weights(w)?;
+    }
     Ok(m)
 }

@@ -1,0 +1,204 @@
+//! Weights only, as Keras's `save_weights` / `load_weights`: a safetensors file of the
+//! model's `layers.{i}.{name}` tensors (F32, Keras layouts) with no optimizer state and no
+//! training position. `load_weights` also reads the weights out of a full checkpoint and
+//! out of files written by `scripts/keras_weights.py` from a Keras model.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use safetensors::tensor::{Dtype, TensorView};
+use safetensors::SafeTensors;
+
+use super::metadata::first_non_finite;
+use super::{f32_entry, sorted_header};
+use crate::atomic_file::write_atomically;
+use crate::error::{Error, Result};
+use crate::nn::sequential::{NamedArray, Sequential};
+use crate::nn::spec::ModelSpec;
+use crate::nn::Array;
+
+/// The `format` metadata value of a weights-only file.
+pub const WEIGHTS_FORMAT: &str = "wgtrain-weights-1";
+
+impl Sequential {
+    /// Save the weights alone (trainable and non-trainable, e.g. BatchNormalization's
+    /// moving statistics) to `path`, atomically, with the model description as metadata.
+    /// The model must be compiled (its weights exist from then on).
+    pub fn save_weights(&self, path: &Path) -> Result<()> {
+        let mut entries = Vec::new();
+        for w in self.get_weights()? {
+            if let Some((index, value)) = first_non_finite(&w.array.data) {
+                return Err(Error::NonFiniteWeights {
+                    tensor: w.name,
+                    index,
+                    len: w.array.data.len(),
+                    value,
+                    detail: format!("not saved to {}", path.display()),
+                });
+            }
+            entries.push(f32_entry(w.name, &w.array.shape, &w.array.data));
+        }
+        let metadata: HashMap<String, String> = [
+            ("format".to_string(), WEIGHTS_FORMAT.to_string()),
+            ("model".into(), self.spec().to_json()),
+        ]
+        .into_iter()
+        .collect();
+        let views = entries
+            .iter()
+            .map(|e| {
+                TensorView::new(e.dtype, e.shape.clone(), &e.bytes)
+                    .map(|v| (e.name.clone(), v))
+                    .map_err(|err| Error::Model(format!("save_weights: {}: {err}", e.name)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let bytes = safetensors::serialize(views, Some(metadata))
+            .map_err(|e| Error::Model(format!("save_weights: {e}")))?;
+        write_atomically(path, &sorted_header(bytes)?)
+    }
+
+    /// Replace every weight with the tensor of the same name in the safetensors file at
+    /// `path` (a weights file, a checkpoint, or a converted Keras model). Every weight
+    /// must be there with its shape and finite, and the file must not hold weights for
+    /// layers the model does not have; otherwise nothing is changed. The model must be
+    /// compiled; its optimizer state is left as it is.
+    pub fn load_weights(&mut self, path: &Path) -> Result<()> {
+        let io = |e| Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        };
+        let size = std::fs::metadata(path).map_err(io)?.len();
+        crate::memory::check_host(
+            format_args!("reading {}", path.display()),
+            size as u128,
+            "this is not a weights file",
+        )?;
+        let bytes = std::fs::read(path).map_err(io)?;
+        self.load_weights_from_bytes(&bytes, &path.display().to_string())
+    }
+
+    /// [`load_weights`](Self::load_weights) from bytes in memory; `source` names them.
+    pub fn load_weights_from_bytes(&mut self, bytes: &[u8], source: &str) -> Result<()> {
+        let bad = |detail: String| Error::Data {
+            path: source.to_string(),
+            detail,
+        };
+        let tensors = SafeTensors::deserialize(bytes).map_err(|e| {
+            bad(format!(
+                "not a safetensors file ({e}); a Keras .keras or .weights.h5 file converts \
+                 with: python3 scripts/keras_weights.py from-keras MODEL.keras OUT_DIR"
+            ))
+        })?;
+        let expected: Vec<(String, Vec<usize>)> = self
+            .layers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, l)| {
+                l.param_shapes()
+                    .into_iter()
+                    .map(move |(name, shape)| (format!("layers.{i}.{name}"), shape))
+            })
+            .collect();
+        // A weight for a layer this model does not have means the file is another model's.
+        let mut names = tensors.names();
+        names.sort();
+        for name in names {
+            let is_weight = name.starts_with("layers.")
+                && tensors.tensor(name).is_ok_and(|t| t.dtype() == Dtype::F32);
+            if is_weight && !expected.iter().any(|(n, _)| n == name) {
+                return Err(bad(format!(
+                    "tensor `{name}` is not a weight of this model, whose weights are {}; the \
+                     file was written for a different model",
+                    names_of(&expected)
+                )));
+            }
+        }
+        let mut weights = Vec::with_capacity(expected.len());
+        for (name, shape) in &expected {
+            let t = tensors.tensor(name).map_err(|_| {
+                bad(format!(
+                    "tensor `{name}` (shape {shape:?}) is missing; the model's weights are {}",
+                    names_of(&expected)
+                ))
+            })?;
+            if t.dtype() != Dtype::F32 || t.shape() != shape.as_slice() {
+                return Err(bad(format!(
+                    "tensor `{name}` is {:?} {:?}; the model needs F32 {shape:?}",
+                    t.dtype(),
+                    t.shape()
+                )));
+            }
+            let data: Vec<f32> = t
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            if let Some((i, v)) = first_non_finite(&data) {
+                return Err(bad(format!(
+                    "tensor `{name}` holds {v} at index {i} (of {}); it cannot be used",
+                    data.len()
+                )));
+            }
+            weights.push(NamedArray {
+                name: name.clone(),
+                array: Array::new(shape, data)?,
+            });
+        }
+        self.set_weights(&weights)
+    }
+}
+
+impl ModelSpec {
+    /// The model description kept in a weights file's or checkpoint's `model` metadata
+    /// (wgtrain's description, or Keras's `to_json()` as scripts/keras_weights.py writes
+    /// it); `None` when the file has none.
+    pub fn from_weights_file(path: &Path) -> Result<Option<ModelSpec>> {
+        let bad = |detail: String| Error::Data {
+            path: path.display().to_string(),
+            detail,
+        };
+        let mut f = std::fs::File::open(path).map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        // The header alone: its length, then that much JSON (bounded like safetensors').
+        let mut len = [0u8; 8];
+        std::io::Read::read_exact(&mut f, &mut len)
+            .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
+        let n = u64::from_le_bytes(len);
+        let size = f.metadata().map_or(0, |m| m.len());
+        if n > (100 << 20) || n > size.saturating_sub(8) {
+            return Err(bad(format!(
+                "not a safetensors file (a header of {n} bytes in a file of {size})"
+            )));
+        }
+        let mut header = vec![0u8; 8 + n as usize];
+        header[..8].copy_from_slice(&len);
+        std::io::Read::read_exact(&mut f, &mut header[8..])
+            .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
+        let text = std::str::from_utf8(&header[8..])
+            .map_err(|_| bad("not a safetensors file (its header is not UTF-8)".into()))?;
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| bad(format!("not a safetensors file ({e})")))?;
+        match v.pointer("/__metadata__/model").and_then(|m| m.as_str()) {
+            None => Ok(None),
+            Some(m) => ModelSpec::from_json(m, &format!("in {}", path.display())).map(Some),
+        }
+    }
+}
+
+/// "layers.0.kernel [784, 64], layers.0.bias [64], …" (the first few).
+fn names_of(expected: &[(String, Vec<usize>)]) -> String {
+    let mut parts: Vec<String> = expected
+        .iter()
+        .take(6)
+        .map(|(n, s)| format!("{n} {s:?}"))
+        .collect();
+    if expected.len() > 6 {
+        parts.push(format!("… ({} in all)", expected.len()));
+    }
+    if parts.is_empty() {
+        return "none (it has no weights)".into();
+    }
+    parts.join(", ")
+}

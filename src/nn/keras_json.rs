@@ -1,0 +1,482 @@
+//! Keras's own model JSON — what `model.to_json()` writes for a `keras.Sequential` (Keras 3,
+//! and tf.keras 2's older form) — read into a [`ModelSpec`], and a `ModelSpec` written
+//! back in Keras 3's form that `keras.models.model_from_json` loads. Every argument Keras
+//! writes is either used, checked to be the value wgtrain implements, or (null / false:
+//! a feature switched off) let through; anything else is an error naming the layer, the
+//! argument and what wgtrain supports.
+
+use std::collections::HashSet;
+
+use serde_json::{json, Map, Value};
+
+use super::spec::{LayerSpec, ModelSpec, Pair};
+use crate::error::{Error, Result};
+
+/// The Keras layers wgtrain reads, for error messages.
+const SUPPORTED: &str = "InputLayer, Dense, Conv2D, MaxPooling2D, AveragePooling2D, \
+                         GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Reshape, \
+                         Activation, LeakyReLU, Dropout, BatchNormalization";
+
+/// Whether a parsed JSON object is Keras's model JSON rather than wgtrain's description.
+pub(crate) fn is_keras_model(v: &Value) -> bool {
+    v.get("class_name").is_some() && v.get("config").is_some()
+}
+
+/// One layer's `config`, consumed argument by argument; what is left must be off.
+struct Args<'a> {
+    cfg: &'a Map<String, Value>,
+    used: HashSet<&'a str>,
+    class: &'a str,
+    at: String,
+}
+
+impl<'a> Args<'a> {
+    fn err(&self, msg: impl std::fmt::Display) -> Error {
+        Error::Model(format!("{}: {msg}", self.at))
+    }
+
+    fn get(&mut self, key: &'a str) -> Option<&'a Value> {
+        self.used.insert(key);
+        self.cfg.get(key).filter(|v| !v.is_null())
+    }
+
+    fn required(&mut self, key: &'a str) -> Result<&'a Value> {
+        self.get(key)
+            .ok_or_else(|| self.err(format!("argument `{key}` is missing")))
+    }
+
+    fn count(&mut self, key: &'a str) -> Result<usize> {
+        let v = self.required(key)?;
+        as_count(v).ok_or_else(|| self.err(format!("`{key}` must be a whole number, got {v}")))
+    }
+
+    fn pair(&mut self, key: &'a str) -> Result<Option<Pair>> {
+        let Some(v) = self.get(key) else {
+            return Ok(None);
+        };
+        let pair = match v {
+            Value::Array(a) if a.len() == 2 => as_count(&a[0]).zip(as_count(&a[1])),
+            one => as_count(one).map(|n| (n, n)),
+        };
+        match pair {
+            Some((h, w)) => Ok(Some(Pair(h, w))),
+            None => Err(self.err(format!("`{key}` must be [height, width], got {v}"))),
+        }
+    }
+
+    fn number(&mut self, key: &'a str, default: f32) -> Result<f32> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .as_f64()
+                .map(|x| x as f32)
+                .ok_or_else(|| self.err(format!("`{key}` must be a number, got {v}"))),
+        }
+    }
+
+    fn string(&mut self, key: &'a str, default: &str) -> Result<String> {
+        match self.get(key) {
+            None => Ok(default.to_string()),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(v) => Err(self.err(format!(
+                "`{key}` is {v}; wgtrain reads activations and settings given by name (a \
+                 string), not custom objects"
+            ))),
+        }
+    }
+
+    /// `key` must be absent or `want`; `supported` says what wgtrain does instead.
+    fn expect(&mut self, key: &'a str, want: Value, supported: &str) -> Result<()> {
+        match self.get(key) {
+            Some(v) if *v != want => Err(self.err(format!(
+                "argument `{key}` = {v} is not supported; {supported}"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// An initializer argument must name Keras's default (its seed is not used).
+    fn initializer(&mut self, key: &'a str, default: &str) -> Result<()> {
+        let Some(v) = self.get(key) else {
+            return Ok(());
+        };
+        let name = v
+            .get("class_name")
+            .and_then(Value::as_str)
+            .or(v.as_str())
+            .unwrap_or_default();
+        let snake = name.replace('_', "").to_ascii_lowercase();
+        if snake == default.to_ascii_lowercase() {
+            Ok(())
+        } else {
+            Err(self.err(format!(
+                "argument `{key}` = {v} is not supported; wgtrain initialises it as Keras's \
+                 default, {default}"
+            )))
+        }
+    }
+
+    fn channels_last(&mut self) -> Result<()> {
+        self.expect(
+            "data_format",
+            json!("channels_last"),
+            "wgtrain's images are channels_last, [height, width, channels]",
+        )
+    }
+
+    /// Arguments not read: the layer's name, its dtype (float32 only), `trainable` (true
+    /// only), a seed, and switched-off features (null or false). Anything else is refused.
+    fn finish(self) -> Result<()> {
+        for (k, v) in self.cfg {
+            let off = v.is_null() || *v == Value::Bool(false);
+            if self.used.contains(k.as_str()) || (off && k != "trainable") {
+                continue;
+            }
+            match k.as_str() {
+                "name" | "seed" => {}
+                "trainable" if *v == Value::Bool(true) => {}
+                "trainable" => {
+                    return Err(self.err(
+                        "`trainable: false` (a frozen layer) is not supported; every layer \
+                         of a wgtrain model is trained",
+                    ))
+                }
+                "dtype" if is_float32(v) => {}
+                "dtype" => {
+                    return Err(self.err(format!(
+                        "dtype {v} is not supported; wgtrain computes in float32"
+                    )))
+                }
+                _ => {
+                    return Err(self.err(format!(
+                        "argument `{k}` = {v} is not supported by wgtrain's {}",
+                        self.class
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn as_count(v: &Value) -> Option<usize> {
+    v.as_u64().and_then(|n| usize::try_from(n).ok())
+}
+
+fn is_float32(v: &Value) -> bool {
+    let name = v
+        .pointer("/config/name")
+        .and_then(Value::as_str)
+        .or(v.as_str());
+    name == Some("float32")
+}
+
+/// The per-sample shape from a Keras batch shape `[null, d1, d2, …]`.
+fn sample_shape(v: &Value, at: &str) -> Result<Vec<usize>> {
+    let bad = || {
+        Error::Model(format!(
+            "{at}: the input shape {v} must be [null, sizes…] with every size a whole number \
+             (wgtrain's models take inputs of one fixed shape)"
+        ))
+    };
+    let a = v.as_array().ok_or_else(bad)?;
+    match a.split_first() {
+        Some((first, rest)) if first.is_null() || as_count(first).is_some() => {
+            rest.iter().map(|d| as_count(d).ok_or_else(bad)).collect()
+        }
+        _ => Err(bad()),
+    }
+}
+
+impl ModelSpec {
+    /// Read Keras's `model.to_json()` for a Sequential model; `source` names it in errors.
+    pub fn from_keras_json(v: &Value, source: &str) -> Result<ModelSpec> {
+        let bad = |msg: String| Error::Model(format!("Keras model {source}: {msg}"));
+        let class = v.get("class_name").and_then(Value::as_str).unwrap_or("?");
+        if class != "Sequential" {
+            return Err(bad(format!(
+                "a {class} model; wgtrain reads Sequential models (keras.Sequential([...]) \
+                 and its to_json())"
+            )));
+        }
+        let config = v
+            .get("config")
+            .and_then(Value::as_object)
+            .ok_or_else(|| bad("no `config` object".into()))?;
+        let layers = config
+            .get("layers")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad("`config` has no `layers` list".into()))?;
+        let mut input_shape = None;
+        let mut specs = Vec::new();
+        // The rank of the per-sample shape so far, to read BatchNormalization's axis.
+        let mut rank = 0;
+        for (k, layer) in layers.iter().enumerate() {
+            let class = layer
+                .get("class_name")
+                .and_then(Value::as_str)
+                .unwrap_or("?");
+            let cfg = layer
+                .get("config")
+                .and_then(Value::as_object)
+                .ok_or_else(|| bad(format!("layer {k} ({class}) has no `config` object")))?;
+            let name = cfg.get("name").and_then(Value::as_str).unwrap_or("");
+            let at = format!("Keras model {source}: layer {k} \"{name}\" ({class})");
+            // tf.keras 2 puts the input shape on the first layer, Keras 3 on an InputLayer.
+            for key in ["batch_shape", "batch_input_shape"] {
+                if let Some(s) = cfg.get(key).filter(|s| !s.is_null()) {
+                    if !specs.is_empty() || input_shape.is_some() {
+                        return Err(bad(format!(
+                            "layer {k} ({class}) gives an input shape after the first layer; \
+                             a Sequential model has one input"
+                        )));
+                    }
+                    let s = sample_shape(s, &at)?;
+                    rank = s.len();
+                    input_shape = Some(s);
+                }
+            }
+            let mut a = Args {
+                cfg,
+                used: HashSet::from(["batch_shape", "batch_input_shape"]),
+                class,
+                at,
+            };
+            let spec = match class {
+                "InputLayer" => {
+                    if input_shape.is_none() {
+                        return Err(a.err("has no `batch_shape`"));
+                    }
+                    a.expect("sparse", json!(false), "wgtrain's inputs are dense")?;
+                    a.expect("ragged", json!(false), "wgtrain's inputs are dense")?;
+                    a.expect("optional", json!(false), "wgtrain's input is required")?;
+                    a.finish()?;
+                    continue;
+                }
+                "Dense" => {
+                    a.expect("use_bias", json!(true), "wgtrain's Dense has a bias")?;
+                    a.initializer("kernel_initializer", "GlorotUniform")?;
+                    a.initializer("bias_initializer", "Zeros")?;
+                    LayerSpec::Dense {
+                        units: a.count("units")?,
+                        activation: a.string("activation", "linear")?,
+                    }
+                }
+                "Conv2D" => {
+                    a.channels_last()?;
+                    a.expect("use_bias", json!(true), "wgtrain's Conv2D has a bias")?;
+                    a.expect(
+                        "dilation_rate",
+                        json!([1, 1]),
+                        "wgtrain's Conv2D is not dilated",
+                    )?;
+                    a.expect("groups", json!(1), "wgtrain's Conv2D has one group")?;
+                    a.initializer("kernel_initializer", "GlorotUniform")?;
+                    a.initializer("bias_initializer", "Zeros")?;
+                    LayerSpec::Conv2D {
+                        filters: a.count("filters")?,
+                        kernel_size: a
+                            .pair("kernel_size")?
+                            .ok_or_else(|| a.err("argument `kernel_size` is missing"))?,
+                        strides: a.pair("strides")?.unwrap_or(Pair(1, 1)),
+                        padding: a.string("padding", "valid")?,
+                        activation: a.string("activation", "linear")?,
+                    }
+                }
+                "MaxPooling2D" | "AveragePooling2D" => {
+                    a.channels_last()?;
+                    a.expect(
+                        "padding",
+                        json!("valid"),
+                        "wgtrain's pooling windows are 'valid'",
+                    )?;
+                    let pool_size = a.pair("pool_size")?.unwrap_or(Pair(2, 2));
+                    // Keras writes strides = pool_size when they were not given.
+                    let strides = a.pair("strides")?.filter(|s| *s != pool_size);
+                    match class {
+                        "MaxPooling2D" => LayerSpec::MaxPooling2D { pool_size, strides },
+                        _ => LayerSpec::AveragePooling2D { pool_size, strides },
+                    }
+                }
+                "GlobalAveragePooling2D" | "GlobalMaxPooling2D" => {
+                    a.channels_last()?;
+                    a.expect(
+                        "keepdims",
+                        json!(false),
+                        "wgtrain's global pooling drops the axes",
+                    )?;
+                    match class {
+                        "GlobalMaxPooling2D" => LayerSpec::GlobalMaxPooling2D {},
+                        _ => LayerSpec::GlobalAveragePooling2D {},
+                    }
+                }
+                "Flatten" => {
+                    a.channels_last()?;
+                    LayerSpec::Flatten {}
+                }
+                "Dropout" => {
+                    a.expect(
+                        "noise_shape",
+                        Value::Null,
+                        "wgtrain drops elements independently",
+                    )?;
+                    a.required("rate")?;
+                    LayerSpec::Dropout {
+                        rate: a.number("rate", 0.0)?,
+                    }
+                }
+                "Activation" => LayerSpec::Activation {
+                    activation: a.string("activation", "")?,
+                },
+                "Reshape" => {
+                    let t = a.required("target_shape")?;
+                    let target: Option<Vec<i64>> = t
+                        .as_array()
+                        .and_then(|d| d.iter().map(Value::as_i64).collect());
+                    LayerSpec::Reshape {
+                        target_shape: target.ok_or_else(|| {
+                            a.err(format!("`target_shape` must be a list of sizes, got {t}"))
+                        })?,
+                    }
+                }
+                "LeakyReLU" => {
+                    // Keras 3 calls the slope negative_slope, tf.keras 2 alpha.
+                    let alpha = a.number("alpha", 0.3)?;
+                    LayerSpec::LeakyReLU {
+                        negative_slope: a.number("negative_slope", alpha)?,
+                    }
+                }
+                "BatchNormalization" => {
+                    let axis = a.get("axis").cloned().unwrap_or(json!(-1));
+                    let last = [json!(-1), json!(rank), json!([-1]), json!([rank])];
+                    if !last.contains(&axis) {
+                        return Err(a.err(format!(
+                            "axis {axis} is not supported; wgtrain normalises over the last \
+                             axis (-1, here {rank})"
+                        )));
+                    }
+                    a.expect(
+                        "center",
+                        json!(true),
+                        "wgtrain's BatchNormalization has beta",
+                    )?;
+                    a.expect(
+                        "scale",
+                        json!(true),
+                        "wgtrain's BatchNormalization has gamma",
+                    )?;
+                    a.initializer("beta_initializer", "Zeros")?;
+                    a.initializer("gamma_initializer", "Ones")?;
+                    a.initializer("moving_mean_initializer", "Zeros")?;
+                    a.initializer("moving_variance_initializer", "Ones")?;
+                    // Only read with renorm, which must be off.
+                    a.get("renorm_momentum");
+                    LayerSpec::BatchNormalization {
+                        momentum: a.number("momentum", 0.99)?,
+                        epsilon: a.number("epsilon", 1e-3)?,
+                    }
+                }
+                other => {
+                    return Err(a.err(format!(
+                        "layer {other} is not supported; wgtrain reads {SUPPORTED}"
+                    )))
+                }
+            };
+            a.finish()?;
+            rank = match &spec {
+                LayerSpec::Flatten {}
+                | LayerSpec::GlobalAveragePooling2D {}
+                | LayerSpec::GlobalMaxPooling2D {} => 1,
+                LayerSpec::Reshape { target_shape } => target_shape.len(),
+                _ => rank,
+            };
+            specs.push(spec);
+        }
+        let input_shape = match input_shape {
+            Some(s) => s,
+            None => {
+                let built = config
+                    .get("build_input_shape")
+                    .or_else(|| v.pointer("/build_config/input_shape"))
+                    .filter(|s| !s.is_null())
+                    .ok_or_else(|| {
+                        bad("no input shape (no InputLayer, batch_input_shape or \
+                             build_input_shape); build the model with keras.Input(shape) first"
+                            .into())
+                    })?;
+                sample_shape(built, &format!("Keras model {source}"))?
+            }
+        };
+        // The description's own checks (ranges of rates and momenta) apply as well.
+        let spec = ModelSpec {
+            input_shape,
+            layers: specs,
+        };
+        ModelSpec::from_json(&spec.to_json(), &format!("{source} (read as Keras JSON)"))
+    }
+
+    /// The model as Keras 3's `model.to_json()` would write it, for
+    /// `keras.models.model_from_json`; layers are named as Keras names them.
+    pub fn to_keras_json(&self) -> String {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut layers = vec![json!({
+            "module": "keras.layers",
+            "class_name": "InputLayer",
+            "config": {
+                "batch_shape": std::iter::once(Value::Null)
+                    .chain(self.input_shape.iter().map(|&d| json!(d)))
+                    .collect::<Vec<_>>(),
+                "dtype": "float32",
+                "sparse": false,
+                "name": "input_layer",
+            },
+            "registered_name": null,
+        })];
+        for l in &self.layers {
+            let kind = l.kind();
+            let same = seen.iter().filter(|k| **k == kind).count();
+            seen.push(kind);
+            let base = crate::nn::sequential::keras_name(kind);
+            let name = match same {
+                0 => base,
+                n => format!("{base}_{n}"),
+            };
+            let mut cfg = match serde_json::to_value(l).expect("a LayerSpec serialises") {
+                Value::Object(o) => o
+                    .into_iter()
+                    .next()
+                    .and_then(|(_, c)| c.as_object().cloned())
+                    .unwrap_or_default(),
+                _ => Map::new(),
+            };
+            match l {
+                LayerSpec::MaxPooling2D { pool_size, strides }
+                | LayerSpec::AveragePooling2D { pool_size, strides } => {
+                    let s = strides.unwrap_or(*pool_size);
+                    cfg.insert("strides".into(), json!([s.0, s.1]));
+                    cfg.insert("padding".into(), json!("valid"));
+                }
+                LayerSpec::Dense { .. } | LayerSpec::Conv2D { .. } => {
+                    cfg.insert("use_bias".into(), json!(true));
+                }
+                _ => {}
+            }
+            cfg.insert("name".into(), json!(name));
+            cfg.insert("trainable".into(), json!(true));
+            cfg.insert("dtype".into(), json!("float32"));
+            layers.push(json!({
+                "module": "keras.layers",
+                "class_name": kind,
+                "config": cfg,
+                "registered_name": null,
+            }));
+        }
+        json!({
+            "module": "keras",
+            "class_name": "Sequential",
+            "config": {"name": "sequential", "trainable": true, "dtype": "float32", "layers": layers},
+            "registered_name": null,
+        })
+        .to_string()
+    }
+}
