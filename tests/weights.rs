@@ -240,7 +240,11 @@ fn export_and_weights_flags_give_the_checkpoints_results() {
 
     // Errors: --weights with --resume, --model without --weights, a weights file without a
     // model description and no --model, predict without images.
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["train", "--model", "my.keras"],
+            "scripts/keras_weights.py from-keras",
+        ),
         (&["train", "--weights", &w, "--resume", &ckpt], "--resume"),
         (&["eval", "--model", "cnn"], "--weights"),
         (

@@ -27,7 +27,7 @@ pub use crate::cpu::LearningRateSchedule;
 pub use crate::history::{EpochLog, History};
 pub use activation::Activation;
 pub use callbacks::{EarlyStopping, ModelCheckpoint, ReduceLROnPlateau};
-pub use checkpoint::{CHECKPOINT_FORMAT, WEIGHTS_FORMAT};
+pub use checkpoint::{CHECKPOINT_FORMAT, CONVERT_KERAS, WEIGHTS_FORMAT};
 pub use device::{BatchAt, ByteCodes, Device, DeviceKind, DeviceOps, PendingValues, TrainingOps};
 pub use layer::{Layer, Param};
 pub use layers::{

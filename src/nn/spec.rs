@@ -261,6 +261,15 @@ impl ModelSpec {
             )));
         }
         let bytes = std::fs::read(path).map_err(io)?;
+        // A .keras file is a zip, a .h5 file HDF5: say how to convert them.
+        if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\x89HDF") {
+            return Err(Error::Model(format!(
+                "model description {}: a Keras model file, not JSON; wgtrain reads the \
+                 model's to_json() — {}",
+                path.display(),
+                super::checkpoint::CONVERT_KERAS
+            )));
+        }
         let text = String::from_utf8(bytes).map_err(|e| {
             Error::Model(format!(
                 "model description {}: not UTF-8 text (invalid byte at offset {}); a model \

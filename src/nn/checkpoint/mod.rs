@@ -29,7 +29,7 @@ mod load;
 mod metadata;
 mod weights;
 
-pub use weights::WEIGHTS_FORMAT;
+pub use weights::{CONVERT_KERAS, WEIGHTS_FORMAT};
 
 use std::collections::HashMap;
 use std::path::Path;

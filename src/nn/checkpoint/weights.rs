@@ -20,6 +20,11 @@ use crate::nn::Array;
 /// The `format` metadata value of a weights-only file.
 pub const WEIGHTS_FORMAT: &str = "wgtrain-weights-1";
 
+/// What to do with a Keras file where wgtrain wants safetensors or JSON.
+pub const CONVERT_KERAS: &str = "a Keras .keras or .weights.h5 file converts with: python3 \
+     scripts/keras_weights.py from-keras MODEL.keras OUT_DIR (then --weights \
+     OUT_DIR/model.safetensors)";
+
 impl Sequential {
     /// Save the weights alone (trainable and non-trainable, e.g. BatchNormalization's
     /// moving statistics) to `path`, atomically, with the model description as metadata.
@@ -83,12 +88,8 @@ impl Sequential {
             path: source.to_string(),
             detail,
         };
-        let tensors = SafeTensors::deserialize(bytes).map_err(|e| {
-            bad(format!(
-                "not a safetensors file ({e}); a Keras .keras or .weights.h5 file converts \
-                 with: python3 scripts/keras_weights.py from-keras MODEL.keras OUT_DIR"
-            ))
-        })?;
+        let tensors = SafeTensors::deserialize(bytes)
+            .map_err(|e| bad(format!("not a safetensors file ({e}); {CONVERT_KERAS}")))?;
         let expected: Vec<(String, Vec<usize>)> = self
             .layers
             .iter()
@@ -164,12 +165,13 @@ impl ModelSpec {
         // The header alone: its length, then that much JSON (bounded like safetensors').
         let mut len = [0u8; 8];
         std::io::Read::read_exact(&mut f, &mut len)
-            .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
+            .map_err(|e| bad(format!("not a safetensors file ({e}); {CONVERT_KERAS}")))?;
         let n = u64::from_le_bytes(len);
         let size = f.metadata().map_or(0, |m| m.len());
         if n > (100 << 20) || n > size.saturating_sub(8) {
             return Err(bad(format!(
-                "not a safetensors file (a header of {n} bytes in a file of {size})"
+                "not a safetensors file (a header of {n} bytes in a file of {size}); \
+                 {CONVERT_KERAS}"
             )));
         }
         let mut header = vec![0u8; 8 + n as usize];

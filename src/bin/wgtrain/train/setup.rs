@@ -158,7 +158,16 @@ pub(super) fn check_flags(a: &TrainArgs) -> Result<()> {
             return Err(Error::BadSetting {
                 name: "--model",
                 value: m.into(),
-                reason: "use mlp, cnn or a model description file ending in .json".into(),
+                reason: match m.ends_with(".keras") || m.ends_with(".h5") {
+                    true => format!(
+                        "a Keras model file; wgtrain reads its to_json() as the model, or \
+                         {}",
+                        wgtrain::nn::CONVERT_KERAS
+                    ),
+                    false => "use mlp, cnn, a model description file ending in .json, or \
+                              Keras's model.to_json() saved as .json"
+                        .into(),
+                },
             });
         }
     }
