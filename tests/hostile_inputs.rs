@@ -276,6 +276,11 @@ fn model_texts() -> Vec<Vec<u8>> {
         br#"{"input_shape": [28, 28, 1], "layers": [{"Conv2D": {"filters": 4, "kernel_size": [3, 2], "strides": 2, "padding": "same", "activation": "tanh"}}, {"MaxPooling2D": {"pool_size": 2, "strides": [1, 2]}}, "Flatten", {"Dropout": {"rate": 0.5}}, {"Dense": {"units": 10, "activation": "softmax"}}]}"#
             .to_vec(),
     );
+    // Keras's own model JSON (real to_json() output of Keras 3).
+    let keras = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras");
+    for f in ["mnist_mlp.json", "mnist_cnn_bn.json"] {
+        v.push(std::fs::read(keras.join(f)).unwrap());
+    }
     v
 }
 
@@ -387,6 +392,10 @@ fn model_case(b: &[u8]) {
     // A description that parses round-trips, and building it only computes shapes.
     assert_eq!(
         ModelSpec::from_json(&spec.to_json(), "again").unwrap(),
+        spec
+    );
+    assert_eq!(
+        ModelSpec::from_json(&spec.to_keras_json(), "as Keras JSON").unwrap(),
         spec
     );
     if let Ok(m) = Sequential::from_spec(&spec, Device::Cpu, 0) {
