@@ -37,14 +37,17 @@ impl Verbose {
 pub(crate) struct EpochProgress {
     bar: Option<ProgressBar>,
     mode: Verbose,
+    ticking: std::cell::Cell<bool>,
 }
 
 impl EpochProgress {
     pub fn start(mode: Verbose, epoch: usize, epochs: usize, steps: usize) -> EpochProgress {
         let bar = (mode == Verbose::Bar).then(|| {
             println!("Epoch {epoch}/{epochs}");
+            // Hidden until the first reading gives the loss, so the first frame drawn is
+            // complete (position, ETA, loss and accuracy).
             let bar =
-                ProgressBar::with_draw_target(Some(steps as u64), ProgressDrawTarget::stdout());
+                ProgressBar::with_draw_target(Some(steps as u64), ProgressDrawTarget::hidden());
             bar.set_style(
                 ProgressStyle::with_template(
                     "{pos:>5}/{len} [{bar:30.cyan/blue}] {elapsed} (ETA {eta}) - {msg}",
@@ -52,10 +55,13 @@ impl EpochProgress {
                 .expect("valid template")
                 .progress_chars("=> "),
             );
-            bar.enable_steady_tick(Duration::from_millis(200));
             bar
         });
-        EpochProgress { bar, mode }
+        EpochProgress {
+            bar,
+            mode,
+            ticking: std::cell::Cell::new(false),
+        }
     }
 
     /// True when a running loss is worth reading back (a bar is showing).
@@ -65,13 +71,19 @@ impl EpochProgress {
 
     pub fn step(&self, done: usize, loss: Option<f32>, accuracy: Option<f32>) {
         if let Some(bar) = &self.bar {
-            bar.set_position(done as u64);
             if let Some(l) = loss {
                 let mut msg = format!("loss: {l:.4}");
                 if let Some(a) = accuracy {
                     msg += &format!(" - accuracy: {a:.4}");
                 }
                 bar.set_message(msg);
+            }
+            bar.set_position(done as u64);
+            // The first reading shows the bar; a steady tick then keeps its elapsed time
+            // and ETA moving between readings.
+            if loss.is_some() && !self.ticking.replace(true) {
+                bar.set_draw_target(ProgressDrawTarget::stdout());
+                bar.enable_steady_tick(Duration::from_millis(200));
             }
         }
     }
@@ -87,6 +99,9 @@ impl EpochProgress {
         let per_step = log.seconds * 1e3 / log.steps.max(1) as f64;
         match (self.mode, self.bar) {
             (_, Some(bar)) => {
+                if !self.ticking.get() {
+                    bar.set_draw_target(ProgressDrawTarget::stdout());
+                }
                 bar.set_position(log.steps as u64);
                 bar.set_message(format!("{:.1}ms/step - {}", per_step, log.metrics_line()));
                 bar.finish();

@@ -15,8 +15,10 @@ use crate::nn::callbacks::{
 use crate::nn::feed::Feed;
 use crate::nn::progress::{EpochProgress, Verbose};
 
-/// Steps between the progress bar's asynchronous reads of the running loss.
+/// The most steps between the progress bar's asynchronous reads of the running loss …
 const READ_EVERY: usize = 16;
+/// … which come about this often (fewer steps apart when steps are slow).
+const READ_INTERVAL: std::time::Duration = std::time::Duration::from_millis(150);
 
 /// Options of [`Sequential::fit`], Keras's keyword arguments.
 #[derive(Clone, Debug)]
@@ -216,12 +218,16 @@ impl Sequential {
             train.start(&dev, Some(&self.order))?;
             let mut totals = self.totals()?;
             let progress = EpochProgress::start(mode, epoch, opts.epochs, steps);
-            // The bar shows what the GPU has finished: every READ_EVERY steps the running
-            // sums are read back asynchronously (which also submits the steps recorded
-            // so far); finished reads move the bar. With more than two reads in flight
-            // the loop waits for the oldest, so recording (much faster than the GPU)
-            // stays within a few dozen steps of it.
+            // The bar shows what the GPU has finished: the running sums are read back
+            // asynchronously (which also submits the steps recorded so far) every
+            // `read_every` steps, and finished reads move the bar. `read_every` follows
+            // the GPU's pace — the steps it finishes in READ_INTERVAL, from 1 (slow steps,
+            // read after each) to READ_EVERY (fast ones) — so the bar moves several times
+            // a second either way. With more than two reads in flight the loop waits for
+            // the oldest, so recording (much faster than the GPU) stays a few reads ahead.
             let mut pending = std::collections::VecDeque::new();
+            let (mut read_every, mut last_read) = (1, 0);
+            let mut last_done: Option<(usize, Instant)> = None;
             for s in 0..steps {
                 if stopping(opts.stop.as_deref()) {
                     progress.abandon();
@@ -236,7 +242,8 @@ impl Sequential {
                 if !progress.wants_metrics() {
                     continue;
                 }
-                if (s + 1) % READ_EVERY == 0 {
+                if s + 1 - last_read >= read_every {
+                    last_read = s + 1;
                     let sums = dev.read_async(&[&totals.loss, &totals.correct])?;
                     pending.push_back((sums, s + 1, totals.samples));
                 }
@@ -253,6 +260,18 @@ impl Sequential {
                     let m = self.mean_totals(&v, *samples);
                     check_finite(m.loss, epoch, *done)?;
                     progress.step(*done, Some(m.loss), m.accuracy);
+                    // The pace over at least half a second (readings can finish in bursts).
+                    let now = Instant::now();
+                    match last_done {
+                        Some((d0, t0)) if (now - t0).as_secs_f64() >= 0.5 => {
+                            let per_second = (*done - d0) as f64 / (now - t0).as_secs_f64();
+                            let n = per_second * READ_INTERVAL.as_secs_f64();
+                            read_every = (n.round() as usize).clamp(1, READ_EVERY);
+                            last_done = Some((*done, now));
+                        }
+                        Some(_) => {}
+                        None => last_done = Some((*done, now)),
+                    }
                     pending.pop_front();
                 }
             }
