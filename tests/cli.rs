@@ -393,3 +393,25 @@ fn train_with_a_learning_rate_schedule_logs_and_resumes_it() {
     let o = wgtrain(&args);
     assert!(!o.status.success() && stderr(&o).contains("ExponentialDecay"));
 }
+
+#[test]
+fn limit_also_limits_the_test_set_unless_test_limit_says_otherwise() {
+    let dir = TempDir::new("limit");
+    let data = dir.path("data");
+    common::fake_mnist(&data, 120, 90, (28, 28));
+    let d = data.display().to_string();
+    for (extra, want) in [
+        (vec![], "(40 test images"),
+        (vec!["--test-limit", "70"], "(70 test images"),
+    ] {
+        let out = dir.s(&format!("run{}", extra.len()));
+        let mut args = vec![
+            "train", "--limit", "40", "--epochs", "1", "--device", "cpu", "--quiet", "--data", &d,
+            "--out", &out,
+        ];
+        args.extend(extra);
+        let o = wgtrain(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains(want), "{want}: {}", stdout(&o));
+    }
+}

@@ -124,10 +124,11 @@ pub struct TrainArgs {
     /// One plain line per epoch instead of a progress bar
     #[arg(long)]
     pub(crate) quiet: bool,
-    /// Train on the first N training images only
+    /// Train on the first N training images only (and test on the first N test images,
+    /// unless --test-limit says otherwise)
     #[arg(long, value_parser = positive_count)]
     pub(crate) limit: Option<usize>,
-    /// Evaluate on the first N test images only
+    /// Evaluate on the first N test images only (default: --limit's N, else all)
     #[arg(long, value_parser = positive_count)]
     pub(crate) test_limit: Option<usize>,
     /// Stop when val_loss has not improved for N epochs (Keras's EarlyStopping)

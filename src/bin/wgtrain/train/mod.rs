@@ -72,7 +72,8 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
             done + 1
         )));
     }
-    let data = mnist(a.data.as_deref(), a.limit, a.test_limit)?;
+    // --limit also limits the test set unless --test-limit says otherwise.
+    let data = mnist(a.data.as_deref(), a.limit, a.test_limit.or(a.limit))?;
     let x = images_for(&model, &data.train)?;
     let x_test = images_for(&model, &data.test)?;
     let y = labels_for(&model, &data.train)?;
