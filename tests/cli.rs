@@ -281,7 +281,7 @@ fn train_resume_eval_predict_end_to_end() {
     );
     let csv = std::fs::read_to_string(dir.path("run/history.csv")).unwrap();
     assert_eq!(csv.lines().count(), 3);
-    assert_eq!(png_size(&dir.path("run/training.png")), (1200, 480));
+    assert_eq!(png_size(&dir.path("run/training.png")), (1200, 510));
     assert_eq!(png_size(&dir.path("run/confusion.png")).0, 90 + 560 + 30);
     png_size(&dir.path("run/most_wrong.png"));
     std::fs::remove_file(dir.path("run/confusion.png")).unwrap(); // eval writes it again

@@ -4,6 +4,9 @@
 use std::path::Path;
 
 use super::canvas::{Canvas, Color, BLACK, BLUE, GREY, ORANGE, WHITE};
+
+/// Small print under a title.
+const GREY_TEXT: Color = [90, 90, 90];
 use super::font::{text_height, text_width};
 use crate::error::Result;
 use crate::history::EpochLog;
@@ -161,9 +164,12 @@ fn line_chart(
     }
 }
 
-/// Loss and accuracy per epoch, training vs validation, side by side.
-pub fn training_curves(path: &Path, logs: &[EpochLog]) -> Result<()> {
-    let mut c = Canvas::new(1200, 480);
+/// Loss and accuracy per epoch, training vs validation, side by side, under `title`
+/// (the run's model and data).
+pub fn training_curves(path: &Path, logs: &[EpochLog], title: &str) -> Result<()> {
+    let mut c = Canvas::new(1200, 510);
+    let scale = if super::font::text_width(title, 2) <= 1180 { 2 } else { 1 };
+    c.text_centered(600, 8, title, scale, BLACK);
     let pick = |f: &dyn Fn(&EpochLog) -> Option<f32>| -> Vec<(f64, f64)> {
         logs.iter()
             .filter_map(|e| f(e).map(|v| (e.epoch as f64, v as f64)))
@@ -182,7 +188,7 @@ pub fn training_curves(path: &Path, logs: &[EpochLog]) -> Result<()> {
             points: val_loss,
         });
     }
-    line_chart(&mut c, (0, 16, 600, 464), "loss", "epoch", &loss);
+    line_chart(&mut c, (0, 46, 600, 464), "loss", "epoch", &loss);
     let mut acc = Vec::new();
     for (label, color, f) in [
         (
@@ -201,17 +207,24 @@ pub fn training_curves(path: &Path, logs: &[EpochLog]) -> Result<()> {
             });
         }
     }
-    line_chart(&mut c, (600, 16, 600, 464), "accuracy", "epoch", &acc);
+    line_chart(&mut c, (600, 46, 600, 464), "accuracy", "epoch", &acc);
     c.save(path)
 }
 
 /// The confusion matrix (rows: true class, columns: predicted) as a heat map shaded by
-/// each row's share, with the counts written in the cells.
-pub fn confusion_matrix(path: &Path, m: &[[usize; 10]; 10], title: &str) -> Result<()> {
+/// each row's share, with the counts written in the cells; `subtitle` (small, under the
+/// title) says whose and on what.
+pub fn confusion_matrix(
+    path: &Path,
+    m: &[[usize; 10]; 10],
+    title: &str,
+    subtitle: &str,
+) -> Result<()> {
     let cell = 56i64;
     let (ox, oy) = (90i64, 100i64);
     let mut c = Canvas::new((ox + 10 * cell + 30) as u32, (oy + 10 * cell + 70) as u32);
-    c.text_centered(ox + 5 * cell, 12, title, 2, BLACK);
+    c.text_centered(ox + 5 * cell, 8, title, 2, BLACK);
+    c.text_centered(ox + 5 * cell, 28, subtitle, 1, GREY_TEXT);
     c.text_centered(ox + 5 * cell, 44, "predicted", 2, BLACK);
     c.text_vertical(16, oy + 5 * cell, "true", 2, BLACK);
     for (t, row) in m.iter().enumerate() {
@@ -270,6 +283,8 @@ pub fn confusion_matrix(path: &Path, m: &[[usize; 10]; 10], title: &str) -> Resu
 pub struct WrongDigit<'a> {
     /// 28×28 pixels in [0, 1], ink bright.
     pub pixels: &'a [f32],
+    /// Its index in the data set (shown, so it can be looked up).
+    pub index: usize,
     pub truth: usize,
     pub predicted: usize,
     /// The model's probability for its (wrong) prediction.
@@ -277,13 +292,21 @@ pub struct WrongDigit<'a> {
 }
 
 /// The given digits (most wrong first) in a grid of `columns`, each captioned with the
-/// true label, the prediction and its probability.
-pub fn digit_grid(path: &Path, digits: &[WrongDigit], columns: usize, title: &str) -> Result<()> {
+/// true label, the prediction, its probability and the digit's index; `subtitle` (small,
+/// under the title) says whose and on what.
+pub fn digit_grid(
+    path: &Path,
+    digits: &[WrongDigit],
+    columns: usize,
+    title: &str,
+    subtitle: &str,
+) -> Result<()> {
     let (zoom, cw, ch) = (4i64, 150i64, 160i64);
     let cols = columns.max(1) as i64;
     let rows = (digits.len() as i64 + cols - 1) / cols;
     let mut c = Canvas::new((cols * cw + 20) as u32, (rows.max(1) * ch + 60) as u32);
-    c.text_centered((cols * cw + 20) / 2, 14, title, 2, BLACK);
+    c.text_centered((cols * cw + 20) / 2, 8, title, 2, BLACK);
+    c.text_centered((cols * cw + 20) / 2, 28, subtitle, 1, GREY_TEXT);
     for (i, d) in digits.iter().enumerate() {
         let (gx, gy) = (10 + (i as i64 % cols) * cw, 44 + (i as i64 / cols) * ch);
         let (x0, y0) = (gx + (cw - 28 * zoom) / 2, gy);
@@ -306,7 +329,7 @@ pub fn digit_grid(path: &Path, digits: &[WrongDigit], columns: usize, title: &st
         c.text_centered(
             gx + cw / 2,
             y0 + 28 * zoom + 18,
-            &format!("p={:.2}", d.confidence),
+            &format!("#{} p={:.2}", d.index, d.confidence),
             1,
             [180, 30, 30],
         );

@@ -49,6 +49,19 @@ pub fn images_for(model: &Sequential, split: &Split) -> Result<Array> {
     }
 }
 
+/// How pictures name a model: `mlp`, `cnn`, a model file's name, or a checkpoint's or
+/// weights file's folder and name (`cnn/checkpoint.safetensors`).
+pub fn model_label(source: &str) -> String {
+    let p = Path::new(source);
+    let file = p
+        .file_name()
+        .map_or(source.to_string(), |f| f.to_string_lossy().into_owned());
+    match p.parent().and_then(|d| d.file_name()) {
+        Some(dir) if file.ends_with(".safetensors") => format!("{}/{file}", dir.to_string_lossy()),
+        _ => file,
+    }
+}
+
 /// `--model mlp|cnn|PATH.json` built (not compiled) on `dev`.
 pub fn build_model(model: &str, dev: Device, seed: u64) -> Result<Sequential> {
     match model {
@@ -217,5 +230,24 @@ pub fn split_fraction(s: &str) -> std::result::Result<f32, String> {
     match s.parse::<f32>() {
         Ok(v) if (0.0..1.0).contains(&v) => Ok(v),
         _ => Err(format!("expected a fraction in [0, 1), got {s:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::model_label;
+
+    #[test]
+    fn pictures_name_the_model_by_its_source() {
+        assert_eq!(model_label("cnn"), "cnn");
+        assert_eq!(
+            model_label("models/mnist_cnn_batchnorm.json"),
+            "mnist_cnn_batchnorm.json"
+        );
+        assert_eq!(
+            model_label("runs/version_3/checkpoint.safetensors"),
+            "version_3/checkpoint.safetensors"
+        );
+        assert_eq!(model_label("w.safetensors"), "w.safetensors");
     }
 }

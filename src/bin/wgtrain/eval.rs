@@ -11,7 +11,7 @@ use wgtrain::{Error, Result};
 
 use crate::common::{
     check_classifier, confusion, confusion_text, device_kind, images_for, labels_for, load_model,
-    positive_count, predict_probabilities,
+    model_label, positive_count, predict_probabilities,
 };
 
 #[derive(clap::Args)]
@@ -76,7 +76,21 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     let probs = predict_probabilities(&mut model, &x)?;
     let report = Report::new(&split, &probs);
     if let Some(out) = &a.out {
-        report.write_pictures(out, &split)?;
+        let model_name = match (&a.checkpoint, &a.weights) {
+            (Some(p), _) | (None, Some(p)) => model_label(&p.display().to_string()),
+            (None, None) => String::new(),
+        };
+        let which = match a.split {
+            SplitArg::Train => "training",
+            SplitArg::Test => "test",
+        };
+        let about = format!(
+            "{model_name} on the MNIST {which} set in {} ({} images, index = position in the \
+             file)",
+            data_dir(a.data.as_deref()).display(),
+            split.len()
+        );
+        report.write_pictures(out, &split, &about)?;
     }
     let (m, per_class) = (&report.confusion, &report.per_class);
 
@@ -143,8 +157,9 @@ impl Report {
         }
     }
 
-    /// confusion.png and most_wrong.png in `out`.
-    pub fn write_pictures(&self, out: &Path, split: &Split) -> Result<()> {
+    /// confusion.png and most_wrong.png in `out`, subtitled with `about` (the model and
+    /// the data).
+    pub fn write_pictures(&self, out: &Path, split: &Split, about: &str) -> Result<()> {
         std::fs::create_dir_all(out).map_err(|e| Error::Io {
             path: out.to_path_buf(),
             source: e,
@@ -153,12 +168,14 @@ impl Report {
             &out.join("confusion.png"),
             &self.confusion,
             "confusion matrix",
+            about,
         )?;
         let digits: Vec<WrongDigit> = self
             .wrong
             .iter()
             .map(|&(i, p)| WrongDigit {
                 pixels: &split.images.data[i * 784..(i + 1) * 784],
+                index: i,
                 truth: split.labels[i] as usize,
                 predicted: self.predicted[i],
                 confidence: p,
@@ -169,6 +186,7 @@ impl Report {
             &digits,
             8,
             "most confidently wrong",
+            about,
         )
     }
 }

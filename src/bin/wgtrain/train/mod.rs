@@ -16,7 +16,10 @@ use wgtrain::nn::{
 };
 use wgtrain::{Error, Result};
 
-use crate::common::{check_classifier, images_for, labels_for, mnist, predict_probabilities};
+use crate::common::{
+    check_classifier, images_for, labels_for, mnist, model_label, predict_probabilities,
+};
+use wgtrain::data::data_dir;
 mod args;
 mod setup;
 
@@ -138,6 +141,22 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
         g.set_profiling(true);
     }
     let json = a.json;
+    // The pictures say which model was trained on what.
+    let model_name = match (&a.resume, &a.weights) {
+        (Some(p), _) => model_label(&p.display().to_string()),
+        (None, Some(w)) => format!(
+            "{} from {}",
+            model_label(a.model.as_deref().unwrap_or("model")),
+            model_label(&w.display().to_string())
+        ),
+        (None, None) => model_label(a.model.as_deref().unwrap_or("mlp")),
+    };
+    let about = format!(
+        "{model_name} on MNIST in {}: {} training, {} validation images",
+        data_dir(a.data.as_deref()).display(),
+        split,
+        n - split
+    );
     let mut best = a.save_best.then(|| {
         let mut c = ModelCheckpoint::best_only(out.join("best.safetensors"));
         c.best = c.best_of(model.epoch_logs());
@@ -150,7 +169,7 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
         }
         seconds.insert(log.epoch, log.seconds);
         write_history(out, m.epoch_logs(), &seconds)?;
-        wgtrain::plot::training_curves(&out.join("training.png"), m.epoch_logs())?;
+        wgtrain::plot::training_curves(&out.join("training.png"), m.epoch_logs(), &about)?;
         if json {
             println!("{}", serde_json::to_string(log).expect("epoch log"));
         }
@@ -186,7 +205,12 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
     let test = model.evaluate(&x_test, &labels_for(&model, &data.test)?)?;
     let eval_s = t.elapsed().as_secs_f64();
     let probs = predict_probabilities(&mut model, &x_test)?;
-    crate::eval::Report::new(&data.test, &probs).write_pictures(out, &data.test)?;
+    let about_test = format!(
+        "{model_name} on the MNIST test set in {} ({} images, index = position in the file)",
+        data_dir(a.data.as_deref()).display(),
+        data.test.len()
+    );
+    crate::eval::Report::new(&data.test, &probs).write_pictures(out, &data.test, &about_test)?;
     let logs = model.epoch_logs();
     if a.json {
         println!(
