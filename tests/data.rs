@@ -154,6 +154,13 @@ fn missing_data_gives_the_fetch_command() {
         e.contains("bash scripts/fetch-mnist.sh") && e.contains(&d.display().to_string()),
         "{e}"
     );
+    // A command that works without a checkout (an installed binary).
+    assert!(
+        e.contains(&format!("mkdir -p '{}'", d.display()))
+            && e.contains("curl -fL -o")
+            && e.contains("https://ossci-datasets.s3.amazonaws.com/mnist/$f.gz"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -25,6 +25,17 @@ pub fn fetch_command(dir: &Path) -> String {
     }
 }
 
+/// A shell command that downloads the four files into `dir` without the script (for an
+/// installed `wgtrain` with no checkout beside it).
+pub fn curl_command(dir: &Path) -> String {
+    format!(
+        "mkdir -p '{d}' && for f in train-images-idx3-ubyte train-labels-idx1-ubyte \
+         t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do curl -fL -o '{d}'/$f.gz \
+         https://ossci-datasets.s3.amazonaws.com/mnist/$f.gz || break; done",
+        d = dir.display()
+    )
+}
+
 /// The data folder: `explicit` (a `--data` flag), else `$MNIST_DIR`, else `data/mnist`.
 pub fn data_dir(explicit: Option<&Path>) -> PathBuf {
     if let Some(p) = explicit {
@@ -203,9 +214,11 @@ fn find(dir: &Path, name: &str) -> Result<PathBuf> {
         path: dir.join(format!("{name}.gz")).display().to_string(),
         detail: format!(
             "MNIST not found (looked for {name} and {name}.gz in {}). Fetch it with: {}  \
-             (or point --data / MNIST_DIR at a folder that has it)",
+             (in a wgtrain checkout; it also checks the files' SHA-256), or anywhere: {}  \
+             — or point --data / MNIST_DIR at a folder that has it",
             dir.display(),
-            fetch_command(dir)
+            fetch_command(dir),
+            curl_command(dir)
         ),
     })
 }

@@ -168,7 +168,11 @@ fn line_chart(
 /// (the run's model and data).
 pub fn training_curves(path: &Path, logs: &[EpochLog], title: &str) -> Result<()> {
     let mut c = Canvas::new(1200, 510);
-    let scale = if super::font::text_width(title, 2) <= 1180 { 2 } else { 1 };
+    let scale = if super::font::text_width(title, 2) <= 1180 {
+        2
+    } else {
+        1
+    };
     c.text_centered(600, 8, title, scale, BLACK);
     let pick = |f: &dyn Fn(&EpochLog) -> Option<f32>| -> Vec<(f64, f64)> {
         logs.iter()
