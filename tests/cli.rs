@@ -162,8 +162,8 @@ fn argument_errors_are_clear_and_fail() {
         ),
         (vec!["predict", &missing], vec!["IMAGES"]),
         (
-            vec!["predict", &missing, "digit.png", "--top", "11"],
-            vec!["--top", "11"],
+            vec!["predict", &missing, "digit.png", "--top", "0"],
+            vec!["--top", "0"],
         ),
     ];
     for (args, wants) in cases {

@@ -55,6 +55,16 @@ pub struct Split {
 }
 
 impl Split {
+    /// Samples `start..end` (clamped to the split).
+    pub fn slice(&self, start: usize, end: usize) -> Split {
+        let end = end.min(self.labels.len());
+        let start = start.min(end);
+        Split {
+            images: self.images.slice_rows(start, end),
+            labels: self.labels[start..end].to_vec(),
+        }
+    }
+
     /// The first `n` samples (all if fewer).
     pub fn take(&self, n: usize) -> Split {
         let n = n.min(self.labels.len());

@@ -2,8 +2,10 @@
 
 pub mod digit_image;
 pub mod idx;
+pub mod image_folder;
 pub mod mnist;
 
 pub use digit_image::{digit_from_gray, digit_from_image, load_digit};
 pub use idx::{parse_idx, parse_idx_bytes, read_idx, read_idx_first, IdxArray};
+pub use image_folder::{load_image, load_image_folder, ImageFolder};
 pub use mnist::{data_dir, load_mnist, load_mnist_first, Mnist, Split};

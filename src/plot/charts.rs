@@ -217,38 +217,40 @@ pub fn training_curves(path: &Path, logs: &[EpochLog], title: &str) -> Result<()
 
 /// The confusion matrix (rows: true class, columns: predicted) as a heat map shaded by
 /// each row's share, with the counts written in the cells; `subtitle` (small, under the
-/// title) says whose and on what.
-pub fn confusion_matrix(
-    path: &Path,
-    m: &[[usize; 10]; 10],
-    title: &str,
-    subtitle: &str,
-) -> Result<()> {
-    let cell = 56i64;
+/// title) says whose and on what. Any number of classes (cells shrink; counts are left out
+/// when they no longer fit).
+pub fn confusion_matrix(path: &Path, m: &[Vec<usize>], title: &str, subtitle: &str) -> Result<()> {
+    let n = m.len().max(1) as i64;
+    let cell = (560 / n).clamp(4, 56);
     let (ox, oy) = (90i64, 100i64);
-    let mut c = Canvas::new((ox + 10 * cell + 30) as u32, (oy + 10 * cell + 70) as u32);
-    c.text_centered(ox + 5 * cell, 8, title, 2, BLACK);
-    c.text_centered(ox + 5 * cell, 28, subtitle, 1, GREY_TEXT);
-    c.text_centered(ox + 5 * cell, 44, "predicted", 2, BLACK);
-    c.text_vertical(16, oy + 5 * cell, "true", 2, BLACK);
+    let side = n * cell;
+    let mut c = Canvas::new((ox + side.max(560) + 30) as u32, (oy + side + 70) as u32);
+    let mid = ox + side.max(560) / 2;
+    c.text_centered(mid, 8, title, 2, BLACK);
+    c.text_centered(mid, 28, subtitle, 1, GREY_TEXT);
+    c.text_centered(ox + side / 2, 44, "predicted", 2, BLACK);
+    c.text_vertical(16, oy + side / 2, "true", 2, BLACK);
+    let label_scale = if cell >= 28 { 2 } else { 1 };
     for (t, row) in m.iter().enumerate() {
-        let n: usize = row.iter().sum();
-        c.text_centered(
-            ox + t as i64 * cell + cell / 2,
-            oy - 22,
-            &t.to_string(),
-            2,
-            BLACK,
-        );
-        c.text(
-            ox - 28,
-            oy + t as i64 * cell + cell / 2 - 7,
-            &t.to_string(),
-            2,
-            BLACK,
-        );
+        let total: usize = row.iter().sum();
+        if cell >= 12 {
+            c.text_centered(
+                ox + t as i64 * cell + cell / 2,
+                oy - 22,
+                &t.to_string(),
+                label_scale,
+                BLACK,
+            );
+            c.text(
+                ox - 28,
+                oy + t as i64 * cell + cell / 2 - 7,
+                &t.to_string(),
+                label_scale,
+                BLACK,
+            );
+        }
         for (p, &count) in row.iter().enumerate() {
-            let share = count as f64 / n.max(1) as f64;
+            let share = count as f64 / total.max(1) as f64;
             // White → dark blue; small shares still visible (square root).
             let k = share.sqrt();
             let mix = |a: f64, b: f64| (a + (b - a) * k).round() as u8;
@@ -258,21 +260,23 @@ pub fn confusion_matrix(
             c.rect(x, y, cell, cell, GREY);
             let label = count.to_string();
             let ink = if k > 0.5 { WHITE } else { BLACK };
-            let scale = if label.len() > 4 { 1 } else { 2 };
-            c.text_centered(
-                x + cell / 2,
-                y + cell / 2 - 7 * scale as i64 / 2,
-                &label,
-                scale,
-                ink,
-            );
+            let scale = if label.len() > 4 || cell < 40 { 1 } else { 2 };
+            if super::font::text_width(&label, scale) as i64 <= cell - 2 {
+                c.text_centered(
+                    x + cell / 2,
+                    y + cell / 2 - 7 * scale as i64 / 2,
+                    &label,
+                    scale,
+                    ink,
+                );
+            }
         }
     }
     let total: usize = m.iter().flatten().sum();
-    let right: usize = (0..10).map(|i| m[i][i]).sum();
+    let right: usize = (0..m.len()).map(|i| m[i][i]).sum();
     c.text_centered(
-        ox + 5 * cell,
-        oy + 10 * cell + 24,
+        mid,
+        oy + side + 24,
         &format!(
             "{right} of {total} right ({:.2}%)",
             100.0 * right as f64 / total.max(1) as f64
@@ -283,20 +287,23 @@ pub fn confusion_matrix(
     c.save(path)
 }
 
-/// One digit of the most-wrong grid.
+/// One image of the most-wrong grid.
 pub struct WrongDigit<'a> {
-    /// 28×28 pixels in [0, 1], ink bright.
+    /// height × width × channels values in [0, 1] (1 channel: ink bright, drawn dark on
+    /// white; 3: RGB as it is).
     pub pixels: &'a [f32],
+    /// (height, width, channels).
+    pub shape: (usize, usize, usize),
     /// Its index in the data set (shown, so it can be looked up).
     pub index: usize,
-    pub truth: usize,
-    pub predicted: usize,
+    pub truth: &'a str,
+    pub predicted: &'a str,
     /// The model's probability for its (wrong) prediction.
     pub confidence: f32,
 }
 
-/// The given digits (most wrong first) in a grid of `columns`, each captioned with the
-/// true label, the prediction, its probability and the digit's index; `subtitle` (small,
+/// The given images (most wrong first) in a grid of `columns`, each captioned with the
+/// true class, the prediction, its probability and the image's index; `subtitle` (small,
 /// under the title) says whose and on what.
 pub fn digit_grid(
     path: &Path,
@@ -305,34 +312,43 @@ pub fn digit_grid(
     title: &str,
     subtitle: &str,
 ) -> Result<()> {
-    let (zoom, cw, ch) = (4i64, 150i64, 160i64);
+    let (cw, ch, room) = (150i64, 160i64, 112i64);
     let cols = columns.max(1) as i64;
     let rows = (digits.len() as i64 + cols - 1) / cols;
     let mut c = Canvas::new((cols * cw + 20) as u32, (rows.max(1) * ch + 60) as u32);
     c.text_centered((cols * cw + 20) / 2, 8, title, 2, BLACK);
     c.text_centered((cols * cw + 20) / 2, 28, subtitle, 1, GREY_TEXT);
     for (i, d) in digits.iter().enumerate() {
+        let (h, w, ch_n) = d.shape;
+        let (hh, ww) = (h.max(1) as i64, w.max(1) as i64);
+        // Integer zoom when the image is small (MNIST: 4×), else one pixel per sample of
+        // a scaled-down view.
+        let zoom = (room / hh.max(ww)).max(1);
+        let (dh, dw) = ((hh * zoom).min(room), (ww * zoom).min(room));
         let (gx, gy) = (10 + (i as i64 % cols) * cw, 44 + (i as i64 / cols) * ch);
-        let (x0, y0) = (gx + (cw - 28 * zoom) / 2, gy);
-        for y in 0..28 {
-            for x in 0..28 {
-                let v = d.pixels[y * 28 + x].clamp(0.0, 1.0);
-                let g = (255.0 * (1.0 - v)).round() as u8; // dark ink on white
-                c.fill_rect(
-                    x0 + x as i64 * zoom,
-                    y0 + y as i64 * zoom,
-                    zoom,
-                    zoom,
-                    [g, g, g],
-                );
+        let (x0, y0) = (gx + (cw - dw) / 2, gy + (room - dh) / 2);
+        for y in 0..dh {
+            for x in 0..dw {
+                let (sy, sx) = ((y * hh / dh) as usize, (x * ww / dw) as usize);
+                let at = (sy * w + sx) * ch_n;
+                let v = |k: usize| d.pixels.get(at + k).copied().unwrap_or(0.0).clamp(0.0, 1.0);
+                let color = match ch_n {
+                    3 => [0, 1, 2].map(|k| (255.0 * v(k)).round() as u8),
+                    _ => {
+                        let g = (255.0 * (1.0 - v(0))).round() as u8; // dark ink on white
+                        [g, g, g]
+                    }
+                };
+                c.fill_rect(x0 + x, y0 + y, 1, 1, color);
             }
         }
-        c.rect(x0 - 1, y0 - 1, 28 * zoom + 2, 28 * zoom + 2, GREY);
-        let caption = format!("true {} pred {}", d.truth, d.predicted);
-        c.text_centered(gx + cw / 2, y0 + 28 * zoom + 6, &caption, 1, BLACK);
+        c.rect(x0 - 1, y0 - 1, dw + 2, dh + 2, GREY);
+        let short = |s: &str| s.chars().take(10).collect::<String>();
+        let caption = format!("true {} pred {}", short(d.truth), short(d.predicted));
+        c.text_centered(gx + cw / 2, gy + room + 6, &caption, 1, BLACK);
         c.text_centered(
             gx + cw / 2,
-            y0 + 28 * zoom + 18,
+            gy + room + 18,
             &format!("#{} p={:.2}", d.index, d.confidence),
             1,
             [180, 30, 30],

@@ -37,14 +37,15 @@ pub fn positive_count(s: &str) -> std::result::Result<usize, String> {
     }
 }
 
-/// The split's images in the shape the model takes ([n, 28, 28, 1] or [n, 784]).
+/// The split's images in the shape the model takes: as they are, or MNIST's [28, 28, 1]
+/// flattened for a model that takes [784].
 pub fn images_for(model: &Sequential, split: &Split) -> Result<Array> {
+    let have = &split.images.shape[1..];
     match model.input_shape() {
-        [28, 28, 1] => Ok(split.images.clone()),
-        [784] => Ok(split.flat_images()),
+        s if s == have => Ok(split.images.clone()),
+        [784] if have == [28, 28, 1] => Ok(split.flat_images()),
         other => Err(Error::Model(format!(
-            "the model takes inputs of shape {other:?}; MNIST images are [28, 28, 1] (or \
-             [784] flattened)"
+            "the model takes inputs of shape {other:?}; the images are {have:?}"
         ))),
     }
 }
@@ -120,15 +121,20 @@ pub fn load_model(
     Ok(m)
 }
 
-/// The model must output 10 classes for MNIST.
-pub fn check_classifier(model: &Sequential) -> Result<()> {
+/// The model must output one value per class (10 for MNIST).
+pub fn check_classifier(model: &Sequential, classes: usize) -> Result<()> {
     match model.output_shape() {
-        [10] => Ok(()),
+        [n] if *n == classes => Ok(()),
         other => Err(Error::Model(format!(
-            "the model outputs {other:?}; an MNIST classifier needs 10 outputs (end with \
-             Dense 10 softmax)"
+            "the model outputs {other:?}; {classes} classes need {classes} outputs (end with \
+             Dense {classes} softmax)"
         ))),
     }
+}
+
+/// How many classes the model tells apart (its outputs).
+pub fn classes_of(model: &Sequential) -> usize {
+    model.output_shape().iter().product()
 }
 
 /// The labels of `split` as the model's loss wants them: one-hot rows, or class indices
@@ -142,7 +148,7 @@ pub fn labels_for(model: &Sequential, split: &Split) -> Result<Array> {
             &[split.labels.len()],
             split.labels.iter().map(|&l| l as f32).collect(),
         ),
-        false => to_categorical(&split.labels, 10),
+        false => to_categorical(&split.labels, classes_of(model)),
     }
 }
 
@@ -172,19 +178,21 @@ pub fn predict_probabilities(model: &mut Sequential, x: &Array) -> Result<Array>
     Ok(out)
 }
 
-/// counts[true][predicted].
-pub fn confusion(labels: &[u8], predicted: &[usize]) -> [[usize; 10]; 10] {
-    let mut m = [[0usize; 10]; 10];
+/// counts[true][predicted] for `classes` classes.
+pub fn confusion(labels: &[u8], predicted: &[usize], classes: usize) -> Vec<Vec<usize>> {
+    let mut m = vec![vec![0usize; classes]; classes];
     for (&t, &p) in labels.iter().zip(predicted) {
-        m[t as usize][p] += 1;
+        if let Some(cell) = m.get_mut(t as usize).and_then(|r| r.get_mut(p)) {
+            *cell += 1;
+        }
     }
     m
 }
 
 /// The matrix as a text table (rows: true class; columns: predicted).
-pub fn confusion_text(m: &[[usize; 10]; 10]) -> String {
+pub fn confusion_text(m: &[Vec<usize>]) -> String {
     let mut s = String::from("true\\pred");
-    for p in 0..10 {
+    for p in 0..m.len() {
         s += &format!("{p:>6}");
     }
     s += "  accuracy\n";

@@ -58,7 +58,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         a.weights.as_deref(),
         a.device,
     )?;
-    check_classifier(&model)?;
+    check_classifier(&model, 10)?;
     let (images, labels) = split_files(
         &data_dir(a.data.as_deref()),
         matches!(a.split, SplitArg::Train),
@@ -74,7 +74,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     let y = labels_for(&model, &split)?;
     let e = model.evaluate(&x, &y)?;
     let probs = predict_probabilities(&mut model, &x)?;
-    let report = Report::new(&split, &probs);
+    let report = Report::new(&split, &probs, None);
     if let Some(out) = &a.out {
         let model_name = match (&a.checkpoint, &a.weights) {
             (Some(p), _) | (None, Some(p)) => model_label(&p.display().to_string()),
@@ -129,31 +129,42 @@ pub fn run(a: &EvalArgs) -> Result<()> {
 
 /// What `eval` (and `train`, at its end) reports beyond loss and accuracy.
 pub struct Report {
-    pub confusion: [[usize; 10]; 10],
+    pub confusion: Vec<Vec<usize>>,
     pub per_class: Vec<f64>,
     predicted: Vec<usize>,
     /// Misclassified samples, most confident first: (index, probability of the wrong class).
     wrong: Vec<(usize, f32)>,
+    /// What each class is called (its index when not named).
+    names: Vec<String>,
 }
 
 impl Report {
-    pub fn new(split: &Split, probs: &Array) -> Report {
+    /// `probs` [n, classes] for `split`; `names` the classes' names, if they have any.
+    pub fn new(split: &Split, probs: &Array, names: Option<&[String]>) -> Report {
+        let classes = probs.row_len();
         let predicted = probs.argmax_rows();
-        let confusion = confusion(&split.labels, &predicted);
-        let per_class = (0..10)
-            .map(|t| confusion[t][t] as f64 / confusion[t].iter().sum::<usize>().max(1) as f64)
+        let confusion = confusion(&split.labels, &predicted, classes);
+        let per_class = confusion
+            .iter()
+            .enumerate()
+            .map(|(t, row)| row[t] as f64 / row.iter().sum::<usize>().max(1) as f64)
             .collect();
         let mut wrong: Vec<(usize, f32)> = (0..split.len())
             .filter(|&i| predicted[i] != split.labels[i] as usize)
-            .map(|i| (i, probs.data[i * 10 + predicted[i]]))
+            .map(|i| (i, probs.data[i * classes + predicted[i]]))
             .collect();
         wrong.sort_by(|a, b| b.1.total_cmp(&a.1));
         wrong.truncate(24);
+        let names = match names {
+            Some(n) => n.to_vec(),
+            None => (0..classes).map(|c| c.to_string()).collect(),
+        };
         Report {
             confusion,
             per_class,
             predicted,
             wrong,
+            names,
         }
     }
 
@@ -170,14 +181,17 @@ impl Report {
             "confusion matrix",
             about,
         )?;
+        let shape = &split.images.shape[1..];
+        let per_image: usize = shape.iter().product();
         let digits: Vec<WrongDigit> = self
             .wrong
             .iter()
             .map(|&(i, p)| WrongDigit {
-                pixels: &split.images.data[i * 784..(i + 1) * 784],
+                pixels: &split.images.data[i * per_image..(i + 1) * per_image],
+                shape: (shape[0], shape[1], shape[2]),
                 index: i,
-                truth: split.labels[i] as usize,
-                predicted: self.predicted[i],
+                truth: &self.names[split.labels[i] as usize],
+                predicted: &self.names[self.predicted[i]],
                 confidence: p,
             })
             .collect();

@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 
-use wgtrain::data::load_digit;
+use wgtrain::data::{load_digit, load_image};
 use wgtrain::nn::{Array, DeviceKind};
 use wgtrain::{Error, Result};
 
-use crate::common::{check_classifier, device_kind, load_model, predict_probabilities};
+use crate::common::{classes_of, device_kind, load_model, predict_probabilities};
 
 #[derive(clap::Args)]
 pub struct PredictArgs {
@@ -25,7 +25,7 @@ pub struct PredictArgs {
     #[arg(long, default_value = "gpu", value_parser = device_kind())]
     device: DeviceKind,
     /// Classes to show per image
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=10))]
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=256))]
     top: u64,
     /// One JSON object per image
     #[arg(long)]
@@ -52,31 +52,48 @@ pub fn run(a: &PredictArgs) -> Result<()> {
         a.weights.as_deref(),
         a.device,
     )?;
-    check_classifier(&model)?;
-    let mut pixels = Vec::with_capacity(images.len() * 784);
+    // A model trained on an image folder (it has class names) takes images resized as
+    // the folder's were; otherwise they are prepared as MNIST's digits were.
+    let names: Vec<String> = match model.class_names() {
+        Some(n) => n.to_vec(),
+        None => (0..classes_of(&model)).map(|c| c.to_string()).collect(),
+    };
+    let per_image: usize = model.input_shape().iter().product();
+    let mut pixels = Vec::with_capacity(images.len() * per_image);
     for p in images {
-        pixels.extend(load_digit(p)?);
+        match (model.class_names(), model.input_shape()) {
+            (Some(_), &[h, w, c]) => pixels.extend(load_image(p, (h, w, c))?),
+            (None, [28, 28, 1] | [784]) => pixels.extend(load_digit(p)?),
+            (_, other) => {
+                return Err(Error::Model(format!(
+                    "the model takes inputs of shape {other:?} and has no class names; \
+                     predict prepares images for MNIST models ([28, 28, 1] or [784]) and for \
+                     models trained on an image folder (--data-dir)"
+                )))
+            }
+        }
     }
     let mut shape = vec![images.len()];
     shape.extend_from_slice(model.input_shape());
     let probs = predict_probabilities(&mut model, &Array::new(&shape, pixels)?)?;
     for (i, path) in images.iter().enumerate() {
-        let row = &probs.data[i * 10..(i + 1) * 10];
-        let mut order: Vec<usize> = (0..10).collect();
+        let k = names.len();
+        let row = &probs.data[i * k..(i + 1) * k];
+        let mut order: Vec<usize> = (0..k).collect();
         order.sort_by(|&x, &y| row[y].total_cmp(&row[x]));
-        let top = &order[..a.top as usize];
+        let top = &order[..(a.top as usize).min(k)];
         if a.json {
             println!(
                 "{}",
                 serde_json::json!({
                     "image": path.display().to_string(),
-                    "top": top.iter().map(|&c| serde_json::json!({"class": c, "probability": row[c]})).collect::<Vec<_>>(),
+                    "top": top.iter().map(|&c| serde_json::json!({"class": c, "name": names[c], "probability": row[c]})).collect::<Vec<_>>(),
                 })
             );
         } else {
             let list: Vec<String> = top
                 .iter()
-                .map(|&c| format!("{c} ({:.3})", row[c]))
+                .map(|&c| format!("{} ({:.3})", names[c], row[c]))
                 .collect();
             println!("{}: {}", path.display(), list.join(", "));
         }

@@ -299,6 +299,8 @@ impl Sequential {
             }
         }
         m.set_weights(&weights)?;
+        let names = super::weights::class_names_in(Some(&meta), m.output_shape()).map_err(bad)?;
+        m.set_class_names(names);
         let Some(training) = training else {
             return Ok(m);
         };

@@ -186,7 +186,7 @@ impl Sequential {
                 })
                 .collect(),
         };
-        let metadata: HashMap<String, String> = [
+        let mut metadata: HashMap<String, String> = [
             ("format".to_string(), CHECKPOINT_FORMAT.to_string()),
             ("model".into(), self.spec().to_json()),
             ("compile".into(), to_json(&compile)),
@@ -195,6 +195,9 @@ impl Sequential {
         ]
         .into_iter()
         .collect();
+        if let Some(names) = self.class_names() {
+            metadata.insert("class_names".into(), to_json(&names));
+        }
 
         let views = entries
             .iter()

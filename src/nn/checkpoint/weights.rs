@@ -43,12 +43,15 @@ impl Sequential {
             }
             entries.push(f32_entry(w.name, &w.array.shape, &w.array.data));
         }
-        let metadata: HashMap<String, String> = [
+        let mut metadata: HashMap<String, String> = [
             ("format".to_string(), WEIGHTS_FORMAT.to_string()),
             ("model".into(), self.spec().to_json()),
         ]
         .into_iter()
         .collect();
+        if let Some(names) = self.class_names() {
+            metadata.insert("class_names".into(), super::to_json(&names));
+        }
         let views = entries
             .iter()
             .map(|e| {
@@ -145,7 +148,14 @@ impl Sequential {
                 array: Array::new(shape, data)?,
             });
         }
-        self.set_weights(&weights)
+        let (_, header) = SafeTensors::read_metadata(bytes)
+            .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
+        let names = class_names_in(header.metadata().as_ref(), self.output_shape()).map_err(bad)?;
+        self.set_weights(&weights)?;
+        if names.is_some() {
+            self.set_class_names(names);
+        }
+        Ok(())
     }
 }
 
@@ -187,6 +197,33 @@ impl ModelSpec {
             Some(m) => ModelSpec::from_json(m, &format!("in {}", path.display())).map(Some),
         }
     }
+}
+
+/// The `class_names` metadata, checked: one short name per model output.
+pub(super) fn class_names_in(
+    meta: Option<&HashMap<String, String>>,
+    outputs: &[usize],
+) -> std::result::Result<Option<Vec<String>>, String> {
+    let Some(text) = meta.and_then(|m| m.get("class_names")) else {
+        return Ok(None);
+    };
+    let names: Vec<String> =
+        crate::strict_json::from_str(text).map_err(|e| format!("metadata `class_names`: {e}"))?;
+    if outputs != [names.len()] {
+        return Err(format!(
+            "metadata `class_names` names {} classes but the model outputs {outputs:?}",
+            names.len()
+        ));
+    }
+    if let Some(n) = names
+        .iter()
+        .find(|n| n.is_empty() || n.chars().count() > 200)
+    {
+        return Err(format!(
+            "metadata `class_names`: {n:?} is not a class name (1 to 200 characters)"
+        ));
+    }
+    Ok(Some(names))
 }
 
 /// "layers.0.kernel [784, 64], layers.0.bias [64], …" (the first few).

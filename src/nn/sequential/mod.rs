@@ -91,6 +91,8 @@ pub struct Sequential {
     pub(super) history: Vec<EpochLog>,
     pub(super) eval_batch_size: usize,
     resident: bool,
+    /// What each output means (a folder's class names), kept in checkpoints for predict.
+    class_names: Option<Vec<String>>,
 }
 
 impl Sequential {
@@ -112,7 +114,19 @@ impl Sequential {
             history: Vec::new(),
             eval_batch_size: 256,
             resident: true,
+            class_names: None,
         }
+    }
+
+    /// Name the outputs (e.g. an image folder's classes, in label order); saved in
+    /// checkpoints and weights files so `predict` can say "cat" rather than "0".
+    pub fn set_class_names(&mut self, names: Option<Vec<String>>) {
+        self.class_names = names;
+    }
+
+    /// The outputs' names, if they were given.
+    pub fn class_names(&self) -> Option<&[String]> {
+        self.class_names.as_deref()
     }
 
     /// Seed for weight initialisation and shuffling (same seed, same model, on either

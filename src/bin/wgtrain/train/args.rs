@@ -16,6 +16,16 @@ pub struct TrainArgs {
     /// (see models/)
     #[arg(long)]
     pub(crate) model: Option<String>,
+    /// Train on a folder of images, one sub-folder per class (PNG/JPEG, as Keras's
+    /// image_dataset_from_directory): resized to the model's input, grayscale or RGB by
+    /// its channels; the class names are kept in the checkpoint for predict. The
+    /// validation split is held out and evaluated at the end (there is no test set)
+    #[arg(long, conflicts_with_all = ["data", "test_limit"])]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// With --data-dir: stop at the first image that cannot be read (by default it is
+    /// reported and skipped)
+    #[arg(long, requires = "data_dir")]
+    pub(crate) strict: bool,
     /// Start from these weights (a safetensors file: `wgtrain export`'s, a checkpoint's, or
     /// a Keras model converted by scripts/keras_weights.py); the model is --model, else
     /// the one the file describes. A new run with a fresh optimizer.

@@ -19,7 +19,7 @@ use wgtrain::{Error, Result};
 use crate::common::{
     check_classifier, images_for, labels_for, mnist, model_label, predict_probabilities,
 };
-use wgtrain::data::data_dir;
+use wgtrain::data::{data_dir, load_image_folder, Split};
 mod args;
 mod setup;
 
@@ -57,7 +57,9 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
     let mut model = match &a.resume {
         Some(path) => {
             let mut m = Sequential::load(path, Device::new(a.device)?)?;
-            check_classifier(&m)?;
+            if a.data_dir.is_none() {
+                check_classifier(&m, 10)?;
+            }
             if let Some(lr) = a.lr {
                 m.set_learning_rate(lr)?;
             }
@@ -75,13 +77,18 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
             done + 1
         )));
     }
-    // --limit also limits the test set unless --test-limit says otherwise.
-    let data = mnist(a.data.as_deref(), a.limit, a.test_limit.or(a.limit))?;
+    let data = run_data(a, &mut model)?;
     let x = images_for(&model, &data.train)?;
-    let x_test = images_for(&model, &data.test)?;
     let y = labels_for(&model, &data.train)?;
     let n = x.rows();
     let split = ((n as f64) * (1.0 - a.validation_split as f64)).ceil() as usize;
+    // A folder has no test set: its validation rows are evaluated at the end instead.
+    let (test, test_name) = match (data.test, split < n) {
+        (Some(t), _) => (t, "test"),
+        (None, true) => (data.train.slice(split, n), "validation"),
+        (None, false) => (data.train.clone(), "training"),
+    };
+    let x_test = images_for(&model, &test)?;
     if split == 0 || (a.validation_split > 0.0 && split >= n) {
         return Err(Error::Model(format!(
             "--validation-split {} of {n} training images leaves an empty training or \
@@ -152,8 +159,8 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
         (None, None) => model_label(a.model.as_deref().unwrap_or("mlp")),
     };
     let about = format!(
-        "{model_name} on MNIST in {}: {} training, {} validation images",
-        data_dir(a.data.as_deref()).display(),
+        "{model_name} on {}: {} training, {} validation images",
+        data.source,
         split,
         n - split
     );
@@ -202,15 +209,29 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
     }
 
     let t = Instant::now();
-    let test = model.evaluate(&x_test, &labels_for(&model, &data.test)?)?;
+    let evaluation = model.evaluate(&x_test, &labels_for(&model, &test)?)?;
     let eval_s = t.elapsed().as_secs_f64();
     let probs = predict_probabilities(&mut model, &x_test)?;
-    let about_test = format!(
-        "{model_name} on the MNIST test set in {} ({} images, index = position in the file)",
-        data_dir(a.data.as_deref()).display(),
-        data.test.len()
-    );
-    crate::eval::Report::new(&data.test, &probs).write_pictures(out, &data.test, &about_test)?;
+    let about_test = match &a.data_dir {
+        None => format!(
+            "{model_name} on the MNIST test set in {} ({} images, index = position in the \
+             file)",
+            data_dir(a.data.as_deref()).display(),
+            test.len()
+        ),
+        Some(d) => format!(
+            "{model_name} on the {test_name} images of {} ({}; index = position after the \
+             seeded shuffle)",
+            d.display(),
+            test.len()
+        ),
+    };
+    crate::eval::Report::new(&test, &probs, model.class_names()).write_pictures(
+        out,
+        &test,
+        &about_test,
+    )?;
+    let test = evaluation;
     let logs = model.epoch_logs();
     if a.json {
         println!(
@@ -219,7 +240,8 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
                 "test_loss": test.loss,
                 "test_accuracy": test.accuracy,
                 "test_top_k_categorical_accuracy": test.top_k_categorical_accuracy,
-                "test_samples": data.test.len(),
+                "test_samples": x_test.rows(),
+                "test_set": test_name,
                 "seconds_per_epoch": logs.iter().map(|e| seconds.get(&e.epoch).copied()).collect::<Vec<_>>(),
                 "adapter": model.device().name(),
                 "checkpoint": checkpoint.display().to_string(),
@@ -230,11 +252,11 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
             format!(" - test_top_k_categorical_accuracy: {t:.4}")
         });
         println!(
-            "test_loss: {:.4} - test_accuracy: {:.4}{top_k} ({} test images, evaluated in \
-             {eval_s:.1}s)",
+            "test_loss: {:.4} - test_accuracy: {:.4}{top_k} ({} {test_name} images, evaluated \
+             in {eval_s:.1}s)",
             test.loss,
             test.accuracy.unwrap_or(f32::NAN),
-            data.test.len()
+            x_test.rows()
         );
         println!(
             "wrote {} (resume with --resume), {}model.json, history.json, history.csv, \
@@ -249,6 +271,73 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The images a run trains on (and tests on, for MNIST).
+struct RunData {
+    train: Split,
+    /// None for a folder (its validation rows stand in).
+    test: Option<Split>,
+    /// "MNIST in DIR" or the image folder.
+    source: String,
+}
+
+/// MNIST (`--data`), or an image folder (`--data-dir`) read at the model's input shape,
+/// its class names given to the model (and checked against a resumed one's).
+fn run_data(a: &TrainArgs, model: &mut Sequential) -> Result<RunData> {
+    let Some(dir) = &a.data_dir else {
+        // --limit also limits the test set unless --test-limit says otherwise.
+        let m = mnist(a.data.as_deref(), a.limit, a.test_limit.or(a.limit))?;
+        return Ok(RunData {
+            train: m.train,
+            test: Some(m.test),
+            source: format!("MNIST in {}", data_dir(a.data.as_deref()).display()),
+        });
+    };
+    let shape = match model.input_shape() {
+        &[h, w, c] => (h, w, c),
+        other => {
+            return Err(Error::Model(format!(
+                "the model takes inputs of shape {other:?}; images from --data-dir need a \
+                 model that takes [height, width, channels] (1 channel: grayscale, 3: RGB)"
+            )))
+        }
+    };
+    let folder = load_image_folder(dir, shape, a.strict, Some(a.seed.unwrap_or(42)))?;
+    for (path, why) in &folder.skipped {
+        eprintln!("skipped {}: {why}", path.display());
+    }
+    let names = folder.class_names;
+    match model.class_names() {
+        Some(had) if had != names.as_slice() => {
+            return Err(Error::Model(format!(
+                "the checkpoint was trained on the classes {had:?}, but {} has {names:?}",
+                dir.display()
+            )))
+        }
+        _ => {}
+    }
+    check_classifier(model, names.len()).map_err(|e| {
+        Error::Model(format!(
+            "{} has {} classes ({}): {e}",
+            dir.display(),
+            names.len(),
+            names.join(", ")
+        ))
+    })?;
+    model.set_class_names(Some(names));
+    let mut train = Split {
+        images: folder.images,
+        labels: folder.labels,
+    };
+    if let Some(n) = a.limit {
+        train = train.take(n);
+    }
+    Ok(RunData {
+        test: None,
+        train,
+        source: format!("the images in {}", dir.display()),
+    })
 }
 
 /// Where the run stopped, what the checkpoint holds and the exact command that resumes it.

@@ -198,7 +198,9 @@ pub(super) fn new_model(a: &TrainArgs) -> Result<Sequential> {
             a.momentum.unwrap_or(0.0),
         ),
     };
-    check_classifier(&m)?;
+    if a.data_dir.is_none() {
+        check_classifier(&m, 10)?;
+    }
     m.check_fits(a.batch_size as usize)?;
     let loss = LossConfig {
         loss: a.loss.unwrap_or(Loss::CategoricalCrossentropy),
