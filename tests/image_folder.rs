@@ -164,6 +164,22 @@ fn an_rgb_model_trains_on_a_folder_and_predicts_by_name() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains(": red ("), "{}", stdout(&o));
 
+    // Resuming on the same folder continues (same classes, same split by the seed).
+    let o = wgtrain(&[
+        "train",
+        "--resume",
+        &ckpt,
+        "--data-dir",
+        &d,
+        "--epochs",
+        "9",
+        "--device",
+        "cpu",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Epoch 9/9"), "{}", stdout(&o));
+
     // --strict refuses the folder; a model with the wrong number of outputs is named.
     let o = wgtrain(&[
         "train",

@@ -303,7 +303,9 @@ fn run_data(a: &TrainArgs, model: &mut Sequential) -> Result<RunData> {
             )))
         }
     };
-    let folder = load_image_folder(dir, shape, a.strict, Some(a.seed.unwrap_or(42)))?;
+    // Shuffled by the model's seed (a resumed run's is its checkpoint's), so a resume
+    // splits training and validation images as the first run did.
+    let folder = load_image_folder(dir, shape, a.strict, Some(model.seed()))?;
     for (path, why) in &folder.skipped {
         eprintln!("skipped {}: {why}", path.display());
     }
@@ -376,6 +378,10 @@ fn report_interrupt(a: &TrainArgs, out: &Path, epoch: usize, step: usize, steps:
         }
     };
     flag("--data", a.data.as_ref().map(|d| d.display().to_string()));
+    flag(
+        "--data-dir",
+        a.data_dir.as_ref().map(|d| d.display().to_string()),
+    );
     flag("--lr", a.lr.map(|lr| lr.to_string()));
     flag(
         "--device",
@@ -396,6 +402,9 @@ fn report_interrupt(a: &TrainArgs, out: &Path, epoch: usize, step: usize, steps:
     }
     if a.quiet {
         cmd.push("--quiet".into());
+    }
+    if a.strict {
+        cmd.push("--strict".into());
     }
     eprintln!("  {}", cmd.join(" "));
 }
