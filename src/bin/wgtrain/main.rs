@@ -36,12 +36,15 @@ struct Cli {
 enum Command {
     /// List every adapter wgpu sees (name, device, type, key limits); the default is marked.
     Devices,
-    /// Train a model on MNIST and write a checkpoint, its history and pictures to --out.
+    /// Train a model on MNIST (or a folder of images) and write a checkpoint, its history and
+    /// pictures to --out.
     Train(Box<train::TrainArgs>),
-    /// Loss, accuracy, per-class accuracy and the confusion matrix of a checkpoint.
+    /// Loss, accuracy, per-class accuracy and the confusion matrix of a checkpoint (or
+    /// weights) on MNIST.
     Eval(eval::EvalArgs),
-    /// Classify digit images (PNG/JPEG) with a checkpoint: top-3 classes.
+    /// Classify images (PNG/JPEG) with a checkpoint or weights: the top classes.
     Predict(predict::PredictArgs),
+    /// A checkpoint's weights alone and its model as Keras JSON, for Keras or --weights.
     Export(export::ExportArgs),
     /// Kernel and training-step throughput on the adapter.
     Bench(bench::BenchArgs),

@@ -13,7 +13,7 @@ use crate::common::{classes_of, device_kind, load_model, predict_probabilities};
 pub struct PredictArgs {
     /// A checkpoint written by `wgtrain train`, then image files (PNG or JPEG), one digit
     /// each, dark on light or light on dark; with --weights, only the images
-    #[arg(required = true, value_name = "CHECKPOINT] [IMAGES")]
+    #[arg(required = true, value_name = "PATHS")]
     paths: Vec<PathBuf>,
     /// Weights alone (`wgtrain export`'s, or a Keras model converted by
     /// scripts/keras_weights.py) instead of a checkpoint
