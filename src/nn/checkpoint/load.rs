@@ -46,17 +46,7 @@ impl Sequential {
     }
 
     fn load_as(path: &Path, device: Device, mode: LoadMode) -> Result<Sequential> {
-        let io = |e| Error::Io {
-            path: path.to_path_buf(),
-            source: e,
-        };
-        let size = std::fs::metadata(path).map_err(io)?.len();
-        crate::memory::check_host(
-            format_args!("reading {}", path.display()),
-            size as u128,
-            "this is not a checkpoint wgtrain wrote",
-        )?;
-        let bytes = std::fs::read(path).map_err(io)?;
+        let bytes = super::read_whole(path, "this is not a checkpoint wgtrain wrote")?;
         Sequential::from_checkpoint_bytes(&bytes, &path.display().to_string(), device, mode)
     }
 

@@ -198,19 +198,45 @@ impl Sequential {
         if let Some(names) = self.class_names() {
             metadata.insert("class_names".into(), to_json(&names));
         }
-
-        let views = entries
-            .iter()
-            .map(|e| {
-                TensorView::new(e.dtype, e.shape.clone(), &e.bytes)
-                    .map(|v| (e.name.clone(), v))
-                    .map_err(|err| Error::Model(format!("save: tensor {}: {err}", e.name)))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let bytes = safetensors::serialize(views, Some(metadata))
-            .map_err(|e| Error::Model(format!("save: {e}")))?;
-        write_atomically(path, &sorted_header(bytes)?)
+        write_safetensors(path, &entries, metadata, "save")
     }
+}
+
+/// `entries` and `metadata` as a safetensors file at `path` (header sorted), atomically;
+/// `what` names the operation in errors.
+fn write_safetensors(
+    path: &Path,
+    entries: &[Entry],
+    metadata: HashMap<String, String>,
+    what: &str,
+) -> Result<()> {
+    let views = entries
+        .iter()
+        .map(|e| {
+            TensorView::new(e.dtype, e.shape.clone(), &e.bytes)
+                .map(|v| (e.name.clone(), v))
+                .map_err(|err| Error::Model(format!("{what}: tensor {}: {err}", e.name)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let bytes = safetensors::serialize(views, Some(metadata))
+        .map_err(|e| Error::Model(format!("{what}: {e}")))?;
+    write_atomically(path, &sorted_header(bytes)?)
+}
+
+/// The bytes of a file to be read whole, after checking the machine has room for them;
+/// `not_it` says what the file is not when it is too large.
+fn read_whole(path: &Path, not_it: &str) -> Result<Vec<u8>> {
+    let io = |e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    crate::memory::check_host(
+        format_args!("reading {}", path.display()),
+        size as u128,
+        not_it,
+    )?;
+    std::fs::read(path).map_err(io)
 }
 
 /// The same safetensors file with its JSON header's keys sorted (safetensors writes its

@@ -6,12 +6,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use safetensors::tensor::{Dtype, TensorView};
+use safetensors::tensor::Dtype;
 use safetensors::SafeTensors;
 
+use super::f32_entry;
 use super::metadata::first_non_finite;
-use super::{f32_entry, sorted_header};
-use crate::atomic_file::write_atomically;
 use crate::error::{Error, Result};
 use crate::nn::sequential::{NamedArray, Sequential};
 use crate::nn::spec::ModelSpec;
@@ -52,17 +51,7 @@ impl Sequential {
         if let Some(names) = self.class_names() {
             metadata.insert("class_names".into(), super::to_json(&names));
         }
-        let views = entries
-            .iter()
-            .map(|e| {
-                TensorView::new(e.dtype, e.shape.clone(), &e.bytes)
-                    .map(|v| (e.name.clone(), v))
-                    .map_err(|err| Error::Model(format!("save_weights: {}: {err}", e.name)))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let bytes = safetensors::serialize(views, Some(metadata))
-            .map_err(|e| Error::Model(format!("save_weights: {e}")))?;
-        write_atomically(path, &sorted_header(bytes)?)
+        super::write_safetensors(path, &entries, metadata, "save_weights")
     }
 
     /// Replace every weight with the tensor of the same name in the safetensors file at
@@ -71,17 +60,7 @@ impl Sequential {
     /// layers the model does not have; otherwise nothing is changed. The model must be
     /// compiled; its optimizer state is left as it is.
     pub fn load_weights(&mut self, path: &Path) -> Result<()> {
-        let io = |e| Error::Io {
-            path: path.to_path_buf(),
-            source: e,
-        };
-        let size = std::fs::metadata(path).map_err(io)?.len();
-        crate::memory::check_host(
-            format_args!("reading {}", path.display()),
-            size as u128,
-            "this is not a weights file",
-        )?;
-        let bytes = std::fs::read(path).map_err(io)?;
+        let bytes = super::read_whole(path, "this is not a weights file")?;
         self.load_weights_from_bytes(&bytes, &path.display().to_string())
     }
 
