@@ -164,6 +164,14 @@ fn an_rgb_model_trains_on_a_folder_and_predicts_by_name() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains(": red ("), "{}", stdout(&o));
 
+    // eval on the folder: every readable image, a 3×3 confusion matrix.
+    let o = wgtrain(&["eval", &ckpt, "--data-dir", &d, "--device", "cpu", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["samples"], 60);
+    assert_eq!(v["confusion"].as_array().unwrap().len(), 3);
+    assert!(v["accuracy"].as_f64().unwrap() >= 0.9, "{v}");
+
     // Resuming on the same folder continues (same classes, same split by the seed).
     let o = wgtrain(&[
         "train",

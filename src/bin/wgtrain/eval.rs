@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use wgtrain::data::mnist::{load_split_first, split_files};
-use wgtrain::data::{data_dir, Split};
-use wgtrain::nn::{Array, DeviceKind};
+use wgtrain::data::{data_dir, load_image_folder, Split};
+use wgtrain::nn::{Array, DeviceKind, Sequential};
 use wgtrain::plot::{confusion_matrix, digit_grid, WrongDigit};
 use wgtrain::{Error, Result};
 
@@ -29,6 +29,13 @@ pub struct EvalArgs {
     /// MNIST folder (default $MNIST_DIR, else data/mnist)
     #[arg(long)]
     data: Option<PathBuf>,
+    /// A folder of images, one sub-folder per class (as `train --data-dir`), instead of
+    /// MNIST: every image is evaluated
+    #[arg(long, conflicts_with_all = ["data", "split"])]
+    data_dir: Option<PathBuf>,
+    /// With --data-dir: stop at the first image that cannot be read
+    #[arg(long, requires = "data_dir")]
+    strict: bool,
     /// Which MNIST split to evaluate on
     #[arg(long, value_enum, default_value = "test")]
     split: SplitArg,
@@ -45,6 +52,41 @@ pub struct EvalArgs {
     json: bool,
 }
 
+/// Every image of `dir` at the model's input, its classes checked against the model's.
+fn folder_split(a: &EvalArgs, dir: &Path, model: &Sequential) -> Result<Split> {
+    let shape = match model.input_shape() {
+        &[h, w, c] => (h, w, c),
+        other => {
+            return Err(Error::Model(format!(
+                "the model takes inputs of shape {other:?}; --data-dir needs a model that \
+                 takes [height, width, channels]"
+            )))
+        }
+    };
+    let folder = load_image_folder(dir, shape, a.strict, None)?;
+    for (path, why) in &folder.skipped {
+        eprintln!("skipped {}: {why}", path.display());
+    }
+    let names = &folder.class_names;
+    match model.class_names() {
+        Some(had) if had != names.as_slice() => {
+            return Err(Error::Model(format!(
+                "the model was trained on the classes {had:?}, but {} has {names:?}",
+                dir.display()
+            )))
+        }
+        _ => check_classifier(model, names.len())?,
+    }
+    let split = Split {
+        images: folder.images,
+        labels: folder.labels,
+    };
+    Ok(match a.limit {
+        Some(n) => split.take(n),
+        None => split,
+    })
+}
+
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 enum SplitArg {
     Train,
@@ -58,36 +100,45 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         a.weights.as_deref(),
         a.device,
     )?;
-    check_classifier(&model, 10)?;
-    let (images, labels) = split_files(
-        &data_dir(a.data.as_deref()),
-        matches!(a.split, SplitArg::Train),
-    )?;
-    let split = load_split_first(&images, &labels, a.limit)?;
-    if split.is_empty() {
-        return Err(Error::Data {
-            path: images.display().to_string(),
-            detail: "holds no images to evaluate".into(),
-        });
-    }
+    let (split, source) = match &a.data_dir {
+        Some(dir) => (folder_split(a, dir, &model)?, dir.display().to_string()),
+        None => {
+            check_classifier(&model, 10)?;
+            let (images, labels) = split_files(
+                &data_dir(a.data.as_deref()),
+                matches!(a.split, SplitArg::Train),
+            )?;
+            let split = load_split_first(&images, &labels, a.limit)?;
+            if split.is_empty() {
+                return Err(Error::Data {
+                    path: images.display().to_string(),
+                    detail: "holds no images to evaluate".into(),
+                });
+            }
+            let source = format!(
+                "the MNIST files in {}",
+                data_dir(a.data.as_deref()).display()
+            );
+            (split, source)
+        }
+    };
     let x = images_for(&model, &split)?;
     let y = labels_for(&model, &split)?;
     let e = model.evaluate(&x, &y)?;
     let probs = predict_probabilities(&mut model, &x)?;
-    let report = Report::new(&split, &probs, None);
+    let report = Report::new(&split, &probs, model.class_names());
     if let Some(out) = &a.out {
         let model_name = match (&a.checkpoint, &a.weights) {
             (Some(p), _) | (None, Some(p)) => model_label(&p.display().to_string()),
             (None, None) => String::new(),
         };
-        let which = match a.split {
-            SplitArg::Train => "training",
-            SplitArg::Test => "test",
+        let which = match (a.split, &a.data_dir) {
+            (_, Some(_)) => "images",
+            (SplitArg::Train, None) => "training images",
+            (SplitArg::Test, None) => "test images",
         };
         let about = format!(
-            "{model_name} on the MNIST {which} set in {} ({} images, index = position in the \
-             file)",
-            data_dir(a.data.as_deref()).display(),
+            "{model_name} on the {which} of {source} ({}, index = position in sorted order)",
             split.len()
         );
         report.write_pictures(out, &split, &about)?;
@@ -110,7 +161,10 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     } else {
         println!(
             "{} {} images: loss {:.4} - accuracy {:.4}",
-            format!("{:?}", a.split).to_lowercase(),
+            match a.data_dir {
+                Some(_) => "folder".to_string(),
+                None => format!("{:?}", a.split).to_lowercase(),
+            },
             split.len(),
             e.loss,
             e.accuracy.unwrap_or(f32::NAN)
