@@ -16,13 +16,25 @@ use wgtrain::nn::{
     Verbose,
 };
 
+/// The Python to run Keras with: WGTRAIN_KERAS_PYTHON (which must work: CI sets it only
+/// after installing Keras), else python3 when it has Keras, else none (skipped).
 fn keras_python() -> Option<String> {
-    let py = std::env::var("WGTRAIN_KERAS_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&py)
-        .args(["-c", "import keras, numpy"])
+    let given = std::env::var("WGTRAIN_KERAS_PYTHON").ok();
+    let py = given.clone().unwrap_or_else(|| "python3".into());
+    let out = Command::new(&py)
+        .args(["-c", "import keras, jax, numpy"])
         .env("KERAS_BACKEND", "jax")
-        .output()
-        .is_ok_and(|o| o.status.success());
+        .output();
+    let ok = out.as_ref().is_ok_and(|o| o.status.success());
+    if !ok && given.is_some() {
+        panic!(
+            "WGTRAIN_KERAS_PYTHON={py} cannot import keras and jax: {}",
+            out.map_or_else(
+                |e| e.to_string(),
+                |o| String::from_utf8_lossy(&o.stderr).into_owned()
+            )
+        );
+    }
     if !ok {
         eprintln!("SKIPPED: no Keras in {py} (pip install keras jax, or set WGTRAIN_KERAS_PYTHON)");
     }
