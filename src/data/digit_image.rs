@@ -107,8 +107,37 @@ fn decode_from(
 /// background that contrasts with the visible ink (white behind dark ink, black behind
 /// light ink), as a viewer would show a transparent drawing.
 pub fn digit_from_image(img: &DynamicImage) -> std::result::Result<Vec<f32>, String> {
+    prepared(&gray_of(img)?, Style::Digit)
+}
+
+/// Fashion-MNIST-style 28×28 pixels (row-major, [0, 1], the object bright on black) from an
+/// image file, as that set was made: grayscale, inverted when the background is light, the
+/// object's bounding box scaled so its longer side is 28 (aspect kept) and centred. For
+/// models trained on Fashion-MNIST or KMNIST.
+pub fn load_item(path: &Path) -> Result<Vec<f32>> {
+    let err = |detail: String| Error::Data {
+        path: path.display().to_string(),
+        detail,
+    };
+    let img = decode(path).map_err(err)?;
+    gray_of(&img)
+        .and_then(|g| prepared(&g, Style::Item))
+        .map_err(err)
+}
+
+/// How an image becomes a 28×28 input.
+#[derive(Clone, Copy, PartialEq)]
+enum Style {
+    /// MNIST: longer side 20, centre of mass at MNIST's.
+    Digit,
+    /// Fashion-MNIST / KMNIST: longer side 28, box centred.
+    Item,
+}
+
+/// Grayscale; transparent pixels show the background that contrasts with the visible ink.
+fn gray_of(img: &DynamicImage) -> std::result::Result<GrayImage, String> {
     if !img.color().has_alpha() {
-        return digit_from_gray(&img.to_luma8());
+        return Ok(img.to_luma8());
     }
     let la = img.to_luma_alpha8();
     let (mut sum, mut weight) = (0.0f64, 0.0f64);
@@ -126,11 +155,15 @@ pub fn digit_from_image(img: &DynamicImage) -> std::result::Result<Vec<f32>, Str
         let a = p[1] as f32 / 255.0;
         g[0] = (p[0] as f32 * a + bg * (1.0 - a)).round() as u8;
     }
-    digit_from_gray(&gray)
+    Ok(gray)
 }
 
 /// The same from an 8-bit grayscale image already in memory.
 pub fn digit_from_gray(img: &GrayImage) -> std::result::Result<Vec<f32>, String> {
+    prepared(img, Style::Digit)
+}
+
+fn prepared(img: &GrayImage, style: Style) -> std::result::Result<Vec<f32>, String> {
     let (w, h) = img.dimensions();
     if w == 0 || h == 0 {
         return Err("the image is empty".into());
@@ -179,13 +212,22 @@ pub fn digit_from_gray(img: &GrayImage) -> std::result::Result<Vec<f32>, String>
             crop.put_pixel(x, y, Luma([(v * 255.0).round() as u8]));
         }
     }
-    // Longer side to 20 pixels, aspect kept.
-    let scale = 20.0 / bw.max(bh) as f32;
+    // Longer side to 20 pixels (28 for an item), aspect kept.
+    let side = if style == Style::Digit { 20 } else { 28 };
+    let scale = side as f32 / bw.max(bh) as f32;
     let (nw, nh) = (
-        ((bw as f32 * scale).round() as u32).clamp(1, 20),
-        ((bh as f32 * scale).round() as u32).clamp(1, 20),
+        ((bw as f32 * scale).round() as u32).clamp(1, side),
+        ((bh as f32 * scale).round() as u32).clamp(1, side),
     );
     let small = imageops::resize(&crop, nw, nh, FilterType::Triangle);
+    if style == Style::Item {
+        let (ox, oy) = ((28 - nw) / 2, (28 - nh) / 2);
+        let mut out = vec![0.0f32; 28 * 28];
+        for (x, y, p) in small.enumerate_pixels() {
+            out[((y + oy) * 28 + x + ox) as usize] = p[0] as f32 / 255.0;
+        }
+        return Ok(out);
+    }
     // Centre of mass to the middle of the 28×28 frame.
     let (mut m, mut mx, mut my) = (0.0f64, 0.0f64, 0.0f64);
     for (x, y, p) in small.enumerate_pixels() {

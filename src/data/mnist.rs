@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::datasets::Dataset;
 use super::idx::{read_idx_first, IdxArray};
 use crate::array::Array;
 use crate::error::{Error, Result};
@@ -23,17 +24,6 @@ pub fn fetch_command(dir: &Path) -> String {
     } else {
         format!("bash scripts/fetch-mnist.sh {}", dir.display())
     }
-}
-
-/// A shell command that downloads the four files into `dir` without the script (for an
-/// installed `wgtrain` with no checkout beside it).
-pub fn curl_command(dir: &Path) -> String {
-    format!(
-        "mkdir -p '{d}' && for f in train-images-idx3-ubyte train-labels-idx1-ubyte \
-         t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do curl -fL -o '{d}'/$f.gz \
-         https://ossci-datasets.s3.amazonaws.com/mnist/$f.gz || break; done",
-        d = dir.display()
-    )
 }
 
 /// The data folder: `explicit` (a `--data` flag), else `$MNIST_DIR`, else `data/mnist`.
@@ -110,7 +100,21 @@ pub fn load_mnist(dir: &Path) -> Result<Mnist> {
 /// `None`): memory is spent on those only, though every file is still checked whole.
 /// Both splits must be non-empty and their images the same size; errors name the file.
 pub fn load_mnist_first(dir: &Path, train: Option<usize>, test: Option<usize>) -> Result<Mnist> {
-    let paths: Vec<PathBuf> = FILES.iter().map(|f| find(dir, f)).collect::<Result<_>>()?;
+    load_dataset_first(Dataset::Mnist, dir, train, test)
+}
+
+/// [`load_mnist_first`] for any data set in MNIST's format (a missing file's message
+/// names the data set and its fetch command).
+pub fn load_dataset_first(
+    dataset: Dataset,
+    dir: &Path,
+    train: Option<usize>,
+    test: Option<usize>,
+) -> Result<Mnist> {
+    let paths: Vec<PathBuf> = FILES
+        .iter()
+        .map(|f| find(dataset, dir, f))
+        .collect::<Result<_>>()?;
     let train = load_split_first(&paths[0], &paths[1], train)?;
     let test = load_split_first(&paths[2], &paths[3], test)?;
     for (split, path) in [(&train, &paths[0]), (&test, &paths[2])] {
@@ -143,8 +147,13 @@ pub fn load_mnist_first(dir: &Path, train: Option<usize>, test: Option<usize>) -
 
 /// The (images, labels) files of one split in `dir`: the training split or the test split.
 pub fn split_files(dir: &Path, train: bool) -> Result<(PathBuf, PathBuf)> {
+    split_files_of(Dataset::Mnist, dir, train)
+}
+
+/// [`split_files`] for any data set in MNIST's format.
+pub fn split_files_of(dataset: Dataset, dir: &Path, train: bool) -> Result<(PathBuf, PathBuf)> {
     let (i, l) = if train { (0, 1) } else { (2, 3) };
-    Ok((find(dir, FILES[i])?, find(dir, FILES[l])?))
+    Ok((find(dataset, dir, FILES[i])?, find(dataset, dir, FILES[l])?))
 }
 
 /// Images and labels from two IDX files, checked against each other.
@@ -214,21 +223,26 @@ fn split_from_idx(ip: &Path, im: &IdxArray, lp: &Path, lb: &IdxArray) -> Result<
 }
 
 /// `dir/name` or `dir/name.gz`, or an error that gives the fetch command.
-fn find(dir: &Path, name: &str) -> Result<PathBuf> {
+fn find(dataset: Dataset, dir: &Path, name: &str) -> Result<PathBuf> {
     for candidate in [dir.join(name), dir.join(format!("{name}.gz"))] {
         if candidate.is_file() {
             return Ok(candidate);
         }
     }
+    let point = match dataset {
+        Dataset::Mnist => "--data / MNIST_DIR",
+        _ => "--data",
+    };
     Err(Error::Data {
         path: dir.join(format!("{name}.gz")).display().to_string(),
         detail: format!(
-            "MNIST not found (looked for {name} and {name}.gz in {}). Fetch it with: {}  \
+            "{} not found (looked for {name} and {name}.gz in {}). Fetch it with: {}  \
              (in a wgtrain checkout; it also checks the files' SHA-256), or anywhere: {}  \
-             — or point --data / MNIST_DIR at a folder that has it",
+             — or point {point} at a folder that has it",
+            dataset.title(),
             dir.display(),
-            fetch_command(dir),
-            curl_command(dir)
+            dataset.fetch_command(dir),
+            dataset.curl_command(dir)
         ),
     })
 }

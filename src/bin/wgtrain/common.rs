@@ -5,7 +5,7 @@ use std::path::Path;
 
 use clap::builder::TypedValueParser;
 
-use wgtrain::data::{data_dir, load_mnist_first, Mnist, Split};
+use wgtrain::data::{load_dataset_first, Dataset, Mnist, Split};
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
 use wgtrain::nn::{
     to_categorical, Activation, Array, Device, DeviceKind, LayerSpec, Loss, LossConfig, Metric,
@@ -19,14 +19,21 @@ pub fn device_kind() -> impl clap::builder::TypedValueParser<Value = DeviceKind>
         .map(|s| s.parse().expect("one of the listed values"))
 }
 
-/// MNIST from `--data` (else `MNIST_DIR`, else data/mnist), only the first `limit`
-/// training and `test_limit` test images kept in memory.
-pub fn mnist(
+/// `--dataset`: MNIST or another data set in its format, by name.
+pub fn dataset_arg() -> impl clap::builder::TypedValueParser<Value = Dataset> {
+    clap::builder::PossibleValuesParser::new(Dataset::ALL.map(Dataset::name))
+        .map(|s| s.parse().expect("one of the listed values"))
+}
+
+/// The data set from `--data` (else its default folder), only the first `limit` training
+/// and `test_limit` test images kept in memory.
+pub fn dataset(
+    dataset: Dataset,
     data: Option<&Path>,
     limit: Option<usize>,
     test_limit: Option<usize>,
 ) -> Result<Mnist> {
-    load_mnist_first(&data_dir(data), limit, test_limit)
+    load_dataset_first(dataset, &dataset.dir(data), limit, test_limit)
 }
 
 /// `--limit N` / `--test-limit N`: a count of at least 1.

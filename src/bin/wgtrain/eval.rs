@@ -3,15 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use wgtrain::data::mnist::{load_split_first, split_files};
-use wgtrain::data::{data_dir, load_image_folder, Split};
+use wgtrain::data::mnist::{load_split_first, split_files_of};
+use wgtrain::data::{load_image_folder, Dataset, Split};
 use wgtrain::nn::{Array, DeviceKind, Sequential};
 use wgtrain::plot::{confusion_matrix, digit_grid, WrongDigit};
 use wgtrain::{Error, Result};
 
 use crate::common::{
-    check_classifier, confusion, confusion_text, device_kind, images_for, labels_for, load_model,
-    model_label, positive_count, predict_probabilities,
+    check_classifier, confusion, confusion_text, dataset_arg, device_kind, images_for, labels_for,
+    load_model, model_label, positive_count, predict_probabilities,
 };
 
 #[derive(clap::Args)]
@@ -26,7 +26,11 @@ pub struct EvalArgs {
     /// With --weights: mlp, cnn or PATH.json (default: the model the weights file describes)
     #[arg(long, requires = "weights")]
     model: Option<String>,
-    /// MNIST folder (default $MNIST_DIR, else data/mnist)
+    /// The data set: mnist, fashion_mnist or kmnist (default: the one the checkpoint was
+    /// trained on)
+    #[arg(long, value_parser = dataset_arg(), conflicts_with = "data_dir")]
+    dataset: Option<Dataset>,
+    /// The data set's folder (default: mnist $MNIST_DIR else data/mnist; others data/NAME)
     #[arg(long)]
     data: Option<PathBuf>,
     /// A folder of images, one sub-folder per class (as `train --data-dir`), instead of
@@ -104,10 +108,19 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         Some(dir) => (folder_split(a, dir, &model)?, dir.display().to_string()),
         None => {
             check_classifier(&model, 10)?;
-            let (images, labels) = split_files(
-                &data_dir(a.data.as_deref()),
-                matches!(a.split, SplitArg::Train),
-            )?;
+            let known = model.class_names().and_then(Dataset::from_class_names);
+            let ds = a.dataset.or(known).unwrap_or(Dataset::Mnist);
+            if known.is_some_and(|k| k != ds) {
+                return Err(Error::Model(format!(
+                    "the model was trained on {} (its class names say so), not {}; leave out \
+                     --dataset or pass --dataset {}",
+                    known.map_or("?", Dataset::title),
+                    ds.title(),
+                    known.map_or("?", Dataset::name)
+                )));
+            }
+            let dir = ds.dir(a.data.as_deref());
+            let (images, labels) = split_files_of(ds, &dir, matches!(a.split, SplitArg::Train))?;
             let split = load_split_first(&images, &labels, a.limit)?;
             if split.is_empty() {
                 return Err(Error::Data {
@@ -115,10 +128,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
                     detail: "holds no images to evaluate".into(),
                 });
             }
-            let source = format!(
-                "the MNIST files in {}",
-                data_dir(a.data.as_deref()).display()
-            );
+            let source = format!("the {} files in {}", ds.title(), dir.display());
             (split, source)
         }
     };

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use wgtrain::data::{load_digit, load_image};
+use wgtrain::data::{load_digit, load_image, load_item, Dataset};
 use wgtrain::nn::{Array, DeviceKind};
 use wgtrain::{Error, Result};
 
@@ -60,8 +60,11 @@ pub fn run(a: &PredictArgs) -> Result<()> {
     };
     let per_image: usize = model.input_shape().iter().product();
     let mut pixels = Vec::with_capacity(images.len() * per_image);
+    let named_set = model.class_names().and_then(Dataset::from_class_names);
     for p in images {
         match (model.class_names(), model.input_shape()) {
+            // Fashion-MNIST / KMNIST: prepared as those sets were.
+            (Some(_), [28, 28, 1] | [784]) if named_set.is_some() => pixels.extend(load_item(p)?),
             (Some(_), &[h, w, c]) => pixels.extend(load_image(p, (h, w, c))?),
             (None, [28, 28, 1] | [784]) => pixels.extend(load_digit(p)?),
             (_, other) => {

@@ -2,12 +2,13 @@
 
 use std::path::PathBuf;
 
+use wgtrain::data::Dataset;
 use wgtrain::nn::{DeviceKind, Loss};
 
 use super::setup::{OptimizerArg, ScheduleArg};
 use crate::common::{
-    classifier_loss, device_kind, momentum_value, non_negative_f32, positive_count, positive_f32,
-    split_fraction,
+    classifier_loss, dataset_arg, device_kind, momentum_value, non_negative_f32, positive_count,
+    positive_f32, split_fraction,
 };
 
 #[derive(clap::Args)]
@@ -31,7 +32,11 @@ pub struct TrainArgs {
     /// the one the file describes. A new run with a fresh optimizer.
     #[arg(long, conflicts_with = "resume")]
     pub(crate) weights: Option<PathBuf>,
-    /// MNIST folder (default $MNIST_DIR, else data/mnist)
+    /// The data set: mnist, fashion_mnist or kmnist (MNIST's format; class names kept for
+    /// predict and the pictures)
+    #[arg(long, default_value = "mnist", value_parser = dataset_arg(), conflicts_with = "data_dir")]
+    pub(crate) dataset: Dataset,
+    /// The data set's folder (default: mnist $MNIST_DIR else data/mnist; others data/NAME)
     #[arg(long)]
     pub(crate) data: Option<PathBuf>,
     /// The last epoch's number (with --resume: train up to it)

@@ -17,9 +17,9 @@ use wgtrain::nn::{
 use wgtrain::{Error, Result};
 
 use crate::common::{
-    check_classifier, images_for, labels_for, mnist, model_label, predict_probabilities,
+    check_classifier, dataset, images_for, labels_for, model_label, predict_probabilities,
 };
-use wgtrain::data::{data_dir, load_image_folder, Split};
+use wgtrain::data::{load_image_folder, Split};
 mod args;
 mod setup;
 
@@ -214,9 +214,9 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
     let probs = predict_probabilities(&mut model, &x_test)?;
     let about_test = match &a.data_dir {
         None => format!(
-            "{model_name} on the MNIST test set in {} ({} images, index = position in the \
-             file)",
-            data_dir(a.data.as_deref()).display(),
+            "{model_name} on the {} test set in {} ({} images, index = position in the file)",
+            a.dataset.title(),
+            a.dataset.dir(a.data.as_deref()).display(),
             test.len()
         ),
         Some(d) => format!(
@@ -286,12 +286,23 @@ struct RunData {
 /// its class names given to the model (and checked against a resumed one's).
 fn run_data(a: &TrainArgs, model: &mut Sequential) -> Result<RunData> {
     let Some(dir) = &a.data_dir else {
+        let ds = a.dataset;
         // --limit also limits the test set unless --test-limit says otherwise.
-        let m = mnist(a.data.as_deref(), a.limit, a.test_limit.or(a.limit))?;
+        let m = dataset(ds, a.data.as_deref(), a.limit, a.test_limit.or(a.limit))?;
+        let names = ds.class_names();
+        if a.resume.is_some() && model.class_names() != names.as_deref() {
+            return Err(Error::Model(format!(
+                "the checkpoint was trained on other classes ({:?}) than {} has; resume it \
+                 with the --dataset it was trained on",
+                model.class_names().unwrap_or_default(),
+                ds.title()
+            )));
+        }
+        model.set_class_names(names);
         return Ok(RunData {
             train: m.train,
             test: Some(m.test),
-            source: format!("MNIST in {}", data_dir(a.data.as_deref()).display()),
+            source: format!("{} in {}", ds.title(), ds.dir(a.data.as_deref()).display()),
         });
     };
     let shape = match model.input_shape() {
@@ -377,6 +388,10 @@ fn report_interrupt(a: &TrainArgs, out: &Path, epoch: usize, step: usize, steps:
             cmd.push(quote(&v));
         }
     };
+    flag(
+        "--dataset",
+        (a.dataset != wgtrain::data::Dataset::Mnist).then(|| a.dataset.name().to_string()),
+    );
     flag("--data", a.data.as_ref().map(|d| d.display().to_string()));
     flag(
         "--data-dir",

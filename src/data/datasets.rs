@@ -1,0 +1,132 @@
+//! The MNIST-format data sets wgtrain knows by name (`--dataset`): their default folders,
+//! where they are fetched from (`scripts/fetch-dataset.sh`, checksum-verified against
+//! `scripts/datasets.sha256`) and their class names, so predictions and pictures say
+//! "Sneaker", not "7". All are four IDX files of 28×28 grayscale images and 10 classes.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use crate::error::Error;
+
+/// A data set in MNIST's format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dataset {
+    Mnist,
+    FashionMnist,
+    Kmnist,
+}
+
+const FASHION: [&str; 10] = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+];
+
+/// KMNIST's ten hiragana, romanised (お き す つ な は ま や れ を).
+const KMNIST: [&str; 10] = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"];
+
+impl Dataset {
+    pub const ALL: [Dataset; 3] = [Dataset::Mnist, Dataset::FashionMnist, Dataset::Kmnist];
+
+    /// The name `--dataset` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dataset::Mnist => "mnist",
+            Dataset::FashionMnist => "fashion_mnist",
+            Dataset::Kmnist => "kmnist",
+        }
+    }
+
+    /// How people write it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Dataset::Mnist => "MNIST",
+            Dataset::FashionMnist => "Fashion-MNIST",
+            Dataset::Kmnist => "KMNIST",
+        }
+    }
+
+    /// The classes' names; `None` for MNIST, whose classes are the digits themselves.
+    pub fn class_names(self) -> Option<Vec<String>> {
+        let names: &[&str] = match self {
+            Dataset::Mnist => return None,
+            Dataset::FashionMnist => &FASHION,
+            Dataset::Kmnist => &KMNIST,
+        };
+        Some(names.iter().map(|s| s.to_string()).collect())
+    }
+
+    /// The data set whose class names these are (how `predict` knows a checkpoint's data).
+    pub fn from_class_names(names: &[String]) -> Option<Dataset> {
+        Dataset::ALL
+            .into_iter()
+            .find(|d| d.class_names().is_some_and(|n| n == names))
+    }
+
+    /// The folder holding its files: `explicit` (`--data`), else for MNIST `$MNIST_DIR` or
+    /// `data/mnist`, for the others `data/<name>`.
+    pub fn dir(self, explicit: Option<&Path>) -> PathBuf {
+        match (explicit, self) {
+            (Some(p), _) => p.to_path_buf(),
+            (None, Dataset::Mnist) => super::mnist::data_dir(None),
+            (None, d) => PathBuf::from("data").join(d.name()),
+        }
+    }
+
+    /// The first public mirror of its four `.gz` files.
+    pub fn mirror(self) -> &'static str {
+        match self {
+            Dataset::Mnist => "https://ossci-datasets.s3.amazonaws.com/mnist/",
+            Dataset::FashionMnist => "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+            Dataset::Kmnist => "http://codh.rois.ac.jp/kmnist/dataset/kmnist/",
+        }
+    }
+
+    /// The command that downloads and verifies it into `dir` (in a wgtrain checkout).
+    pub fn fetch_command(self, dir: &Path) -> String {
+        match self {
+            Dataset::Mnist => super::mnist::fetch_command(dir),
+            d if dir == d.dir(None) => format!("bash scripts/fetch-dataset.sh {}", d.name()),
+            d => format!(
+                "bash scripts/fetch-dataset.sh {} {}",
+                d.name(),
+                dir.display()
+            ),
+        }
+    }
+
+    /// A shell command that downloads the four files into `dir` without the script (for an
+    /// installed `wgtrain` with no checkout beside it; no checksum check).
+    pub fn curl_command(self, dir: &Path) -> String {
+        format!(
+            "mkdir -p '{d}' && for f in train-images-idx3-ubyte train-labels-idx1-ubyte \
+             t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do curl -fL -o '{d}'/$f.gz \
+             {url}$f.gz || break; done",
+            d = dir.display(),
+            url = self.mirror()
+        )
+    }
+}
+
+impl FromStr for Dataset {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Dataset::ALL
+            .into_iter()
+            .find(|d| d.name() == s)
+            .ok_or_else(|| Error::BadSetting {
+                name: "dataset",
+                value: s.to_string(),
+                reason: "use mnist, fashion_mnist or kmnist (or --data-dir for a folder of \
+                         images)"
+                    .into(),
+            })
+    }
+}
