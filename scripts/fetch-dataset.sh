@@ -4,7 +4,7 @@
 # with TensorFlow Datasets). Files already there and correct are not downloaded again.
 # mnist is handed to scripts/fetch-mnist.sh.
 #
-#   bash scripts/fetch-dataset.sh fashion_mnist|kmnist|mnist [DIR]
+#   bash scripts/fetch-dataset.sh fashion_mnist|kmnist|emnist_digits|mnist [DIR]
 #   DATASET_MIRROR=https://example.org/fashion/ bash scripts/fetch-dataset.sh fashion_mnist
 set -euo pipefail
 
@@ -14,7 +14,32 @@ case "$name" in
   mnist) shift; exec bash "$here/fetch-mnist.sh" "$@" ;;
   fashion_mnist) mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/") ;;
   kmnist) mirrors=("http://codh.rois.ac.jp/kmnist/dataset/kmnist/") ;;
-  *) echo "usage: bash scripts/fetch-dataset.sh fashion_mnist|kmnist|mnist [DIR]" >&2; exit 2 ;;
+  emnist_digits)
+    # EMNIST ships as one zip of every split (~560 MB): fetched, checked, and only the
+    # digits' four files kept.
+    dir="${2:-data/emnist_digits}"
+    want="$(awk '$2 == "emnist/gzip.zip" { print $1 }' "$here/datasets.sha256")"
+    for tool in curl sha256sum unzip; do
+      command -v "$tool" >/dev/null || { echo "fetch-dataset: needs $tool (apt-get install $tool)" >&2; exit 1; }
+    done
+    mkdir -p "$dir"
+    zip="$dir/.gzip.zip.part"
+    for m in ${DATASET_MIRROR:-} "https://biometrics.nist.gov/cs_links/EMNIST/" \
+             "https://www.itl.nist.gov/iaui/vip/cs_links/EMNIST/"; do
+      if curl -fSL --retry 2 --connect-timeout 15 -o "$zip" "${m%/}/gzip.zip" &&
+         [ "$(sha256sum < "$zip" | cut -d' ' -f1)" = "$want" ]; then
+        unzip -j -o "$zip" 'gzip/emnist-digits-*' -d "$dir" >/dev/null
+        rm -f "$zip"
+        echo "emnist_digits is ready in $dir"
+        [ "$dir" = "data/emnist_digits" ] || echo "use it with --dataset emnist_digits --data $dir"
+        exit 0
+      fi
+      echo "warning: no correct gzip.zip from $m" >&2
+      rm -f "$zip"
+    done
+    echo "error: no mirror gave a correct EMNIST gzip.zip; set DATASET_MIRROR to a folder URL that has it" >&2
+    exit 1 ;;
+  *) echo "usage: bash scripts/fetch-dataset.sh fashion_mnist|kmnist|emnist_digits|mnist [DIR]" >&2; exit 2 ;;
 esac
 dir="${2:-data/$name}"
 mirrors=(${DATASET_MIRROR:-} "${mirrors[@]}")

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{fake_mnist, stderr, stdout, wgtrain, TempDir};
+use common::{fake_mnist, idx_bytes, stderr, stdout, wgtrain, TempDir};
 use wgtrain::data::{load_dataset_first, Dataset};
 
 #[test]
@@ -22,7 +22,10 @@ fn names_folders_and_missing_files() {
         std::path::Path::new("data/fashion_mnist")
     );
     let e = "emnist".parse::<Dataset>().unwrap_err().to_string();
-    assert!(e.contains("mnist, fashion_mnist or kmnist"), "{e}");
+    assert!(
+        e.contains("mnist, fashion_mnist, kmnist or emnist_digits"),
+        "{e}"
+    );
 
     let dir = TempDir::new("dataset-missing");
     let e = load_dataset_first(Dataset::FashionMnist, &dir.0, None, None)
@@ -126,4 +129,45 @@ fn a_model_trained_on_fashion_mnist_speaks_its_class_names() {
     ]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("--dataset"), "{}", stderr(&o));
+}
+
+#[test]
+fn emnist_digits_are_turned_upright() {
+    let dir = TempDir::new("dataset-emnist");
+    // Image i has one bright pixel at row 0, column i + 1 as stored (transposed): upright,
+    // it is at row i + 1, column 0.
+    let n = 3;
+    let mut pixels = vec![0u8; n * 784];
+    for i in 0..n {
+        pixels[i * 784 + i + 1] = 255;
+    }
+    for split in ["train", "test"] {
+        std::fs::write(
+            dir.path(&format!("emnist-digits-{split}-images-idx3-ubyte")),
+            idx_bytes(&[n as u32, 28, 28], &pixels),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path(&format!("emnist-digits-{split}-labels-idx1-ubyte")),
+            idx_bytes(&[n as u32], &[1, 2, 3]),
+        )
+        .unwrap();
+    }
+    let m = load_dataset_first(Dataset::EmnistDigits, &dir.0, None, None).unwrap();
+    for split in [&m.train, &m.test] {
+        for i in 0..n {
+            let img = &split.images.data[i * 784..(i + 1) * 784];
+            assert_eq!(img[(i + 1) * 28], 1.0, "image {i}");
+            assert_eq!(img.iter().sum::<f32>(), 1.0);
+        }
+    }
+    // Missing: the zip-and-unzip command.
+    let empty = TempDir::new("dataset-emnist-missing");
+    let e = load_dataset_first(Dataset::EmnistDigits, &empty.0, None, None)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("EMNIST Digits not found"), "{e}");
+    assert!(e.contains("emnist-digits-train-images-idx3-ubyte"), "{e}");
+    assert!(e.contains("unzip -j -o"), "{e}");
 }

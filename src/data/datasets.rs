@@ -1,7 +1,8 @@
 //! The MNIST-format data sets wgtrain knows by name (`--dataset`): their default folders,
 //! where they are fetched from (`scripts/fetch-dataset.sh`, checksum-verified against
 //! `scripts/datasets.sha256`) and their class names, so predictions and pictures say
-//! "Sneaker", not "7". All are four IDX files of 28×28 grayscale images and 10 classes.
+//! "Sneaker", not "7". All are four IDX files of 28×28 grayscale images and 10 classes
+//! (EMNIST's stored transposed, turned upright on loading).
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -14,6 +15,8 @@ pub enum Dataset {
     Mnist,
     FashionMnist,
     Kmnist,
+    /// EMNIST's balanced digits (240,000 training, 40,000 test), stored transposed.
+    EmnistDigits,
 }
 
 const FASHION: [&str; 10] = [
@@ -33,7 +36,12 @@ const FASHION: [&str; 10] = [
 const KMNIST: [&str; 10] = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"];
 
 impl Dataset {
-    pub const ALL: [Dataset; 3] = [Dataset::Mnist, Dataset::FashionMnist, Dataset::Kmnist];
+    pub const ALL: [Dataset; 4] = [
+        Dataset::Mnist,
+        Dataset::FashionMnist,
+        Dataset::Kmnist,
+        Dataset::EmnistDigits,
+    ];
 
     /// The name `--dataset` takes.
     pub fn name(self) -> &'static str {
@@ -41,7 +49,25 @@ impl Dataset {
             Dataset::Mnist => "mnist",
             Dataset::FashionMnist => "fashion_mnist",
             Dataset::Kmnist => "kmnist",
+            Dataset::EmnistDigits => "emnist_digits",
         }
+    }
+
+    /// Its four files' names (each may also be found with `.gz`): training images and
+    /// labels, test images and labels.
+    pub fn files(self) -> [String; 4] {
+        match self {
+            // EMNIST names its test split "test", not "t10k".
+            Dataset::EmnistDigits => super::mnist::FILES
+                .map(|f| format!("emnist-digits-{}", f.replace("t10k", "test"))),
+            _ => super::mnist::FILES.map(str::to_string),
+        }
+    }
+
+    /// Whether its images are stored transposed (EMNIST's are), so loading turns them
+    /// upright.
+    pub fn transposed(self) -> bool {
+        self == Dataset::EmnistDigits
     }
 
     /// How people write it.
@@ -50,13 +76,14 @@ impl Dataset {
             Dataset::Mnist => "MNIST",
             Dataset::FashionMnist => "Fashion-MNIST",
             Dataset::Kmnist => "KMNIST",
+            Dataset::EmnistDigits => "EMNIST Digits",
         }
     }
 
     /// The classes' names; `None` for MNIST, whose classes are the digits themselves.
     pub fn class_names(self) -> Option<Vec<String>> {
         let names: &[&str] = match self {
-            Dataset::Mnist => return None,
+            Dataset::Mnist | Dataset::EmnistDigits => return None,
             Dataset::FashionMnist => &FASHION,
             Dataset::Kmnist => &KMNIST,
         };
@@ -86,6 +113,7 @@ impl Dataset {
             Dataset::Mnist => "https://ossci-datasets.s3.amazonaws.com/mnist/",
             Dataset::FashionMnist => "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
             Dataset::Kmnist => "http://codh.rois.ac.jp/kmnist/dataset/kmnist/",
+            Dataset::EmnistDigits => "https://biometrics.nist.gov/cs_links/EMNIST/",
         }
     }
 
@@ -105,6 +133,14 @@ impl Dataset {
     /// A shell command that downloads the four files into `dir` without the script (for an
     /// installed `wgtrain` with no checkout beside it; no checksum check).
     pub fn curl_command(self, dir: &Path) -> String {
+        if self == Dataset::EmnistDigits {
+            return format!(
+                "mkdir -p '{d}' && curl -fL -o '{d}'/gzip.zip {url}gzip.zip && unzip -j -o \
+                 '{d}'/gzip.zip 'gzip/emnist-digits-*' -d '{d}'",
+                d = dir.display(),
+                url = self.mirror()
+            );
+        }
         format!(
             "mkdir -p '{d}' && for f in train-images-idx3-ubyte train-labels-idx1-ubyte \
              t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do curl -fL -o '{d}'/$f.gz \
@@ -124,8 +160,8 @@ impl FromStr for Dataset {
             .ok_or_else(|| Error::BadSetting {
                 name: "dataset",
                 value: s.to_string(),
-                reason: "use mnist, fashion_mnist or kmnist (or --data-dir for a folder of \
-                         images)"
+                reason: "use mnist, fashion_mnist, kmnist or emnist_digits (or --data-dir \
+                         for a folder of images)"
                     .into(),
             })
     }

@@ -55,6 +55,26 @@ impl Split {
         }
     }
 
+    /// Each image mirrored over its diagonal (EMNIST stores its images transposed).
+    pub fn transpose_images(&mut self) {
+        let shape = self.images.shape.clone();
+        let (h, w) = (shape[1], shape[2]);
+        let c = shape[3];
+        let per = h * w * c;
+        let mut out = vec![0.0f32; self.images.data.len()];
+        for (src, dst) in self.images.data.chunks(per).zip(out.chunks_mut(per)) {
+            for y in 0..h {
+                for x in 0..w {
+                    for k in 0..c {
+                        dst[(x * h + y) * c + k] = src[(y * w + x) * c + k];
+                    }
+                }
+            }
+        }
+        self.images.data = out;
+        self.images.shape = vec![shape[0], w, h, c];
+    }
+
     /// The first `n` samples (all if fewer).
     pub fn take(&self, n: usize) -> Split {
         let n = n.min(self.labels.len());
@@ -111,12 +131,17 @@ pub fn load_dataset_first(
     train: Option<usize>,
     test: Option<usize>,
 ) -> Result<Mnist> {
-    let paths: Vec<PathBuf> = FILES
+    let paths: Vec<PathBuf> = dataset
+        .files()
         .iter()
         .map(|f| find(dataset, dir, f))
         .collect::<Result<_>>()?;
-    let train = load_split_first(&paths[0], &paths[1], train)?;
-    let test = load_split_first(&paths[2], &paths[3], test)?;
+    let mut train = load_split_first(&paths[0], &paths[1], train)?;
+    let mut test = load_split_first(&paths[2], &paths[3], test)?;
+    if dataset.transposed() {
+        train.transpose_images();
+        test.transpose_images();
+    }
     for (split, path) in [(&train, &paths[0]), (&test, &paths[2])] {
         if split.is_empty() {
             return Err(Error::Data {
@@ -153,7 +178,11 @@ pub fn split_files(dir: &Path, train: bool) -> Result<(PathBuf, PathBuf)> {
 /// [`split_files`] for any data set in MNIST's format.
 pub fn split_files_of(dataset: Dataset, dir: &Path, train: bool) -> Result<(PathBuf, PathBuf)> {
     let (i, l) = if train { (0, 1) } else { (2, 3) };
-    Ok((find(dataset, dir, FILES[i])?, find(dataset, dir, FILES[l])?))
+    let files = dataset.files();
+    Ok((
+        find(dataset, dir, &files[i])?,
+        find(dataset, dir, &files[l])?,
+    ))
 }
 
 /// Images and labels from two IDX files, checked against each other.

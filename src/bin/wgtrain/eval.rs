@@ -121,7 +121,10 @@ pub fn run(a: &EvalArgs) -> Result<()> {
             }
             let dir = ds.dir(a.data.as_deref());
             let (images, labels) = split_files_of(ds, &dir, matches!(a.split, SplitArg::Train))?;
-            let split = load_split_first(&images, &labels, a.limit)?;
+            let mut split = load_split_first(&images, &labels, a.limit)?;
+            if ds.transposed() {
+                split.transpose_images();
+            }
             if split.is_empty() {
                 return Err(Error::Data {
                     path: images.display().to_string(),
