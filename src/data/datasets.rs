@@ -58,8 +58,9 @@ impl Dataset {
     pub fn files(self) -> [String; 4] {
         match self {
             // EMNIST names its test split "test", not "t10k".
-            Dataset::EmnistDigits => super::mnist::FILES
-                .map(|f| format!("emnist-digits-{}", f.replace("t10k", "test"))),
+            Dataset::EmnistDigits => {
+                super::mnist::FILES.map(|f| format!("emnist-digits-{}", f.replace("t10k", "test")))
+            }
             _ => super::mnist::FILES.map(str::to_string),
         }
     }

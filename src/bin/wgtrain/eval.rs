@@ -235,8 +235,8 @@ impl Report {
         }
     }
 
-    /// confusion.png and most_wrong.png in `out`, subtitled with `about` (the model and
-    /// the data).
+    /// confusion.png and (for images) most_wrong.png in `out`, subtitled with `about` (the
+    /// model and the data).
     pub fn write_pictures(&self, out: &Path, split: &Split, about: &str) -> Result<()> {
         std::fs::create_dir_all(out).map_err(|e| Error::Io {
             path: out.to_path_buf(),
@@ -249,6 +249,10 @@ impl Report {
             about,
         )?;
         let shape = &split.images.shape[1..];
+        if shape.len() != 3 {
+            // Not images (a table's rows): there is nothing to draw.
+            return Ok(());
+        }
         let per_image: usize = shape.iter().product();
         let digits: Vec<WrongDigit> = self
             .wrong

@@ -1,10 +1,10 @@
 //! `wgtrain predict`: classify digit images (PNG, JPEG) with a checkpoint. Each image is
 //! prepared as the MNIST digits were (see `wgtrain::data::digit_image`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use wgtrain::data::{load_digit, load_image, load_item, Dataset};
-use wgtrain::nn::{Array, DeviceKind};
+use wgtrain::data::{load_digit, load_image, load_item, Dataset, Tabular};
+use wgtrain::nn::{Array, DeviceKind, Sequential};
 use wgtrain::{Error, Result};
 
 use crate::common::{classes_of, device_kind, load_model, predict_probabilities};
@@ -13,8 +13,12 @@ use crate::common::{classes_of, device_kind, load_model, predict_probabilities};
 pub struct PredictArgs {
     /// A checkpoint written by `wgtrain train`, then image files (PNG or JPEG), one digit
     /// each, dark on light or light on dark; with --weights, only the images
-    #[arg(required = true, value_name = "PATHS")]
+    #[arg(required_unless_present_any = ["csv", "weights"], value_name = "PATHS")]
     paths: Vec<PathBuf>,
+    /// Rows of a table to predict for a model trained with --csv (the feature columns by
+    /// name; other columns are ignored), instead of images
+    #[arg(long)]
+    csv: Option<PathBuf>,
     /// Weights alone (`wgtrain export`'s, or a Keras model converted by
     /// scripts/keras_weights.py) instead of a checkpoint
     #[arg(long)]
@@ -36,12 +40,17 @@ pub fn run(a: &PredictArgs) -> Result<()> {
     let (checkpoint, images) = match &a.weights {
         Some(_) => (None, &a.paths[..]),
         None => match &a.paths[..] {
-            [checkpoint, images @ ..] if !images.is_empty() => (Some(checkpoint), images),
+            [checkpoint, images @ ..] if !images.is_empty() || a.csv.is_some() => {
+                (Some(checkpoint), images)
+            }
             _ => {
                 return Err(Error::Model(format!(
-                    "predict {}: no images; usage: wgtrain predict CHECKPOINT IMAGES…, or \
-                     wgtrain predict --weights FILE IMAGES…",
-                    a.paths[0].display()
+                    "predict {}: no images; usage: wgtrain predict CHECKPOINT IMAGES…, \
+                     wgtrain predict CHECKPOINT --csv ROWS.csv, or wgtrain predict --weights \
+                     FILE IMAGES…",
+                    a.paths
+                        .first()
+                        .map_or(String::new(), |p| p.display().to_string())
                 )))
             }
         },
@@ -52,6 +61,14 @@ pub fn run(a: &PredictArgs) -> Result<()> {
         a.weights.as_deref(),
         a.device,
     )?;
+    if let Some(csv) = &a.csv {
+        if !images.is_empty() {
+            return Err(Error::Model(
+                "predict: give images or --csv, not both".into(),
+            ));
+        }
+        return predict_rows(a, &mut model, csv);
+    }
     // A model trained on an image folder (it has class names) takes images resized as
     // the folder's were; otherwise they are prepared as MNIST's digits were.
     let names: Vec<String> = match model.class_names() {
@@ -99,6 +116,54 @@ pub fn run(a: &PredictArgs) -> Result<()> {
                 .map(|&c| format!("{} ({:.3})", names[c], row[c]))
                 .collect();
             println!("{}: {}", path.display(), list.join(", "));
+        }
+    }
+    Ok(())
+}
+
+/// One line (or JSON object) per CSV row: the predicted number, or the top classes.
+fn predict_rows(a: &PredictArgs, model: &mut Sequential, csv: &Path) -> Result<()> {
+    let tabular: Tabular = model
+        .input_notes()
+        .and_then(|t| serde_json::from_str(t).ok())
+        .ok_or_else(|| {
+            Error::Model(
+                "this model was not trained on a table (--csv); predict takes images for it".into(),
+            )
+        })?;
+    let x = tabular.read_rows_for_predict(csv)?;
+    let out = predict_probabilities(model, &x)?;
+    let k = out.row_len();
+    for (r, row) in out.data.chunks(k).enumerate() {
+        match &tabular.classes {
+            None => match a.json {
+                true => println!(
+                    "{}",
+                    serde_json::json!({"row": r + 1, tabular.target.clone(): row[0]})
+                ),
+                false => println!("row {}: {} = {}", r + 1, tabular.target, row[0]),
+            },
+            Some(names) => {
+                let mut order: Vec<usize> = (0..k).collect();
+                order.sort_by(|&x, &y| row[y].total_cmp(&row[x]));
+                let top = &order[..(a.top as usize).min(k)];
+                match a.json {
+                    true => println!(
+                        "{}",
+                        serde_json::json!({
+                            "row": r + 1,
+                            "top": top.iter().map(|&c| serde_json::json!({"class": c, "name": names[c], "probability": row[c]})).collect::<Vec<_>>(),
+                        })
+                    ),
+                    false => {
+                        let list: Vec<String> = top
+                            .iter()
+                            .map(|&c| format!("{} ({:.3})", names[c], row[c]))
+                            .collect();
+                        println!("row {}: {} = {}", r + 1, tabular.target, list.join(", "));
+                    }
+                }
+            }
         }
     }
     Ok(())

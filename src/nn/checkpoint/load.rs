@@ -291,6 +291,7 @@ impl Sequential {
         m.set_weights(&weights)?;
         let names = super::weights::class_names_in(Some(&meta), m.output_shape()).map_err(bad)?;
         m.set_class_names(names);
+        m.set_input_notes(super::weights::input_notes_in(Some(&meta)).map_err(bad)?);
         let Some(training) = training else {
             return Ok(m);
         };

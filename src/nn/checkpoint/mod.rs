@@ -198,6 +198,9 @@ impl Sequential {
         if let Some(names) = self.class_names() {
             metadata.insert("class_names".into(), to_json(&names));
         }
+        if let Some(notes) = self.input_notes() {
+            metadata.insert("input_notes".into(), notes.to_string());
+        }
         write_safetensors(path, &entries, metadata, "save")
     }
 }

@@ -51,6 +51,9 @@ impl Sequential {
         if let Some(names) = self.class_names() {
             metadata.insert("class_names".into(), super::to_json(&names));
         }
+        if let Some(notes) = self.input_notes() {
+            metadata.insert("input_notes".into(), notes.to_string());
+        }
         super::write_safetensors(path, &entries, metadata, "save_weights")
     }
 
@@ -130,9 +133,13 @@ impl Sequential {
         let (_, header) = SafeTensors::read_metadata(bytes)
             .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
         let names = class_names_in(header.metadata().as_ref(), self.output_shape()).map_err(bad)?;
+        let notes = input_notes_in(header.metadata().as_ref()).map_err(bad)?;
         self.set_weights(&weights)?;
         if names.is_some() {
             self.set_class_names(names);
+        }
+        if notes.is_some() {
+            self.set_input_notes(notes);
         }
         Ok(())
     }
@@ -203,6 +210,20 @@ pub(super) fn class_names_in(
         ));
     }
     Ok(Some(names))
+}
+
+/// The `input_notes` metadata: JSON text (checked to parse), at most 16 MiB.
+pub(super) fn input_notes_in(
+    meta: Option<&HashMap<String, String>>,
+) -> std::result::Result<Option<String>, String> {
+    let Some(text) = meta.and_then(|m| m.get("input_notes")) else {
+        return Ok(None);
+    };
+    if text.len() > 16 << 20 {
+        return Err("metadata `input_notes` is larger than any notes wgtrain writes".into());
+    }
+    crate::strict_json::parse(text).map_err(|e| format!("metadata `input_notes`: {e}"))?;
+    Ok(Some(text.clone()))
 }
 
 /// "layers.0.kernel [784, 64], layers.0.bias [64], …" (the first few).

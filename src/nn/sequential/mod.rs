@@ -93,6 +93,9 @@ pub struct Sequential {
     resident: bool,
     /// What each output means (a folder's class names), kept in checkpoints for predict.
     class_names: Option<Vec<String>>,
+    /// How the inputs were prepared (e.g. a CSV's columns and standardisation, as JSON),
+    /// kept in checkpoints and weights files for predict.
+    input_notes: Option<String>,
 }
 
 impl Sequential {
@@ -115,7 +118,19 @@ impl Sequential {
             eval_batch_size: 256,
             resident: true,
             class_names: None,
+            input_notes: None,
         }
+    }
+
+    /// Record how the inputs were prepared (any JSON text; `wgtrain` keeps a CSV's columns
+    /// and standardisation here), saved with the weights so predict can do the same.
+    pub fn set_input_notes(&mut self, notes: Option<String>) {
+        self.input_notes = notes;
+    }
+
+    /// What [`set_input_notes`](Self::set_input_notes) recorded.
+    pub fn input_notes(&self) -> Option<&str> {
+        self.input_notes.as_deref()
     }
 
     /// Name the outputs (e.g. an image folder's classes, in label order); saved in

@@ -23,6 +23,15 @@ pub struct TrainArgs {
     /// validation split is held out and evaluated at the end (there is no test set)
     #[arg(long, conflicts_with_all = ["data", "test_limit"])]
     pub(crate) data_dir: Option<PathBuf>,
+    /// Train on a table: a CSV file with a header row; every column but --target is a
+    /// numeric feature (standardised; the statistics are kept for predict). The model file
+    /// takes [features] and ends in Dense(1) for --loss mse, or one output per class of the
+    /// target for a cross-entropy
+    #[arg(long, conflicts_with_all = ["data", "data_dir"], requires = "target")]
+    pub(crate) csv: Option<PathBuf>,
+    /// With --csv: the column to predict
+    #[arg(long, requires = "csv")]
+    pub(crate) target: Option<String>,
     /// With --data-dir: stop at the first image that cannot be read (by default it is
     /// reported and skipped)
     #[arg(long, requires = "data_dir")]

@@ -19,7 +19,7 @@ use wgtrain::{Error, Result};
 use crate::common::{
     check_classifier, dataset, images_for, labels_for, model_label, predict_probabilities,
 };
-use wgtrain::data::{load_image_folder, Split};
+use wgtrain::data::{load_csv, load_image_folder, Split};
 mod args;
 mod setup;
 
@@ -57,7 +57,7 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
     let mut model = match &a.resume {
         Some(path) => {
             let mut m = Sequential::load(path, Device::new(a.device)?)?;
-            if a.data_dir.is_none() {
+            if a.data_dir.is_none() && a.csv.is_none() {
                 check_classifier(&m, 10)?;
             }
             if let Some(lr) = a.lr {
@@ -79,7 +79,10 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
     }
     let data = run_data(a, &mut model)?;
     let x = images_for(&model, &data.train)?;
-    let y = labels_for(&model, &data.train)?;
+    let y = match &data.targets {
+        Some(t) => t.clone(),
+        None => labels_for(&model, &data.train)?,
+    };
     let n = x.rows();
     let split = ((n as f64) * (1.0 - a.validation_split as f64)).ceil() as usize;
     // A folder has no test set: its validation rows are evaluated at the end instead.
@@ -89,6 +92,11 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
         (None, false) => (data.train.clone(), "training"),
     };
     let x_test = images_for(&model, &test)?;
+    let y_test = match &data.targets {
+        Some(t) if test_name == "validation" => t.slice_rows(split, n),
+        Some(t) => t.clone(),
+        None => labels_for(&model, &test)?,
+    };
     if split == 0 || (a.validation_split > 0.0 && split >= n) {
         return Err(Error::Model(format!(
             "--validation-split {} of {n} training images leaves an empty training or \
@@ -209,7 +217,7 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
     }
 
     let t = Instant::now();
-    let evaluation = model.evaluate(&x_test, &labels_for(&model, &test)?)?;
+    let evaluation = model.evaluate(&x_test, &y_test)?;
     let eval_s = t.elapsed().as_secs_f64();
     let probs = predict_probabilities(&mut model, &x_test)?;
     let about_test = match &a.data_dir {
@@ -226,11 +234,14 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
             test.len()
         ),
     };
-    crate::eval::Report::new(&test, &probs, model.class_names()).write_pictures(
-        out,
-        &test,
-        &about_test,
-    )?;
+    // Pictures of classes: not for a regression.
+    if data.targets.is_none() {
+        crate::eval::Report::new(&test, &probs, model.class_names()).write_pictures(
+            out,
+            &test,
+            &about_test,
+        )?;
+    }
     let test = evaluation;
     let logs = model.epoch_logs();
     if a.json {
@@ -251,16 +262,23 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
         let top_k = test.top_k_categorical_accuracy.map_or(String::new(), |t| {
             format!(" - test_top_k_categorical_accuracy: {t:.4}")
         });
+        let (what, pictures) = match (&a.csv, &data.targets) {
+            (Some(_), Some(_)) => ("rows", ""),
+            (Some(_), None) => ("rows", ", confusion.png"),
+            (None, _) => ("images", ", confusion.png, most_wrong.png"),
+        };
+        let accuracy = test
+            .accuracy
+            .map_or(String::new(), |acc| format!(" - test_accuracy: {acc:.4}"));
         println!(
-            "test_loss: {:.4} - test_accuracy: {:.4}{top_k} ({} {test_name} images, evaluated \
-             in {eval_s:.1}s)",
+            "test_loss: {:.4}{accuracy}{top_k} ({} {test_name} {what}, evaluated in \
+             {eval_s:.1}s)",
             test.loss,
-            test.accuracy.unwrap_or(f32::NAN),
             x_test.rows()
         );
         println!(
             "wrote {} (resume with --resume), {}model.json, history.json, history.csv, \
-             training.png, confusion.png, most_wrong.png in {}",
+             training.png{pictures} in {}",
             checkpoint.display(),
             if a.save_best {
                 "best.safetensors, "
@@ -275,7 +293,10 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
 
 /// The images a run trains on (and tests on, for MNIST).
 struct RunData {
+    /// The inputs (images, or a table's standardised rows) and class labels.
     train: Split,
+    /// A regression's targets [n, 1] (the labels are then unused).
+    targets: Option<wgtrain::nn::Array>,
     /// None for a folder (its validation rows stand in).
     test: Option<Split>,
     /// "MNIST in DIR" or the image folder.
@@ -285,6 +306,9 @@ struct RunData {
 /// MNIST (`--data`), or an image folder (`--data-dir`) read at the model's input shape,
 /// its class names given to the model (and checked against a resumed one's).
 fn run_data(a: &TrainArgs, model: &mut Sequential) -> Result<RunData> {
+    if let Some(csv) = &a.csv {
+        return table_data(a, csv, model);
+    }
     let Some(dir) = &a.data_dir else {
         let ds = a.dataset;
         // --limit also limits the test set unless --test-limit says otherwise.
@@ -301,6 +325,7 @@ fn run_data(a: &TrainArgs, model: &mut Sequential) -> Result<RunData> {
         model.set_class_names(names);
         return Ok(RunData {
             train: m.train,
+            targets: None,
             test: Some(m.test),
             source: format!("{} in {}", ds.title(), ds.dir(a.data.as_deref()).display()),
         });
@@ -349,7 +374,86 @@ fn run_data(a: &TrainArgs, model: &mut Sequential) -> Result<RunData> {
     Ok(RunData {
         test: None,
         train,
+        targets: None,
         source: format!("the images in {}", dir.display()),
+    })
+}
+
+/// A CSV's rows for `model`: features standardised by the training rows' statistics
+/// (kept with the model), the target as numbers (mse) or classes (a cross-entropy).
+fn table_data(a: &TrainArgs, csv: &Path, model: &mut Sequential) -> Result<RunData> {
+    let target = a
+        .target
+        .as_deref()
+        .expect("clap requires --target with --csv");
+    let classify = model
+        .loss_config()
+        .is_some_and(|c| c.loss != wgtrain::nn::Loss::MeanSquaredError);
+    let split_at = |n: usize| ((n as f64) * (1.0 - a.validation_split as f64)).ceil() as usize;
+    let mut table = load_csv(csv, target, classify, split_at)?;
+    let features = table.tabular.columns.len();
+    if model.input_shape() != [features] {
+        return Err(Error::Model(format!(
+            "{} has {features} feature columns ({}), but the model takes inputs of shape {:?}; \
+             use a model file with \"input_shape\": [{features}]",
+            csv.display(),
+            table.tabular.columns.join(", "),
+            model.input_shape()
+        )));
+    }
+    let outputs = table.tabular.classes.as_ref().map_or(1, Vec::len);
+    if model.output_shape() != [outputs] {
+        return Err(Error::Model(format!(
+            "the model outputs {:?}, but {} needs {outputs} (end with Dense({outputs}){})",
+            model.output_shape(),
+            match &table.tabular.classes {
+                Some(c) => format!("the {} classes of `{target}`", c.len()),
+                None => format!("predicting `{target}` (--loss mse)"),
+            },
+            if classify { ", softmax" } else { "" }
+        )));
+    }
+    if a.resume.is_some() {
+        // A resumed run keeps the statistics it started with.
+        let kept: Option<wgtrain::data::Tabular> = model
+            .input_notes()
+            .and_then(|t| serde_json::from_str(t).ok());
+        match kept {
+            Some(k) if k.columns == table.tabular.columns && k.classes == table.tabular.classes => {
+                table.features = k.read_rows_for_predict(csv)?;
+                table.tabular = k;
+            }
+            _ => {
+                return Err(Error::Model(format!(
+                    "the checkpoint was not trained on a table with the columns and classes of \
+                     {}; resume it with the --csv it was trained on",
+                    csv.display()
+                )))
+            }
+        }
+    }
+    model.set_class_names(table.tabular.classes.clone());
+    model.set_input_notes(Some(
+        serde_json::to_string(&table.tabular).expect("tabular notes serialise"),
+    ));
+    let n = table.features.rows();
+    let (labels, mut targets) = match table.target {
+        wgtrain::data::Target::Classes(l) => (l, None),
+        wgtrain::data::Target::Values(v) => (vec![0; n], Some(v)),
+    };
+    let mut train = Split {
+        images: table.features,
+        labels,
+    };
+    if let Some(limit) = a.limit {
+        train = train.take(limit);
+        targets = targets.map(|t| t.slice_rows(0, limit.min(n)));
+    }
+    Ok(RunData {
+        test: None,
+        train,
+        targets,
+        source: format!("the rows of {}", csv.display()),
     })
 }
 

@@ -198,7 +198,7 @@ pub(super) fn new_model(a: &TrainArgs) -> Result<Sequential> {
             a.momentum.unwrap_or(0.0),
         ),
     };
-    if a.data_dir.is_none() {
+    if a.data_dir.is_none() && a.csv.is_none() {
         check_classifier(&m, 10)?;
     }
     m.check_fits(a.batch_size as usize)?;
@@ -213,7 +213,11 @@ pub(super) fn new_model(a: &TrainArgs) -> Result<Sequential> {
         (None, None) => optimizer.into(),
     };
     optimizer.schedule = schedule;
-    let mut metrics = vec![Metric::Accuracy];
+    // Accuracy for classifiers; a regression (mse) reports its loss.
+    let mut metrics = match loss.loss {
+        Loss::MeanSquaredError => vec![],
+        _ => vec![Metric::Accuracy],
+    };
     metrics.extend(a.top_k.map(|k| Metric::TopKCategoricalAccuracy(k as usize)));
     m.compile(optimizer, loss, &metrics)?;
     if let Some(w) = &a.weights {
