@@ -343,16 +343,19 @@ pub fn digit_grid(
             }
         }
         c.rect(x0 - 1, y0 - 1, dw + 2, dh + 2, GREY);
-        let short = |s: &str| s.chars().take(10).collect::<String>();
-        let caption = format!("true {} pred {}", short(d.truth), short(d.predicted));
-        c.text_centered(gx + cw / 2, gy + room + 6, &caption, 1, BLACK);
-        c.text_centered(
-            gx + cw / 2,
-            gy + room + 18,
-            &format!("#{} p={:.2}", d.index, d.confidence),
-            1,
-            [180, 30, 30],
-        );
+        // Short names (digits) share a line; longer class names get one each.
+        let short = |s: &str| s.chars().take(18).collect::<String>();
+        let (truth, predicted) = (short(d.truth), short(d.predicted));
+        let mut lines = match truth.len() + predicted.len() <= 12 {
+            true => vec![format!("true {truth} pred {predicted}")],
+            false => vec![format!("true {truth}"), format!("pred {predicted}")],
+        };
+        lines.push(format!("#{} p={:.2}", d.index, d.confidence));
+        let last = lines.len() - 1;
+        for (k, line) in lines.iter().enumerate() {
+            let ink = if k == last { [180, 30, 30] } else { BLACK };
+            c.text_centered(gx + cw / 2, gy + room + 6 + 11 * k as i64, line, 1, ink);
+        }
     }
     c.save(path)
 }
