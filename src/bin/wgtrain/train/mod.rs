@@ -16,15 +16,14 @@ use wgtrain::nn::{
 };
 use wgtrain::{Error, Result};
 
-use crate::common::{
-    check_classifier, dataset, images_for, labels_for, model_label, predict_probabilities,
-};
-use wgtrain::data::{load_csv, load_image_folder, Split};
+use crate::common::{check_classifier, images_for, labels_for, model_label, predict_probabilities};
 mod args;
+mod data;
 mod setup;
 
 pub use args::TrainArgs;
 
+use data::run_data;
 use setup::{check_flags, new_model};
 
 use crate::history_files::{earlier_seconds, write_history};
@@ -289,172 +288,6 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// The images a run trains on (and tests on, for MNIST).
-struct RunData {
-    /// The inputs (images, or a table's standardised rows) and class labels.
-    train: Split,
-    /// A regression's targets [n, 1] (the labels are then unused).
-    targets: Option<wgtrain::nn::Array>,
-    /// None for a folder (its validation rows stand in).
-    test: Option<Split>,
-    /// "MNIST in DIR" or the image folder.
-    source: String,
-}
-
-/// MNIST (`--data`), or an image folder (`--data-dir`) read at the model's input shape,
-/// its class names given to the model (and checked against a resumed one's).
-fn run_data(a: &TrainArgs, model: &mut Sequential) -> Result<RunData> {
-    if let Some(csv) = &a.csv {
-        return table_data(a, csv, model);
-    }
-    let Some(dir) = &a.data_dir else {
-        let ds = a.dataset;
-        // --limit also limits the test set unless --test-limit says otherwise.
-        let m = dataset(ds, a.data.as_deref(), a.limit, a.test_limit.or(a.limit))?;
-        let names = ds.class_names();
-        if a.resume.is_some() && model.class_names() != names.as_deref() {
-            return Err(Error::Model(format!(
-                "the checkpoint was trained on other classes ({:?}) than {} has; resume it \
-                 with the --dataset it was trained on",
-                model.class_names().unwrap_or_default(),
-                ds.title()
-            )));
-        }
-        model.set_class_names(names);
-        return Ok(RunData {
-            train: m.train,
-            targets: None,
-            test: Some(m.test),
-            source: format!("{} in {}", ds.title(), ds.dir(a.data.as_deref()).display()),
-        });
-    };
-    let shape = match model.input_shape() {
-        &[h, w, c] => (h, w, c),
-        other => {
-            return Err(Error::Model(format!(
-                "the model takes inputs of shape {other:?}; images from --data-dir need a \
-                 model that takes [height, width, channels] (1 channel: grayscale, 3: RGB)"
-            )))
-        }
-    };
-    // Shuffled by the model's seed (a resumed run's is its checkpoint's), so a resume
-    // splits training and validation images as the first run did.
-    let folder = load_image_folder(dir, shape, a.strict, Some(model.seed()))?;
-    for (path, why) in &folder.skipped {
-        eprintln!("skipped {}: {why}", path.display());
-    }
-    let names = folder.class_names;
-    match model.class_names() {
-        Some(had) if had != names.as_slice() => {
-            return Err(Error::Model(format!(
-                "the checkpoint was trained on the classes {had:?}, but {} has {names:?}",
-                dir.display()
-            )))
-        }
-        _ => {}
-    }
-    check_classifier(model, names.len()).map_err(|e| {
-        Error::Model(format!(
-            "{} has {} classes ({}): {e}",
-            dir.display(),
-            names.len(),
-            names.join(", ")
-        ))
-    })?;
-    model.set_class_names(Some(names));
-    let mut train = Split {
-        images: folder.images,
-        labels: folder.labels,
-    };
-    if let Some(n) = a.limit {
-        train = train.take(n);
-    }
-    Ok(RunData {
-        test: None,
-        train,
-        targets: None,
-        source: format!("the images in {}", dir.display()),
-    })
-}
-
-/// A CSV's rows for `model`: features standardised by the training rows' statistics
-/// (kept with the model), the target as numbers (mse) or classes (a cross-entropy).
-fn table_data(a: &TrainArgs, csv: &Path, model: &mut Sequential) -> Result<RunData> {
-    let target = a
-        .target
-        .as_deref()
-        .expect("clap requires --target with --csv");
-    let classify = model
-        .loss_config()
-        .is_some_and(|c| c.loss != wgtrain::nn::Loss::MeanSquaredError);
-    let split_at = |n: usize| ((n as f64) * (1.0 - a.validation_split as f64)).ceil() as usize;
-    let mut table = load_csv(csv, target, classify, split_at)?;
-    let features = table.tabular.columns.len();
-    if model.input_shape() != [features] {
-        return Err(Error::Model(format!(
-            "{} has {features} feature columns ({}), but the model takes inputs of shape {:?}; \
-             use a model file with \"input_shape\": [{features}]",
-            csv.display(),
-            table.tabular.columns.join(", "),
-            model.input_shape()
-        )));
-    }
-    let outputs = table.tabular.classes.as_ref().map_or(1, Vec::len);
-    if model.output_shape() != [outputs] {
-        return Err(Error::Model(format!(
-            "the model outputs {:?}, but {} needs {outputs} (end with Dense({outputs}){})",
-            model.output_shape(),
-            match &table.tabular.classes {
-                Some(c) => format!("the {} classes of `{target}`", c.len()),
-                None => format!("predicting `{target}` (--loss mse)"),
-            },
-            if classify { ", softmax" } else { "" }
-        )));
-    }
-    if a.resume.is_some() {
-        // A resumed run keeps the statistics it started with.
-        let kept: Option<wgtrain::data::Tabular> = model
-            .input_notes()
-            .and_then(|t| serde_json::from_str(t).ok());
-        match kept {
-            Some(k) if k.columns == table.tabular.columns && k.classes == table.tabular.classes => {
-                table.features = k.read_rows_for_predict(csv)?;
-                table.tabular = k;
-            }
-            _ => {
-                return Err(Error::Model(format!(
-                    "the checkpoint was not trained on a table with the columns and classes of \
-                     {}; resume it with the --csv it was trained on",
-                    csv.display()
-                )))
-            }
-        }
-    }
-    model.set_class_names(table.tabular.classes.clone());
-    model.set_input_notes(Some(
-        serde_json::to_string(&table.tabular).expect("tabular notes serialise"),
-    ));
-    let n = table.features.rows();
-    let (labels, mut targets) = match table.target {
-        wgtrain::data::Target::Classes(l) => (l, None),
-        wgtrain::data::Target::Values(v) => (vec![0; n], Some(v)),
-    };
-    let mut train = Split {
-        images: table.features,
-        labels,
-    };
-    if let Some(limit) = a.limit {
-        train = train.take(limit);
-        targets = targets.map(|t| t.slice_rows(0, limit.min(n)));
-    }
-    Ok(RunData {
-        test: None,
-        train,
-        targets,
-        source: format!("the rows of {}", csv.display()),
-    })
 }
 
 /// Where the run stopped, what the checkpoint holds and the exact command that resumes it.
