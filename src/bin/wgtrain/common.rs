@@ -5,7 +5,7 @@ use std::path::Path;
 
 use clap::builder::TypedValueParser;
 
-use wgtrain::data::{load_dataset_first, Dataset, Mnist, Split};
+use wgtrain::data::{load_dataset_first, load_image_folder, Dataset, Mnist, Split};
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
 use wgtrain::nn::{
     to_categorical, Activation, Array, Device, DeviceKind, LayerSpec, Loss, LossConfig, Metric,
@@ -126,6 +126,56 @@ pub fn load_model(
     m.compile(wgtrain::nn::Optimizer::adam(), loss, &[Metric::Accuracy])?;
     m.load_weights(weights)?;
     Ok(m)
+}
+
+/// A folder of class sub-folders (`--data-dir`) read for `model`: at its input shape,
+/// shuffled by `shuffle_seed` if given, the first `limit` images kept; unreadable images
+/// reported on stderr (or fatal with `strict`); the folder's classes checked against the
+/// model's names (if it has them) and outputs. Returns the images and the class names.
+pub fn folder_for(
+    model: &Sequential,
+    dir: &Path,
+    strict: bool,
+    shuffle_seed: Option<u64>,
+    limit: Option<usize>,
+) -> Result<(Split, Vec<String>)> {
+    let shape = match model.input_shape() {
+        &[h, w, c] => (h, w, c),
+        other => {
+            return Err(Error::Model(format!(
+                "the model takes inputs of shape {other:?}; images from --data-dir need a \
+                 model that takes [height, width, channels] (1 channel: grayscale, 3: RGB)"
+            )))
+        }
+    };
+    let folder = load_image_folder(dir, shape, strict, shuffle_seed)?;
+    for (path, why) in &folder.skipped {
+        eprintln!("skipped {}: {why}", path.display());
+    }
+    let names = folder.class_names;
+    if let Some(had) = model.class_names().filter(|had| *had != names.as_slice()) {
+        return Err(Error::Model(format!(
+            "the model was trained on the classes {had:?}, but {} has {names:?}",
+            dir.display()
+        )));
+    }
+    check_classifier(model, names.len()).map_err(|e| {
+        Error::Model(format!(
+            "{} has {} classes ({}): {e}",
+            dir.display(),
+            names.len(),
+            names.join(", ")
+        ))
+    })?;
+    let split = Split {
+        images: folder.images,
+        labels: folder.labels,
+    };
+    let split = match limit {
+        Some(n) => split.take(n),
+        None => split,
+    };
+    Ok((split, names))
 }
 
 /// The model must output one value per class (10 for MNIST).

@@ -4,14 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use wgtrain::data::mnist::{load_split_first, split_files_of};
-use wgtrain::data::{load_image_folder, Dataset, Split};
-use wgtrain::nn::{Array, DeviceKind, Sequential};
+use wgtrain::data::{Dataset, Split};
+use wgtrain::nn::{Array, DeviceKind};
 use wgtrain::plot::{confusion_matrix, digit_grid, WrongDigit};
 use wgtrain::{Error, Result};
 
 use crate::common::{
-    check_classifier, confusion, confusion_text, dataset_arg, device_kind, images_for, labels_for,
-    load_model, model_label, positive_count, predict_probabilities,
+    check_classifier, confusion, confusion_text, dataset_arg, device_kind, folder_for, images_for,
+    labels_for, load_model, model_label, positive_count, predict_probabilities,
 };
 
 #[derive(clap::Args)]
@@ -56,41 +56,6 @@ pub struct EvalArgs {
     json: bool,
 }
 
-/// Every image of `dir` at the model's input, its classes checked against the model's.
-fn folder_split(a: &EvalArgs, dir: &Path, model: &Sequential) -> Result<Split> {
-    let shape = match model.input_shape() {
-        &[h, w, c] => (h, w, c),
-        other => {
-            return Err(Error::Model(format!(
-                "the model takes inputs of shape {other:?}; --data-dir needs a model that \
-                 takes [height, width, channels]"
-            )))
-        }
-    };
-    let folder = load_image_folder(dir, shape, a.strict, None)?;
-    for (path, why) in &folder.skipped {
-        eprintln!("skipped {}: {why}", path.display());
-    }
-    let names = &folder.class_names;
-    match model.class_names() {
-        Some(had) if had != names.as_slice() => {
-            return Err(Error::Model(format!(
-                "the model was trained on the classes {had:?}, but {} has {names:?}",
-                dir.display()
-            )))
-        }
-        _ => check_classifier(model, names.len())?,
-    }
-    let split = Split {
-        images: folder.images,
-        labels: folder.labels,
-    };
-    Ok(match a.limit {
-        Some(n) => split.take(n),
-        None => split,
-    })
-}
-
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 enum SplitArg {
     Train,
@@ -105,7 +70,10 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         a.device,
     )?;
     let (split, source) = match &a.data_dir {
-        Some(dir) => (folder_split(a, dir, &model)?, dir.display().to_string()),
+        Some(dir) => (
+            folder_for(&model, dir, a.strict, None, a.limit)?.0,
+            dir.display().to_string(),
+        ),
         None => {
             check_classifier(&model, 10)?;
             let known = model.class_names().and_then(Dataset::from_class_names);

@@ -9,8 +9,7 @@ use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
 
 use super::metadata::{
-    check_hyper_parameters, check_training_state, first_non_finite, CompileConfig, OptimizerConfig,
-    TrainingState,
+    check_hyper_parameters, check_training_state, CompileConfig, OptimizerConfig, TrainingState,
 };
 use super::CHECKPOINT_FORMAT;
 use crate::cpu::{AdamParams, RmsPropParams, SgdParams};
@@ -135,19 +134,12 @@ impl Sequential {
         };
         let f32s = |name: &str, shape: &[usize]| -> Result<Vec<f32>> {
             let t = f32_shape(name, shape)?;
-            let data: Vec<f32> = t
-                .data()
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect();
-            if let Some((i, v)) = first_non_finite(&data) {
-                return Err(bad(format!(
-                    "tensor `{name}` holds {v} at index {i} (of {}); the checkpoint is damaged \
-                     or its training diverged, and it cannot be used",
-                    data.len()
-                )));
-            }
-            Ok(data)
+            super::finite_f32s(
+                &t,
+                name,
+                "the checkpoint is damaged or its training diverged, and it cannot be used",
+            )
+            .map_err(bad)
         };
         let u32s = |name: &str, len: Option<usize>| -> Result<Vec<u32>> {
             let t = tensors

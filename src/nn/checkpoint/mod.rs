@@ -226,6 +226,23 @@ fn write_safetensors(
     write_atomically(path, &sorted_header(bytes)?)
 }
 
+/// The values of an F32 tensor (its dtype and shape already checked), refused when one is
+/// NaN or infinite: the message names the tensor and the index, then `why`.
+fn finite_f32s(t: &TensorView<'_>, name: &str, why: &str) -> std::result::Result<Vec<f32>, String> {
+    let data: Vec<f32> = t
+        .data()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    match first_non_finite(&data) {
+        Some((i, v)) => Err(format!(
+            "tensor `{name}` holds {v} at index {i} (of {}); {why}",
+            data.len()
+        )),
+        None => Ok(data),
+    }
+}
+
 /// The bytes of a file to be read whole, after checking the machine has room for them;
 /// `not_it` says what the file is not when it is too large.
 fn read_whole(path: &Path, not_it: &str) -> Result<Vec<u8>> {

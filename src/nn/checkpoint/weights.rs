@@ -114,17 +114,7 @@ impl Sequential {
                     t.shape()
                 )));
             }
-            let data: Vec<f32> = t
-                .data()
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect();
-            if let Some((i, v)) = first_non_finite(&data) {
-                return Err(bad(format!(
-                    "tensor `{name}` holds {v} at index {i} (of {}); it cannot be used",
-                    data.len()
-                )));
-            }
+            let data = super::finite_f32s(&t, name, "it cannot be used").map_err(bad)?;
             weights.push(NamedArray {
                 name: name.clone(),
                 array: Array::new(shape, data)?,

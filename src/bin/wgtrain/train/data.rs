@@ -4,12 +4,12 @@
 
 use std::path::Path;
 
-use wgtrain::data::{load_csv, load_image_folder, Split};
+use wgtrain::data::{load_csv, Split};
 use wgtrain::nn::Sequential;
 use wgtrain::{Error, Result};
 
 use super::TrainArgs;
-use crate::common::{check_classifier, dataset};
+use crate::common::{dataset, folder_for};
 
 /// The images a run trains on (and tests on, for MNIST).
 pub(super) struct RunData {
@@ -50,47 +50,10 @@ pub(super) fn run_data(a: &TrainArgs, model: &mut Sequential) -> Result<RunData>
             source: format!("{} in {}", ds.title(), ds.dir(a.data.as_deref()).display()),
         });
     };
-    let shape = match model.input_shape() {
-        &[h, w, c] => (h, w, c),
-        other => {
-            return Err(Error::Model(format!(
-                "the model takes inputs of shape {other:?}; images from --data-dir need a \
-                 model that takes [height, width, channels] (1 channel: grayscale, 3: RGB)"
-            )))
-        }
-    };
     // Shuffled by the model's seed (a resumed run's is its checkpoint's), so a resume
     // splits training and validation images as the first run did.
-    let folder = load_image_folder(dir, shape, a.strict, Some(model.seed()))?;
-    for (path, why) in &folder.skipped {
-        eprintln!("skipped {}: {why}", path.display());
-    }
-    let names = folder.class_names;
-    match model.class_names() {
-        Some(had) if had != names.as_slice() => {
-            return Err(Error::Model(format!(
-                "the checkpoint was trained on the classes {had:?}, but {} has {names:?}",
-                dir.display()
-            )))
-        }
-        _ => {}
-    }
-    check_classifier(model, names.len()).map_err(|e| {
-        Error::Model(format!(
-            "{} has {} classes ({}): {e}",
-            dir.display(),
-            names.len(),
-            names.join(", ")
-        ))
-    })?;
+    let (train, names) = folder_for(model, dir, a.strict, Some(model.seed()), a.limit)?;
     model.set_class_names(Some(names));
-    let mut train = Split {
-        images: folder.images,
-        labels: folder.labels,
-    };
-    if let Some(n) = a.limit {
-        train = train.take(n);
-    }
     Ok(RunData {
         test: None,
         train,
