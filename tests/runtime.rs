@@ -224,3 +224,47 @@ fn mixing_gpu_and_cpu_tensors_is_an_error() {
         .unwrap_err();
     assert!(e.to_string().contains("a CPU u32 tensor"), "{e}");
 }
+
+/// `wgtrain bench` times a step's recording on the no-op twin: it must record exactly the
+/// dispatches the real device does for the same training, and run to the end.
+#[test]
+fn noop_twin_records_what_the_real_device_records() {
+    use std::sync::Arc;
+    use wgtrain::nn::{models::mnist_cnn, Device, FitOptions, Loss, Metric, Optimizer, Verbose};
+    let Some(_) = gpu() else { return };
+    let real = Arc::new(wgtrain::Gpu::new().unwrap());
+    let noop = Arc::new(real.noop_twin().unwrap());
+    assert_eq!(noop.tuning(), real.tuning());
+    let x = wgtrain::array::Array::new(&[64, 28, 28, 1], randn(5, 64 * 784, 1.0)).unwrap();
+    let labels: Vec<u8> = (0..64).map(|i| (i % 10) as u8).collect();
+    let y = wgtrain::nn::to_categorical(&labels, 10).unwrap();
+    let opts = FitOptions {
+        epochs: 2,
+        batch_size: 32,
+        verbose: Verbose::Silent,
+        ..FitOptions::default()
+    };
+    let mut counts = Vec::new();
+    for g in [&real, &noop] {
+        let mut m = mnist_cnn(Device::Gpu(g.clone()), 7).unwrap();
+        m.compile(
+            Optimizer::adam(),
+            Loss::CategoricalCrossentropy,
+            &[Metric::Accuracy],
+        )
+        .unwrap();
+        let before = g.command_counts();
+        let h = m.fit(&x, &y, &opts).unwrap();
+        assert_eq!(h.epochs.len(), 2);
+        let after = g.command_counts();
+        counts.push((after.0 - before.0, after.1 - before.1));
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "(dispatches, submissions): real vs no-op"
+    );
+    assert!(
+        counts[0].0 >= 4 * 20,
+        "a CNN step records at least 20 dispatches"
+    );
+}

@@ -7,6 +7,7 @@
 
 mod adapter;
 mod dispatch;
+mod noop;
 mod pool;
 mod profiler;
 mod read_async;

@@ -2,15 +2,106 @@
 //! start-up time to the first trained batch, the seed MLP (one epoch of all 60,000
 //! training images, then the 10,000 test images), the seed CNN (steady-state steps,
 //! projected to an epoch of 48,000 images as `mnist_cnn` trains), and matmul GFLOP/s.
+//! For each model also what a real GPU pays besides arithmetic: dispatches per step,
+//! queue submissions, and the host CPU time per step of the thread that records them.
 //! `wgtrain bench`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
+use wgtrain::array::Array;
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
-use wgtrain::nn::{to_categorical, Device, FitOptions, Loss, Metric, Optimizer, Verbose};
+use wgtrain::nn::{
+    to_categorical, Device, FitOptions, Loss, Metric, Optimizer, Sequential, Verbose,
+};
 use wgtrain::shape::Layout;
 use wgtrain::{ops, Gpu, Result};
+
+/// What training costs per step besides GPU time, in steady state: dispatches recorded and
+/// queue submissions per epoch (on the real adapter), and the host's time to record a
+/// step (on its no-op twin, `Gpu::noop_twin`, which records the same dispatches and runs
+/// nothing: wgtrain + wgpu, without driver or GPU). Each is the difference between a fit
+/// of more epochs and one of one epoch on the same rows, so a fit's set-up (packing and
+/// uploading the data) cancels out.
+struct StepCost {
+    steps: usize,
+    dispatches_per_step: f64,
+    submissions_per_epoch: u64,
+    host_us_per_step: f64,
+}
+
+/// Steps the host time is measured over (at least).
+const HOST_STEPS: usize = 3000;
+
+/// (dispatches, submissions, seconds, steps per epoch) of a fit of `epochs`.
+fn counted_fit(
+    gpu: &Gpu,
+    m: &mut Sequential,
+    (x, y): (&Array, &Array),
+    epochs: usize,
+) -> Result<(u64, u64, f64, usize)> {
+    let (d0, s0) = gpu.command_counts();
+    let t = Instant::now();
+    let h = m.fit(x, y, &quiet(epochs, 0.0))?;
+    let secs = t.elapsed().as_secs_f64();
+    let (d1, s1) = gpu.command_counts();
+    Ok((d1 - d0, s1 - s0, secs, h.epochs[0].steps))
+}
+
+impl StepCost {
+    /// `build` makes the model (compiled) on the device it is given.
+    fn measure(
+        gpu: &Arc<Gpu>,
+        build: impl Fn(&Device) -> Result<Sequential>,
+        data: (&Array, &Array),
+    ) -> Result<StepCost> {
+        let mut m = build(&Device::Gpu(gpu.clone()))?;
+        let one = counted_fit(gpu, &mut m, data, 1)?;
+        let two = counted_fit(gpu, &mut m, data, 2)?;
+        let noop = Arc::new(gpu.noop_twin()?);
+        let mut m = build(&Device::Gpu(noop.clone()))?;
+        counted_fit(&noop, &mut m, data, 1)?; // warm-up: pipelines, pool, bind groups
+                                              // Many epochs, so the steps outweigh the timer's noise and the fit's set-up.
+        let k = HOST_STEPS.div_ceil(one.3);
+        let host_one = counted_fit(&noop, &mut m, data, 1)?;
+        let host_more = counted_fit(&noop, &mut m, data, 1 + k)?;
+        let steps = one.3;
+        Ok(StepCost {
+            steps,
+            dispatches_per_step: two.0.saturating_sub(one.0) as f64 / steps as f64,
+            submissions_per_epoch: two.1.saturating_sub(one.1),
+            host_us_per_step: (host_more.2 - host_one.2).max(0.0) * 1e6 / (k * steps) as f64,
+        })
+    }
+
+    /// `<model>_dispatches_per_step`, `<model>_submissions_per_epoch` (of `steps` steps),
+    /// `<model>_host_us_per_step`.
+    fn report(&self, model: &str, say: &mut impl FnMut(&str, String, String)) {
+        say(
+            &format!("{model}_dispatches_per_step"),
+            format!("{:.2}", self.dispatches_per_step),
+            format!(
+                "  {model} per step: {:.1} dispatches, {:.0} µs of host time to record it \
+                 (no-op backend); {} submissions per epoch of {} steps",
+                self.dispatches_per_step,
+                self.host_us_per_step,
+                self.submissions_per_epoch,
+                self.steps,
+            ),
+        );
+        say(
+            &format!("{model}_submissions_per_epoch"),
+            self.submissions_per_epoch.to_string(),
+            String::new(),
+        );
+        say(
+            &format!("{model}_host_us_per_step"),
+            format!("{:.1}", self.host_us_per_step),
+            String::new(),
+        );
+    }
+}
 
 /// `wgtrain bench` flags.
 #[derive(clap::Args, Clone, Debug)]
@@ -58,6 +149,17 @@ fn compiled_mlp(dev: &Device) -> Result<wgtrain::nn::Sequential> {
     Ok(m)
 }
 
+/// The seed CNN (seed 42) compiled as the tutorial does.
+fn compiled_cnn(dev: &Device) -> Result<wgtrain::nn::Sequential> {
+    let mut m = mnist_cnn(dev.clone(), 42)?;
+    m.compile(
+        Optimizer::adam(),
+        Loss::CategoricalCrossentropy,
+        &[Metric::Accuracy],
+    )?;
+    Ok(m)
+}
+
 /// Run the benchmarks and print their figures (or one JSON object with `json`).
 pub fn run(a: &BenchArgs) -> Result<()> {
     let start = Instant::now();
@@ -70,7 +172,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     };
 
     // Start-up: open the adapter, load MNIST, build the MLP, train one batch (read back).
-    let gpu = std::sync::Arc::new(Gpu::new()?);
+    let gpu = Arc::new(Gpu::new()?);
     let dev = Device::Gpu(gpu.clone());
     let adapter = dev.name();
     say(
@@ -135,6 +237,11 @@ pub fn run(a: &BenchArgs) -> Result<()> {
             String::new(),
         );
         say("mlp_eval_s", format!("{eval_s:.3}"), String::new());
+        if !a.profile {
+            let n = 300 * 32;
+            let (x, y) = (x_train.slice_rows(0, n), y_train.slice_rows(0, n));
+            StepCost::measure(&gpu, compiled_mlp, (&x, &y))?.report("mlp", &mut say);
+        }
         say(
             "mlp_process_s",
             format!("{:.3}", start.elapsed().as_secs_f64()),
@@ -148,12 +255,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     if !a.skip_cnn {
         let n = (a.cnn_steps * 32).min(x_train.rows());
         let (x, y) = (x_train.slice_rows(0, n), y_train.slice_rows(0, n));
-        let mut m = mnist_cnn(dev.clone(), 42)?;
-        m.compile(
-            Optimizer::adam(),
-            Loss::CategoricalCrossentropy,
-            &[Metric::Accuracy],
-        )?;
+        let mut m = compiled_cnn(&dev)?;
         // Warm-up epoch on a few batches (pipelines, pool), then the timed one.
         m.fit(
             &x.slice_rows(0, 64.min(n)),
@@ -183,6 +285,11 @@ pub fn run(a: &BenchArgs) -> Result<()> {
             format!("{:.1}", 1.5 * ms),
             String::new(),
         );
+        if !a.profile {
+            let n = (50 * 32).min(x.rows());
+            let (x, y) = (x.slice_rows(0, n), y.slice_rows(0, n));
+            StepCost::measure(&gpu, compiled_cnn, (&x, &y))?.report("cnn", &mut say);
+        }
         if let Some(p) = profile.filter(|_| a.profile && !a.json) {
             println!("{}", p.table(Some(steps as u64)));
         }

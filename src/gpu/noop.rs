@@ -1,0 +1,35 @@
+//! A twin of a `Gpu` on wgpu's no-op backend, which validates and records like any other
+//! but executes nothing (buffers can still be created and mapped; results read back are
+//! zeros). With the real adapter's limits, features, device type and tuning, it records
+//! exactly the dispatches the real one would, so timing a training step on it measures
+//! the host's cost alone: wgtrain plus wgpu, without the driver or the GPU.
+
+use super::{adapter, Gpu, GpuOptions};
+use crate::error::{Error, Result};
+
+impl Gpu {
+    /// A no-op device that records what this one would (`wgtrain bench`'s host time).
+    pub fn noop_twin(&self) -> Result<Gpu> {
+        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
+        desc.backends = wgpu::Backends::NOOP;
+        desc.backend_options.noop = wgpu::NoopBackendOptions {
+            enable: true,
+            limits: Some(self.info.limits.clone()),
+            features: Some(self.info.features),
+            device_type: Some(self.info.device_type),
+            ..Default::default()
+        };
+        let instance = wgpu::Instance::new(desc);
+        let noop = GpuOptions {
+            backend: Some(wgpu::Backends::NOOP),
+            ..GpuOptions::default()
+        };
+        let found = adapter::enumerate(&instance, &noop).into_iter().next();
+        let adapter = found.ok_or_else(|| Error::NoAdapter {
+            detail: " on wgpu's no-op backend (built without wgpu's \"noop\" feature?)".into(),
+        })?;
+        let mut gpu = Gpu::from_adapter(adapter)?;
+        gpu.tuning = self.tuning.clone();
+        Ok(gpu)
+    }
+}
