@@ -131,7 +131,7 @@ fn elementwise(c: &mut Criterion, gpu: &Gpu) {
     let p = upload(gpu, &[n]);
     let m = gpu.zeros(&[n]).unwrap();
     let v = gpu.zeros(&[n]).unwrap();
-    let step = gpu.upload_u32(&[1], &[0]).unwrap();
+    let step = gpu.upload_u32(&[3], &[0; 3]).unwrap();
     let hp = AdamParams::default();
     let lr = gpu.upload(&[1], &[hp.lr]).unwrap();
     // Adam reads param, grad, m, v and writes param, m, v.
@@ -139,7 +139,7 @@ fn elementwise(c: &mut Criterion, gpu: &Gpu) {
     g.bench_function("adam_update", |b| {
         b.iter_custom(|it| {
             gpu_time(gpu, it, || {
-                ops::counter_step(gpu, &step).unwrap();
+                ops::adam_step(gpu, &step, &hp).unwrap();
                 ops::adam_update(gpu, &p, &dy, [&m, &v], [&step, &lr], &hp).unwrap();
             })
         })

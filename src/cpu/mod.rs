@@ -30,7 +30,9 @@ pub mod weight_decay;
 
 pub use accuracy::{accuracy_forward, argmax, sparse_accuracy_forward, top_k_accuracy_forward};
 pub use activation::*;
-pub use adam::{adam_update, AdamParams};
+pub use adam::{
+    adam_state, adam_step, adam_update, beta_fixed, bias_correction, AdamParams, ADAM_STATE_LEN,
+};
 pub use avgpool::{avgpool_backward, avgpool_forward};
 pub use batch_norm::{
     batch_norm_backward, batch_norm_forward, batch_norm_inference_forward, batch_norm_statistics,

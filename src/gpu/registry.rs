@@ -253,6 +253,7 @@ registry! {
         ClipValueUpdate = Clip "clip_value_update" 1;
         ClipNormUpdate = Clip "clip_norm_update" 1;
         AdamUpdate = Adam "adam_update" 6;
+        AdamStep = Adam "adam_step" 1;
         SgdUpdate = Sgd "sgd_update" 4;
         RmspropUpdate = Rmsprop "rmsprop_update" 5;
         WeightDecayUpdate = WeightDecay "weight_decay_update" 2;

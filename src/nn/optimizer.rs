@@ -210,7 +210,8 @@ impl FromStr for Optimizer {
 }
 
 /// Slots per parameter (Adam, AdamW: m and v; SGD: velocity; RMSprop: velocity and
-/// momentum) and the step counter.
+/// momentum) and the step counter (Adam's: its step state, the counter and the exact
+/// bias corrections, `cpu::adam_step`).
 pub(crate) struct OptimizerState {
     step: Tensor,
     /// The step counter's value, which the host knows without reading it back (it
@@ -244,8 +245,15 @@ impl OptimizerState {
                 dev.upload_u32(&[table.len()], &table)
             })
             .transpose()?;
+        let step = match opt {
+            Optimizer::Adam(hp) | Optimizer::AdamW { adam: hp, .. } => dev.upload_u32(
+                &[crate::cpu::ADAM_STATE_LEN],
+                &crate::cpu::adam_state(0, hp),
+            )?,
+            _ => dev.counter()?,
+        };
         Ok(OptimizerState {
-            step: dev.counter()?,
+            step,
             steps: 0,
             lr: dev.upload(&[1], &[opt.learning_rate()])?,
             schedule_table,
@@ -262,14 +270,21 @@ impl OptimizerState {
         }
     }
 
-    /// The step counter (a one-element u32 tensor).
+    /// The step counter: a u32 tensor whose first word counts the updates (Adam's has
+    /// its bias corrections after it).
     pub fn step(&self) -> &Tensor {
         &self.step
     }
 
-    /// Set the step counter (resuming from a checkpoint).
-    pub fn set_step(&mut self, dev: &Device, step: u32) -> Result<()> {
-        dev.write_u32(&mut self.step, &[step])?;
+    /// Set the step counter (resuming from a checkpoint), and Adam's bias corrections
+    /// for it, computed as `adam_step` would have.
+    pub fn set_step(&mut self, dev: &Device, opt: &Optimizer, step: u32) -> Result<()> {
+        match opt {
+            Optimizer::Adam(hp) | Optimizer::AdamW { adam: hp, .. } => {
+                dev.write_u32(&mut self.step, &crate::cpu::adam_state(step, hp))?
+            }
+            _ => dev.write_u32(&mut self.step, &[step])?,
+        }
         self.steps = step as u64;
         Ok(())
     }
@@ -305,7 +320,12 @@ impl OptimizerState {
         params: Vec<&mut Param>,
     ) -> Result<()> {
         assert_eq!(params.len(), self.slots.len(), "optimizer state / params");
-        dev.counter_step(&mut self.step)?;
+        match opt {
+            Optimizer::Adam(hp) | Optimizer::AdamW { adam: hp, .. } => {
+                dev.adam_step(&mut self.step, hp)?
+            }
+            _ => dev.counter_step(&mut self.step)?,
+        }
         self.steps += 1;
         if let (Some(s), Some(table)) = (schedule, &self.schedule_table) {
             dev.lr_schedule_forward(s, &self.step, table, &mut self.lr)?;

@@ -22,7 +22,8 @@ pub fn lr_schedule_table(s: &LearningRateSchedule) -> Vec<u32> {
 }
 
 /// lr[0] ← the schedule's rate for the update the (already advanced) `step` counter
-/// counts; `table` from [`lr_schedule_table`].
+/// counts (its first word: a counter [1] or Adam's step state [3]); `table` from
+/// [`lr_schedule_table`].
 pub fn lr_schedule_forward(
     gpu: &Gpu,
     s: &LearningRateSchedule,
@@ -30,7 +31,9 @@ pub fn lr_schedule_forward(
     table: &GpuTensor,
     lr: &GpuTensor,
 ) -> Result<()> {
-    expect_len("lr_schedule_forward", "step", step, 1)?;
+    if step.is_empty() {
+        expect_len("lr_schedule_forward", "step", step, 1)?;
+    }
     expect_len("lr_schedule_forward", "lr", lr, 1)?;
     expect_len(
         "lr_schedule_forward",

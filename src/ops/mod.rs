@@ -30,7 +30,7 @@ pub mod unary;
 pub mod weight_decay;
 
 pub use accuracy::{accuracy_forward, sparse_accuracy_forward, top_k_accuracy_forward};
-pub use adam::adam_update;
+pub use adam::{adam_step, adam_update};
 pub use avgpool::{avgpool_backward, avgpool_forward};
 pub use batch_norm::{
     batch_norm_backward, batch_norm_forward, batch_norm_inference_forward, batch_norm_statistics,

@@ -304,7 +304,7 @@ impl Sequential {
         }
         let step = u32s("optimizer.step", Some(1))?;
         let c = m.compiled.as_mut().expect("compiled above");
-        c.state.set_step(&dev, step[0])?;
+        c.state.set_step(&dev, &c.optimizer, step[0])?;
         let mut it = restored.into_iter();
         for slots in c.state.slots_mut() {
             for t in slots.iter_mut() {

@@ -123,7 +123,7 @@ impl Sequential {
         }
         entries.push(u32_entry(
             "optimizer.step".into(),
-            &dev.download_u32(c.state.step())?,
+            &dev.download_u32(c.state.step())?[..1],
         ));
         if !self.order.is_empty() {
             let order: Vec<u32> = self.order.iter().map(|&i| i as u32).collect();

@@ -175,6 +175,11 @@ impl TrainingOps for CpuDevice {
         Ok(())
     }
 
+    fn adam_step(&self, state: &mut Tensor, hp: &AdamParams) -> Result<()> {
+        cpu::adam_step(state.host_u32_mut("adam_step")?, hp);
+        Ok(())
+    }
+
     // The updates read their rate from the `lr` tensor, as the kernels do.
     fn adam_update(
         &self,

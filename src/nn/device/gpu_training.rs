@@ -124,6 +124,10 @@ impl TrainingOps for Gpu {
         ops::sum_into(self, g("sum", x)?, scale, g("sum", out)?, accumulate)
     }
 
+    fn adam_step(&self, state: &mut Tensor, hp: &AdamParams) -> Result<()> {
+        ops::adam_step(self, g("adam_step", state)?, hp)
+    }
+
     fn adam_update(
         &self,
         param: &mut Tensor,

@@ -70,7 +70,10 @@ pub trait TrainingOps {
     fn accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor>;
     /// out[0] (+)= scale · Σ x.
     fn sum_into(&self, x: &Tensor, scale: f32, out: &mut Tensor, accumulate: bool) -> Result<()>;
-    /// One Adam update in place; `step` is the (already advanced) counter.
+    /// Advance Adam's step state `state` [3] (u32: t, then the bias corrections
+    /// 1 − β1^t and 1 − β2^t as f32 bits, exact: `cpu::adam_step`).
+    fn adam_step(&self, state: &mut Tensor, hp: &AdamParams) -> Result<()>;
+    /// One Adam update in place; `step` is the (already advanced) step state [3].
     /// The optimizers' updates read their rate from `lr` [1] (not `hp.lr`): a constant
     /// written when it is set, or a schedule's, written by `lr_schedule_forward`.
     fn adam_update(
