@@ -186,3 +186,62 @@ fn steady_state_epochs_allocate_nothing() {
         );
     }
 }
+
+/// Parameters, gradients and optimizer slots packed into arenas (one update dispatch per
+/// step, the default on the GPU) train bit for bit like tensors of their own (one per
+/// parameter), for every optimizer, with clipping, and with BatchNormalization (whose
+/// gradients are copied into the arena) — and with fewer dispatches.
+#[test]
+fn packed_parameters_train_exactly_like_separate_ones() {
+    use wgtrain::nn::BatchNormalization;
+    let Some(_) = gpu() else { return };
+    let (x, y) = data(96, true);
+    let optimizers: Vec<wgtrain::nn::ClippedOptimizer> = vec![
+        Optimizer::adam().into(),
+        Optimizer::adamw().into(),
+        Optimizer::sgd(0.05, 0.9).into(),
+        Optimizer::rmsprop_with(1e-3, 0.9, 0.5).into(),
+        Optimizer::adam().clipnorm(0.01),
+    ];
+    for (i, opt) in optimizers.into_iter().enumerate() {
+        let mut runs = Vec::new();
+        for packed in [true, false] {
+            let g = Arc::new(Gpu::new().unwrap());
+            g.set_arenas(packed);
+            let mut m = Sequential::new(Device::Gpu(g.clone()), &[8, 8, 1]).with_seed(7);
+            m.add(Conv2D::new(4, (3, 3), Activation::Relu)).unwrap();
+            m.add(Flatten::new()).unwrap();
+            m.add(Dense::new(12, Activation::Linear)).unwrap();
+            if i == 0 {
+                m.add(BatchNormalization::new()).unwrap();
+            }
+            m.add(Dense::new(10, Activation::Softmax)).unwrap();
+            m.compile(
+                opt.clone(),
+                Loss::CategoricalCrossentropy,
+                &[Metric::Accuracy],
+            )
+            .unwrap();
+            let before = g.command_counts().0;
+            let h = m.fit(&x, &y, &opts(2)).unwrap();
+            let dispatches = g.command_counts().0 - before;
+            let w: Vec<(String, Vec<f32>)> = m
+                .get_weights()
+                .unwrap()
+                .into_iter()
+                .map(|w| (w.name, w.array.data))
+                .collect();
+            runs.push((h.loss(), h.val_loss(), w, dispatches));
+        }
+        let (a, b) = (&runs[0], &runs[1]);
+        let what = format!("optimizer {i}: packed vs separate");
+        assert_eq!(a.0, b.0, "{what}: train loss per epoch");
+        assert_eq!(a.1, b.1, "{what}: val loss per epoch");
+        for ((na, wa), (nb, wb)) in a.2.iter().zip(&b.2) {
+            assert_eq!(na, nb);
+            let same = wa.iter().zip(wb).all(|(p, q)| p.to_bits() == q.to_bits());
+            assert!(same, "{what}: weights {na} differ");
+        }
+        assert!(a.3 < b.3, "{what}: dispatches {} vs {}", a.3, b.3);
+    }
+}

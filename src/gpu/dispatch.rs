@@ -3,17 +3,18 @@
 //! cached by content), into the recorder's open compute pass.
 
 use super::recorder::Dispatch;
-use super::{EntryPoint, Gpu, Shader};
+use super::{EntryPoint, Gpu, GpuTensor, Shader};
 use crate::error::{Error, Result};
 
 impl Gpu {
     /// Record one dispatch of `kernel` with uniform `params` and storage `buffers`
-    /// (bindings 1..), over `groups` workgroups. Nothing is submitted.
+    /// (bindings 1.., each a tensor with its range), over `groups` workgroups. Nothing is
+    /// submitted.
     pub(crate) fn dispatch(
         &self,
         kernel: EntryPoint,
         params: &[u32],
-        buffers: &[&wgpu::Buffer],
+        buffers: &[&GpuTensor],
         groups: [u32; 3],
     ) -> Result<()> {
         assert_eq!(
@@ -163,24 +164,30 @@ impl Gpu {
         &self,
         kernel: EntryPoint,
         uniform: Option<&wgpu::Buffer>,
-        buffers: &[&wgpu::Buffer],
+        buffers: &[&GpuTensor],
     ) -> Result<wgpu::BindGroup> {
         let mut key_bufs = Vec::with_capacity(buffers.len() + 1);
-        key_bufs.extend(uniform.cloned());
-        key_bufs.extend(buffers.iter().map(|b| (*b).clone()));
+        key_bufs.extend(uniform.map(|u| (u.clone(), 0, 0)));
+        key_bufs.extend(
+            buffers
+                .iter()
+                .map(|t| (t.buffer.clone(), t.offset, t.len() as u64)),
+        );
         let key = (kernel, key_bufs);
         if let Some(bg) = self.bind_groups.lock().expect("bind groups").get(&key) {
             return Ok(bg.clone());
         }
         let layout = self.pipelines.lock().expect("pipelines")[&kernel].1.clone();
         let first = if uniform.is_some() { 0 } else { 1 };
-        let entries: Vec<wgpu::BindGroupEntry> = key
-            .1
-            .iter()
+        let resources = uniform
+            .map(|u| u.as_entire_binding())
+            .into_iter()
+            .chain(buffers.iter().map(|t| t.binding()));
+        let entries: Vec<wgpu::BindGroupEntry> = resources
             .enumerate()
-            .map(|(i, b)| wgpu::BindGroupEntry {
+            .map(|(i, resource)| wgpu::BindGroupEntry {
                 binding: first + i as u32,
-                resource: b.as_entire_binding(),
+                resource,
             })
             .collect();
         let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor {

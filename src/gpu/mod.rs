@@ -78,8 +78,9 @@ impl std::fmt::Display for GpuInfo {
     }
 }
 
-/// Cache key for bind groups: the kernel and the exact buffers bound.
-type BindKey = (EntryPoint, Vec<wgpu::Buffer>);
+/// Cache key for bind groups: the kernel and the exact buffer ranges bound (buffer, byte
+/// offset, elements).
+type BindKey = (EntryPoint, Vec<(wgpu::Buffer, u64, u64)>);
 
 /// A GPU device ready to run wgtrain's kernels. Cheap to share by reference across
 /// threads; all recording goes through an internal lock.
@@ -97,6 +98,8 @@ pub struct Gpu {
     device_error: Arc<Mutex<Option<String>>>,
     /// Opened under the validation layer (`GpuOptions::validation`).
     validation: bool,
+    /// `arena` packs tensors (on unless `set_arenas(false)`).
+    arenas: std::sync::atomic::AtomicBool,
 }
 
 /// Usage of every tensor buffer: bound as storage, copied in and out.
@@ -213,6 +216,7 @@ impl Gpu {
             recorder: Mutex::new(Recorder::default()),
             device_error,
             validation: false,
+            arenas: std::sync::atomic::AtomicBool::new(true),
         })
     }
 
@@ -245,6 +249,13 @@ impl Gpu {
     /// Bytes of the buffers the pool has created so far.
     pub fn buffer_bytes_allocated(&self) -> u64 {
         self.pool.bytes_allocated()
+    }
+
+    /// Whether models compiled from now on keep their parameters, gradients and slots in
+    /// arenas (one optimizer dispatch per step; the default) or in tensors of their own
+    /// (one per parameter). The results are the same bit for bit (`tests/resident.rs`).
+    pub fn set_arenas(&self, on: bool) {
+        self.arenas.store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// (dispatches recorded, queue submissions) since this `Gpu` was created.

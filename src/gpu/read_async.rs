@@ -28,7 +28,8 @@ impl Gpu {
             for t in ts {
                 let n = t.len() as u64 * 4;
                 if n > 0 {
-                    rec.copy_at(&self.device, &t.buffer, &staging, offset, n);
+                    let (src, dst) = ((&t.buffer, t.offset), (&staging, offset));
+                    rec.copy(&self.device, src, dst, n);
                 }
                 offset += n;
             }

@@ -115,17 +115,16 @@ impl Recorder {
         self.encoder(device).clear_buffer(buffer, 0, None);
     }
 
-    /// Copy `size` bytes from the start of `src` to `dst` at byte `offset`.
-    pub fn copy_at(
+    /// Copy `size` bytes from `src` at byte `from` to `dst` at byte `to`.
+    pub fn copy(
         &mut self,
         device: &wgpu::Device,
-        src: &wgpu::Buffer,
-        dst: &wgpu::Buffer,
-        offset: u64,
+        (src, from): (&wgpu::Buffer, u64),
+        (dst, to): (&wgpu::Buffer, u64),
         size: u64,
     ) {
         self.encoder(device)
-            .copy_buffer_to_buffer(src, 0, dst, offset, size);
+            .copy_buffer_to_buffer(src, from, dst, to, size);
     }
 
     /// Close the pass and submit the encoder, if anything was recorded. While profiling

@@ -1,6 +1,8 @@
 //! GPU tensors: a storage buffer from the pool plus a shape. Clones and reshapes are views
 //! of the same buffer; when the last one is dropped the buffer goes back to the pool.
-//! Reads and writes go through `Gpu` (upload, download, launchers).
+//! A tensor may also be a range of a larger buffer (`Gpu::arena`: every parameter of a
+//! model in one buffer, so one optimizer dispatch updates them all); launchers bind it
+//! with its offset. Reads and writes go through `Gpu` (upload, download, launchers).
 
 use std::sync::Arc;
 
@@ -18,6 +20,8 @@ pub enum DType {
 #[derive(Clone)]
 pub struct GpuTensor {
     pub(crate) buffer: wgpu::Buffer,
+    /// Where the tensor starts in `buffer`, in bytes (0 unless it is an arena's range).
+    pub(crate) offset: u64,
     pub(crate) shape: Vec<usize>,
     pub(crate) dtype: DType,
     _storage: Arc<Pooled>,
@@ -44,6 +48,7 @@ impl GpuTensor {
     ) -> Self {
         GpuTensor {
             buffer: buffer.clone(),
+            offset: 0,
             shape,
             dtype,
             _storage: Arc::new(Pooled { buffer, pool }),
@@ -81,9 +86,48 @@ impl GpuTensor {
         Some(t)
     }
 
-    /// The underlying wgpu buffer, for callers that record their own commands.
+    /// The underlying wgpu buffer, for callers that record their own commands (the
+    /// tensor starts at [`offset`](Self::offset) in it).
     pub fn buffer(&self) -> &wgpu::Buffer {
         &self.buffer
+    }
+
+    /// Where the tensor starts in [`buffer`](Self::buffer), in bytes.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The range `[start, start + len(shape))` (in elements) of this tensor as a tensor
+    /// of `shape` sharing the buffer. `start` must keep the adapter's storage offset
+    /// alignment (`Gpu::arena` lays ranges out so); panics past the end (a bug).
+    pub(crate) fn view(&self, start: usize, shape: &[usize]) -> GpuTensor {
+        let n: usize = shape.iter().product();
+        assert!(
+            start + n <= self.len(),
+            "view [{start}, +{n}) past {:?}",
+            self.shape
+        );
+        GpuTensor {
+            buffer: self.buffer.clone(),
+            offset: self.offset + start as u64 * 4,
+            shape: shape.to_vec(),
+            dtype: self.dtype,
+            _storage: self._storage.clone(),
+        }
+    }
+
+    /// How a kernel binds it: the whole buffer for a tensor of its own (pooled buffers
+    /// have exactly its size), else its byte range.
+    pub(crate) fn binding(&self) -> wgpu::BindingResource<'_> {
+        let whole = self.offset == 0 && self.buffer.size() == self.len().max(1) as u64 * 4;
+        if whole {
+            return self.buffer.as_entire_binding();
+        }
+        wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+            buffer: &self.buffer,
+            offset: self.offset,
+            size: wgpu::BufferSize::new(self.len().max(1) as u64 * 4),
+        })
     }
 }
 

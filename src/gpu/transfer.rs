@@ -108,7 +108,7 @@ impl Gpu {
         // lands after it.
         self.flush();
         if !bytes.is_empty() {
-            self.queue.write_buffer(&t.buffer, 0, bytes);
+            self.queue.write_buffer(&t.buffer, t.offset, bytes);
         }
         Ok(())
     }
@@ -134,7 +134,7 @@ impl Gpu {
         let staging = self.pool.take(&self.device, size, usage);
         {
             let mut rec = self.recorder.lock().expect("recorder");
-            rec.copy_at(&self.device, &t.buffer, &staging, 0, size);
+            rec.copy(&self.device, (&t.buffer, t.offset), (&staging, 0), size);
             rec.submit(&self.device, &self.queue);
         }
         let (tx, rx) = std::sync::mpsc::channel();
@@ -154,5 +154,64 @@ impl Gpu {
         staging.unmap();
         self.pool.give(staging);
         Ok(out)
+    }
+}
+
+impl Gpu {
+    /// One zeroed buffer holding tensors of `shapes` one after another, each starting at
+    /// the adapter's storage offset alignment, and those tensors (ranges of it): the
+    /// arena a model's parameters, gradients and optimizer slots live in, so that one
+    /// dispatch over the whole arena updates every parameter. The gaps stay zero (an
+    /// update of zero with zero gradient and slots is zero). The whole arena must fit one
+    /// storage binding; `None` when it does not, or after `set_arenas(false)` (then keep
+    /// tensors of their own).
+    pub fn arena(&self, shapes: &[Vec<usize>]) -> Result<Option<(GpuTensor, Vec<GpuTensor>)>> {
+        if !self.arenas.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let align = (self.info.limits.min_storage_buffer_offset_alignment as usize / 4).max(1);
+        let mut starts = Vec::with_capacity(shapes.len());
+        let mut end = 0usize;
+        for shape in shapes {
+            starts.push(end);
+            let n: usize = shape.iter().product();
+            end = match end.checked_add(n.div_ceil(align).max(1) * align) {
+                Some(e) => e,
+                None => return Ok(None),
+            };
+        }
+        if self.check_fits("(arena)", &[end]).is_err() {
+            return Ok(None);
+        }
+        let arena = self.zeros(&[end])?;
+        let views = starts
+            .iter()
+            .zip(shapes)
+            .map(|(&s, shape)| arena.view(s, shape))
+            .collect();
+        Ok(Some((arena, views)))
+    }
+
+    /// Copy `src` into `dst` (same element count), in order with recorded work.
+    pub fn copy(&self, src: &GpuTensor, dst: &GpuTensor) -> Result<()> {
+        if src.len() != dst.len() {
+            return crate::error::shape_err(
+                "copy",
+                format!(
+                    "{:?} into {:?}: element counts differ",
+                    src.shape, dst.shape
+                ),
+            );
+        }
+        if src.is_empty() {
+            return Ok(());
+        }
+        self.recorder.lock().expect("recorder").copy(
+            &self.device,
+            (&src.buffer, src.offset),
+            (&dst.buffer, dst.offset),
+            src.len() as u64 * 4,
+        );
+        Ok(())
     }
 }

@@ -16,6 +16,10 @@ pub struct Param {
     pub shape: Vec<usize>,
     pub value: Tensor,
     pub grad: Option<Tensor>,
+    /// `value` and `grad` are ranges of the optimizer's arenas (`OptimizerState`: every
+    /// parameter in one buffer, one update dispatch): backward writes into `grad` and
+    /// never replaces it.
+    pub packed: bool,
 }
 
 impl Param {
@@ -26,6 +30,7 @@ impl Param {
             shape: shape.to_vec(),
             value: dev.upload(shape, data)?,
             grad: None,
+            packed: false,
         })
     }
 
@@ -37,6 +42,22 @@ impl Param {
     /// True for an empty parameter.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Where backward puts a gradient: into the arena's range when packed (the caller
+    /// computes straight into it with `into`), else a new tensor from `new`.
+    pub(crate) fn write_grad(
+        &mut self,
+        into: impl FnOnce(&mut Tensor) -> Result<()>,
+        new: impl FnOnce() -> Result<Tensor>,
+    ) -> Result<()> {
+        match (self.packed, self.grad.as_mut()) {
+            (true, Some(g)) => into(g),
+            _ => {
+                self.grad = Some(new()?);
+                Ok(())
+            }
+        }
     }
 }
 

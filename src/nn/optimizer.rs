@@ -1,6 +1,7 @@
 //! Optimizers in Keras's words (`Adam`, `AdamW`, `SGD`, `RMSprop`) and their per-parameter state on the
-//! model's device. One update dispatch per parameter tensor; Adam's step counter lives
-//! on the device too, so many steps can be recorded without a readback.
+//! model's device. On the GPU every parameter, gradient and slot lives in one arena each,
+//! so a step's update is one dispatch (the CPU device updates tensor by tensor); the step
+//! counter lives on the device too, so many steps can be recorded without a readback.
 
 use std::str::FromStr;
 
@@ -223,6 +224,17 @@ pub(crate) struct OptimizerState {
     /// The schedule's table for the device kernel (`ops::lr_schedule_table`).
     schedule_table: Option<Tensor>,
     slots: Vec<Vec<Tensor>>,
+    /// The arenas the parameters' values, gradients and slots are ranges of (GPU), if
+    /// they fit one binding.
+    packed: Option<Packed>,
+}
+
+/// Every trainable parameter's value, gradient and each slot in one buffer apiece.
+struct Packed {
+    values: Tensor,
+    grads: Tensor,
+    /// One arena per slot name.
+    slots: Vec<Tensor>,
 }
 
 impl OptimizerState {
@@ -232,13 +244,19 @@ impl OptimizerState {
         dev: &Device,
         opt: &Optimizer,
         schedule: Option<&LearningRateSchedule>,
-        params: &[&Param],
+        mut params: Vec<&mut Param>,
     ) -> Result<OptimizerState> {
         let per = Self::slot_names(opt).len();
-        let slots = params
-            .iter()
-            .map(|p| (0..per).map(|_| dev.zeros(&p.shape)).collect())
-            .collect::<Result<_>>()?;
+        let (packed, slots) = match Self::pack(dev, per, &mut params)? {
+            Some((packed, slots)) => (Some(packed), slots),
+            None => {
+                let slots = params
+                    .iter()
+                    .map(|p| (0..per).map(|_| dev.zeros(&p.shape)).collect())
+                    .collect::<Result<_>>()?;
+                (None, slots)
+            }
+        };
         let schedule_table = schedule
             .map(|s| {
                 let table = crate::ops::lr_schedule_table(s);
@@ -258,7 +276,49 @@ impl OptimizerState {
             lr: dev.upload(&[1], &[opt.learning_rate()])?,
             schedule_table,
             slots,
+            packed,
         })
+    }
+
+    /// Move the parameters into arenas (values copied in; gradients and `per` slots
+    /// zeroed), when the device keeps arenas and they fit: the packed state and each
+    /// parameter's slots (ranges of the slot arenas).
+    fn pack(
+        dev: &Device,
+        per: usize,
+        params: &mut [&mut Param],
+    ) -> Result<Option<(Packed, Vec<Vec<Tensor>>)>> {
+        let shapes: Vec<Vec<usize>> = params.iter().map(|p| p.shape.clone()).collect();
+        let mut arenas = Vec::with_capacity(per + 2);
+        for _ in 0..per + 2 {
+            match dev.arena(&shapes)? {
+                Some(a) => arenas.push(a),
+                None => return Ok(None),
+            }
+        }
+        let mut arenas = arenas.into_iter();
+        let (values, value_views) = arenas.next().expect("values arena");
+        let (grads, grad_views) = arenas.next().expect("gradients arena");
+        for ((p, mut v), g) in params.iter_mut().zip(value_views).zip(grad_views) {
+            dev.copy(&p.value, &mut v)?;
+            p.value = v;
+            p.grad = Some(g);
+            p.packed = true;
+        }
+        let mut slots: Vec<Vec<Tensor>> = vec![Vec::with_capacity(per); params.len()];
+        let mut slot_arenas = Vec::with_capacity(per);
+        for (arena, views) in arenas {
+            for (s, v) in slots.iter_mut().zip(views) {
+                s.push(v);
+            }
+            slot_arenas.push(arena);
+        }
+        let packed = Packed {
+            values,
+            grads,
+            slots: slot_arenas,
+        };
+        Ok(Some((packed, slots)))
     }
 
     /// Names of the per-parameter slots, in the order `slots` holds them.
@@ -331,27 +391,52 @@ impl OptimizerState {
             dev.lr_schedule_forward(s, &self.step, table, &mut self.lr)?;
         }
         let (step, lr) = (&self.step, &self.lr);
+        if let Some(pk) = &mut self.packed {
+            // Clipping is per gradient tensor (Keras clips each variable by its own norm).
+            if let Some(c) = clip {
+                for p in params {
+                    dev.clip_update(p.grad.as_mut().expect("packed gradient"), c)?;
+                }
+            }
+            return Self::update(
+                dev,
+                opt,
+                &mut pk.values,
+                &pk.grads,
+                &mut pk.slots,
+                [step, lr],
+            );
+        }
         for (p, slots) in params.into_iter().zip(self.slots.iter_mut()) {
             let grad = p.grad.as_mut().expect("apply before backward");
             if let Some(c) = clip {
                 dev.clip_update(grad, c)?;
             }
-            let grad = &*grad;
-            match (opt, slots.as_mut_slice()) {
-                (Optimizer::Adam(hp), [m, v]) => {
-                    dev.adam_update(&mut p.value, grad, [m, v], step, lr, hp)?
-                }
-                (Optimizer::AdamW { adam, weight_decay }, [m, v]) => {
-                    dev.weight_decay_update(&mut p.value, *weight_decay, lr)?;
-                    dev.adam_update(&mut p.value, grad, [m, v], step, lr, adam)?
-                }
-                (Optimizer::Sgd(hp), [vel]) => dev.sgd_update(&mut p.value, grad, vel, lr, hp)?,
-                (Optimizer::RmsProp(hp), [vel, mom]) => {
-                    dev.rmsprop_update(&mut p.value, grad, [vel, mom], lr, hp)?
-                }
-                _ => unreachable!("slots match the optimizer"),
-            }
+            Self::update(dev, opt, &mut p.value, grad, slots, [step, lr])?;
         }
         Ok(())
+    }
+
+    /// One update of `value` (one parameter, or the values arena) from `grad`.
+    fn update(
+        dev: &Device,
+        opt: &Optimizer,
+        value: &mut Tensor,
+        grad: &Tensor,
+        slots: &mut [Tensor],
+        [step, lr]: [&Tensor; 2],
+    ) -> Result<()> {
+        match (opt, slots) {
+            (Optimizer::Adam(hp), [m, v]) => dev.adam_update(value, grad, [m, v], step, lr, hp),
+            (Optimizer::AdamW { adam, weight_decay }, [m, v]) => {
+                dev.weight_decay_update(value, *weight_decay, lr)?;
+                dev.adam_update(value, grad, [m, v], step, lr, adam)
+            }
+            (Optimizer::Sgd(hp), [vel]) => dev.sgd_update(value, grad, vel, lr, hp),
+            (Optimizer::RmsProp(hp), [vel, mom]) => {
+                dev.rmsprop_update(value, grad, [vel, mom], lr, hp)
+            }
+            _ => unreachable!("slots match the optimizer"),
+        }
     }
 }

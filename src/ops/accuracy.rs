@@ -12,7 +12,7 @@ pub fn accuracy_forward(gpu: &Gpu, probs: &GpuTensor, labels: &GpuTensor) -> Res
     gpu.dispatch(
         EntryPoint::AccuracyForward,
         &[rows as u32, cols as u32, 1],
-        &[&probs.buffer, &labels.buffer, &correct.buffer],
+        &[probs, labels, &correct],
         grid_1d(gpu, rows, 64),
     )?;
     Ok(correct)
@@ -30,7 +30,7 @@ pub fn sparse_accuracy_forward(
     gpu.dispatch(
         EntryPoint::SparseAccuracyForward,
         &[rows as u32, cols as u32, 1],
-        &[&probs.buffer, &labels.buffer, &correct.buffer],
+        &[probs, labels, &correct],
         grid_1d(gpu, rows, 64),
     )?;
     Ok(correct)
@@ -64,7 +64,7 @@ pub fn top_k_accuracy_forward(
     gpu.dispatch(
         kernel,
         &[rows as u32, cols as u32, k.min(u32::MAX as usize) as u32],
-        &[&probs.buffer, &labels.buffer, &correct.buffer],
+        &[probs, labels, &correct],
         grid_1d(gpu, rows, 64),
     )?;
     Ok(correct)

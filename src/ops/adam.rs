@@ -15,7 +15,7 @@ pub fn adam_step(gpu: &Gpu, state: &GpuTensor, hp: &AdamParams) -> Result<()> {
     let (b1, b2) = (beta_fixed(hp.beta1), beta_fixed(hp.beta2));
     let words = |b: u64| [(b >> 32) as u32, b as u32];
     let params = [words(b1), words(b2)].concat();
-    gpu.dispatch(EntryPoint::AdamStep, &params, &[&state.buffer], [1, 1, 1])
+    gpu.dispatch(EntryPoint::AdamStep, &params, &[state], [1, 1, 1])
 }
 
 /// One Adam update of `param` in place from `grad`, with moments `m`, `v` (same length)
@@ -43,14 +43,7 @@ pub fn adam_update(
             hp.beta2.to_bits(),
             hp.eps.to_bits(),
         ],
-        &[
-            &param.buffer,
-            &grad.buffer,
-            &m.buffer,
-            &v.buffer,
-            &state.buffer,
-            &lr.buffer,
-        ],
+        &[param, grad, m, v, state, lr],
         grid_1d(gpu, n, 256),
     )
 }

@@ -12,7 +12,7 @@ pub fn avgpool_forward(gpu: &Gpu, x: &GpuTensor, g: &Pool2dGeometry) -> Result<G
     gpu.dispatch(
         EntryPoint::AvgpoolForward,
         &g.params(),
-        &[&x.buffer, &y.buffer],
+        &[x, &y],
         grid_1d(gpu, y.len(), 256),
     )?;
     Ok(y)
@@ -25,7 +25,7 @@ pub fn avgpool_backward(gpu: &Gpu, dy: &GpuTensor, g: &Pool2dGeometry) -> Result
     gpu.dispatch(
         EntryPoint::AvgpoolBackward,
         &g.params(),
-        &[&dy.buffer, &dx.buffer],
+        &[dy, &dx],
         grid_1d(gpu, dx.len(), 256),
     )?;
     Ok(dx)

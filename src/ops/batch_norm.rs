@@ -38,12 +38,7 @@ pub fn batch_norm_statistics(
     gpu.dispatch(
         EntryPoint::BatchNormStatistics,
         &params(r, c, hp.momentum, hp.epsilon),
-        &[
-            &x.buffer,
-            &stats.buffer,
-            &moving_mean.buffer,
-            &moving_var.buffer,
-        ],
+        &[x, &stats, moving_mean, moving_var],
         grid_1d(gpu, c * 64, 64),
     )?;
     Ok(stats)
@@ -66,13 +61,7 @@ pub fn batch_norm_forward(
     gpu.dispatch(
         EntryPoint::BatchNormForward,
         &params(r, c, 0.0, 0.0),
-        &[
-            &x.buffer,
-            &stats.buffer,
-            &gamma.buffer,
-            &beta.buffer,
-            &y.buffer,
-        ],
+        &[x, stats, gamma, beta, &y],
         grid_1d(gpu, x.len(), 256),
     )?;
     Ok(y)
@@ -101,14 +90,7 @@ pub fn batch_norm_inference_forward(
     gpu.dispatch(
         EntryPoint::BatchNormInferenceForward,
         &params(r, c, 0.0, epsilon),
-        &[
-            &x.buffer,
-            &mean.buffer,
-            &var.buffer,
-            &gamma.buffer,
-            &beta.buffer,
-            &y.buffer,
-        ],
+        &[x, mean, var, gamma, beta, &y],
         grid_1d(gpu, x.len(), 256),
     )?;
     Ok(y)
@@ -134,13 +116,7 @@ pub fn batch_norm_backward(
     gpu.dispatch(
         EntryPoint::BatchNormBackwardParameters,
         &p,
-        &[
-            &x.buffer,
-            &dy.buffer,
-            &stats.buffer,
-            &dgamma.buffer,
-            &dbeta.buffer,
-        ],
+        &[x, dy, stats, &dgamma, &dbeta],
         grid_1d(gpu, c * 64, 64),
     )?;
     if !need_dx {
@@ -150,15 +126,7 @@ pub fn batch_norm_backward(
     gpu.dispatch(
         EntryPoint::BatchNormBackward,
         &p,
-        &[
-            &x.buffer,
-            &dy.buffer,
-            &stats.buffer,
-            &gamma.buffer,
-            &dgamma.buffer,
-            &dbeta.buffer,
-            &dx.buffer,
-        ],
+        &[x, dy, stats, gamma, &dgamma, &dbeta, &dx],
         grid_1d(gpu, x.len(), 256),
     )?;
     Ok((Some(dx), dgamma, dbeta))

@@ -12,7 +12,7 @@ pub fn bias_forward(gpu: &Gpu, x: &GpuTensor, b: &GpuTensor) -> Result<GpuTensor
     gpu.dispatch(
         EntryPoint::BiasForward,
         &[rows as u32, cols as u32, 0],
-        &[&x.buffer, &b.buffer, &y.buffer],
+        &[x, b, &y],
         grid_1d(gpu, rows * cols, 256),
     )?;
     Ok(y)
@@ -20,13 +20,20 @@ pub fn bias_forward(gpu: &Gpu, x: &GpuTensor, b: &GpuTensor) -> Result<GpuTensor
 
 /// db[cols] = Σ_rows dy[rows,cols], in a new tensor.
 pub fn bias_backward(gpu: &Gpu, dy: &GpuTensor) -> Result<GpuTensor> {
-    let (rows, cols) = rows_cols(dy);
+    let (_, cols) = rows_cols(dy);
     let db = gpu.empty(&[cols], DType::F32)?;
+    bias_backward_into(gpu, dy, &db)?;
+    Ok(db)
+}
+
+/// Like [`bias_backward`] into an existing db[cols] (overwritten).
+pub fn bias_backward_into(gpu: &Gpu, dy: &GpuTensor, db: &GpuTensor) -> Result<()> {
+    let (rows, cols) = rows_cols(dy);
+    expect_len("bias_backward", "db", db, cols)?;
     gpu.dispatch(
         EntryPoint::BiasBackward,
         &[rows as u32, cols as u32, 0],
-        &[&dy.buffer, &db.buffer],
+        &[dy, db],
         [cols.div_ceil(64) as u32, 1, 1],
-    )?;
-    Ok(db)
+    )
 }

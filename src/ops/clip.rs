@@ -9,7 +9,7 @@ pub fn clip_value_update(gpu: &Gpu, grad: &GpuTensor, c: f32) -> Result<()> {
     gpu.dispatch(
         EntryPoint::ClipValueUpdate,
         &[grad.len() as u32, c.to_bits()],
-        &[&grad.buffer],
+        &[grad],
         grid_1d(gpu, grad.len(), 256),
     )
 }
@@ -19,7 +19,7 @@ pub fn clip_norm_update(gpu: &Gpu, grad: &GpuTensor, c: f32) -> Result<()> {
     gpu.dispatch(
         EntryPoint::ClipNormUpdate,
         &[grad.len() as u32, c.to_bits()],
-        &[&grad.buffer],
+        &[grad],
         [1, 1, 1],
     )
 }

@@ -12,5 +12,5 @@ pub fn counter_step(gpu: &Gpu, count: &GpuTensor) -> Result<()> {
             format!("count must be one u32, got {count:?}"),
         );
     }
-    gpu.dispatch(EntryPoint::CounterStep, &[], &[&count.buffer], [1, 1, 1])
+    gpu.dispatch(EntryPoint::CounterStep, &[], &[count], [1, 1, 1])
 }

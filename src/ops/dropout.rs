@@ -28,7 +28,7 @@ pub fn dropout_forward(
     gpu.dispatch(
         EntryPoint::DropoutForward,
         &[x.len() as u32, rate.to_bits(), scale.to_bits(), seed],
-        &[&x.buffer, &y.buffer, &mask.buffer, &step.buffer],
+        &[x, &y, &mask, step],
         grid_1d(gpu, x.len(), 256),
     )?;
     Ok((y, mask))
@@ -41,7 +41,7 @@ pub fn dropout_backward(gpu: &Gpu, dy: &GpuTensor, mask: &GpuTensor) -> Result<G
     gpu.dispatch(
         EntryPoint::DropoutBackward,
         &[dy.len() as u32, 0, 0, 0],
-        &[&dy.buffer, &mask.buffer, &dx.buffer],
+        &[dy, mask, &dx],
         grid_1d(gpu, dy.len(), 256),
     )?;
     Ok(dx)

@@ -65,12 +65,7 @@ pub fn gather_forward(
             at.indices.len() as u32,
             n_samples as u32,
         ],
-        &[
-            &src.buffer,
-            &at.indices.buffer,
-            &at.cursor.buffer,
-            &out.buffer,
-        ],
+        &[src, at.indices, at.cursor, &out],
         grid_1d(gpu, rows * row_len, 256),
     )?;
     Ok(out)
@@ -114,13 +109,7 @@ pub fn gather_u8_forward(
             at.indices.len() as u32,
             n_samples as u32,
         ],
-        &[
-            &codes.buffer,
-            &palette.buffer,
-            &at.indices.buffer,
-            &at.cursor.buffer,
-            &out.buffer,
-        ],
+        &[codes, palette, at.indices, at.cursor, &out],
         grid_1d(gpu, rows * row_len, 256),
     )?;
     Ok(out)

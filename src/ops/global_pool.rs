@@ -26,7 +26,7 @@ pub fn global_avg_pool_forward(gpu: &Gpu, x: &GpuTensor) -> Result<GpuTensor> {
     gpu.dispatch(
         EntryPoint::GlobalAvgPoolForward,
         &[n as u32, hw as u32, c as u32],
-        &[&x.buffer, &y.buffer],
+        &[x, &y],
         grid_1d(gpu, n * c, 64),
     )?;
     Ok(y)
@@ -40,7 +40,7 @@ pub fn global_avg_pool_backward(gpu: &Gpu, dy: &GpuTensor, x_shape: &[usize]) ->
     gpu.dispatch(
         EntryPoint::GlobalAvgPoolBackward,
         &[n as u32, hw as u32, c as u32],
-        &[&dy.buffer, &dx.buffer],
+        &[dy, &dx],
         grid_1d(gpu, dx.len(), 256),
     )?;
     Ok(dx)
@@ -54,7 +54,7 @@ pub fn global_max_pool_forward(gpu: &Gpu, x: &GpuTensor) -> Result<(GpuTensor, G
     gpu.dispatch(
         EntryPoint::GlobalMaxPoolForward,
         &[n as u32, hw as u32, c as u32],
-        &[&x.buffer, &y.buffer, &argmax.buffer],
+        &[x, &y, &argmax],
         grid_1d(gpu, n * c, 64),
     )?;
     Ok((y, argmax))
@@ -74,7 +74,7 @@ pub fn global_max_pool_backward(
     gpu.dispatch(
         EntryPoint::GlobalMaxPoolBackward,
         &[n as u32, hw as u32, c as u32],
-        &[&dy.buffer, &argmax.buffer, &dx.buffer],
+        &[dy, argmax, &dx],
         grid_1d(gpu, dx.len(), 256),
     )?;
     Ok(dx)

@@ -21,7 +21,7 @@ pub fn im2col_forward(gpu: &Gpu, x: &GpuTensor, g: &Conv2dGeometry) -> Result<Gp
     gpu.dispatch(
         kernel,
         &g.params(),
-        &[&x.buffer, &cols.buffer],
+        &[x, &cols],
         grid_1d(gpu, invocations, 256),
     )?;
     Ok(cols)
@@ -43,7 +43,7 @@ pub fn im2col_backward(gpu: &Gpu, dcols: &GpuTensor, g: &Conv2dGeometry) -> Resu
     gpu.dispatch(
         kernel,
         &g.params(),
-        &[&dcols.buffer, &dx.buffer],
+        &[dcols, &dx],
         grid_1d(gpu, dx.len() / per, 256),
     )?;
     Ok(dx)

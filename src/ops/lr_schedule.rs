@@ -77,7 +77,7 @@ pub fn lr_schedule_forward(
     gpu.dispatch(
         EntryPoint::LrScheduleForward,
         &params,
-        &[&step.buffer, &table.buffer, &lr.buffer],
+        &[step, table, lr],
         [1, 1, 1],
     )
 }

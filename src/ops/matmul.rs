@@ -92,13 +92,13 @@ pub fn matmul_into(
         flags |= RELU;
     }
     // Without a bias the shader never reads binding 3, but it must be bound: reuse `a`.
-    let bias_buf = bias.map_or(&a.buffer, |t| &t.buffer);
+    let bias_buf = bias.map_or(a, |t| t);
     let tile_n = wg_x * cols_per_thread;
     let groups = [n.div_ceil(tile_n) as u32, m.div_ceil(TILE_M) as u32, 1];
     gpu.dispatch(
         kernel,
         &[m as u32, n as u32, k as u32, flags],
-        &[&a.buffer, &b.buffer, bias_buf, &c.buffer],
+        &[a, b, bias_buf, c],
         groups,
     )
 }

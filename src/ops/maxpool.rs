@@ -23,7 +23,7 @@ pub fn maxpool_forward(
     gpu.dispatch(
         kernel,
         &g.params(),
-        &[&x.buffer, &y.buffer, &arg.buffer],
+        &[x, &y, &arg],
         grid_1d(gpu, y.len() / per, 256),
     )?;
     Ok((y, arg))
@@ -46,7 +46,7 @@ pub fn maxpool_backward(
     gpu.dispatch(
         kernel,
         &g.params(),
-        &[&dy.buffer, &argmax.buffer, &dx.buffer],
+        &[dy, argmax, &dx],
         grid_1d(gpu, dx.len() / per, 256),
     )?;
     Ok(dx)

@@ -35,7 +35,7 @@ pub use avgpool::{avgpool_backward, avgpool_forward};
 pub use batch_norm::{
     batch_norm_backward, batch_norm_forward, batch_norm_inference_forward, batch_norm_statistics,
 };
-pub use bias::{bias_backward, bias_forward};
+pub use bias::{bias_backward, bias_backward_into, bias_forward};
 pub use clip::{clip_norm_update, clip_value_update};
 pub use counter::counter_step;
 pub use dropout::{dropout_backward, dropout_forward};
@@ -124,7 +124,7 @@ pub(crate) fn loss_backward(
     gpu.dispatch(
         entry,
         &[rows as u32, cols as u32, scale.to_bits()],
-        &[&probs.buffer, &labels.buffer, &d.buffer],
+        &[probs, labels, &d],
         grid_1d(gpu, probs.len(), 256),
     )?;
     Ok(d)

@@ -11,7 +11,7 @@ pub fn mse_forward(gpu: &Gpu, pred: &GpuTensor, truth: &GpuTensor) -> Result<Gpu
     gpu.dispatch(
         EntryPoint::MseForward,
         &[pred.len() as u32, 0f32.to_bits()],
-        &[&pred.buffer, &truth.buffer, &sq.buffer],
+        &[pred, truth, &sq],
         grid_1d(gpu, pred.len(), 256),
     )?;
     Ok(sq)
@@ -29,7 +29,7 @@ pub fn mse_backward(
     gpu.dispatch(
         EntryPoint::MseBackward,
         &[pred.len() as u32, scale.to_bits()],
-        &[&pred.buffer, &truth.buffer, &d.buffer],
+        &[pred, truth, &d],
         grid_1d(gpu, pred.len(), 256),
     )?;
     Ok(d)

@@ -28,13 +28,7 @@ pub fn rmsprop_update(
             hp.momentum.to_bits(),
             hp.eps.to_bits(),
         ],
-        &[
-            &param.buffer,
-            &grad.buffer,
-            &velocity.buffer,
-            &momentum.buffer,
-            &lr.buffer,
-        ],
+        &[param, grad, velocity, momentum, lr],
         grid_1d(gpu, n, 256),
     )
 }

@@ -22,7 +22,7 @@ pub fn sgd_update(
     gpu.dispatch(
         EntryPoint::SgdUpdate,
         &[n as u32, hp.momentum.to_bits(), hp.nesterov as u32],
-        &[&param.buffer, &grad.buffer, &velocity.buffer, &lr.buffer],
+        &[param, grad, velocity, lr],
         grid_1d(gpu, n, 256),
     )
 }

@@ -22,7 +22,7 @@ pub fn sigmoid_cross_entropy_forward(
     gpu.dispatch(
         EntryPoint::SigmoidCrossEntropyForward,
         &[rows as u32, cols as u32, 0f32.to_bits()],
-        &[&logits.buffer, &labels.buffer, &probs.buffer, &loss.buffer],
+        &[logits, labels, &probs, &loss],
         grid_1d(gpu, logits.len(), 256),
     )?;
     Ok((probs, loss))
@@ -65,7 +65,7 @@ pub fn binary_accuracy_forward(
     gpu.dispatch(
         EntryPoint::BinaryAccuracyForward,
         &[rows as u32, cols as u32, 0f32.to_bits()],
-        &[&probs.buffer, &labels.buffer, &correct.buffer],
+        &[probs, labels, &correct],
         grid_1d(gpu, rows, 64),
     )?;
     Ok(correct)

@@ -11,7 +11,7 @@ pub fn softmax_forward(gpu: &Gpu, x: &GpuTensor) -> Result<GpuTensor> {
     gpu.dispatch(
         EntryPoint::SoftmaxForward,
         &[rows as u32, cols as u32],
-        &[&x.buffer, &y.buffer],
+        &[x, &y],
         grid_1d(gpu, rows, 64),
     )?;
     Ok(y)
@@ -25,7 +25,7 @@ pub fn softmax_backward(gpu: &Gpu, y: &GpuTensor, dy: &GpuTensor) -> Result<GpuT
     gpu.dispatch(
         EntryPoint::SoftmaxBackward,
         &[rows as u32, cols as u32],
-        &[&y.buffer, &dy.buffer, &dx.buffer],
+        &[y, dy, &dx],
         grid_1d(gpu, rows, 64),
     )?;
     Ok(dx)

@@ -22,12 +22,7 @@ pub fn softmax_cross_entropy_forward(
     gpu.dispatch(
         EntryPoint::SoftmaxCrossEntropyForward,
         &[rows as u32, cols as u32, 0f32.to_bits()],
-        &[
-            &logits.buffer,
-            &labels.buffer,
-            &probs.buffer,
-            &row_loss.buffer,
-        ],
+        &[logits, labels, &probs, &row_loss],
         grid_1d(gpu, rows, 64),
     )?;
     Ok((probs, row_loss))

@@ -24,12 +24,7 @@ pub fn sparse_softmax_cross_entropy_forward(
     gpu.dispatch(
         EntryPoint::SparseSoftmaxCrossEntropyForward,
         &[rows as u32, cols as u32, 0f32.to_bits()],
-        &[
-            &logits.buffer,
-            &labels.buffer,
-            &probs.buffer,
-            &row_loss.buffer,
-        ],
+        &[logits, labels, &probs, &row_loss],
         grid_1d(gpu, rows, 64),
     )?;
     Ok((probs, row_loss))

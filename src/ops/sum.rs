@@ -9,7 +9,7 @@ pub fn sum_forward(gpu: &Gpu, x: &GpuTensor, scale: f32) -> Result<GpuTensor> {
     gpu.dispatch(
         EntryPoint::SumForward,
         &[x.len() as u32, scale.to_bits(), 0],
-        &[&x.buffer, &out.buffer],
+        &[x, &out],
         [1, 1, 1],
     )?;
     Ok(out)
@@ -28,7 +28,7 @@ pub fn sum_into(
     gpu.dispatch(
         EntryPoint::SumForward,
         &[x.len() as u32, scale.to_bits(), accumulate as u32],
-        &[&x.buffer, &out.buffer],
+        &[x, out],
         [1, 1, 1],
     )
 }

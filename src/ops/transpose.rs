@@ -11,7 +11,7 @@ pub fn transpose_forward(gpu: &Gpu, x: &GpuTensor) -> Result<GpuTensor> {
     gpu.dispatch(
         EntryPoint::TransposeForward,
         &[rows as u32, cols as u32],
-        &[&x.buffer, &y.buffer],
+        &[x, &y],
         grid_1d(gpu, rows * cols, 256),
     )?;
     Ok(y)

@@ -26,7 +26,7 @@ pub fn unary_forward_with(gpu: &Gpu, op: Unary, x: &GpuTensor, alpha: f32) -> Re
     gpu.dispatch(
         EntryPoint::Forward(op),
         &[x.len() as u32, alpha.to_bits()],
-        &[&x.buffer, &y.buffer],
+        &[x, &y],
         grid_1d(gpu, x.len(), 256),
     )?;
     Ok(y)
@@ -51,7 +51,7 @@ pub fn unary_backward_with(
     gpu.dispatch(
         kernel,
         &[dy.len() as u32, alpha.to_bits()],
-        &[&saved.buffer, &dy.buffer, &dx.buffer],
+        &[saved, dy, &dx],
         grid_1d(gpu, dy.len() / per, 256),
     )?;
     Ok(dx)

@@ -10,7 +10,7 @@ pub fn weight_decay_update(gpu: &Gpu, param: &GpuTensor, wd: f32, lr: &GpuTensor
     gpu.dispatch(
         EntryPoint::WeightDecayUpdate,
         &[param.len() as u32, wd.to_bits()],
-        &[&param.buffer, &lr.buffer],
+        &[param, lr],
         grid_1d(gpu, param.len(), 256),
     )
 }

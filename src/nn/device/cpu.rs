@@ -166,6 +166,34 @@ impl DeviceOps for CpuDevice {
         ))
     }
 
+    fn matmul_into(&self, a: &Tensor, b: &Tensor, layout: Layout, out: &mut Tensor) -> Result<()> {
+        let c = self.matmul(a, b, None, layout, false)?;
+        self.copy(&c, out)
+    }
+
+    fn bias_backward_into(&self, dy: &Tensor, out: &mut Tensor) -> Result<()> {
+        let db = self.bias_backward(dy)?;
+        self.copy(&db, out)
+    }
+
+    fn copy(&self, src: &Tensor, dst: &mut Tensor) -> Result<()> {
+        let data = src.host_f32("copy")?.to_vec();
+        match data.len() == dst.len() {
+            true => {
+                *dst.host_f32_mut("copy")? = data;
+                Ok(())
+            }
+            false => crate::error::shape_err(
+                "copy",
+                format!(
+                    "{:?} into {:?}: element counts differ",
+                    src.shape(),
+                    dst.shape()
+                ),
+            ),
+        }
+    }
+
     fn bias_backward(&self, dy: &Tensor) -> Result<Tensor> {
         let (rows, cols) = rows_cols(dy.shape());
         let db = cpu::bias_backward(dy.host_f32("bias_backward")?, rows, cols);

@@ -114,6 +114,28 @@ impl DeviceOps for Gpu {
         Ok(Tensor::Gpu(ops::matmul(self, a, b, bias, layout, relu)?))
     }
 
+    fn matmul_into(&self, a: &Tensor, b: &Tensor, layout: Layout, out: &mut Tensor) -> Result<()> {
+        let op = "matmul";
+        let (a, b, out) = (g(op, a)?, g(op, b)?, g(op, out)?);
+        ops::matmul_into(self, a, b, None, layout, false, out)
+    }
+
+    fn bias_backward_into(&self, dy: &Tensor, out: &mut Tensor) -> Result<()> {
+        let op = "bias_backward";
+        ops::bias_backward_into(self, g(op, dy)?, g(op, out)?)
+    }
+
+    fn arena(&self, shapes: &[Vec<usize>]) -> Result<Option<(Tensor, Vec<Tensor>)>> {
+        Ok(Gpu::arena(self, shapes)?.map(|(arena, views)| {
+            let views = views.into_iter().map(Tensor::Gpu).collect();
+            (Tensor::Gpu(arena), views)
+        }))
+    }
+
+    fn copy(&self, src: &Tensor, dst: &mut Tensor) -> Result<()> {
+        Gpu::copy(self, g("copy", src)?, g("copy", dst)?)
+    }
+
     fn bias_backward(&self, dy: &Tensor) -> Result<Tensor> {
         Ok(Tensor::Gpu(ops::bias_backward(
             self,

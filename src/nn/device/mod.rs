@@ -122,8 +122,20 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
         layout: Layout,
         relu: bool,
     ) -> Result<Tensor>;
+    /// Like `matmul` (no bias, no ReLU) into an existing `out` of m·n elements.
+    fn matmul_into(&self, a: &Tensor, b: &Tensor, layout: Layout, out: &mut Tensor) -> Result<()>;
     /// dy[rows, cols] → db[cols] (column sums).
     fn bias_backward(&self, dy: &Tensor) -> Result<Tensor>;
+    /// Like `bias_backward` into an existing `out` [cols].
+    fn bias_backward_into(&self, dy: &Tensor, out: &mut Tensor) -> Result<()>;
+    /// Tensors of `shapes` as ranges of one zeroed buffer (`Gpu::arena`), so one update
+    /// dispatch covers them all; `None` where the device keeps tensors apart (the CPU) or
+    /// they do not fit one binding.
+    fn arena(&self, _shapes: &[Vec<usize>]) -> Result<Option<(Tensor, Vec<Tensor>)>> {
+        Ok(None)
+    }
+    /// dst ← src (same element count), in order with recorded work.
+    fn copy(&self, src: &Tensor, dst: &mut Tensor) -> Result<()>;
     /// y = op(x) elementwise (with the op's default parameter).
     fn unary_forward(&self, op: Unary, x: &Tensor) -> Result<Tensor> {
         self.unary_forward_with(op, x, op.default_alpha())

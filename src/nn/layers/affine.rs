@@ -75,11 +75,21 @@ impl Affine {
             .expect("Affine::backward without a training forward");
         let dz = dev.activation_backward(self.effective(), &saved, dy)?;
         // x[rows,k]ᵀ·dz[rows,units] = dW[k,units]
-        let dw = dev.matmul(&x, &dz, None, Layout::TN, false)?;
         let kernel = self.kernel.as_mut().expect("built");
-        kernel.grad = Some(dw.reshape(&kernel.shape));
+        let shape = kernel.shape.clone();
+        kernel.write_grad(
+            |g| dev.matmul_into(&x, &dz, Layout::TN, g),
+            || {
+                Ok(dev
+                    .matmul(&x, &dz, None, Layout::TN, false)?
+                    .reshape(&shape))
+            },
+        )?;
         if let Some(bias) = self.bias.as_mut() {
-            bias.grad = Some(dev.bias_backward(&dz)?);
+            bias.write_grad(
+                |g| dev.bias_backward_into(&dz, g),
+                || dev.bias_backward(&dz),
+            )?;
         }
         if !need_dx {
             return Ok(None);

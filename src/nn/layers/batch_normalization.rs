@@ -155,8 +155,10 @@ impl Layer for BatchNormalization {
             .expect("BatchNormalization::backward without a training forward");
         let gamma = self.weight(GAMMA);
         let (dx, dgamma, dbeta) = dev.batch_norm_backward(&x, dy, &stats, gamma, need_dx)?;
-        self.weights[GAMMA].grad = Some(dgamma);
-        self.weights[BETA].grad = Some(dbeta);
+        // Into the optimizer's arena by a copy when packed (the kernel makes new tensors).
+        let (dg, db) = (dgamma.clone(), dbeta.clone());
+        self.weights[GAMMA].write_grad(|g| dev.copy(&dg, g), || Ok(dgamma))?;
+        self.weights[BETA].write_grad(|g| dev.copy(&db, g), || Ok(dbeta))?;
         Ok(dx)
     }
 

@@ -113,10 +113,10 @@ impl Sequential {
         }
         let params: Vec<_> = self
             .layers
-            .iter()
-            .flat_map(|l| l.trainable_params())
+            .iter_mut()
+            .flat_map(|l| l.trainable_params_mut())
             .collect();
-        let state = OptimizerState::new(&self.device, &optimizer, schedule.as_ref(), &params)?;
+        let state = OptimizerState::new(&self.device, &optimizer, schedule.as_ref(), params)?;
         self.compiled = Some(Compiled {
             optimizer,
             clip,
