@@ -1,5 +1,6 @@
 // Matrix multiply for N % 4 == 0, reading B and writing C four columns at a time:
 //   matmul_vec4_nn: A[M,K]·B[K,N]     matmul_vec4_tn: A[K,M]ᵀ·B[K,N]
+//   matmul_vec4_nt_a4: A[M,K]·B[N,K]ᵀ (K % 4 == 0)
 // (+ bias[N]) (then ReLU) (flags as in matmul.wgsl: 1 bias, 2 ReLU; no accumulate).
 // Same tiling as matmul.wgsl: a workgroup owns TM rows chosen by workgroup_id, so A loads
 // are uniform across it; each thread owns TN4 vec4 column groups strided by WG_X.
@@ -166,4 +167,46 @@ fn matmul_vec4_tn_a4(@builtin(local_invocation_index) lid: u32, @builtin(workgro
 @compute @workgroup_size(WG_X)
 fn matmul_vec4_tn_a4_narrow(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
     tile_a4(true, 1u, lid, wid);
+}
+
+// A·Bᵀ for B[N, K] with K % 4 == 0 (dY·Wᵀ, the input gradient): the tile of `tile_a4`
+// (NN) with B's rows read as vec4 along K, four rows (this group's four columns of C) at a
+// time, and turned into the column vectors NN reads. Each accumulator sees the same fma
+// sequence over k as the NN kernel on a transposed copy of B, so the results are those bits
+// without the copy (a dispatch and a buffer less per input gradient).
+fn tile_nt_a4(tn4: u32, lid: u32, wid: vec3<u32>) {
+    let row0 = wid.y * TM;
+    let groups = column_groups(tn4, lid, wid);
+    var acc: array<vec4<f32>, 16>; // TM * TN4
+    let k4 = p.k / 4u;
+    for (var kb = 0u; kb < k4; kb++) {
+        var av: array<vec4<f32>, TM>;
+        for (var i = 0u; i < TM; i++) {
+            av[i] = a4[min(row0 + i, p.m - 1u) * k4 + kb];
+        }
+        for (var j = 0u; j < tn4; j++) {
+            let col = groups[j] * 4u;
+            let b0 = b[col * k4 + kb];
+            let b1 = b[(col + 1u) * k4 + kb];
+            let b2 = b[(col + 2u) * k4 + kb];
+            let b3 = b[(col + 3u) * k4 + kb];
+            for (var u = 0u; u < 4u; u++) {
+                let bv = vec4<f32>(b0[u], b1[u], b2[u], b3[u]);
+                for (var i = 0u; i < TM; i++) {
+                    acc[i * TN4 + j] = fma(vec4<f32>(av[i][u]), bv, acc[i * TN4 + j]);
+                }
+            }
+        }
+    }
+    store(&acc, tn4, lid, wid);
+}
+
+@compute @workgroup_size(WG_X)
+fn matmul_vec4_nt_a4(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+    tile_nt_a4(TN4, lid, wid);
+}
+
+@compute @workgroup_size(WG_X)
+fn matmul_vec4_nt_a4_narrow(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+    tile_nt_a4(1u, lid, wid);
 }

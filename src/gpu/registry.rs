@@ -212,6 +212,8 @@ registry! {
         MatmulTNVec4A4 = MatmulVec4 "matmul_vec4_tn_a4" 4;
         MatmulNNVec4A4Narrow = MatmulVec4 "matmul_vec4_nn_a4_narrow" 4;
         MatmulTNVec4A4Narrow = MatmulVec4 "matmul_vec4_tn_a4_narrow" 4;
+        MatmulNTVec4A4 = MatmulVec4 "matmul_vec4_nt_a4" 4;
+        MatmulNTVec4A4Narrow = MatmulVec4 "matmul_vec4_nt_a4_narrow" 4;
         BiasForward = Bias "bias_forward" 3;
         BiasBackward = Bias "bias_backward" 2;
         ReluBackwardVec4 = Relu "relu_backward_vec4" 3;

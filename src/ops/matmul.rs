@@ -54,10 +54,13 @@ pub fn matmul_into(
         return shape_err("matmul", "inner dimension k is 0");
     }
     let vec4 = n % 4 == 0;
-    if layout == Layout::NT && vec4 {
-        // A·Bᵀ with B[n,k] read along k per column is the slow scalar form; a transposed
-        // copy of B (weights: small next to the product) makes it the vec4 NN kernel.
-        // Measured on llvmpipe: dY·Wᵀ of the seed CNN's second conv 21 → 12 ms.
+    // A·Bᵀ with B[n,k] read along k per column is the slow scalar form (dY·Wᵀ of the seed
+    // CNN's second conv: 21 ms on llvmpipe, 12 ms as vec4 NN on a transposed copy of B).
+    // With K % 4 == 0 the vec4 NT kernel reads B's rows as vec4 and computes what the NN
+    // kernel would on the copy, bit for bit, without the copy's dispatch. Small products
+    // (the seed models' last Dense: 32×64×10) keep the scalar form, also without a copy.
+    let small = m * n * k <= 1 << 16;
+    if layout == Layout::NT && vec4 && k % 4 != 0 && !small {
         let bt = super::transpose_forward(gpu, b)?;
         return matmul_into(gpu, a, &bt, bias, Layout::NN, relu, c);
     }
@@ -67,13 +70,14 @@ pub fn matmul_into(
     let narrow = n <= wg_x * 4;
     // A read as vec4 too: along K for NN, along M (8-row tiles start aligned) for TN.
     let a4 = match layout {
-        Layout::NN => k % 4 == 0,
+        Layout::NN | Layout::NT => k % 4 == 0,
         Layout::TN => m % 4 == 0,
-        Layout::NT => false,
     };
     let (kernel, cols_per_thread) = match (layout, vec4) {
         (Layout::NN, true) if narrow && a4 => (EntryPoint::MatmulNNVec4A4Narrow, 4),
         (Layout::TN, true) if narrow && a4 => (EntryPoint::MatmulTNVec4A4Narrow, 4),
+        (Layout::NT, true) if narrow && a4 => (EntryPoint::MatmulNTVec4A4Narrow, 4),
+        (Layout::NT, true) if a4 => (EntryPoint::MatmulNTVec4A4, COLS_PER_THREAD_VEC4),
         (Layout::NN, true) if narrow => (EntryPoint::MatmulNNVec4Narrow, 4),
         (Layout::TN, true) if narrow => (EntryPoint::MatmulTNVec4Narrow, 4),
         (Layout::NN, true) if a4 => (EntryPoint::MatmulNNVec4A4, COLS_PER_THREAD_VEC4),

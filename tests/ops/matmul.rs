@@ -49,19 +49,48 @@ fn matmul_all_layouts_odd_shapes() {
     sweep_matmul(&SIZES, 10, 3);
 }
 
-/// N a multiple of 4 takes the vec4 kernels (NN, TN; NT through a transposed copy of B):
-/// narrow tiles for N ≤ 4·WG_X (4, 28), wide ones above (36, 260); M and K stay odd.
+/// N a multiple of 4 takes the vec4 kernels (NN, TN; NT with odd K through a transposed
+/// copy of B, or the scalar kernel when small): narrow tiles for N ≤ 4·WG_X (4, 28), wide
+/// ones above (36, 260); M and K stay odd.
 #[test]
 fn matmul_vec4_paths_odd_rows_and_depth() {
     sweep_matmul(&[4, 28, 36, 260], 500, 2);
 }
 
-/// The `_a4` kernels read A as vec4: NN when K % 4 == 0, TN when M % 4 == 0. M of 12 and
+/// The `_a4` kernels read A as vec4: NN and NT when K % 4 == 0, TN when M % 4 == 0. M of 12 and
 /// 36 leave half of the last 8-row tile past M (its second vec4 reads clamped data that
 /// must never be written); 7 keeps the scalar-A kernels in the mix.
 #[test]
 fn matmul_vec4_a_paths_multiples_of_four() {
     sweep_matmul_mk(&[4, 7, 12, 36, 260], &[4, 28, 36, 260], 900, 2);
+}
+
+/// The vec4 NT kernel (dY·Wᵀ without a transposed copy) gives exactly the bits of the
+/// vec4 NN kernel on the copy, which it replaced: the seed CNN's input gradients and odd M.
+#[test]
+fn matmul_nt_equals_nn_on_the_transpose_bit_for_bit() {
+    let Some(g) = gpu() else { return };
+    for (i, &(m, n, k)) in [(3872, 288, 64), (288, 576, 64), (32, 576, 64), (13, 36, 12)]
+        .iter()
+        .enumerate()
+    {
+        let a = g
+            .upload(&[m, k], &randn(40 + i as u64, m * k, 3.0))
+            .unwrap();
+        let b = g
+            .upload(&[n, k], &randn(50 + i as u64, n * k, 3.0))
+            .unwrap();
+        let nt = ops::matmul(g, &a, &b, None, Layout::NT, false).unwrap();
+        let bt = ops::transpose_forward(g, &b).unwrap();
+        let nn = ops::matmul(g, &a, &bt, None, Layout::NN, false).unwrap();
+        let (nt, nn) = (g.download(&nt).unwrap(), g.download(&nn).unwrap());
+        let same = nt.iter().zip(&nn).all(|(x, y)| x.to_bits() == y.to_bits());
+        assert!(
+            same,
+            "{m}×{n}×{k}: NT differs from NN on Bᵀ (max |Δ| {})",
+            max_diff(&nt, &nn)
+        );
+    }
 }
 
 #[test]
