@@ -83,8 +83,33 @@ fn matmul_nn(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) w
     tile(0u, lid, wid);
 }
 
+// flags 4: db[col] = Σ_k B[k, col] for this thread's columns (B is dY[K, N] in TN).
+fn bias_tile(lid: u32, wid: vec3<u32>) {
+    let col0 = wid.x * (WG_X * TN) + lid;
+    var cols: array<u32, TN>;
+    for (var j = 0u; j < TN; j++) {
+        cols[j] = min(col0 + j * WG_X, p.n - 1u);
+    }
+    var acc: array<f32, TN>;
+    for (var kk = 0u; kk < p.k; kk++) {
+        for (var j = 0u; j < TN; j++) {
+            acc[j] += b[kk * p.n + cols[j]];
+        }
+    }
+    for (var j = 0u; j < TN; j++) {
+        let col = col0 + j * WG_X;
+        if col < p.n {
+            db[col] = acc[j];
+        }
+    }
+}
+
 @compute @workgroup_size(WG_X)
 fn matmul_tn(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+    if is_bias_tile(wid) {
+        bias_tile(lid, wid);
+        return;
+    }
     tile(1u, lid, wid);
 }
 

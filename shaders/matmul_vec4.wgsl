@@ -60,6 +60,29 @@ fn store(acc: ptr<function, array<vec4<f32>, 16>>, tn4: u32, lid: u32, wid: vec3
     }
 }
 
+// flags 4 (TN): db[col..col+3] = Σ_k B[k, col..col+3] for this thread's column groups.
+fn bias_tile(tn4: u32, lid: u32, wid: vec3<u32>) {
+    let n4 = p.n / 4u;
+    let groups = column_groups(tn4, lid, wid);
+    var acc: array<vec4<f32>, TN4>;
+    for (var kk = 0u; kk < p.k; kk++) {
+        for (var j = 0u; j < tn4; j++) {
+            acc[j] += b[kk * n4 + groups[j]];
+        }
+    }
+    let g0 = wid.x * (WG_X * tn4) + lid;
+    for (var j = 0u; j < tn4; j++) {
+        let g = g0 + j * WG_X;
+        if g < n4 {
+            let col = g * 4u;
+            db[col] = acc[j].x;
+            db[col + 1u] = acc[j].y;
+            db[col + 2u] = acc[j].z;
+            db[col + 3u] = acc[j].w;
+        }
+    }
+}
+
 // `tn4` (1 or TN4) is a literal at every call site, so the loops over it unroll.
 fn tile(transpose_a: bool, tn4: u32, lid: u32, wid: vec3<u32>) {
     let row0 = wid.y * TM;
@@ -141,11 +164,19 @@ fn matmul_vec4_nn_narrow(@builtin(local_invocation_index) lid: u32, @builtin(wor
 
 @compute @workgroup_size(WG_X)
 fn matmul_vec4_tn(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+    if is_bias_tile(wid) {
+        bias_tile(TN4, lid, wid);
+        return;
+    }
     tile(true, TN4, lid, wid);
 }
 
 @compute @workgroup_size(WG_X)
 fn matmul_vec4_tn_narrow(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+    if is_bias_tile(wid) {
+        bias_tile(1u, lid, wid);
+        return;
+    }
     tile(true, 1u, lid, wid);
 }
 
@@ -161,11 +192,19 @@ fn matmul_vec4_nn_a4_narrow(@builtin(local_invocation_index) lid: u32, @builtin(
 
 @compute @workgroup_size(WG_X)
 fn matmul_vec4_tn_a4(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+    if is_bias_tile(wid) {
+        bias_tile(TN4, lid, wid);
+        return;
+    }
     tile_a4(true, TN4, lid, wid);
 }
 
 @compute @workgroup_size(WG_X)
 fn matmul_vec4_tn_a4_narrow(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+    if is_bias_tile(wid) {
+        bias_tile(1u, lid, wid);
+        return;
+    }
     tile_a4(true, 1u, lid, wid);
 }
 

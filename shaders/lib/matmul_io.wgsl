@@ -2,6 +2,10 @@
 // ReLU), flags 1 = add bias, 2 = ReLU; TM rows of C per workgroup; WG_X threads per
 // workgroup, set per adapter by the runtime (a pipeline-overridable constant). Binding 2
 // (B) is declared by each shader: f32 in matmul.wgsl, vec4 in matmul_vec4.wgsl.
+// flags 4 (TN only, the weight gradient Xᵀ·dY): one extra row of workgroups, past M's
+// tiles, also writes db[n] = Σ_k B[k, n] (the bias gradient, column sums of dY) to binding
+// 5, summing in bias.wgsl's order (so the same bits), and the layer needs no second
+// dispatch for it.
 
 struct Params {
     m: u32,
@@ -17,3 +21,9 @@ override WG_X: u32 = 16u;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
+@group(0) @binding(5) var<storage, read_write> db: array<f32>;
+
+// Whether this workgroup is one of flags 4's extra row (uniform across the workgroup).
+fn is_bias_tile(wid: vec3<u32>) -> bool {
+    return (p.flags & 4u) != 0u && wid.y * TM >= p.m;
+}

@@ -202,16 +202,16 @@ registry! {
     // Name = shader, entry point, storage bindings (, no_params: no uniform block).
     kernels {
         MatmulNN = Matmul "matmul_nn" 4;
-        MatmulTN = Matmul "matmul_tn" 4;
+        MatmulTN = Matmul "matmul_tn" 5;
         MatmulNT = Matmul "matmul_nt" 4;
         MatmulNNVec4 = MatmulVec4 "matmul_vec4_nn" 4;
-        MatmulTNVec4 = MatmulVec4 "matmul_vec4_tn" 4;
+        MatmulTNVec4 = MatmulVec4 "matmul_vec4_tn" 5;
         MatmulNNVec4Narrow = MatmulVec4 "matmul_vec4_nn_narrow" 4;
-        MatmulTNVec4Narrow = MatmulVec4 "matmul_vec4_tn_narrow" 4;
+        MatmulTNVec4Narrow = MatmulVec4 "matmul_vec4_tn_narrow" 5;
         MatmulNNVec4A4 = MatmulVec4 "matmul_vec4_nn_a4" 4;
-        MatmulTNVec4A4 = MatmulVec4 "matmul_vec4_tn_a4" 4;
+        MatmulTNVec4A4 = MatmulVec4 "matmul_vec4_tn_a4" 5;
         MatmulNNVec4A4Narrow = MatmulVec4 "matmul_vec4_nn_a4_narrow" 4;
-        MatmulTNVec4A4Narrow = MatmulVec4 "matmul_vec4_tn_a4_narrow" 4;
+        MatmulTNVec4A4Narrow = MatmulVec4 "matmul_vec4_tn_a4_narrow" 5;
         MatmulNTVec4A4 = MatmulVec4 "matmul_vec4_nt_a4" 4;
         MatmulNTVec4A4Narrow = MatmulVec4 "matmul_vec4_nt_a4_narrow" 4;
         BiasForward = Bias "bias_forward" 3;

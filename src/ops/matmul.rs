@@ -14,6 +14,8 @@ const COLS_PER_THREAD_VEC4: usize = 8;
 /// Flags of the shader's epilogue.
 const ADD_BIAS: u32 = 1;
 const RELU: u32 = 2;
+/// TN only: an extra row of workgroups also writes the column sums of B.
+const BIAS_GRAD: u32 = 4;
 
 /// c[m,n] = op(a)·op(b) (+ bias[n]) (ReLU if `relu`), in a new tensor.
 /// Shapes by `layout`: NN a[m,k]·b[k,n]; TN a[k,m]ᵀ·b[k,n]; NT a[m,k]·b[n,k]ᵀ.
@@ -42,6 +44,34 @@ pub fn matmul_into(
     relu: bool,
     c: &GpuTensor,
 ) -> Result<()> {
+    launch(gpu, (a, b), bias, layout, relu, c, None)
+}
+
+/// An affine layer's weight gradients in one dispatch: dw[k,n] = x[rows,k]ᵀ·dz[rows,n]
+/// and db[n] = Σ_rows dz[rows,n] (what `bias_backward` computes, the same bits), both
+/// overwritten.
+pub fn matmul_tn_bias_grad_into(
+    gpu: &Gpu,
+    x: &GpuTensor,
+    dz: &GpuTensor,
+    dw: &GpuTensor,
+    db: &GpuTensor,
+) -> Result<()> {
+    let (_, n, _) = dims(x, dz, Layout::TN)?;
+    expect_len("matmul (bias gradient)", "db", db, n)?;
+    launch(gpu, (x, dz), None, Layout::TN, false, dw, Some(db))
+}
+
+/// Pick the kernel and record it; `db` (TN only) asks for the column sums of b too.
+fn launch(
+    gpu: &Gpu,
+    (a, b): (&GpuTensor, &GpuTensor),
+    bias: Option<&GpuTensor>,
+    layout: Layout,
+    relu: bool,
+    c: &GpuTensor,
+    db: Option<&GpuTensor>,
+) -> Result<()> {
     let (m, n, k) = dims(a, b, layout)?;
     expect_len("matmul", "output c", c, m * n)?;
     if let Some(bias) = bias {
@@ -62,7 +92,7 @@ pub fn matmul_into(
     let small = m * n * k <= 1 << 16;
     if layout == Layout::NT && vec4 && k % 4 != 0 && !small {
         let bt = super::transpose_forward(gpu, b)?;
-        return matmul_into(gpu, a, &bt, bias, Layout::NN, relu, c);
+        return launch(gpu, (a, &bt), bias, Layout::NN, relu, c, None);
     }
     // Narrow: one vec4 column group per thread when that covers N in one tile (N = 32 on
     // llvmpipe): the wide tile would leave half the lanes on clamped duplicate columns.
@@ -95,16 +125,26 @@ pub fn matmul_into(
     if relu {
         flags |= RELU;
     }
+    let mut tiles_m = m.div_ceil(TILE_M);
+    if db.is_some() {
+        flags |= BIAS_GRAD;
+        tiles_m += 1;
+    }
     // Without a bias the shader never reads binding 3, but it must be bound: reuse `a`.
     let bias_buf = bias.map_or(a, |t| t);
     let tile_n = wg_x * cols_per_thread;
-    let groups = [n.div_ceil(tile_n) as u32, m.div_ceil(TILE_M) as u32, 1];
-    gpu.dispatch(
-        kernel,
-        &[m as u32, n as u32, k as u32, flags],
-        &[a, b, bias_buf, c],
-        groups,
-    )
+    let groups = [n.div_ceil(tile_n) as u32, tiles_m as u32, 1];
+    let params = [m as u32, n as u32, k as u32, flags];
+    match layout {
+        // TN kernels bind db at 5 (without flag 4 never written: `c` stands in).
+        Layout::TN => gpu.dispatch(
+            kernel,
+            &params,
+            &[a, b, bias_buf, c, db.unwrap_or(c)],
+            groups,
+        ),
+        _ => gpu.dispatch(kernel, &params, &[a, b, bias_buf, c], groups),
+    }
 }
 
 /// (m, n, k) for `layout`, or a shape error naming both operands.

@@ -167,3 +167,58 @@ fn matmul_backward_is_the_transposed_products() {
         );
     }
 }
+
+/// The weight gradients in one dispatch (TN with flag 4: an extra row of workgroups sums
+/// dY's columns): dW against the twin, db bit for bit the `bias_backward` kernel's (and
+/// against its twin), over every TN kernel (scalar and vec4 N, A as vec4 or not, narrow
+/// and wide tiles), rows from 1 to 257 and the seed CNN's first conv (21,632 rows).
+#[test]
+fn weight_and_bias_gradients_in_one_dispatch() {
+    let Some(g) = gpu() else { return };
+    let mut seed = 700;
+    let mut shapes = Vec::new();
+    for &rows in &[1, 7, 33, 257] {
+        for &(m, n) in &[(1, 1), (7, 5), (9, 32), (12, 36), (64, 260), (33, 4)] {
+            shapes.push((rows, m, n));
+        }
+    }
+    shapes.push((21_632, 9, 32));
+    for (rows, m, n) in shapes {
+        seed += 3;
+        let x = randn(seed, rows * m, 8.0);
+        let dz = randn(seed + 1, rows * n, 8.0);
+        let (gx, gdz) = (
+            g.upload(&[rows, m], &x).unwrap(),
+            g.upload(&[rows, n], &dz).unwrap(),
+        );
+        // Outputs start as garbage: both must be overwritten.
+        let dw = g.upload(&[m, n], &vec![f32::NAN; m * n]).unwrap();
+        let db = g.upload(&[n], &vec![f32::NAN; n]).unwrap();
+        ops::matmul_tn_bias_grad_into(g, &gx, &gdz, &dw, &db).unwrap();
+        let what = format!("rows {rows}, dW [{m}, {n}]");
+        let want_dw = cpu::matmul(&x, &dz, None, m, n, rows, Layout::TN, false);
+        let atol = sum_atol(rows, 64.0);
+        assert_close(
+            &format!("{what}: dW"),
+            &g.download(&dw).unwrap(),
+            &want_dw,
+            atol,
+            1e-5,
+        );
+        let got_db = g.download(&db).unwrap();
+        let want_db = cpu::bias_backward(&dz, rows, n);
+        assert_close(
+            &format!("{what}: db"),
+            &got_db,
+            &want_db,
+            sum_atol(rows, 8.0),
+            1e-5,
+        );
+        let alone = g.download(&ops::bias_backward(g, &gdz).unwrap()).unwrap();
+        let same = got_db
+            .iter()
+            .zip(&alone)
+            .all(|(p, q)| p.to_bits() == q.to_bits());
+        assert!(same, "{what}: db differs from bias_backward's bits");
+    }
+}

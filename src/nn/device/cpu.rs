@@ -171,6 +171,17 @@ impl DeviceOps for CpuDevice {
         self.copy(&c, out)
     }
 
+    fn weight_gradients_into(
+        &self,
+        x: &Tensor,
+        dz: &Tensor,
+        dw: &mut Tensor,
+        db: &mut Tensor,
+    ) -> Result<()> {
+        self.matmul_into(x, dz, Layout::TN, dw)?;
+        self.bias_backward_into(dz, db)
+    }
+
     fn bias_backward_into(&self, dy: &Tensor, out: &mut Tensor) -> Result<()> {
         let db = self.bias_backward(dy)?;
         self.copy(&db, out)

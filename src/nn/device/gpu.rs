@@ -120,6 +120,18 @@ impl DeviceOps for Gpu {
         ops::matmul_into(self, a, b, None, layout, false, out)
     }
 
+    fn weight_gradients_into(
+        &self,
+        x: &Tensor,
+        dz: &Tensor,
+        dw: &mut Tensor,
+        db: &mut Tensor,
+    ) -> Result<()> {
+        let op = "weight gradients";
+        let (x, dz, dw, db) = (g(op, x)?, g(op, dz)?, g(op, dw)?, g(op, db)?);
+        ops::matmul_tn_bias_grad_into(self, x, dz, dw, db)
+    }
+
     fn bias_backward_into(&self, dy: &Tensor, out: &mut Tensor) -> Result<()> {
         let op = "bias_backward";
         ops::bias_backward_into(self, g(op, dy)?, g(op, out)?)

@@ -128,6 +128,15 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
     fn bias_backward(&self, dy: &Tensor) -> Result<Tensor>;
     /// Like `bias_backward` into an existing `out` [cols].
     fn bias_backward_into(&self, dy: &Tensor, out: &mut Tensor) -> Result<()>;
+    /// An affine layer's weight gradients into existing tensors: dw = xᵀ·dz (TN) and
+    /// db = Σ_rows dz (on the GPU one dispatch, `ops::matmul_tn_bias_grad_into`).
+    fn weight_gradients_into(
+        &self,
+        x: &Tensor,
+        dz: &Tensor,
+        dw: &mut Tensor,
+        db: &mut Tensor,
+    ) -> Result<()>;
     /// Tensors of `shapes` as ranges of one zeroed buffer (`Gpu::arena`), so one update
     /// dispatch covers them all; `None` where the device keeps tensors apart (the CPU) or
     /// they do not fit one binding.

@@ -74,8 +74,17 @@ impl Affine {
             .take()
             .expect("Affine::backward without a training forward");
         let dz = dev.activation_backward(self.effective(), &saved, dy)?;
-        // x[rows,k]ᵀ·dz[rows,units] = dW[k,units]
+        // x[rows,k]ᵀ·dz[rows,units] = dW[k,units], db = Σ_rows dz: one dispatch into the
+        // optimizer's arena when both are packed.
         let kernel = self.kernel.as_mut().expect("built");
+        if let (true, Some(dw), Some(bias)) =
+            (kernel.packed, kernel.grad.as_mut(), self.bias.as_mut())
+        {
+            if let (true, Some(db)) = (bias.packed, bias.grad.as_mut()) {
+                dev.weight_gradients_into(&x, &dz, dw, db)?;
+                return self.input_gradient(dev, &dz, need_dx);
+            }
+        }
         let shape = kernel.shape.clone();
         kernel.write_grad(
             |g| dev.matmul_into(&x, &dz, Layout::TN, g),
@@ -91,12 +100,16 @@ impl Affine {
                 || dev.bias_backward(&dz),
             )?;
         }
+        self.input_gradient(dev, &dz, need_dx)
+    }
+
+    /// dz[rows,units]·W[k,units]ᵀ = dx[rows,k] (leading kernel axes fold into k), if asked.
+    fn input_gradient(&self, dev: &Device, dz: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
         if !need_dx {
             return Ok(None);
         }
-        // dz[rows,units]·W[k,units]ᵀ = dx[rows,k] (leading kernel axes fold into k)
         let w = &self.kernel_param().value;
-        Ok(Some(dev.matmul(&dz, w, None, Layout::NT, false)?))
+        Ok(Some(dev.matmul(dz, w, None, Layout::NT, false)?))
     }
 
     fn kernel_param(&self) -> &Param {
