@@ -244,6 +244,9 @@ registry! {
             SparseSoftmaxCrossEntropy "sparse_softmax_cross_entropy_forward" 4;
         SparseSoftmaxCrossEntropyBackward =
             SparseSoftmaxCrossEntropy "sparse_softmax_cross_entropy_backward" 3;
+        SoftmaxCrossEntropyStep = SoftmaxCrossEntropy "softmax_cross_entropy_step" 6;
+        SparseSoftmaxCrossEntropyStep =
+            SparseSoftmaxCrossEntropy "sparse_softmax_cross_entropy_step" 6;
         SigmoidCrossEntropyForward = SigmoidCrossEntropy "sigmoid_cross_entropy_forward" 4;
         SigmoidCrossEntropyBackward = SigmoidCrossEntropy "sigmoid_cross_entropy_backward" 3;
         BinaryAccuracyForward = SigmoidCrossEntropy "binary_accuracy_forward" 3;

@@ -55,9 +55,12 @@ pub use sigmoid_cross_entropy::{
     binary_accuracy_forward, sigmoid_cross_entropy_backward, sigmoid_cross_entropy_forward,
 };
 pub use softmax::{softmax_backward, softmax_forward};
-pub use softmax_cross_entropy::{softmax_cross_entropy_backward, softmax_cross_entropy_forward};
+pub use softmax_cross_entropy::{
+    softmax_cross_entropy_backward, softmax_cross_entropy_forward, softmax_cross_entropy_step,
+};
 pub use sparse_softmax_cross_entropy::{
     sparse_softmax_cross_entropy_backward, sparse_softmax_cross_entropy_forward,
+    sparse_softmax_cross_entropy_step,
 };
 pub use sum::{sum_forward, sum_into};
 pub use transpose::transpose_forward;

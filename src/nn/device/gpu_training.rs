@@ -56,6 +56,27 @@ impl TrainingOps for Gpu {
         Ok(Tensor::Gpu(d))
     }
 
+    fn cross_entropy_step(
+        &self,
+        sparse: bool,
+        logits: &Tensor,
+        labels: &Tensor,
+        scale: f32,
+        loss_total: &mut Tensor,
+        correct_total: Option<&mut Tensor>,
+    ) -> Result<Tensor> {
+        let op = "cross_entropy_step";
+        let (logits, labels, loss) = (g(op, logits)?, g(op, labels)?, g(op, loss_total)?);
+        let correct = correct_total.map(|t| g(op, t)).transpose()?;
+        let d = match sparse {
+            true => {
+                ops::sparse_softmax_cross_entropy_step(self, logits, labels, scale, loss, correct)?
+            }
+            false => ops::softmax_cross_entropy_step(self, logits, labels, scale, loss, correct)?,
+        };
+        Ok(Tensor::Gpu(d))
+    }
+
     fn sparse_accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor> {
         let (probs, labels) = (g("accuracy", probs)?, g("accuracy", labels)?);
         Ok(Tensor::Gpu(ops::sparse_accuracy_forward(

@@ -38,6 +38,36 @@ pub trait TrainingOps {
     ) -> Result<Tensor>;
     /// correct[r] = 1 where argmax(probs[r]) == labels[r].
     fn sparse_accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor>;
+    /// A training step's (sparse) softmax cross-entropy: dlogits, with the row losses'
+    /// sum added to `loss_total` [1] and the argmax hits' count to `correct_total` [1]
+    /// when given. Here the separate ops (the CPU device); the GPU does it in one
+    /// dispatch with the same bits (`ops::softmax_cross_entropy_step`).
+    fn cross_entropy_step(
+        &self,
+        sparse: bool,
+        logits: &Tensor,
+        labels: &Tensor,
+        scale: f32,
+        loss_total: &mut Tensor,
+        correct_total: Option<&mut Tensor>,
+    ) -> Result<Tensor> {
+        let (probs, row_loss) = match sparse {
+            true => self.sparse_softmax_cross_entropy_forward(logits, labels)?,
+            false => self.softmax_cross_entropy_forward(logits, labels)?,
+        };
+        self.sum_into(&row_loss, 1.0, loss_total, true)?;
+        if let Some(total) = correct_total {
+            let correct = match sparse {
+                true => self.sparse_accuracy_forward(&probs, labels)?,
+                false => self.accuracy_forward(&probs, labels)?,
+            };
+            self.sum_into(&correct, 1.0, total, true)?;
+        }
+        match sparse {
+            true => self.sparse_softmax_cross_entropy_backward(&probs, labels, scale),
+            false => self.softmax_cross_entropy_backward(&probs, labels, scale),
+        }
+    }
     /// correct[r] = 1 where the labelled class (one-hot labels[r,c], or class indices
     /// labels[r] when `sparse`) ranks within the top k of probs[r].
     fn top_k_accuracy_forward(

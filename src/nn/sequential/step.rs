@@ -137,6 +137,16 @@ impl Sequential {
         let rows = out.shape()[0];
         let width = out.len() / rows.max(1);
         totals.samples += rows;
+        // A training step's cross-entropy with at most accuracy: one op (one dispatch on
+        // the GPU) for the loss, its gradient and the step's sums.
+        let sparse = c.loss == Loss::SparseCategoricalCrossentropy;
+        let cross_entropy = sparse || c.loss == Loss::CategoricalCrossentropy;
+        if grad && cross_entropy && c.top_k.is_none() {
+            let correct = c.accuracy.then_some(&mut totals.correct);
+            let scale = 1.0 / rows as f32;
+            let d = dev.cross_entropy_step(sparse, out, y, scale, &mut totals.loss, correct)?;
+            return Ok(Some(d));
+        }
         let (probs, d) = match c.loss {
             Loss::CategoricalCrossentropy => {
                 let (probs, row_loss) = dev.softmax_cross_entropy_forward(out, y)?;
