@@ -44,6 +44,9 @@ fn store(r: u32, col: u32, acc: f32) {
     if (p.flags & 2u) != 0u {
         v = max(v, 0.0);
     }
+    if (p.flags & 8u) != 0u {
+        v = select(0.0, v, bias[r * p.n + col] > 0.0);
+    }
     c[r * p.n + col] = v;
 }
 

@@ -51,6 +51,10 @@ fn store(acc: ptr<function, array<vec4<f32>, 16>>, tn4: u32, lid: u32, wid: vec3
                     v = max(v, vec4<f32>(0.0));
                 }
                 let o = r * p.n + col;
+                if (p.flags & 8u) != 0u {
+                    let x = vec4<f32>(bias[o], bias[o + 1u], bias[o + 2u], bias[o + 3u]);
+                    v = select(vec4<f32>(0.0), v, x > vec4<f32>(0.0));
+                }
                 c[o] = v.x;
                 c[o + 1u] = v.y;
                 c[o + 2u] = v.z;

@@ -2,6 +2,9 @@
 // maximum of each window and the flat input index it came from (first maximum on ties);
 // maxpool_backward routes dy back to those indices, as a gather over the windows that
 // cover each input pixel (windows may overlap when the stride is below the pool size).
+// maxpool_backward_masked (and _vec4) also apply the ReLU derivative of the layer before:
+// dx = [x > 0] · (the gather), x the pool's input (that layer's output), so the layer
+// skips its relu_backward dispatch; the bits are those of the two kernels.
 
 // Params p (the Pool2dGeometry), x → y and dy come from shaders/lib/pool2d.wgsl.
 
@@ -15,6 +18,9 @@
 @group(0) @binding(1) var<storage, read> dy4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> argmax_in4: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read_write> dx4: array<vec4<f32>>;
+// The pool's input, for the _masked entries.
+@group(0) @binding(4) var<storage, read> relu_out: array<f32>;
+@group(0) @binding(4) var<storage, read> relu_out4: array<vec4<f32>>;
 
 // divmod(i, d) = (i / d, i % d), nhwc_index(i, h, w, c) = (n, y, x, c) and
 // windows_covering come from shaders/lib/divmod.wgsl, nhwc.wgsl and pool2d.wgsl, which
@@ -48,12 +54,8 @@ fn maxpool_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
     argmax[i] = best_i;
 }
 
-@compute @workgroup_size(256)
-fn maxpool_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = grid_index(gid, nwg, 256u);
-    if i >= p.n * p.h * p.w * p.c {
-        return;
-    }
+// Σ dy over the windows covering input i whose argmax is i.
+fn gathered(i: u32) -> f32 {
     let at = nhwc_index(i, p.h, p.w, p.c);
     let oys = windows_covering(at.y, p.ph, p.sh, p.oh);
     let oxs = windows_covering(at.z, p.pw, p.sw, p.ow);
@@ -66,7 +68,23 @@ fn maxpool_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
             }
         }
     }
-    dx[i] = s;
+    return s;
+}
+
+@compute @workgroup_size(256)
+fn maxpool_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = grid_index(gid, nwg, 256u);
+    if i < p.n * p.h * p.w * p.c {
+        dx[i] = gathered(i);
+    }
+}
+
+@compute @workgroup_size(256)
+fn maxpool_backward_masked(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = grid_index(gid, nwg, 256u);
+    if i < p.n * p.h * p.w * p.c {
+        dx[i] = select(0.0, gathered(i), relu_out[i] > 0.0);
+    }
 }
 
 @compute @workgroup_size(256)
@@ -95,13 +113,9 @@ fn maxpool_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
     argmax4[i] = best_i;
 }
 
-@compute @workgroup_size(256)
-fn maxpool_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = grid_index(gid, nwg, 256u);
+// Four channels of `gathered`.
+fn gathered4(i: u32) -> vec4<f32> {
     let c4 = p.c / 4u;
-    if i >= p.n * p.h * p.w * c4 {
-        return;
-    }
     let at = nhwc_index(i, p.h, p.w, c4);
     let oys = windows_covering(at.y, p.ph, p.sh, p.oh);
     let oxs = windows_covering(at.z, p.pw, p.sw, p.ow);
@@ -113,5 +127,21 @@ fn maxpool_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin
             s += select(vec4<f32>(0.0), dy4[o], argmax_in4[o] == mine);
         }
     }
-    dx4[i] = s;
+    return s;
+}
+
+@compute @workgroup_size(256)
+fn maxpool_backward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = grid_index(gid, nwg, 256u);
+    if i < p.n * p.h * p.w * (p.c / 4u) {
+        dx4[i] = gathered4(i);
+    }
+}
+
+@compute @workgroup_size(256)
+fn maxpool_backward_masked_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = grid_index(gid, nwg, 256u);
+    if i < p.n * p.h * p.w * (p.c / 4u) {
+        dx4[i] = select(vec4<f32>(0.0), gathered4(i), relu_out4[i] > vec4<f32>(0.0));
+    }
 }

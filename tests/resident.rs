@@ -187,43 +187,51 @@ fn steady_state_epochs_allocate_nothing() {
     }
 }
 
-/// Parameters, gradients and optimizer slots packed into arenas (one update dispatch per
-/// step, the default on the GPU) train bit for bit like tensors of their own (one per
-/// parameter), for every optimizer, with clipping, and with BatchNormalization (whose
-/// gradients are copied into the arena) — and with fewer dispatches.
+/// Fused work (the GPU's default: parameters, gradients and slots in arenas with one
+/// optimizer dispatch, the bias gradient inside the weight-gradient matmul, ReLU
+/// derivatives applied by the next layer — a max-pool and a Dense past a Flatten — and a
+/// step's cross-entropy in one kernel) trains bit for bit like one dispatch per op
+/// (`Gpu::set_fused(false)`), for every optimizer, with clipping, BatchNormalization
+/// (whose gradients are copied into the arena) and sparse labels — with fewer dispatches.
 #[test]
-fn packed_parameters_train_exactly_like_separate_ones() {
+fn fused_kernels_train_exactly_like_one_dispatch_per_op() {
     use wgtrain::nn::BatchNormalization;
     let Some(_) = gpu() else { return };
     let (x, y) = data(96, true);
+    let y_idx: Vec<f32> = y.argmax_rows().iter().map(|&c| c as f32).collect();
+    let y_idx = Array::new(&[x.rows()], y_idx).unwrap();
     let optimizers: Vec<wgtrain::nn::ClippedOptimizer> = vec![
         Optimizer::adam().into(),
         Optimizer::adamw().into(),
         Optimizer::sgd(0.05, 0.9).into(),
         Optimizer::rmsprop_with(1e-3, 0.9, 0.5).into(),
         Optimizer::adam().clipnorm(0.01),
+        Optimizer::adam().into(),
     ];
     for (i, opt) in optimizers.into_iter().enumerate() {
+        let (bn, sparse) = (i == 0, i == 5);
         let mut runs = Vec::new();
-        for packed in [true, false] {
+        for fused in [true, false] {
             let g = Arc::new(Gpu::new().unwrap());
-            g.set_arenas(packed);
+            g.set_fused(fused);
             let mut m = Sequential::new(Device::Gpu(g.clone()), &[8, 8, 1]).with_seed(7);
             m.add(Conv2D::new(4, (3, 3), Activation::Relu)).unwrap();
+            m.add(MaxPooling2D::new((2, 2))).unwrap();
+            m.add(Conv2D::new(4, (2, 2), Activation::Relu)).unwrap();
             m.add(Flatten::new()).unwrap();
-            m.add(Dense::new(12, Activation::Linear)).unwrap();
-            if i == 0 {
+            m.add(Dense::new(12, Activation::Relu)).unwrap();
+            if bn {
                 m.add(BatchNormalization::new()).unwrap();
             }
             m.add(Dense::new(10, Activation::Softmax)).unwrap();
-            m.compile(
-                opt.clone(),
-                Loss::CategoricalCrossentropy,
-                &[Metric::Accuracy],
-            )
-            .unwrap();
+            let loss = match sparse {
+                true => Loss::SparseCategoricalCrossentropy,
+                false => Loss::CategoricalCrossentropy,
+            };
+            m.compile(opt.clone(), loss, &[Metric::Accuracy]).unwrap();
+            let labels = if sparse { &y_idx } else { &y };
             let before = g.command_counts().0;
-            let h = m.fit(&x, &y, &opts(2)).unwrap();
+            let h = m.fit(&x, labels, &opts(2)).unwrap();
             let dispatches = g.command_counts().0 - before;
             let w: Vec<(String, Vec<f32>)> = m
                 .get_weights()
@@ -231,17 +239,20 @@ fn packed_parameters_train_exactly_like_separate_ones() {
                 .into_iter()
                 .map(|w| (w.name, w.array.data))
                 .collect();
-            runs.push((h.loss(), h.val_loss(), w, dispatches));
+            let e = m.evaluate(&x, labels).unwrap();
+            runs.push((h.loss(), h.val_loss(), h.accuracy(), w, e, dispatches));
         }
         let (a, b) = (&runs[0], &runs[1]);
-        let what = format!("optimizer {i}: packed vs separate");
+        let what = format!("case {i}: fused vs one dispatch per op");
         assert_eq!(a.0, b.0, "{what}: train loss per epoch");
         assert_eq!(a.1, b.1, "{what}: val loss per epoch");
-        for ((na, wa), (nb, wb)) in a.2.iter().zip(&b.2) {
+        assert_eq!(a.2, b.2, "{what}: train accuracy per epoch");
+        for ((na, wa), (nb, wb)) in a.3.iter().zip(&b.3) {
             assert_eq!(na, nb);
             let same = wa.iter().zip(wb).all(|(p, q)| p.to_bits() == q.to_bits());
             assert!(same, "{what}: weights {na} differ");
         }
-        assert!(a.3 < b.3, "{what}: dispatches {} vs {}", a.3, b.3);
+        assert_eq!(a.4, b.4, "{what}: evaluate");
+        assert!(a.5 < b.5, "{what}: dispatches {} vs {}", a.5, b.5);
     }
 }

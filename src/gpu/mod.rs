@@ -98,8 +98,8 @@ pub struct Gpu {
     device_error: Arc<Mutex<Option<String>>>,
     /// Opened under the validation layer (`GpuOptions::validation`).
     validation: bool,
-    /// `arena` packs tensors (on unless `set_arenas(false)`).
-    arenas: std::sync::atomic::AtomicBool,
+    /// Fused work on (the default) or one dispatch per op: `set_fused`.
+    fused: std::sync::atomic::AtomicBool,
 }
 
 /// Usage of every tensor buffer: bound as storage, copied in and out.
@@ -216,7 +216,7 @@ impl Gpu {
             recorder: Mutex::new(Recorder::default()),
             device_error,
             validation: false,
-            arenas: std::sync::atomic::AtomicBool::new(true),
+            fused: std::sync::atomic::AtomicBool::new(true),
         })
     }
 
@@ -251,11 +251,19 @@ impl Gpu {
         self.pool.bytes_allocated()
     }
 
-    /// Whether models compiled from now on keep their parameters, gradients and slots in
-    /// arenas (one optimizer dispatch per step; the default) or in tensors of their own
-    /// (one per parameter). The results are the same bit for bit (`tests/resident.rs`).
-    pub fn set_arenas(&self, on: bool) {
-        self.arenas.store(on, std::sync::atomic::Ordering::Relaxed);
+    /// Whether models compiled from now on fuse work into fewer dispatches (the default):
+    /// parameters, gradients and slots in arenas (one optimizer dispatch per step), the
+    /// bias gradient inside the weight-gradient matmul, a ReLU's derivative inside the
+    /// next layer's backward, a step's cross-entropy, gradient and sums in one kernel. Off:
+    /// one dispatch per op, for measuring. The results are the same bit for bit
+    /// (`tests/resident.rs`).
+    pub fn set_fused(&self, on: bool) {
+        self.fused.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// See [`set_fused`](Self::set_fused).
+    pub fn fused(&self) -> bool {
+        self.fused.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// (dispatches recorded, queue submissions) since this `Gpu` was created.

@@ -225,6 +225,8 @@ registry! {
         MaxpoolBackward = Maxpool "maxpool_backward" 3;
         MaxpoolForwardVec4 = Maxpool "maxpool_forward_vec4" 3;
         MaxpoolBackwardVec4 = Maxpool "maxpool_backward_vec4" 3;
+        MaxpoolBackwardMasked = Maxpool "maxpool_backward_masked" 4;
+        MaxpoolBackwardMaskedVec4 = Maxpool "maxpool_backward_masked_vec4" 4;
         AvgpoolForward = Avgpool "avgpool_forward" 2;
         AvgpoolBackward = Avgpool "avgpool_backward" 2;
         GlobalAvgPoolForward = GlobalPool "global_avg_pool_forward" 2;

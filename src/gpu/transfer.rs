@@ -163,10 +163,10 @@ impl Gpu {
     /// arena a model's parameters, gradients and optimizer slots live in, so that one
     /// dispatch over the whole arena updates every parameter. The gaps stay zero (an
     /// update of zero with zero gradient and slots is zero). The whole arena must fit one
-    /// storage binding; `None` when it does not, or after `set_arenas(false)` (then keep
+    /// storage binding; `None` when it does not, or after `set_fused(false)` (then keep
     /// tensors of their own).
     pub fn arena(&self, shapes: &[Vec<usize>]) -> Result<Option<(GpuTensor, Vec<GpuTensor>)>> {
-        if !self.arenas.load(std::sync::atomic::Ordering::Relaxed) {
+        if !self.fused() {
             return Ok(None);
         }
         let align = (self.info.limits.min_storage_buffer_offset_alignment as usize / 4).max(1);

@@ -173,4 +173,24 @@ pub trait Layer {
     /// Make the layer output pre-softmax logits (the loss fuses the softmax). Only called
     /// on a last layer whose activation is softmax.
     fn output_logits(&mut self, _yes: bool) {}
+
+    /// Switch on (or off) applying the ReLU derivative of the layer before inside this
+    /// layer's backward (dx masked by its input > 0, in the same dispatch), if it can:
+    /// Dense (in its input-gradient matmul) and MaxPooling2D do. `compile` pairs it with
+    /// `skip_relu_backward` on that layer.
+    fn mask_input_relu(&mut self, _on: bool) -> bool {
+        false
+    }
+
+    /// Switch on (or off) skipping this layer's own ReLU backward (the next layer applies
+    /// it), if the layer ends in a ReLU: Dense and Conv2D with activation "relu".
+    fn skip_relu_backward(&mut self, _on: bool) -> bool {
+        false
+    }
+
+    /// True when backward only reshapes dy (Flatten, Reshape): a ReLU derivative can be
+    /// applied past it.
+    fn reshapes_only(&self) -> bool {
+        false
+    }
 }

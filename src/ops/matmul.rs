@@ -16,6 +16,8 @@ const ADD_BIAS: u32 = 1;
 const RELU: u32 = 2;
 /// TN only: an extra row of workgroups also writes the column sums of B.
 const BIAS_GRAD: u32 = 4;
+/// Keep each output only where the tensor bound for the bias is > 0 (a ReLU derivative).
+const RELU_MASK: u32 = 8;
 
 /// c[m,n] = op(a)·op(b) (+ bias[n]) (ReLU if `relu`), in a new tensor.
 /// Shapes by `layout`: NN a[m,k]·b[k,n]; TN a[k,m]ᵀ·b[k,n]; NT a[m,k]·b[n,k]ᵀ.
@@ -44,7 +46,41 @@ pub fn matmul_into(
     relu: bool,
     c: &GpuTensor,
 ) -> Result<()> {
-    launch(gpu, (a, b), bias, layout, relu, c, None)
+    launch(gpu, (a, b), bias, layout, relu, c, Extra::None)
+}
+
+/// A Dense layer's input gradient with the ReLU derivative of the layer before it:
+/// dx[m,k] = (dz[m,n]·w[k,n]ᵀ) · [x > 0], x[m,k] the layer's input (that layer's output),
+/// in one dispatch with the bits of `matmul` NT then `relu_backward`.
+pub fn matmul_nt_relu_masked(
+    gpu: &Gpu,
+    dz: &GpuTensor,
+    w: &GpuTensor,
+    x: &GpuTensor,
+) -> Result<GpuTensor> {
+    let (m, n, _) = dims(dz, w, Layout::NT)?;
+    expect_len("matmul (ReLU mask)", "x", x, m * n)?;
+    let c = gpu.empty(&[m, n], crate::gpu::DType::F32)?;
+    launch(
+        gpu,
+        (dz, w),
+        None,
+        Layout::NT,
+        false,
+        &c,
+        Extra::ReluMask(x),
+    )?;
+    Ok(c)
+}
+
+/// What a launch computes besides C (op(A)·op(B) (+ bias) (ReLU)).
+#[derive(Clone, Copy)]
+enum Extra<'a> {
+    None,
+    /// TN: the column sums of B into this tensor.
+    BiasGrad(&'a GpuTensor),
+    /// C kept only where this tensor (shaped like C) is > 0.
+    ReluMask(&'a GpuTensor),
 }
 
 /// An affine layer's weight gradients in one dispatch: dw[k,n] = x[rows,k]ᵀ·dz[rows,n]
@@ -59,10 +95,18 @@ pub fn matmul_tn_bias_grad_into(
 ) -> Result<()> {
     let (_, n, _) = dims(x, dz, Layout::TN)?;
     expect_len("matmul (bias gradient)", "db", db, n)?;
-    launch(gpu, (x, dz), None, Layout::TN, false, dw, Some(db))
+    launch(
+        gpu,
+        (x, dz),
+        None,
+        Layout::TN,
+        false,
+        dw,
+        Extra::BiasGrad(db),
+    )
 }
 
-/// Pick the kernel and record it; `db` (TN only) asks for the column sums of b too.
+/// Pick the kernel and record it, with `extra`'s work.
 fn launch(
     gpu: &Gpu,
     (a, b): (&GpuTensor, &GpuTensor),
@@ -70,7 +114,7 @@ fn launch(
     layout: Layout,
     relu: bool,
     c: &GpuTensor,
-    db: Option<&GpuTensor>,
+    extra: Extra,
 ) -> Result<()> {
     let (m, n, k) = dims(a, b, layout)?;
     expect_len("matmul", "output c", c, m * n)?;
@@ -92,7 +136,7 @@ fn launch(
     let small = m * n * k <= 1 << 16;
     if layout == Layout::NT && vec4 && k % 4 != 0 && !small {
         let bt = super::transpose_forward(gpu, b)?;
-        return launch(gpu, (a, &bt), bias, Layout::NN, relu, c, None);
+        return launch(gpu, (a, &bt), bias, Layout::NN, relu, c, extra);
     }
     // Narrow: one vec4 column group per thread when that covers N in one tile (N = 32 on
     // llvmpipe): the wide tile would leave half the lanes on clamped duplicate columns.
@@ -126,12 +170,21 @@ fn launch(
         flags |= RELU;
     }
     let mut tiles_m = m.div_ceil(TILE_M);
-    if db.is_some() {
-        flags |= BIAS_GRAD;
-        tiles_m += 1;
-    }
     // Without a bias the shader never reads binding 3, but it must be bound: reuse `a`.
-    let bias_buf = bias.map_or(a, |t| t);
+    let mut bias_buf = bias.map_or(a, |t| t);
+    let mut db = None;
+    match extra {
+        Extra::None => {}
+        Extra::BiasGrad(t) => {
+            flags |= BIAS_GRAD;
+            tiles_m += 1;
+            db = Some(t);
+        }
+        Extra::ReluMask(x) => {
+            flags |= RELU_MASK;
+            bias_buf = x;
+        }
+    }
     let tile_n = wg_x * cols_per_thread;
     let groups = [n.div_ceil(tile_n) as u32, tiles_m as u32, 1];
     let params = [m as u32, n as u32, k as u32, flags];

@@ -36,18 +36,59 @@ pub fn maxpool_backward(
     argmax: &GpuTensor,
     g: &Pool2dGeometry,
 ) -> Result<GpuTensor> {
+    backward(gpu, dy, argmax, g, None)
+}
+
+/// `maxpool_backward` times the ReLU derivative of the layer before: dx · [x > 0], x the
+/// pool's input [n,h,w,c] (that layer's output); the bits of the two kernels, one dispatch.
+pub fn maxpool_backward_masked(
+    gpu: &Gpu,
+    dy: &GpuTensor,
+    argmax: &GpuTensor,
+    g: &Pool2dGeometry,
+    x: &GpuTensor,
+) -> Result<GpuTensor> {
+    expect_len("maxpool_backward_masked", "input x", x, g.input_len())?;
+    backward(gpu, dy, argmax, g, Some(x))
+}
+
+fn backward(
+    gpu: &Gpu,
+    dy: &GpuTensor,
+    argmax: &GpuTensor,
+    g: &Pool2dGeometry,
+    mask: Option<&GpuTensor>,
+) -> Result<GpuTensor> {
     expect_len("maxpool_backward", "dy", dy, g.output_len())?;
     expect_len("maxpool_backward", "argmax", argmax, g.output_len())?;
     let dx = gpu.empty(&[g.n, g.h, g.w, g.c], DType::F32)?;
-    let (kernel, per) = match g.c % 4 {
-        0 => (EntryPoint::MaxpoolBackwardVec4, 4),
-        _ => (EntryPoint::MaxpoolBackward, 1),
-    };
-    gpu.dispatch(
-        kernel,
-        &g.params(),
-        &[dy, argmax, &dx],
-        grid_1d(gpu, dx.len() / per, 256),
-    )?;
+    let per = if g.c % 4 == 0 { 4 } else { 1 };
+    let grid = grid_1d(gpu, dx.len() / per, 256);
+    match (mask, per) {
+        (None, 4) => gpu.dispatch(
+            EntryPoint::MaxpoolBackwardVec4,
+            &g.params(),
+            &[dy, argmax, &dx],
+            grid,
+        ),
+        (None, _) => gpu.dispatch(
+            EntryPoint::MaxpoolBackward,
+            &g.params(),
+            &[dy, argmax, &dx],
+            grid,
+        ),
+        (Some(x), 4) => gpu.dispatch(
+            EntryPoint::MaxpoolBackwardMaskedVec4,
+            &g.params(),
+            &[dy, argmax, &dx, x],
+            grid,
+        ),
+        (Some(x), _) => gpu.dispatch(
+            EntryPoint::MaxpoolBackwardMasked,
+            &g.params(),
+            &[dy, argmax, &dx, x],
+            grid,
+        ),
+    }?;
     Ok(dx)
 }

@@ -222,3 +222,53 @@ fn weight_and_bias_gradients_in_one_dispatch() {
         assert!(same, "{what}: db differs from bias_backward's bits");
     }
 }
+
+/// A Dense layer's input gradient masked by the ReLU before it (flag 8: binding 3 holds
+/// x): the bits of the NT matmul then relu_backward, on the vec4 NT kernel, the scalar NT
+/// kernel (small) and the transposed-copy path (K % 4 ≠ 0), and the twins.
+#[test]
+fn matmul_nt_relu_masked_is_relu_backward_of_the_product() {
+    let Some(g) = gpu() else { return };
+    for (i, &(m, n, k)) in [
+        (32, 576, 64),
+        (32, 64, 10),
+        (7, 33, 5),
+        (300, 260, 7),
+        (1, 4, 4),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let dz = randn(80 + i as u64, m * k, 3.0);
+        let w = randn(90 + i as u64, n * k, 3.0);
+        let x: Vec<f32> = randn(100 + i as u64, m * n, 1.0)
+            .iter()
+            .map(|v| v.max(0.0))
+            .collect();
+        let (gdz, gw, gx) = (
+            g.upload(&[m, k], &dz).unwrap(),
+            g.upload(&[n, k], &w).unwrap(),
+            g.upload(&[m, n], &x).unwrap(),
+        );
+        let masked = ops::matmul_nt_relu_masked(g, &gdz, &gw, &gx).unwrap();
+        let plain = ops::matmul(g, &gdz, &gw, None, Layout::NT, false).unwrap();
+        let two = ops::unary_backward(g, Unary::Relu, &gx, &plain).unwrap();
+        let (got, want) = (g.download(&masked).unwrap(), g.download(&two).unwrap());
+        let same = got
+            .iter()
+            .zip(&want)
+            .all(|(a, b)| a.to_bits() == b.to_bits());
+        assert!(
+            same,
+            "{m}×{n}×{k}: masked NT is not NT + relu_backward's bits"
+        );
+        let twin = cpu::relu_backward(&x, &cpu::matmul(&dz, &w, None, m, n, k, Layout::NT, false));
+        assert_close(
+            &format!("{m}×{n}×{k} masked"),
+            &got,
+            &twin,
+            sum_atol(k, 9.0),
+            1e-5,
+        );
+    }
+}

@@ -86,3 +86,45 @@ fn maxpool_backward() {
         );
     }
 }
+
+/// The backward masked by the ReLU before the pool (x = that ReLU's output: zeros and
+/// positives, windows of all zeros whose argmax is 0): the bits of maxpool_backward then
+/// relu_backward, on the scalar and vec4 kernels with overlapping windows, and the twins.
+#[test]
+fn maxpool_backward_masked_is_relu_backward_of_the_gather() {
+    let Some(g) = gpu() else { return };
+    let cases = [
+        (1, 1, 1, 1, 1, 1),
+        (2, 7, 7, 3, 2, 2),
+        (2, 26, 26, 32, 2, 2),
+        (3, 11, 11, 33, 2, 2),
+        (1, 9, 9, 8, 3, 2),
+        (2, 8, 7, 4, 3, 1),
+    ];
+    for (i, (n, h, w, c, p, s)) in cases.into_iter().enumerate() {
+        let geo = Pool2dGeometry::new(n, h, w, c, (p, p), (s, s)).unwrap();
+        let x: Vec<f32> = randn(i as u64 + 70, geo.input_len(), 10.0)
+            .iter()
+            .map(|v| v.max(0.0))
+            .collect();
+        let gx = g.upload(&[n, h, w, c], &x).unwrap();
+        let (_, arg) = ops::maxpool_forward(g, &gx, &geo).unwrap();
+        let dy = randn(i as u64 + 90, geo.output_len(), 10.0);
+        let gdy = g.upload(&[n, geo.oh, geo.ow, c], &dy).unwrap();
+        let masked = ops::maxpool_backward_masked(g, &gdy, &arg, &geo, &gx).unwrap();
+        let plain = ops::maxpool_backward(g, &gdy, &arg, &geo).unwrap();
+        let two = ops::unary_backward(g, Unary::Relu, &gx, &plain).unwrap();
+        let (got, want) = (g.download(&masked).unwrap(), g.download(&two).unwrap());
+        let same = got
+            .iter()
+            .zip(&want)
+            .all(|(a, b)| a.to_bits() == b.to_bits());
+        assert!(
+            same,
+            "maxpool_backward_masked {geo:?}: not the two kernels' bits"
+        );
+        let (_, argc) = cpu::maxpool_forward(&x, &geo);
+        let twin = cpu::relu_backward(&x, &cpu::maxpool_backward(&dy, &argc, &geo));
+        assert_close(&format!("masked {geo:?}"), &got, &twin, 1e-5, 1e-6);
+    }
+}

@@ -210,6 +210,29 @@ impl DeviceOps for Gpu {
         Ok(Tensor::Gpu(ops::maxpool_backward(self, dy, argmax, geo)?))
     }
 
+    fn fuses(&self) -> bool {
+        self.fused()
+    }
+
+    fn maxpool_backward_masked(
+        &self,
+        dy: &Tensor,
+        argmax: &Tensor,
+        geo: &Pool2dGeometry,
+        x: &Tensor,
+    ) -> Result<Tensor> {
+        let op = "maxpool";
+        let (dy, argmax, x) = (g(op, dy)?, g(op, argmax)?, g(op, x)?);
+        let dx = ops::maxpool_backward_masked(self, dy, argmax, geo, x)?;
+        Ok(Tensor::Gpu(dx))
+    }
+
+    fn matmul_nt_relu_masked(&self, dz: &Tensor, w: &Tensor, x: &Tensor) -> Result<Tensor> {
+        let op = "matmul";
+        let (dz, w, x) = (g(op, dz)?, g(op, w)?, g(op, x)?);
+        Ok(Tensor::Gpu(ops::matmul_nt_relu_masked(self, dz, w, x)?))
+    }
+
     fn avgpool_forward(&self, x: &Tensor, geo: &Pool2dGeometry) -> Result<Tensor> {
         Ok(Tensor::Gpu(ops::avgpool_forward(
             self,

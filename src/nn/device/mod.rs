@@ -180,6 +180,30 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
         argmax: &Tensor,
         geo: &Pool2dGeometry,
     ) -> Result<Tensor>;
+    /// Whether models on this device fuse work into fewer dispatches (`Gpu::set_fused`);
+    /// the CPU device runs every op on its own.
+    fn fuses(&self) -> bool {
+        false
+    }
+    /// `maxpool_backward` times the ReLU derivative of the layer before: dx · [x > 0], x
+    /// the pool's input (one dispatch on the GPU, the same bits).
+    fn maxpool_backward_masked(
+        &self,
+        dy: &Tensor,
+        argmax: &Tensor,
+        geo: &Pool2dGeometry,
+        x: &Tensor,
+    ) -> Result<Tensor> {
+        let dx = self.maxpool_backward(dy, argmax, geo)?;
+        self.unary_backward(Unary::Relu, x, &dx)
+    }
+    /// dz[m,n]·w[k,n]ᵀ times the ReLU derivative of the layer before: · [x > 0], x[m,k]
+    /// the layer's input (one dispatch on the GPU, the same bits).
+    fn matmul_nt_relu_masked(&self, dz: &Tensor, w: &Tensor, x: &Tensor) -> Result<Tensor> {
+        let dx = self.matmul(dz, w, None, Layout::NT, false)?;
+        let mask = x.reshape(dx.shape());
+        self.unary_backward(Unary::Relu, &mask, &dx)
+    }
     /// x[n,h,w,c] → y[n,oh,ow,c], window means.
     fn avgpool_forward(&self, x: &Tensor, geo: &Pool2dGeometry) -> Result<Tensor>;
     /// dy[n,oh,ow,c] → dx[n,h,w,c].

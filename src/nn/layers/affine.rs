@@ -19,6 +19,10 @@ pub(crate) struct Affine {
     x: Option<Tensor>,
     /// What the activation's backward reads: its input z or its output y.
     saved: Option<Tensor>,
+    /// The next layer applies this ReLU's derivative (`Layer::skip_relu_backward`).
+    pub skip_relu_backward: bool,
+    /// Apply the previous layer's ReLU derivative to dx (`Layer::mask_input_relu`).
+    pub mask_input_relu: bool,
 }
 
 impl Affine {
@@ -30,7 +34,14 @@ impl Affine {
             logits: false,
             x: None,
             saved: None,
+            skip_relu_backward: false,
+            mask_input_relu: false,
         }
+    }
+
+    /// Whether the activation (as the forward applies it) is ReLU.
+    pub fn ends_in_relu(&self) -> bool {
+        self.effective() == Activation::Relu
     }
 
     fn effective(&self) -> Activation {
@@ -73,7 +84,10 @@ impl Affine {
             .saved
             .take()
             .expect("Affine::backward without a training forward");
-        let dz = dev.activation_backward(self.effective(), &saved, dy)?;
+        let dz = match self.skip_relu_backward && self.ends_in_relu() {
+            true => dy.clone(), // the next layer applied ReLU's derivative
+            false => dev.activation_backward(self.effective(), &saved, dy)?,
+        };
         // x[rows,k]ᵀ·dz[rows,units] = dW[k,units], db = Σ_rows dz: one dispatch into the
         // optimizer's arena when both are packed.
         let kernel = self.kernel.as_mut().expect("built");
@@ -82,7 +96,7 @@ impl Affine {
         {
             if let (true, Some(db)) = (bias.packed, bias.grad.as_mut()) {
                 dev.weight_gradients_into(&x, &dz, dw, db)?;
-                return self.input_gradient(dev, &dz, need_dx);
+                return self.input_gradient(dev, &dz, &x, need_dx);
             }
         }
         let shape = kernel.shape.clone();
@@ -100,16 +114,26 @@ impl Affine {
                 || dev.bias_backward(&dz),
             )?;
         }
-        self.input_gradient(dev, &dz, need_dx)
+        self.input_gradient(dev, &dz, &x, need_dx)
     }
 
-    /// dz[rows,units]·W[k,units]ᵀ = dx[rows,k] (leading kernel axes fold into k), if asked.
-    fn input_gradient(&self, dev: &Device, dz: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
+    /// dz[rows,units]·W[k,units]ᵀ = dx[rows,k] (leading kernel axes fold into k), if asked;
+    /// times [x > 0] when applying the previous layer's ReLU derivative.
+    fn input_gradient(
+        &self,
+        dev: &Device,
+        dz: &Tensor,
+        x: &Tensor,
+        need_dx: bool,
+    ) -> Result<Option<Tensor>> {
         if !need_dx {
             return Ok(None);
         }
         let w = &self.kernel_param().value;
-        Ok(Some(dev.matmul(dz, w, None, Layout::NT, false)?))
+        Ok(Some(match self.mask_input_relu {
+            true => dev.matmul_nt_relu_masked(dz, w, x)?,
+            false => dev.matmul(dz, w, None, Layout::NT, false)?,
+        }))
     }
 
     fn kernel_param(&self) -> &Param {
@@ -138,6 +162,11 @@ macro_rules! delegate_to_affine {
 
         fn activation(&self) -> Option<Activation> {
             Some(self.affine.activation)
+        }
+
+        fn skip_relu_backward(&mut self, on: bool) -> bool {
+            self.affine.skip_relu_backward = on && self.affine.ends_in_relu();
+            self.affine.skip_relu_backward || !on
         }
 
         fn output_logits(&mut self, yes: bool) {

@@ -92,5 +92,10 @@ impl Layer for Dense {
             .map(|dx| dx.reshape(&in_shape)))
     }
 
+    fn mask_input_relu(&mut self, on: bool) -> bool {
+        self.affine.mask_input_relu = on;
+        true
+    }
+
     delegate_to_affine!();
 }

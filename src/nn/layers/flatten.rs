@@ -48,6 +48,10 @@ impl Layer for Flatten {
         Ok(x.reshape(&[n, self.input.iter().product()]))
     }
 
+    fn reshapes_only(&self) -> bool {
+        true
+    }
+
     fn backward(&mut self, _be: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
         let mut shape = vec![dy.shape()[0]];
         shape.extend_from_slice(&self.input);

@@ -29,6 +29,10 @@ macro_rules! delegate_layer {
             ) -> Result<Option<Tensor>> {
                 self.0.backward(dev, dy, need_dx)
             }
+
+            fn mask_input_relu(&mut self, on: bool) -> bool {
+                self.0.mask_input_relu(on)
+            }
         }
     };
 }

@@ -17,6 +17,10 @@ struct Pool2d {
     input: Vec<usize>,
     /// The geometry of the last training forward, and max pooling's argmax.
     cache: Option<(Pool2dGeometry, Option<Tensor>)>,
+    /// Max pooling applies the previous layer's ReLU derivative (`Layer::mask_input_relu`)
+    /// and keeps its training input for it.
+    mask: bool,
+    input_cache: Option<Tensor>,
 }
 
 impl Pool2d {
@@ -27,7 +31,14 @@ impl Pool2d {
             strides: None,
             input: Vec::new(),
             cache: None,
+            mask: false,
+            input_cache: None,
         }
+    }
+
+    fn mask_input_relu(&mut self, on: bool) -> bool {
+        self.mask = on && !self.average;
+        self.mask || !on
     }
 
     fn kind(&self) -> &'static str {
@@ -87,6 +98,7 @@ impl Pool2d {
             }
         };
         self.cache = training.then_some((g, argmax));
+        self.input_cache = (training && self.mask).then(|| x.clone());
         Ok(y)
     }
 
@@ -98,9 +110,11 @@ impl Pool2d {
         if !need_dx {
             return Ok(None);
         }
-        Ok(Some(match argmax {
-            Some(a) => dev.maxpool_backward(dy, &a, &g)?,
-            None => dev.avgpool_backward(dy, &g)?,
+        let x = self.input_cache.take();
+        Ok(Some(match (argmax, x) {
+            (Some(a), Some(x)) => dev.maxpool_backward_masked(dy, &a, &g, &x)?,
+            (Some(a), None) => dev.maxpool_backward(dy, &a, &g)?,
+            (None, _) => dev.avgpool_backward(dy, &g)?,
         }))
     }
 }

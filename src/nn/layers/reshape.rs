@@ -80,6 +80,10 @@ impl Layer for Reshape {
         Ok(x.reshape(&Self::with_batch(x.shape()[0], &self.output)))
     }
 
+    fn reshapes_only(&self) -> bool {
+        true
+    }
+
     fn backward(&mut self, _dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
         Ok(need_dx.then(|| dy.reshape(&Self::with_batch(dy.shape()[0], &self.input))))
     }

@@ -111,6 +111,7 @@ impl Sequential {
         for (i, l) in self.layers.iter_mut().enumerate() {
             l.output_logits(fused && i + 1 == n);
         }
+        self.pair_relu_backwards();
         let params: Vec<_> = self
             .layers
             .iter_mut()
@@ -187,5 +188,26 @@ impl Sequential {
             loss: c.loss,
             from_logits: c.from_logits,
         })
+    }
+
+    /// Let a layer apply the ReLU derivative of the layer before it in its own backward
+    /// (Dense in its input-gradient matmul, MaxPooling2D in its gather), past layers that
+    /// only reshape, so that layer skips its relu_backward dispatch. The same bits.
+    fn pair_relu_backwards(&mut self) {
+        for l in &mut self.layers {
+            l.mask_input_relu(false);
+            l.skip_relu_backward(false);
+        }
+        if !self.device.fuses() {
+            return;
+        }
+        let n = self.layers.len();
+        for i in 0..n {
+            let j = (i + 1..n).find(|&j| !self.layers[j].reshapes_only());
+            let Some(j) = j else { continue };
+            if self.layers[i].skip_relu_backward(true) && !self.layers[j].mask_input_relu(true) {
+                self.layers[i].skip_relu_backward(false);
+            }
+        }
     }
 }

@@ -141,7 +141,7 @@ impl Sequential {
         // the GPU) for the loss, its gradient and the step's sums.
         let sparse = c.loss == Loss::SparseCategoricalCrossentropy;
         let cross_entropy = sparse || c.loss == Loss::CategoricalCrossentropy;
-        if grad && cross_entropy && c.top_k.is_none() {
+        if grad && cross_entropy && c.top_k.is_none() && dev.fuses() {
             let correct = c.accuracy.then_some(&mut totals.correct);
             let scale = 1.0 / rows as f32;
             let d = dev.cross_entropy_step(sparse, out, y, scale, &mut totals.loss, correct)?;
