@@ -268,3 +268,44 @@ fn noop_twin_records_what_the_real_device_records() {
         "a CNN step records at least 20 dispatches"
     );
 }
+
+/// Parameters that together exceed one storage binding (each fits) keep tensors of their
+/// own — one update dispatch per parameter — instead of an arena; those that fit share
+/// one. On a no-op device reporting a 64 KiB binding limit.
+#[test]
+fn parameters_over_one_binding_fall_back_to_one_update_per_tensor() {
+    use std::sync::Arc;
+    use wgtrain::nn::{Activation, Array, Dense, Device, Loss, Optimizer, Sequential};
+    let Some(_) = gpu() else { return };
+    let limits = wgpu::Limits {
+        max_storage_buffer_binding_size: 64 << 10,
+        ..wgpu::Limits::default()
+    };
+    let updates = |units: usize| -> u64 {
+        let g = Arc::new(
+            wgtrain::Gpu::noop(
+                limits.clone(),
+                wgpu::Features::empty(),
+                wgpu::DeviceType::Cpu,
+            )
+            .unwrap(),
+        );
+        let mut m = Sequential::new(Device::Gpu(g.clone()), &[units]).with_seed(1);
+        m.add(Dense::new(units, Activation::Relu)).unwrap();
+        m.add(Dense::new(units, Activation::Linear)).unwrap();
+        m.compile(Optimizer::sgd(0.1, 0.0), Loss::MeanSquaredError, &[])
+            .unwrap();
+        let x = Array::new(&[2, units], vec![0.5; 2 * units]).unwrap();
+        m.train_on_batch(&x, &x).unwrap();
+        let before = g.command_counts().0;
+        m.train_on_batch(&x, &x).unwrap();
+        g.command_counts().0 - before
+    };
+    // 2 × 64² floats (32 KiB) fit one binding; 2 × 100² (78 KiB) do not, 100² (39 KiB) does.
+    let (packed, apart) = (updates(64), updates(100));
+    assert_eq!(
+        apart,
+        packed + 3,
+        "four sgd_update dispatches instead of one"
+    );
+}

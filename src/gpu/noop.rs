@@ -10,13 +10,29 @@ use crate::error::{Error, Result};
 impl Gpu {
     /// A no-op device that records what this one would (`wgtrain bench`'s host time).
     pub fn noop_twin(&self) -> Result<Gpu> {
+        let mut gpu = Gpu::noop(
+            self.info.limits.clone(),
+            self.info.features,
+            self.info.device_type,
+        )?;
+        gpu.tuning = self.tuning.clone();
+        Ok(gpu)
+    }
+
+    /// A device on wgpu's no-op backend reporting these limits, features and type (what
+    /// a test of limits no real adapter here has uses).
+    pub fn noop(
+        limits: wgpu::Limits,
+        features: wgpu::Features,
+        device_type: wgpu::DeviceType,
+    ) -> Result<Gpu> {
         let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
         desc.backends = wgpu::Backends::NOOP;
         desc.backend_options.noop = wgpu::NoopBackendOptions {
             enable: true,
-            limits: Some(self.info.limits.clone()),
-            features: Some(self.info.features),
-            device_type: Some(self.info.device_type),
+            limits: Some(limits),
+            features: Some(features),
+            device_type: Some(device_type),
             ..Default::default()
         };
         let instance = wgpu::Instance::new(desc);
@@ -28,8 +44,6 @@ impl Gpu {
         let adapter = found.ok_or_else(|| Error::NoAdapter {
             detail: " on wgpu's no-op backend (built without wgpu's \"noop\" feature?)".into(),
         })?;
-        let mut gpu = Gpu::from_adapter(adapter)?;
-        gpu.tuning = self.tuning.clone();
-        Ok(gpu)
+        Gpu::from_adapter(adapter)
     }
 }

@@ -62,7 +62,7 @@ fn backward(
     expect_len("maxpool_backward", "dy", dy, g.output_len())?;
     expect_len("maxpool_backward", "argmax", argmax, g.output_len())?;
     let dx = gpu.empty(&[g.n, g.h, g.w, g.c], DType::F32)?;
-    let per = if g.c % 4 == 0 { 4 } else { 1 };
+    let per = if g.c.is_multiple_of(4) { 4 } else { 1 };
     let grid = grid_1d(gpu, dx.len() / per, 256);
     match (mask, per) {
         (None, 4) => gpu.dispatch(
