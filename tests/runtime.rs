@@ -303,9 +303,11 @@ fn parameters_over_one_binding_fall_back_to_one_update_per_tensor() {
     };
     // 2 × 64² floats (32 KiB) fit one binding; 2 × 100² (78 KiB) do not, 100² (39 KiB) does.
     let (packed, apart) = (updates(64), updates(100));
+    // Four sgd_update dispatches instead of one, and each bias gradient on its own (the
+    // weight-gradient matmul writes it only into an arena).
     assert_eq!(
         apart,
-        packed + 3,
-        "four sgd_update dispatches instead of one"
+        packed + 3 + 2,
+        "per step: packed {packed}, apart {apart}"
     );
 }
