@@ -15,6 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 require="${WGTRAIN_REQUIRE_DRIVERS:-0}"
+# The measured default kernels, not an autotuned table: the same choice every run and
+# nothing written to the user's cache (tests/autotune.rs tunes into a scratch folder).
+export WGTRAIN_TUNE="${WGTRAIN_TUNE:-off}"
 missing() {
   if [ "$require" = 1 ]; then
     echo "error: $1 (WGTRAIN_REQUIRE_DRIVERS=1)" >&2
@@ -23,7 +26,7 @@ missing() {
   echo "warning: $1; skipped" >&2
 }
 
-gpu_tests=(--test ops --test model --test runtime --test resident --test checkpoint
+gpu_tests=(--test ops --test model --test runtime --test resident --test checkpoint --test autotune
            --test checkpoint_hostile --test validation --test batch_normalization
            --test schedules --test metrics)
 

@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 /// How to choose the adapter. `GpuOptions::from_env()` reads `WGTRAIN_BACKEND`
 /// (vulkan | metal | dx12 | gl) and `WGTRAIN_ADAPTER` (a case-insensitive substring
 /// of the adapter name); without them wgtrain asks for the high-performance adapter.
+/// It also reads `WGTRAIN_VALIDATION` and `WGTRAIN_TUNE`.
 #[derive(Clone, Debug, Default)]
 pub struct GpuOptions {
     /// Restrict to one graphics API (a wgpu backend: Vulkan, Metal, DX12, GL).
@@ -16,6 +17,9 @@ pub struct GpuOptions {
     /// synchronization validation on Vulkan, debug output on GL); every message it reports
     /// becomes an [`Error::Validation`] at the next wait. `WGTRAIN_VALIDATION=1`.
     pub validation: bool,
+    /// The matmul autotune: the cached table or a fresh tune (default), or the measured
+    /// defaults (`WGTRAIN_TUNE=off`).
+    pub tune: super::autotune::TuneMode,
 }
 
 impl GpuOptions {
@@ -46,6 +50,7 @@ impl GpuOptions {
             backend,
             adapter_name,
             validation,
+            tune: super::autotune::TuneMode::from_env()?,
         })
     }
 }

@@ -6,7 +6,9 @@
 //! (buffer reuse), `registry.rs` (every shader and entry point, declared once).
 
 mod adapter;
+pub mod autotune;
 mod dispatch;
+pub mod matmul_choice;
 mod noop;
 mod pool;
 mod profiler;
@@ -135,6 +137,7 @@ impl Gpu {
         })?;
         let mut gpu = Gpu::from_adapter(adapter)?;
         gpu.validation = opts.validation;
+        gpu.tune(opts.tune)?;
         Ok(gpu)
     }
 
@@ -259,6 +262,14 @@ impl Gpu {
     /// (`tests/resident.rs`).
     pub fn set_fused(&self, on: bool) {
         self.fused.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the workgroup-memory tiled matmul (`matmul_tiled.wgsl`) is offered here:
+    /// not through GL, where llvmpipe's GLSL compiler took ~27 s per tiled pipeline (166 s
+    /// for the six, against well under a second through Vulkan), which a first step or
+    /// the autotune cannot pay.
+    pub fn offers_tiled_matmul(&self) -> bool {
+        self.info.backend != wgpu::Backend::Gl
     }
 
     /// See [`set_fused`](Self::set_fused).

@@ -175,6 +175,7 @@ registry! {
     shaders {
         Matmul = "matmul" + "matmul_io", overrides "WG_X";
         MatmulVec4 = "matmul_vec4" + "matmul_io", overrides "WG_X";
+        MatmulTiled = "matmul_tiled" + "matmul_io", overrides "WG_X";
         Bias = "bias";
         Im2col = "im2col" + "divmod" + "nhwc";
         Maxpool = "maxpool" + "divmod" + "nhwc" + "pool2d";
@@ -212,6 +213,12 @@ registry! {
         MatmulTNVec4A4 = MatmulVec4 "matmul_vec4_tn_a4" 5;
         MatmulNNVec4A4Narrow = MatmulVec4 "matmul_vec4_nn_a4_narrow" 4;
         MatmulTNVec4A4Narrow = MatmulVec4 "matmul_vec4_tn_a4_narrow" 5;
+        MatmulTiledNN64 = MatmulTiled "matmul_tiled_nn_64" 4;
+        MatmulTiledTN64 = MatmulTiled "matmul_tiled_tn_64" 4;
+        MatmulTiledNT64 = MatmulTiled "matmul_tiled_nt_64" 4;
+        MatmulTiledNN32 = MatmulTiled "matmul_tiled_nn_32" 4;
+        MatmulTiledTN32 = MatmulTiled "matmul_tiled_tn_32" 4;
+        MatmulTiledNT32 = MatmulTiled "matmul_tiled_nt_32" 4;
         MatmulNTVec4A4 = MatmulVec4 "matmul_vec4_nt_a4" 4;
         MatmulNTVec4A4Narrow = MatmulVec4 "matmul_vec4_nt_a4_narrow" 4;
         BiasForward = Bias "bias_forward" 3;

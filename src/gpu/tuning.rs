@@ -1,6 +1,7 @@
 //! Per-adapter kernel settings. Defaults are measured (see README, "Performance" and "Kernel
 //! benchmarks"); the environment can override them for experiments.
 
+use super::matmul_choice::MatmulTable;
 use super::GpuInfo;
 
 /// Launch settings chosen once per device.
@@ -18,6 +19,9 @@ pub struct Tuning {
     /// `WGTRAIN_CHECKED_SHADERS=1` keeps the checks everywhere, `=0` drops them everywhere
     /// (to measure).
     pub unchecked_shaders: bool,
+    /// Which matmul kernel each (layout, size class) runs: the measured defaults, or what
+    /// the autotune picked on this adapter (`autotune.rs`).
+    pub matmul: MatmulTable,
 }
 
 impl Tuning {
@@ -37,6 +41,7 @@ impl Tuning {
         let mut t = Tuning {
             matmul_wg_x,
             unchecked_shaders: measured_to_pay,
+            matmul: MatmulTable::default(),
         };
         if let Some(v) = std::env::var("WGTRAIN_MATMUL_WG_X")
             .ok()

@@ -2,6 +2,7 @@
 
 use super::expect_len;
 use crate::error::{shape_err, Result};
+use crate::gpu::matmul_choice::MatmulKernel;
 use crate::gpu::{EntryPoint, Gpu, GpuTensor};
 use crate::shape::{matmul_dims, Layout};
 
@@ -47,6 +48,22 @@ pub fn matmul_into(
     c: &GpuTensor,
 ) -> Result<()> {
     launch(gpu, (a, b), bias, layout, relu, c, Extra::None)
+}
+
+/// Like [`matmul`] on the kernel given rather than the adapter's table's choice (tests,
+/// the autotune). Every kernel gives the same bits.
+pub fn matmul_with(
+    gpu: &Gpu,
+    (a, b): (&GpuTensor, &GpuTensor),
+    bias: Option<&GpuTensor>,
+    layout: Layout,
+    relu: bool,
+    kernel: MatmulKernel,
+) -> Result<GpuTensor> {
+    let (m, n, _) = dims(a, b, layout)?;
+    let c = gpu.empty(&[m, n], crate::gpu::DType::F32)?;
+    launch_on(gpu, (a, b), bias, layout, relu, &c, Extra::None, kernel)?;
+    Ok(c)
 }
 
 /// A Dense layer's input gradient with the ReLU derivative of the layer before it:
@@ -106,7 +123,8 @@ pub fn matmul_tn_bias_grad_into(
     )
 }
 
-/// Pick the kernel and record it, with `extra`'s work.
+/// Record it on the kernel the adapter's table picks for its layout and size, with
+/// `extra`'s work.
 fn launch(
     gpu: &Gpu,
     (a, b): (&GpuTensor, &GpuTensor),
@@ -115,6 +133,23 @@ fn launch(
     relu: bool,
     c: &GpuTensor,
     extra: Extra,
+) -> Result<()> {
+    let (m, n, k) = dims(a, b, layout)?;
+    let kernel = gpu.tuning().matmul.get(layout, m, n, k);
+    launch_on(gpu, (a, b), bias, layout, relu, c, extra, kernel)
+}
+
+/// Record it on `kernel` (the register family for flag 4, which only it implements).
+#[allow(clippy::too_many_arguments)]
+fn launch_on(
+    gpu: &Gpu,
+    (a, b): (&GpuTensor, &GpuTensor),
+    bias: Option<&GpuTensor>,
+    layout: Layout,
+    relu: bool,
+    c: &GpuTensor,
+    extra: Extra,
+    kernel: MatmulKernel,
 ) -> Result<()> {
     let (m, n, k) = dims(a, b, layout)?;
     expect_len("matmul", "output c", c, m * n)?;
@@ -127,6 +162,15 @@ fn launch(
     if k == 0 {
         return shape_err("matmul", "inner dimension k is 0");
     }
+    let tile = match (kernel, extra) {
+        _ if !gpu.offers_tiled_matmul() => None,
+        (_, Extra::BiasGrad(_)) | (MatmulKernel::Register, _) => None,
+        (MatmulKernel::Tiled64, _) => Some(64),
+        (MatmulKernel::Tiled32, _) => Some(32),
+    };
+    if let Some(ts) = tile {
+        return tiled(gpu, (a, b), bias, (layout, relu), c, extra, ts);
+    }
     let vec4 = n % 4 == 0;
     // A·Bᵀ with B[n,k] read along k per column is the slow scalar form (dY·Wᵀ of the seed
     // CNN's second conv: 21 ms on llvmpipe, 12 ms as vec4 NN on a transposed copy of B).
@@ -136,7 +180,7 @@ fn launch(
     let small = m * n * k <= 1 << 16;
     if layout == Layout::NT && vec4 && k % 4 != 0 && !small {
         let bt = super::transpose_forward(gpu, b)?;
-        return launch(gpu, (a, &bt), bias, Layout::NN, relu, c, extra);
+        return launch_on(gpu, (a, &bt), bias, Layout::NN, relu, c, extra, kernel);
     }
     // Narrow: one vec4 column group per thread when that covers N in one tile (N = 32 on
     // llvmpipe): the wide tile would leave half the lanes on clamped duplicate columns.
@@ -198,6 +242,44 @@ fn launch(
         ),
         _ => gpu.dispatch(kernel, &params, &[a, b, bias_buf, c], groups),
     }
+}
+
+/// The workgroup-memory tiled kernel (`ts` 64 or 32) for any layout and shape.
+fn tiled(
+    gpu: &Gpu,
+    (a, b): (&GpuTensor, &GpuTensor),
+    bias: Option<&GpuTensor>,
+    (layout, relu): (Layout, bool),
+    c: &GpuTensor,
+    extra: Extra,
+    ts: usize,
+) -> Result<()> {
+    let (m, n, k) = dims(a, b, layout)?;
+    let mut flags = if relu { RELU } else { 0 };
+    let mut bias_buf = a;
+    if let Some(t) = bias {
+        flags |= ADD_BIAS;
+        bias_buf = t;
+    }
+    if let Extra::ReluMask(x) = extra {
+        flags |= RELU_MASK;
+        bias_buf = x;
+    }
+    let kernel = match (layout, ts) {
+        (Layout::NN, 64) => EntryPoint::MatmulTiledNN64,
+        (Layout::TN, 64) => EntryPoint::MatmulTiledTN64,
+        (Layout::NT, 64) => EntryPoint::MatmulTiledNT64,
+        (Layout::NN, _) => EntryPoint::MatmulTiledNN32,
+        (Layout::TN, _) => EntryPoint::MatmulTiledTN32,
+        (Layout::NT, _) => EntryPoint::MatmulTiledNT32,
+    };
+    let groups = [n.div_ceil(ts) as u32, m.div_ceil(ts) as u32, 1];
+    gpu.dispatch(
+        kernel,
+        &[m as u32, n as u32, k as u32, flags],
+        &[a, b, bias_buf, c],
+        groups,
+    )
 }
 
 /// (m, n, k) for `layout`, or a shape error naming both operands.

@@ -46,7 +46,9 @@ pub use global_pool::{
 };
 pub use im2col::{im2col_backward, im2col_forward};
 pub use lr_schedule::{lr_schedule_forward, lr_schedule_table};
-pub use matmul::{matmul, matmul_into, matmul_nt_relu_masked, matmul_tn_bias_grad_into};
+pub use matmul::{
+    matmul, matmul_into, matmul_nt_relu_masked, matmul_tn_bias_grad_into, matmul_with,
+};
 pub use maxpool::{maxpool_backward, maxpool_backward_masked, maxpool_forward};
 pub use mse::{mse_backward, mse_forward};
 pub use rmsprop::rmsprop_update;

@@ -12,6 +12,7 @@ use wgtrain::Gpu;
 /// Without an adapter (and without that variable) the test fails with the error that
 /// says how to get one.
 pub fn gpu() -> Option<&'static Gpu> {
+    fixed_kernels();
     if std::env::var("WGTRAIN_SKIP_GPU_TESTS").is_ok_and(|v| v == "1") {
         eprintln!("WGTRAIN_SKIP_GPU_TESTS=1: skipping this GPU test");
         return None;
@@ -24,6 +25,18 @@ pub fn gpu() -> Option<&'static Gpu> {
         }
         Err(e) => panic!("GPU test cannot run: {e}"),
     }
+}
+
+/// Tests run on the measured default kernels, not a tuned table (`WGTRAIN_TUNE=off`,
+/// unless the caller set it): the same choice every run, nothing cached. (Every matmul
+/// kernel gives the same bits anyway.) Spawned `wgtrain` processes inherit it.
+pub fn fixed_kernels() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("WGTRAIN_TUNE").is_none() {
+            std::env::set_var("WGTRAIN_TUNE", "off");
+        }
+    });
 }
 
 /// With `WGTRAIN_EXPECT_ADAPTER` set (scripts/test.sh sets it per driver), the adapter
@@ -177,6 +190,7 @@ pub fn mnist_dir() -> Option<std::path::PathBuf> {
 
 /// Run the `wgtrain` binary to completion.
 pub fn wgtrain(args: &[&str]) -> std::process::Output {
+    fixed_kernels();
     std::process::Command::new(env!("CARGO_BIN_EXE_wgtrain"))
         .args(args)
         .output()

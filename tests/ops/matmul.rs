@@ -272,3 +272,89 @@ fn matmul_nt_relu_masked_is_relu_backward_of_the_product() {
         );
     }
 }
+
+/// The workgroup-memory tiled kernels (64 and 32 tiles) against the twin, and bit for bit
+/// against the register family (the same fma sequence per output), in every layout with
+/// the bias + ReLU epilogue, on shapes that are not tile multiples (1, 7, 33, 257 and the
+/// seed CNN's), so the autotune's choice never moves a result.
+#[test]
+fn tiled_kernels_match_the_twin_and_the_register_kernels_bit_for_bit() {
+    use wgtrain::gpu::matmul_choice::MatmulKernel;
+    let Some(g) = gpu() else { return };
+    if !g.offers_tiled_matmul() {
+        eprintln!(
+            "{}: no tiled matmul through this backend (GL: see Gpu::offers_tiled_matmul)",
+            g.info().name
+        );
+        return;
+    }
+    let mut shapes: Vec<(usize, usize, usize)> = Vec::new();
+    for &m in &SIZES {
+        for &n in &[1, 4, 33, 64] {
+            for &k in &[1, 7, 16, 257] {
+                shapes.push((m, n, k));
+            }
+        }
+    }
+    shapes.extend([
+        (3872, 64, 288),
+        (288, 64, 576),
+        (32, 576, 64),
+        (100, 100, 100),
+    ]);
+    let mut seed = 1000;
+    for layout in [Layout::NN, Layout::TN, Layout::NT] {
+        for &(m, n, k) in &shapes {
+            seed += 1;
+            let epilogue = seed % 2 == 0;
+            let (a_shape, b_shape) = match layout {
+                Layout::NN => ([m, k], [k, n]),
+                Layout::TN => ([k, m], [k, n]),
+                Layout::NT => ([m, k], [n, k]),
+            };
+            let a = randn(seed, m * k, 8.0);
+            let b = randn(seed + 7, k * n, 8.0);
+            let bias = randn(seed + 9, n, 8.0);
+            let (ga, gb) = (
+                g.upload(&a_shape, &a).unwrap(),
+                g.upload(&b_shape, &b).unwrap(),
+            );
+            let gbias = g.upload(&[n], &bias).unwrap();
+            let run = |kernel| {
+                let bias = epilogue.then_some(&gbias);
+                let c = ops::matmul_with(g, (&ga, &gb), bias, layout, epilogue, kernel).unwrap();
+                g.download(&c).unwrap()
+            };
+            let register = run(MatmulKernel::Register);
+            let what = format!("{layout:?} m{m} n{n} k{k} epilogue {epilogue}");
+            let want = cpu::matmul(
+                &a,
+                &b,
+                epilogue.then_some(&bias[..]),
+                m,
+                n,
+                k,
+                layout,
+                epilogue,
+            );
+            for kernel in [MatmulKernel::Tiled64, MatmulKernel::Tiled32] {
+                let got = run(kernel);
+                assert_close(
+                    &format!("{what} {kernel:?}"),
+                    &got,
+                    &want,
+                    sum_atol(k, 64.0),
+                    1e-5,
+                );
+                let same = got
+                    .iter()
+                    .zip(&register)
+                    .all(|(x, y)| x.to_bits() == y.to_bits());
+                assert!(
+                    same,
+                    "{what}: {kernel:?} differs from the register kernels' bits"
+                );
+            }
+        }
+    }
+}

@@ -10,7 +10,12 @@ pub fn run() -> Result<()> {
             "no adapters found (on a machine without a GPU: apt-get install mesa-vulkan-drivers)"
         );
     }
-    let chosen = Gpu::with_options(&opts).ok();
+    // Listing needs no tuned kernels.
+    let quiet = GpuOptions {
+        tune: wgtrain::gpu::autotune::TuneMode::Off,
+        ..opts.clone()
+    };
+    let chosen = Gpu::with_options(&quiet).ok();
     let chosen_info = chosen.as_ref().map(|g| g.info().clone());
     for (a, l) in &adapters {
         let default = chosen_info

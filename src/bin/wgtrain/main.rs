@@ -5,6 +5,7 @@
 //!     wgtrain eval runs/cnn/checkpoint.safetensors
 //!     wgtrain predict runs/cnn/checkpoint.safetensors my_digit.png
 //!     wgtrain bench
+//!     wgtrain tune
 
 mod bench;
 mod common;
@@ -16,6 +17,7 @@ mod interrupt;
 mod predict;
 mod run_dir;
 mod train;
+mod tune;
 
 use std::process::ExitCode;
 
@@ -48,6 +50,9 @@ enum Command {
     Export(export::ExportArgs),
     /// Kernel and training-step throughput on the adapter.
     Bench(bench::BenchArgs),
+    /// Time the matmul kernels on this adapter now, cache and print the table the
+    /// autotune picks (per layout and size class).
+    Tune(tune::TuneArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +64,7 @@ fn main() -> ExitCode {
         Command::Predict(a) => predict::run(&a),
         Command::Export(a) => export::run(&a),
         Command::Bench(a) => bench::run(&a),
+        Command::Tune(a) => tune::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,93 @@
+//! `wgtrain tune`: run the matmul autotune on the adapter now (whatever is cached), save
+//! its table where later runs read it, and print it: per layout and size class the
+//! kernel picked and every kernel's time. `--json` for one JSON object.
+
+use wgtrain::gpu::autotune::TuneMode;
+use wgtrain::gpu::matmul_choice::{SizeClass, LAYOUTS};
+use wgtrain::{Gpu, GpuOptions, Result};
+
+/// `wgtrain tune` flags.
+#[derive(clap::Args, Clone, Debug)]
+pub struct TuneArgs {
+    /// One JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(a: &TuneArgs) -> Result<()> {
+    let opts = GpuOptions {
+        tune: TuneMode::Off,
+        ..GpuOptions::from_env()?
+    };
+    let mut gpu = Gpu::with_options(&opts)?;
+    let r = gpu.tune_now()?;
+    let cache = r
+        .cache_file
+        .as_ref()
+        .map_or("(no cache folder: set WGTRAIN_CACHE_DIR)".into(), |f| {
+            f.display().to_string()
+        });
+    if a.json {
+        let timings: Vec<serde_json::Value> = r
+            .timings
+            .iter()
+            .map(|(l, c, k, us)| {
+                serde_json::json!({"layout": format!("{l:?}"), "size": c.name(),
+                    "kernel": k.name(), "us": (us * 10.0).round() / 10.0})
+            })
+            .collect();
+        let mut table = serde_json::Map::new();
+        for layout in LAYOUTS {
+            let row: Vec<&str> = SizeClass::ALL
+                .iter()
+                .map(|c| {
+                    let (m, n, k) = c.representative();
+                    r.table.get(layout, m, n, k).name()
+                })
+                .collect();
+            table.insert(format!("{layout:?}"), row.into());
+        }
+        let out = serde_json::json!({
+            "adapter": gpu.info().name, "backend": format!("{:?}", gpu.info().backend),
+            "seconds": r.seconds, "clock": r.clock, "cache_file": cache,
+            "table": table, "timings": timings,
+        });
+        println!("{out}");
+        return Ok(());
+    }
+    println!("adapter: {} ({:?})", gpu.info().name, gpu.info().backend);
+    println!(
+        "tuned in {:.2} s ({}); cached in {cache}",
+        r.seconds, r.clock
+    );
+    println!(
+        "{:<6} {:<8} {:<16} {:>10} {:>10} {:>10}",
+        "layout", "size", "m×n×k", "register", "tiled64", "tiled32"
+    );
+    for layout in LAYOUTS {
+        for class in SizeClass::ALL {
+            let (m, n, k) = class.representative();
+            let picked = r.table.get(layout, m, n, k);
+            let cell = |name: &str| -> String {
+                r.timings
+                    .iter()
+                    .find(|(l, c, kk, _)| *l == layout && *c == class && kk.name() == name)
+                    .map_or("—".into(), |(_, _, kk, us)| {
+                        let mark = if *kk == picked { "*" } else { " " };
+                        format!("{us:.0} µs{mark}")
+                    })
+            };
+            println!(
+                "{:<6} {:<8} {:<16} {:>10} {:>10} {:>10}",
+                format!("{layout:?}"),
+                class.name(),
+                format!("{m}×{n}×{k}"),
+                cell("register"),
+                cell("tiled64"),
+                cell("tiled32")
+            );
+        }
+    }
+    println!("(* the kernel picked; every kernel gives the same bits)");
+    Ok(())
+}
