@@ -36,7 +36,8 @@ fn load_b(mode: u32, kk: u32, col: u32) -> f32 {
 }
 
 // Bias and ReLU, then the store of one element of C.
-fn store(r: u32, col: u32, acc: f32) {
+// `masked` as in matmul_vec4.wgsl: a literal at every call site (flag 8's entry only).
+fn store(r: u32, col: u32, acc: f32, masked: bool) {
     var v = acc;
     if (p.flags & 1u) != 0u {
         v += bias[col];
@@ -44,13 +45,13 @@ fn store(r: u32, col: u32, acc: f32) {
     if (p.flags & 2u) != 0u {
         v = max(v, 0.0);
     }
-    if (p.flags & 8u) != 0u {
+    if masked {
         v = select(0.0, v, bias[r * p.n + col] > 0.0);
     }
     c[r * p.n + col] = v;
 }
 
-fn tile(mode: u32, lid: u32, wid: vec3<u32>) {
+fn tile(mode: u32, lid: u32, wid: vec3<u32>, masked: bool) {
     let row0 = wid.y * TM;
     let col0 = wid.x * (WG_X * TN) + lid;
     var cols: array<u32, TN>;
@@ -75,7 +76,7 @@ fn tile(mode: u32, lid: u32, wid: vec3<u32>) {
         for (var j = 0u; j < TN; j++) {
             let col = col0 + j * WG_X;
             if r < p.m && col < p.n {
-                store(r, col, acc[i * TN + j]);
+                store(r, col, acc[i * TN + j], masked);
             }
         }
     }
@@ -83,7 +84,7 @@ fn tile(mode: u32, lid: u32, wid: vec3<u32>) {
 
 @compute @workgroup_size(WG_X)
 fn matmul_nn(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-    tile(0u, lid, wid);
+    tile(0u, lid, wid, false);
 }
 
 // flags 4: db[col] = Σ_k B[k, col] for this thread's columns (B is dY[K, N] in TN).
@@ -113,10 +114,16 @@ fn matmul_tn(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) w
         bias_tile(lid, wid);
         return;
     }
-    tile(1u, lid, wid);
+    tile(1u, lid, wid, false);
 }
 
 @compute @workgroup_size(WG_X)
 fn matmul_nt(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-    tile(2u, lid, wid);
+    tile(2u, lid, wid, false);
+}
+
+// The input gradient masked by the previous layer's ReLU (flag 8; binding 3 holds x).
+@compute @workgroup_size(WG_X)
+fn matmul_nt_masked(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+    tile(2u, lid, wid, true);
 }

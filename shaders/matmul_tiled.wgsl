@@ -1,5 +1,5 @@
 // Matrix multiply for GPUs: C[M,N] = op(A)·op(B) (+ bias[N]) (then ReLU) (flags as in
-// matmul.wgsl: 1 bias, 2 ReLU, 8 ReLU mask; not 4), every layout:
+// matmul.wgsl: 1 bias, 2 ReLU; not 4 or 8, which stay with the register kernels), every layout:
 //   matmul_tiled_{nn,tn,nt}_64: 16×16 threads, a 64×64 tile of C, 4×4 outputs per thread
 //   matmul_tiled_{nn,tn,nt}_32:  8×8 threads, a 32×32 tile (small matrices, fewer idle lanes)
 // The classic workgroup-memory design (as in gpu.cpp's and wgpu-mm's kernels): each step
@@ -97,9 +97,6 @@ fn tiled(mode: u32, ts: u32, lid: vec3<u32>, wid: vec3<u32>) {
                 }
                 if (p.flags & 2u) != 0u {
                     v = max(v, 0.0);
-                }
-                if (p.flags & 8u) != 0u {
-                    v = select(0.0, v, bias[r * p.n + col] > 0.0);
                 }
                 c[r * p.n + col] = v;
             }

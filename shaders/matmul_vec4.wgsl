@@ -33,7 +33,10 @@ fn column_groups(tn4: u32, lid: u32, wid: vec3<u32>) -> array<u32, TN4> {
 }
 
 // Bias, ReLU and the write of the TM × tn4 vec4 results.
-fn store(acc: ptr<function, array<vec4<f32>, 16>>, tn4: u32, lid: u32, wid: vec3<u32>) {
+// `masked` (a literal at every call site, so the plain kernels carry none of it: even an
+// untaken read of the mask in the epilogue cut llvmpipe's matmul throughput threefold)
+// keeps each output only where binding 3, the layer's input, is > 0 (flag 8's entries).
+fn store(acc: ptr<function, array<vec4<f32>, 16>>, tn4: u32, lid: u32, wid: vec3<u32>, masked: bool) {
     let row0 = wid.y * TM;
     let n4 = p.n / 4u;
     let g0 = wid.x * (WG_X * tn4) + lid;
@@ -51,7 +54,7 @@ fn store(acc: ptr<function, array<vec4<f32>, 16>>, tn4: u32, lid: u32, wid: vec3
                     v = max(v, vec4<f32>(0.0));
                 }
                 let o = r * p.n + col;
-                if (p.flags & 8u) != 0u {
+                if masked {
                     let x = vec4<f32>(bias[o], bias[o + 1u], bias[o + 2u], bias[o + 3u]);
                     v = select(vec4<f32>(0.0), v, x > vec4<f32>(0.0));
                 }
@@ -110,7 +113,7 @@ fn tile(transpose_a: bool, tn4: u32, lid: u32, wid: vec3<u32>) {
             }
         }
     }
-    store(&acc, tn4, lid, wid);
+    store(&acc, tn4, lid, wid, false);
 }
 
 // The same tile with A read as vec4. NN: row r's values at k..k+3; TN: rows row0..row0+7
@@ -153,7 +156,7 @@ fn tile_a4(transpose_a: bool, tn4: u32, lid: u32, wid: vec3<u32>) {
             }
         }
     }
-    store(&acc, tn4, lid, wid);
+    store(&acc, tn4, lid, wid, false);
 }
 
 @compute @workgroup_size(WG_X)
@@ -217,7 +220,7 @@ fn matmul_vec4_tn_a4_narrow(@builtin(local_invocation_index) lid: u32, @builtin(
 // time, and turned into the column vectors NN reads. Each accumulator sees the same fma
 // sequence over k as the NN kernel on a transposed copy of B, so the results are those bits
 // without the copy (a dispatch and a buffer less per input gradient).
-fn tile_nt_a4(tn4: u32, lid: u32, wid: vec3<u32>) {
+fn tile_nt_a4(tn4: u32, lid: u32, wid: vec3<u32>, masked: bool) {
     let row0 = wid.y * TM;
     let groups = column_groups(tn4, lid, wid);
     var acc: array<vec4<f32>, 16>; // TM * TN4
@@ -241,15 +244,26 @@ fn tile_nt_a4(tn4: u32, lid: u32, wid: vec3<u32>) {
             }
         }
     }
-    store(&acc, tn4, lid, wid);
+    store(&acc, tn4, lid, wid, masked);
 }
 
 @compute @workgroup_size(WG_X)
 fn matmul_vec4_nt_a4(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-    tile_nt_a4(TN4, lid, wid);
+    tile_nt_a4(TN4, lid, wid, false);
 }
 
 @compute @workgroup_size(WG_X)
 fn matmul_vec4_nt_a4_narrow(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-    tile_nt_a4(1u, lid, wid);
+    tile_nt_a4(1u, lid, wid, false);
+}
+
+// The input gradient masked by the previous layer's ReLU (flag 8; binding 3 holds x).
+@compute @workgroup_size(WG_X)
+fn matmul_vec4_nt_a4_masked(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+    tile_nt_a4(TN4, lid, wid, true);
+}
+
+@compute @workgroup_size(WG_X)
+fn matmul_vec4_nt_a4_narrow_masked(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+    tile_nt_a4(1u, lid, wid, true);
 }

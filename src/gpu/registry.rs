@@ -205,6 +205,7 @@ registry! {
         MatmulNN = Matmul "matmul_nn" 4;
         MatmulTN = Matmul "matmul_tn" 5;
         MatmulNT = Matmul "matmul_nt" 4;
+        MatmulNTMasked = Matmul "matmul_nt_masked" 4;
         MatmulNNVec4 = MatmulVec4 "matmul_vec4_nn" 4;
         MatmulTNVec4 = MatmulVec4 "matmul_vec4_tn" 5;
         MatmulNNVec4Narrow = MatmulVec4 "matmul_vec4_nn_narrow" 4;
@@ -221,6 +222,8 @@ registry! {
         MatmulTiledNT32 = MatmulTiled "matmul_tiled_nt_32" 4;
         MatmulNTVec4A4 = MatmulVec4 "matmul_vec4_nt_a4" 4;
         MatmulNTVec4A4Narrow = MatmulVec4 "matmul_vec4_nt_a4_narrow" 4;
+        MatmulNTVec4A4Masked = MatmulVec4 "matmul_vec4_nt_a4_masked" 4;
+        MatmulNTVec4A4NarrowMasked = MatmulVec4 "matmul_vec4_nt_a4_narrow_masked" 4;
         BiasForward = Bias "bias_forward" 3;
         BiasBackward = Bias "bias_backward" 2;
         ReluBackwardVec4 = Relu "relu_backward_vec4" 3;

@@ -164,12 +164,12 @@ fn launch_on(
     }
     let tile = match (kernel, extra) {
         _ if !gpu.offers_tiled_matmul() => None,
-        (_, Extra::BiasGrad(_)) | (MatmulKernel::Register, _) => None,
+        (_, Extra::BiasGrad(_) | Extra::ReluMask(_)) | (MatmulKernel::Register, _) => None,
         (MatmulKernel::Tiled64, _) => Some(64),
         (MatmulKernel::Tiled32, _) => Some(32),
     };
     if let Some(ts) = tile {
-        return tiled(gpu, (a, b), bias, (layout, relu), c, extra, ts);
+        return tiled(gpu, (a, b), bias, (layout, relu), c, ts);
     }
     let vec4 = n % 4 == 0;
     // A·Bᵀ with B[n,k] read along k per column is the slow scalar form (dY·Wᵀ of the seed
@@ -178,7 +178,9 @@ fn launch_on(
     // kernel would on the copy, bit for bit, without the copy's dispatch. Small products
     // (the seed models' last Dense: 32×64×10) keep the scalar form, also without a copy.
     let small = m * n * k <= 1 << 16;
-    if layout == Layout::NT && vec4 && k % 4 != 0 && !small {
+    let masked = matches!(extra, Extra::ReluMask(_));
+    // (The masked entries are NT only: a masked product with odd K stays scalar.)
+    if layout == Layout::NT && vec4 && k % 4 != 0 && !small && !masked {
         let bt = super::transpose_forward(gpu, b)?;
         return launch_on(gpu, (a, &bt), bias, Layout::NN, relu, c, extra, kernel);
     }
@@ -192,6 +194,11 @@ fn launch_on(
         Layout::TN => m % 4 == 0,
     };
     let (kernel, cols_per_thread) = match (layout, vec4) {
+        (Layout::NT, true) if masked && narrow && a4 => (EntryPoint::MatmulNTVec4A4NarrowMasked, 4),
+        (Layout::NT, true) if masked && a4 => {
+            (EntryPoint::MatmulNTVec4A4Masked, COLS_PER_THREAD_VEC4)
+        }
+        (Layout::NT, _) if masked => (EntryPoint::MatmulNTMasked, COLS_PER_THREAD),
         (Layout::NN, true) if narrow && a4 => (EntryPoint::MatmulNNVec4A4Narrow, 4),
         (Layout::TN, true) if narrow && a4 => (EntryPoint::MatmulTNVec4A4Narrow, 4),
         (Layout::NT, true) if narrow && a4 => (EntryPoint::MatmulNTVec4A4Narrow, 4),
@@ -251,7 +258,6 @@ fn tiled(
     bias: Option<&GpuTensor>,
     (layout, relu): (Layout, bool),
     c: &GpuTensor,
-    extra: Extra,
     ts: usize,
 ) -> Result<()> {
     let (m, n, k) = dims(a, b, layout)?;
@@ -260,10 +266,6 @@ fn tiled(
     if let Some(t) = bias {
         flags |= ADD_BIAS;
         bias_buf = t;
-    }
-    if let Extra::ReluMask(x) = extra {
-        flags |= RELU_MASK;
-        bias_buf = x;
     }
     let kernel = match (layout, ts) {
         (Layout::NN, 64) => EntryPoint::MatmulTiledNN64,
