@@ -110,6 +110,23 @@ fn layout_index(l: Layout) -> usize {
 }
 
 impl MatmulTable {
+    /// In a line: "register everywhere", or the classes that run another kernel.
+    pub fn describe(&self) -> String {
+        let mut other = Vec::new();
+        for layout in LAYOUTS {
+            for class in SizeClass::ALL {
+                let k = self.choice[layout_index(layout)][class as usize];
+                if k != MatmulKernel::Register {
+                    other.push(format!("{layout:?} {}: {}", class.name(), k.name()));
+                }
+            }
+        }
+        match other.is_empty() {
+            true => "register everywhere".into(),
+            false => format!("register except {}", other.join(", ")),
+        }
+    }
+
     pub fn get(&self, layout: Layout, m: usize, n: usize, k: usize) -> MatmulKernel {
         let class = SizeClass::of(m, n, k);
         self.choice[layout_index(layout)][class as usize]

@@ -189,6 +189,12 @@ pub fn run(a: &BenchArgs) -> Result<()> {
             if checks { "on" } else { "off" }
         ),
     );
+    let table = gpu.tuning().matmul.describe();
+    say(
+        "matmul_kernels",
+        format!("{table:?}"),
+        format!("matmul kernels: {table} (WGTRAIN_TUNE, `wgtrain tune`)"),
+    );
     let data = wgtrain::data::load_mnist(&wgtrain::data::data_dir(a.data.as_deref()))?;
     let (x_train, y_train) = (&data.train.images, to_categorical(&data.train.labels, 10)?);
     let (x_test, y_test) = (&data.test.images, to_categorical(&data.test.labels, 10)?);
