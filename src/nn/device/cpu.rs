@@ -166,27 +166,6 @@ impl DeviceOps for CpuDevice {
         ))
     }
 
-    fn matmul_into(&self, a: &Tensor, b: &Tensor, layout: Layout, out: &mut Tensor) -> Result<()> {
-        let c = self.matmul(a, b, None, layout, false)?;
-        self.copy(&c, out)
-    }
-
-    fn weight_gradients_into(
-        &self,
-        x: &Tensor,
-        dz: &Tensor,
-        dw: &mut Tensor,
-        db: &mut Tensor,
-    ) -> Result<()> {
-        self.matmul_into(x, dz, Layout::TN, dw)?;
-        self.bias_backward_into(dz, db)
-    }
-
-    fn bias_backward_into(&self, dy: &Tensor, out: &mut Tensor) -> Result<()> {
-        let db = self.bias_backward(dy)?;
-        self.copy(&db, out)
-    }
-
     fn copy(&self, src: &Tensor, dst: &mut Tensor) -> Result<()> {
         let data = src.host_f32("copy")?.to_vec();
         match data.len() == dst.len() {

@@ -123,11 +123,17 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
         relu: bool,
     ) -> Result<Tensor>;
     /// Like `matmul` (no bias, no ReLU) into an existing `out` of m·n elements.
-    fn matmul_into(&self, a: &Tensor, b: &Tensor, layout: Layout, out: &mut Tensor) -> Result<()>;
+    fn matmul_into(&self, a: &Tensor, b: &Tensor, layout: Layout, out: &mut Tensor) -> Result<()> {
+        let c = self.matmul(a, b, None, layout, false)?;
+        self.copy(&c, out)
+    }
     /// dy[rows, cols] → db[cols] (column sums).
     fn bias_backward(&self, dy: &Tensor) -> Result<Tensor>;
     /// Like `bias_backward` into an existing `out` [cols].
-    fn bias_backward_into(&self, dy: &Tensor, out: &mut Tensor) -> Result<()>;
+    fn bias_backward_into(&self, dy: &Tensor, out: &mut Tensor) -> Result<()> {
+        let db = self.bias_backward(dy)?;
+        self.copy(&db, out)
+    }
     /// An affine layer's weight gradients into existing tensors: dw = xᵀ·dz (TN) and
     /// db = Σ_rows dz (on the GPU one dispatch, `ops::matmul_tn_bias_grad_into`).
     fn weight_gradients_into(
@@ -136,7 +142,10 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
         dz: &Tensor,
         dw: &mut Tensor,
         db: &mut Tensor,
-    ) -> Result<()>;
+    ) -> Result<()> {
+        self.matmul_into(x, dz, Layout::TN, dw)?;
+        self.bias_backward_into(dz, db)
+    }
     /// Tensors of `shapes` as ranges of one zeroed buffer (`Gpu::arena`), so one update
     /// dispatch covers them all; `None` where the device keeps tensors apart (the CPU) or
     /// they do not fit one binding.
