@@ -51,26 +51,9 @@ fn softmax_cross_entropy_backward(@builtin(global_invocation_id) gid: vec3<u32>,
     }
 }
 
-// softmax_cross_entropy_step: a training step's whole loss in one workgroup, one dispatch instead of
-// five: forward and backward as above, the row losses summed into loss_total[0] and (flags
-// 1) the rows whose argmax hits the label summed into correct_total[0] (accuracy_forward's rule). Each
-// thread takes rows lid, lid + 256, …, and the sums reduce as sum.wgsl's do, so every
-// output has the bits of the five separate kernels.
-struct StepParams {
-    rows: u32,
-    cols: u32,
-    scale: f32,
-    flags: u32,
-}
-
-@group(0) @binding(0) var<uniform> sp: StepParams;
-@group(0) @binding(4) var<storage, read_write> grad_out: array<f32>;
-@group(0) @binding(5) var<storage, read_write> loss_total: array<f32>;
-@group(0) @binding(6) var<storage, read_write> correct_total: array<f32>;
-
-var<workgroup> loss_part: array<f32, 256>;
-var<workgroup> hit_part: array<f32, 256>;
-
+// softmax_cross_entropy_step: forward, gradient and the step's sums (hits by
+// accuracy_forward's rule) in one workgroup; its bindings, parameters and the
+// sums are in shaders/lib/step_sums.wgsl.
 @compute @workgroup_size(256)
 fn softmax_cross_entropy_step(@builtin(local_invocation_index) lid: u32) {
     var loss_sum = 0.0;
@@ -101,20 +84,5 @@ fn softmax_cross_entropy_step(@builtin(local_invocation_index) lid: u32) {
         loss_sum += loss;
         hits += select(0.0, 1.0, best_p == best_l);
     }
-    loss_part[lid] = loss_sum;
-    hit_part[lid] = hits;
-    workgroupBarrier();
-    for (var stride = 128u; stride > 0u; stride = stride / 2u) {
-        if lid < stride {
-            loss_part[lid] += loss_part[lid + stride];
-            hit_part[lid] += hit_part[lid + stride];
-        }
-        workgroupBarrier();
-    }
-    if lid == 0u {
-        loss_total[0] = loss_part[0] * 1.0 + loss_total[0];
-        if (sp.flags & 1u) != 0u {
-            correct_total[0] = hit_part[0] * 1.0 + correct_total[0];
-        }
-    }
+    add_step_sums(lid, loss_sum, hits);
 }

@@ -183,8 +183,9 @@ registry! {
         GlobalPool = "global_pool";
         BatchNorm = "batch_norm";
         Softmax = "softmax" + "softmax_row";
-        SoftmaxCrossEntropy = "softmax_cross_entropy" + "softmax_row";
-        SparseSoftmaxCrossEntropy = "sparse_softmax_cross_entropy" + "softmax_row";
+        SoftmaxCrossEntropy = "softmax_cross_entropy" + "softmax_row" + "step_sums";
+        SparseSoftmaxCrossEntropy =
+            "sparse_softmax_cross_entropy" + "softmax_row" + "step_sums";
         SigmoidCrossEntropy = "sigmoid_cross_entropy";
         Mse = "mse";
         Sum = "sum";

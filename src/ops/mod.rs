@@ -117,6 +117,39 @@ pub(crate) fn rows_cols(t: &GpuTensor) -> (usize, usize) {
 /// A loss kernel's backward, dlogits[rows, cols] from probs and labels (checked by the
 /// caller) times `scale`, one invocation per element: the dispatch the cross-entropy
 /// launchers share.
+/// The `<loss>_step` launch both cross-entropies share: checks the totals, records the one
+/// workgroup, returns the gradient.
+pub(crate) fn loss_step(
+    gpu: &Gpu,
+    (op, entry): (&'static str, EntryPoint),
+    (logits, labels): (&GpuTensor, &GpuTensor),
+    scale: f32,
+    loss_total: &GpuTensor,
+    correct_total: Option<&GpuTensor>,
+) -> Result<GpuTensor> {
+    expect_len(op, "loss_total", loss_total, 1)?;
+    if let Some(c) = correct_total {
+        expect_len(op, "correct_total", c, 1)?;
+    }
+    let (rows, cols) = rows_cols(logits);
+    let probs = gpu.empty(logits.shape(), DType::F32)?;
+    let grad = gpu.empty(logits.shape(), DType::F32)?;
+    // Without a count, correct_total is never written: loss_total stands in.
+    let correct = correct_total.unwrap_or(loss_total);
+    gpu.dispatch(
+        entry,
+        &[
+            rows as u32,
+            cols as u32,
+            scale.to_bits(),
+            correct_total.is_some() as u32,
+        ],
+        &[logits, labels, &probs, &grad, loss_total, correct],
+        [1, 1, 1],
+    )?;
+    Ok(grad)
+}
+
 pub(crate) fn loss_backward(
     gpu: &Gpu,
     entry: EntryPoint,

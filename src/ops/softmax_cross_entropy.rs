@@ -1,6 +1,6 @@
 //! Launcher for `shaders/softmax_cross_entropy.wgsl` (CPU twin: `cpu::softmax_cross_entropy`).
 
-use super::{expect_len, expect_same, grid_1d, rows_cols};
+use super::{expect_same, grid_1d, rows_cols};
 use crate::error::Result;
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
@@ -49,11 +49,12 @@ pub fn softmax_cross_entropy_backward(
     )
 }
 
-/// A training step's loss in one dispatch (logits[rows,cols], one-hot labels[rows,cols]): returns
-/// dlogits = (softmax − labels) · scale, adds the summed row losses to `loss_total` [1] and,
-/// when given, the count of rows whose argmax hits the label to `correct_total` [1] — the
-/// bits of `softmax_cross_entropy_forward`, `sum_into`, `accuracy_forward`, `sum_into` and
-/// `softmax_cross_entropy_backward`. One workgroup: for training batches.
+/// A training step's loss in one dispatch (logits[rows,cols], one-hot labels[rows,cols]):
+/// returns dlogits = (softmax − labels) · scale, adds the summed row losses to
+/// `loss_total` [1] and, when given, the count of rows whose argmax hits the label to
+/// `correct_total` [1] — the bits of `softmax_cross_entropy_forward`, `sum_into`,
+/// `accuracy_forward`, `sum_into` and `softmax_cross_entropy_backward`. One workgroup: for
+/// training batches.
 pub fn softmax_cross_entropy_step(
     gpu: &Gpu,
     logits: &GpuTensor,
@@ -64,25 +65,13 @@ pub fn softmax_cross_entropy_step(
 ) -> Result<GpuTensor> {
     let op = "softmax_cross_entropy_step";
     expect_same(op, ("logits", logits), ("labels", labels))?;
-    expect_len(op, "loss_total", loss_total, 1)?;
-    if let Some(c) = correct_total {
-        expect_len(op, "correct_total", c, 1)?;
-    }
-    let (rows, cols) = rows_cols(logits);
-    let probs = gpu.empty(logits.shape(), DType::F32)?;
-    let grad = gpu.empty(logits.shape(), DType::F32)?;
-    // Without a count, correct_total is never written: loss_total stands in.
-    let correct = correct_total.unwrap_or(loss_total);
-    gpu.dispatch(
-        EntryPoint::SoftmaxCrossEntropyStep,
-        &[
-            rows as u32,
-            cols as u32,
-            scale.to_bits(),
-            correct_total.is_some() as u32,
-        ],
-        &[logits, labels, &probs, &grad, loss_total, correct],
-        [1, 1, 1],
-    )?;
-    Ok(grad)
+    let entry = EntryPoint::SoftmaxCrossEntropyStep;
+    super::loss_step(
+        gpu,
+        (op, entry),
+        (logits, labels),
+        scale,
+        loss_total,
+        correct_total,
+    )
 }

@@ -48,11 +48,8 @@ pub fn sparse_softmax_cross_entropy_backward(
     super::loss_backward(gpu, entry, probs, labels, scale)
 }
 
-/// A training step's loss in one dispatch (logits[rows,cols], class indices labels[rows]): returns
-/// dlogits = (softmax − onehot(labels)) · scale, adds the summed row losses to `loss_total` [1] and,
-/// when given, the count of rows whose argmax hits the label to `correct_total` [1] — the
-/// bits of `sparse_softmax_cross_entropy_forward`, `sum_into`, `sparse_accuracy_forward`, `sum_into` and
-/// `sparse_softmax_cross_entropy_backward`. One workgroup: for training batches.
+/// [`softmax_cross_entropy_step`](super::softmax_cross_entropy_step) with class indices
+/// labels[rows] (hits by `sparse_accuracy_forward`'s rule).
 pub fn sparse_softmax_cross_entropy_step(
     gpu: &Gpu,
     logits: &GpuTensor,
@@ -63,25 +60,13 @@ pub fn sparse_softmax_cross_entropy_step(
 ) -> Result<GpuTensor> {
     let op = "sparse_softmax_cross_entropy_step";
     expect_len(op, "labels", labels, rows_cols(logits).0)?;
-    expect_len(op, "loss_total", loss_total, 1)?;
-    if let Some(c) = correct_total {
-        expect_len(op, "correct_total", c, 1)?;
-    }
-    let (rows, cols) = rows_cols(logits);
-    let probs = gpu.empty(logits.shape(), DType::F32)?;
-    let grad = gpu.empty(logits.shape(), DType::F32)?;
-    // Without a count, correct_total is never written: loss_total stands in.
-    let correct = correct_total.unwrap_or(loss_total);
-    gpu.dispatch(
-        EntryPoint::SparseSoftmaxCrossEntropyStep,
-        &[
-            rows as u32,
-            cols as u32,
-            scale.to_bits(),
-            correct_total.is_some() as u32,
-        ],
-        &[logits, labels, &probs, &grad, loss_total, correct],
-        [1, 1, 1],
-    )?;
-    Ok(grad)
+    let entry = EntryPoint::SparseSoftmaxCrossEntropyStep;
+    super::loss_step(
+        gpu,
+        (op, entry),
+        (logits, labels),
+        scale,
+        loss_total,
+        correct_total,
+    )
 }
