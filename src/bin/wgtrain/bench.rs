@@ -60,6 +60,7 @@ impl StepCost {
         let one = counted_fit(gpu, &mut m, data, 1)?;
         let two = counted_fit(gpu, &mut m, data, 2)?;
         let noop = Arc::new(gpu.noop_twin()?);
+        noop.set_fused(gpu.fused());
         let mut m = build(&Device::Gpu(noop.clone()))?;
         counted_fit(&noop, &mut m, data, 1)?; // warm-up: pipelines, pool, bind groups
                                               // Many epochs, so the steps outweigh the timer's noise and the fit's set-up.
@@ -119,6 +120,9 @@ pub struct BenchArgs {
     /// One JSON object instead of lines.
     #[arg(long)]
     pub json: bool,
+    /// One dispatch per op (`Gpu::set_fused(false)`), to measure what fusing saves.
+    #[arg(long)]
+    pub unfused: bool,
     /// MNIST folder (default $MNIST_DIR, else data/mnist).
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -173,6 +177,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
 
     // Start-up: open the adapter, load MNIST, build the MLP, train one batch (read back).
     let gpu = Arc::new(Gpu::new()?);
+    gpu.set_fused(!a.unfused);
     let dev = Device::Gpu(gpu.clone());
     let adapter = dev.name();
     say(
