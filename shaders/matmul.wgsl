@@ -36,7 +36,7 @@ fn load_b(mode: u32, kk: u32, col: u32) -> f32 {
 }
 
 // Bias and ReLU, then the store of one element of C.
-// `masked` as in matmul_vec4.wgsl: a literal at every call site (flag 8's entry only).
+// `masked` as in matmul_vec4.wgsl: a literal at every call site (the `_masked` entry only).
 fn store(r: u32, col: u32, acc: f32, masked: bool) {
     var v = acc;
     if (p.flags & 1u) != 0u {
@@ -122,7 +122,7 @@ fn matmul_nt(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) w
     tile(2u, lid, wid, false);
 }
 
-// The input gradient masked by the previous layer's ReLU (flag 8; binding 3 holds x).
+// The input gradient masked by the previous layer's ReLU (binding 3 holds x).
 @compute @workgroup_size(WG_X)
 fn matmul_nt_masked(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
     tile(2u, lid, wid, true);

@@ -35,7 +35,7 @@ fn column_groups(tn4: u32, lid: u32, wid: vec3<u32>) -> array<u32, TN4> {
 // Bias, ReLU and the write of the TM × tn4 vec4 results.
 // `masked` (a literal at every call site, so the plain kernels carry none of it: even an
 // untaken read of the mask in the epilogue cut llvmpipe's matmul throughput threefold)
-// keeps each output only where binding 3, the layer's input, is > 0 (flag 8's entries).
+// keeps each output only where binding 3, the layer's input, is > 0 (the `_masked` entries).
 fn store(acc: ptr<function, array<vec4<f32>, 16>>, tn4: u32, lid: u32, wid: vec3<u32>, masked: bool) {
     let row0 = wid.y * TM;
     let n4 = p.n / 4u;
@@ -257,7 +257,7 @@ fn matmul_vec4_nt_a4_narrow(@builtin(local_invocation_index) lid: u32, @builtin(
     tile_nt_a4(1u, lid, wid, false);
 }
 
-// The input gradient masked by the previous layer's ReLU (flag 8; binding 3 holds x).
+// The input gradient masked by the previous layer's ReLU (binding 3 holds x).
 @compute @workgroup_size(WG_X)
 fn matmul_vec4_nt_a4_masked(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
     tile_nt_a4(TN4, lid, wid, true);

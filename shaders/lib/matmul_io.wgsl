@@ -2,10 +2,10 @@
 // ReLU), flags 1 = add bias, 2 = ReLU; TM rows of C per workgroup; WG_X threads per
 // workgroup, set per adapter by the runtime (a pipeline-overridable constant). Binding 2
 // (B) is declared by each shader: f32 in matmul.wgsl, vec4 in matmul_vec4.wgsl.
-// flags 8 (the NT `_masked` entries: the input gradient dY·Wᵀ): binding 3 holds no bias
-// but the layer's input x, and each output is kept only where x > 0 — the ReLU
-// derivative of the layer before, applied here so that layer skips its relu_backward
-// dispatch (the same bits). Only those entries carry the code (see store()).
+// The NT `_masked` entries (the input gradient dY·Wᵀ): binding 3 holds no bias but the
+// layer's input x, and each output is kept only where x > 0 — the ReLU derivative of the
+// layer before, applied here so that layer skips its relu_backward dispatch (the same
+// bits). Only those entries carry the code (see store()); no flag selects it.
 // flags 4 (TN only, the weight gradient Xᵀ·dY): one extra row of workgroups, past M's
 // tiles, also writes db[n] = Σ_k B[k, n] (the bias gradient, column sums of dY) to binding
 // 5, summing in bias.wgsl's order (so the same bits), and the layer needs no second

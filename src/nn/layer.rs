@@ -176,14 +176,15 @@ pub trait Layer {
 
     /// Switch on (or off) applying the ReLU derivative of the layer before inside this
     /// layer's backward (dx masked by its input > 0, in the same dispatch), if it can:
-    /// Dense (in its input-gradient matmul) and MaxPooling2D do. `compile` pairs it with
-    /// `skip_relu_backward` on that layer.
+    /// Dense (in its input-gradient matmul) and MaxPooling2D do. Returns whether it is now
+    /// on. `compile` pairs it with `skip_relu_backward` on that layer.
     fn mask_input_relu(&mut self, _on: bool) -> bool {
         false
     }
 
     /// Switch on (or off) skipping this layer's own ReLU backward (the next layer applies
-    /// it), if the layer ends in a ReLU: Dense and Conv2D with activation "relu".
+    /// it), if the layer ends in a ReLU: Dense and Conv2D with activation "relu". Returns
+    /// whether it is now on.
     fn skip_relu_backward(&mut self, _on: bool) -> bool {
         false
     }

@@ -17,8 +17,6 @@ const ADD_BIAS: u32 = 1;
 const RELU: u32 = 2;
 /// TN only: an extra row of workgroups also writes the column sums of B.
 const BIAS_GRAD: u32 = 4;
-/// Keep each output only where the tensor bound for the bias is > 0 (a ReLU derivative).
-const RELU_MASK: u32 = 8;
 
 /// c[m,n] = op(a)·op(b) (+ bias[n]) (ReLU if `relu`), in a new tensor.
 /// Shapes by `layout`: NN a[m,k]·b[k,n]; TN a[k,m]ᵀ·b[k,n]; NT a[m,k]·b[n,k]ᵀ.
@@ -96,7 +94,7 @@ enum Extra<'a> {
     None,
     /// TN: the column sums of B into this tensor.
     BiasGrad(&'a GpuTensor),
-    /// C kept only where this tensor (shaped like C) is > 0.
+    /// NT: C kept only where this tensor (shaped like C) is > 0 (the `_masked` entries).
     ReluMask(&'a GpuTensor),
 }
 
@@ -231,10 +229,8 @@ fn launch_on(
             tiles_m += 1;
             db = Some(t);
         }
-        Extra::ReluMask(x) => {
-            flags |= RELU_MASK;
-            bias_buf = x;
-        }
+        // The `_masked` entries read the mask where the bias would be.
+        Extra::ReluMask(x) => bias_buf = x,
     }
     let tile_n = wg_x * cols_per_thread;
     let groups = [n.div_ceil(tile_n) as u32, tiles_m as u32, 1];

@@ -166,7 +166,7 @@ macro_rules! delegate_to_affine {
 
         fn skip_relu_backward(&mut self, on: bool) -> bool {
             self.affine.skip_relu_backward = on && self.affine.ends_in_relu();
-            self.affine.skip_relu_backward || !on
+            self.affine.skip_relu_backward
         }
 
         fn output_logits(&mut self, yes: bool) {

@@ -38,7 +38,7 @@ impl Pool2d {
 
     fn mask_input_relu(&mut self, on: bool) -> bool {
         self.mask = on && !self.average;
-        self.mask || !on
+        self.mask
     }
 
     fn kind(&self) -> &'static str {
