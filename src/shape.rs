@@ -57,3 +57,18 @@ pub fn expect_same(op: &'static str, a: (&str, &[usize]), b: (&str, &[usize])) -
     }
     Ok(())
 }
+
+/// The split-K plan for a matmul whose inner dimension is `k`: `Some(chunk)` when `k` is
+/// longer than `split_above`, the chunk of k each split reduces (the rest run in parallel
+/// and a second pass adds the partial sums in split order); `None` to reduce k in one
+/// run. The chunk is √k rounded up to a multiple of 16, at least 32: the longest thread of
+/// pass 1 (chunk trips) and of pass 2 (k / chunk trips) are then about equal, and the
+/// splits alone fill a big GPU's SMs when k is long (k = 21,632: 136 splits of 160).
+pub fn split_k_chunk(k: usize, split_above: usize) -> Option<usize> {
+    if k <= split_above {
+        return None;
+    }
+    let root = (k as f64).sqrt().ceil() as usize;
+    let chunk = root.div_ceil(16).max(2) * 16;
+    (chunk < k).then_some(chunk)
+}

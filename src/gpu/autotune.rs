@@ -6,7 +6,7 @@
 //! `WGTRAIN_TUNE=off` keeps the measured defaults (the tests do); `wgtrain tune` prints
 //! the table. Every kernel gives the same bits, so the choice moves only time. (Burn's
 //! autotune is the cautionary example: minutes cold on llvmpipe and re-run by users who
-//! did not expect it; this one times 3 kernels on 9 small shapes, once per adapter.)
+//! did not expect it; this one times 4 kernels on 9 small shapes, once per adapter.)
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -65,11 +65,16 @@ impl Gpu {
     /// fastest per class (`tune` applies and caches it).
     pub fn autotune(&self) -> Result<TuneReport> {
         let start = Instant::now();
-        let mut kernels = vec![MatmulKernel::Register];
-        if self.offers_tiled_matmul() {
-            kernels.extend([MatmulKernel::Tiled64, MatmulKernel::Tiled32]);
-        }
-        let mut table = MatmulTable::default();
+        // This adapter's default family first: it keeps ties.
+        let default = self.default_matmul_table();
+        let first = default.choice[0][0];
+        let mut kernels = vec![first];
+        kernels.extend(
+            MatmulKernel::ALL
+                .into_iter()
+                .filter(|&k| k != first && (self.offers_tiled_matmul() || !k.is_tiled())),
+        );
+        let mut table = default;
         let mut timings = Vec::new();
         let mut clock = "";
         for layout in LAYOUTS {
@@ -93,7 +98,7 @@ impl Gpu {
                     run(kernel)?; // pipeline build, caches
                 }
                 self.synchronize()?;
-                let mut best = (f64::INFINITY, MatmulKernel::Register);
+                let mut best = (f64::INFINITY, first);
                 for &kernel in &kernels {
                     self.set_profiling(true);
                     for _ in 0..REPS {
@@ -113,14 +118,7 @@ impl Gpu {
                     timings.push((layout, class, kernel, us));
                     // The defaults (timed first) keep ties: another kernel must be 10 %
                     // faster, so run-to-run noise does not flip the table.
-                    if us
-                        < best.0
-                            * if best.1 == MatmulKernel::Register {
-                                0.9
-                            } else {
-                                1.0
-                            }
-                    {
+                    if us < best.0 * if best.1 == first { 0.9 } else { 1.0 } {
                         best = (us, kernel);
                     }
                 }
@@ -221,7 +219,7 @@ impl Gpu {
         if v.get("adapter")?.as_str()? != self.info.name {
             return None;
         }
-        let mut table = MatmulTable::default();
+        let mut table = self.default_matmul_table();
         for layout in LAYOUTS {
             let row = v.get("table")?.get(format!("{layout:?}"))?.as_array()?;
             if row.len() != SizeClass::ALL.len() {
@@ -229,7 +227,7 @@ impl Gpu {
             }
             for (class, name) in SizeClass::ALL.into_iter().zip(row) {
                 let kernel = MatmulKernel::from_name(name.as_str()?)?;
-                if kernel != MatmulKernel::Register && !self.offers_tiled_matmul() {
+                if kernel.is_tiled() && !self.offers_tiled_matmul() {
                     return None;
                 }
                 table.set(layout, class, kernel);

@@ -2,21 +2,25 @@
 //! with the adapter's overridable constants), its uniform block and bind group (both
 //! cached by content), into the recorder's open compute pass.
 
+use super::cost::{DispatchRecord, Launch};
 use super::recorder::Dispatch;
 use super::{EntryPoint, Gpu, GpuTensor, Shader};
 use crate::error::{Error, Result};
 
 impl Gpu {
     /// Record one dispatch of `kernel` with uniform `params` and storage `buffers`
-    /// (bindings 1.., each a tensor with its range), over `groups` workgroups. Nothing is
-    /// submitted.
+    /// (bindings 1.., each a tensor with its range), over `launch`'s workgroups (a grid,
+    /// or a `Launch` that also says which threads have output and how long the longest
+    /// loops: what the cost trace records). Nothing is submitted.
     pub(crate) fn dispatch(
         &self,
         kernel: EntryPoint,
         params: &[u32],
         buffers: &[&GpuTensor],
-        groups: [u32; 3],
+        launch: impl Into<Launch>,
     ) -> Result<()> {
+        let launch = launch.into();
+        let groups = launch.groups;
         assert_eq!(
             buffers.len(),
             kernel.storage_bindings(),
@@ -34,10 +38,21 @@ impl Gpu {
         if groups.contains(&0) {
             return Ok(());
         }
-        let pipeline = self.pipeline(kernel)?;
+        let (pipeline, threads_per_group) = self.pipeline(kernel)?;
         let uniform = kernel.has_params().then(|| self.uniform(params));
         let bind_group = self.bind_group(kernel, uniform.as_ref(), buffers)?;
         let mut rec = self.recorder.lock().expect("recorder");
+        if let Some(trace) = rec.trace.as_mut() {
+            let threads =
+                groups.iter().map(|&g| g as u64).product::<u64>() * threads_per_group as u64;
+            trace.push(DispatchRecord {
+                kernel: kernel.name(),
+                groups,
+                threads_per_group,
+                useful_threads: launch.useful_threads.unwrap_or(threads).min(threads),
+                serial_trips: launch.serial_trips,
+            });
+        }
         let d = Dispatch {
             kernel: kernel.name(),
             pipeline: &pipeline,
@@ -53,10 +68,11 @@ impl Gpu {
     /// The cached pipeline for `kernel`, built on first use. The cache stays locked while
     /// building so two threads never build the same kernel twice: bind groups made for one
     /// auto-layout pipeline are not valid with another.
-    fn pipeline(&self, kernel: EntryPoint) -> Result<wgpu::ComputePipeline> {
+    /// With it, the threads of one workgroup.
+    fn pipeline(&self, kernel: EntryPoint) -> Result<(wgpu::ComputePipeline, u32)> {
         let mut pipelines = self.pipelines.lock().expect("pipelines");
-        if let Some((p, _)) = pipelines.get(&kernel) {
-            return Ok(p.clone());
+        if let Some((p, _, threads)) = pipelines.get(&kernel) {
+            return Ok((p.clone(), *threads));
         }
         let entry = kernel.name();
         let module = self.module(kernel.shader())?;
@@ -86,8 +102,36 @@ impl Gpu {
             return Err(self.gpu_err(&format!("building pipeline {entry}"), e.to_string()));
         }
         let layout = pipeline.get_bind_group_layout(0);
-        pipelines.insert(kernel, (pipeline.clone(), layout));
-        Ok(pipeline)
+        let threads = self.workgroup_threads(kernel)?;
+        pipelines.insert(kernel, (pipeline.clone(), layout, threads));
+        Ok((pipeline, threads))
+    }
+
+    /// Threads per workgroup of `kernel`, from its `@workgroup_size` (naga's parse; a size
+    /// given by the override `WG_X` is this adapter's value of it).
+    fn workgroup_threads(&self, kernel: EntryPoint) -> Result<u32> {
+        let shader = kernel.shader();
+        let module = naga::front::wgsl::parse_str(shader.source()).map_err(|e| {
+            self.gpu_err(
+                &format!("parsing shaders/{}", shader.file_name()),
+                e.emit_to_string(shader.source()),
+            )
+        })?;
+        let entry = module
+            .entry_points
+            .iter()
+            .find(|e| e.name == kernel.name())
+            .expect("every registered kernel is an entry point of its shader");
+        let overridden = entry.workgroup_size_overrides.unwrap_or([None; 3]);
+        Ok(entry
+            .workgroup_size
+            .iter()
+            .zip(overridden)
+            .map(|(&size, o)| match o {
+                Some(_) => self.tuning.matmul_wg_x,
+                None => size.max(1),
+            })
+            .product())
     }
 
     fn module(&self, shader: Shader) -> Result<wgpu::ShaderModule> {

@@ -16,14 +16,23 @@ pub enum MatmulKernel {
     Tiled64,
     /// matmul_tiled.wgsl, 32×32 tiles (8×8 threads).
     Tiled32,
+    /// matmul_split.wgsl: 32×32 tiles of 8×8 threads with 4×4 outputs each, every
+    /// epilogue (bias, ReLU, ReLU mask, bias gradient) fused; the GPU default.
+    Split,
 }
 
 impl MatmulKernel {
-    pub const ALL: [MatmulKernel; 3] = [
+    pub const ALL: [MatmulKernel; 4] = [
         MatmulKernel::Register,
         MatmulKernel::Tiled64,
         MatmulKernel::Tiled32,
+        MatmulKernel::Split,
     ];
+
+    /// The workgroup-memory kernels (not offered through GL).
+    pub fn is_tiled(self) -> bool {
+        matches!(self, MatmulKernel::Tiled64 | MatmulKernel::Tiled32)
+    }
 
     /// Its name in `wgtrain tune` and the cache file.
     pub fn name(self) -> &'static str {
@@ -31,6 +40,7 @@ impl MatmulKernel {
             MatmulKernel::Register => "register",
             MatmulKernel::Tiled64 => "tiled64",
             MatmulKernel::Tiled32 => "tiled32",
+            MatmulKernel::Split => "split",
         }
     }
 
@@ -110,6 +120,14 @@ fn layout_index(l: Layout) -> usize {
 }
 
 impl MatmulTable {
+    /// What GPUs start with: the split family everywhere (full workgroups, fused
+    /// epilogues), until the autotune measures otherwise.
+    pub fn gpu_default() -> MatmulTable {
+        MatmulTable {
+            choice: [[MatmulKernel::Split; 3]; 3],
+        }
+    }
+
     /// In a line: "register everywhere", or the classes that run another kernel.
     pub fn describe(&self) -> String {
         let mut other = Vec::new();

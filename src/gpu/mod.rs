@@ -7,6 +7,7 @@
 
 mod adapter;
 pub mod autotune;
+pub mod cost;
 mod dispatch;
 pub mod matmul_choice;
 mod noop;
@@ -92,7 +93,7 @@ pub struct Gpu {
     info: GpuInfo,
     tuning: Tuning,
     modules: Mutex<HashMap<Shader, wgpu::ShaderModule>>,
-    pipelines: Mutex<HashMap<EntryPoint, (wgpu::ComputePipeline, wgpu::BindGroupLayout)>>,
+    pipelines: Mutex<HashMap<EntryPoint, (wgpu::ComputePipeline, wgpu::BindGroupLayout, u32)>>,
     uniforms: Mutex<HashMap<Vec<u32>, wgpu::Buffer>>,
     bind_groups: Mutex<HashMap<BindKey, wgpu::BindGroup>>,
     pool: Arc<BufferPool>,
@@ -102,6 +103,8 @@ pub struct Gpu {
     validation: bool,
     /// Fused work on (the default) or one dispatch per op: `set_fused`.
     fused: std::sync::atomic::AtomicBool,
+    /// `set_split_k_above`'s value; `usize::MAX`: the tuning's.
+    split_k_above: std::sync::atomic::AtomicUsize,
 }
 
 /// Usage of every tensor buffer: bound as storage, copied in and out.
@@ -220,6 +223,7 @@ impl Gpu {
             device_error,
             validation: false,
             fused: std::sync::atomic::AtomicBool::new(true),
+            split_k_above: std::sync::atomic::AtomicUsize::new(usize::MAX),
         })
     }
 
@@ -272,6 +276,32 @@ impl Gpu {
         self.info.backend != wgpu::Backend::Gl
     }
 
+    /// The matmul table this adapter starts from before any tune: the register family on
+    /// CPU adapters, the split family on GPUs.
+    pub fn default_matmul_table(&self) -> matmul_choice::MatmulTable {
+        Tuning::for_adapter(&self.info).matmul
+    }
+
+    /// Matmuls with an inner dimension above this are split-K (`Tuning::split_k_above`
+    /// unless set here).
+    pub fn split_k_above(&self) -> usize {
+        match self
+            .split_k_above
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            usize::MAX => self.tuning.split_k_above,
+            n => n,
+        }
+    }
+
+    /// Split matmuls above this inner dimension from now on (`None`: the tuning's value),
+    /// to test and measure the split path on any adapter.
+    pub fn set_split_k_above(&self, above: Option<usize>) {
+        let v = above.map_or(usize::MAX, |n| n.min(usize::MAX - 1));
+        self.split_k_above
+            .store(v, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// See [`set_fused`](Self::set_fused).
     pub fn fused(&self) -> bool {
         self.fused.load(std::sync::atomic::Ordering::Relaxed)
@@ -281,6 +311,22 @@ impl Gpu {
     pub fn command_counts(&self) -> (u64, u64) {
         let rec = self.recorder.lock().expect("recorder");
         (rec.dispatches, rec.submissions)
+    }
+
+    /// Start recording the shape of every dispatch (`cost::DispatchRecord`), dropping any
+    /// trace not yet taken.
+    pub fn start_trace(&self) {
+        self.recorder.lock().expect("recorder").trace = Some(Vec::new());
+    }
+
+    /// The dispatches recorded since `start_trace`; tracing stops.
+    pub fn take_trace(&self) -> Vec<cost::DispatchRecord> {
+        self.recorder
+            .lock()
+            .expect("recorder")
+            .trace
+            .take()
+            .unwrap_or_default()
     }
 
     /// (pipelines, uniform blocks, bind groups) currently cached.

@@ -19,6 +19,17 @@ impl Gpu {
         Ok(gpu)
     }
 
+    /// A no-op device that records what a discrete GPU would: WebGPU's default limits, the
+    /// GPU defaults of `Tuning` (split matmul family, 64-wide register workgroups), no
+    /// autotune. `wgtrain bench`'s cost model reads its dispatches.
+    pub fn noop_discrete() -> Result<Gpu> {
+        Gpu::noop(
+            wgpu::Limits::default(),
+            wgpu::Features::empty(),
+            wgpu::DeviceType::DiscreteGpu,
+        )
+    }
+
     /// A device on wgpu's no-op backend reporting these limits, features and type (what
     /// a test of limits no real adapter here has uses).
     pub fn noop(
@@ -44,6 +55,10 @@ impl Gpu {
         let adapter = found.ok_or_else(|| Error::NoAdapter {
             detail: " on wgpu's no-op backend (built without wgpu's \"noop\" feature?)".into(),
         })?;
-        Gpu::from_adapter(adapter)
+        let mut gpu = Gpu::from_adapter(adapter)?;
+        // wgpu 30's no-op adapter reports itself as a CPU whatever type it was given.
+        gpu.info.device_type = device_type;
+        gpu.tuning = super::Tuning::for_adapter(&gpu.info);
+        Ok(gpu)
     }
 }

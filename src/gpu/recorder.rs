@@ -20,6 +20,8 @@ pub(crate) struct Recorder {
     pub submissions: u64,
     /// Per-kernel timing, when switched on.
     pub profiler: Option<Profiler>,
+    /// The shape of each dispatch, while tracing (`Gpu::start_trace`).
+    pub trace: Option<Vec<super::cost::DispatchRecord>>,
 }
 
 /// One compute dispatch: which kernel (for profiles), its pipeline and bindings, and the

@@ -176,6 +176,7 @@ registry! {
         Matmul = "matmul" + "matmul_io", overrides "WG_X";
         MatmulVec4 = "matmul_vec4" + "matmul_io", overrides "WG_X";
         MatmulTiled = "matmul_tiled" + "matmul_io", overrides "WG_X";
+        MatmulSplit = "matmul_split";
         Bias = "bias";
         Im2col = "im2col" + "divmod" + "nhwc";
         Maxpool = "maxpool" + "divmod" + "nhwc" + "pool2d";
@@ -221,12 +222,17 @@ registry! {
         MatmulTiledNN32 = MatmulTiled "matmul_tiled_nn_32" 4;
         MatmulTiledTN32 = MatmulTiled "matmul_tiled_tn_32" 4;
         MatmulTiledNT32 = MatmulTiled "matmul_tiled_nt_32" 4;
+        MatmulSplitNN = MatmulSplit "matmul_split_nn" 5;
+        MatmulSplitTN = MatmulSplit "matmul_split_tn" 5;
+        MatmulSplitNT = MatmulSplit "matmul_split_nt" 5;
+        MatmulSplitReduce = MatmulSplit "matmul_split_reduce" 5;
         MatmulNTVec4A4 = MatmulVec4 "matmul_vec4_nt_a4" 4;
         MatmulNTVec4A4Narrow = MatmulVec4 "matmul_vec4_nt_a4_narrow" 4;
         MatmulNTVec4A4Masked = MatmulVec4 "matmul_vec4_nt_a4_masked" 4;
         MatmulNTVec4A4NarrowMasked = MatmulVec4 "matmul_vec4_nt_a4_narrow_masked" 4;
         BiasForward = Bias "bias_forward" 3;
         BiasBackward = Bias "bias_backward" 2;
+        BiasBackwardSplit = Bias "bias_backward_split" 2;
         ReluBackwardVec4 = Relu "relu_backward_vec4" 3;
         Im2colForward = Im2col "im2col_forward" 2;
         Im2colBackward = Im2col "im2col_backward" 2;

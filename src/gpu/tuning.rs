@@ -22,6 +22,14 @@ pub struct Tuning {
     /// Which matmul kernel each (layout, size class) runs: the measured defaults, or what
     /// the autotune picked on this adapter (`autotune.rs`).
     pub matmul: MatmulTable,
+    /// Matmuls whose inner dimension k is longer than this are split into chunks of about
+    /// √k reduced in parallel, then added in a fixed order (`shape::split_k_chunk`,
+    /// `matmul_split.wgsl`), on every kernel family, so the autotune never changes a
+    /// result. GPUs: 256, so no thread walks a long K while SMs sit idle (the seed CNN's
+    /// conv1 weight gradient, K = 21,632, ran on 3 workgroups). CPU adapters: 4,096 (only
+    /// the very long weight gradients; their register kernels are tuned for K).
+    /// `WGTRAIN_SPLIT_K_ABOVE` overrides it.
+    pub split_k_above: usize,
 }
 
 impl Tuning {
@@ -41,8 +49,18 @@ impl Tuning {
         let mut t = Tuning {
             matmul_wg_x,
             unchecked_shaders: measured_to_pay,
-            matmul: MatmulTable::default(),
+            matmul: match info.is_cpu() {
+                true => MatmulTable::default(),
+                false => MatmulTable::gpu_default(),
+            },
+            split_k_above: if info.is_cpu() { 4096 } else { 256 },
         };
+        if let Some(v) = std::env::var("WGTRAIN_SPLIT_K_ABOVE")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+        {
+            t.split_k_above = v;
+        }
         if let Some(v) = std::env::var("WGTRAIN_MATMUL_WG_X")
             .ok()
             .and_then(|v| v.parse::<u32>().ok())

@@ -13,7 +13,7 @@ pub fn accuracy_forward(gpu: &Gpu, probs: &GpuTensor, labels: &GpuTensor) -> Res
         EntryPoint::AccuracyForward,
         &[rows as u32, cols as u32, 1],
         &[probs, labels, &correct],
-        grid_1d(gpu, rows, 64),
+        grid_1d(gpu, rows, 64).trips(cols as u64),
     )?;
     Ok(correct)
 }
@@ -31,7 +31,7 @@ pub fn sparse_accuracy_forward(
         EntryPoint::SparseAccuracyForward,
         &[rows as u32, cols as u32, 1],
         &[probs, labels, &correct],
-        grid_1d(gpu, rows, 64),
+        grid_1d(gpu, rows, 64).trips(cols as u64),
     )?;
     Ok(correct)
 }
@@ -65,7 +65,7 @@ pub fn top_k_accuracy_forward(
         kernel,
         &[rows as u32, cols as u32, k.min(u32::MAX as usize) as u32],
         &[probs, labels, &correct],
-        grid_1d(gpu, rows, 64),
+        grid_1d(gpu, rows, 64).trips(cols as u64),
     )?;
     Ok(correct)
 }

@@ -13,7 +13,7 @@ pub fn avgpool_forward(gpu: &Gpu, x: &GpuTensor, g: &Pool2dGeometry) -> Result<G
         EntryPoint::AvgpoolForward,
         &g.params(),
         &[x, &y],
-        grid_1d(gpu, y.len(), 256),
+        grid_1d(gpu, y.len(), 256).trips((g.ph * g.pw) as u64),
     )?;
     Ok(y)
 }
@@ -26,7 +26,7 @@ pub fn avgpool_backward(gpu: &Gpu, dy: &GpuTensor, g: &Pool2dGeometry) -> Result
         EntryPoint::AvgpoolBackward,
         &g.params(),
         &[dy, &dx],
-        grid_1d(gpu, dx.len(), 256),
+        grid_1d(gpu, dx.len(), 256).trips((g.ph.div_ceil(g.sh) * g.pw.div_ceil(g.sw)) as u64),
     )?;
     Ok(dx)
 }

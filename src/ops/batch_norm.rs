@@ -39,7 +39,7 @@ pub fn batch_norm_statistics(
         EntryPoint::BatchNormStatistics,
         &params(r, c, hp.momentum, hp.epsilon),
         &[x, &stats, moving_mean, moving_var],
-        grid_1d(gpu, c * 64, 64),
+        grid_1d(gpu, c * 64, 64).trips(2 * r.div_ceil(64) as u64 + 6),
     )?;
     Ok(stats)
 }
@@ -117,7 +117,7 @@ pub fn batch_norm_backward(
         EntryPoint::BatchNormBackwardParameters,
         &p,
         &[x, dy, stats, &dgamma, &dbeta],
-        grid_1d(gpu, c * 64, 64),
+        grid_1d(gpu, c * 64, 64).trips(2 * r.div_ceil(64) as u64 + 6),
     )?;
     if !need_dx {
         return Ok((None, dgamma, dbeta));

@@ -2,6 +2,7 @@
 
 use super::{expect_len, grid_1d, rows_cols};
 use crate::error::Result;
+use crate::gpu::cost::Launch;
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
 /// y = x + b over the last axis: x[rows,cols], b[cols] → y[rows,cols].
@@ -30,10 +31,33 @@ pub fn bias_backward(gpu: &Gpu, dy: &GpuTensor) -> Result<GpuTensor> {
 pub fn bias_backward_into(gpu: &Gpu, dy: &GpuTensor, db: &GpuTensor) -> Result<()> {
     let (rows, cols) = rows_cols(dy);
     expect_len("bias_backward", "db", db, cols)?;
+    // Long columns are summed in the chunks the weight-gradient matmul's fused bias
+    // gradient uses (the same bits either way), then added by its reduce pass.
+    if let Some(chunk) = super::matmul::split_chunk(gpu, 0, cols, rows) {
+        let splits = rows.div_ceil(chunk);
+        let partial = gpu.empty(&[splits * cols], DType::F32)?;
+        gpu.dispatch(
+            EntryPoint::BiasBackwardSplit,
+            &[rows as u32, cols as u32, 0, chunk as u32],
+            &[dy, &partial],
+            Launch::from([cols.div_ceil(64) as u32, 1, splits as u32])
+                .useful((cols * splits) as u64)
+                .trips(chunk as u64),
+        )?;
+        let params = [0, cols as u32, rows as u32, 4, chunk as u32, splits as u32];
+        return gpu.dispatch(
+            EntryPoint::MatmulSplitReduce,
+            &params,
+            &[&partial, &partial, &partial, db, db],
+            grid_1d(gpu, cols, 256).trips(splits as u64),
+        );
+    }
     gpu.dispatch(
         EntryPoint::BiasBackward,
         &[rows as u32, cols as u32, 0],
         &[dy, db],
-        [cols.div_ceil(64) as u32, 1, 1],
+        Launch::from([cols.div_ceil(64) as u32, 1, 1])
+            .useful(cols as u64)
+            .trips(rows as u64),
     )
 }

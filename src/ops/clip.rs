@@ -20,6 +20,7 @@ pub fn clip_norm_update(gpu: &Gpu, grad: &GpuTensor, c: f32) -> Result<()> {
         EntryPoint::ClipNormUpdate,
         &[grad.len() as u32, c.to_bits()],
         &[grad],
-        [1, 1, 1],
+        // Two strided passes (the norm, then the scaling) around the tree.
+        super::sum::one_workgroup(grad.len()).trips(2 * grad.len().div_ceil(256) as u64 + 8),
     )
 }

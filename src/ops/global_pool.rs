@@ -27,7 +27,7 @@ pub fn global_avg_pool_forward(gpu: &Gpu, x: &GpuTensor) -> Result<GpuTensor> {
         EntryPoint::GlobalAvgPoolForward,
         &[n as u32, hw as u32, c as u32],
         &[x, &y],
-        grid_1d(gpu, n * c, 64),
+        grid_1d(gpu, n * c, 64).trips(hw as u64),
     )?;
     Ok(y)
 }
@@ -55,7 +55,7 @@ pub fn global_max_pool_forward(gpu: &Gpu, x: &GpuTensor) -> Result<(GpuTensor, G
         EntryPoint::GlobalMaxPoolForward,
         &[n as u32, hw as u32, c as u32],
         &[x, &y, &argmax],
-        grid_1d(gpu, n * c, 64),
+        grid_1d(gpu, n * c, 64).trips(hw as u64),
     )?;
     Ok((y, argmax))
 }

@@ -22,7 +22,11 @@ pub fn im2col_forward(gpu: &Gpu, x: &GpuTensor, g: &Conv2dGeometry) -> Result<Gp
         kernel,
         &g.params(),
         &[x, &cols],
-        grid_1d(gpu, invocations, 256),
+        // The scalar form writes a whole row (kh·kw·c values) per thread.
+        grid_1d(gpu, invocations, 256).trips(match kernel {
+            EntryPoint::Im2colForward => g.col_cols() as u64,
+            _ => 1,
+        }),
     )?;
     Ok(cols)
 }
@@ -44,7 +48,8 @@ pub fn im2col_backward(gpu: &Gpu, dcols: &GpuTensor, g: &Conv2dGeometry) -> Resu
         kernel,
         &g.params(),
         &[dcols, &dx],
-        grid_1d(gpu, dx.len() / per, 256),
+        // Each input gathers from the kh·kw windows reading it.
+        grid_1d(gpu, dx.len() / per, 256).trips((g.kh * g.kw) as u64),
     )?;
     Ok(dx)
 }

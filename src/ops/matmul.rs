@@ -1,10 +1,11 @@
 //! Launcher for `shaders/matmul.wgsl` (CPU twin: `cpu::matmul`).
 
-use super::expect_len;
+use super::{expect_len, grid_1d};
 use crate::error::{shape_err, Result};
+use crate::gpu::cost::Launch;
 use crate::gpu::matmul_choice::MatmulKernel;
-use crate::gpu::{EntryPoint, Gpu, GpuTensor};
-use crate::shape::{matmul_dims, Layout};
+use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
+use crate::shape::{matmul_dims, split_k_chunk, Layout};
 
 /// Rows of C per workgroup (the shader's TM), and columns per thread (TN, or 4·TN4 in the
 /// vec4 entries).
@@ -17,6 +18,11 @@ const ADD_BIAS: u32 = 1;
 const RELU: u32 = 2;
 /// TN only: an extra row of workgroups also writes the column sums of B.
 const BIAS_GRAD: u32 = 4;
+/// matmul_split.wgsl only: C kept where binding 3 (the mask) is > 0.
+const RELU_MASK: u32 = 8;
+/// matmul_split.wgsl: the 32×32 tile of C of each 8×8-thread workgroup.
+const SPLIT_TILE: usize = 32;
+const SPLIT_THREADS: usize = 8;
 
 /// c[m,n] = op(a)·op(b) (+ bias[n]) (ReLU if `relu`), in a new tensor.
 /// Shapes by `layout`: NN a[m,k]·b[k,n]; TN a[k,m]ᵀ·b[k,n]; NT a[m,k]·b[n,k]ᵀ.
@@ -90,7 +96,7 @@ pub fn matmul_nt_relu_masked(
 
 /// What a launch computes besides C (op(A)·op(B) (+ bias) (ReLU)).
 #[derive(Clone, Copy)]
-enum Extra<'a> {
+pub enum Extra<'a> {
     None,
     /// TN: the column sums of B into this tensor.
     BiasGrad(&'a GpuTensor),
@@ -118,6 +124,139 @@ pub fn matmul_tn_bias_grad_into(
         false,
         dw,
         Extra::BiasGrad(db),
+    )
+}
+
+/// The split-K chunk this adapter uses for an [m, n] result over `k`: the rule of
+/// `shape::split_k_chunk` at the adapter's threshold, lengthened where the partial sums of
+/// that many splits would not fit one binding (`None`: one run).
+/// (`bias_backward` asks with m = 0: its chunk is the fused bias gradient's unless the
+/// weight gradient's partial sums alone would exceed a binding.)
+pub fn split_chunk(gpu: &Gpu, m: usize, n: usize, k: usize) -> Option<usize> {
+    let chunk = split_k_chunk(k, gpu.split_k_above())?;
+    let limit = gpu.info().limits.max_storage_buffer_binding_size as usize;
+    let most = limit / (4 * (m * n + n)).max(1);
+    if most < 2 {
+        return None;
+    }
+    let chunk = chunk.max(k.div_ceil(most));
+    (chunk < k).then_some(chunk)
+}
+
+/// A matmul on the split family with an explicit split-K `chunk` (`None`: one run), with
+/// `extra`'s work: what the tests compare against `cpu::matmul_split`. The result is
+/// a new c[m, n].
+pub fn matmul_split_with(
+    gpu: &Gpu,
+    (a, b): (&GpuTensor, &GpuTensor),
+    bias: Option<&GpuTensor>,
+    (layout, relu): (Layout, bool),
+    extra: Extra,
+    chunk: Option<usize>,
+) -> Result<GpuTensor> {
+    let (m, n, k) = dims(a, b, layout)?;
+    let c = gpu.empty(&[m, n], DType::F32)?;
+    check_extra(extra, layout, m, n)?;
+    if m > 0 && n > 0 {
+        if k == 0 {
+            return shape_err("matmul", "inner dimension k is 0");
+        }
+        split(gpu, (a, b), bias, (layout, relu), &c, extra, chunk)?;
+    }
+    Ok(c)
+}
+
+/// The extra work's tensor has the length it needs.
+fn check_extra(extra: Extra, layout: Layout, m: usize, n: usize) -> Result<()> {
+    match extra {
+        Extra::None => Ok(()),
+        Extra::BiasGrad(db) if layout == Layout::TN => {
+            expect_len("matmul (bias gradient)", "db", db, n)
+        }
+        Extra::ReluMask(x) if layout == Layout::NT => {
+            expect_len("matmul (ReLU mask)", "x", x, m * n)
+        }
+        _ => shape_err(
+            "matmul",
+            format!("{layout:?}: the bias gradient is TN only, the ReLU mask NT only"),
+        ),
+    }
+}
+
+/// The split family: pass 1 over `chunk`-long runs of k (or all of k), then, with more
+/// than one split, pass 2 adding the partial sums in split order with the epilogue.
+fn split(
+    gpu: &Gpu,
+    (a, b): (&GpuTensor, &GpuTensor),
+    bias: Option<&GpuTensor>,
+    (layout, relu): (Layout, bool),
+    c: &GpuTensor,
+    extra: Extra,
+    chunk: Option<usize>,
+) -> Result<()> {
+    let (m, n, k) = dims(a, b, layout)?;
+    let chunk = chunk.unwrap_or(k).clamp(1, k);
+    let splits = k.div_ceil(chunk);
+    let mut flags = 0;
+    let mut bias_buf = a;
+    if let Some(t) = bias {
+        flags |= ADD_BIAS;
+        bias_buf = t;
+    }
+    if relu {
+        flags |= RELU;
+    }
+    let mut db = c;
+    match extra {
+        Extra::None => {}
+        Extra::BiasGrad(t) => {
+            flags |= BIAS_GRAD;
+            db = t;
+        }
+        Extra::ReluMask(x) => {
+            flags |= RELU_MASK;
+            bias_buf = x;
+        }
+    }
+    let entry = match layout {
+        Layout::NN => EntryPoint::MatmulSplitNN,
+        Layout::TN => EntryPoint::MatmulSplitTN,
+        Layout::NT => EntryPoint::MatmulSplitNT,
+    };
+    let params = [
+        m as u32,
+        n as u32,
+        k as u32,
+        flags,
+        chunk as u32,
+        splits as u32,
+    ];
+    // Threads with output: per tile, the thread rows (columns) whose first row (column)
+    // is inside C.
+    let lanes = |len: usize| -> u64 {
+        let full = (len / SPLIT_TILE) * SPLIT_THREADS;
+        (full + (len % SPLIT_TILE).min(SPLIT_THREADS)) as u64
+    };
+    let pass1 = Launch::from([
+        n.div_ceil(SPLIT_TILE) as u32,
+        m.div_ceil(SPLIT_TILE) as u32,
+        splits as u32,
+    ])
+    .useful(lanes(m) * lanes(n) * splits as u64)
+    .trips(chunk as u64);
+    if splits == 1 {
+        return gpu.dispatch(entry, &params, &[a, b, bias_buf, c, db], pass1);
+    }
+    let with_db = flags & BIAS_GRAD != 0;
+    let partial_len = splits * (m * n + if with_db { n } else { 0 });
+    let partial = gpu.empty(&[partial_len], DType::F32)?;
+    gpu.dispatch(entry, &params, &[a, b, bias_buf, &partial, &partial], pass1)?;
+    let outputs = m * n + if with_db { n } else { 0 };
+    gpu.dispatch(
+        EntryPoint::MatmulSplitReduce,
+        &params,
+        &[&partial, &partial, bias_buf, c, db],
+        grid_1d(gpu, outputs, 256).trips(splits as u64),
     )
 }
 
@@ -160,9 +299,22 @@ fn launch_on(
     if k == 0 {
         return shape_err("matmul", "inner dimension k is 0");
     }
+    // A long K is split on every family (so the table never changes a result), and the
+    // split family runs everything it is given.
+    let chunk = split_chunk(gpu, m, n, k);
+    if chunk.is_some() || kernel == MatmulKernel::Split {
+        return split(gpu, (a, b), bias, (layout, relu), c, extra, chunk);
+    }
     let tile = match (kernel, extra) {
         _ if !gpu.offers_tiled_matmul() => None,
-        (_, Extra::BiasGrad(_) | Extra::ReluMask(_)) | (MatmulKernel::Register, _) => None,
+        // The tiled kernels have no extra epilogues: the split family (same bits) does.
+        (
+            MatmulKernel::Tiled64 | MatmulKernel::Tiled32,
+            Extra::BiasGrad(_) | Extra::ReluMask(_),
+        ) => {
+            return split(gpu, (a, b), bias, (layout, relu), c, extra, None);
+        }
+        (MatmulKernel::Register | MatmulKernel::Split, _) => None,
         (MatmulKernel::Tiled64, _) => Some(64),
         (MatmulKernel::Tiled32, _) => Some(32),
     };
@@ -233,7 +385,18 @@ fn launch_on(
         Extra::ReluMask(x) => bias_buf = x,
     }
     let tile_n = wg_x * cols_per_thread;
-    let groups = [n.div_ceil(tile_n) as u32, tiles_m as u32, 1];
+    // A thread has output when its first column is inside C (columns strided by WG_X);
+    // every row of workgroups has some row of C (or is flag 4's bias row).
+    let (units, per) = match kernel.name().contains("vec4") {
+        false => (n, cols_per_thread),
+        true => (n / 4, cols_per_thread / 4),
+    };
+    let lanes: usize = (0..n.div_ceil(tile_n))
+        .map(|g| units.saturating_sub(g * wg_x * per).min(wg_x))
+        .sum();
+    let groups = Launch::from([n.div_ceil(tile_n) as u32, tiles_m as u32, 1])
+        .useful((lanes * tiles_m) as u64)
+        .trips(k as u64);
     let params = [m as u32, n as u32, k as u32, flags];
     match layout {
         // TN kernels bind db at 5 (without flag 4 never written: `c` stands in).
@@ -271,7 +434,16 @@ fn tiled(
         (Layout::TN, _) => EntryPoint::MatmulTiledTN32,
         (Layout::NT, _) => EntryPoint::MatmulTiledNT32,
     };
-    let groups = [n.div_ceil(ts) as u32, m.div_ceil(ts) as u32, 1];
+    // 4×4 outputs per thread; one trip per BK = 16-deep slab of k staged in workgroup
+    // memory (its 16 steps read workgroup memory, not global memory).
+    let lanes = |len: usize| -> u64 {
+        (0..len.div_ceil(ts))
+            .map(|t| (len - t * ts).div_ceil(4).min(ts / 4) as u64)
+            .sum()
+    };
+    let groups = Launch::from([n.div_ceil(ts) as u32, m.div_ceil(ts) as u32, 1])
+        .useful(lanes(m) * lanes(n))
+        .trips(k.div_ceil(16) as u64);
     gpu.dispatch(
         kernel,
         &[m as u32, n as u32, k as u32, flags],

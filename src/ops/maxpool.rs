@@ -24,7 +24,7 @@ pub fn maxpool_forward(
         kernel,
         &g.params(),
         &[x, &y, &arg],
-        grid_1d(gpu, y.len() / per, 256),
+        grid_1d(gpu, y.len() / per, 256).trips((g.ph * g.pw) as u64),
     )?;
     Ok((y, arg))
 }
@@ -63,7 +63,9 @@ fn backward(
     expect_len("maxpool_backward", "argmax", argmax, g.output_len())?;
     let dx = gpu.empty(&[g.n, g.h, g.w, g.c], DType::F32)?;
     let per = if g.c.is_multiple_of(4) { 4 } else { 1 };
-    let grid = grid_1d(gpu, dx.len() / per, 256);
+    // Each input gathers from the windows covering it.
+    let covering = g.ph.div_ceil(g.sh) * g.pw.div_ceil(g.sw);
+    let grid = grid_1d(gpu, dx.len() / per, 256).trips(covering as u64);
     match (mask, per) {
         (None, 4) => gpu.dispatch(
             EntryPoint::MaxpoolBackwardVec4,

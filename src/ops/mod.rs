@@ -70,19 +70,21 @@ pub use unary::{unary_backward, unary_backward_with, unary_forward, unary_forwar
 pub use weight_decay::weight_decay_update;
 
 use crate::error::{shape_err, Result};
+use crate::gpu::cost::Launch;
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
 /// Workgroup counts covering `n` threads in groups of `wg`, folded into a second
-/// dimension past the adapter's per-dimension limit. Shaders index with
-/// `gid.x + gid.y · num_workgroups.x · wg` and bounds-check.
-pub(crate) fn grid_1d(gpu: &Gpu, n: usize, wg: u32) -> [u32; 3] {
+/// dimension past the adapter's per-dimension limit, `n` of them with output. Shaders
+/// index with `gid.x + gid.y · num_workgroups.x · wg` and bounds-check.
+pub(crate) fn grid_1d(gpu: &Gpu, n: usize, wg: u32) -> Launch {
     let groups = n.div_ceil(wg as usize);
     let limit = gpu.info().limits.max_compute_workgroups_per_dimension as usize;
-    if groups <= limit {
+    let grid = if groups <= limit {
         [groups as u32, 1, 1]
     } else {
         [limit as u32, groups.div_ceil(limit) as u32, 1]
-    }
+    };
+    Launch::from(grid).useful(n as u64)
 }
 
 /// Check that `t` has exactly `want` elements.
@@ -145,7 +147,11 @@ pub(crate) fn loss_step(
             correct_total.is_some() as u32,
         ],
         &[logits, labels, &probs, &grad, loss_total, correct],
-        [1, 1, 1],
+        // One workgroup: each thread takes rows 256 apart, three passes over a row's
+        // columns each, then the sums' tree.
+        Launch::from([1, 1, 1])
+            .useful(rows.min(256) as u64)
+            .trips(rows.div_ceil(256) as u64 * 3 * cols as u64 + 8),
     )?;
     Ok(grad)
 }

@@ -66,7 +66,7 @@ pub fn binary_accuracy_forward(
         EntryPoint::BinaryAccuracyForward,
         &[rows as u32, cols as u32, 0f32.to_bits()],
         &[probs, labels, &correct],
-        grid_1d(gpu, rows, 64),
+        grid_1d(gpu, rows, 64).trips(cols as u64),
     )?;
     Ok(correct)
 }

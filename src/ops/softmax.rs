@@ -12,7 +12,7 @@ pub fn softmax_forward(gpu: &Gpu, x: &GpuTensor) -> Result<GpuTensor> {
         EntryPoint::SoftmaxForward,
         &[rows as u32, cols as u32],
         &[x, &y],
-        grid_1d(gpu, rows, 64),
+        grid_1d(gpu, rows, 64).trips(3 * cols as u64),
     )?;
     Ok(y)
 }
@@ -26,7 +26,7 @@ pub fn softmax_backward(gpu: &Gpu, y: &GpuTensor, dy: &GpuTensor) -> Result<GpuT
         EntryPoint::SoftmaxBackward,
         &[rows as u32, cols as u32],
         &[y, dy, &dx],
-        grid_1d(gpu, rows, 64),
+        grid_1d(gpu, rows, 64).trips(2 * cols as u64),
     )?;
     Ok(dx)
 }

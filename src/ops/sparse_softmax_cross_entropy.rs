@@ -25,7 +25,7 @@ pub fn sparse_softmax_cross_entropy_forward(
         EntryPoint::SparseSoftmaxCrossEntropyForward,
         &[rows as u32, cols as u32, 0f32.to_bits()],
         &[logits, labels, &probs, &row_loss],
-        grid_1d(gpu, rows, 64),
+        grid_1d(gpu, rows, 64).trips(3 * cols as u64),
     )?;
     Ok((probs, row_loss))
 }

@@ -1,7 +1,15 @@
 //! Launcher for `shaders/sum.wgsl` (CPU twin: `cpu::sum`).
 
 use crate::error::Result;
+use crate::gpu::cost::Launch;
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
+
+/// One workgroup of 256 threads striding over `n` values, then a tree of 8 halvings.
+pub(crate) fn one_workgroup(n: usize) -> Launch {
+    Launch::from([1, 1, 1])
+        .useful(n.min(256) as u64)
+        .trips(n.div_ceil(256) as u64 + 8)
+}
 
 /// out[1] = scale · Σ x, in a new one-element tensor.
 pub fn sum_forward(gpu: &Gpu, x: &GpuTensor, scale: f32) -> Result<GpuTensor> {
@@ -10,7 +18,7 @@ pub fn sum_forward(gpu: &Gpu, x: &GpuTensor, scale: f32) -> Result<GpuTensor> {
         EntryPoint::SumForward,
         &[x.len() as u32, scale.to_bits(), 0],
         &[x, &out],
-        [1, 1, 1],
+        one_workgroup(x.len()),
     )?;
     Ok(out)
 }
@@ -29,6 +37,6 @@ pub fn sum_into(
         EntryPoint::SumForward,
         &[x.len() as u32, scale.to_bits(), accumulate as u32],
         &[x, out],
-        [1, 1, 1],
+        one_workgroup(x.len()),
     )
 }

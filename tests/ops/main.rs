@@ -22,6 +22,7 @@ mod global_pool;
 mod im2col;
 mod lr_schedule;
 mod matmul;
+mod matmul_split;
 mod maxpool;
 mod mse;
 mod rmsprop;

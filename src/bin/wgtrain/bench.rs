@@ -11,12 +11,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use wgtrain::array::Array;
+use wgtrain::gpu::cost::H100;
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
 use wgtrain::nn::{
     to_categorical, Device, FitOptions, Loss, Metric, Optimizer, Sequential, Verbose,
 };
 use wgtrain::shape::Layout;
 use wgtrain::{ops, Gpu, Result};
+
+use crate::bench_cost;
 
 /// What training costs per step besides GPU time, in steady state: dispatches recorded and
 /// queue submissions per epoch (on the real adapter), and the host's time to record a
@@ -123,12 +126,15 @@ pub struct BenchArgs {
     /// One dispatch per op (`Gpu::set_fused(false)`), to measure what fusing saves.
     #[arg(long)]
     pub unfused: bool,
+    /// Only the GPU cost model of each model's training step (no timing, no MNIST).
+    #[arg(long)]
+    pub cost_only: bool,
     /// MNIST folder (default $MNIST_DIR, else data/mnist).
     #[arg(long)]
     pub data: Option<PathBuf>,
 }
 
-fn quiet(epochs: usize, validation_split: f32) -> FitOptions {
+pub(crate) fn quiet(epochs: usize, validation_split: f32) -> FitOptions {
     FitOptions {
         epochs,
         initial_epoch: 0,
@@ -164,6 +170,44 @@ fn compiled_cnn(dev: &Device) -> Result<wgtrain::nn::Sequential> {
     Ok(m)
 }
 
+/// The cost model of each model's step on a discrete GPU (`bench_cost`), on synthetic
+/// MNIST-shaped data (shapes are all it reads).
+fn cost_models(a: &BenchArgs, say: &mut impl FnMut(&str, String, String)) -> Result<()> {
+    let gpu = Arc::new(Gpu::noop_discrete()?);
+    gpu.set_fused(!a.unfused);
+    let x = Array::new(&[64, 28, 28, 1], vec![0.5; 64 * 784])?;
+    let labels: Vec<u8> = (0..64).map(|i| (i % 10) as u8).collect();
+    let y = to_categorical(&labels, 10)?;
+    say(
+        "cost_model_gpu",
+        format!("{:?}", H100.name),
+        format!(
+            "GPU cost model ({}; dispatches as a discrete GPU records them, wgpu no-op backend):",
+            H100.name
+        ),
+    );
+    for (model, build) in [
+        ("mlp", compiled_mlp as fn(&Device) -> Result<Sequential>),
+        ("cnn", compiled_cnn),
+    ] {
+        if (model == "mlp" && a.skip_mlp) || (model == "cnn" && a.skip_cnn) {
+            continue;
+        }
+        let records = bench_cost::step_dispatches(&gpu, build, (&x, &y))?;
+        bench_cost::report(model, &records, a.profile && !a.json, say);
+    }
+    Ok(())
+}
+
+/// Print the collected figures as one JSON object.
+fn print_json(figures: &[(String, String)]) {
+    let body: Vec<String> = figures
+        .iter()
+        .map(|(k, v)| format!("\"{k}\":{v}"))
+        .collect();
+    println!("{{{}}}", body.join(","));
+}
+
 /// Run the benchmarks and print their figures (or one JSON object with `json`).
 pub fn run(a: &BenchArgs) -> Result<()> {
     let start = Instant::now();
@@ -174,6 +218,13 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         }
         figures.push((key.to_string(), value));
     };
+    cost_models(a, &mut say)?;
+    if a.cost_only {
+        if a.json {
+            print_json(&figures);
+        }
+        return Ok(());
+    }
 
     // Start-up: open the adapter, load MNIST, build the MLP, train one batch (read back).
     let gpu = Arc::new(Gpu::new()?);
@@ -329,11 +380,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         );
     }
     if a.json {
-        let body: Vec<String> = figures
-            .iter()
-            .map(|(k, v)| format!("\"{k}\":{v}"))
-            .collect();
-        println!("{{{}}}", body.join(","));
+        print_json(&figures);
     }
     Ok(())
 }

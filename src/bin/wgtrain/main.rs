@@ -8,6 +8,7 @@
 //!     wgtrain tune
 
 mod bench;
+mod bench_cost;
 mod common;
 mod devices;
 mod eval;

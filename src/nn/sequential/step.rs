@@ -103,9 +103,17 @@ impl Sequential {
     pub(super) fn train_step(&mut self, x: &Tensor, y: &Tensor, totals: &mut Totals) -> Result<()> {
         let out = self.forward(x, true)?;
         let mut d = self.loss(&out, y, totals, true)?.expect("gradient");
+        // dx is needed only while some earlier layer has trainable parameters: the first
+        // trainable layer (e.g. the Dense after the MLP's Flatten) skips its input
+        // gradient, and the layers before it are not run backward at all.
+        let first = self
+            .layers
+            .iter()
+            .position(|l| !l.trainable_params().is_empty())
+            .unwrap_or(self.layers.len());
         let n = self.layers.len();
-        for i in (0..n).rev() {
-            match self.layers[i].backward(&self.device, &d, i > 0)? {
+        for i in (first..n).rev() {
+            match self.layers[i].backward(&self.device, &d, i > first)? {
                 Some(dx) => d = dx,
                 None => break,
             }

@@ -1,0 +1,90 @@
+//! `wgtrain bench`'s GPU cost model of a training step: the dispatches one steady-state
+//! step records on a discrete GPU (wgpu's no-op backend reporting one, so no GPU is
+//! needed), summarised by `gpu::cost` for the model H100: the longest serial loop, the
+//! serial trips summed, the workgroups of deep dispatches, the share of launched threads
+//! with output, and the estimated step time.
+
+use std::sync::Arc;
+
+use wgtrain::array::Array;
+use wgtrain::gpu::cost::{self, CostSummary, DispatchRecord, H100};
+use wgtrain::nn::{Device, Sequential};
+use wgtrain::{Gpu, Result};
+
+/// The dispatches of one training step of the model `build` makes (compiled), batch 32,
+/// as recorded on `gpu`: the difference between a traced 2-step and 1-step epoch (the
+/// steps repeat, so the part the longer trace adds after the shared prefix is one step,
+/// starting where the two traces part).
+pub fn step_dispatches(
+    gpu: &Arc<Gpu>,
+    build: impl Fn(&Device) -> Result<Sequential>,
+    (x, y): (&Array, &Array),
+) -> Result<Vec<DispatchRecord>> {
+    let mut m = build(&Device::Gpu(gpu.clone()))?;
+    let opts = super::bench::quiet(1, 0.0);
+    m.fit(&x.slice_rows(0, 64), &y.slice_rows(0, 64), &opts)?; // pipelines, caches
+    let mut traced = |rows: usize| -> Result<Vec<DispatchRecord>> {
+        gpu.start_trace();
+        m.fit(&x.slice_rows(0, rows), &y.slice_rows(0, rows), &opts)?;
+        Ok(gpu.take_trace())
+    };
+    let one = traced(32)?;
+    let two = traced(64)?;
+    let step = two.len().saturating_sub(one.len());
+    let shared = one.iter().zip(&two).take_while(|(a, b)| a == b).count();
+    Ok(two[shared.saturating_sub(step)..shared.max(step)].to_vec())
+}
+
+/// The model's five cost figures as bench keys (`<model>_max_serial_trips`, …), and the
+/// per-dispatch table when `table` is asked for.
+pub fn report(
+    model: &str,
+    records: &[DispatchRecord],
+    table: bool,
+    say: &mut impl FnMut(&str, String, String),
+) -> CostSummary {
+    let s = H100.summarize(records);
+    say(
+        &format!("{model}_max_serial_trips"),
+        s.max_serial_trips.to_string(),
+        format!(
+            "  {model} on a discrete GPU (cost model, {}): {} dispatches, max_serial_trips {}, \
+             sum_serial_trips {}, min_deep_workgroups {}, useful_thread_share {:.1} %, \
+             est_gpu_us {:.0}",
+            H100.name,
+            s.dispatches,
+            s.max_serial_trips,
+            s.sum_serial_trips,
+            s.min_deep_workgroups
+                .map_or("none (no dispatch of ≥ 256 trips)".into(), |w| w
+                    .to_string()),
+            100.0 * s.useful_thread_share,
+            s.est_gpu_us
+        ),
+    );
+    say(
+        &format!("{model}_sum_serial_trips"),
+        s.sum_serial_trips.to_string(),
+        String::new(),
+    );
+    say(
+        &format!("{model}_min_deep_workgroups"),
+        s.min_deep_workgroups
+            .map_or("null".into(), |w| w.to_string()),
+        String::new(),
+    );
+    say(
+        &format!("{model}_useful_thread_share"),
+        format!("{:.4}", s.useful_thread_share),
+        String::new(),
+    );
+    say(
+        &format!("{model}_est_gpu_us"),
+        format!("{:.1}", s.est_gpu_us),
+        String::new(),
+    );
+    if table {
+        println!("{}", cost::table(&H100, records));
+    }
+    s
+}
