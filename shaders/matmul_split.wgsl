@@ -13,6 +13,9 @@
 // order and applies the epilogue. Same inputs, same bits, whatever the scheduling; with
 // splits = 1 each output is the fma chain over k = 0, 1, … of the other matmul kernels,
 // so the same bits as them too.
+// Pass 2 has two forms, picked by the number of splits alone (shape::TREE_SPLITS):
+// matmul_split_reduce (a thread per result adds the splits in order) and
+// matmul_split_reduce_tree (a workgroup per result: 64 strided sums, then a fixed tree).
 // flags: 1 = add bias[N] (binding 3), 2 = ReLU, 4 = TN bias gradient to binding 5,
 // 8 = keep C only where binding 3 (then the mask x[M,N], not a bias) is > 0.
 
@@ -168,5 +171,46 @@ fn matmul_split_reduce(
             v += b[p.splits * mn + s * p.n + col];
         }
         db[col] = v;
+    }
+}
+
+// Pass 2 for many splits: workgroup w (folded over two grid dimensions) owns result w, an
+// element of C (w < M·N) or, with flag 4, of db. Thread t adds splits t, t + 64, … in
+// order, from zero; the 64 sums are then added by halving (t += t + 32, then + 16, …),
+// a fixed order.
+var<workgroup> tree: array<f32, 64>;
+
+@compute @workgroup_size(64)
+fn matmul_split_reduce_tree(
+    @builtin(local_invocation_index) t: u32,
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+    let w = grid_index(wid, nwg, 1u);
+    let mn = p.m * p.n;
+    let is_db = w >= mn;
+    let col = w - mn;
+    var v = 0.0;
+    for (var s = t; s < p.splits; s += 64u) {
+        if is_db {
+            v += b[p.splits * mn + s * p.n + min(col, p.n - 1u)];
+        } else {
+            v += a[s * mn + w];
+        }
+    }
+    tree[t] = v;
+    workgroupBarrier();
+    for (var stride = 32u; stride > 0u; stride >>= 1u) {
+        if t < stride {
+            tree[t] += tree[t + stride];
+        }
+        workgroupBarrier();
+    }
+    if t == 0u {
+        if !is_db {
+            c[w] = finish(w / p.n, w % p.n, tree[0]);
+        } else if (p.flags & 4u) != 0u && col < p.n {
+            db[col] = tree[0];
+        }
     }
 }

@@ -59,16 +59,29 @@ pub fn expect_same(op: &'static str, a: (&str, &[usize]), b: (&str, &[usize])) -
 }
 
 /// The split-K plan for a matmul whose inner dimension is `k`: `Some(chunk)` when `k` is
-/// longer than `split_above`, the chunk of k each split reduces (the rest run in parallel
-/// and a second pass adds the partial sums in split order); `None` to reduce k in one
-/// run. The chunk is √k rounded up to a multiple of 16, at least 32: the longest thread of
-/// pass 1 (chunk trips) and of pass 2 (k / chunk trips) are then about equal, and the
-/// splits alone fill a big GPU's SMs when k is long (k = 21,632: 136 splits of 160).
-pub fn split_k_chunk(k: usize, split_above: usize) -> Option<usize> {
+/// longer than `split_above`, the chunk of k each split reduces (the splits run in
+/// parallel and a second pass adds their partial sums in a fixed order); `None` to reduce
+/// k in one run.
+/// - TN (weight gradients Xᵀ·dY: k = batch·H·W, a small result): chunks of 32, so pass 1
+///   is short and wide (k = 21,632: 676 splits); pass 2 adds many splits with a workgroup
+///   per result (`TREE_SPLITS`). `bias_backward` sums its columns in the same chunks.
+/// - NN, NT (big results): √k rounded up to a multiple of 16, at least 32, so the longest
+///   thread of pass 1 (chunk trips) and of pass 2 (k / chunk trips) are about equal.
+pub fn split_k_chunk(k: usize, split_above: usize, layout: Layout) -> Option<usize> {
     if k <= split_above {
         return None;
     }
-    let root = (k as f64).sqrt().ceil() as usize;
-    let chunk = root.div_ceil(16).max(2) * 16;
+    let chunk = match layout {
+        Layout::TN => 32,
+        Layout::NN | Layout::NT => {
+            let root = (k as f64).sqrt().ceil() as usize;
+            root.div_ceil(16).max(2) * 16
+        }
+    };
     (chunk < k).then_some(chunk)
 }
+
+/// From this many splits on, pass 2 gives each result a workgroup of 64 threads (each adds
+/// every 64th split in order, then a fixed halving tree) instead of one thread adding all
+/// splits in order. Both orders are fixed: the same bits run to run.
+pub const TREE_SPLITS: usize = 64;

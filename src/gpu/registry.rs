@@ -226,6 +226,7 @@ registry! {
         MatmulSplitTN = MatmulSplit "matmul_split_tn" 5;
         MatmulSplitNT = MatmulSplit "matmul_split_nt" 5;
         MatmulSplitReduce = MatmulSplit "matmul_split_reduce" 5;
+        MatmulSplitReduceTree = MatmulSplit "matmul_split_reduce_tree" 5;
         MatmulNTVec4A4 = MatmulVec4 "matmul_vec4_nt_a4" 4;
         MatmulNTVec4A4Narrow = MatmulVec4 "matmul_vec4_nt_a4_narrow" 4;
         MatmulNTVec4A4Masked = MatmulVec4 "matmul_vec4_nt_a4_masked" 4;

@@ -55,6 +55,16 @@ impl Tuning {
             },
             split_k_above: if info.is_cpu() { 4096 } else { 256 },
         };
+        // Experiments: one matmul family for every class (register, tiled64, tiled32,
+        // split); an autotune or its cache may replace it (WGTRAIN_TUNE=off keeps it).
+        if let Some(kernel) = std::env::var("WGTRAIN_MATMUL")
+            .ok()
+            .and_then(|v| super::matmul_choice::MatmulKernel::from_name(v.trim()))
+        {
+            t.matmul = MatmulTable {
+                choice: [[kernel; 3]; 3],
+            };
+        }
         if let Some(v) = std::env::var("WGTRAIN_SPLIT_K_ABOVE")
             .ok()
             .and_then(|v| v.parse::<usize>().ok())

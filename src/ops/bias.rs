@@ -4,6 +4,7 @@ use super::{expect_len, grid_1d, rows_cols};
 use crate::error::Result;
 use crate::gpu::cost::Launch;
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
+use crate::shape::Layout;
 
 /// y = x + b over the last axis: x[rows,cols], b[cols] → y[rows,cols].
 pub fn bias_forward(gpu: &Gpu, x: &GpuTensor, b: &GpuTensor) -> Result<GpuTensor> {
@@ -33,7 +34,7 @@ pub fn bias_backward_into(gpu: &Gpu, dy: &GpuTensor, db: &GpuTensor) -> Result<(
     expect_len("bias_backward", "db", db, cols)?;
     // Long columns are summed in the chunks the weight-gradient matmul's fused bias
     // gradient uses (the same bits either way), then added by its reduce pass.
-    if let Some(chunk) = super::matmul::split_chunk(gpu, 0, cols, rows) {
+    if let Some(chunk) = super::matmul::split_chunk(gpu, (0, cols, rows), Layout::TN) {
         let splits = rows.div_ceil(chunk);
         let partial = gpu.empty(&[splits * cols], DType::F32)?;
         gpu.dispatch(
@@ -45,12 +46,7 @@ pub fn bias_backward_into(gpu: &Gpu, dy: &GpuTensor, db: &GpuTensor) -> Result<(
                 .trips(chunk as u64),
         )?;
         let params = [0, cols as u32, rows as u32, 4, chunk as u32, splits as u32];
-        return gpu.dispatch(
-            EntryPoint::MatmulSplitReduce,
-            &params,
-            &[&partial, &partial, &partial, db, db],
-            grid_1d(gpu, cols, 256).trips(splits as u64),
-        );
+        return super::matmul::split_reduce(gpu, &params, &partial, (&partial, db, db), cols);
     }
     gpu.dispatch(
         EntryPoint::BiasBackward,

@@ -5,7 +5,7 @@ use crate::error::{shape_err, Result};
 use crate::gpu::cost::Launch;
 use crate::gpu::matmul_choice::MatmulKernel;
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
-use crate::shape::{matmul_dims, split_k_chunk, Layout};
+use crate::shape::{matmul_dims, split_k_chunk, Layout, TREE_SPLITS};
 
 /// Rows of C per workgroup (the shader's TM), and columns per thread (TN, or 4·TN4 in the
 /// vec4 entries).
@@ -132,8 +132,8 @@ pub fn matmul_tn_bias_grad_into(
 /// that many splits would not fit one binding (`None`: one run).
 /// (`bias_backward` asks with m = 0: its chunk is the fused bias gradient's unless the
 /// weight gradient's partial sums alone would exceed a binding.)
-pub fn split_chunk(gpu: &Gpu, m: usize, n: usize, k: usize) -> Option<usize> {
-    let chunk = split_k_chunk(k, gpu.split_k_above())?;
+pub fn split_chunk(gpu: &Gpu, (m, n, k): (usize, usize, usize), layout: Layout) -> Option<usize> {
+    let chunk = split_k_chunk(k, gpu.split_k_above(), layout)?;
     let limit = gpu.info().limits.max_storage_buffer_binding_size as usize;
     let most = limit / (4 * (m * n + n)).max(1);
     if most < 2 {
@@ -252,12 +252,31 @@ fn split(
     let partial = gpu.empty(&[partial_len], DType::F32)?;
     gpu.dispatch(entry, &params, &[a, b, bias_buf, &partial, &partial], pass1)?;
     let outputs = m * n + if with_db { n } else { 0 };
-    gpu.dispatch(
-        EntryPoint::MatmulSplitReduce,
-        &params,
-        &[&partial, &partial, bias_buf, c, db],
-        grid_1d(gpu, outputs, 256).trips(splits as u64),
-    )
+    split_reduce(gpu, &params, &partial, (bias_buf, c, db), outputs)
+}
+
+/// Pass 2 of a split: add `partial`'s splits into the `outputs` results (C's m·n, then
+/// db's n) with the epilogue of `params` ([m, n, k, flags, chunk, splits]): a thread per
+/// result adding in split order, or from `TREE_SPLITS` splits on, a workgroup per result.
+pub(crate) fn split_reduce(
+    gpu: &Gpu,
+    params: &[u32; 6],
+    partial: &GpuTensor,
+    (bias, c, db): (&GpuTensor, &GpuTensor, &GpuTensor),
+    outputs: usize,
+) -> Result<()> {
+    let splits = params[5] as usize;
+    let buffers = [partial, partial, bias, c, db];
+    if splits < TREE_SPLITS {
+        let launch = grid_1d(gpu, outputs, 256).trips(splits as u64);
+        return gpu.dispatch(EntryPoint::MatmulSplitReduce, params, &buffers, launch);
+    }
+    // 64 strided sums, then the six halvings of the tree.
+    let groups = grid_1d(gpu, outputs, 1).groups;
+    let launch = Launch::from(groups)
+        .useful(outputs as u64 * 64)
+        .trips(splits.div_ceil(64) as u64 + 6);
+    gpu.dispatch(EntryPoint::MatmulSplitReduceTree, params, &buffers, launch)
 }
 
 /// Record it on the kernel the adapter's table picks for its layout and size, with
@@ -301,7 +320,7 @@ fn launch_on(
     }
     // A long K is split on every family (so the table never changes a result), and the
     // split family runs everything it is given.
-    let chunk = split_chunk(gpu, m, n, k);
+    let chunk = split_chunk(gpu, (m, n, k), layout);
     if chunk.is_some() || kernel == MatmulKernel::Split {
         return split(gpu, (a, b), bias, (layout, relu), c, extra, chunk);
     }

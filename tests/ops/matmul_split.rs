@@ -2,7 +2,9 @@
 //! `cpu::matmul_split`): every layout and epilogue against the twin at the same chunking
 //! on odd shapes (K up to the seed CNN's 21,632, N = 1, 10, 33) with outliers; the same
 //! bits run to run; one split = the register kernels' bits; the split bias gradient =
-//! `bias_backward`'s at the same chunk.
+//! `bias_backward`'s at the same chunk. Pass 2 runs both ways: a thread per result (under
+//! 64 splits: K = 257, 4,097 in NN/NT) and a workgroup per result (K = 4,097 in TN,
+//! 21,632 everywhere).
 
 use crate::prelude::*;
 use wgtrain::gpu::matmul_choice::MatmulKernel;
@@ -78,7 +80,7 @@ fn run(
 
 fn check_split(g: &Gpu, (m, n, k): (usize, usize, usize), layout: Layout, e: Epilogue, seed: u64) {
     let c = case(g, (m, n, k), layout, seed);
-    for chunk in [split_k_chunk(k, 0), None, Some(7)] {
+    for chunk in [split_k_chunk(k, 0, layout), None, Some(7)] {
         let (got, got_db) = run(g, &c, (layout, e), n, chunk);
         let relu = e == Epilogue::BiasRelu;
         let (want, want_db) = cpu::matmul_split(
@@ -150,9 +152,9 @@ fn matmul_split_is_deterministic() {
             Layout::TN => Epilogue::BiasGrad,
             _ => Epilogue::Plain,
         };
-        let first = run(g, &c, (layout, e), n, split_k_chunk(k, 0));
+        let first = run(g, &c, (layout, e), n, split_k_chunk(k, 0, layout));
         for _ in 0..3 {
-            let again = run(g, &c, (layout, e), n, split_k_chunk(k, 0));
+            let again = run(g, &c, (layout, e), n, split_k_chunk(k, 0, layout));
             let same =
                 |x: &[f32], y: &[f32]| x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits());
             assert!(
@@ -247,8 +249,12 @@ fn bias_backward_splits_like_the_fused_bias_gradient() {
         .enumerate()
     {
         let c = case(&g, (m, n, k), Layout::TN, 700 + i as u64);
-        let chunk = ops::matmul::split_chunk(&g, 0, n, k);
-        assert_eq!(chunk, split_k_chunk(k, 64), "no binding limit is near");
+        let chunk = ops::matmul::split_chunk(&g, (0, n, k), Layout::TN);
+        assert_eq!(
+            chunk,
+            split_k_chunk(k, 64, Layout::TN),
+            "no binding limit is near"
+        );
         let db = ops::bias_backward(&g, &c.gb).unwrap();
         let db = g.download(&db).unwrap();
         let (_, fused_db) = run(&g, &c, (Layout::TN, Epilogue::BiasGrad), n, chunk);
@@ -292,15 +298,22 @@ fn bias_backward_splits_like_the_fused_bias_gradient() {
     assert_eq!(g.split_k_above(), g.tuning().split_k_above);
 }
 
-/// The chunk rule: none up to the threshold, √k rounded up to 16 (at least 32) past it,
-/// fewer than k; the twin with one run is `cpu::matmul`.
+/// The chunk rule: none up to the threshold; past it 32 for TN, √k rounded up to 16 (at
+/// least 32) for NN and NT; always fewer than k. The twin with one run is `cpu::matmul`.
 #[test]
 fn split_chunk_rule_and_twin() {
-    assert_eq!(split_k_chunk(256, 256), None);
-    assert_eq!(split_k_chunk(257, 256), Some(32));
-    assert_eq!(split_k_chunk(3872, 0), Some(64));
-    assert_eq!(split_k_chunk(21632, 0), Some(160));
-    assert_eq!(split_k_chunk(20, 0), None, "a chunk of 32 would be one run");
+    for layout in [Layout::NN, Layout::TN, Layout::NT] {
+        assert_eq!(split_k_chunk(256, 256, layout), None);
+        assert_eq!(split_k_chunk(257, 256, layout), Some(32));
+        assert_eq!(
+            split_k_chunk(20, 0, layout),
+            None,
+            "a chunk of 32 would be one run"
+        );
+    }
+    assert_eq!(split_k_chunk(3872, 0, Layout::NN), Some(64));
+    assert_eq!(split_k_chunk(21632, 0, Layout::NT), Some(160));
+    assert_eq!(split_k_chunk(21632, 0, Layout::TN), Some(32));
     let (m, n, k) = (5, 6, 7);
     let a = randn(1, m * k, 3.0);
     let b = randn(2, k * n, 3.0);
