@@ -11,28 +11,14 @@ use wgtrain::gpu::cost::{self, CostSummary, DispatchRecord, H100};
 use wgtrain::nn::{Device, Sequential};
 use wgtrain::{Gpu, Result};
 
-/// The dispatches of one training step of the model `build` makes (compiled), batch 32,
-/// as recorded on `gpu`: the difference between a traced 2-step and 1-step epoch (the
-/// steps repeat, so the part the longer trace adds after the shared prefix is one step,
-/// starting where the two traces part).
+/// The dispatches of one training step (batch 32) of the model `build` makes (compiled)
+/// on `gpu` (`Sequential::trace_training_step`).
 pub fn step_dispatches(
     gpu: &Arc<Gpu>,
     build: impl Fn(&Device) -> Result<Sequential>,
     (x, y): (&Array, &Array),
 ) -> Result<Vec<DispatchRecord>> {
-    let mut m = build(&Device::Gpu(gpu.clone()))?;
-    let opts = super::bench::quiet(1, 0.0);
-    m.fit(&x.slice_rows(0, 64), &y.slice_rows(0, 64), &opts)?; // pipelines, caches
-    let mut traced = |rows: usize| -> Result<Vec<DispatchRecord>> {
-        gpu.start_trace();
-        m.fit(&x.slice_rows(0, rows), &y.slice_rows(0, rows), &opts)?;
-        Ok(gpu.take_trace())
-    };
-    let one = traced(32)?;
-    let two = traced(64)?;
-    let step = two.len().saturating_sub(one.len());
-    let shared = one.iter().zip(&two).take_while(|(a, b)| a == b).count();
-    Ok(two[shared.saturating_sub(step)..shared.max(step)].to_vec())
+    build(&Device::Gpu(gpu.clone()))?.trace_training_step(x, y, 32)
 }
 
 /// The model's five cost figures as bench keys (`<model>_max_serial_trips`, …), and the

@@ -14,6 +14,7 @@ mod compiled;
 mod fit;
 mod from_spec;
 mod step;
+mod step_trace;
 mod summary;
 
 pub use fit::FitOptions;
