@@ -1,5 +1,9 @@
-// Matrix multiply for GPUs: C[M,N] = op(A)·op(B) (+ bias[N]) (then ReLU) (flags as in
-// matmul.wgsl: 1 bias, 2 ReLU; not 4 or 8, which stay with the register kernels), every layout:
+// Matrix multiply for GPUs: C[M,N] = op(A)·op(B) (+ bias[N]) (then ReLU) (× [x > 0]), every
+// layout, with every fused epilogue: flags 1 bias, 2 ReLU (as matmul.wgsl); 4 (TN) also
+// db[N] = Σ_k B[k, N] to binding 5 (the bias gradient, in bias.wgsl's order: the first row
+// of threads of the first row of tiles adds each staged B column as it goes); 8 keeps C
+// only where binding 3 (then the mask x[M,N]) is > 0 (the register family's `_masked`
+// entries). Kernels:
 //   matmul_tiled_{nn,tn,nt}_64: 16×16 threads, a 64×64 tile of C, 4×4 outputs per thread
 //   matmul_tiled_{nn,tn,nt}_32:  8×8 threads, a 32×32 tile (small matrices, fewer idle lanes)
 // The classic workgroup-memory design (as in gpu.cpp's and wgpu-mm's kernels): each step
@@ -48,6 +52,8 @@ fn tiled(mode: u32, ts: u32, lid: vec3<u32>, wid: vec3<u32>) {
     let row0 = wid.y * ts;
     let col0 = wid.x * ts;
     var acc: array<f32, 16>;
+    var colsum: array<f32, 4>;
+    let bias_grad = mode == 1u && (p.flags & 4u) != 0u && wid.y == 0u && lid.y == 0u;
     for (var k0 = 0u; k0 < p.k; k0 += BK) {
         for (var e = t; e < ts * BK; e += threads) {
             // A's contiguous axis: K for NN/NT, M for TN.
@@ -83,8 +89,21 @@ fn tiled(mode: u32, ts: u32, lid: vec3<u32>, wid: vec3<u32>) {
                     acc[i * 4u + j] = fma(av[i], bv[j], acc[i * 4u + j]);
                 }
             }
+            if bias_grad {
+                for (var j = 0u; j < 4u; j++) {
+                    colsum[j] += bv[j];
+                }
+            }
         }
         workgroupBarrier();
+    }
+    if bias_grad {
+        for (var j = 0u; j < 4u; j++) {
+            let col = col0 + lid.x * 4u + j;
+            if col < p.n {
+                db[col] = colsum[j];
+            }
+        }
     }
     for (var i = 0u; i < 4u; i++) {
         let r = row0 + lid.y * 4u + i;
@@ -97,6 +116,9 @@ fn tiled(mode: u32, ts: u32, lid: vec3<u32>, wid: vec3<u32>) {
                 }
                 if (p.flags & 2u) != 0u {
                     v = max(v, 0.0);
+                }
+                if (p.flags & 8u) != 0u {
+                    v = select(0.0, v, bias[r * p.n + col] > 0.0);
                 }
                 c[r * p.n + col] = v;
             }

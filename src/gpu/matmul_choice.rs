@@ -83,12 +83,14 @@ impl SizeClass {
 
     /// The shape the autotune times for this class (m, n, k): like the seed models' layers
     /// at batch 32 (a Dense layer; a conv's product on part of the batch), small enough to
-    /// time in a few milliseconds.
+    /// time in a few milliseconds. K stays at 256, the GPUs' split-K threshold: past it
+    /// every family runs the split kernels (`shape::split_k_chunk`), so the table's choice
+    /// is for products of shorter K.
     pub fn representative(self) -> (usize, usize, usize) {
         match self {
             SizeClass::Small => (32, 64, 100),
-            SizeClass::Medium => (256, 64, 288),
-            SizeClass::Large => (1024, 64, 288),
+            SizeClass::Medium => (256, 64, 256),
+            SizeClass::Large => (1024, 64, 256),
         }
     }
 }

@@ -57,19 +57,27 @@ impl Tuning {
         };
         // Experiments: one matmul family for every class (register, tiled64, tiled32,
         // split); an autotune or its cache may replace it (WGTRAIN_TUNE=off keeps it).
-        if let Some(kernel) = std::env::var("WGTRAIN_MATMUL")
-            .ok()
-            .and_then(|v| super::matmul_choice::MatmulKernel::from_name(v.trim()))
-        {
-            t.matmul = MatmulTable {
-                choice: [[kernel; 3]; 3],
-            };
+        if let Ok(v) = std::env::var("WGTRAIN_MATMUL") {
+            match super::matmul_choice::MatmulKernel::from_name(v.trim()) {
+                Some(kernel) => {
+                    t.matmul = MatmulTable {
+                        choice: [[kernel; 3]; 3],
+                    }
+                }
+                None => eprintln!(
+                    "warning: WGTRAIN_MATMUL={v:?} is not a matmul family (register, tiled64, \
+                     tiled32, split); ignored"
+                ),
+            }
         }
-        if let Some(v) = std::env::var("WGTRAIN_SPLIT_K_ABOVE")
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-        {
-            t.split_k_above = v;
+        if let Ok(v) = std::env::var("WGTRAIN_SPLIT_K_ABOVE") {
+            match v.trim().parse::<usize>() {
+                Ok(n) => t.split_k_above = n,
+                Err(_) => eprintln!(
+                    "warning: WGTRAIN_SPLIT_K_ABOVE={v:?} is not a whole number of k steps \
+                     (e.g. 256); ignored"
+                ),
+            }
         }
         if let Some(v) = std::env::var("WGTRAIN_MATMUL_WG_X")
             .ok()

@@ -133,7 +133,7 @@ pub fn matmul_tn_bias_grad_into(
 /// (`bias_backward` asks with m = 0: its chunk is the fused bias gradient's unless the
 /// weight gradient's partial sums alone would exceed a binding.)
 pub fn split_chunk(gpu: &Gpu, (m, n, k): (usize, usize, usize), layout: Layout) -> Option<usize> {
-    let chunk = split_k_chunk(k, gpu.split_k_above(), layout)?;
+    let chunk = split_k_chunk((m, n, k), gpu.split_k_above(), layout)?;
     let limit = gpu.info().limits.max_storage_buffer_binding_size as usize;
     let most = limit / (4 * (m * n + n)).max(1);
     if most < 2 {
@@ -141,6 +141,23 @@ pub fn split_chunk(gpu: &Gpu, (m, n, k): (usize, usize, usize), layout: Layout) 
     }
     let chunk = chunk.max(k.div_ceil(most));
     (chunk < k).then_some(chunk)
+}
+
+/// Like [`matmul_with`] with `extra`'s work too (the ReLU mask for NT, the bias gradient
+/// for TN): what the tests compare between families, bit for bit.
+pub fn matmul_extra_with(
+    gpu: &Gpu,
+    (a, b): (&GpuTensor, &GpuTensor),
+    bias: Option<&GpuTensor>,
+    (layout, relu): (Layout, bool),
+    extra: Extra,
+    kernel: MatmulKernel,
+) -> Result<GpuTensor> {
+    let (m, n, _) = dims(a, b, layout)?;
+    check_extra(extra, layout, m, n)?;
+    let c = gpu.empty(&[m, n], DType::F32)?;
+    launch_on(gpu, (a, b), bias, layout, relu, &c, extra, kernel)?;
+    Ok(c)
 }
 
 /// A matmul on the split family with an explicit split-K `chunk` (`None`: one run), with
@@ -324,21 +341,15 @@ fn launch_on(
     if chunk.is_some() || kernel == MatmulKernel::Split {
         return split(gpu, (a, b), bias, (layout, relu), c, extra, chunk);
     }
-    let tile = match (kernel, extra) {
+    let tile = match kernel {
         _ if !gpu.offers_tiled_matmul() => None,
-        // The tiled kernels have no extra epilogues: the split family (same bits) does.
-        (
-            MatmulKernel::Tiled64 | MatmulKernel::Tiled32,
-            Extra::BiasGrad(_) | Extra::ReluMask(_),
-        ) => {
-            return split(gpu, (a, b), bias, (layout, relu), c, extra, None);
-        }
-        (MatmulKernel::Register | MatmulKernel::Split, _) => None,
-        (MatmulKernel::Tiled64, _) => Some(64),
-        (MatmulKernel::Tiled32, _) => Some(32),
+        MatmulKernel::Register | MatmulKernel::Split => None,
+        MatmulKernel::Tiled64 => Some(64),
+        MatmulKernel::Tiled32 => Some(32),
     };
     if let Some(ts) = tile {
-        return tiled(gpu, (a, b), bias, (layout, relu), c, ts);
+        check_extra(extra, layout, m, n)?;
+        return tiled(gpu, (a, b), bias, (layout, relu), (c, extra), ts);
     }
     let vec4 = n % 4 == 0;
     // A·Bᵀ with B[n,k] read along k per column is the slow scalar form (dY·Wᵀ of the seed
@@ -435,7 +446,7 @@ fn tiled(
     (a, b): (&GpuTensor, &GpuTensor),
     bias: Option<&GpuTensor>,
     (layout, relu): (Layout, bool),
-    c: &GpuTensor,
+    (c, extra): (&GpuTensor, Extra),
     ts: usize,
 ) -> Result<()> {
     let (m, n, k) = dims(a, b, layout)?;
@@ -444,6 +455,18 @@ fn tiled(
     if let Some(t) = bias {
         flags |= ADD_BIAS;
         bias_buf = t;
+    }
+    let mut db = c;
+    match extra {
+        Extra::None => {}
+        Extra::BiasGrad(t) => {
+            flags |= BIAS_GRAD;
+            db = t;
+        }
+        Extra::ReluMask(x) => {
+            flags |= RELU_MASK;
+            bias_buf = x;
+        }
     }
     let kernel = match (layout, ts) {
         (Layout::NN, 64) => EntryPoint::MatmulTiledNN64,
@@ -463,12 +486,9 @@ fn tiled(
     let groups = Launch::from([n.div_ceil(ts) as u32, m.div_ceil(ts) as u32, 1])
         .useful(lanes(m) * lanes(n))
         .trips(k.div_ceil(16) as u64);
-    gpu.dispatch(
-        kernel,
-        &[m as u32, n as u32, k as u32, flags],
-        &[a, b, bias_buf, c],
-        groups,
-    )
+    // db at binding 5 (without flag 4 never written: `c` stands in).
+    let params = [m as u32, n as u32, k as u32, flags];
+    gpu.dispatch(kernel, &params, &[a, b, bias_buf, c, db], groups)
 }
 
 /// (m, n, k) for `layout`, or a shape error naming both operands.

@@ -80,7 +80,7 @@ fn run(
 
 fn check_split(g: &Gpu, (m, n, k): (usize, usize, usize), layout: Layout, e: Epilogue, seed: u64) {
     let c = case(g, (m, n, k), layout, seed);
-    for chunk in [split_k_chunk(k, 0, layout), None, Some(7)] {
+    for chunk in [split_k_chunk((m, n, k), 0, layout), None, Some(7)] {
         let (got, got_db) = run(g, &c, (layout, e), n, chunk);
         let relu = e == Epilogue::BiasRelu;
         let (want, want_db) = cpu::matmul_split(
@@ -152,9 +152,9 @@ fn matmul_split_is_deterministic() {
             Layout::TN => Epilogue::BiasGrad,
             _ => Epilogue::Plain,
         };
-        let first = run(g, &c, (layout, e), n, split_k_chunk(k, 0, layout));
+        let first = run(g, &c, (layout, e), n, split_k_chunk((m, n, k), 0, layout));
         for _ in 0..3 {
-            let again = run(g, &c, (layout, e), n, split_k_chunk(k, 0, layout));
+            let again = run(g, &c, (layout, e), n, split_k_chunk((m, n, k), 0, layout));
             let same =
                 |x: &[f32], y: &[f32]| x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits());
             assert!(
@@ -252,7 +252,7 @@ fn bias_backward_splits_like_the_fused_bias_gradient() {
         let chunk = ops::matmul::split_chunk(&g, (0, n, k), Layout::TN);
         assert_eq!(
             chunk,
-            split_k_chunk(k, 64, Layout::TN),
+            split_k_chunk((0, n, k), 64, Layout::TN),
             "no binding limit is near"
         );
         let db = ops::bias_backward(&g, &c.gb).unwrap();
@@ -299,21 +299,30 @@ fn bias_backward_splits_like_the_fused_bias_gradient() {
 }
 
 /// The chunk rule: none up to the threshold; past it 32 for TN, √k rounded up to 16 (at
-/// least 32) for NN and NT; always fewer than k. The twin with one run is `cpu::matmul`.
+/// least 32) for NN and NT unless C fills the GPU alone; always fewer than k. The twin with one run is `cpu::matmul`.
 #[test]
 fn split_chunk_rule_and_twin() {
     for layout in [Layout::NN, Layout::TN, Layout::NT] {
-        assert_eq!(split_k_chunk(256, 256, layout), None);
-        assert_eq!(split_k_chunk(257, 256, layout), Some(32));
+        assert_eq!(split_k_chunk((9, 32, 256), 256, layout), None);
+        assert_eq!(split_k_chunk((9, 32, 257), 256, layout), Some(32));
         assert_eq!(
-            split_k_chunk(20, 0, layout),
+            split_k_chunk((9, 32, 20), 0, layout),
             None,
             "a chunk of 32 would be one run"
         );
     }
-    assert_eq!(split_k_chunk(3872, 0, Layout::NN), Some(64));
-    assert_eq!(split_k_chunk(21632, 0, Layout::NT), Some(160));
-    assert_eq!(split_k_chunk(21632, 0, Layout::TN), Some(32));
+    assert_eq!(split_k_chunk((288, 64, 3872), 0, Layout::NN), Some(64));
+    assert_eq!(split_k_chunk((7, 33, 21632), 0, Layout::NT), Some(160));
+    assert_eq!(split_k_chunk((9, 32, 21632), 0, Layout::TN), Some(32));
+    // A result that fills the GPU alone is not split unless k is very long; TN always is.
+    assert_eq!(split_k_chunk((1024, 1024, 1024), 256, Layout::NN), None);
+    assert_eq!(split_k_chunk((1024, 1024, 4097), 256, Layout::NT), Some(80));
+    assert_eq!(split_k_chunk((1024, 1024, 1024), 256, Layout::TN), Some(32));
+    assert_eq!(
+        split_k_chunk((3872, 64, 288), 256, Layout::NN),
+        Some(32),
+        "242 tiles"
+    );
     let (m, n, k) = (5, 6, 7);
     let a = randn(1, m * k, 3.0);
     let b = randn(2, k * n, 3.0);
@@ -324,5 +333,63 @@ fn split_chunk_rule_and_twin() {
             cpu::matmul(&a, &b, None, m, n, k, layout, true),
             "{layout:?}"
         );
+    }
+}
+
+/// Every kernel family gives the register family's bits with every epilogue (bias +
+/// ReLU, the NT ReLU mask, the TN bias gradient), so the autotune may pick any of them
+/// for any dispatch. (K stays under the split threshold here: one run.)
+#[test]
+fn every_family_gives_the_same_bits_with_every_epilogue() {
+    let Some(g) = gpu() else { return };
+    let bits = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();
+    let families: Vec<MatmulKernel> = MatmulKernel::ALL
+        .into_iter()
+        .filter(|k| g.offers_tiled_matmul() || !k.is_tiled())
+        .collect();
+    let mut seed = 5000;
+    for &(m, n, k) in &[(7, 10, 33), (33, 64, 257), (70, 36, 96)] {
+        for layout in [Layout::NN, Layout::TN, Layout::NT] {
+            let c = case(g, (m, n, k), layout, seed);
+            seed += 4;
+            let mut epilogues = vec![Epilogue::Plain, Epilogue::BiasRelu];
+            epilogues.push(match layout {
+                Layout::NN => Epilogue::Plain,
+                Layout::TN => Epilogue::BiasGrad,
+                Layout::NT => Epilogue::Mask,
+            });
+            for e in epilogues {
+                let on = |kernel| {
+                    let db = g.zeros(&[n]).unwrap();
+                    let extra = match e {
+                        Epilogue::Mask => Extra::ReluMask(&c.gmask),
+                        Epilogue::BiasGrad => Extra::BiasGrad(&db),
+                        _ => Extra::None,
+                    };
+                    let relu = e == Epilogue::BiasRelu;
+                    let bias = relu.then_some(&c.gbias);
+                    let out = ops::matmul::matmul_extra_with(
+                        g,
+                        (&c.ga, &c.gb),
+                        bias,
+                        (layout, relu),
+                        extra,
+                        kernel,
+                    )
+                    .unwrap();
+                    (
+                        bits(g.download(&out).unwrap()),
+                        bits(g.download(&db).unwrap()),
+                    )
+                };
+                let want = on(MatmulKernel::Register);
+                for &kernel in &families {
+                    let what = format!("{kernel:?} {layout:?} m{m} n{n} k{k} {e:?}");
+                    let got = on(kernel);
+                    assert_eq!(got.0, want.0, "{what}: c");
+                    assert_eq!(got.1, want.1, "{what}: db");
+                }
+            }
+        }
     }
 }

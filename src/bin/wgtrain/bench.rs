@@ -357,7 +357,12 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         }
     }
 
-    for n in [256usize, 1024] {
+    // 4096³ (137 GFLOP) only on GPUs: a CPU adapter would take minutes.
+    let sizes: &[usize] = match gpu.info().is_cpu() {
+        true => &[256, 1024],
+        false => &[256, 1024, 4096],
+    };
+    for &n in sizes {
         let x: Vec<f32> = (0..n * n)
             .map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5)
             .collect();
@@ -365,7 +370,11 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         let c = gpu.zeros(&[n, n])?;
         ops::matmul_into(&gpu, &ga, &gb, None, Layout::NN, false, &c)?;
         gpu.synchronize()?;
-        let reps = if n <= 256 { 20 } else { 3 };
+        let reps = match n {
+            0..=256 => 20,
+            257..=1024 => 3,
+            _ => 5,
+        };
         let t = Instant::now();
         for _ in 0..reps {
             ops::matmul_into(&gpu, &ga, &gb, None, Layout::NN, false, &c)?;
