@@ -107,3 +107,61 @@ fn tracing_a_step_needs_two_batches_and_a_gpu() {
     let err = cpu.trace_training_step(&x, &y, 32).unwrap_err().to_string();
     assert!(err.contains("CPU device"), "{err}");
 }
+
+fn bench_cost_only(env: &[(&str, &str)]) -> (String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wgtrain"))
+        .args(["bench", "--cost-only", "--json"])
+        .envs(env.iter().copied())
+        .output()
+        .expect("run wgtrain");
+    assert!(out.status.success(), "{out:?}");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn figure(json: &str, key: &str) -> f64 {
+    let v: serde_json::Value = serde_json::from_str(json.trim()).expect("one JSON object");
+    v[key].as_f64().unwrap_or_else(|| panic!("{key} in {json}"))
+}
+
+/// `wgtrain bench --cost-only --json` needs no GPU and no MNIST: the five figures per
+/// model; the family and threshold settings move them (the register family without
+/// split-K is what GPUs ran before: conv1's weight gradient walks all 21,632 rows), and a
+/// setting that makes no sense is named in a warning and ignored.
+#[test]
+fn bench_reports_the_cost_model_without_a_gpu() {
+    let (json, _) = bench_cost_only(&[]);
+    for key in [
+        "max_serial_trips",
+        "sum_serial_trips",
+        "useful_thread_share",
+        "est_gpu_us",
+    ] {
+        assert!(figure(&json, &format!("cnn_{key}")) > 0.0, "{json}");
+        assert!(figure(&json, &format!("mlp_{key}")) > 0.0, "{json}");
+    }
+    assert!(figure(&json, "cnn_max_serial_trips") <= 512.0, "{json}");
+    assert!(json.contains("\"cnn_min_deep_workgroups\":"), "{json}");
+    let (before, _) = bench_cost_only(&[
+        ("WGTRAIN_MATMUL", "register"),
+        ("WGTRAIN_SPLIT_K_ABOVE", "1000000000"),
+    ]);
+    assert_eq!(figure(&before, "cnn_max_serial_trips"), 21632.0, "{before}");
+    assert_eq!(figure(&before, "cnn_min_deep_workgroups"), 3.0, "{before}");
+    let (bad, err) = bench_cost_only(&[
+        ("WGTRAIN_MATMUL", "fastest"),
+        ("WGTRAIN_SPLIT_K_ABOVE", "lots"),
+    ]);
+    assert!(
+        err.contains("WGTRAIN_MATMUL=\"fastest\" is not a matmul family"),
+        "{err}"
+    );
+    assert!(err.contains("WGTRAIN_SPLIT_K_ABOVE=\"lots\""), "{err}");
+    assert_eq!(
+        figure(&bad, "cnn_est_gpu_us"),
+        figure(&json, "cnn_est_gpu_us"),
+        "ignored settings change nothing"
+    );
+}

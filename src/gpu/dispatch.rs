@@ -107,31 +107,41 @@ impl Gpu {
         Ok((pipeline, threads))
     }
 
-    /// Threads per workgroup of `kernel`, from its `@workgroup_size` (naga's parse; a size
-    /// given by the override `WG_X` is this adapter's value of it).
+    /// Threads per workgroup of `kernel`, from its `@workgroup_size` (naga's parse of its
+    /// shader, once per shader; a size given by the override `WG_X` is this adapter's value
+    /// of it).
     fn workgroup_threads(&self, kernel: EntryPoint) -> Result<u32> {
         let shader = kernel.shader();
-        let module = naga::front::wgsl::parse_str(shader.source()).map_err(|e| {
-            self.gpu_err(
-                &format!("parsing shaders/{}", shader.file_name()),
-                e.emit_to_string(shader.source()),
-            )
-        })?;
-        let entry = module
-            .entry_points
-            .iter()
-            .find(|e| e.name == kernel.name())
-            .expect("every registered kernel is an entry point of its shader");
-        let overridden = entry.workgroup_size_overrides.unwrap_or([None; 3]);
-        Ok(entry
-            .workgroup_size
-            .iter()
-            .zip(overridden)
-            .map(|(&size, o)| match o {
-                Some(_) => self.tuning.matmul_wg_x,
-                None => size.max(1),
-            })
-            .product())
+        let mut sizes = self.workgroup_sizes.lock().expect("workgroup sizes");
+        if !sizes.contains_key(&shader) {
+            let module = naga::front::wgsl::parse_str(shader.source()).map_err(|e| {
+                self.gpu_err(
+                    &format!("parsing shaders/{}", shader.file_name()),
+                    e.emit_to_string(shader.source()),
+                )
+            })?;
+            let per_entry = module
+                .entry_points
+                .iter()
+                .map(|e| {
+                    let overridden = e.workgroup_size_overrides.unwrap_or([None; 3]);
+                    let threads = e
+                        .workgroup_size
+                        .iter()
+                        .zip(overridden)
+                        .map(|(&size, o)| match o {
+                            Some(_) => self.tuning.matmul_wg_x,
+                            None => size.max(1),
+                        })
+                        .product();
+                    (e.name.clone(), threads)
+                })
+                .collect();
+            sizes.insert(shader, per_entry);
+        }
+        Ok(*sizes[&shader]
+            .get(kernel.name())
+            .expect("every registered kernel is an entry point of its shader"))
     }
 
     fn module(&self, shader: Shader) -> Result<wgpu::ShaderModule> {

@@ -95,6 +95,8 @@ pub struct Gpu {
     modules: Mutex<HashMap<Shader, wgpu::ShaderModule>>,
     pipelines: Mutex<HashMap<EntryPoint, (wgpu::ComputePipeline, wgpu::BindGroupLayout, u32)>>,
     uniforms: Mutex<HashMap<Vec<u32>, wgpu::Buffer>>,
+    /// Threads per workgroup of each shader's entry points (the cost trace).
+    workgroup_sizes: Mutex<HashMap<Shader, HashMap<String, u32>>>,
     bind_groups: Mutex<HashMap<BindKey, wgpu::BindGroup>>,
     pool: Arc<BufferPool>,
     recorder: Mutex<Recorder>,
@@ -217,6 +219,7 @@ impl Gpu {
             modules: Mutex::default(),
             pipelines: Mutex::default(),
             uniforms: Mutex::default(),
+            workgroup_sizes: Mutex::default(),
             bind_groups: Mutex::default(),
             pool: Arc::default(),
             recorder: Mutex::new(Recorder::default()),

@@ -16,6 +16,11 @@ impl Gpu {
             self.info.device_type,
         )?;
         gpu.tuning = self.tuning.clone();
+        let split = self
+            .split_k_above
+            .load(std::sync::atomic::Ordering::Relaxed);
+        gpu.split_k_above
+            .store(split, std::sync::atomic::Ordering::Relaxed);
         Ok(gpu)
     }
 

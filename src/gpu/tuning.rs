@@ -22,13 +22,15 @@ pub struct Tuning {
     /// Which matmul kernel each (layout, size class) runs: the measured defaults, or what
     /// the autotune picked on this adapter (`autotune.rs`).
     pub matmul: MatmulTable,
-    /// Matmuls whose inner dimension k is longer than this are split into chunks of about
-    /// √k reduced in parallel, then added in a fixed order (`shape::split_k_chunk`,
+    /// Matmuls whose inner dimension k is longer than this are split into chunks reduced
+    /// in parallel, then added in a fixed order (`shape::split_k_chunk`,
     /// `matmul_split.wgsl`), on every kernel family, so the autotune never changes a
     /// result. GPUs: 256, so no thread walks a long K while SMs sit idle (the seed CNN's
-    /// conv1 weight gradient, K = 21,632, ran on 3 workgroups). CPU adapters: 4,096 (only
-    /// the very long weight gradients; their register kernels are tuned for K).
-    /// `WGTRAIN_SPLIT_K_ABOVE` overrides it.
+    /// conv1 weight gradient, K = 21,632, ran on 3 workgroups). CPU adapters: never
+    /// (`usize::MAX`): a CPU has a few cores, not 132 SMs, to fill, and llvmpipe ran the
+    /// split conv1 weight gradient 3× slower than its register kernel (12.7 vs 4.4 ms per
+    /// step: the 32-row tile mostly recomputes clamped rows of a 9-row result).
+    /// `WGTRAIN_SPLIT_K_ABOVE` or `Gpu::set_split_k_above` override it.
     pub split_k_above: usize,
 }
 
@@ -53,7 +55,7 @@ impl Tuning {
                 true => MatmulTable::default(),
                 false => MatmulTable::gpu_default(),
             },
-            split_k_above: if info.is_cpu() { 4096 } else { 256 },
+            split_k_above: if info.is_cpu() { usize::MAX } else { 256 },
         };
         // Experiments: one matmul family for every class (register, tiled64, tiled32,
         // split); an autotune or its cache may replace it (WGTRAIN_TUNE=off keeps it).
