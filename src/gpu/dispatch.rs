@@ -113,7 +113,7 @@ impl Gpu {
     fn workgroup_threads(&self, kernel: EntryPoint) -> Result<u32> {
         let shader = kernel.shader();
         let mut sizes = self.workgroup_sizes.lock().expect("workgroup sizes");
-        if !sizes.contains_key(&shader) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = sizes.entry(shader) {
             let module = naga::front::wgsl::parse_str(shader.source()).map_err(|e| {
                 self.gpu_err(
                     &format!("parsing shaders/{}", shader.file_name()),
@@ -137,7 +137,7 @@ impl Gpu {
                     (e.name.clone(), threads)
                 })
                 .collect();
-            sizes.insert(shader, per_entry);
+            slot.insert(per_entry);
         }
         Ok(*sizes[&shader]
             .get(kernel.name())

@@ -218,8 +218,8 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         }
         figures.push((key.to_string(), value));
     };
-    cost_models(a, &mut say)?;
     if a.cost_only {
+        cost_models(a, &mut say)?;
         if a.json {
             print_json(&figures);
         }
@@ -388,6 +388,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
             format!("matmul {n}³ (NN, f32): {:.2} ms, {gf:.2} GFLOP/s", s * 1e3),
         );
     }
+    cost_models(a, &mut say)?;
     if a.json {
         print_json(&figures);
     }
