@@ -1,5 +1,6 @@
 //! Kernel throughput on the chosen adapter (criterion): matmul GFLOP/s at 128³, 512³ and
-//! 1024³; the seed CNN's convolutions at batch 32 (forward and backward, im2col + matmul);
+//! 1024³; the seed CNN's weight gradients (TN, long K) on each family, whole and split-K;
+//! the seed CNN's convolutions at batch 32 (forward and backward, im2col + matmul);
 //! GB/s of the elementwise kernels. Each sample records `iters` dispatches into one
 //! submission and waits for the GPU to finish, so the time is GPU work to completion.
 //! `cargo bench --bench kernels`; criterion's `elem/s` is FLOP/s for the matmul groups.
@@ -50,6 +51,45 @@ fn matmul(c: &mut Criterion, gpu: &Gpu) {
             });
         }
     }
+    g.finish();
+}
+
+/// The seed CNN's long-K weight gradients with their bias gradients (conv1: 9×32 over
+/// 21,632 rows; conv2: 288×64 over 3,872), on the register and split families, in one run
+/// and split-K (the split threshold moved to 256, as on GPUs).
+fn weight_gradients(c: &mut Criterion, gpu: &Gpu) {
+    use wgtrain::gpu::matmul_choice::MatmulKernel;
+    use wgtrain::ops::matmul::{matmul_extra_with, Extra};
+    let mut g = c.benchmark_group(format!("weight gradient TN [{}]", gpu.info().name));
+    g.sample_size(10).warm_up_time(Duration::from_millis(500));
+    for (m, n, k) in [(9usize, 32usize, 21632usize), (288, 64, 3872)] {
+        let x = upload(gpu, &[k, m]);
+        let dz = upload(gpu, &[k, n]);
+        let db = gpu.zeros(&[n]).unwrap();
+        g.throughput(Throughput::Elements(2 * (m * n * k) as u64));
+        for (kernel, split) in [
+            (MatmulKernel::Register, None),
+            (MatmulKernel::Split, None),
+            (MatmulKernel::Split, Some(256)),
+        ] {
+            let name = match split {
+                Some(_) => "split-K",
+                None => kernel.name(),
+            };
+            g.bench_function(format!("{m}x{n}x{k} {name}"), |bch| {
+                gpu.set_split_k_above(split.or(Some(usize::MAX - 1)));
+                bch.iter_custom(|iters| {
+                    gpu_time(gpu, iters, || {
+                        let extra = Extra::BiasGrad(&db);
+                        let io = (&x, &dz);
+                        matmul_extra_with(gpu, io, None, (Layout::TN, false), extra, kernel)
+                            .unwrap();
+                    })
+                })
+            });
+        }
+    }
+    gpu.set_split_k_above(None);
     g.finish();
 }
 
@@ -151,6 +191,7 @@ fn all(c: &mut Criterion) {
     let gpu = Gpu::new().expect("benchmarks need a GPU adapter");
     eprintln!("adapter: {}", gpu.info());
     matmul(c, &gpu);
+    weight_gradients(c, &gpu);
     conv(c, &gpu);
     elementwise(c, &gpu);
 }

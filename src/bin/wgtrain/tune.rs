@@ -3,7 +3,7 @@
 //! kernel picked and every kernel's time. `--json` for one JSON object.
 
 use wgtrain::gpu::autotune::TuneMode;
-use wgtrain::gpu::matmul_choice::{SizeClass, LAYOUTS};
+use wgtrain::gpu::matmul_choice::{MatmulKernel, SizeClass, LAYOUTS};
 use wgtrain::{Gpu, GpuOptions, Result};
 
 /// `wgtrain tune` flags.
@@ -60,32 +60,33 @@ pub fn run(a: &TuneArgs) -> Result<()> {
         "tuned in {:.2} s ({}); cached in {cache}",
         r.seconds, r.clock
     );
-    println!(
-        "{:<6} {:<8} {:<16} {:>10} {:>10} {:>10}",
-        "layout", "size", "m×n×k", "register", "tiled64", "tiled32"
-    );
+    let mut head = format!("{:<6} {:<8} {:<16}", "layout", "size", "m×n×k");
+    for kernel in MatmulKernel::ALL {
+        head += &format!(" {:>10}", kernel.name());
+    }
+    println!("{head}");
     for layout in LAYOUTS {
         for class in SizeClass::ALL {
             let (m, n, k) = class.representative();
             let picked = r.table.get(layout, m, n, k);
-            let cell = |name: &str| -> String {
-                r.timings
+            let mut line = format!(
+                "{:<6} {:<8} {:<16}",
+                format!("{layout:?}"),
+                class.name(),
+                format!("{m}×{n}×{k}")
+            );
+            for kernel in MatmulKernel::ALL {
+                let cell = r
+                    .timings
                     .iter()
-                    .find(|(l, c, kk, _)| *l == layout && *c == class && kk.name() == name)
+                    .find(|(l, c, kk, _)| *l == layout && *c == class && *kk == kernel)
                     .map_or("—".into(), |(_, _, kk, us)| {
                         let mark = if *kk == picked { "*" } else { " " };
                         format!("{us:.0} µs{mark}")
-                    })
-            };
-            println!(
-                "{:<6} {:<8} {:<16} {:>10} {:>10} {:>10}",
-                format!("{layout:?}"),
-                class.name(),
-                format!("{m}×{n}×{k}"),
-                cell("register"),
-                cell("tiled64"),
-                cell("tiled32")
-            );
+                    });
+                line += &format!(" {cell:>10}");
+            }
+            println!("{line}");
         }
     }
     println!("(* the kernel picked; every kernel gives the same bits)");
