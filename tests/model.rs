@@ -174,6 +174,32 @@ fn shape_mistakes_are_errors_naming_the_layer_and_shapes() {
 #[test]
 fn gpu_and_cpu_take_the_same_five_cnn_steps() {
     let Some(gpu) = gpu_device() else { return };
+    same_five_cnn_steps(gpu);
+}
+
+/// The same with every long-K product split as on a GPU (threshold 256: conv1's and
+/// conv2's weight gradients, conv2's and conv3's forwards, the first Dense; the tree pass
+/// for conv1's 676 splits): split-K training tracks the CPU reference as closely.
+#[test]
+fn split_k_training_takes_the_same_five_cnn_steps_as_the_cpu() {
+    let Some(_) = gpu_device() else { return };
+    let g = std::sync::Arc::new(wgtrain::Gpu::new().unwrap());
+    g.set_split_k_above(Some(256));
+    let before = g.command_counts().0;
+    same_five_cnn_steps(Device::Gpu(g.clone()));
+    let split = g.command_counts().0 - before;
+    let whole = std::sync::Arc::new(wgtrain::Gpu::new().unwrap());
+    whole.set_split_k_above(Some(usize::MAX - 1));
+    let before = whole.command_counts().0;
+    same_five_cnn_steps(Device::Gpu(whole.clone()));
+    let unsplit = whole.command_counts().0 - before;
+    assert!(
+        split > unsplit,
+        "split-K adds second passes: {split} vs {unsplit} dispatches"
+    );
+}
+
+fn same_five_cnn_steps(gpu: Device) {
     let (x, y) = synthetic_images(3, 32);
     let mut g = seed_cnn(gpu, 11);
     let mut c = seed_cnn(Device::Cpu, 11);
