@@ -19,8 +19,8 @@ fn data() -> (Array, Array) {
     )
 }
 
-fn step(model: impl Fn(Device) -> Sequential) -> (Vec<DispatchRecord>, CostSummary) {
-    let gpu = Arc::new(Gpu::noop_discrete().unwrap());
+/// One training step's dispatches of `model` (compiled as the tutorial does) on `gpu`.
+fn trace(gpu: Arc<Gpu>, model: impl Fn(Device) -> Sequential) -> Vec<DispatchRecord> {
     let mut m = model(Device::Gpu(gpu));
     m.compile(
         Optimizer::adam(),
@@ -29,7 +29,12 @@ fn step(model: impl Fn(Device) -> Sequential) -> (Vec<DispatchRecord>, CostSumma
     )
     .unwrap();
     let (x, y) = data();
-    let records = m.trace_training_step(&x, &y, 32).unwrap();
+    m.trace_training_step(&x, &y, 32).unwrap()
+}
+
+/// The step on a discrete GPU's defaults, and its summary on the model H100.
+fn step(model: impl Fn(Device) -> Sequential) -> (Vec<DispatchRecord>, CostSummary) {
+    let records = trace(Arc::new(Gpu::noop_discrete().unwrap()), model);
     let summary = H100.summarize(&records);
     (records, summary)
 }
@@ -78,15 +83,7 @@ fn seed_mlp_step_is_shaped_for_a_big_gpu() {
 fn the_trace_sees_a_long_serial_loop_when_there_is_one() {
     let gpu = Arc::new(Gpu::noop_discrete().unwrap());
     gpu.set_split_k_above(Some(usize::MAX - 1));
-    let mut m = mnist_cnn(Device::Gpu(gpu.clone()), 42).unwrap();
-    m.compile(
-        Optimizer::adam(),
-        Loss::CategoricalCrossentropy,
-        &[Metric::Accuracy],
-    )
-    .unwrap();
-    let (x, y) = data();
-    let records = m.trace_training_step(&x, &y, 32).unwrap();
+    let records = trace(gpu, |d| mnist_cnn(d, 42).unwrap());
     let s = H100.summarize(&records);
     assert_eq!(s.max_serial_trips, 21632);
     assert!(s.est_gpu_us > 5000.0, "{s:?}");

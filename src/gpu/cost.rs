@@ -115,6 +115,30 @@ pub struct CostSummary {
     pub est_gpu_us: f64,
 }
 
+impl CostSummary {
+    /// `min_deep_workgroups` in words: the count, or that no dispatch is deep.
+    pub fn min_deep_text(&self) -> String {
+        self.min_deep_workgroups
+            .map_or("none (no dispatch of ≥ 256 trips)".into(), |w| {
+                w.to_string()
+            })
+    }
+
+    /// The five figures in a line.
+    pub fn line(&self) -> String {
+        format!(
+            "{} dispatches: max_serial_trips {}, sum_serial_trips {}, min_deep_workgroups {}, \
+             useful_thread_share {:.1} %, est_gpu_us {:.0}",
+            self.dispatches,
+            self.max_serial_trips,
+            self.sum_serial_trips,
+            self.min_deep_text(),
+            100.0 * self.useful_thread_share,
+            self.est_gpu_us
+        )
+    }
+}
+
 impl ReferenceGpu {
     /// One dispatch's estimate: its launch, then each wave of resident threads runs its
     /// longest thread's trips.
@@ -173,19 +197,7 @@ pub fn table(gpu: &ReferenceGpu, records: &[DispatchRecord]) -> String {
             gpu.dispatch_us(d)
         );
     }
-    let s = gpu.summarize(records);
-    out += &format!(
-        "{} dispatches: max_serial_trips {}, sum_serial_trips {}, min_deep_workgroups {}, \
-         useful_thread_share {:.1}%, est_gpu_us {:.0}",
-        s.dispatches,
-        s.max_serial_trips,
-        s.sum_serial_trips,
-        s.min_deep_workgroups
-            .map_or("none (no dispatch of ≥ 256 trips)".into(), |w| w
-                .to_string()),
-        100.0 * s.useful_thread_share,
-        s.est_gpu_us
-    );
+    out += &gpu.summarize(records).line();
     out
 }
 

@@ -34,7 +34,7 @@ pub fn bias_backward_into(gpu: &Gpu, dy: &GpuTensor, db: &GpuTensor) -> Result<(
     expect_len("bias_backward", "db", db, cols)?;
     // Long columns are summed in the chunks the weight-gradient matmul's fused bias
     // gradient uses (the same bits either way), then added by its reduce pass.
-    if let Some(chunk) = super::matmul::split_chunk(gpu, (0, cols, rows), Layout::TN) {
+    if let Some(chunk) = super::matmul_split::split_chunk(gpu, (0, cols, rows), Layout::TN) {
         let splits = rows.div_ceil(chunk);
         let partial = gpu.empty(&[splits * cols], DType::F32)?;
         gpu.dispatch(
@@ -46,7 +46,7 @@ pub fn bias_backward_into(gpu: &Gpu, dy: &GpuTensor, db: &GpuTensor) -> Result<(
                 .trips(chunk as u64),
         )?;
         let params = [0, cols as u32, rows as u32, 4, chunk as u32, splits as u32];
-        return super::matmul::split_reduce(gpu, &params, &partial, (&partial, db, db), cols);
+        return super::matmul_split::split_reduce(gpu, &params, &partial, (&partial, db, db), cols);
     }
     gpu.dispatch(
         EntryPoint::BiasBackward,

@@ -1,11 +1,14 @@
-//! Launcher for `shaders/matmul.wgsl` (CPU twin: `cpu::matmul`).
+//! Launcher for `shaders/matmul.wgsl`, `matmul_vec4.wgsl` and `matmul_tiled.wgsl` (CPU twin:
+//! `cpu::matmul`), and the choice among the families (`matmul_split.rs` has the split one).
 
-use super::{expect_len, grid_1d};
+use super::expect_len;
+use super::matmul_split::split;
+use super::matmul_split::split_chunk;
 use crate::error::{shape_err, Result};
 use crate::gpu::cost::Launch;
 use crate::gpu::matmul_choice::MatmulKernel;
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
-use crate::shape::{matmul_dims, split_k_chunk, Layout, TREE_SPLITS};
+use crate::shape::{matmul_dims, Layout};
 
 /// Rows of C per workgroup (the shader's TM), and columns per thread (TN, or 4·TN4 in the
 /// vec4 entries).
@@ -14,15 +17,12 @@ const COLS_PER_THREAD: usize = 4;
 const COLS_PER_THREAD_VEC4: usize = 8;
 
 /// Flags of the shader's epilogue.
-const ADD_BIAS: u32 = 1;
-const RELU: u32 = 2;
+pub(super) const ADD_BIAS: u32 = 1;
+pub(super) const RELU: u32 = 2;
 /// TN only: an extra row of workgroups also writes the column sums of B.
-const BIAS_GRAD: u32 = 4;
-/// matmul_split.wgsl only: C kept where binding 3 (the mask) is > 0.
-const RELU_MASK: u32 = 8;
-/// matmul_split.wgsl: the 32×32 tile of C of each 8×8-thread workgroup.
-const SPLIT_TILE: usize = 32;
-const SPLIT_THREADS: usize = 8;
+pub(super) const BIAS_GRAD: u32 = 4;
+/// The split and tiled kernels: C kept where binding 3 (the mask) is > 0.
+pub(super) const RELU_MASK: u32 = 8;
 
 /// c[m,n] = op(a)·op(b) (+ bias[n]) (ReLU if `relu`), in a new tensor.
 /// Shapes by `layout`: NN a[m,k]·b[k,n]; TN a[k,m]ᵀ·b[k,n]; NT a[m,k]·b[n,k]ᵀ.
@@ -127,22 +127,6 @@ pub fn matmul_tn_bias_grad_into(
     )
 }
 
-/// The split-K chunk this adapter uses for an [m, n] result over `k`: the rule of
-/// `shape::split_k_chunk` at the adapter's threshold, lengthened where the partial sums of
-/// that many splits would not fit one binding (`None`: one run).
-/// (`bias_backward` asks with m = 0: its chunk is the fused bias gradient's unless the
-/// weight gradient's partial sums alone would exceed a binding.)
-pub fn split_chunk(gpu: &Gpu, (m, n, k): (usize, usize, usize), layout: Layout) -> Option<usize> {
-    let chunk = split_k_chunk((m, n, k), gpu.split_k_above(), layout)?;
-    let limit = gpu.info().limits.max_storage_buffer_binding_size as usize;
-    let most = limit / (4 * (m * n + n)).max(1);
-    if most < 2 {
-        return None;
-    }
-    let chunk = chunk.max(k.div_ceil(most));
-    (chunk < k).then_some(chunk)
-}
-
 /// Like [`matmul_with`] with `extra`'s work too (the ReLU mask for NT, the bias gradient
 /// for TN): what the tests compare between families, bit for bit.
 pub fn matmul_extra_with(
@@ -160,31 +144,8 @@ pub fn matmul_extra_with(
     Ok(c)
 }
 
-/// A matmul on the split family with an explicit split-K `chunk` (`None`: one run), with
-/// `extra`'s work: what the tests compare against `cpu::matmul_split`. The result is
-/// a new c[m, n].
-pub fn matmul_split_with(
-    gpu: &Gpu,
-    (a, b): (&GpuTensor, &GpuTensor),
-    bias: Option<&GpuTensor>,
-    (layout, relu): (Layout, bool),
-    extra: Extra,
-    chunk: Option<usize>,
-) -> Result<GpuTensor> {
-    let (m, n, k) = dims(a, b, layout)?;
-    let c = gpu.empty(&[m, n], DType::F32)?;
-    check_extra(extra, layout, m, n)?;
-    if m > 0 && n > 0 {
-        if k == 0 {
-            return shape_err("matmul", "inner dimension k is 0");
-        }
-        split(gpu, (a, b), bias, (layout, relu), &c, extra, chunk)?;
-    }
-    Ok(c)
-}
-
 /// The extra work's tensor has the length it needs.
-fn check_extra(extra: Extra, layout: Layout, m: usize, n: usize) -> Result<()> {
+pub(super) fn check_extra(extra: Extra, layout: Layout, m: usize, n: usize) -> Result<()> {
     match extra {
         Extra::None => Ok(()),
         Extra::BiasGrad(db) if layout == Layout::TN => {
@@ -200,100 +161,34 @@ fn check_extra(extra: Extra, layout: Layout, m: usize, n: usize) -> Result<()> {
     }
 }
 
-/// The split family: pass 1 over `chunk`-long runs of k (or all of k), then, with more
-/// than one split, pass 2 adding the partial sums in split order with the epilogue.
-fn split(
-    gpu: &Gpu,
-    (a, b): (&GpuTensor, &GpuTensor),
-    bias: Option<&GpuTensor>,
-    (layout, relu): (Layout, bool),
-    c: &GpuTensor,
-    extra: Extra,
-    chunk: Option<usize>,
-) -> Result<()> {
-    let (m, n, k) = dims(a, b, layout)?;
-    let chunk = chunk.unwrap_or(k).clamp(1, k);
-    let splits = k.div_ceil(chunk);
-    let mut flags = 0;
-    let mut bias_buf = a;
+/// The epilogue flags of the split and tiled kernels (bias, ReLU, bias gradient, ReLU
+/// mask) and what binds at 3 (the bias or the mask; else `a`, never read) and at 5 (db;
+/// else `c`, never written).
+pub(super) fn epilogue<'t>(
+    (a, c): (&'t GpuTensor, &'t GpuTensor),
+    bias: Option<&'t GpuTensor>,
+    relu: bool,
+    extra: Extra<'t>,
+) -> (u32, &'t GpuTensor, &'t GpuTensor) {
+    let mut flags = if relu { RELU } else { 0 };
+    let mut at3 = a;
     if let Some(t) = bias {
         flags |= ADD_BIAS;
-        bias_buf = t;
+        at3 = t;
     }
-    if relu {
-        flags |= RELU;
-    }
-    let mut db = c;
+    let mut at5 = c;
     match extra {
         Extra::None => {}
         Extra::BiasGrad(t) => {
             flags |= BIAS_GRAD;
-            db = t;
+            at5 = t;
         }
         Extra::ReluMask(x) => {
             flags |= RELU_MASK;
-            bias_buf = x;
+            at3 = x;
         }
     }
-    let entry = match layout {
-        Layout::NN => EntryPoint::MatmulSplitNN,
-        Layout::TN => EntryPoint::MatmulSplitTN,
-        Layout::NT => EntryPoint::MatmulSplitNT,
-    };
-    let params = [
-        m as u32,
-        n as u32,
-        k as u32,
-        flags,
-        chunk as u32,
-        splits as u32,
-    ];
-    // Threads with output: per tile, the thread rows (columns) whose first row (column)
-    // is inside C.
-    let lanes = |len: usize| -> u64 {
-        let full = (len / SPLIT_TILE) * SPLIT_THREADS;
-        (full + (len % SPLIT_TILE).min(SPLIT_THREADS)) as u64
-    };
-    let pass1 = Launch::from([
-        n.div_ceil(SPLIT_TILE) as u32,
-        m.div_ceil(SPLIT_TILE) as u32,
-        splits as u32,
-    ])
-    .useful(lanes(m) * lanes(n) * splits as u64)
-    .trips(chunk as u64);
-    if splits == 1 {
-        return gpu.dispatch(entry, &params, &[a, b, bias_buf, c, db], pass1);
-    }
-    let with_db = flags & BIAS_GRAD != 0;
-    let partial_len = splits * (m * n + if with_db { n } else { 0 });
-    let partial = gpu.empty(&[partial_len], DType::F32)?;
-    gpu.dispatch(entry, &params, &[a, b, bias_buf, &partial, &partial], pass1)?;
-    let outputs = m * n + if with_db { n } else { 0 };
-    split_reduce(gpu, &params, &partial, (bias_buf, c, db), outputs)
-}
-
-/// Pass 2 of a split: add `partial`'s splits into the `outputs` results (C's m·n, then
-/// db's n) with the epilogue of `params` ([m, n, k, flags, chunk, splits]): a thread per
-/// result adding in split order, or from `TREE_SPLITS` splits on, a workgroup per result.
-pub(crate) fn split_reduce(
-    gpu: &Gpu,
-    params: &[u32; 6],
-    partial: &GpuTensor,
-    (bias, c, db): (&GpuTensor, &GpuTensor, &GpuTensor),
-    outputs: usize,
-) -> Result<()> {
-    let splits = params[5] as usize;
-    let buffers = [partial, partial, bias, c, db];
-    if splits < TREE_SPLITS {
-        let launch = grid_1d(gpu, outputs, 256).trips(splits as u64);
-        return gpu.dispatch(EntryPoint::MatmulSplitReduce, params, &buffers, launch);
-    }
-    // 64 strided sums, then the six halvings of the tree.
-    let groups = grid_1d(gpu, outputs, 1).groups;
-    let launch = Launch::from(groups)
-        .useful(outputs as u64 * 64)
-        .trips(splits.div_ceil(64) as u64 + 6);
-    gpu.dispatch(EntryPoint::MatmulSplitReduceTree, params, &buffers, launch)
+    (flags, at3, at5)
 }
 
 /// Record it on the kernel the adapter's table picks for its layout and size, with
@@ -450,24 +345,7 @@ fn tiled(
     ts: usize,
 ) -> Result<()> {
     let (m, n, k) = dims(a, b, layout)?;
-    let mut flags = if relu { RELU } else { 0 };
-    let mut bias_buf = a;
-    if let Some(t) = bias {
-        flags |= ADD_BIAS;
-        bias_buf = t;
-    }
-    let mut db = c;
-    match extra {
-        Extra::None => {}
-        Extra::BiasGrad(t) => {
-            flags |= BIAS_GRAD;
-            db = t;
-        }
-        Extra::ReluMask(x) => {
-            flags |= RELU_MASK;
-            bias_buf = x;
-        }
-    }
+    let (flags, bias_buf, db) = epilogue((a, c), bias, relu, extra);
     let kernel = match (layout, ts) {
         (Layout::NN, 64) => EntryPoint::MatmulTiledNN64,
         (Layout::TN, 64) => EntryPoint::MatmulTiledTN64,
@@ -486,12 +364,11 @@ fn tiled(
     let groups = Launch::from([n.div_ceil(ts) as u32, m.div_ceil(ts) as u32, 1])
         .useful(lanes(m) * lanes(n))
         .trips(k.div_ceil(16) as u64);
-    // db at binding 5 (without flag 4 never written: `c` stands in).
     let params = [m as u32, n as u32, k as u32, flags];
     gpu.dispatch(kernel, &params, &[a, b, bias_buf, c, db], groups)
 }
 
 /// (m, n, k) for `layout`, or a shape error naming both operands.
-fn dims(a: &GpuTensor, b: &GpuTensor, layout: Layout) -> Result<(usize, usize, usize)> {
+pub(super) fn dims(a: &GpuTensor, b: &GpuTensor, layout: Layout) -> Result<(usize, usize, usize)> {
     matmul_dims(a.shape(), b.shape(), layout)
 }

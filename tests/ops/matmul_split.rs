@@ -73,8 +73,9 @@ fn run(
     };
     let relu = e == Epilogue::BiasRelu;
     let bias = relu.then_some(&c.gbias);
-    let out = ops::matmul::matmul_split_with(g, (&c.ga, &c.gb), bias, (layout, relu), extra, chunk)
-        .unwrap();
+    let out =
+        ops::matmul_split::matmul_split_with(g, (&c.ga, &c.gb), bias, (layout, relu), extra, chunk)
+            .unwrap();
     (g.download(&out).unwrap(), g.download(&db).unwrap())
 }
 
@@ -249,7 +250,7 @@ fn bias_backward_splits_like_the_fused_bias_gradient() {
         .enumerate()
     {
         let c = case(&g, (m, n, k), Layout::TN, 700 + i as u64);
-        let chunk = ops::matmul::split_chunk(&g, (0, n, k), Layout::TN);
+        let chunk = ops::matmul_split::split_chunk(&g, (0, n, k), Layout::TN);
         assert_eq!(
             chunk,
             split_k_chunk((0, n, k), 64, Layout::TN),

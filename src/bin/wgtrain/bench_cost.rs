@@ -33,20 +33,7 @@ pub fn report(
     say(
         &format!("{model}_max_serial_trips"),
         s.max_serial_trips.to_string(),
-        format!(
-            "  {model} on a discrete GPU (cost model, {}): {} dispatches, max_serial_trips {}, \
-             sum_serial_trips {}, min_deep_workgroups {}, useful_thread_share {:.1} %, \
-             est_gpu_us {:.0}",
-            H100.name,
-            s.dispatches,
-            s.max_serial_trips,
-            s.sum_serial_trips,
-            s.min_deep_workgroups
-                .map_or("none (no dispatch of ≥ 256 trips)".into(), |w| w
-                    .to_string()),
-            100.0 * s.useful_thread_share,
-            s.est_gpu_us
-        ),
+        format!("  {model} on a discrete GPU ({}): {}", H100.name, s.line()),
     );
     say(
         &format!("{model}_sum_serial_trips"),
