@@ -16,6 +16,7 @@ pub mod global_pool;
 pub mod im2col;
 pub mod lr_schedule;
 pub mod matmul;
+pub mod matmul_split;
 pub mod maxpool;
 pub mod mse;
 pub mod rmsprop;
@@ -49,7 +50,8 @@ pub use global_pool::{
 };
 pub use im2col::{im2col_backward, im2col_forward};
 pub use lr_schedule::{lr_schedule_forward, LearningRateSchedule};
-pub use matmul::{matmul, matmul_split};
+pub use matmul::matmul;
+pub use matmul_split::matmul_split;
 pub use maxpool::{maxpool_backward, maxpool_forward};
 pub use mse::{mse_backward, mse_forward};
 pub use rmsprop::{rmsprop_update, RmsPropParams};
