@@ -311,3 +311,39 @@ fn parameters_over_one_binding_fall_back_to_one_update_per_tensor() {
         "per step: packed {packed}, apart {apart}"
     );
 }
+
+/// Split-K never asks for more splits than one grid dimension holds, nor partial sums
+/// larger than one binding: on a no-op device reporting 16 workgroups per dimension and a
+/// 256 KiB binding, a TN weight gradient over 3,200 rows (100 chunks of 32 by the rule)
+/// runs as 16 splits, and one whose partials cannot fit twice is not split.
+#[test]
+fn split_k_respects_the_grid_and_binding_limits() {
+    let limits = wgpu::Limits {
+        max_compute_workgroups_per_dimension: 16,
+        max_storage_buffer_binding_size: 256 << 10,
+        ..wgpu::Limits::default()
+    };
+    let g = wgtrain::Gpu::noop(
+        limits,
+        wgpu::Features::empty(),
+        wgpu::DeviceType::DiscreteGpu,
+    )
+    .unwrap();
+    assert_eq!(g.split_k_above(), 256, "a discrete GPU splits past K 256");
+    let chunk = wgtrain::ops::matmul_split::split_chunk(&g, (9, 4, 3200), Layout::TN);
+    assert_eq!(chunk, Some(200), "3,200 rows in 16 splits");
+    let a = g.zeros(&[3200, 9]).unwrap();
+    let b = g.zeros(&[3200, 4]).unwrap();
+    g.start_trace();
+    let (dw, db) = (g.zeros(&[9, 4]).unwrap(), g.zeros(&[4]).unwrap());
+    wgtrain::ops::matmul_tn_bias_grad_into(&g, &a, &b, &dw, &db).unwrap();
+    let trace = g.take_trace();
+    assert!(
+        trace.iter().all(|d| d.groups.iter().all(|&n| n <= 16)),
+        "{trace:?}"
+    );
+    assert_eq!(trace[0].groups[2], 16, "{trace:?}");
+    // 300 × 300 results: two splits' partials (722 KB) exceed the 256 KiB binding.
+    let big = wgtrain::ops::matmul_split::split_chunk(&g, (300, 300, 3200), Layout::TN);
+    assert_eq!(big, None);
+}

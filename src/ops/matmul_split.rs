@@ -16,13 +16,15 @@ const SPLIT_THREADS: usize = 8;
 
 /// The split-K chunk this adapter uses for an [m, n] result over `k`: the rule of
 /// `shape::split_k_chunk` at the adapter's threshold, lengthened where the partial sums of
-/// that many splits would not fit one binding (`None`: one run).
+/// that many splits would not fit one binding, or the splits one grid dimension (`None`:
+/// one run).
 /// (`bias_backward` asks with m = 0: its chunk is the fused bias gradient's unless the
 /// weight gradient's partial sums alone would exceed a binding.)
 pub fn split_chunk(gpu: &Gpu, (m, n, k): (usize, usize, usize), layout: Layout) -> Option<usize> {
     let chunk = split_k_chunk((m, n, k), gpu.split_k_above(), layout)?;
     let limit = gpu.info().limits.max_storage_buffer_binding_size as usize;
-    let most = limit / (4 * (m * n + n)).max(1);
+    let grid = gpu.info().limits.max_compute_workgroups_per_dimension as usize;
+    let most = (limit / (4 * (m * n + n)).max(1)).min(grid);
     if most < 2 {
         return None;
     }
