@@ -122,11 +122,16 @@ fn layout_index(l: Layout) -> usize {
 }
 
 impl MatmulTable {
-    /// What GPUs start with: the split family everywhere (full workgroups, fused
-    /// epilogues), until the autotune measures otherwise.
-    pub fn gpu_default() -> MatmulTable {
+    /// What an adapter starts with, until the autotune measures otherwise: the register
+    /// family on CPU adapters (tuned for llvmpipe), the split family on GPUs (full
+    /// workgroups, fused epilogues).
+    pub fn for_device(is_cpu: bool) -> MatmulTable {
+        let family = match is_cpu {
+            true => MatmulKernel::Register,
+            false => MatmulKernel::Split,
+        };
         MatmulTable {
-            choice: [[MatmulKernel::Split; 3]; 3],
+            choice: [[family; 3]; 3],
         }
     }
 

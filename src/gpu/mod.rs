@@ -282,7 +282,7 @@ impl Gpu {
     /// The matmul table this adapter starts from before any tune: the register family on
     /// CPU adapters, the split family on GPUs.
     pub fn default_matmul_table(&self) -> matmul_choice::MatmulTable {
-        Tuning::for_adapter(&self.info).matmul
+        matmul_choice::MatmulTable::for_device(self.info.is_cpu())
     }
 
     /// Matmuls with an inner dimension above this are split-K (`Tuning::split_k_above`

@@ -51,10 +51,7 @@ impl Tuning {
         let mut t = Tuning {
             matmul_wg_x,
             unchecked_shaders: measured_to_pay,
-            matmul: match info.is_cpu() {
-                true => MatmulTable::default(),
-                false => MatmulTable::gpu_default(),
-            },
+            matmul: MatmulTable::for_device(info.is_cpu()),
             split_k_above: if info.is_cpu() { usize::MAX } else { 256 },
         };
         // Experiments: one matmul family for every class (register, tiled64, tiled32,

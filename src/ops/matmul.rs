@@ -2,8 +2,7 @@
 //! `cpu::matmul`), and the choice among the families (`matmul_split.rs` has the split one).
 
 use super::expect_len;
-use super::matmul_split::split;
-use super::matmul_split::split_chunk;
+use super::matmul_split::{split, split_chunk};
 use crate::error::{shape_err, Result};
 use crate::gpu::cost::Launch;
 use crate::gpu::matmul_choice::MatmulKernel;
@@ -80,7 +79,6 @@ pub fn matmul_nt_relu_masked(
     x: &GpuTensor,
 ) -> Result<GpuTensor> {
     let (m, n, _) = dims(dz, w, Layout::NT)?;
-    expect_len("matmul (ReLU mask)", "x", x, m * n)?;
     let c = gpu.empty(&[m, n], crate::gpu::DType::F32)?;
     launch(
         gpu,
@@ -114,8 +112,6 @@ pub fn matmul_tn_bias_grad_into(
     dw: &GpuTensor,
     db: &GpuTensor,
 ) -> Result<()> {
-    let (_, n, _) = dims(x, dz, Layout::TN)?;
-    expect_len("matmul (bias gradient)", "db", db, n)?;
     launch(
         gpu,
         (x, dz),
@@ -138,7 +134,6 @@ pub fn matmul_extra_with(
     kernel: MatmulKernel,
 ) -> Result<GpuTensor> {
     let (m, n, _) = dims(a, b, layout)?;
-    check_extra(extra, layout, m, n)?;
     let c = gpu.empty(&[m, n], DType::F32)?;
     launch_on(gpu, (a, b), bias, layout, relu, &c, extra, kernel)?;
     Ok(c)
@@ -207,7 +202,7 @@ fn launch(
     launch_on(gpu, (a, b), bias, layout, relu, c, extra, kernel)
 }
 
-/// Record it on `kernel` (the register family for flag 4, which only it implements).
+/// Record it on `kernel`, or on the split kernels where K is long enough to split.
 #[allow(clippy::too_many_arguments)]
 fn launch_on(
     gpu: &Gpu,
@@ -224,6 +219,7 @@ fn launch_on(
     if let Some(bias) = bias {
         expect_len("matmul", "bias", bias, n)?;
     }
+    check_extra(extra, layout, m, n)?;
     if m == 0 || n == 0 {
         return Ok(());
     }
@@ -243,7 +239,6 @@ fn launch_on(
         MatmulKernel::Tiled32 => Some(32),
     };
     if let Some(ts) = tile {
-        check_extra(extra, layout, m, n)?;
         return tiled(gpu, (a, b), bias, (layout, relu), (c, extra), ts);
     }
     let vec4 = n % 4 == 0;

@@ -57,13 +57,21 @@ fn case(g: &Gpu, (m, n, k): (usize, usize, usize), layout: Layout, seed: u64) ->
     }
 }
 
-/// (c, db) on the split family at `chunk` (`None`: one run).
-fn run(
+/// How a case's matmul is launched: the split family at a chunk (`None`: one run), or a
+/// family by the adapter's rules.
+#[derive(Clone, Copy)]
+enum On {
+    Chunk(Option<usize>),
+    Family(MatmulKernel),
+}
+
+/// (c, db) of the case with epilogue `e`, launched `on`.
+fn launch(
     g: &Gpu,
     c: &Case,
     (layout, e): (Layout, Epilogue),
     n: usize,
-    chunk: Option<usize>,
+    on: On,
 ) -> (Vec<f32>, Vec<f32>) {
     let db = g.zeros(&[n]).unwrap();
     let extra = match e {
@@ -73,10 +81,28 @@ fn run(
     };
     let relu = e == Epilogue::BiasRelu;
     let bias = relu.then_some(&c.gbias);
-    let out =
-        ops::matmul_split::matmul_split_with(g, (&c.ga, &c.gb), bias, (layout, relu), extra, chunk)
-            .unwrap();
+    let io = (&c.ga, &c.gb);
+    let out = match on {
+        On::Chunk(chunk) => {
+            ops::matmul_split::matmul_split_with(g, io, bias, (layout, relu), extra, chunk)
+        }
+        On::Family(kernel) => {
+            ops::matmul::matmul_extra_with(g, io, bias, (layout, relu), extra, kernel)
+        }
+    }
+    .unwrap();
     (g.download(&out).unwrap(), g.download(&db).unwrap())
+}
+
+/// (c, db) on the split family at `chunk` (`None`: one run).
+fn run(
+    g: &Gpu,
+    c: &Case,
+    le: (Layout, Epilogue),
+    n: usize,
+    chunk: Option<usize>,
+) -> (Vec<f32>, Vec<f32>) {
+    launch(g, c, le, n, On::Chunk(chunk))
 }
 
 fn check_split(g: &Gpu, (m, n, k): (usize, usize, usize), layout: Layout, e: Epilogue, seed: u64) {
@@ -361,27 +387,8 @@ fn every_family_gives_the_same_bits_with_every_epilogue() {
             });
             for e in epilogues {
                 let on = |kernel| {
-                    let db = g.zeros(&[n]).unwrap();
-                    let extra = match e {
-                        Epilogue::Mask => Extra::ReluMask(&c.gmask),
-                        Epilogue::BiasGrad => Extra::BiasGrad(&db),
-                        _ => Extra::None,
-                    };
-                    let relu = e == Epilogue::BiasRelu;
-                    let bias = relu.then_some(&c.gbias);
-                    let out = ops::matmul::matmul_extra_with(
-                        g,
-                        (&c.ga, &c.gb),
-                        bias,
-                        (layout, relu),
-                        extra,
-                        kernel,
-                    )
-                    .unwrap();
-                    (
-                        bits(g.download(&out).unwrap()),
-                        bits(g.download(&db).unwrap()),
-                    )
+                    let (c, db) = launch(g, &c, (layout, e), n, On::Family(kernel));
+                    (bits(c), bits(db))
                 };
                 let want = on(MatmulKernel::Register);
                 for &kernel in &families {

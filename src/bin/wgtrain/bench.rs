@@ -134,7 +134,7 @@ pub struct BenchArgs {
     pub data: Option<PathBuf>,
 }
 
-pub(crate) fn quiet(epochs: usize, validation_split: f32) -> FitOptions {
+fn quiet(epochs: usize, validation_split: f32) -> FitOptions {
     FitOptions {
         epochs,
         initial_epoch: 0,
