@@ -20,20 +20,7 @@ const TN: u32 = 4u;
 
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 
-// mode 0 = NN, 1 = TN, 2 = NT; always a literal at the call site, so it folds away.
-fn load_a(mode: u32, row: u32, kk: u32) -> f32 {
-    if mode == 1u {
-        return a[kk * p.m + row];
-    }
-    return a[row * p.k + kk];
-}
-
-fn load_b(mode: u32, kk: u32, col: u32) -> f32 {
-    if mode == 2u {
-        return b[col * p.k + kk];
-    }
-    return b[kk * p.n + col];
-}
+// load_a / load_b (mode 0 = NN, 1 = TN, 2 = NT) come from shaders/lib/matmul_ops.wgsl.
 
 // Bias and ReLU, then the store of one element of C.
 // `masked` as in matmul_vec4.wgsl: a literal at every call site (the `_masked` entry only).

@@ -39,35 +39,7 @@ const TILE: u32 = 32u;
 const THREADS: u32 = 8u;
 const PER: u32 = 4u;
 
-// mode 0 = NN, 1 = TN, 2 = NT: a literal at every call site.
-fn load_a(mode: u32, row: u32, kk: u32) -> f32 {
-    if mode == 1u {
-        return a[kk * p.m + row];
-    }
-    return a[row * p.k + kk];
-}
-
-fn load_b(mode: u32, kk: u32, col: u32) -> f32 {
-    if mode == 2u {
-        return b[col * p.k + kk];
-    }
-    return b[kk * p.n + col];
-}
-
-// The epilogue of one final element of C.
-fn finish(r: u32, col: u32, acc: f32) -> f32 {
-    var v = acc;
-    if (p.flags & 1u) != 0u {
-        v += bias[col];
-    }
-    if (p.flags & 2u) != 0u {
-        v = max(v, 0.0);
-    }
-    if (p.flags & 8u) != 0u {
-        v = select(0.0, v, bias[r * p.n + col] > 0.0);
-    }
-    return v;
-}
+// load_a, load_b and epilogue come from shaders/lib/matmul_ops.wgsl.
 
 fn split_tile(mode: u32, lid: vec3<u32>, wid: vec3<u32>) {
     let s = wid.z;
@@ -109,7 +81,7 @@ fn split_tile(mode: u32, lid: vec3<u32>, wid: vec3<u32>) {
             if r < p.m && col < p.n {
                 let v = acc[i * PER + j];
                 if final_pass {
-                    c[r * p.n + col] = finish(r, col, v);
+                    c[r * p.n + col] = epilogue(r, col, v);
                 } else {
                     c[s * mn + r * p.n + col] = v;
                 }
@@ -161,7 +133,7 @@ fn matmul_split_reduce(
         for (var s = 0u; s < p.splits; s++) {
             v += a[s * mn + i];
         }
-        c[i] = finish(i / p.n, i % p.n, v);
+        c[i] = epilogue(i / p.n, i % p.n, v);
         return;
     }
     let col = i - mn;
@@ -208,7 +180,7 @@ fn matmul_split_reduce_tree(
     }
     if t == 0u {
         if !is_db {
-            c[w] = finish(w / p.n, w % p.n, tree[0]);
+            c[w] = epilogue(w / p.n, w % p.n, tree[0]);
         } else if (p.flags & 4u) != 0u && col < p.n {
             db[col] = tree[0];
         }

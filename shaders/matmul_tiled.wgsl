@@ -15,7 +15,7 @@
 // (src/gpu/autotune.rs) may pick any of them without changing a result.
 
 // Params p (m, n, k, flags) and the bindings a, bias, c come from shaders/lib/matmul_io.wgsl
-// (its TM and WG_X are not used here).
+// (its TM and WG_X are not used here), epilogue from shaders/lib/matmul_ops.wgsl.
 
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 
@@ -110,17 +110,7 @@ fn tiled(mode: u32, ts: u32, lid: vec3<u32>, wid: vec3<u32>) {
         for (var j = 0u; j < 4u; j++) {
             let col = col0 + lid.x * 4u + j;
             if r < p.m && col < p.n {
-                var v = acc[i * 4u + j];
-                if (p.flags & 1u) != 0u {
-                    v += bias[col];
-                }
-                if (p.flags & 2u) != 0u {
-                    v = max(v, 0.0);
-                }
-                if (p.flags & 8u) != 0u {
-                    v = select(0.0, v, bias[r * p.n + col] > 0.0);
-                }
-                c[r * p.n + col] = v;
+                c[r * p.n + col] = epilogue(r, col, acc[i * 4u + j]);
             }
         }
     }

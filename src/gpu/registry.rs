@@ -173,10 +173,10 @@ registry! {
     // Name = file stem (+ "lib" helpers from shaders/lib/, after grid.wgsl which every
     // shader gets) (, a pipeline-overridable constant).
     shaders {
-        Matmul = "matmul" + "matmul_io", overrides "WG_X";
+        Matmul = "matmul" + "matmul_io" + "matmul_ops", overrides "WG_X";
         MatmulVec4 = "matmul_vec4" + "matmul_io", overrides "WG_X";
-        MatmulTiled = "matmul_tiled" + "matmul_io", overrides "WG_X";
-        MatmulSplit = "matmul_split";
+        MatmulTiled = "matmul_tiled" + "matmul_io" + "matmul_ops", overrides "WG_X";
+        MatmulSplit = "matmul_split" + "matmul_ops";
         Bias = "bias";
         Im2col = "im2col" + "divmod" + "nhwc";
         Maxpool = "maxpool" + "divmod" + "nhwc" + "pool2d";
