@@ -21,6 +21,7 @@
 
 pub mod array;
 pub mod atomic_file;
+pub mod bounded_file;
 pub mod cpu;
 pub mod data;
 pub mod error;
