@@ -112,10 +112,12 @@ pub fn enumerate(instance: &wgpu::Instance, opts: &GpuOptions) -> Vec<wgpu::Adap
     pollster::block_on(instance.enumerate_adapters(backends))
 }
 
-/// Choose the adapter the options ask for; with validation on a Vulkan adapter, the
-/// Khronos layer must be installed (else validation would silently be off).
-pub fn choose(instance: &wgpu::Instance, opts: &GpuOptions) -> Result<wgpu::Adapter> {
+/// Choose the adapter the options ask for, with why it was chosen (printed at start-up,
+/// so a user who lacks a Vulkan driver sees why they got GL); with validation on a Vulkan
+/// adapter, the Khronos layer must be installed (else validation would silently be off).
+pub fn choose(instance: &wgpu::Instance, opts: &GpuOptions) -> Result<(wgpu::Adapter, String)> {
     let adapter = choose_any(instance, opts)?;
+    let reason = why_chosen(instance, opts, &adapter.get_info());
     if opts.validation
         && adapter.get_info().backend == wgpu::Backend::Vulkan
         && !super::validation::vulkan_layer_present(instance)
@@ -128,7 +130,32 @@ pub fn choose(instance: &wgpu::Instance, opts: &GpuOptions) -> Result<wgpu::Adap
                 .into(),
         });
     }
-    Ok(adapter)
+    Ok((adapter, reason))
+}
+
+/// Why `chosen` was picked, in words.
+fn why_chosen(instance: &wgpu::Instance, opts: &GpuOptions, chosen: &wgpu::AdapterInfo) -> String {
+    if let Some(want) = &opts.adapter_name {
+        return format!("its name matches WGTRAIN_ADAPTER={want:?}");
+    }
+    if opts.backend.is_some() {
+        return format!("WGTRAIN_BACKEND asked for {:?}", chosen.backend);
+    }
+    let others: Vec<wgpu::Backend> = enumerate(instance, opts)
+        .iter()
+        .map(|a| a.get_info().backend)
+        .collect();
+    if chosen.backend == wgpu::Backend::Gl && !others.iter().any(|b| *b != wgpu::Backend::Gl) {
+        return "no Vulkan, Metal or DX12 adapter was found, so wgpu fell back to GL (slower; \
+                on Linux without a GPU install mesa-vulkan-drivers and libvulkan1 for \
+                lavapipe)"
+            .into();
+    }
+    format!(
+        "wgpu's high-performance choice among {} adapter(s); set WGTRAIN_BACKEND or \
+         WGTRAIN_ADAPTER to pick another (`wgtrain devices` lists them)",
+        others.len()
+    )
 }
 
 fn choose_any(instance: &wgpu::Instance, opts: &GpuOptions) -> Result<wgpu::Adapter> {

@@ -107,6 +107,8 @@ pub struct Gpu {
     fused: std::sync::atomic::AtomicBool,
     /// `set_split_k_above`'s value; `usize::MAX`: the tuning's.
     split_k_above: std::sync::atomic::AtomicUsize,
+    /// Why the adapter was chosen (`Gpu::chosen_because`).
+    chosen_because: String,
 }
 
 /// Usage of every tensor buffer: bound as storage, copied in and out.
@@ -124,7 +126,7 @@ impl Gpu {
     /// Open the adapter chosen by `opts`.
     pub fn with_options(opts: &GpuOptions) -> Result<Gpu> {
         let instance = adapter::instance(opts)?;
-        let adapter = adapter::choose(&instance, opts).map_err(|e| match e {
+        let (adapter, reason) = adapter::choose(&instance, opts).map_err(|e| match e {
             // Under validation, what the loader said (e.g. the layer failed to load)
             // explains a missing adapter better than we can.
             Error::NoAdapter { detail } if opts.validation => {
@@ -142,6 +144,7 @@ impl Gpu {
         })?;
         let mut gpu = Gpu::from_adapter(adapter)?;
         gpu.validation = opts.validation;
+        gpu.chosen_because = reason;
         gpu.tune(opts.tune)?;
         Ok(gpu)
     }
@@ -227,7 +230,14 @@ impl Gpu {
             validation: false,
             fused: std::sync::atomic::AtomicBool::new(true),
             split_k_above: std::sync::atomic::AtomicUsize::new(usize::MAX),
+            chosen_because: "handed over by the caller".into(),
         })
+    }
+
+    /// Why this adapter was chosen ("no Vulkan, Metal or DX12 adapter was found, so wgpu
+    /// fell back to GL …"), for start-up messages.
+    pub fn chosen_because(&self) -> &str {
+        &self.chosen_because
     }
 
     /// Adapter name, backend, device type and the limits in use.

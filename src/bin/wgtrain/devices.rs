@@ -16,11 +16,13 @@ pub fn run() -> Result<()> {
         ..opts.clone()
     };
     let chosen = Gpu::with_options(&quiet).ok();
-    let chosen_info = chosen.as_ref().map(|g| g.info().clone());
+    let chosen_info = chosen
+        .as_ref()
+        .map(|g| (g.info().clone(), g.chosen_because().to_string()));
     for (a, l) in &adapters {
         let default = chosen_info
             .as_ref()
-            .is_some_and(|c| c.name == a.name && c.backend == a.backend);
+            .is_some_and(|(c, _)| c.name == a.name && c.backend == a.backend);
         println!(
             "{} {} ({:?}, {:?}, driver {:?})\n    max storage binding {} MiB, max buffer {} \
              MiB, workgroup ≤ {} invocations ({}×{}×{}), {} storage buffers per stage",
@@ -39,10 +41,7 @@ pub fn run() -> Result<()> {
         );
     }
     match chosen_info {
-        Some(c) => println!(
-            "* the default ({} on {:?}); WGTRAIN_BACKEND and WGTRAIN_ADAPTER choose another",
-            c.name, c.backend
-        ),
+        Some((c, why)) => println!("* the default ({} on {:?}): {why}", c.name, c.backend),
         None => println!("no usable default adapter; `wgtrain train --device cpu` still works"),
     }
     Ok(())

@@ -26,8 +26,8 @@ pub struct EvalArgs {
     /// With --weights: mlp, cnn or PATH.json (default: the model the weights file describes)
     #[arg(long, requires = "weights")]
     model: Option<String>,
-    /// The data set: mnist, fashion_mnist or kmnist (default: the one the checkpoint was
-    /// trained on)
+    /// The data set: mnist, fashion_mnist, kmnist or emnist_digits (default: the one the
+    /// checkpoint was trained on)
     #[arg(long, value_parser = dataset_arg(), conflicts_with = "data_dir")]
     dataset: Option<Dataset>,
     /// The data set's folder (default: mnist $MNIST_DIR else data/mnist; others data/NAME)

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use wgtrain::atomic_file::write_atomically;
+use wgtrain::atomic_file::StagedWrites;
 use wgtrain::history::EpochLog;
 use wgtrain::Result;
 
@@ -28,9 +28,15 @@ pub fn earlier_seconds(out: &Path, logs: &[EpochLog]) -> HashMap<usize, f64> {
     known
 }
 
-/// history.json (a list of epoch logs) and history.csv, for every epoch so far; seconds
-/// from `seconds` (unknown ones are null / empty).
-pub fn write_history(out: &Path, logs: &[EpochLog], seconds: &HashMap<usize, f64>) -> Result<()> {
+/// history.json (a list of epoch logs) and history.csv, for every epoch so far, staged in
+/// `files` (committed with the checkpoint they describe); seconds from `seconds` (unknown
+/// ones are null / empty).
+pub fn stage_history(
+    files: &mut StagedWrites,
+    out: &Path,
+    logs: &[EpochLog],
+    seconds: &HashMap<usize, f64>,
+) -> Result<()> {
     let logs: Vec<EpochLog> = logs
         .iter()
         .map(|e| EpochLog {
@@ -39,7 +45,7 @@ pub fn write_history(out: &Path, logs: &[EpochLog], seconds: &HashMap<usize, f64
         })
         .collect();
     let json = serde_json::to_string_pretty(&logs).expect("epoch logs");
-    write_atomically(&out.join("history.json"), json.as_bytes())?;
+    files.stage(&out.join("history.json"), json.as_bytes())?;
     let opt = |v: Option<f32>| v.map_or(String::new(), |v| v.to_string());
     // Top-k columns only for runs compiled with it, so other runs' files stay as they were.
     let top_k = logs.iter().any(|e| e.top_k_categorical_accuracy.is_some());
@@ -73,5 +79,5 @@ pub fn write_history(out: &Path, logs: &[EpochLog], seconds: &HashMap<usize, f64
         }
         csv += "\n";
     }
-    write_atomically(&out.join("history.csv"), csv.as_bytes())
+    files.stage(&out.join("history.csv"), csv.as_bytes())
 }

@@ -26,8 +26,9 @@ const LOCK: &str = ".wgtrain.lock";
 /// A run folder, locked for this process until dropped.
 pub struct RunDir {
     pub path: PathBuf,
-    /// The folder did not exist before this run.
-    pub created: bool,
+    /// The folders this run created (the run folder and any missing parents such as
+    /// `runs/`), deepest first: taken back, when empty, after a run that saved nothing.
+    created_dirs: Vec<PathBuf>,
     /// The folder holds a previous run that `--overwrite` replaces.
     replaces: bool,
     /// Stale temporary files removed when the folder was opened.
@@ -71,7 +72,13 @@ impl RunDir {
     /// unless `overwrite`), else the resumed checkpoint's folder, else a fresh
     /// `runs/version_N`.
     pub fn open(out: Option<&Path>, resume: Option<&Path>, overwrite: bool) -> Result<RunDir> {
-        let (path, created, replaces) = match (out, resume) {
+        let runs = Path::new("runs");
+        let mut created_dirs = missing_folders(match (out, resume) {
+            (Some(dir), _) => dir,
+            (None, Some(_)) => Path::new("."),
+            (None, None) => runs,
+        });
+        let (path, replaces) = match (out, resume) {
             (Some(dir), _) => {
                 if dir.exists() && !dir.is_dir() {
                     return Err(bad_out(dir, "it is a file, not a folder".into()));
@@ -99,11 +106,14 @@ impl RunDir {
                         ),
                     ));
                 }
-                let created = !dir.exists();
-                (dir.to_path_buf(), created, !files.is_empty() && !continues)
+                (dir.to_path_buf(), !files.is_empty() && !continues)
             }
-            (None, Some(ckpt)) => (folder_of(ckpt), false, false),
-            (None, None) => (fresh_version_dir(Path::new("runs"))?, true, false),
+            (None, Some(ckpt)) => (folder_of(ckpt), false),
+            (None, None) => {
+                let dir = fresh_version_dir(runs)?;
+                created_dirs.insert(0, dir.clone());
+                (dir, false)
+            }
         };
         std::fs::create_dir_all(&path)
             .map_err(|e| bad_out(&path, format!("the folder cannot be created ({e})")))?;
@@ -124,7 +134,7 @@ impl RunDir {
         let cleaned = clean_stale_temporaries(&path);
         Ok(RunDir {
             path,
-            created,
+            created_dirs,
             replaces,
             cleaned,
         })
@@ -155,8 +165,9 @@ impl RunDir {
             let _ = std::fs::remove_file(self.path.join(f));
         }
         let _ = std::fs::remove_file(self.path.join(LOCK));
-        if self.created {
-            let _ = std::fs::remove_dir(&self.path);
+        // Deepest first; `remove_dir` leaves any folder something else has written into.
+        for d in &self.created_dirs {
+            let _ = std::fs::remove_dir(d);
         }
     }
 
@@ -187,6 +198,14 @@ impl Drop for RunDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(self.path.join(LOCK));
     }
+}
+
+/// `path` and those of its parents that do not exist yet, deepest first.
+fn missing_folders(path: &Path) -> Vec<PathBuf> {
+    path.ancestors()
+        .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
+        .map(Path::to_path_buf)
+        .collect()
 }
 
 /// `root/version_N` for the next free N, created here (so two runs starting together

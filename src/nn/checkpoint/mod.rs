@@ -77,6 +77,12 @@ impl Sequential {
     /// Save weights, optimizer state and training position to `path` (safetensors),
     /// atomically. The model must be compiled.
     pub fn save(&self, path: &Path) -> Result<()> {
+        write_atomically(path, &self.checkpoint_bytes(path)?)
+    }
+
+    /// The checkpoint `save` writes, as bytes (`path` is named in errors): for writing it
+    /// together with other files (`wgtrain::atomic_file::StagedWrites`).
+    pub fn checkpoint_bytes(&self, path: &Path) -> Result<Vec<u8>> {
         let c = self.compiled.as_ref().ok_or_else(|| {
             Error::Model("save: compile the model first (a checkpoint keeps its optimizer)".into())
         })?;
@@ -201,7 +207,7 @@ impl Sequential {
         if let Some(notes) = self.input_notes() {
             metadata.insert("input_notes".into(), notes.to_string());
         }
-        write_safetensors(path, &entries, metadata, "save")
+        safetensors_bytes(&entries, metadata, "save")
     }
 }
 
@@ -213,6 +219,15 @@ fn write_safetensors(
     metadata: HashMap<String, String>,
     what: &str,
 ) -> Result<()> {
+    write_atomically(path, &safetensors_bytes(entries, metadata, what)?)
+}
+
+/// `entries` and `metadata` as the bytes of a safetensors file (header sorted).
+fn safetensors_bytes(
+    entries: &[Entry],
+    metadata: HashMap<String, String>,
+    what: &str,
+) -> Result<Vec<u8>> {
     let views = entries
         .iter()
         .map(|e| {
@@ -223,7 +238,7 @@ fn write_safetensors(
         .collect::<Result<Vec<_>>>()?;
     let bytes = safetensors::serialize(views, Some(metadata))
         .map_err(|e| Error::Model(format!("{what}: {e}")))?;
-    write_atomically(path, &sorted_header(bytes)?)
+    sorted_header(bytes)
 }
 
 /// The values of an F32 tensor (its dtype and shape already checked), refused when one is

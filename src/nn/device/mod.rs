@@ -308,6 +308,11 @@ impl Device {
         }
     }
 
+    /// Why this device's adapter was chosen (none for the CPU reference device).
+    pub fn chosen_because(&self) -> Option<&str> {
+        self.gpu().map(Gpu::chosen_because)
+    }
+
     /// The GPU, when this is the GPU device.
     pub fn gpu(&self) -> Option<&Gpu> {
         match self {

@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use wgtrain::atomic_file::write_atomically;
+use wgtrain::atomic_file::{write_atomically, StagedWrites};
 use wgtrain::nn::{
     Device, DeviceKind, EarlyStopping, FitOptions, ModelCheckpoint, ReduceLROnPlateau, Sequential,
     Verbose,
@@ -26,7 +26,7 @@ pub use args::TrainArgs;
 use data::run_data;
 use setup::{check_flags, new_model};
 
-use crate::history_files::{earlier_seconds, write_history};
+use crate::history_files::{earlier_seconds, stage_history};
 use crate::interrupt;
 use crate::run_dir::RunDir;
 
@@ -114,7 +114,10 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
     }
 
     let checkpoint = out.join("checkpoint.safetensors");
-    say(format!("device: {}", model.device().name()));
+    say(match model.device().chosen_because() {
+        Some(why) => format!("device: {} — {why}", model.device().name()),
+        None => format!("device: {}", model.device().name()),
+    });
     say(format!("run folder: {}", out.display()));
     if let Some(r) = &a.resume {
         say(format!("resuming {} after epoch {done}", r.display()));
@@ -177,12 +180,19 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
         c
     });
     let fitted = model.fit_checkpointed(&x, &y, &opts, |m, log| {
-        m.save(&checkpoint)?;
+        // The checkpoint and the history that describes it are written first and renamed
+        // together, so a run killed at any moment has a history that matches its
+        // checkpoint (but for the microseconds between the renames). The checkpoint goes
+        // last: replacing it frees the old file's blocks, the slowest rename of the
+        // three, and a kill during the last rename no longer splits them.
+        seconds.insert(log.epoch, log.seconds);
+        let mut files = StagedWrites::default();
+        stage_history(&mut files, out, m.epoch_logs(), &seconds)?;
+        files.stage(&checkpoint, &m.checkpoint_bytes(&checkpoint)?)?;
+        files.commit()?;
         if let Some(c) = best.as_mut() {
             c.on_epoch_end(m, log)?;
         }
-        seconds.insert(log.epoch, log.seconds);
-        write_history(out, m.epoch_logs(), &seconds)?;
         wgtrain::plot::training_curves(&out.join("training.png"), m.epoch_logs(), &about)?;
         if json {
             println!("{}", serde_json::to_string(log).expect("epoch log"));
