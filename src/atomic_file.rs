@@ -40,33 +40,49 @@ pub fn hold_writes() -> MutexGuard<'static, ()> {
 /// Write `bytes` to `path` so that readers see either the old file or the whole new one:
 /// a temporary file in the same folder, flushed to disk, then renamed over `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_all_atomically(&[(path, bytes)])
+}
+
+/// Write several files so that none is replaced unless every one was written whole: each
+/// goes to a temporary file beside it, flushed to disk, and only when all are written
+/// (a full disk fails here, with nothing replaced) are they renamed over their targets.
+pub fn write_all_atomically(files: &[(&Path, &[u8])]) -> Result<()> {
     let _writing = hold_writes();
-    let not_saved = |e| Error::NotSaved {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    let dir = folder_of(path);
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| Error::Model(format!("save: {} is not a file path", path.display())))?;
-    let tmp = dir.join(temporary_name(
-        &file_name.to_string_lossy(),
-        std::process::id(),
-    ));
+    let mut temporaries: Vec<PathBuf> = Vec::with_capacity(files.len());
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp).map_err(not_saved)?;
-        f.write_all(bytes).map_err(not_saved)?;
-        f.sync_all().map_err(not_saved)?;
-        drop(f);
-        std::fs::rename(&tmp, path).map_err(not_saved)?;
-        // Make the rename itself durable (not possible on every platform; best effort).
-        if let Ok(d) = std::fs::File::open(&dir) {
-            let _ = d.sync_all();
+        for &(path, bytes) in files {
+            let not_saved = |e| Error::NotSaved {
+                path: path.to_path_buf(),
+                source: e,
+            };
+            let file_name = path.file_name().ok_or_else(|| {
+                Error::Model(format!("save: {} is not a file path", path.display()))
+            })?;
+            let tmp = folder_of(path).join(temporary_name(
+                &file_name.to_string_lossy(),
+                std::process::id(),
+            ));
+            let mut f = std::fs::File::create(&tmp).map_err(not_saved)?;
+            temporaries.push(tmp);
+            f.write_all(bytes).map_err(not_saved)?;
+            f.sync_all().map_err(not_saved)?;
+        }
+        for (&(path, _), tmp) in files.iter().zip(&temporaries) {
+            std::fs::rename(tmp, path).map_err(|e| Error::NotSaved {
+                path: path.to_path_buf(),
+                source: e,
+            })?;
+            // Make the rename itself durable (not possible on every platform; best effort).
+            if let Ok(d) = std::fs::File::open(folder_of(path)) {
+                let _ = d.sync_all();
+            }
         }
         Ok(())
     })();
     if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        for tmp in &temporaries {
+            let _ = std::fs::remove_file(tmp);
+        }
     }
     result
 }

@@ -27,7 +27,10 @@ pub use crate::cpu::LearningRateSchedule;
 pub use crate::history::{EpochLog, History};
 pub use activation::Activation;
 pub use callbacks::{EarlyStopping, ModelCheckpoint, ReduceLROnPlateau};
-pub use checkpoint::{CHECKPOINT_FORMAT, CONVERT_KERAS, WEIGHTS_FORMAT};
+pub use checkpoint::{
+    CHECKPOINT_FORMAT, CONVERT_KERAS, MAX_CLASS_NAME_CHARS, MAX_HEADER_BYTES, MAX_INPUT_NOTES_BYTES,
+    WEIGHTS_FORMAT,
+};
 pub use device::{BatchAt, ByteCodes, Device, DeviceKind, DeviceOps, PendingValues, TrainingOps};
 pub use layer::{Layer, Param};
 pub use layers::{
@@ -38,5 +41,5 @@ pub use loss::{Loss, LossConfig, Metric};
 pub use optimizer::{ClippedOptimizer, GradientClip, Optimizer};
 pub use progress::Verbose;
 pub use sequential::{Evaluation, FitOptions, NamedArray, Sequential};
-pub use spec::{LayerSpec, ModelSpec, Pair};
+pub use spec::{LayerSpec, ModelSpec, Pair, MAX_DESCRIPTION_BYTES};
 pub use tensor::Tensor;

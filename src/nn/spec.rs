@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// The largest model description file read (a description is a few hundred bytes).
-const MAX_DESCRIPTION_BYTES: u64 = 16 << 20;
+pub const MAX_DESCRIPTION_BYTES: u64 = 16 << 20;
 
 /// A size given as one number (square) or `[height, width]`; written as `[h, w]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
