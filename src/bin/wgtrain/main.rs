@@ -7,6 +7,10 @@
 //!     wgtrain bench
 //!     wgtrain tune
 
+// First: its print macros shadow std's in every module below.
+#[macro_use]
+mod out;
+
 mod bench;
 mod bench_cost;
 mod common;
