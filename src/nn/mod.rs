@@ -31,6 +31,7 @@ pub use checkpoint::{
     CHECKPOINT_FORMAT, CONVERT_KERAS, MAX_CLASS_NAME_CHARS, MAX_HEADER_BYTES, MAX_INPUT_NOTES_BYTES,
     WEIGHTS_FORMAT,
 };
+pub use checkpoint::weights_file_metadata;
 pub use device::{BatchAt, ByteCodes, Device, DeviceKind, DeviceOps, PendingValues, TrainingOps};
 pub use layer::{Layer, Param};
 pub use layers::{

@@ -21,6 +21,7 @@ mod history_files;
 mod interrupt;
 mod predict;
 mod run_dir;
+mod table_model;
 mod train;
 mod tune;
 

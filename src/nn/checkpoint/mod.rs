@@ -31,7 +31,7 @@ mod metadata;
 mod weights;
 
 pub use limits::{MAX_CLASS_NAME_CHARS, MAX_HEADER_BYTES, MAX_INPUT_NOTES_BYTES};
-pub use weights::{CONVERT_KERAS, WEIGHTS_FORMAT};
+pub use weights::{weights_file_metadata, CONVERT_KERAS, WEIGHTS_FORMAT};
 
 use std::collections::HashMap;
 use std::path::Path;

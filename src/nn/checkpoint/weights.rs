@@ -165,39 +165,44 @@ impl ModelSpec {
     /// (wgtrain's description, or Keras's `to_json()` as scripts/keras_weights.py writes
     /// it); `None` when the file has none.
     pub fn from_weights_file(path: &Path) -> Result<Option<ModelSpec>> {
-        let bad = |detail: String| Error::Data {
-            path: path.display().to_string(),
-            detail,
-        };
-        let mut f = std::fs::File::open(path).map_err(|e| Error::Io {
-            path: path.to_path_buf(),
-            source: e,
-        })?;
-        // The header alone: its length, then that much JSON (bounded like safetensors').
-        let mut len = [0u8; 8];
-        std::io::Read::read_exact(&mut f, &mut len)
-            .map_err(|e| bad(format!("not a safetensors file ({e}); {CONVERT_KERAS}")))?;
-        let n = u64::from_le_bytes(len);
-        let size = f.metadata().map_or(0, |m| m.len());
-        if n > (100 << 20) || n > size.saturating_sub(8) {
-            return Err(bad(format!(
-                "not a safetensors file (a header of {n} bytes in a file of {size}); \
-                 {CONVERT_KERAS}"
-            )));
-        }
-        let mut header = vec![0u8; 8 + n as usize];
-        header[..8].copy_from_slice(&len);
-        std::io::Read::read_exact(&mut f, &mut header[8..])
-            .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
-        let text = std::str::from_utf8(&header[8..])
-            .map_err(|_| bad("not a safetensors file (its header is not UTF-8)".into()))?;
-        let v: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| bad(format!("not a safetensors file ({e})")))?;
-        match v.pointer("/__metadata__/model").and_then(|m| m.as_str()) {
+        match weights_file_metadata(path)?.get("model") {
             None => Ok(None),
             Some(m) => ModelSpec::from_json(m, &format!("in {}", path.display())).map(Some),
         }
     }
+}
+
+/// The metadata of a safetensors file (a weights file or a checkpoint), read from its
+/// header alone (bounded as safetensors bounds it); empty when it has none.
+pub fn weights_file_metadata(path: &Path) -> Result<HashMap<String, String>> {
+    let bad = |detail: String| Error::Data {
+        path: path.display().to_string(),
+        detail,
+    };
+    let (mut f, size) = crate::bounded_file::open_regular(path, "weights file", u64::MAX)?;
+    // The header alone: its length, then that much JSON.
+    let mut len = [0u8; 8];
+    std::io::Read::read_exact(&mut f, &mut len)
+        .map_err(|e| bad(format!("not a safetensors file ({e}); {CONVERT_KERAS}")))?;
+    let n = u64::from_le_bytes(len);
+    if n > super::MAX_HEADER_BYTES as u64 || n > size.saturating_sub(8) {
+        return Err(bad(format!(
+            "not a safetensors file (a header of {n} bytes in a file of {size}); \
+             {CONVERT_KERAS}"
+        )));
+    }
+    let mut header = vec![0u8; n as usize];
+    std::io::Read::read_exact(&mut f, &mut header)
+        .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
+    let text = std::str::from_utf8(&header)
+        .map_err(|_| bad("not a safetensors file (its header is not UTF-8)".into()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| bad(format!("not a safetensors file ({e})")))?;
+    let Some(meta) = v.get("__metadata__") else {
+        return Ok(HashMap::new());
+    };
+    serde_json::from_value(meta.clone())
+        .map_err(|e| bad(format!("not a safetensors file (its `__metadata__`: {e})")))
 }
 
 /// The `class_names` metadata, checked: one name of a length a checkpoint keeps per
