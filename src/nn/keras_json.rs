@@ -47,7 +47,8 @@ impl<'a> Args<'a> {
 
     fn count(&mut self, key: &'a str) -> Result<usize> {
         let v = self.required(key)?;
-        as_count(v).ok_or_else(|| self.err(format!("`{key}` must be a whole number, got {v}")))
+        as_count(v)
+            .ok_or_else(|| self.err(format!("`{key}` must be a whole number, got {}", short(v))))
     }
 
     fn pair(&mut self, key: &'a str) -> Result<Option<Pair>> {
@@ -60,7 +61,7 @@ impl<'a> Args<'a> {
         };
         match pair {
             Some((h, w)) => Ok(Some(Pair(h, w))),
-            None => Err(self.err(format!("`{key}` must be [height, width], got {v}"))),
+            None => Err(self.err(format!("`{key}` must be [height, width], got {}", short(v)))),
         }
     }
 
@@ -70,7 +71,7 @@ impl<'a> Args<'a> {
             Some(v) => v
                 .as_f64()
                 .map(|x| x as f32)
-                .ok_or_else(|| self.err(format!("`{key}` must be a number, got {v}"))),
+                .ok_or_else(|| self.err(format!("`{key}` must be a number, got {}", short(v)))),
         }
     }
 
@@ -79,8 +80,9 @@ impl<'a> Args<'a> {
             None => Ok(default.to_string()),
             Some(Value::String(s)) => Ok(s.clone()),
             Some(v) => Err(self.err(format!(
-                "`{key}` is {v}; wgtrain reads activations and settings given by name (a \
-                 string), not custom objects"
+                "`{key}` is {}; wgtrain reads activations and settings given by name (a \
+                 string), not custom objects",
+                short(v)
             ))),
         }
     }
@@ -89,7 +91,8 @@ impl<'a> Args<'a> {
     fn expect(&mut self, key: &'a str, want: Value, supported: &str) -> Result<()> {
         match self.get(key) {
             Some(v) if *v != want => Err(self.err(format!(
-                "argument `{key}` = {v} is not supported; {supported}"
+                "argument `{key}` = {} is not supported; {supported}",
+                short(v)
             ))),
             _ => Ok(()),
         }
@@ -110,8 +113,9 @@ impl<'a> Args<'a> {
             Ok(())
         } else {
             Err(self.err(format!(
-                "argument `{key}` = {v} is not supported; wgtrain initialises it as Keras's \
-                 default, {default}"
+                "argument `{key}` = {} is not supported; wgtrain initialises it as Keras's \
+                 default, {default}",
+                short(v)
             )))
         }
     }
@@ -144,12 +148,14 @@ impl<'a> Args<'a> {
                 "dtype" if is_float32(v) => {}
                 "dtype" => {
                     return Err(self.err(format!(
-                        "dtype {v} is not supported; wgtrain computes in float32"
+                        "dtype {} is not supported; wgtrain computes in float32",
+                        short(v)
                     )))
                 }
                 _ => {
                     return Err(self.err(format!(
-                        "argument `{k}` = {v} is not supported by wgtrain's {}",
+                        "argument `{k}` = {} is not supported by wgtrain's {}",
+                        short(v),
                         self.class
                     )))
                 }
@@ -157,6 +163,11 @@ impl<'a> Args<'a> {
         }
         Ok(())
     }
+}
+
+/// A value as JSON text for a message, clipped (it may be a huge array).
+fn short(v: &Value) -> String {
+    crate::echo::clip_display(v)
 }
 
 fn as_count(v: &Value) -> Option<usize> {
@@ -175,8 +186,9 @@ fn is_float32(v: &Value) -> bool {
 fn sample_shape(v: &Value, at: &str) -> Result<Vec<usize>> {
     let bad = || {
         Error::Model(format!(
-            "{at}: the input shape {v} must be [null, sizes…] with every size a whole number \
-             (wgtrain's models take inputs of one fixed shape)"
+            "{at}: the input shape {} must be [null, sizes…] with every size a whole number \
+             (wgtrain's models take inputs of one fixed shape)",
+            short(v)
         ))
     };
     let a = v.as_array().ok_or_else(bad)?;
@@ -209,8 +221,16 @@ impl ModelSpec {
             .ok_or_else(|| bad("`config` has no `layers` list".into()))?;
         let mut input_shape = None;
         let mut specs = Vec::new();
+        // tf.keras 2 may give the input shape only after the layers (build_input_shape).
+        let built = config
+            .get("build_input_shape")
+            .or_else(|| v.pointer("/build_config/input_shape"))
+            .filter(|s| !s.is_null());
         // The rank of the per-sample shape so far, to read BatchNormalization's axis.
-        let mut rank = 0;
+        let mut rank = match built {
+            Some(b) => sample_shape(b, &format!("Keras model {source}"))?.len(),
+            None => 0,
+        };
         for (k, layer) in layers.iter().enumerate() {
             let class = layer
                 .get("class_name")
@@ -221,6 +241,7 @@ impl ModelSpec {
                 .and_then(Value::as_object)
                 .ok_or_else(|| bad(format!("layer {k} ({class}) has no `config` object")))?;
             let name = cfg.get("name").and_then(Value::as_str).unwrap_or("");
+            let (name, class) = (crate::echo::clip(name), crate::echo::clip(class));
             let at = format!("Keras model {source}: layer {k} \"{name}\" ({class})");
             // tf.keras 2 puts the input shape on the first layer, Keras 3 on an InputLayer.
             for key in ["batch_shape", "batch_input_shape"] {
@@ -335,7 +356,10 @@ impl ModelSpec {
                         .and_then(|d| d.iter().map(Value::as_i64).collect());
                     LayerSpec::Reshape {
                         target_shape: target.ok_or_else(|| {
-                            a.err(format!("`target_shape` must be a list of sizes, got {t}"))
+                            a.err(format!(
+                                "`target_shape` must be a list of sizes, got {}",
+                                short(t)
+                            ))
                         })?,
                     }
                 }
@@ -348,11 +372,22 @@ impl ModelSpec {
                 }
                 "BatchNormalization" => {
                     let axis = a.get("axis").cloned().unwrap_or(json!(-1));
-                    let last = [json!(-1), json!(rank), json!([-1]), json!([rank])];
-                    if !last.contains(&axis) {
+                    // The channel axis, however written: -1 or its index counting the batch
+                    // axis (the per-sample rank), alone or as a one-element list.
+                    let one = match &axis {
+                        Value::Array(l) if l.len() == 1 => l[0].as_i64(),
+                        n => n.as_i64(),
+                    };
+                    if !(one == Some(-1) || (rank > 0 && one == Some(rank as i64))) {
                         return Err(a.err(format!(
-                            "axis {axis} is not supported; wgtrain normalises over the last \
-                             axis (-1, here {rank})"
+                            "argument `axis` = {} is not supported; wgtrain normalises over the \
+                             channel axis, the last: -1 or {rank} (also written [-1] or \
+                             [{rank}]){}",
+                            crate::echo::clip_display(&axis),
+                            match one {
+                                Some(0) => "; axis 0 is the batch axis",
+                                _ => "",
+                            }
                         )));
                     }
                     a.expect(
@@ -395,15 +430,11 @@ impl ModelSpec {
         let input_shape = match input_shape {
             Some(s) => s,
             None => {
-                let built = config
-                    .get("build_input_shape")
-                    .or_else(|| v.pointer("/build_config/input_shape"))
-                    .filter(|s| !s.is_null())
-                    .ok_or_else(|| {
-                        bad("no input shape (no InputLayer, batch_input_shape or \
+                let built = built.ok_or_else(|| {
+                    bad("no input shape (no InputLayer, batch_input_shape or \
                              build_input_shape); build the model with keras.Input(shape) first"
-                            .into())
-                    })?;
+                        .into())
+                })?;
                 sample_shape(built, &format!("Keras model {source}"))?
             }
         };

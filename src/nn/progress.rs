@@ -107,16 +107,18 @@ impl EpochProgress {
                 bar.set_message(format!("{:.1}ms/step - {}", per_step, log.metrics_line()));
                 bar.finish();
             }
-            (Verbose::Lines, None) => _ = writeln!(
-                std::io::stdout().lock(),
-                "Epoch {}/{} - {} steps - {:.1}s {:.1}ms/step - {}",
-                log.epoch,
-                log.epochs,
-                log.steps,
-                log.seconds,
-                per_step,
-                log.metrics_line()
-            ),
+            (Verbose::Lines, None) => {
+                _ = writeln!(
+                    std::io::stdout().lock(),
+                    "Epoch {}/{} - {} steps - {:.1}s {:.1}ms/step - {}",
+                    log.epoch,
+                    log.epochs,
+                    log.steps,
+                    log.seconds,
+                    per_step,
+                    log.metrics_line()
+                )
+            }
             _ => {}
         }
     }

@@ -27,6 +27,9 @@ mod tune;
 
 use std::process::ExitCode;
 
+/// The longest error message printed, in characters.
+const MAX_MESSAGE_CHARS: usize = 4000;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -77,7 +80,12 @@ fn main() -> ExitCode {
         // `train` has said where it stopped and how to resume.
         Err(wgtrain::Error::Interrupted { .. }) => ExitCode::from(interrupt::EXIT_INTERRUPTED),
         Err(e) => {
-            eprintln!("error: {e}");
+            // Every message quotes its input clipped; this bounds any that does not.
+            let text = e.to_string();
+            match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+                None => eprintln!("error: {text}"),
+                Some((end, _)) => eprintln!("error: {}… (message cut)", &text[..end]),
+            }
             ExitCode::FAILURE
         }
     }

@@ -33,9 +33,9 @@ pub fn table_notes(model: &Sequential) -> Result<Option<Tabular>> {
             "it has {f} columns but the model takes inputs of shape {:?}",
             model.input_shape()
         ))
-    } else if let Some(i) = (0..f).find(|&i| {
-        !(t.mean[i].is_finite() && t.std[i].is_finite() && t.std[i] > 0.0)
-    }) {
+    } else if let Some(i) =
+        (0..f).find(|&i| !(t.mean[i].is_finite() && t.std[i].is_finite() && t.std[i] > 0.0))
+    {
         Some(format!(
             "column `{}` has mean {} and standard deviation {} (finite, and a positive \
              deviation, are needed)",
@@ -69,10 +69,7 @@ pub fn table_notes(model: &Sequential) -> Result<Option<Tabular>> {
 /// file's table notes say a regression (mse, no metrics); a sigmoid output is
 /// binary_crossentropy; otherwise categorical_crossentropy (from logits unless the model
 /// ends in softmax). Accuracy only where there are classes to compare (≥ 2 outputs).
-pub fn inference_loss(
-    model: &Sequential,
-    notes: Option<&str>,
-) -> (LossConfig, Vec<Metric>) {
+pub fn inference_loss(model: &Sequential, notes: Option<&str>) -> (LossConfig, Vec<Metric>) {
     let regression = notes
         .and_then(|t| wgtrain::strict_json::from_str::<Tabular>(t).ok())
         .is_some_and(|t| t.classes.is_none());

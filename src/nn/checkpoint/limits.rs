@@ -85,16 +85,16 @@ pub(super) fn check_metadata(
     }
     if let Some(c) = meta.get("compile") {
         let c: CompileConfig =
-            crate::strict_json::from_str(c).map_err(|e| format!("`compile`: {e}"))?;
+            crate::strict_json::from_str_f32(c).map_err(|e| format!("`compile`: {e}"))?;
         c.settings().map_err(|e| format!("`compile`: {e}"))?;
     }
     if let Some(t) = meta.get("training") {
-        crate::strict_json::from_str::<TrainingState>(t)
+        crate::strict_json::from_str_f32::<TrainingState>(t)
             .map_err(|e| format!("`training`: {e}"))?;
     }
     if let Some(names) = meta.get("class_names") {
-        let names: Vec<String> = crate::strict_json::from_str(names)
-            .map_err(|e| format!("`class_names`: {e}"))?;
+        let names: Vec<String> =
+            crate::strict_json::from_str(names).map_err(|e| format!("`class_names`: {e}"))?;
         check_class_names(&names, outputs)?;
     }
     if let Some(notes) = meta.get("input_notes") {

@@ -104,11 +104,11 @@ impl Sequential {
                 .ok_or_else(|| bad(format!("metadata `{name}` is missing")))
         };
         let spec = ModelSpec::from_json(field("model")?, &format!("in {source}"))?;
-        let compile: CompileConfig = crate::strict_json::from_str(field("compile")?)
+        let compile: CompileConfig = crate::strict_json::from_str_f32(field("compile")?)
             .map_err(|e| bad(format!("metadata `compile`: {e}")))?;
         let training: Option<TrainingState> = match mode {
             LoadMode::Resume => Some(
-                crate::strict_json::from_str(field("training")?)
+                crate::strict_json::from_str_f32(field("training")?)
                     .map_err(|e| bad(format!("metadata `training`: {e}")))?,
             ),
             LoadMode::Inference => None,

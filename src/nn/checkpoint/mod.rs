@@ -242,7 +242,8 @@ fn safetensors_bytes(
     outputs: &[usize],
     what: &str,
 ) -> Result<Vec<u8>> {
-    let unreadable = |why: String| Error::Model(format!("{what}: the file would not load back: {why}"));
+    let unreadable =
+        |why: String| Error::Model(format!("{what}: the file would not load back: {why}"));
     limits::check_metadata(&metadata, outputs).map_err(unreadable)?;
     let views = entries
         .iter()

@@ -216,8 +216,7 @@ pub(super) fn class_names_in(
     };
     let names: Vec<String> =
         crate::strict_json::from_str(text).map_err(|e| format!("metadata `class_names`: {e}"))?;
-    super::limits::check_class_names(&names, outputs)
-        .map_err(|e| format!("metadata {e}"))?;
+    super::limits::check_class_names(&names, outputs).map_err(|e| format!("metadata {e}"))?;
     Ok(Some(names))
 }
 
