@@ -241,8 +241,11 @@ impl ModelSpec {
                 .and_then(Value::as_object)
                 .ok_or_else(|| bad(format!("layer {k} ({class}) has no `config` object")))?;
             let name = cfg.get("name").and_then(Value::as_str).unwrap_or("");
-            let (name, class) = (crate::echo::clip(name), crate::echo::clip(class));
-            let at = format!("Keras model {source}: layer {k} \"{name}\" ({class})");
+            let at = format!(
+                "Keras model {source}: layer {k} \"{}\" ({})",
+                crate::echo::clip(name),
+                crate::echo::clip(class)
+            );
             // tf.keras 2 puts the input shape on the first layer, Keras 3 on an InputLayer.
             for key in ["batch_shape", "batch_input_shape"] {
                 if let Some(s) = cfg.get(key).filter(|s| !s.is_null()) {
