@@ -142,6 +142,9 @@ fn input_notes_over_the_loader_limit_stop_the_run_before_training() {
     assert!(!dir.path("run").exists());
 }
 
+/// Class names, input notes, and what the refusal says.
+type Case = (Option<Vec<String>>, Option<String>, &'static str);
+
 #[test]
 fn save_and_save_weights_refuse_what_load_would_refuse() {
     let dir = TempDir::new("save-limits");
@@ -153,7 +156,7 @@ fn save_and_save_weights_refuse_what_load_would_refuse() {
         &[Metric::Accuracy],
     )
     .unwrap();
-    let cases: [(Option<Vec<String>>, Option<String>, &str); 3] = [
+    let cases: [Case; 3] = [
         (Some(vec!["ok".into(), "x".repeat(201)]), None, "1 to 200"),
         (
             Some(vec!["one".into()]),

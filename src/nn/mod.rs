@@ -9,6 +9,7 @@ mod checkpoint;
 mod device;
 mod feed;
 mod init;
+mod keras_args;
 mod keras_json;
 mod layer;
 pub mod layers;
