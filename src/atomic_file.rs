@@ -50,9 +50,18 @@ pub fn hold_writes() -> MutexGuard<'static, ()> {
 /// Write `bytes` to `path` so that readers see either the old file or the whole new one:
 /// a temporary file in the same folder, flushed to disk, then renamed over `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut one = StagedWrites::default();
-    one.stage(path, bytes)?;
-    one.commit()
+    write_all_atomically(&[(path, bytes)])
+}
+
+/// Write several files so that none is replaced unless every one was written whole: each
+/// goes to a temporary file beside it, flushed to disk, and only when all are written (a
+/// full disk fails here, with nothing replaced) are they renamed over their targets.
+pub fn write_all_atomically(files: &[(&Path, &[u8])]) -> Result<()> {
+    let mut staged = StagedWrites::default();
+    for &(path, bytes) in files {
+        staged.stage(path, bytes)?;
+    }
+    staged.commit()
 }
 
 /// Several files replaced together: each is written to its temporary file and flushed to

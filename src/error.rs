@@ -17,7 +17,7 @@ pub enum Error {
     NoAdapter { detail: String },
 
     /// The environment asked for something that does not exist.
-    #[error("invalid setting {name}={value:?}: {reason}")]
+    #[error("invalid setting {name}={:?}: {reason}", crate::echo::clip(value))]
     BadSetting {
         name: &'static str,
         value: String,

@@ -24,6 +24,7 @@ pub mod atomic_file;
 pub mod bounded_file;
 pub mod cpu;
 pub mod data;
+pub mod echo;
 pub mod error;
 pub mod geometry;
 pub mod gpu;

@@ -29,6 +29,55 @@ pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String>
     serde_json::from_value(parse(text)?).map_err(|e| e.to_string())
 }
 
+/// Parse `text` strictly into `T` whose numbers are 32-bit floats (or integers): a number
+/// beyond f32's range is refused naming its field, rather than becoming infinity (which
+/// JSON cannot write back) or a confusing `invalid type: null` later.
+pub fn from_str_f32<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    let v = parse(text)?;
+    check_f32_range(&v)?;
+    serde_json::from_value(v).map_err(|e| e.to_string())
+}
+
+/// Every number in `v` must fit a 32-bit float (|x| ≤ 3.4028235e38); the error names the
+/// first that does not by its path (`layers[0].Dropout.rate`).
+pub fn check_f32_range(v: &Value) -> Result<(), String> {
+    match first_out_of_f32(v, &mut String::new()) {
+        None => Ok(()),
+        Some((path, x)) => Err(format!(
+            "field `{path}`: {x:e} is beyond the range of a 32-bit float (±{:e}); use a \
+             number within it",
+            f32::MAX
+        )),
+    }
+}
+
+fn first_out_of_f32(v: &Value, path: &mut String) -> Option<(String, f64)> {
+    match v {
+        Value::Number(n) => n
+            .as_f64()
+            .filter(|x| x.abs() > f32::MAX as f64)
+            .map(|x| (path.clone(), x)),
+        Value::Array(a) => a.iter().enumerate().find_map(|(i, x)| {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            let found = first_out_of_f32(x, path);
+            path.truncate(len);
+            found
+        }),
+        Value::Object(m) => m.iter().find_map(|(k, x)| {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(&crate::echo::clip(k));
+            let found = first_out_of_f32(x, path);
+            path.truncate(len);
+            found
+        }),
+        _ => None,
+    }
+}
+
 struct StrictValue;
 
 impl<'de> DeserializeSeed<'de> for StrictValue {
@@ -82,7 +131,8 @@ impl<'de> Visitor<'de> for StrictVisitor {
         while let Some(k) = map.next_key::<String>()? {
             if m.contains_key(&k) {
                 return Err(A::Error::custom(format!(
-                    "duplicate key `{k}` (each key may appear once in an object)"
+                    "duplicate key `{}` (each key may appear once in an object)",
+                    crate::echo::clip(&k)
                 )));
             }
             let v = map.next_value_seed(StrictValue)?;

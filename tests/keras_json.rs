@@ -229,7 +229,7 @@ fn unsupported_arguments_name_the_layer_and_the_argument() {
         ),
         (
             with_arg("mnist_cnn_bn.json", 2, "axis", json!(1)),
-            "axis 1 is not supported; wgtrain normalises over the last axis (-1, here 3)",
+            "argument `axis` = 1 is not supported; wgtrain normalises over the channel axis, the last: -1 or 3",
         ),
         (
             with_arg("mnist_cnn_bn.json", 2, "renorm", json!(true)),

@@ -122,7 +122,7 @@ fn read_rows(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>)> {
                 "line {line} has {} fields but the header has {} ({})",
                 r.len(),
                 header.len(),
-                header.join(", ")
+                crate::echo::clip(&header.join(", "))
             )));
         }
         data.push(r);
@@ -139,8 +139,10 @@ fn number(path: &Path, row: usize, column: &str, s: &str) -> Result<f64> {
         _ => Err(Error::Data {
             path: path.display().to_string(),
             detail: format!(
-                "data row {row}, column `{column}`: {s:?} is not a number; feature columns \
-                 must be numeric (encode or drop this column)"
+                "data row {row}, column `{}`: {:?} is not a number; feature columns \
+                 must be numeric (encode or drop this column)",
+                crate::echo::clip(column),
+                crate::echo::clip(s)
             ),
         }),
     }

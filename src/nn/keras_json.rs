@@ -9,6 +9,7 @@ use std::collections::HashSet;
 
 use serde_json::{json, Map, Value};
 
+use super::keras_args::{sample_shape, short, Args};
 use super::spec::{LayerSpec, ModelSpec, Pair};
 use crate::error::{Error, Result};
 
@@ -20,172 +21,6 @@ const SUPPORTED: &str = "InputLayer, Dense, Conv2D, MaxPooling2D, AveragePooling
 /// Whether a parsed JSON object is Keras's model JSON rather than wgtrain's description.
 pub(crate) fn is_keras_model(v: &Value) -> bool {
     v.get("class_name").is_some() && v.get("config").is_some()
-}
-
-/// One layer's `config`, consumed argument by argument; what is left must be off.
-struct Args<'a> {
-    cfg: &'a Map<String, Value>,
-    used: HashSet<&'a str>,
-    class: &'a str,
-    at: String,
-}
-
-impl<'a> Args<'a> {
-    fn err(&self, msg: impl std::fmt::Display) -> Error {
-        Error::Model(format!("{}: {msg}", self.at))
-    }
-
-    fn get(&mut self, key: &'a str) -> Option<&'a Value> {
-        self.used.insert(key);
-        self.cfg.get(key).filter(|v| !v.is_null())
-    }
-
-    fn required(&mut self, key: &'a str) -> Result<&'a Value> {
-        self.get(key)
-            .ok_or_else(|| self.err(format!("argument `{key}` is missing")))
-    }
-
-    fn count(&mut self, key: &'a str) -> Result<usize> {
-        let v = self.required(key)?;
-        as_count(v).ok_or_else(|| self.err(format!("`{key}` must be a whole number, got {v}")))
-    }
-
-    fn pair(&mut self, key: &'a str) -> Result<Option<Pair>> {
-        let Some(v) = self.get(key) else {
-            return Ok(None);
-        };
-        let pair = match v {
-            Value::Array(a) if a.len() == 2 => as_count(&a[0]).zip(as_count(&a[1])),
-            one => as_count(one).map(|n| (n, n)),
-        };
-        match pair {
-            Some((h, w)) => Ok(Some(Pair(h, w))),
-            None => Err(self.err(format!("`{key}` must be [height, width], got {v}"))),
-        }
-    }
-
-    fn number(&mut self, key: &'a str, default: f32) -> Result<f32> {
-        match self.get(key) {
-            None => Ok(default),
-            Some(v) => v
-                .as_f64()
-                .map(|x| x as f32)
-                .ok_or_else(|| self.err(format!("`{key}` must be a number, got {v}"))),
-        }
-    }
-
-    fn string(&mut self, key: &'a str, default: &str) -> Result<String> {
-        match self.get(key) {
-            None => Ok(default.to_string()),
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(v) => Err(self.err(format!(
-                "`{key}` is {v}; wgtrain reads activations and settings given by name (a \
-                 string), not custom objects"
-            ))),
-        }
-    }
-
-    /// `key` must be absent or `want`; `supported` says what wgtrain does instead.
-    fn expect(&mut self, key: &'a str, want: Value, supported: &str) -> Result<()> {
-        match self.get(key) {
-            Some(v) if *v != want => Err(self.err(format!(
-                "argument `{key}` = {v} is not supported; {supported}"
-            ))),
-            _ => Ok(()),
-        }
-    }
-
-    /// An initializer argument must name Keras's default (its seed is not used).
-    fn initializer(&mut self, key: &'a str, default: &str) -> Result<()> {
-        let Some(v) = self.get(key) else {
-            return Ok(());
-        };
-        let name = v
-            .get("class_name")
-            .and_then(Value::as_str)
-            .or(v.as_str())
-            .unwrap_or_default();
-        let snake = name.replace('_', "").to_ascii_lowercase();
-        if snake == default.to_ascii_lowercase() {
-            Ok(())
-        } else {
-            Err(self.err(format!(
-                "argument `{key}` = {v} is not supported; wgtrain initialises it as Keras's \
-                 default, {default}"
-            )))
-        }
-    }
-
-    fn channels_last(&mut self) -> Result<()> {
-        self.expect(
-            "data_format",
-            json!("channels_last"),
-            "wgtrain's images are channels_last, [height, width, channels]",
-        )
-    }
-
-    /// Arguments not read: the layer's name, its dtype (float32 only), `trainable` (true
-    /// only), a seed, and switched-off features (null or false). Anything else is refused.
-    fn finish(self) -> Result<()> {
-        for (k, v) in self.cfg {
-            let off = v.is_null() || *v == Value::Bool(false);
-            if self.used.contains(k.as_str()) || (off && k != "trainable") {
-                continue;
-            }
-            match k.as_str() {
-                "name" | "seed" => {}
-                "trainable" if *v == Value::Bool(true) => {}
-                "trainable" => {
-                    return Err(self.err(
-                        "`trainable: false` (a frozen layer) is not supported; every layer \
-                         of a wgtrain model is trained",
-                    ))
-                }
-                "dtype" if is_float32(v) => {}
-                "dtype" => {
-                    return Err(self.err(format!(
-                        "dtype {v} is not supported; wgtrain computes in float32"
-                    )))
-                }
-                _ => {
-                    return Err(self.err(format!(
-                        "argument `{k}` = {v} is not supported by wgtrain's {}",
-                        self.class
-                    )))
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-fn as_count(v: &Value) -> Option<usize> {
-    v.as_u64().and_then(|n| usize::try_from(n).ok())
-}
-
-fn is_float32(v: &Value) -> bool {
-    let name = v
-        .pointer("/config/name")
-        .and_then(Value::as_str)
-        .or(v.as_str());
-    name == Some("float32")
-}
-
-/// The per-sample shape from a Keras batch shape `[null, d1, d2, …]`.
-fn sample_shape(v: &Value, at: &str) -> Result<Vec<usize>> {
-    let bad = || {
-        Error::Model(format!(
-            "{at}: the input shape {v} must be [null, sizes…] with every size a whole number \
-             (wgtrain's models take inputs of one fixed shape)"
-        ))
-    };
-    let a = v.as_array().ok_or_else(bad)?;
-    match a.split_first() {
-        Some((first, rest)) if first.is_null() || as_count(first).is_some() => {
-            rest.iter().map(|d| as_count(d).ok_or_else(bad)).collect()
-        }
-        _ => Err(bad()),
-    }
 }
 
 impl ModelSpec {
@@ -209,8 +44,16 @@ impl ModelSpec {
             .ok_or_else(|| bad("`config` has no `layers` list".into()))?;
         let mut input_shape = None;
         let mut specs = Vec::new();
+        // tf.keras 2 may give the input shape only after the layers (build_input_shape).
+        let built = config
+            .get("build_input_shape")
+            .or_else(|| v.pointer("/build_config/input_shape"))
+            .filter(|s| !s.is_null());
         // The rank of the per-sample shape so far, to read BatchNormalization's axis.
-        let mut rank = 0;
+        let mut rank = match built {
+            Some(b) => sample_shape(b, &format!("Keras model {source}"))?.len(),
+            None => 0,
+        };
         for (k, layer) in layers.iter().enumerate() {
             let class = layer
                 .get("class_name")
@@ -221,7 +64,11 @@ impl ModelSpec {
                 .and_then(Value::as_object)
                 .ok_or_else(|| bad(format!("layer {k} ({class}) has no `config` object")))?;
             let name = cfg.get("name").and_then(Value::as_str).unwrap_or("");
-            let at = format!("Keras model {source}: layer {k} \"{name}\" ({class})");
+            let at = format!(
+                "Keras model {source}: layer {k} \"{}\" ({})",
+                crate::echo::clip(name),
+                crate::echo::clip(class)
+            );
             // tf.keras 2 puts the input shape on the first layer, Keras 3 on an InputLayer.
             for key in ["batch_shape", "batch_input_shape"] {
                 if let Some(s) = cfg.get(key).filter(|s| !s.is_null()) {
@@ -335,7 +182,10 @@ impl ModelSpec {
                         .and_then(|d| d.iter().map(Value::as_i64).collect());
                     LayerSpec::Reshape {
                         target_shape: target.ok_or_else(|| {
-                            a.err(format!("`target_shape` must be a list of sizes, got {t}"))
+                            a.err(format!(
+                                "`target_shape` must be a list of sizes, got {}",
+                                short(t)
+                            ))
                         })?,
                     }
                 }
@@ -348,11 +198,22 @@ impl ModelSpec {
                 }
                 "BatchNormalization" => {
                     let axis = a.get("axis").cloned().unwrap_or(json!(-1));
-                    let last = [json!(-1), json!(rank), json!([-1]), json!([rank])];
-                    if !last.contains(&axis) {
+                    // The channel axis, however written: -1 or its index counting the batch
+                    // axis (the per-sample rank), alone or as a one-element list.
+                    let one = match &axis {
+                        Value::Array(l) if l.len() == 1 => l[0].as_i64(),
+                        n => n.as_i64(),
+                    };
+                    if !(one == Some(-1) || (rank > 0 && one == Some(rank as i64))) {
                         return Err(a.err(format!(
-                            "axis {axis} is not supported; wgtrain normalises over the last \
-                             axis (-1, here {rank})"
+                            "argument `axis` = {} is not supported; wgtrain normalises over the \
+                             channel axis, the last: -1 or {rank} (also written [-1] or \
+                             [{rank}]){}",
+                            crate::echo::clip_display(&axis),
+                            match one {
+                                Some(0) => "; axis 0 is the batch axis",
+                                _ => "",
+                            }
                         )));
                     }
                     a.expect(
@@ -395,15 +256,11 @@ impl ModelSpec {
         let input_shape = match input_shape {
             Some(s) => s,
             None => {
-                let built = config
-                    .get("build_input_shape")
-                    .or_else(|| v.pointer("/build_config/input_shape"))
-                    .filter(|s| !s.is_null())
-                    .ok_or_else(|| {
-                        bad("no input shape (no InputLayer, batch_input_shape or \
+                let built = built.ok_or_else(|| {
+                    bad("no input shape (no InputLayer, batch_input_shape or \
                              build_input_shape); build the model with keras.Input(shape) first"
-                            .into())
-                    })?;
+                        .into())
+                })?;
                 sample_shape(built, &format!("Keras model {source}"))?
             }
         };

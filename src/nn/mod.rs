@@ -9,6 +9,7 @@ mod checkpoint;
 mod device;
 mod feed;
 mod init;
+mod keras_args;
 mod keras_json;
 mod layer;
 pub mod layers;
@@ -27,7 +28,11 @@ pub use crate::cpu::LearningRateSchedule;
 pub use crate::history::{EpochLog, History};
 pub use activation::Activation;
 pub use callbacks::{EarlyStopping, ModelCheckpoint, ReduceLROnPlateau};
-pub use checkpoint::{CHECKPOINT_FORMAT, CONVERT_KERAS, WEIGHTS_FORMAT};
+pub use checkpoint::weights_file_metadata;
+pub use checkpoint::{
+    CHECKPOINT_FORMAT, CONVERT_KERAS, MAX_CLASS_NAME_CHARS, MAX_HEADER_BYTES,
+    MAX_INPUT_NOTES_BYTES, WEIGHTS_FORMAT,
+};
 pub use device::{BatchAt, ByteCodes, Device, DeviceKind, DeviceOps, PendingValues, TrainingOps};
 pub use layer::{Layer, Param};
 pub use layers::{
@@ -38,5 +43,5 @@ pub use loss::{Loss, LossConfig, Metric};
 pub use optimizer::{ClippedOptimizer, GradientClip, Optimizer};
 pub use progress::Verbose;
 pub use sequential::{Evaluation, FitOptions, NamedArray, Sequential};
-pub use spec::{LayerSpec, ModelSpec, Pair};
+pub use spec::{LayerSpec, ModelSpec, Pair, MAX_DESCRIPTION_BYTES};
 pub use tensor::Tensor;

@@ -1,7 +1,7 @@
 //! Keras-like progress output for `fit`: a bar per epoch on a terminal (steps, ETA,
 //! running loss and accuracy), or one plain line per epoch otherwise.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -43,7 +43,8 @@ pub(crate) struct EpochProgress {
 impl EpochProgress {
     pub fn start(mode: Verbose, epoch: usize, epochs: usize, steps: usize) -> EpochProgress {
         let bar = (mode == Verbose::Bar).then(|| {
-            println!("Epoch {epoch}/{epochs}");
+            // A closed stdout is not fit's concern: lines are dropped, never a panic.
+            let _ = writeln!(std::io::stdout().lock(), "Epoch {epoch}/{epochs}");
             // Hidden until the first reading gives the loss, so the first frame drawn is
             // complete (position, ETA, loss and accuracy).
             let bar =
@@ -106,15 +107,18 @@ impl EpochProgress {
                 bar.set_message(format!("{:.1}ms/step - {}", per_step, log.metrics_line()));
                 bar.finish();
             }
-            (Verbose::Lines, None) => println!(
-                "Epoch {}/{} - {} steps - {:.1}s {:.1}ms/step - {}",
-                log.epoch,
-                log.epochs,
-                log.steps,
-                log.seconds,
-                per_step,
-                log.metrics_line()
-            ),
+            (Verbose::Lines, None) => {
+                _ = writeln!(
+                    std::io::stdout().lock(),
+                    "Epoch {}/{} - {} steps - {:.1}s {:.1}ms/step - {}",
+                    log.epoch,
+                    log.epochs,
+                    log.steps,
+                    log.seconds,
+                    per_step,
+                    log.metrics_line()
+                )
+            }
             _ => {}
         }
     }

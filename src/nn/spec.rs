@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// The largest model description file read (a description is a few hundred bytes).
-const MAX_DESCRIPTION_BYTES: u64 = 16 << 20;
+pub const MAX_DESCRIPTION_BYTES: u64 = 16 << 20;
 
 /// A size given as one number (square) or `[height, width]`; written as `[h, w]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,6 +156,7 @@ impl ModelSpec {
     pub fn from_json(text: &str, source: &str) -> Result<ModelSpec> {
         let bad = |msg: String| Error::Model(format!("model description {source}: {msg}"));
         let v = crate::strict_json::parse(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+        crate::strict_json::check_f32_range(&v).map_err(bad)?;
         if super::keras_json::is_keras_model(&v) {
             return ModelSpec::from_keras_json(&v, source);
         }
@@ -164,7 +165,8 @@ impl ModelSpec {
             .ok_or_else(|| bad("expected an object with \"input_shape\" and \"layers\"".into()))?;
         if let Some(k) = obj.keys().find(|k| *k != "input_shape" && *k != "layers") {
             return Err(bad(format!(
-                "unknown field `{k}`; expected `input_shape` and `layers`"
+                "unknown field `{}`; expected `input_shape` and `layers`",
+                crate::echo::clip(k)
             )));
         }
         let input_shape: Vec<usize> = match obj.get("input_shape") {
@@ -201,14 +203,15 @@ impl ModelSpec {
                 let e = e.to_string();
                 let e = if e.starts_with("unknown variant") {
                     format!(
-                        "unknown layer `{kind}`; use Dense, Conv2D, MaxPooling2D, \
+                        "unknown layer `{}`; use Dense, Conv2D, MaxPooling2D, \
                          AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, \
-                         Flatten, Reshape, Activation, LeakyReLU, Dropout or BatchNormalization"
+                         Flatten, Reshape, Activation, LeakyReLU, Dropout or BatchNormalization",
+                        crate::echo::clip(&kind)
                     )
                 } else {
-                    e
+                    crate::echo::clip(&e).into_owned()
                 };
-                bad(format!("layer {i} ({kind}): {e}"))
+                bad(format!("layer {i} ({}): {e}", crate::echo::clip(&kind)))
             })?;
             // Numbers JSON allows but f32 cannot hold (1e300 becomes infinity) are
             // refused here, so every description that parses also writes back as JSON.
@@ -236,7 +239,10 @@ impl ModelSpec {
                 _ => None,
             };
             if let Some(msg) = out_of_range {
-                return Err(bad(format!("layer {i} ({kind}): {msg}")));
+                return Err(bad(format!(
+                    "layer {i} ({}): {msg}",
+                    crate::echo::clip(&kind)
+                )));
             }
             specs.push(spec);
         }

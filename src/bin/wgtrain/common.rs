@@ -8,8 +8,7 @@ use clap::builder::TypedValueParser;
 use wgtrain::data::{load_dataset_first, load_image_folder, Dataset, Mnist, Split};
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
 use wgtrain::nn::{
-    to_categorical, Activation, Array, Device, DeviceKind, LayerSpec, Loss, LossConfig, Metric,
-    ModelSpec, Sequential,
+    to_categorical, Activation, Array, Device, DeviceKind, Loss, ModelSpec, Sequential,
 };
 use wgtrain::{Error, Result};
 
@@ -100,8 +99,8 @@ pub fn model_for_weights(
 }
 
 /// For eval and predict: a checkpoint, or `--weights` (with `--model` or the file's own
-/// description) compiled for inference (loss categorical_crossentropy, from logits when
-/// the last layer is not softmax) with the weights loaded.
+/// description) compiled for inference (see `table_model::inference_loss`: mse for a
+/// regression, else a cross-entropy) with the weights loaded.
 pub fn load_model(
     checkpoint: Option<&Path>,
     model: Option<&str>,
@@ -114,16 +113,10 @@ pub fn load_model(
         return Sequential::load_for_inference(checkpoint, dev);
     };
     let mut m = model_for_weights(model, weights, dev, 0)?;
-    let softmax = matches!(
-        m.spec().layers.last(),
-        Some(LayerSpec::Dense { activation, .. } | LayerSpec::Activation { activation })
-            if activation == "softmax"
-    );
-    let loss = LossConfig {
-        loss: Loss::CategoricalCrossentropy,
-        from_logits: !softmax,
-    };
-    m.compile(wgtrain::nn::Optimizer::adam(), loss, &[Metric::Accuracy])?;
+    let meta = wgtrain::nn::weights_file_metadata(weights)?;
+    let (loss, metrics) =
+        crate::table_model::inference_loss(&m, meta.get("input_notes").map(String::as_str));
+    m.compile(wgtrain::nn::Optimizer::adam(), loss, &metrics)?;
     m.load_weights(weights)?;
     Ok(m)
 }

@@ -69,6 +69,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         a.weights.as_deref(),
         a.device,
     )?;
+    crate::table_model::refuse_table_model(&model, "eval")?;
     let (split, source) = match &a.data_dir {
         Some(dir) => (
             folder_for(&model, dir, a.strict, None, a.limit)?.0,

@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use wgtrain::atomic_file::write_atomically;
-use wgtrain::nn::{Device, DeviceKind, Sequential};
+use wgtrain::atomic_file::write_all_atomically;
+use wgtrain::nn::{Device, DeviceKind, Sequential, MAX_DESCRIPTION_BYTES};
 use wgtrain::{Error, Result};
 
 #[derive(clap::Args)]
@@ -36,12 +36,31 @@ pub fn run(a: &ExportArgs) -> Result<()> {
             });
         }
     }
+    // Everything is prepared and checked (both files must load back) before anything is
+    // written; then both are written whole or neither replaces what was there.
+    let weights_bytes = model.weights_file_bytes()?;
+    let keras = model.spec().to_keras_json();
+    if keras.len() as u64 > MAX_DESCRIPTION_BYTES {
+        return Err(Error::Model(format!(
+            "export: model.json would be {} bytes, more than the {MAX_DESCRIPTION_BYTES} a              model description may have, so it could not be read back; nothing was written",
+            keras.len()
+        )));
+    }
+    let created = !a.out.exists();
     std::fs::create_dir_all(&a.out).map_err(|e| Error::Io {
         path: a.out.clone(),
         source: e,
     })?;
-    model.save_weights(&weights)?;
-    write_atomically(&json, model.spec().to_keras_json().as_bytes())?;
+    let written = write_all_atomically(&[
+        (weights.as_path(), weights_bytes.as_slice()),
+        (json.as_path(), keras.as_bytes()),
+    ]);
+    if let Err(e) = written {
+        if created {
+            let _ = std::fs::remove_dir(&a.out);
+        }
+        return Err(e);
+    }
     println!(
         "wrote {} (Keras 3 model JSON) and {} ({} weights) \n\
          in Keras: python3 scripts/keras_weights.py to-keras {} MODEL.keras\n\

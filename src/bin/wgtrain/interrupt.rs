@@ -32,13 +32,22 @@ pub fn install(run_folder: PathBuf) -> Result<Arc<AtomicBool>> {
         }
         // No temporary file may appear after the clean-up: wait for a write in progress
         // to finish and keep new ones out until the process is gone.
-        let _writes = wgtrain::atomic_file::hold_writes();
-        if let Some(dir) = FOLDER.lock().ok().and_then(|f| f.clone()) {
-            RunDir::release_for_exit(&dir);
-        }
+        release_run_folder();
         eprintln!("wgtrain: quit at once; the last complete epoch's checkpoint is intact");
         std::process::exit(EXIT_INTERRUPTED.into());
     })
     .map_err(|e| Error::Model(format!("cannot install the Ctrl-C handler: {e}")))?;
     Ok(stop)
+}
+
+/// Before quitting at once: remove this process's temporary files and lock from the run
+/// folder (if training has one), waiting for a write in progress to finish and keeping
+/// new ones out until the process is gone.
+pub fn release_run_folder() {
+    // Held to the end: no temporary file may appear after the clean-up.
+    let writes = wgtrain::atomic_file::hold_writes();
+    if let Some(dir) = FOLDER.lock().ok().and_then(|f| f.clone()) {
+        RunDir::release_for_exit(&dir);
+    }
+    std::mem::forget(writes);
 }

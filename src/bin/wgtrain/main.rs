@@ -7,6 +7,10 @@
 //!     wgtrain bench
 //!     wgtrain tune
 
+// First: its print macros shadow std's in every module below.
+#[macro_use]
+mod out;
+
 mod bench;
 mod bench_cost;
 mod common;
@@ -17,10 +21,14 @@ mod history_files;
 mod interrupt;
 mod predict;
 mod run_dir;
+mod table_model;
 mod train;
 mod tune;
 
 use std::process::ExitCode;
+
+/// The longest error message printed, in characters.
+const MAX_MESSAGE_CHARS: usize = 4000;
 
 use clap::{Parser, Subcommand};
 
@@ -72,7 +80,12 @@ fn main() -> ExitCode {
         // `train` has said where it stopped and how to resume.
         Err(wgtrain::Error::Interrupted { .. }) => ExitCode::from(interrupt::EXIT_INTERRUPTED),
         Err(e) => {
-            eprintln!("error: {e}");
+            // Every message quotes its input clipped; this bounds any that does not.
+            let text = e.to_string();
+            match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+                None => eprintln!("error: {text}"),
+                Some((end, _)) => eprintln!("error: {}… (message cut)", &text[..end]),
+            }
             ExitCode::FAILURE
         }
     }

@@ -8,17 +8,14 @@ use std::path::Path;
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
 
-use super::metadata::{
-    check_hyper_parameters, check_training_state, CompileConfig, OptimizerConfig, TrainingState,
-};
+use super::metadata::{check_training_state, CompileConfig, TrainingState};
 use super::CHECKPOINT_FORMAT;
-use crate::cpu::{AdamParams, RmsPropParams, SgdParams};
 use crate::error::{Error, Result};
 use crate::nn::device::Device;
-use crate::nn::optimizer::{Optimizer, OptimizerState};
+use crate::nn::optimizer::OptimizerState;
 use crate::nn::sequential::{NamedArray, Sequential};
 use crate::nn::spec::ModelSpec;
-use crate::nn::{Array, ClippedOptimizer, GradientClip, LossConfig, Metric};
+use crate::nn::Array;
 
 /// What [`Sequential::load`] restores.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -107,11 +104,11 @@ impl Sequential {
                 .ok_or_else(|| bad(format!("metadata `{name}` is missing")))
         };
         let spec = ModelSpec::from_json(field("model")?, &format!("in {source}"))?;
-        let compile: CompileConfig = crate::strict_json::from_str(field("compile")?)
+        let compile: CompileConfig = crate::strict_json::from_str_f32(field("compile")?)
             .map_err(|e| bad(format!("metadata `compile`: {e}")))?;
         let training: Option<TrainingState> = match mode {
             LoadMode::Resume => Some(
-                crate::strict_json::from_str(field("training")?)
+                crate::strict_json::from_str_f32(field("training")?)
                     .map_err(|e| bad(format!("metadata `training`: {e}")))?,
             ),
             LoadMode::Inference => None,
@@ -168,69 +165,13 @@ impl Sequential {
             other => bad(other.to_string()),
         };
         let mut m = Sequential::from_spec(&spec, device.clone(), seed).map_err(in_file)?;
-        let optimizer = match compile.optimizer {
-            OptimizerConfig::Adam {
-                learning_rate,
-                beta_1,
-                beta_2,
-                epsilon,
-            } => Optimizer::Adam(AdamParams {
-                lr: learning_rate,
-                beta1: beta_1,
-                beta2: beta_2,
-                eps: epsilon,
-            }),
-            OptimizerConfig::Adamw {
-                learning_rate,
-                weight_decay,
-                beta_1,
-                beta_2,
-                epsilon,
-            } => Optimizer::AdamW {
-                adam: AdamParams {
-                    lr: learning_rate,
-                    beta1: beta_1,
-                    beta2: beta_2,
-                    eps: epsilon,
-                },
-                weight_decay,
-            },
-            OptimizerConfig::Rmsprop {
-                learning_rate,
-                rho,
-                momentum,
-                epsilon,
-            } => Optimizer::RmsProp(RmsPropParams {
-                lr: learning_rate,
-                rho,
-                momentum,
-                eps: epsilon,
-            }),
-            OptimizerConfig::Sgd {
-                learning_rate,
-                momentum,
-                nesterov,
-            } => Optimizer::Sgd(SgdParams {
-                lr: learning_rate,
-                momentum,
-                nesterov,
-            }),
-        };
-        check_hyper_parameters(&optimizer).map_err(|e| bad(format!("metadata `compile`: {e}")))?;
-        let loss = LossConfig {
-            loss: compile.loss.parse().map_err(in_file)?,
-            from_logits: compile.from_logits,
-        };
-        let metrics = compile
-            .metrics
-            .iter()
-            .map(|s| s.parse())
-            .collect::<Result<Vec<Metric>>>()
-            .map_err(in_file)?;
+        let (optimizer, loss, metrics) = compile
+            .settings()
+            .map_err(|e| bad(format!("metadata `compile`: {e}")))?;
+        let slot_names = OptimizerState::slot_names(&optimizer.optimizer);
         // Every weight (and, to resume, every optimizer slot) must be in the file with the
         // shape the description gives before anything is allocated for the model, so the
         // model's size is what the file holds, not what its metadata claims.
-        let slot_names = OptimizerState::slot_names(&optimizer);
         for (i, l) in m.layers.iter().enumerate() {
             for (pname, shape) in l.param_shapes() {
                 let mut names = vec![format!("layers.{i}.{pname}")];
@@ -246,27 +187,6 @@ impl Sequential {
                 }
             }
         }
-        let clip = match (compile.clipnorm, compile.clipvalue) {
-            (Some(c), None) => Some(GradientClip::Norm(c)),
-            (None, Some(c)) => Some(GradientClip::Value(c)),
-            (None, None) => None,
-            (Some(_), Some(_)) => {
-                return Err(bad(
-                    "metadata `compile`: clipnorm and clipvalue are both set; Keras allows one"
-                        .into(),
-                ))
-            }
-        };
-        let schedule = compile.learning_rate_schedule;
-        if let Some(s) = &schedule {
-            s.check()
-                .map_err(|e| bad(format!("metadata `compile`: {e}")))?;
-        }
-        let optimizer = ClippedOptimizer {
-            optimizer,
-            clip,
-            schedule,
-        };
         m.compile(optimizer, loss, &metrics).map_err(in_file)?;
 
         let mut weights = Vec::new();

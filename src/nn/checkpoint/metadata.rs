@@ -5,8 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::cpu::{AdamParams, RmsPropParams, SgdParams};
 use crate::history::EpochLog;
 use crate::nn::optimizer::Optimizer;
+use crate::nn::{ClippedOptimizer, GradientClip, LossConfig, Metric};
 
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "name", rename_all = "lowercase", deny_unknown_fields)]
@@ -65,6 +67,91 @@ pub(super) struct TrainingState {
     /// Every epoch's log, `seconds` null: wall-clock times would make identical runs
     /// save different bytes (they live in history.json).
     pub(super) history: Vec<EpochLog>,
+}
+
+impl CompileConfig {
+    /// The optimizer (with its clipping and schedule), loss and metrics these settings
+    /// describe, refused when a user could not have given them.
+    pub(super) fn settings(
+        self,
+    ) -> std::result::Result<(ClippedOptimizer, LossConfig, Vec<Metric>), String> {
+        let optimizer = match self.optimizer {
+            OptimizerConfig::Adam {
+                learning_rate,
+                beta_1,
+                beta_2,
+                epsilon,
+            } => Optimizer::Adam(AdamParams {
+                lr: learning_rate,
+                beta1: beta_1,
+                beta2: beta_2,
+                eps: epsilon,
+            }),
+            OptimizerConfig::Adamw {
+                learning_rate,
+                weight_decay,
+                beta_1,
+                beta_2,
+                epsilon,
+            } => Optimizer::AdamW {
+                adam: AdamParams {
+                    lr: learning_rate,
+                    beta1: beta_1,
+                    beta2: beta_2,
+                    eps: epsilon,
+                },
+                weight_decay,
+            },
+            OptimizerConfig::Rmsprop {
+                learning_rate,
+                rho,
+                momentum,
+                epsilon,
+            } => Optimizer::RmsProp(RmsPropParams {
+                lr: learning_rate,
+                rho,
+                momentum,
+                eps: epsilon,
+            }),
+            OptimizerConfig::Sgd {
+                learning_rate,
+                momentum,
+                nesterov,
+            } => Optimizer::Sgd(SgdParams {
+                lr: learning_rate,
+                momentum,
+                nesterov,
+            }),
+        };
+        check_hyper_parameters(&optimizer)?;
+        let loss = LossConfig {
+            loss: self.loss.parse().map_err(|e: crate::Error| e.to_string())?,
+            from_logits: self.from_logits,
+        };
+        let metrics = self
+            .metrics
+            .iter()
+            .map(|s| s.parse())
+            .collect::<crate::Result<Vec<Metric>>>()
+            .map_err(|e| e.to_string())?;
+        let clip = match (self.clipnorm, self.clipvalue) {
+            (Some(c), None) => Some(GradientClip::Norm(c)),
+            (None, Some(c)) => Some(GradientClip::Value(c)),
+            (None, None) => None,
+            (Some(_), Some(_)) => {
+                return Err("clipnorm and clipvalue are both set; Keras allows one".into())
+            }
+        };
+        if let Some(s) = &self.learning_rate_schedule {
+            s.check().map_err(|e| e.to_string())?;
+        }
+        let optimizer = ClippedOptimizer {
+            optimizer,
+            clip,
+            schedule: self.learning_rate_schedule,
+        };
+        Ok((optimizer, loss, metrics))
+    }
 }
 
 /// The first NaN or infinity in `data`, as (index, value).

@@ -25,11 +25,13 @@
 //! training metadata is cross-checked (history numbered 1..=epochs_done, shuffles no more
 //! than epochs and no longer than the order), so its cost is bounded by the file's size.
 //! [`Sequential::load_for_inference`] reads only the model and its weights.
+mod limits;
 mod load;
 mod metadata;
 mod weights;
 
-pub use weights::{CONVERT_KERAS, WEIGHTS_FORMAT};
+pub use limits::{MAX_CLASS_NAME_CHARS, MAX_HEADER_BYTES, MAX_INPUT_NOTES_BYTES};
+pub use weights::{weights_file_metadata, CONVERT_KERAS, WEIGHTS_FORMAT};
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -136,6 +138,16 @@ impl Sequential {
             entries.push(u32_entry("training.order".into(), &order));
         }
 
+        let metadata = self.checkpoint_metadata()?;
+        safetensors_bytes_for(path, &entries, metadata, self.output_shape(), "save")
+    }
+
+    /// The metadata a checkpoint of this model holds now (the model must be compiled).
+    fn checkpoint_metadata(&self) -> Result<HashMap<String, String>> {
+        let c = self.compiled.as_ref().ok_or_else(|| {
+            Error::Model("save: compile the model first (a checkpoint keeps its optimizer)".into())
+        })?;
+        let dev = self.device();
         let optimizer = match c.optimizer {
             Optimizer::Adam(p) => OptimizerConfig::Adam {
                 learning_rate: p.lr,
@@ -207,27 +219,35 @@ impl Sequential {
         if let Some(notes) = self.input_notes() {
             metadata.insert("input_notes".into(), notes.to_string());
         }
-        safetensors_bytes(&entries, metadata, "save")
+        Ok(metadata)
     }
 }
 
-/// `entries` and `metadata` as a safetensors file at `path` (header sorted), atomically;
-/// `what` names the operation in errors.
-fn write_safetensors(
+/// `safetensors_bytes` for a file to be written at `path` (named in its errors).
+fn safetensors_bytes_for(
     path: &Path,
     entries: &[Entry],
     metadata: HashMap<String, String>,
+    outputs: &[usize],
     what: &str,
-) -> Result<()> {
-    write_atomically(path, &safetensors_bytes(entries, metadata, what)?)
+) -> Result<Vec<u8>> {
+    safetensors_bytes(entries, metadata, outputs, what).map_err(|e| match e {
+        Error::Model(m) => Error::Model(format!("{m}; nothing was written to {}", path.display())),
+        other => other,
+    })
 }
 
-/// `entries` and `metadata` as the bytes of a safetensors file (header sorted).
+/// The bytes of a safetensors file of `entries` and `metadata` (header sorted), refused
+/// when the loader would refuse them.
 fn safetensors_bytes(
     entries: &[Entry],
     metadata: HashMap<String, String>,
+    outputs: &[usize],
     what: &str,
 ) -> Result<Vec<u8>> {
+    let unreadable =
+        |why: String| Error::Model(format!("{what}: the file would not load back: {why}"));
+    limits::check_metadata(&metadata, outputs).map_err(unreadable)?;
     let views = entries
         .iter()
         .map(|e| {
@@ -238,7 +258,9 @@ fn safetensors_bytes(
         .collect::<Result<Vec<_>>>()?;
     let bytes = safetensors::serialize(views, Some(metadata))
         .map_err(|e| Error::Model(format!("{what}: {e}")))?;
-    sorted_header(bytes)
+    let bytes = sorted_header(bytes)?;
+    limits::check_header(&bytes).map_err(unreadable)?;
+    Ok(bytes)
 }
 
 /// The values of an F32 tensor (its dtype and shape already checked), refused when one is

@@ -29,6 +29,31 @@ impl Sequential {
     /// moving statistics) to `path`, atomically, with the model description as metadata.
     /// The model must be compiled (its weights exist from then on).
     pub fn save_weights(&self, path: &Path) -> Result<()> {
+        let bytes = self.weights_file_bytes().map_err(|e| match e {
+            Error::NonFiniteWeights {
+                tensor,
+                index,
+                len,
+                value,
+                ..
+            } => Error::NonFiniteWeights {
+                tensor,
+                index,
+                len,
+                value,
+                detail: format!("not saved to {}", path.display()),
+            },
+            Error::Model(m) => {
+                Error::Model(format!("{m}; nothing was written to {}", path.display()))
+            }
+            other => other,
+        })?;
+        crate::atomic_file::write_atomically(path, &bytes)
+    }
+
+    /// The bytes [`save_weights`](Self::save_weights) writes, for a caller that writes
+    /// them together with other files. Refused when the loader would refuse them.
+    pub fn weights_file_bytes(&self) -> Result<Vec<u8>> {
         let mut entries = Vec::new();
         for w in self.get_weights()? {
             if let Some((index, value)) = first_non_finite(&w.array.data) {
@@ -37,7 +62,7 @@ impl Sequential {
                     index,
                     len: w.array.data.len(),
                     value,
-                    detail: format!("not saved to {}", path.display()),
+                    detail: "not saved".into(),
                 });
             }
             entries.push(f32_entry(w.name, &w.array.shape, &w.array.data));
@@ -54,7 +79,7 @@ impl Sequential {
         if let Some(notes) = self.input_notes() {
             metadata.insert("input_notes".into(), notes.to_string());
         }
-        super::write_safetensors(path, &entries, metadata, "save_weights")
+        super::safetensors_bytes(&entries, metadata, self.output_shape(), "save_weights")
     }
 
     /// Replace every weight with the tensor of the same name in the safetensors file at
@@ -140,42 +165,48 @@ impl ModelSpec {
     /// (wgtrain's description, or Keras's `to_json()` as scripts/keras_weights.py writes
     /// it); `None` when the file has none.
     pub fn from_weights_file(path: &Path) -> Result<Option<ModelSpec>> {
-        let bad = |detail: String| Error::Data {
-            path: path.display().to_string(),
-            detail,
-        };
-        let mut f = std::fs::File::open(path).map_err(|e| Error::Io {
-            path: path.to_path_buf(),
-            source: e,
-        })?;
-        // The header alone: its length, then that much JSON (bounded like safetensors').
-        let mut len = [0u8; 8];
-        std::io::Read::read_exact(&mut f, &mut len)
-            .map_err(|e| bad(format!("not a safetensors file ({e}); {CONVERT_KERAS}")))?;
-        let n = u64::from_le_bytes(len);
-        let size = f.metadata().map_or(0, |m| m.len());
-        if n > (100 << 20) || n > size.saturating_sub(8) {
-            return Err(bad(format!(
-                "not a safetensors file (a header of {n} bytes in a file of {size}); \
-                 {CONVERT_KERAS}"
-            )));
-        }
-        let mut header = vec![0u8; 8 + n as usize];
-        header[..8].copy_from_slice(&len);
-        std::io::Read::read_exact(&mut f, &mut header[8..])
-            .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
-        let text = std::str::from_utf8(&header[8..])
-            .map_err(|_| bad("not a safetensors file (its header is not UTF-8)".into()))?;
-        let v: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| bad(format!("not a safetensors file ({e})")))?;
-        match v.pointer("/__metadata__/model").and_then(|m| m.as_str()) {
+        match weights_file_metadata(path)?.get("model") {
             None => Ok(None),
             Some(m) => ModelSpec::from_json(m, &format!("in {}", path.display())).map(Some),
         }
     }
 }
 
-/// The `class_names` metadata, checked: one short name per model output.
+/// The metadata of a safetensors file (a weights file or a checkpoint), read from its
+/// header alone (bounded as safetensors bounds it); empty when it has none.
+pub fn weights_file_metadata(path: &Path) -> Result<HashMap<String, String>> {
+    let bad = |detail: String| Error::Data {
+        path: path.display().to_string(),
+        detail,
+    };
+    let (mut f, size) = crate::bounded_file::open_regular(path, "weights file", u64::MAX)?;
+    // The header alone: its length, then that much JSON.
+    let mut len = [0u8; 8];
+    std::io::Read::read_exact(&mut f, &mut len)
+        .map_err(|e| bad(format!("not a safetensors file ({e}); {CONVERT_KERAS}")))?;
+    let n = u64::from_le_bytes(len);
+    if n > super::MAX_HEADER_BYTES as u64 || n > size.saturating_sub(8) {
+        return Err(bad(format!(
+            "not a safetensors file (a header of {n} bytes in a file of {size}); \
+             {CONVERT_KERAS}"
+        )));
+    }
+    let mut header = vec![0u8; n as usize];
+    std::io::Read::read_exact(&mut f, &mut header)
+        .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
+    let text = std::str::from_utf8(&header)
+        .map_err(|_| bad("not a safetensors file (its header is not UTF-8)".into()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| bad(format!("not a safetensors file ({e})")))?;
+    let Some(meta) = v.get("__metadata__") else {
+        return Ok(HashMap::new());
+    };
+    serde_json::from_value(meta.clone())
+        .map_err(|e| bad(format!("not a safetensors file (its `__metadata__`: {e})")))
+}
+
+/// The `class_names` metadata, checked: one name of a length a checkpoint keeps per
+/// model output.
 pub(super) fn class_names_in(
     meta: Option<&HashMap<String, String>>,
     outputs: &[usize],
@@ -185,34 +216,18 @@ pub(super) fn class_names_in(
     };
     let names: Vec<String> =
         crate::strict_json::from_str(text).map_err(|e| format!("metadata `class_names`: {e}"))?;
-    if outputs != [names.len()] {
-        return Err(format!(
-            "metadata `class_names` names {} classes but the model outputs {outputs:?}",
-            names.len()
-        ));
-    }
-    if let Some(n) = names
-        .iter()
-        .find(|n| n.is_empty() || n.chars().count() > 200)
-    {
-        return Err(format!(
-            "metadata `class_names`: {n:?} is not a class name (1 to 200 characters)"
-        ));
-    }
+    super::limits::check_class_names(&names, outputs).map_err(|e| format!("metadata {e}"))?;
     Ok(Some(names))
 }
 
-/// The `input_notes` metadata: JSON text (checked to parse), at most 16 MiB.
+/// The `input_notes` metadata: JSON text (checked to parse), of a size a checkpoint keeps.
 pub(super) fn input_notes_in(
     meta: Option<&HashMap<String, String>>,
 ) -> std::result::Result<Option<String>, String> {
     let Some(text) = meta.and_then(|m| m.get("input_notes")) else {
         return Ok(None);
     };
-    if text.len() > 16 << 20 {
-        return Err("metadata `input_notes` is larger than any notes wgtrain writes".into());
-    }
-    crate::strict_json::parse(text).map_err(|e| format!("metadata `input_notes`: {e}"))?;
+    super::limits::check_input_notes(text).map_err(|e| format!("metadata {e}"))?;
     Ok(Some(text.clone()))
 }
 

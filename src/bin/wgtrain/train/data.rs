@@ -98,9 +98,7 @@ fn table_data(a: &TrainArgs, csv: &Path, model: &mut Sequential) -> Result<RunDa
     }
     if a.resume.is_some() {
         // A resumed run keeps the statistics it started with.
-        let kept: Option<wgtrain::data::Tabular> = model
-            .input_notes()
-            .and_then(|t| serde_json::from_str(t).ok());
+        let kept = crate::table_model::table_notes(model)?;
         match kept {
             Some(k) if k.columns == table.tabular.columns && k.classes == table.tabular.classes => {
                 table.features = k.read_rows_for_predict(csv)?;

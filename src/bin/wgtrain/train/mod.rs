@@ -77,6 +77,8 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
         )));
     }
     let data = run_data(a, &mut model)?;
+    // Its class names and notes are set: its checkpoints must load back.
+    model.check_saveable(epochs)?;
     let x = images_for(&model, &data.train)?;
     let y = match &data.targets {
         Some(t) => t.clone(),
