@@ -123,14 +123,12 @@ pub fn run(a: &PredictArgs) -> Result<()> {
 
 /// One line (or JSON object) per CSV row: the predicted number, or the top classes.
 fn predict_rows(a: &PredictArgs, model: &mut Sequential, csv: &Path) -> Result<()> {
-    let tabular: Tabular = model
-        .input_notes()
-        .and_then(|t| serde_json::from_str(t).ok())
-        .ok_or_else(|| {
-            Error::Model(
-                "this model was not trained on a table (--csv); predict takes images for it".into(),
-            )
-        })?;
+    let notes = model.input_notes().ok_or_else(|| {
+        Error::Model(
+            "this model was not trained on a table (--csv); predict takes images for it".into(),
+        )
+    })?;
+    let tabular = Tabular::from_notes(notes)?;
     let x = tabular.read_rows_for_predict(csv)?;
     let out = predict_probabilities(model, &x)?;
     let k = out.row_len();

@@ -1,0 +1,296 @@
+//! A CSV file read one record at a time (the `csv` crate: RFC 4180 quoting, byte records),
+//! so memory holds one row, not the file. Only a regular file is opened (a FIFO or a device
+//! such as `/dev/zero` is refused before `open`, see `bounded_file`), and reading stops
+//! with an error at `MAX_CSV_BYTES`. A UTF-8 byte-order mark is skipped, blank lines are
+//! ignored, fields are trimmed and checked to be UTF-8 where they are used, and every error
+//! names the line (and the column, where there is one). A reader can start again at a
+//! record it passed (`Start`), which is how the statistics of the training rows are
+//! completed without holding the rows.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use crate::bounded_file::{open_regular, over_cap, CappedRead};
+use crate::error::{Error, Result};
+
+/// The largest CSV read (a table of this size is far beyond what fits a small model's
+/// training on a laptop; the check keeps a wrong file from filling memory or the disk
+/// read from never ending).
+pub const MAX_CSV_BYTES: u64 = 1 << 30;
+
+/// What the file is, in errors about it.
+const WHAT: &str = "CSV table";
+
+/// Where in the file a reader starts: a record's byte offset and line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Start {
+    pub byte: u64,
+    pub line: u64,
+}
+
+/// A CSV file's records in order.
+pub struct Rows {
+    path: PathBuf,
+    reader: csv::Reader<QuoteScan<CappedRead<File>>>,
+    record: csv::ByteRecord,
+    /// The position of the reader's first byte in the file.
+    base: Start,
+    /// The current record's start.
+    at: Start,
+}
+
+impl Rows {
+    /// `path` read from its beginning (`None`) or from a record's start.
+    pub fn open(path: &Path, from: Option<Start>) -> Result<Rows> {
+        let (mut file, _) = open_regular(path, WHAT, MAX_CSV_BYTES)?;
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut base = from.unwrap_or(Start { byte: 0, line: 1 });
+        if base.byte > 0 {
+            file.seek(SeekFrom::Start(base.byte)).map_err(io)?;
+        }
+        let mut scan = QuoteScan::new(CappedRead::new(file, MAX_CSV_BYTES - base.byte));
+        if from.is_none() {
+            base.byte = scan.skip_bom().map_err(|e| read_error(path, e))?;
+        }
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(scan);
+        Ok(Rows {
+            path: path.to_path_buf(),
+            reader,
+            record: csv::ByteRecord::new(),
+            base,
+            at: base,
+        })
+    }
+
+    /// The next record that is not blank (`false` at the end of the file).
+    pub fn next(&mut self) -> Result<bool> {
+        loop {
+            let more = self
+                .reader
+                .read_byte_record(&mut self.record)
+                .map_err(|e| match e.into_kind() {
+                    csv::ErrorKind::Io(e) => read_error(&self.path, e),
+                    other => self.bad(format!("cannot be read as CSV ({other:?})")),
+                })?;
+            if let Some(p) = self.record.position().filter(|_| more) {
+                self.at = Start {
+                    byte: self.base.byte + p.byte(),
+                    line: self.base.line + p.line() - 1,
+                };
+            }
+            // A record that ends inside quotes ends at the end of the file: it is the
+            // last, and its quote was never closed.
+            let scan = self.reader.get_ref();
+            if scan.in_quotes && scan.ended {
+                return Err(self.bad(format!(
+                    "line {}: a quoted field is not closed (a `\"` opens it and the file \
+                         ends before the closing `\"`)",
+                    self.at.line
+                )));
+            }
+            if !more {
+                return Ok(false);
+            }
+            let blank = self.record.len() == 1
+                && std::str::from_utf8(&self.record[0]).is_ok_and(|s| s.trim().is_empty());
+            if !blank {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// The current record's line and byte offset.
+    pub fn at(&self) -> Start {
+        self.at
+    }
+
+    /// The current record's line.
+    pub fn line(&self) -> u64 {
+        self.at.line
+    }
+
+    /// How many fields the current record has.
+    pub fn len(&self) -> usize {
+        self.record.len()
+    }
+
+    /// Whether the current record has no fields.
+    pub fn is_empty(&self) -> bool {
+        self.record.is_empty()
+    }
+
+    /// Field `i` of the current record, trimmed; `column` names it in the error when it
+    /// is not UTF-8.
+    pub fn field(&self, i: usize, column: &str) -> Result<&str> {
+        let raw = self.record.get(i).unwrap_or_default();
+        match std::str::from_utf8(raw) {
+            Ok(s) => Ok(s.trim()),
+            Err(e) => Err(self.bad(format!(
+                "line {}, column `{}`: not UTF-8 text (invalid byte {} bytes into the field); \
+                 save the table as UTF-8 CSV",
+                self.at.line,
+                shown(column),
+                e.valid_up_to()
+            ))),
+        }
+    }
+
+    /// The header: the first record's fields, which must be distinct names.
+    pub fn header(&mut self) -> Result<Vec<String>> {
+        if !self.next()? {
+            return Err(self.bad("is empty; a CSV needs a header row and data rows".into()));
+        }
+        let mut names: Vec<String> = Vec::with_capacity(self.len());
+        for i in 0..self.len() {
+            let name = self.field(i, &format!("{}", i + 1))?.to_string();
+            if let Some(j) = names.iter().position(|n| *n == name) {
+                return Err(self.bad(format!(
+                    "line {}: column \"{}\" appears twice: columns {} and {}; give every \
+                     column its own name",
+                    self.at.line,
+                    shown(&name),
+                    j + 1,
+                    i + 1
+                )));
+            }
+            names.push(name);
+        }
+        Ok(names)
+    }
+
+    /// The current record has as many fields as the header.
+    pub fn check_width(&self, header: &[String]) -> Result<()> {
+        if self.len() == header.len() {
+            return Ok(());
+        }
+        let names = header.join(", ");
+        Err(self.bad(format!(
+            "line {} has {} fields but the header has {} ({})",
+            self.at.line,
+            self.len(),
+            header.len(),
+            shown(&names)
+        )))
+    }
+
+    /// An error about this file.
+    pub fn bad(&self, detail: String) -> Error {
+        Error::Data {
+            path: self.path.display().to_string(),
+            detail,
+        }
+    }
+}
+
+/// A read error: over the size limit, or the system's.
+fn read_error(path: &Path, e: std::io::Error) -> Error {
+    match e.kind() {
+        std::io::ErrorKind::FileTooLarge => over_cap(path, WHAT, MAX_CSV_BYTES),
+        _ => Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        },
+    }
+}
+
+/// Text from the file as an error shows it: at most 60 characters, then `…`.
+pub fn shown(s: &str) -> String {
+    match s.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// The bytes the CSV parser reads, watched for one thing the parser does not report: a
+/// quoted field still open at the end of the file. It follows RFC 4180 quoting as the
+/// `csv` crate's default reader does (a `"` opens a quoted field only as the field's first
+/// byte; `""` inside one is a quote).
+struct QuoteScan<R> {
+    inner: R,
+    /// Bytes read ahead while looking for a byte-order mark, handed out first.
+    pending: Vec<u8>,
+    state: Quote,
+    /// Whether the bytes so far end inside a quoted field.
+    in_quotes: bool,
+    /// Whether the end of the file was reached.
+    ended: bool,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Quote {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A `"` inside a quoted field: it closes the field, or a second `"` follows.
+    QuoteInQuoted,
+}
+
+impl<R: Read> QuoteScan<R> {
+    fn new(inner: R) -> Self {
+        QuoteScan {
+            inner,
+            pending: Vec::new(),
+            state: Quote::FieldStart,
+            in_quotes: false,
+            ended: false,
+        }
+    }
+
+    /// Drops a UTF-8 byte-order mark at the start; returns how many bytes were dropped.
+    fn skip_bom(&mut self) -> std::io::Result<u64> {
+        let mut head = [0u8; 3];
+        let mut n = 0;
+        while n < 3 {
+            match self.inner.read(&mut head[n..])? {
+                0 => break,
+                k => n += k,
+            }
+        }
+        if head[..n] == [0xEF, 0xBB, 0xBF] {
+            return Ok(3);
+        }
+        self.pending = head[..n].to_vec();
+        Ok(0)
+    }
+
+    fn watch(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.state = match (self.state, b) {
+                (Quote::FieldStart, b'"') => Quote::Quoted,
+                (
+                    Quote::FieldStart | Quote::Unquoted | Quote::QuoteInQuoted,
+                    b',' | b'\n' | b'\r',
+                ) => Quote::FieldStart,
+                (Quote::FieldStart | Quote::Unquoted | Quote::QuoteInQuoted, _) => Quote::Unquoted,
+                (Quote::Quoted, b'"') => Quote::QuoteInQuoted,
+                (Quote::Quoted, _) => Quote::Quoted,
+            };
+            // After `"x"y` the parser copies `y` into the field as written; a `"` there
+            // is then a plain byte, as in an unquoted field.
+        }
+        self.in_quotes = self.state == Quote::Quoted;
+    }
+}
+
+impl<R: Read> Read for QuoteScan<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = if self.pending.is_empty() {
+            self.inner.read(buf)?
+        } else {
+            let n = self.pending.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.pending[..n]);
+            self.pending.drain(..n);
+            n
+        };
+        self.watch(&buf[..n]);
+        self.ended |= n == 0 && !buf.is_empty();
+        Ok(n)
+    }
+}
