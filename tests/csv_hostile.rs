@@ -459,7 +459,7 @@ fn damaged_statistics_are_refused_on_load() {
     let notes = header["__metadata__"]["input_notes"].as_str().unwrap();
     let tab: serde_json::Value = serde_json::from_str(notes).unwrap();
     for (field, bad, want) in [
-        ("std", serde_json::Value::Null, "not a table's"),
+        ("std", serde_json::Value::Null, "column `b` has mean"),
         ("std", serde_json::json!(0.0), "column `b` has mean"),
         ("mean", serde_json::json!(-1.5), ""),
     ] {
@@ -468,7 +468,7 @@ fn damaged_statistics_are_refused_on_load() {
         let mut h = header.clone();
         h["__metadata__"]["input_notes"] = forged.to_string().into();
         let mut text = serde_json::to_vec(&h).unwrap();
-        while text.len() % 8 != 0 {
+        while !text.len().is_multiple_of(8) {
             text.push(b' ');
         }
         let mut file = (text.len() as u64).to_le_bytes().to_vec();
@@ -522,7 +522,7 @@ fn top_k_above_the_class_count_is_refused() {
     let o = run("5", "r5");
     assert!(!o.status.success(), "{}", stdout(&o));
     assert!(
-        stderr(&o).contains("k = 5, but the model has 3 classes"),
+        stderr(&o).contains("--top-k 5, but the model has 3 classes"),
         "{}",
         stderr(&o)
     );

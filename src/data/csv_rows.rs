@@ -52,7 +52,10 @@ impl Rows {
         if base.byte > 0 {
             file.seek(SeekFrom::Start(base.byte)).map_err(io)?;
         }
-        let mut scan = QuoteScan::new(CappedRead::new(file, MAX_CSV_BYTES - base.byte));
+        let mut scan = QuoteScan::new(CappedRead::new(
+            file,
+            MAX_CSV_BYTES.saturating_sub(base.byte),
+        ));
         if from.is_none() {
             base.byte = scan.skip_bom().map_err(|e| read_error(path, e))?;
         }
@@ -70,7 +73,7 @@ impl Rows {
     }
 
     /// The next record that is not blank (`false` at the end of the file).
-    pub fn next(&mut self) -> Result<bool> {
+    pub fn advance(&mut self) -> Result<bool> {
         loop {
             let more = self
                 .reader
@@ -144,7 +147,7 @@ impl Rows {
 
     /// The header: the first record's fields, which must be distinct names.
     pub fn header(&mut self) -> Result<Vec<String>> {
-        if !self.next()? {
+        if !self.advance()? {
             return Err(self.bad("is empty; a CSV needs a header row and data rows".into()));
         }
         let mut names: Vec<String> = Vec::with_capacity(self.len());
@@ -229,7 +232,7 @@ enum Quote {
     Unquoted,
     Quoted,
     /// A `"` inside a quoted field: it closes the field, or a second `"` follows.
-    QuoteInQuoted,
+    Closing,
 }
 
 impl<R: Read> QuoteScan<R> {
@@ -264,12 +267,11 @@ impl<R: Read> QuoteScan<R> {
         for &b in bytes {
             self.state = match (self.state, b) {
                 (Quote::FieldStart, b'"') => Quote::Quoted,
-                (
-                    Quote::FieldStart | Quote::Unquoted | Quote::QuoteInQuoted,
-                    b',' | b'\n' | b'\r',
-                ) => Quote::FieldStart,
-                (Quote::FieldStart | Quote::Unquoted | Quote::QuoteInQuoted, _) => Quote::Unquoted,
-                (Quote::Quoted, b'"') => Quote::QuoteInQuoted,
+                (Quote::FieldStart | Quote::Unquoted | Quote::Closing, b',' | b'\n' | b'\r') => {
+                    Quote::FieldStart
+                }
+                (Quote::FieldStart | Quote::Unquoted | Quote::Closing, _) => Quote::Unquoted,
+                (Quote::Quoted, b'"') => Quote::Closing,
                 (Quote::Quoted, _) => Quote::Quoted,
             };
             // After `"x"y` the parser copies `y` into the field as written; a `"` there

@@ -1,7 +1,8 @@
 //! Tabular data from a CSV file (`wgtrain train --csv FILE --target COLUMN`): a header row,
 //! then one sample per row; every column but the target is a numeric feature. The target
-//! is a number (regression) or a class (classification: its distinct values, sorted —
-//! numerically when they are all numbers — become the class names). Features are
+//! is a number (regression) or a class (classification: its distinct values, sorted,
+//! become the class names; when every value is a number they are read as numbers, so `1`,
+//! `1.0` and `01` are one class, named `1`). Features are
 //! standardised with statistics of the training rows (as Keras's `Normalization.adapt`),
 //! and those statistics travel with the model so `predict` applies them to new rows.
 //! Quoted fields (RFC 4180: `"a, b"`, `""` for a quote) are read; errors name the line and
@@ -33,12 +34,23 @@ pub struct Tabular {
     /// The feature columns, in the model's input order.
     pub columns: Vec<String>,
     /// Per feature: the training rows' mean and standard deviation (1 where it was 0).
+    /// A `null` (what JSON makes of a non-finite number) reads as NaN, so `check` names
+    /// its column.
+    #[serde(deserialize_with = "numbers_or_null")]
     pub mean: Vec<f64>,
+    #[serde(deserialize_with = "numbers_or_null")]
     pub std: Vec<f64>,
     /// The target column's name.
     pub target: String,
     /// The classes (classification), or none (regression).
     pub classes: Option<Vec<String>>,
+}
+
+fn numbers_or_null<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<f64>, D::Error> {
+    let v: Vec<Option<f64>> = Deserialize::deserialize(d)?;
+    Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
 }
 
 /// A CSV read for training.
@@ -61,6 +73,17 @@ pub enum Target {
 
 /// A field as a finite number, or the error naming its line, row and column.
 fn number(rows: &Rows, row: usize, column: &str, s: &str) -> Result<f64> {
+    number_for(
+        rows,
+        row,
+        column,
+        s,
+        "feature columns must be numeric (encode or drop this column)",
+    )
+}
+
+/// `number`, with `fix` saying what the column must be.
+fn number_for(rows: &Rows, row: usize, column: &str, s: &str, fix: &str) -> Result<f64> {
     let why = match s.parse::<f64>() {
         Ok(v) if v.is_finite() => return Ok(v),
         Ok(_) => {
@@ -70,8 +93,7 @@ fn number(rows: &Rows, row: usize, column: &str, s: &str) -> Result<f64> {
         Err(_) => "is not a number",
     };
     Err(rows.bad(format!(
-        "line {}: data row {row}, column `{}`: {:?} {why}; feature columns must be numeric \
-         (encode or drop this column)",
+        "line {}: data row {row}, column `{}`: {:?} {why}; {fix}",
         rows.line(),
         shown(column),
         shown(s)
@@ -111,10 +133,11 @@ pub fn load_csv(
     let mut moments = vec![Moments::default(); f];
     let mut snapshots: Vec<(Start, Vec<Moments>)> = Vec::new();
     let (mut labels, mut values) = (Labels::default(), Vec::new());
+    let target_shown = shown(target);
     let mut n = 0usize;
-    while rows.next()? {
+    while rows.advance()? {
         rows.check_width(&header)?;
-        if n % BLOCK == 0 {
+        if n.is_multiple_of(BLOCK) {
             snapshots.push((rows.at(), moments.clone()));
         }
         n += 1;
@@ -133,10 +156,12 @@ pub fn load_csv(
                     )));
                 }
                 labels
-                    .push(s, rows.line(), &shown(target))
+                    .push(s, rows.line(), &target_shown)
                     .map_err(|d| rows.bad(d))?;
             } else {
-                let v = number(&rows, n, name, s)?;
+                let fix = "a regression's target (--loss mse) must be numeric (or train a \
+                           classifier on it)";
+                let v = number_for(&rows, n, name, s, fix)?;
                 if !(v as f32).is_finite() {
                     return Err(rows.bad(format!(
                         "line {}: data row {n}, column `{}`: {v:e} is beyond the ±3.4e38 of \
@@ -161,14 +186,13 @@ pub fn load_csv(
         moments = before;
         let mut again = Rows::open(path, Some(start))?;
         for r in (fit / BLOCK) * BLOCK..fit {
-            if !again.next()? {
+            if !again.advance()? {
                 return Err(changed(&again));
             }
-            let mut j = 0;
-            for (i, name) in header.iter().enumerate().filter(|&(i, _)| i != t) {
+            let features = header.iter().enumerate().filter(|&(i, _)| i != t);
+            for (j, (i, name)) in features.enumerate() {
                 let s = again.field(i, name)?;
                 moments[j].push(number(&again, r + 1, name, s)?);
-                j += 1;
             }
         }
     }
@@ -191,14 +215,13 @@ pub fn load_csv(
     let mut again = Rows::open(path, Some(start))?;
     let mut x = Vec::with_capacity(n * f);
     for r in 1..=n {
-        if !again.next()? || again.len() != header.len() {
+        if !again.advance()? || again.len() != header.len() {
             return Err(changed(&again));
         }
-        let mut j = 0;
-        for (i, name) in header.iter().enumerate().filter(|&(i, _)| i != t) {
+        let features = header.iter().enumerate().filter(|&(i, _)| i != t);
+        for (j, (i, name)) in features.enumerate() {
             let v = number(&again, r, name, again.field(i, name)?)?;
             x.push(tabular.z(j, v, &again, r)?);
-            j += 1;
         }
     }
     Ok(Table {
@@ -311,7 +334,7 @@ impl Tabular {
             at.push(i);
         }
         let (mut x, mut n) = (Vec::new(), 0);
-        while rows.next()? {
+        while rows.advance()? {
             rows.check_width(&header)?;
             n += 1;
             for (j, &i) in at.iter().enumerate() {

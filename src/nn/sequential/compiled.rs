@@ -91,13 +91,6 @@ impl Sequential {
                     loss.name()
                 )));
             }
-            if k > width {
-                return Err(Error::Model(format!(
-                    "compile: top_k_categorical_accuracy with k = {k}, but the model has \
-                     {width} classes: every answer would be in the top {k} and the metric \
-                     would always read 1.0; pass a k of at most {width} (--top-k)"
-                )));
-            }
         }
         if accuracy && width < 2 && loss != Loss::BinaryCrossentropy {
             return Err(Error::Model(format!(
