@@ -336,6 +336,35 @@ fn bad_cells_and_unclosed_quotes_name_their_line_and_column() {
     let t = load_csv(Path::new(&p), "y", false, |n| n).unwrap();
     assert_eq!(t.tabular.columns, ["x, \"in\""]);
     assert_eq!(t.tabular.mean, [2.0]);
+    // Spaces before a quoted field, as spreadsheets write them.
+    let p = write(&dir, "s.csv", "y, \"a, b\"\n1, \"2\" \n3,\t\"4\"\n");
+    let t = load_csv(Path::new(&p), "y", false, |n| n).unwrap();
+    assert_eq!(t.tabular.columns, ["a, b"]);
+    assert_eq!(t.tabular.mean, [3.0]);
+}
+
+/// The statistics of the training rows (all but the validation share) when the rows
+/// run past a snapshot: the same as computed from the values directly.
+#[test]
+fn statistics_come_from_exactly_the_training_rows() {
+    let dir = TempDir::new("csv-fit-rows");
+    let mut text = String::from("a, \"b\",y\n");
+    let mut a = Vec::new();
+    for i in 0..10_000u32 {
+        let v = ((i * 37) % 101) as f64 * 0.25 - 3.0;
+        text += &format!("{v}, \"{}\",{}\n", i % 3, i % 2);
+        a.push(v);
+    }
+    let p = write(&dir, "t.csv", &text);
+    for fit in [1, 4095, 4096, 4097, 8000, 9999, 10_000] {
+        let t = load_csv(Path::new(&p), "y", false, |_| fit).unwrap();
+        let mean = a[..fit].iter().sum::<f64>() / fit as f64;
+        let var = a[..fit].iter().map(|v| (v - mean).powi(2)).sum::<f64>() / fit as f64;
+        let std = if var > 0.0 { var.sqrt() } else { 1.0 };
+        assert!((t.tabular.mean[0] - mean).abs() < 1e-9, "fit {fit}");
+        assert!((t.tabular.std[0] - std).abs() < 1e-9, "fit {fit}");
+        assert_eq!(t.features.shape, [10_000, 2]);
+    }
 }
 
 /// Values near 1e200: the statistics are finite, the features are not zeroed, and

@@ -211,14 +211,21 @@ pub fn shown(s: &str) -> String {
     }
 }
 
-/// The bytes the CSV parser reads, watched for one thing the parser does not report: a
-/// quoted field still open at the end of the file. It follows RFC 4180 quoting as the
-/// `csv` crate's default reader does (a `"` opens a quoted field only as the field's first
-/// byte; `""` inside one is a quote).
+/// The bytes the CSV parser reads, with two things the `csv` crate does not do: it reports
+/// a quoted field still open at the end of the file (the parser would silently end it),
+/// and it reads `a, "b, c"` as a spreadsheet does, the quote after the spaces opening a
+/// quoted field. For that, spaces and tabs before a field's opening `"` are handed to the
+/// parser after its closing `"` instead (the parser keeps bytes there in the field, and
+/// fields are trimmed): no byte is added or dropped and none leaves its record, so byte
+/// offsets and line numbers are the file's. Quoting is RFC 4180 as the `csv` crate's
+/// default reader has it (`""` inside a quoted field is a quote).
 struct QuoteScan<R> {
     inner: R,
-    /// Bytes read ahead while looking for a byte-order mark, handed out first.
-    pending: Vec<u8>,
+    /// Bytes ready for the parser, from `out[next..]`.
+    out: Vec<u8>,
+    next: usize,
+    /// Spaces and tabs held back from before a quoted field.
+    held: Vec<u8>,
     state: Quote,
     /// Whether the bytes so far end inside a quoted field.
     in_quotes: bool,
@@ -228,6 +235,7 @@ struct QuoteScan<R> {
 
 #[derive(Clone, Copy, PartialEq)]
 enum Quote {
+    /// At a field's start, or in the spaces before its first other byte.
     FieldStart,
     Unquoted,
     Quoted,
@@ -239,7 +247,9 @@ impl<R: Read> QuoteScan<R> {
     fn new(inner: R) -> Self {
         QuoteScan {
             inner,
-            pending: Vec::new(),
+            out: Vec::new(),
+            next: 0,
+            held: Vec::new(),
             state: Quote::FieldStart,
             in_quotes: false,
             ended: false,
@@ -259,23 +269,43 @@ impl<R: Read> QuoteScan<R> {
         if head[..n] == [0xEF, 0xBB, 0xBF] {
             return Ok(3);
         }
-        self.pending = head[..n].to_vec();
+        self.watch(&head[..n]);
         Ok(0)
     }
 
+    /// Passes `bytes` on to `out`, following the quoting.
     fn watch(&mut self, bytes: &[u8]) {
+        let ends_field = |b: u8| matches!(b, b',' | b'\n' | b'\r');
         for &b in bytes {
             self.state = match (self.state, b) {
-                (Quote::FieldStart, b'"') => Quote::Quoted,
-                (Quote::FieldStart | Quote::Unquoted | Quote::Closing, b',' | b'\n' | b'\r') => {
+                (Quote::FieldStart, b' ' | b'\t') => {
+                    self.held.push(b);
                     Quote::FieldStart
                 }
-                (Quote::FieldStart | Quote::Unquoted | Quote::Closing, _) => Quote::Unquoted,
-                (Quote::Quoted, b'"') => Quote::Closing,
-                (Quote::Quoted, _) => Quote::Quoted,
+                (Quote::FieldStart, b'"') => {
+                    self.out.push(b);
+                    Quote::Quoted
+                }
+                (Quote::Quoted, b'"') | (Quote::Closing, b'"') => {
+                    self.out.push(b);
+                    match self.state {
+                        Quote::Quoted => Quote::Closing,
+                        _ => Quote::Quoted,
+                    }
+                }
+                (Quote::Quoted, _) => {
+                    self.out.push(b);
+                    Quote::Quoted
+                }
+                (Quote::FieldStart | Quote::Closing | Quote::Unquoted, _) => {
+                    self.out.append(&mut self.held);
+                    self.out.push(b);
+                    match ends_field(b) {
+                        true => Quote::FieldStart,
+                        false => Quote::Unquoted,
+                    }
+                }
             };
-            // After `"x"y` the parser copies `y` into the field as written; a `"` there
-            // is then a plain byte, as in an unquoted field.
         }
         self.in_quotes = self.state == Quote::Quoted;
     }
@@ -283,16 +313,23 @@ impl<R: Read> QuoteScan<R> {
 
 impl<R: Read> Read for QuoteScan<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = if self.pending.is_empty() {
-            self.inner.read(buf)?
-        } else {
-            let n = self.pending.len().min(buf.len());
-            buf[..n].copy_from_slice(&self.pending[..n]);
-            self.pending.drain(..n);
-            n
-        };
-        self.watch(&buf[..n]);
-        self.ended |= n == 0 && !buf.is_empty();
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        while self.next == self.out.len() && !self.ended {
+            self.out.clear();
+            self.next = 0;
+            let mut chunk = [0u8; 8192];
+            let n = self.inner.read(&mut chunk)?;
+            if n == 0 {
+                self.ended = true;
+                self.out.append(&mut self.held);
+            }
+            self.watch(&chunk[..n]);
+        }
+        let n = (self.out.len() - self.next).min(buf.len());
+        buf[..n].copy_from_slice(&self.out[self.next..self.next + n]);
+        self.next += n;
         Ok(n)
     }
 }
