@@ -322,6 +322,17 @@ fn bad_cells_and_unclosed_quotes_name_their_line_and_column() {
     std::fs::write(dir.path("u.csv"), b"a,b\n1,2\n3,\xff4\n").unwrap();
     let e = error_of(&dir.s("u.csv"), "a", false);
     assert!(e.contains("line 3, column `b`: not UTF-8"), "{e}");
+    // Lines count the same with CRLF, and across a quoted line break.
+    for text in [
+        "a,b\r\n1,2\r\n\"3\r\n\",4\r\n5\r\n",
+        "a,b\n1,2\n\"3\n\",4\n5\n",
+    ] {
+        let e = error_of(&write(&dir, "l.csv", text), "a", false);
+        assert!(
+            e.contains("line 5 has 1 fields but the header has 2"),
+            "{text:?}: {e}"
+        );
+    }
     let p = write(&dir, "q.csv", "a,b\n1,2\n3,\"4\n5,6\n");
     let e = error_of(&p, "a", false);
     assert!(e.contains("line 3: a quoted field is not closed"), "{e}");
@@ -348,22 +359,27 @@ fn bad_cells_and_unclosed_quotes_name_their_line_and_column() {
 #[test]
 fn statistics_come_from_exactly_the_training_rows() {
     let dir = TempDir::new("csv-fit-rows");
-    let mut text = String::from("a, \"b\",y\n");
-    let mut a = Vec::new();
-    for i in 0..10_000u32 {
-        let v = ((i * 37) % 101) as f64 * 0.25 - 3.0;
-        text += &format!("{v}, \"{}\",{}\n", i % 3, i % 2);
-        a.push(v);
-    }
-    let p = write(&dir, "t.csv", &text);
-    for fit in [1, 4095, 4096, 4097, 8000, 9999, 10_000] {
-        let t = load_csv(Path::new(&p), "y", false, |_| fit).unwrap();
-        let mean = a[..fit].iter().sum::<f64>() / fit as f64;
-        let var = a[..fit].iter().map(|v| (v - mean).powi(2)).sum::<f64>() / fit as f64;
-        let std = if var > 0.0 { var.sqrt() } else { 1.0 };
-        assert!((t.tabular.mean[0] - mean).abs() < 1e-9, "fit {fit}");
-        assert!((t.tabular.std[0] - std).abs() < 1e-9, "fit {fit}");
-        assert_eq!(t.features.shape, [10_000, 2]);
+    for eol in ["\n", "\r\n"] {
+        let mut text = format!("\u{feff}a, \"b\",y{eol}");
+        let mut a = Vec::new();
+        for i in 0..10_000u32 {
+            let v = ((i * 37) % 101) as f64 * 0.25 - 3.0;
+            text += &format!("{v}, \"{}\",{}{eol}", i % 3, i % 2);
+            if i % 1000 == 0 {
+                text += eol;
+            }
+            a.push(v);
+        }
+        let p = write(&dir, "t.csv", &text);
+        for fit in [1, 4095, 4096, 4097, 8000, 9999, 10_000] {
+            let t = load_csv(Path::new(&p), "y", false, |_| fit).unwrap();
+            let mean = a[..fit].iter().sum::<f64>() / fit as f64;
+            let var = a[..fit].iter().map(|v| (v - mean).powi(2)).sum::<f64>() / fit as f64;
+            let std = if var > 0.0 { var.sqrt() } else { 1.0 };
+            assert!((t.tabular.mean[0] - mean).abs() < 1e-9, "{eol:?} fit {fit}");
+            assert!((t.tabular.std[0] - std).abs() < 1e-9, "{eol:?} fit {fit}");
+            assert_eq!(t.features.shape, [10_000, 2]);
+        }
     }
 }
 
@@ -629,4 +645,82 @@ fn an_empty_class_has_no_accuracy_rather_than_zero() {
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     assert!(v["per_class_accuracy"][1].is_null(), "{v}");
     assert!(v["per_class_accuracy"][0].is_number(), "{v}");
+}
+
+/// Seeded random tables written the many ways a CSV may be (quoted or not, spaces
+/// around fields, CRLF, a byte-order mark, blank lines) read back to the values written;
+/// and seeded random bytes give a table or an error, never a panic.
+#[test]
+fn random_tables_read_back_and_random_bytes_never_panic() {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    let dir = TempDir::new("csv-random");
+    let path = dir.path("r.csv");
+    let mut rng = StdRng::seed_from_u64(23);
+    for case in 0..300 {
+        let (rows, cols) = (rng.random_range(1..40usize), rng.random_range(2..5usize));
+        let eol = if rng.random_bool(0.5) { "\n" } else { "\r\n" };
+        let mut text = if rng.random_bool(0.2) { "\u{feff}" } else { "" }.to_string();
+        let cell = |rng: &mut StdRng, s: &str| -> String {
+            let pad = |rng: &mut StdRng| [" ", "", "\t", "  "][rng.random_range(0..4)];
+            let (a, b) = (pad(rng), pad(rng));
+            let plain = !s.contains([',', '"']);
+            match rng.random_range(0..3) {
+                0 if plain => format!("{a}{s}{b}"),
+                1 => format!("{a}\"{}\"{b}", s.replace('"', "\"\"")),
+                _ => format!("\"{}\"", s.replace('"', "\"\"")),
+            }
+        };
+        let names: Vec<String> = (0..cols).map(|c| format!("c{c}, \"{c}\"")).collect();
+        let header: Vec<String> = names.iter().map(|n| cell(&mut rng, n)).collect();
+        text += &(header.join(",") + eol);
+        let mut values = vec![Vec::new(); cols - 1];
+        for _ in 0..rows {
+            let mut line = Vec::new();
+            for v in values.iter_mut() {
+                let x = rng.random_range(-1e6..1e6f64) * 10f64.powi(rng.random_range(-8..8));
+                v.push(x);
+                line.push(cell(&mut rng, &format!("{x:e}")));
+            }
+            let class = rng.random_range(0..3u8).to_string();
+            line.push(cell(&mut rng, &class));
+            text += &(line.join(",") + eol);
+            if rng.random_bool(0.1) {
+                text += eol;
+            }
+        }
+        std::fs::write(&path, &text).unwrap();
+        let target = &names[cols - 1];
+        let t = load_csv(&path, target, true, |n| n)
+            .unwrap_or_else(|e| panic!("case {case}: {e}\n{text}"));
+        assert_eq!(t.tabular.columns, names[..cols - 1], "case {case}");
+        assert_eq!(t.features.shape, [rows, cols - 1], "case {case}");
+        for (c, v) in values.iter().enumerate() {
+            let mean = v.iter().sum::<f64>() / rows as f64;
+            let scale = v.iter().fold(1e-300f64, |m, x| m.max(x.abs()));
+            assert!(
+                (t.tabular.mean[c] - mean).abs() <= 1e-9 * scale,
+                "case {case} column {c}: {} vs {mean}",
+                t.tabular.mean[c]
+            );
+        }
+    }
+    let alphabet = b",\"\n\r \t1.e-a\xff\xef\xbb\xbf";
+    let kept = Tabular {
+        columns: vec!["a".into()],
+        mean: vec![0.0],
+        std: vec![1.0],
+        target: "y".into(),
+        classes: None,
+    };
+    for _ in 0..2000 {
+        let n = rng.random_range(0..60);
+        let bytes: Vec<u8> = (0..n)
+            .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+            .collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let _ = load_csv(&path, "a", true, |n| n / 2);
+        let _ = load_csv(&path, "1", false, |n| n);
+        let _ = kept.read_rows_for_predict(&path);
+    }
 }

@@ -231,6 +231,8 @@ struct QuoteScan<R> {
     in_quotes: bool,
     /// Whether the end of the file was reached.
     ended: bool,
+    /// A `\r` outside quotes, waiting for the next byte.
+    cr_pending: bool,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -253,6 +255,7 @@ impl<R: Read> QuoteScan<R> {
             state: Quote::FieldStart,
             in_quotes: false,
             ended: false,
+            cr_pending: false,
         }
     }
 
@@ -273,10 +276,35 @@ impl<R: Read> QuoteScan<R> {
         Ok(0)
     }
 
-    /// Passes `bytes` on to `out`, following the quoting.
+    /// Passes `bytes` on to `out`, following the quoting. A `\r` before `\n` outside quotes
+    /// is handed on as a space (trimmed from the field it ends), so every record ends at a
+    /// `\n` and the parser's line numbers count CRLF lines right.
     fn watch(&mut self, bytes: &[u8]) {
-        let ends_field = |b: u8| matches!(b, b',' | b'\n' | b'\r');
         for &b in bytes {
+            if self.cr_pending {
+                self.cr_pending = false;
+                self.feed(if b == b'\n' { b' ' } else { b'\r' });
+            }
+            if b == b'\r' && self.state != Quote::Quoted {
+                self.cr_pending = true;
+            } else {
+                self.feed(b);
+            }
+        }
+        self.in_quotes = self.state == Quote::Quoted;
+    }
+
+    /// The end of the file: what was held back goes on.
+    fn finish(&mut self) {
+        if std::mem::take(&mut self.cr_pending) {
+            self.feed(b'\r');
+        }
+        self.out.append(&mut self.held);
+    }
+
+    fn feed(&mut self, b: u8) {
+        let ends_field = |b: u8| matches!(b, b',' | b'\n' | b'\r');
+        {
             self.state = match (self.state, b) {
                 (Quote::FieldStart, b' ' | b'\t') => {
                     self.held.push(b);
@@ -307,7 +335,6 @@ impl<R: Read> QuoteScan<R> {
                 }
             };
         }
-        self.in_quotes = self.state == Quote::Quoted;
     }
 }
 
@@ -321,11 +348,11 @@ impl<R: Read> Read for QuoteScan<R> {
             self.next = 0;
             let mut chunk = [0u8; 8192];
             let n = self.inner.read(&mut chunk)?;
+            self.watch(&chunk[..n]);
             if n == 0 {
                 self.ended = true;
-                self.out.append(&mut self.held);
+                self.finish();
             }
-            self.watch(&chunk[..n]);
         }
         let n = (self.out.len() - self.next).min(buf.len());
         buf[..n].copy_from_slice(&self.out[self.next..self.next + n]);
