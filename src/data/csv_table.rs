@@ -131,6 +131,8 @@ pub fn load_csv(
     let f = columns.len();
     // Pass 1: every row checked; the target read; running statistics, with snapshots.
     let mut moments = vec![Moments::default(); f];
+    // Where the data rows start, and the statistics before every BLOCK-th row after.
+    let mut first = Start { byte: 0, line: 0 };
     let mut snapshots: Vec<(Start, Vec<Moments>)> = Vec::new();
     let (mut labels, mut values) = (Labels::default(), Vec::new());
     let target_shown = shown(target);
@@ -138,7 +140,10 @@ pub fn load_csv(
     while rows.advance()? {
         rows.check_width(&header)?;
         if n.is_multiple_of(BLOCK) {
-            snapshots.push((rows.at(), moments.clone()));
+            match n {
+                0 => first = rows.at(),
+                _ => snapshots.push((rows.at(), moments.clone())),
+            }
         }
         n += 1;
         let mut j = 0;
@@ -182,7 +187,10 @@ pub fn load_csv(
     // rows after it read again.
     let fit = train_rows(n).clamp(1, n);
     if fit < n {
-        let (start, before) = snapshots[fit / BLOCK].clone();
+        let (start, before) = match fit / BLOCK {
+            0 => (first, vec![Moments::default(); f]),
+            k => snapshots[k - 1].clone(),
+        };
         moments = before;
         let mut again = Rows::open(path, Some(start))?;
         for r in (fit / BLOCK) * BLOCK..fit {
@@ -210,8 +218,13 @@ pub fn load_csv(
         classes,
     };
     tabular.check().map_err(|d| rows.bad(d))?;
-    // Pass 2: the standardised features, straight into their array.
-    let start = snapshots[0].0;
+    // Pass 2: the standardised features, straight into their array (checked to fit).
+    crate::memory::check_host(
+        format_args!("the {n} rows × {f} features of {}", path.display()),
+        (n as u128) * (f as u128) * 4,
+        "use a smaller table (fewer rows or columns)",
+    )?;
+    let start = first;
     let mut again = Rows::open(path, Some(start))?;
     let mut x = Vec::with_capacity(n * f);
     for r in 1..=n {
