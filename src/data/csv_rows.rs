@@ -15,8 +15,8 @@ use crate::bounded_file::{open_regular, over_cap, CappedRead};
 use crate::error::{Error, Result};
 
 /// The largest CSV read (a table of this size is far beyond what fits a small model's
-/// training on a laptop; the check keeps a wrong file from filling memory or the disk
-/// read from never ending).
+/// training on a laptop); reads are capped too, so a file that grows while it is read
+/// ends with an error at this size.
 pub const MAX_CSV_BYTES: u64 = 1 << 30;
 
 /// What the file is, in errors about it.
