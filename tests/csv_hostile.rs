@@ -507,9 +507,18 @@ fn damaged_statistics_are_refused_on_load() {
         ("std", serde_json::Value::Null, "column `b` has mean"),
         ("std", serde_json::json!(0.0), "column `b` has mean"),
         ("mean", serde_json::json!(-1.5), ""),
+        ("columns", serde_json::json!([]), "0 feature columns"),
     ] {
         let mut forged = tab.clone();
-        forged[field][1] = bad;
+        match field {
+            // No columns at all (and no statistics): refused, not a panic.
+            "columns" => {
+                for f in ["columns", "mean", "std"] {
+                    forged[f] = bad.clone();
+                }
+            }
+            _ => forged[field][1] = bad,
+        }
         let mut h = header.clone();
         h["__metadata__"]["input_notes"] = forged.to_string().into();
         let mut text = serde_json::to_vec(&h).unwrap();
