@@ -102,7 +102,7 @@ fn forged_table_notes_are_an_error_not_a_panic() {
     let cases = [
         (
             r#"{"columns":[],"mean":[],"std":[],"target":"y","classes":null}"#,
-            "lists no feature columns",
+            "0 feature columns",
         ),
         (
             r#"{"columns":["x1","x2"],"mean":[0],"std":[1,1],"target":"y","classes":null}"#,

@@ -1,5 +1,7 @@
 //! Datasets: the IDX reader, MNIST, and digit images from PNG/JPEG files.
 
+pub mod csv_rows;
+pub mod csv_stats;
 pub mod csv_table;
 pub mod datasets;
 pub mod digit_image;
@@ -7,7 +9,7 @@ pub mod idx;
 pub mod image_folder;
 pub mod mnist;
 
-pub use csv_table::{load_csv, Table, Tabular, Target};
+pub use csv_table::{load_csv, LabelsRead, Table, Tabular, Target};
 pub use datasets::Dataset;
 pub use digit_image::{digit_from_gray, digit_from_image, load_digit, load_item};
 pub use idx::{parse_idx, parse_idx_bytes, read_idx, read_idx_first, IdxArray};

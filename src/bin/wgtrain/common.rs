@@ -251,8 +251,11 @@ pub fn confusion_text(m: &[Vec<usize>]) -> String {
         for v in row {
             s += &format!("{v:>6}");
         }
-        let n: usize = row.iter().sum();
-        s += &format!("  {:>7.2} %\n", 100.0 * row[t] as f64 / n.max(1) as f64);
+        // A class without samples has no accuracy (not 0 %).
+        s += &match row.iter().sum::<usize>() {
+            0 => format!("  {:>7}\n", "n/a"),
+            n => format!("  {:>7.2} %\n", 100.0 * row[t] as f64 / n as f64),
+        };
     }
     s
 }

@@ -166,7 +166,8 @@ pub fn run(a: &EvalArgs) -> Result<()> {
 /// What `eval` (and `train`, at its end) reports beyond loss and accuracy.
 pub struct Report {
     pub confusion: Vec<Vec<usize>>,
-    pub per_class: Vec<f64>,
+    /// Per class: the share of its samples classified right (`None`: it has no samples).
+    pub per_class: Vec<Option<f64>>,
     predicted: Vec<usize>,
     /// Misclassified samples, most confident first: (index, probability of the wrong class).
     wrong: Vec<(usize, f32)>,
@@ -183,7 +184,10 @@ impl Report {
         let per_class = confusion
             .iter()
             .enumerate()
-            .map(|(t, row)| row[t] as f64 / row.iter().sum::<usize>().max(1) as f64)
+            .map(|(t, row)| match row.iter().sum::<usize>() {
+                0 => None,
+                n => Some(row[t] as f64 / n as f64),
+            })
             .collect();
         let mut wrong: Vec<(usize, f32)> = (0..split.len())
             .filter(|&i| predicted[i] != split.labels[i] as usize)

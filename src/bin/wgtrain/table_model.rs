@@ -20,28 +20,12 @@ pub fn table_notes(model: &Sequential) -> Result<Option<Tabular>> {
         return Ok(None);
     };
     let f = t.columns.len();
-    let problem = if f == 0 {
-        Some("it lists no feature columns".to_string())
-    } else if t.mean.len() != f || t.std.len() != f {
-        Some(format!(
-            "it has {f} columns but {} means and {} standard deviations",
-            t.mean.len(),
-            t.std.len()
-        ))
+    let problem = if let Err(p) = t.check() {
+        Some(p)
     } else if model.input_shape() != [f] {
         Some(format!(
             "it has {f} columns but the model takes inputs of shape {:?}",
             model.input_shape()
-        ))
-    } else if let Some(i) =
-        (0..f).find(|&i| !(t.mean[i].is_finite() && t.std[i].is_finite() && t.std[i] > 0.0))
-    {
-        Some(format!(
-            "column `{}` has mean {} and standard deviation {} (finite, and a positive \
-             deviation, are needed)",
-            clip(&t.columns[i]),
-            t.mean[i],
-            t.std[i]
         ))
     } else {
         let outputs = t.classes.as_ref().map_or(1, Vec::len);

@@ -21,6 +21,8 @@ pub(super) struct RunData {
     pub(super) test: Option<Split>,
     /// "MNIST in DIR" or the image folder.
     pub(super) source: String,
+    /// A line for the run's summary about how the data was read (a table's target).
+    pub(super) about_data: Option<String>,
 }
 
 /// MNIST (`--data`), or an image folder (`--data-dir`) read at the model's input shape,
@@ -48,6 +50,7 @@ pub(super) fn run_data(a: &TrainArgs, model: &mut Sequential) -> Result<RunData>
             targets: None,
             test: Some(m.test),
             source: format!("{} in {}", ds.title(), ds.dir(a.data.as_deref()).display()),
+            about_data: None,
         });
     };
     // Shuffled by the model's seed (a resumed run's is its checkpoint's), so a resume
@@ -59,6 +62,7 @@ pub(super) fn run_data(a: &TrainArgs, model: &mut Sequential) -> Result<RunData>
         train,
         targets: None,
         source: format!("the images in {}", dir.display()),
+        about_data: None,
     })
 }
 
@@ -113,6 +117,11 @@ fn table_data(a: &TrainArgs, csv: &Path, model: &mut Sequential) -> Result<RunDa
             }
         }
     }
+    // Nothing a loader would refuse is written: finite statistics, at most 256 classes.
+    table.tabular.check().map_err(|d| Error::Data {
+        path: csv.display().to_string(),
+        detail: d,
+    })?;
     model.set_class_names(table.tabular.classes.clone());
     model.set_input_notes(Some(
         serde_json::to_string(&table.tabular).expect("tabular notes serialise"),
@@ -130,10 +139,28 @@ fn table_data(a: &TrainArgs, csv: &Path, model: &mut Sequential) -> Result<RunDa
         train = train.take(limit);
         targets = targets.map(|t| t.slice_rows(0, limit.min(n)));
     }
+    let labels = match (&table.tabular.classes, table.labels_read) {
+        (Some(c), Some(read)) => {
+            let how = match read {
+                wgtrain::data::LabelsRead::Numbers => "numbers (1, 1.0 and 01 are one class)",
+                wgtrain::data::LabelsRead::Text => "text (each distinct value is a class)",
+            };
+            let mut names = c.iter().take(10).cloned().collect::<Vec<_>>().join(", ");
+            if c.len() > 10 {
+                names += ", …";
+            }
+            format!(
+                "target `{target}` read as {how}: {} classes ({names})",
+                c.len()
+            )
+        }
+        _ => format!("target `{target}` read as numbers (a regression)"),
+    };
     Ok(RunData {
         test: None,
         train,
         targets,
         source: format!("the rows of {}", csv.display()),
+        about_data: Some(labels),
     })
 }

@@ -121,6 +121,9 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
         None => format!("device: {}", model.device().name()),
     });
     say(format!("run folder: {}", out.display()));
+    if let Some(about) = &data.about_data {
+        say(about.clone());
+    }
     if let Some(r) = &a.resume {
         say(format!("resuming {} after epoch {done}", r.display()));
     } else {

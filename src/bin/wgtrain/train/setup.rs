@@ -218,6 +218,15 @@ pub(super) fn new_model(a: &TrainArgs) -> Result<Sequential> {
         Loss::MeanSquaredError => vec![],
         _ => vec![Metric::Accuracy],
     };
+    let classes = m.output_shape().last().copied().unwrap_or(1);
+    if let Some(k) = a.top_k.filter(|&k| k > classes as u64) {
+        // Every answer would be in the top k: the metric would always read 1.0.
+        return Err(Error::Model(format!(
+            "--top-k {k}, but the model has {classes} classes: every answer would be in the \
+             top {k} and top_k_categorical_accuracy would always read 1.0; pass a k of at \
+             most {classes}"
+        )));
+    }
     metrics.extend(a.top_k.map(|k| Metric::TopKCategoricalAccuracy(k as usize)));
     m.compile(optimizer, loss, &metrics)?;
     if let Some(w) = &a.weights {
