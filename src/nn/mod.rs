@@ -37,6 +37,6 @@ pub use layers::{
 pub use loss::{Loss, LossConfig, Metric};
 pub use optimizer::{ClippedOptimizer, GradientClip, Optimizer};
 pub use progress::Verbose;
-pub use sequential::{Evaluation, FitOptions, NamedArray, Sequential};
+pub use sequential::{Evaluation, FitOptions, NamedArray, Sequential, MAX_LAYERS};
 pub use spec::{LayerSpec, ModelSpec, Pair};
 pub use tensor::Tensor;

@@ -1,0 +1,133 @@
+//! Limits of the machine and of sane inputs, met with a clear refusal rather than an
+//! abort, a hang or minutes of work: the memory budget under `ulimit -v`, the image-folder
+//! estimate, FIFOs given as images or as the autotune cache, an unwritable autotune cache,
+//! the layer-count cap (and linear model building under it), the GPU Dense limit found
+//! at build time, and image-folder class names that are not UTF-8.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{stderr, stdout, TempDir};
+use wgtrain::nn::{Device, ModelSpec, Sequential, MAX_LAYERS};
+
+/// Runs `cmd` to completion, or kills it after `secs` and fails the test (a regression
+/// that blocks must fail, not hang the suite).
+#[track_caller]
+fn within(mut cmd: Command, secs: u64) -> Output {
+    common::fixed_kernels();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if start.elapsed() > Duration::from_secs(secs) {
+            let _ = child.kill();
+            let o = child.wait_with_output().expect("output");
+            panic!(
+                "still running after {secs} s (blocked?); stderr: {}",
+                stderr(&o)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn wgtrain_cmd(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_wgtrain"));
+    c.args(args);
+    c
+}
+
+/// A refusal: exit status 1 (an error, not a panic's 101 or an abort's 134) naming each of
+/// `wants`.
+#[track_caller]
+fn refused(o: &Output, wants: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "stderr: {err}\nstdout: {}",
+        stdout(o)
+    );
+    for w in wants {
+        assert!(err.contains(w), "{w:?} not in: {err}");
+    }
+}
+
+/// A model description of `flattens` Flatten layers and a Dense(10) softmax.
+fn deep_flatten(flattens: usize) -> String {
+    let mut layers = vec![r#"{"Flatten": {}}"#; flattens];
+    layers.push(r#"{"Dense": {"units": 10, "activation": "softmax"}}"#);
+    format!(
+        r#"{{"input_shape": [28, 28, 1], "layers": [{}]}}"#,
+        layers.join(",")
+    )
+}
+
+#[test]
+fn a_model_over_the_layer_cap_is_refused_with_the_cap_named() {
+    let text = deep_flatten(MAX_LAYERS);
+    let e = ModelSpec::from_json(&text, "deep.json")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(&format!("{} layers", MAX_LAYERS + 1)) && e.contains("at most 10000"),
+        "{e}"
+    );
+    // The Rust API refuses the layer past the cap too.
+    let mut m = Sequential::new(Device::Cpu, &[4]);
+    for _ in 0..MAX_LAYERS {
+        m.add(wgtrain::nn::layers::Flatten::new()).unwrap();
+    }
+    let e = m
+        .add(wgtrain::nn::layers::Flatten::new())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("at most 10000 layers"), "{e}");
+    // And the CLI says so before reading any data.
+    let dir = TempDir::new("layer-cap");
+    std::fs::write(dir.path("deep.json"), &text).unwrap();
+    let o = within(
+        wgtrain_cmd(&[
+            "train",
+            "--model",
+            &dir.s("deep.json"),
+            "--device",
+            "cpu",
+            "--data",
+            &dir.s("no-such-data"),
+            "--out",
+            &dir.s("run"),
+        ]),
+        60,
+    );
+    refused(&o, &["deep.json", "at most 10000 layers"]);
+}
+
+#[test]
+fn a_deep_model_under_the_cap_builds_with_distinct_keras_names() {
+    let spec = ModelSpec::from_json(&deep_flatten(5_000), "deep.json").unwrap();
+    let m = Sequential::from_spec(&spec, Device::Cpu, 1).unwrap();
+    assert_eq!(m.spec().layers.len(), 5_001);
+    assert_eq!(m.output_shape(), [10]);
+    let summary = m.summary();
+    assert!(
+        summary.contains(" flatten (Flatten)") && summary.contains(" flatten_4999 (Flatten)"),
+        "Keras's names count each kind"
+    );
+    assert!(summary.contains(" dense (Dense)"));
+    let keras = spec.to_keras_json();
+    assert!(keras.contains("\"flatten_4999\"") && keras.contains("\"dense\""));
+    // And it reads back.
+    let back = ModelSpec::from_json(&keras, "keras").unwrap();
+    assert_eq!(back.layers.len(), 5_001);
+}
