@@ -131,3 +131,49 @@ fn a_deep_model_under_the_cap_builds_with_distinct_keras_names() {
     let back = ModelSpec::from_json(&keras, "keras").unwrap();
     assert_eq!(back.layers.len(), 5_001);
 }
+
+/// `wgtrain ARGS` run under `ulimit -v` of `kib` KiB (by `sh`, which then execs it).
+fn under_ulimit_v(kib: u64, args: &[&str]) -> Output {
+    let mut c = Command::new("sh");
+    c.arg("-c")
+        .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_wgtrain"))
+        .args(args);
+    within(c, 120)
+}
+
+#[test]
+fn ulimit_v_is_a_memory_limit_the_budget_respects() {
+    let dir = TempDir::new("ulimit-v");
+    common::fake_mnist(&dir.path("data"), 64, 16, (28, 28));
+    // 117.6 M parameters: 1.8 GiB with gradients and Adam's slots, over a 768 MiB
+    // address space (and far under any test machine's memory).
+    std::fs::write(
+        dir.path("wide.json"),
+        r#"{"input_shape": [28, 28, 1], "layers": [{"Flatten": {}},
+            {"Dense": {"units": 150000, "activation": "relu"}},
+            {"Dense": {"units": 10, "activation": "softmax"}}]}"#,
+    )
+    .unwrap();
+    let data = dir.s("data");
+    let train = |extra: &[&str], out: &str| {
+        let mut args = vec!["train", "--data", &data];
+        args.extend(["--device", "cpu", "--epochs", "1", "--quiet"]);
+        let out = dir.s(out);
+        args.extend(["--out", &out]);
+        args.extend(extra);
+        under_ulimit_v(768 << 10, &args)
+    };
+    let wide = dir.s("wide.json");
+    let o = train(&["--model", &wide], "wide");
+    refused(
+        &o,
+        &["the model", "address-space limit (ulimit -v) of 768.0 MiB"],
+    );
+    // A batch too large for the limit (the model itself is small).
+    let o = train(&["--batch-size", "200000"], "batch");
+    refused(&o, &["a batch of 200000", "ulimit -v", "--batch-size"]);
+    // The same run with a batch that fits trains under the limit.
+    let o = train(&["--batch-size", "32", "--limit", "64"], "ok");
+    assert!(o.status.success(), "{}", stderr(&o));
+}
