@@ -177,3 +177,150 @@ fn ulimit_v_is_a_memory_limit_the_budget_respects() {
     let o = train(&["--batch-size", "32", "--limit", "64"], "ok");
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// `per_class` small grayscale PNGs in each of `classes` (sub-folders of `dir`), the
+/// i-th class's images of brightness 40 + 60·i with a little seeded noise.
+fn gray_folder(dir: &Path, classes: &[&std::ffi::OsStr], per_class: usize) {
+    let mut seed = 11u32;
+    let mut noise = move || {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        ((seed >> 16) % 20) as u8
+    };
+    for (c, class) in classes.iter().enumerate() {
+        let d = dir.join(class);
+        std::fs::create_dir_all(&d).unwrap();
+        for i in 0..per_class {
+            let img =
+                image::GrayImage::from_fn(7, 6, |_, _| image::Luma([40 + 60 * c as u8 + noise()]));
+            img.save(d.join(format!("{i:02}.png"))).unwrap();
+        }
+    }
+}
+
+/// A model for 6×6 grayscale images and `classes` classes.
+fn small_image_model(path: &Path, classes: usize) {
+    std::fs::write(
+        path,
+        format!(
+            r#"{{"input_shape": [6, 6, 1], "layers": ["Flatten",
+                {{"Dense": {{"units": {classes}, "activation": "softmax"}}}}]}}"#
+        ),
+    )
+    .unwrap();
+}
+
+fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(ok.success(), "mkfifo {}", path.display());
+}
+
+fn train_folder(dir: &TempDir, data: &str, out: &str, extra: &[&str]) -> Output {
+    let (model, out) = (dir.s("model.json"), dir.s(out));
+    let mut args = vec![
+        "train",
+        "--model",
+        &model,
+        "--data-dir",
+        data,
+        "--device",
+        "cpu",
+        "--epochs",
+        "2",
+        "--quiet",
+        "--out",
+        &out,
+    ];
+    args.extend(extra);
+    within(wgtrain_cmd(&args), 120)
+}
+
+#[test]
+fn fifos_and_devices_given_as_images_are_refused_not_waited_on() {
+    let dir = TempDir::new("fifo-image");
+    let data = dir.path("data");
+    let names = ["dark", "light"].map(std::ffi::OsStr::new);
+    gray_folder(&data, &names, 6);
+    small_image_model(&dir.path("model.json"), 2);
+    // A FIFO with an image's name among a class's images: reported and skipped.
+    mkfifo(&data.join("dark/pipe.png"));
+    let o = train_folder(&dir, &dir.s("data"), "run", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("pipe.png") && stderr(&o).contains("FIFO"),
+        "the FIFO is reported: {}",
+        stderr(&o)
+    );
+    // With --strict it stops the run, named.
+    let o = train_folder(&dir, &dir.s("data"), "strict", &["--strict"]);
+    refused(&o, &["pipe.png", "FIFO", "--strict"]);
+    // predict with a FIFO, and with /dev/zero, as the image.
+    let ckpt = dir.s("run/checkpoint.safetensors");
+    let fifo = dir.s("data/dark/pipe.png");
+    for (image, kind) in [(fifo.as_str(), "FIFO"), ("/dev/zero", "character device")] {
+        let o = within(
+            wgtrain_cmd(&["predict", &ckpt, image, "--device", "cpu"]),
+            60,
+        );
+        refused(&o, &[image, kind, "regular file"]);
+    }
+}
+
+/// `wgtrain ARGS` with the autotune on and its cache in `cache`.
+fn tuned_cmd(cache: &Path, args: &[&str]) -> Command {
+    let mut c = wgtrain_cmd(args);
+    c.env("WGTRAIN_CACHE_DIR", cache).env("WGTRAIN_TUNE", "on");
+    c
+}
+
+#[test]
+fn the_autotune_cache_is_never_waited_on_and_an_unsaved_table_is_not_called_cached() {
+    let Some(_) = common::gpu() else { return };
+    let dir = TempDir::new("tune-cache");
+    let cache = dir.path("cache");
+    let o = within(tuned_cmd(&cache, &["tune", "--json"]), 300);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["cached"], true, "{v}");
+    let file = v["cache_file"].as_str().unwrap().to_string();
+    assert!(Path::new(&file).is_file(), "{file}");
+
+    // The cache file replaced by a FIFO: a GPU run reads past it (tuning or using the
+    // defaults) instead of waiting for a writer.
+    std::fs::remove_file(&file).unwrap();
+    mkfifo(Path::new(&file));
+    common::fake_mnist(&dir.path("data"), 64, 16, (28, 28));
+    let (data, out) = (dir.s("data"), dir.s("run"));
+    let o = within(
+        tuned_cmd(
+            &cache,
+            &[
+                "train", "--data", &data, "--epochs", "1", "--quiet", "--out", &out,
+            ],
+        ),
+        300,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // A cache folder that cannot be made (its parent is a file): the table is reported
+    // as not saved, with why, never as "cached".
+    std::fs::write(dir.path("a-file"), b"").unwrap();
+    let bad = dir.path("a-file/cache");
+    let o = within(tuned_cmd(&bad, &["tune"]), 300);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("NOT cached: could not save the table in")
+            && text.contains(&dir.s("a-file/cache"))
+            && !text.contains("; cached in"),
+        "{text}"
+    );
+    let o = within(tuned_cmd(&bad, &["tune", "--json"]), 300);
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["cached"], false, "{v}");
+    assert!(
+        v["cache_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("a-file")),
+        "{v}"
+    );
+}

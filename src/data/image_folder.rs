@@ -123,7 +123,10 @@ pub fn load_image_folder(
                 .extension()
                 .map(|e| e.to_string_lossy().to_ascii_lowercase())
                 .unwrap_or_default();
-            if p.is_file() && IMAGE_EXTENSIONS.contains(&ext.as_str()) {
+            // Anything with an image's name that is not a folder is tried: a FIFO or a
+            // device is then reported as skipped (decoding refuses it before opening),
+            // not silently ignored and never waited on.
+            if !p.is_dir() && IMAGE_EXTENSIONS.contains(&ext.as_str()) {
                 in_class.push(p);
             }
         }
