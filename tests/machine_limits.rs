@@ -224,13 +224,14 @@ fn train_folder(dir: &TempDir, data: &str, out: &str, extra: &[&str]) -> Output 
         data,
         "--device",
         "cpu",
-        "--epochs",
-        "2",
         "--quiet",
         "--out",
         &out,
     ];
     args.extend(extra);
+    if !extra.contains(&"--epochs") {
+        args.extend(["--epochs", "2"]);
+    }
     within(wgtrain_cmd(&args), 120)
 }
 
@@ -323,4 +324,55 @@ fn the_autotune_cache_is_never_waited_on_and_an_unsaved_table_is_not_called_cach
             .is_some_and(|e| e.contains("a-file")),
         "{v}"
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn class_folders_whose_names_differ_only_in_invalid_bytes_stay_distinct() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = TempDir::new("non-utf8");
+    let data = dir.path("data");
+    let names = [OsStr::from_bytes(b"c\xfe"), OsStr::from_bytes(b"c\xff")];
+    gray_folder(&data, &names, 8);
+    small_image_model(&dir.path("model.json"), 2);
+    let o = train_folder(
+        &dir,
+        &dir.s("data"),
+        "run",
+        &["--epochs", "30", "--lr", "0.05"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The checkpoint keeps both names, escaped losslessly.
+    let ckpt = dir.path("run/checkpoint.safetensors");
+    let m = Sequential::load(&ckpt, Device::Cpu).unwrap();
+    assert_eq!(m.class_names().unwrap(), ["c\\xfe", "c\\xff"]);
+    // predict names the class by its escaped name (the brighter images are `c\xff`).
+    let image = data.join(names[1]).join("00.png");
+    let mut predict = wgtrain_cmd(&["predict"]);
+    predict
+        .arg(&ckpt)
+        .arg(&image)
+        .args(["--device", "cpu", "--top", "1", "--json"]);
+    let o = within(predict, 60);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(r#""c\\xff""#), "{}", stdout(&o));
+    // eval on the same folder matches the checkpoint's names.
+    let o = within(
+        wgtrain_cmd(&[
+            "eval",
+            &ckpt.display().to_string(),
+            "--data-dir",
+            &dir.s("data"),
+            "--device",
+            "cpu",
+        ]),
+        60,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A folder really named with the escape next to the byte it spells: refused, both
+    // named, rather than merged.
+    std::fs::create_dir_all(data.join("c\\xff")).unwrap();
+    let o = train_folder(&dir, &dir.s("data"), "clash", &[]);
+    refused(&o, &["both read as the class name", "rename one"]);
 }

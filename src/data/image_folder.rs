@@ -38,6 +38,30 @@ pub struct ImageFolder {
     pub skipped: Vec<(PathBuf, String)>,
 }
 
+/// A sub-folder's name as a class name, losslessly: valid UTF-8 as it is, each byte that
+/// is not as `\xNN` (so `caf\xe9` and `caf\xe8`, Latin-1 names, stay two classes
+/// instead of both becoming `caf�`). Checkpoints keep the escaped name, and `predict`
+/// shows it.
+pub fn class_name(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::fmt::Write;
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
+    }
+}
+
 /// One image file as a folder-trained model takes it: resized to `height`×`width`
 /// (bilinear), grayscale (1 channel) or RGB (3), values in [0, 1], row-major HWC.
 pub fn load_image(
@@ -96,11 +120,20 @@ pub fn load_image_folder(
     for entry in std::fs::read_dir(dir).map_err(|e| io(dir, e))? {
         let entry = entry.map_err(|e| io(dir, e))?;
         if entry.path().is_dir() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            classes.push((name, entry.path()));
+            classes.push((class_name(&entry.file_name()), entry.path()));
         }
     }
     classes.sort();
+    // Escaped names could meet a folder really named with the escape ("a\xff").
+    if let Some(w) = classes.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(bad(format!(
+            "the sub-folders {} and {} both read as the class name {:?} (names that are not \
+             UTF-8 are written with \\xNN escapes); rename one of them",
+            w[0].1.display(),
+            w[1].1.display(),
+            w[0].0
+        )));
+    }
     if classes.is_empty() {
         return Err(bad(
             "has no sub-folders; put each class's images in a sub-folder named after the \
@@ -187,4 +220,20 @@ pub fn load_image_folder(
         class_names: classes.into_iter().map(|(name, _)| name).collect(),
         skipped,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(unix)]
+    #[test]
+    fn class_names_escape_invalid_bytes_losslessly() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        let name = |b: &[u8]| super::class_name(OsStr::from_bytes(b));
+        assert_eq!(name(b"cat"), "cat");
+        assert_eq!(name("café".as_bytes()), "café");
+        assert_eq!(name(b"caf\xe9"), "caf\\xe9");
+        assert_eq!(name(b"caf\xe8"), "caf\\xe8");
+        assert_eq!(name(b"\xff\xfe-x"), "\\xff\\xfe-x");
+    }
 }
