@@ -376,3 +376,48 @@ fn class_folders_whose_names_differ_only_in_invalid_bytes_stay_distinct() {
     let o = train_folder(&dir, &dir.s("data"), "clash", &[]);
     refused(&o, &["both read as the class name", "rename one"]);
 }
+
+#[test]
+fn an_image_folder_is_refused_when_decoding_resizing_and_uploading_it_would_not_fit() {
+    let dir = TempDir::new("folder-memory");
+    let names = ["a", "b"].map(std::ffi::OsStr::new);
+    gray_folder(&dir.path("data"), &names, 2);
+    // 4 images of 3000×3000×3 are 412 MiB as f32 (what was counted before, which fit a
+    // 768 MiB address space and then aborted reading them); with the resize buffers, the
+    // upload and the run's copies they need more.
+    std::fs::write(
+        dir.path("model.json"),
+        r#"{"input_shape": [3000, 3000, 3], "layers": [{"MaxPooling2D": {"pool_size": 100}},
+            "Flatten", {"Dense": {"units": 2, "activation": "softmax"}}]}"#,
+    )
+    .unwrap();
+    let (model, data, out) = (dir.s("model.json"), dir.s("data"), dir.s("run"));
+    let o = under_ulimit_v(
+        768 << 10,
+        &[
+            "train",
+            "--model",
+            &model,
+            "--data-dir",
+            &data,
+            "--device",
+            "cpu",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "1",
+            "--quiet",
+            "--out",
+            &out,
+        ],
+    );
+    refused(
+        &o,
+        &[
+            "4 images of 3000×3000×3",
+            "resized",
+            "ulimit -v",
+            "smaller input size",
+        ],
+    );
+}
