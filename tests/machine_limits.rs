@@ -421,3 +421,57 @@ fn an_image_folder_is_refused_when_decoding_resizing_and_uploading_it_would_not_
         ],
     );
 }
+
+#[test]
+fn a_dense_layer_too_wide_for_the_gpu_grid_is_refused_at_build_time_with_the_fix() {
+    let Some(_) = common::gpu() else { return };
+    let dir = TempDir::new("dense-grid");
+    // 4.41 M inputs: more rows of workgroups than 65,535 on every matmul family (the
+    // widest tiles are 64 rows), in the weight gradient [inputs, units].
+    std::fs::write(
+        dir.path("wide.json"),
+        r#"{"input_shape": [2100, 2100, 1], "layers": ["Flatten",
+            {"Dense": {"units": 2, "activation": "softmax"}}]}"#,
+    )
+    .unwrap();
+    let (model, out) = (dir.s("wide.json"), dir.s("run"));
+    // The data folder does not exist: the model is refused before any data is read.
+    let missing = dir.s("no-such-folder");
+    let train = |device: &str| {
+        within(
+            wgtrain_cmd(&[
+                "train",
+                "--model",
+                &model,
+                "--data-dir",
+                &missing,
+                "--device",
+                device,
+                "--batch-size",
+                "1",
+                "--epochs",
+                "1",
+                "--quiet",
+                "--out",
+                &out,
+            ]),
+            120,
+        )
+    };
+    let o = train("gpu");
+    refused(
+        &o,
+        &[
+            "layer 1 (Dense)",
+            "weight gradient",
+            "4410000 inputs",
+            "workgroups in one dimension",
+            "MaxPooling2D",
+            "--device cpu",
+        ],
+    );
+    assert!(!stderr(&o).contains("no-such-folder"), "{}", stderr(&o));
+    // The CPU device has no such limit: it gets as far as the data.
+    let o = train("cpu");
+    refused(&o, &["no-such-folder"]);
+}
