@@ -4,13 +4,15 @@
 
 use crate::error::{Error, Result};
 
-/// Bytes of host memory available to a new allocation (Linux: `MemAvailable` in
-/// /proc/meminfo); `None` where that cannot be read.
+mod limits;
+
+pub use limits::{host_limit, HostLimit};
+
+/// Bytes of host memory available to a new allocation: the smallest of `MemAvailable`,
+/// the cgroup's limit less its use and the address-space limit (`ulimit -v`) less the
+/// address space in use (see [`host_limit`]); `None` where none can be read.
 pub fn host_available() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    kib.checked_mul(1024)
+    host_limit().map(|l| l.left)
 }
 
 /// `bytes` in the largest binary unit that keeps it ≥ 1 ("1.5 GiB", "312 bytes").
@@ -31,15 +33,20 @@ pub fn human(bytes: u128) -> String {
     format!("{v:.1} {unit}")
 }
 
-/// `Err(Error::TooLarge)` when `bytes` exceed the host's available memory.
+/// `Err(Error::TooLarge)` when `bytes` exceed what the host leaves a new allocation; the
+/// error names the limit that applied (the machine's memory, a cgroup's limit or the
+/// address-space limit) and how to raise it.
 pub(crate) fn check_host(what: impl std::fmt::Display, bytes: u128, fix: &str) -> Result<()> {
-    match host_available() {
-        Some(avail) if bytes > avail as u128 => Err(Error::TooLarge {
+    match host_limit() {
+        Some(l) if bytes > l.left as u128 => Err(Error::TooLarge {
             what: what.to_string(),
             bytes,
-            limit: avail as u128,
-            limit_name: "the memory this machine has available".into(),
-            fix: fix.into(),
+            limit: l.left as u128,
+            limit_name: l.name,
+            fix: match l.raise {
+                "" => fix.into(),
+                raise => format!("{fix}, {raise}"),
+            },
         }),
         _ => Ok(()),
     }

@@ -38,13 +38,21 @@ pub fn load_digit(path: &Path) -> Result<Vec<f32>> {
     digit_from_image(&img).map_err(err)
 }
 
+/// Largest image file read (as large as the decoder's memory limit: a bigger PNG or JPEG
+/// could not be decoded within it anyway).
+pub const MAX_IMAGE_FILE_BYTES: u64 = MAX_DECODE_BYTES;
+
 /// Decode an image file by its content, upright (EXIF orientation applied), within limits.
+/// Only a regular file is opened (a FIFO or a device such as /dev/zero is refused before
+/// `open`, so nothing blocks), and one of at most [`MAX_IMAGE_FILE_BYTES`].
 pub fn decode(path: &Path) -> std::result::Result<DynamicImage, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    let len = file
-        .metadata()
-        .map_err(|e| format!("cannot read: {e}"))?
-        .len();
+    let (file, len) =
+        crate::bounded_file::open_regular(path, "PNG or JPEG image", MAX_IMAGE_FILE_BYTES)
+            .map_err(|e| match e {
+                Error::Data { detail, .. } => detail,
+                Error::Io { source, .. } => format!("cannot read: {source}"),
+                other => other.to_string(),
+            })?;
     decode_from(std::io::BufReader::new(file), len)
 }
 

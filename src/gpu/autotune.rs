@@ -53,9 +53,16 @@ pub struct TuneReport {
     /// Where the table is kept (None: no cache folder known).
     pub cache_file: Option<PathBuf>,
     pub from_cache: bool,
+    /// Why the table could not be saved in `cache_file` (a fresh tune only), if it could
+    /// not: a later run then tunes again.
+    pub save_error: Option<String>,
     /// The clock the timings came from.
     pub clock: &'static str,
 }
+
+/// The largest autotune cache file read: a table is under 1 KiB, so 64 KiB leaves room
+/// and a damaged or foreign file of any size is refused without reading it.
+pub const MAX_CACHE_BYTES: u64 = 64 << 10;
 
 /// Timed dispatches per kernel and shape (after one untimed, which builds the pipeline).
 const REPS: usize = 2;
@@ -131,6 +138,7 @@ impl Gpu {
             seconds: start.elapsed().as_secs_f64(),
             cache_file: self.tune_cache_file(),
             from_cache: false,
+            save_error: None,
             clock,
         })
     }
@@ -154,6 +162,7 @@ impl Gpu {
                 seconds: 0.0,
                 cache_file: file,
                 from_cache: true,
+                save_error: None,
                 clock: "",
             }));
         }
@@ -165,7 +174,7 @@ impl Gpu {
 
     /// Tune now (whatever the cache holds), apply the table and cache it.
     pub fn tune_now(&mut self) -> Result<TuneReport> {
-        let report = self.autotune()?;
+        let mut report = self.autotune()?;
         self.tuning.matmul = report.table.clone();
         if let Some(f) = &report.cache_file {
             if let Err(e) = self.write_tune(f, &report) {
@@ -173,6 +182,7 @@ impl Gpu {
                     "wgtrain: could not cache the autotune's table in {}: {e}",
                     f.display()
                 );
+                report.save_error = Some(e.to_string());
             }
         }
         Ok(report)
@@ -213,8 +223,14 @@ impl Gpu {
         Some(dir.join(format!("autotune-{:016x}.json", fnv1a(key.as_bytes()))))
     }
 
+    /// The cached table in `file`, if it is a regular file of at most
+    /// [`MAX_CACHE_BYTES`] holding a table for this adapter (a FIFO or a device is not
+    /// opened, so nothing blocks; anything else costs a tune).
     fn read_tune(&self, file: &std::path::Path) -> Option<MatmulTable> {
-        let text = std::fs::read_to_string(file).ok()?;
+        let bytes = crate::bounded_file::read_regular(file, "autotune cache", MAX_CACHE_BYTES)
+            .map_err(|e| log::warn!("wgtrain: not reading the autotune cache: {e}"))
+            .ok()?;
+        let text = String::from_utf8(bytes).ok()?;
         let v: serde_json::Value = crate::strict_json::from_str(&text).ok()?;
         if v.get("adapter")?.as_str()? != self.info.name {
             return None;

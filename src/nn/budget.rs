@@ -46,7 +46,9 @@ impl Sequential {
         loop {
             match self.check_batch_fits(batch) {
                 Ok(()) => return Ok(batch),
-                Err(Error::TooLarge { .. }) if batch > 1 => batch = batch.div_ceil(2),
+                Err(Error::TooLarge { .. } | Error::TooManyWorkgroups { .. }) if batch > 1 => {
+                    batch = batch.div_ceil(2)
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -113,6 +115,18 @@ impl Sequential {
                 scratch = scratch.saturating_add(fits_binding(dev, &what, &dims, fix)?);
             }
         }
+        if let Device::Gpu(g) = dev {
+            // The first trainable layer computes no input gradient (nothing before it
+            // needs one), as `train_step` runs it.
+            let first = self
+                .layers
+                .iter()
+                .position(|l| !l.trainable_params().is_empty());
+            for (i, l) in self.layers.iter().enumerate() {
+                let input_grad = first.is_some_and(|f| i > f);
+                check_grid(g, (i, l.as_ref()), &self.shapes[i], batch, input_grad)?;
+            }
+        }
         if let Device::Cpu = dev {
             check_host(
                 format_args!("one step on a batch of {batch} (activations and scratch)"),
@@ -145,4 +159,84 @@ fn fits_binding(dev: &Device, what: &str, dims: &[usize], fix: &str) -> Result<u
         });
     }
     Ok(bytes)
+}
+
+/// A Dense or Conv2D layer's matmuls (forward, input gradient, weight gradient with the
+/// bias gradient) must fit the adapter's workgroups per dimension. A dimension driven by
+/// the batch is `Error::TooManyWorkgroups` (a smaller batch fixes it; evaluation halves
+/// its batch); one driven by the layer's sizes is an error naming the layer, its sizes
+/// and what fixes it.
+fn check_grid(
+    g: &crate::gpu::Gpu,
+    (i, l): (usize, &dyn crate::nn::layer::Layer),
+    out: &[usize],
+    batch: usize,
+    input_grad: bool,
+) -> Result<()> {
+    use crate::shape::Layout::{NN, NT, TN};
+    let Some((_, kernel)) = l.param_shapes().into_iter().find(|(n, _)| *n == "kernel") else {
+        return Ok(());
+    };
+    // C's rows driven by the batch (p), the layer's inputs per output (q) and outputs (f),
+    // and what shrinks q.
+    let (p, q, f, inner_fix) = match (kernel.as_slice(), out) {
+        ([inputs, units], _) => (
+            batch,
+            *inputs,
+            *units,
+            format!(
+                "it takes {inputs} inputs; add a MaxPooling2D, or a Conv2D with strides, \
+                 before the Flatten to make its input smaller, or use --device cpu"
+            ),
+        ),
+        ([kh, kw, cin, filters], [oh, ow, _]) => (
+            batch.saturating_mul(oh * ow),
+            kh * kw * cin,
+            *filters,
+            format!(
+                "its {kh}×{kw} kernel over {cin} channels is {} values per output; use a \
+                 smaller kernel or fewer input channels, or --device cpu",
+                kh * kw * cin
+            ),
+        ),
+        _ => return Ok(()),
+    };
+    let products = [
+        ("forward", (p, f, q), NN, false),
+        ("input gradient", (p, q, f), NT, false),
+        ("weight gradient", (q, f, p), TN, true),
+    ];
+    let limit = g.info().limits.max_compute_workgroups_per_dimension;
+    for (what, (m, n, k), layout, bias) in products {
+        if what == "input gradient" && !input_grad {
+            continue;
+        }
+        let grid = crate::ops::matmul_grid::matmul_grid(g, (m, n, k), layout, bias);
+        let Some(d) = (0..3).find(|&d| grid[d] > limit as u64) else {
+            continue;
+        };
+        // y runs over C's rows (m), x over its columns (n), z over k's chunks.
+        let driver = if d == 1 { m } else { n };
+        if driver == p && p != q {
+            // The batch (times the feature map's positions) drives it.
+            return Err(Error::TooManyWorkgroups {
+                kernel: "matmul",
+                groups: grid[d],
+                limit,
+            });
+        }
+        let sizes = if driver == q {
+            inner_fix.clone()
+        } else {
+            format!("it has {f} outputs; use fewer, or --device cpu")
+        };
+        return Err(Error::Model(format!(
+            "layer {i} ({}): its {what} ({layout:?} matmul of [{m}, {n}] over {k}) needs {} \
+             workgroups in one dimension, over the limit of {limit} of {}; {sizes}",
+            l.kind(),
+            grid[d],
+            g.info().name
+        )));
+    }
+    Ok(())
 }

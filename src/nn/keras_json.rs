@@ -275,7 +275,8 @@ impl ModelSpec {
     /// The model as Keras 3's `model.to_json()` would write it, for
     /// `keras.models.model_from_json`; layers are named as Keras names them.
     pub fn to_keras_json(&self) -> String {
-        let mut seen: Vec<&str> = Vec::new();
+        // Layers of each kind so far (a map: linear in the layer count).
+        let mut seen: std::collections::HashMap<&str, usize> = Default::default();
         let mut layers = vec![json!({
             "module": "keras.layers",
             "class_name": "InputLayer",
@@ -291,8 +292,9 @@ impl ModelSpec {
         })];
         for l in &self.layers {
             let kind = l.kind();
-            let same = seen.iter().filter(|k| **k == kind).count();
-            seen.push(kind);
+            let count = seen.entry(kind).or_insert(0);
+            let same = *count;
+            *count += 1;
             let base = crate::nn::sequential::keras_name(kind);
             let name = match same {
                 0 => base,

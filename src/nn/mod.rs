@@ -42,6 +42,6 @@ pub use layers::{
 pub use loss::{Loss, LossConfig, Metric};
 pub use optimizer::{ClippedOptimizer, GradientClip, Optimizer};
 pub use progress::Verbose;
-pub use sequential::{Evaluation, FitOptions, NamedArray, Sequential};
+pub use sequential::{Evaluation, FitOptions, NamedArray, Sequential, MAX_LAYERS};
 pub use spec::{LayerSpec, ModelSpec, Pair, MAX_DESCRIPTION_BYTES};
 pub use tensor::Tensor;

@@ -181,6 +181,14 @@ impl ModelSpec {
             Some(serde_json::Value::Array(a)) => a,
             _ => return Err(bad("missing field `layers` (a list of layers)".into())),
         };
+        let max = super::sequential::MAX_LAYERS;
+        if layers.len() > max {
+            return Err(bad(format!(
+                "{} layers; a model has at most {max} layers; {}",
+                layers.len(),
+                super::sequential::TOO_MANY_LAYERS
+            )));
+        }
         let mut specs = Vec::with_capacity(layers.len());
         for (i, l) in layers.iter().enumerate() {
             let kind = match l {

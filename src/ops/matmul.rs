@@ -11,8 +11,8 @@ use crate::shape::{matmul_dims, Layout};
 
 /// Rows of C per workgroup (the shader's TM), and columns per thread (TN, or 4·TN4 in the
 /// vec4 entries).
-const TILE_M: usize = 8;
-const COLS_PER_THREAD: usize = 4;
+pub(super) const TILE_M: usize = 8;
+pub(super) const COLS_PER_THREAD: usize = 4;
 const COLS_PER_THREAD_VEC4: usize = 8;
 
 /// Flags of the shader's epilogue.

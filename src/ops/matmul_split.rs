@@ -11,7 +11,7 @@ use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 use crate::shape::{split_k_chunk, Layout, TREE_SPLITS};
 
 /// The 32×32 tile of C of each 8×8-thread workgroup.
-const SPLIT_TILE: usize = 32;
+pub(super) const SPLIT_TILE: usize = 32;
 const SPLIT_THREADS: usize = 8;
 
 /// The split-K chunk this adapter uses for an [m, n] result over `k`: the rule of

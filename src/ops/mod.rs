@@ -16,6 +16,7 @@ pub mod global_pool;
 pub mod im2col;
 pub mod lr_schedule;
 pub mod matmul;
+pub mod matmul_grid;
 pub mod matmul_split;
 pub mod maxpool;
 pub mod mse;

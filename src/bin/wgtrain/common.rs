@@ -5,7 +5,7 @@ use std::path::Path;
 
 use clap::builder::TypedValueParser;
 
-use wgtrain::data::{load_dataset_first, load_image_folder, Dataset, Mnist, Split};
+use wgtrain::data::{load_dataset_first, load_image_folder_for_run, Dataset, Mnist, Split};
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
 use wgtrain::nn::{
     to_categorical, Activation, Array, Device, DeviceKind, Loss, ModelSpec, Sequential,
@@ -53,6 +53,15 @@ pub fn images_for(model: &Sequential, split: &Split) -> Result<Array> {
         other => Err(Error::Model(format!(
             "the model takes inputs of shape {other:?}; the images are {have:?}"
         ))),
+    }
+}
+
+/// [`images_for`] taking the split's images over, without a copy where they already
+/// have the model's shape.
+pub fn images_into(model: &Sequential, split: Split) -> Result<Array> {
+    match model.input_shape() == &split.images.shape[1..] {
+        true => Ok(split.images),
+        false => images_for(model, &split),
     }
 }
 
@@ -124,13 +133,16 @@ pub fn load_model(
 /// A folder of class sub-folders (`--data-dir`) read for `model`: at its input shape,
 /// shuffled by `shuffle_seed` if given, the first `limit` images kept; unreadable images
 /// reported on stderr (or fatal with `strict`); the folder's classes checked against the
-/// model's names (if it has them) and outputs. Returns the images and the class names.
+/// model's names (if it has them) and outputs. `copies`: how many more copies of the
+/// images the command makes (counted in the memory check made before reading them).
+/// Returns the images and the class names.
 pub fn folder_for(
     model: &Sequential,
     dir: &Path,
     strict: bool,
     shuffle_seed: Option<u64>,
     limit: Option<usize>,
+    copies: f64,
 ) -> Result<(Split, Vec<String>)> {
     let shape = match model.input_shape() {
         &[h, w, c] => (h, w, c),
@@ -141,7 +153,7 @@ pub fn folder_for(
             )))
         }
     };
-    let folder = load_image_folder(dir, shape, strict, shuffle_seed)?;
+    let folder = load_image_folder_for_run(dir, shape, strict, shuffle_seed, copies)?;
     for (path, why) in &folder.skipped {
         eprintln!("skipped {}: {why}", path.display());
     }

@@ -72,7 +72,8 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     crate::table_model::refuse_table_model(&model, "eval")?;
     let (split, source) = match &a.data_dir {
         Some(dir) => (
-            folder_for(&model, dir, a.strict, None, a.limit)?.0,
+            // The model's copy of the images is one more.
+            folder_for(&model, dir, a.strict, None, a.limit, 1.0)?.0,
             dir.display().to_string(),
         ),
         None => {

@@ -27,6 +27,15 @@ pub fn run(a: &TuneArgs) -> Result<()> {
         .map_or("(no cache folder: set WGTRAIN_CACHE_DIR)".into(), |f| {
             f.display().to_string()
         });
+    // Where the table went: saved, or why not (later runs then tune again).
+    let saved = match (&r.cache_file, &r.save_error) {
+        (Some(_), None) => format!("cached in {cache}"),
+        (Some(_), Some(e)) => format!(
+            "NOT cached: could not save the table in {cache}: {e} (later runs tune again; \
+             set WGTRAIN_CACHE_DIR to a writable folder)"
+        ),
+        (None, _) => format!("not cached {cache}"),
+    };
     if a.json {
         let timings: Vec<serde_json::Value> = r
             .timings
@@ -50,16 +59,15 @@ pub fn run(a: &TuneArgs) -> Result<()> {
         let out = serde_json::json!({
             "adapter": gpu.info().name, "backend": format!("{:?}", gpu.info().backend),
             "seconds": r.seconds, "clock": r.clock, "cache_file": cache,
+            "cached": r.cache_file.is_some() && r.save_error.is_none(),
+            "cache_error": r.save_error,
             "table": table, "timings": timings,
         });
         println!("{out}");
         return Ok(());
     }
     println!("adapter: {} ({:?})", gpu.info().name, gpu.info().backend);
-    println!(
-        "tuned in {:.2} s ({}); cached in {cache}",
-        r.seconds, r.clock
-    );
+    println!("tuned in {:.2} s ({}); {saved}", r.seconds, r.clock);
     let mut head = format!("{:<6} {:<8} {:<16}", "layout", "size", "m×n×k");
     for kernel in MatmulKernel::ALL {
         head += &format!(" {:>10}", kernel.name());

@@ -201,9 +201,14 @@ impl Sequential {
         if !self.device.fuses() {
             return;
         }
-        let n = self.layers.len();
-        for i in 0..n {
-            let j = (i + 1..n).find(|&j| !self.layers[j].reshapes_only());
+        // From the back, keeping the next layer that is not a reshape: linear in layers
+        // (a search forward from each layer was quadratic over a run of reshapes).
+        let mut next: Option<usize> = None;
+        for i in (0..self.layers.len()).rev() {
+            let j = next;
+            if !self.layers[i].reshapes_only() {
+                next = Some(i);
+            }
             let Some(j) = j else { continue };
             if self.layers[i].skip_relu_backward(true) && !self.layers[j].mask_input_relu(true) {
                 self.layers[i].skip_relu_backward(false);

@@ -55,7 +55,13 @@ pub(super) fn run_data(a: &TrainArgs, model: &mut Sequential) -> Result<RunData>
     };
     // Shuffled by the model's seed (a resumed run's is its checkpoint's), so a resume
     // splits training and validation images as the first run did.
-    let (train, names) = folder_for(model, dir, a.strict, Some(model.seed()), a.limit)?;
+    // The run keeps the validation rows and the model's copy of them (without a
+    // split, the whole set twice), besides the training rows it takes over.
+    let copies = match a.validation_split {
+        v if v > 0.0 => 2.0 * v as f64,
+        _ => 2.0,
+    };
+    let (train, names) = folder_for(model, dir, a.strict, Some(model.seed()), a.limit, copies)?;
     model.set_class_names(Some(names));
     Ok(RunData {
         test: None,

@@ -16,7 +16,9 @@ use wgtrain::nn::{
 };
 use wgtrain::{Error, Result};
 
-use crate::common::{check_classifier, images_for, labels_for, model_label, predict_probabilities};
+use crate::common::{
+    check_classifier, images_for, images_into, labels_for, model_label, predict_probabilities,
+};
 mod args;
 mod data;
 mod setup;
@@ -76,22 +78,24 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
             done + 1
         )));
     }
-    let data = run_data(a, &mut model)?;
+    let mut data = run_data(a, &mut model)?;
     // Its class names and notes are set: its checkpoints must load back.
     model.check_saveable(epochs)?;
-    let x = images_for(&model, &data.train)?;
     let y = match &data.targets {
         Some(t) => t.clone(),
         None => labels_for(&model, &data.train)?,
     };
-    let n = x.rows();
+    let n = data.train.len();
     let split = ((n as f64) * (1.0 - a.validation_split as f64)).ceil() as usize;
     // A folder has no test set: its validation rows are evaluated at the end instead.
-    let (test, test_name) = match (data.test, split < n) {
+    let (test, test_name) = match (data.test.take(), split < n) {
         (Some(t), _) => (t, "test"),
         (None, true) => (data.train.slice(split, n), "validation"),
         (None, false) => (data.train.clone(), "training"),
     };
+    // The model takes the training rows over (no second copy of the whole set).
+    let train_rows = std::mem::replace(&mut data.train, test.slice(0, 0));
+    let x = images_into(&model, train_rows)?;
     let x_test = images_for(&model, &test)?;
     let y_test = match &data.targets {
         Some(t) if test_name == "validation" => t.slice_rows(split, n),
