@@ -39,7 +39,7 @@ if keras_version=$("$py" -c "import keras; print(keras.__version__)" 2>/dev/null
   have_keras=1
 else
   have_keras=0
-  keras_version="not installed"
+  keras_version="(not installed)"
 fi
 keras_ms() { # model
   if [ "$have_keras" = 0 ] || ! out=$(KERAS_BACKEND=${KERAS_BACKEND:-tensorflow} "$py" scripts/keras_reference.py 42 "$1" 1 2>/dev/null | tail -n 1); then
@@ -79,9 +79,17 @@ def cell(dev, model):
               if d == dev and m == model and v is not None and fig.get((r, "gpu", model))]
     abs_ms = f"{statistics.median(vals):.3g}"
     if dev == "gpu":
-        return f"{abs_ms} (1×)"
-    return f"{abs_ms} ({statistics.median(ratios):.2f}×)" if ratios else abs_ms
-print(f"| ms per step (batch 32; ratio × {adapter}) | wgtrain, {adapter} | "
+        each = ", ".join(f"{v:.3g}" for v in vals)
+        return f"{abs_ms} (1×; rounds {each})" if len(vals) > 1 else f"{abs_ms} (1×)"
+    if not ratios:
+        return abs_ms
+    each = ", ".join(f"{q:.2f}" for q in ratios)
+    ratio = f"{statistics.median(ratios):.2f}×"
+    return f"{abs_ms} ({ratio}; rounds {each})" if len(ratios) > 1 else f"{abs_ms} ({ratio})"
+print(f"In brackets: ratio to wgtrain on {adapter} in the same round (median over {rounds} "
+      f"round(s){', then each round' if int(rounds) > 1 else ''}).")
+print()
+print(f"| ms per step (batch 32) | wgtrain, {adapter} | "
       f"wgtrain, CPU reference device | Keras {keras_version}, CPU |")
 print("|---|---|---|---|")
 for model, name in (("mlp", "seed MLP"), ("cnn", "seed CNN")):
