@@ -5,7 +5,8 @@
 # a backend: KERAS_PYTHON=path/to/python, default python3; "n/a" without it). Prints a
 # Markdown table: each figure in ms, and beside it its ratio to the GPU adapter's figure
 # of the same round (absolute CPU-adapter figures move several-fold between machines and
-# with load; ratios measured together move far less), then the machine and its load.
+# with load: compare figures measured together, never across runs), then the machine and
+# its load average.
 #   MNIST_DIR=data/mnist bash scripts/side_by_side.sh
 #   ROUNDS=3 ...   repeat the three measurements interleaved (A B C A B C …): medians
 #   CNN_STEPS=200  the bench's timed CNN steps
