@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{stderr, stdout, TempDir};
+use common::{stderr, stdout, train_table, TempDir};
 use wgtrain::data::{load_csv, LabelsRead, Tabular, Target};
 
 fn write(dir: &TempDir, name: &str, text: &str) -> String {
@@ -122,24 +122,7 @@ fn endless_and_non_regular_files_are_refused_at_once() {
         r#"{"input_shape": [1], "layers": [{"Dense": {"units": 1}}]}"#,
     );
     let table = write(&dir, "t.csv", "x,y\n1,2\n2,4\n3,6\n4,8\n5,10\n");
-    let o = wgtrain(&[
-        "train",
-        "--csv",
-        &table,
-        "--target",
-        "y",
-        "--model",
-        &net,
-        "--loss",
-        "mse",
-        "--epochs",
-        "1",
-        "--device",
-        "cpu",
-        "--quiet",
-        "--out",
-        &dir.s("run"),
-    ]);
+    let o = train_table(&table, "y", &net, &dir.s("run"), &["--loss", "mse"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let ckpt = dir.s("run/checkpoint.safetensors");
     let mut sources = vec![("/dev/zero".to_string(), "a character device")];
@@ -275,22 +258,7 @@ fn numeric_labels_are_read_as_numbers_however_written() {
         "net.json",
         r#"{"input_shape": [1], "layers": [{"Dense": {"units": 2, "activation": "softmax"}}]}"#,
     );
-    let o = wgtrain(&[
-        "train",
-        "--csv",
-        &dir.s("two.csv"),
-        "--target",
-        "y",
-        "--model",
-        &net,
-        "--epochs",
-        "1",
-        "--device",
-        "cpu",
-        "--quiet",
-        "--out",
-        &dir.s("run"),
-    ]);
+    let o = train_table(&dir.s("two.csv"), "y", &net, &dir.s("run"), &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stdout(&o)
@@ -416,26 +384,13 @@ fn values_near_1e200_train_save_and_predict_as_in_training() {
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let model = root.join("models/regression.json").display().to_string();
-    let o = wgtrain(&[
-        "train",
-        "--csv",
+    let o = train_table(
         &p,
-        "--target",
         "y",
-        "--model",
         &model,
-        "--loss",
-        "mse",
-        "--lr",
-        "0.01",
-        "--epochs",
-        "5",
-        "--device",
-        "cpu",
-        "--quiet",
-        "--out",
         &dir.s("run"),
-    ]);
+        &["--loss", "mse", "--lr", "0.01", "--epochs", "5"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let ckpt = dir.s("run/checkpoint.safetensors");
     let o = wgtrain(&["predict", &ckpt, "--csv", &p, "--device", "cpu", "--json"]);
@@ -479,24 +434,7 @@ fn damaged_statistics_are_refused_on_load() {
         r#"{"input_shape": [2], "layers": [{"Dense": {"units": 1}}]}"#,
     );
     let table = write(&dir, "t.csv", "a,b,y\n1,2,3\n2,3,5\n3,5,8\n4,1,5\n5,0,5\n");
-    let o = wgtrain(&[
-        "train",
-        "--csv",
-        &table,
-        "--target",
-        "y",
-        "--model",
-        &net,
-        "--loss",
-        "mse",
-        "--epochs",
-        "1",
-        "--device",
-        "cpu",
-        "--quiet",
-        "--out",
-        &dir.s("run"),
-    ]);
+    let o = train_table(&table, "y", &net, &dir.s("run"), &["--loss", "mse"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let bytes = std::fs::read(dir.path("run/checkpoint.safetensors")).unwrap();
     let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
@@ -553,26 +491,7 @@ fn top_k_above_the_class_count_is_refused() {
         "net.json",
         r#"{"input_shape": [2], "layers": [{"Dense": {"units": 3, "activation": "softmax"}}]}"#,
     );
-    let run = |k: &str, out: &str| {
-        wgtrain(&[
-            "train",
-            "--csv",
-            &table,
-            "--target",
-            "kind",
-            "--model",
-            &net,
-            "--top-k",
-            k,
-            "--epochs",
-            "1",
-            "--device",
-            "cpu",
-            "--quiet",
-            "--out",
-            &dir.s(out),
-        ])
-    };
+    let run = |k: &str, out: &str| train_table(&table, "kind", &net, &dir.s(out), &["--top-k", k]);
     let o = run("5", "r5");
     assert!(!o.status.success(), "{}", stdout(&o));
     assert!(

@@ -7,7 +7,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use common::{stderr, wgtrain, TempDir};
+use common::{stderr, train_table, wgtrain, TempDir};
 use wgtrain::nn::ModelSpec;
 
 fn write(dir: &TempDir, name: &str, text: &str) -> String {
@@ -27,24 +27,7 @@ fn regression(dir: &TempDir) -> String {
         "net.json",
         r#"{"input_shape": [2], "layers": [{"Dense": {"units": 1}}]}"#,
     );
-    let o = wgtrain(&[
-        "train",
-        "--csv",
-        &csv,
-        "--target",
-        "y",
-        "--model",
-        &model,
-        "--loss",
-        "mse",
-        "--epochs",
-        "1",
-        "--device",
-        "cpu",
-        "--quiet",
-        "--out",
-        &dir.s("run"),
-    ]);
+    let o = train_table(&csv, "y", &model, &dir.s("run"), &["--loss", "mse"]);
     assert!(o.status.success(), "{}", stderr(&o));
     dir.s("run/checkpoint.safetensors")
 }

@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{stderr, stdout, wgtrain, TempDir};
+use common::{stderr, stdout, train_table, wgtrain, TempDir};
 use wgtrain::nn::{
     Activation, Dense, Device, DeviceKind, Loss, Metric, Optimizer, Sequential,
     MAX_CLASS_NAME_CHARS, MAX_INPUT_NOTES_BYTES,
@@ -49,16 +49,8 @@ fn train_csv(
     out: &str,
     mse: bool,
 ) -> std::process::Output {
-    let mut args = vec![
-        "train", "--csv", csv, "--target", target, "--model", model, "--epochs", "1", "--device",
-        "cpu", "--quiet", "--out",
-    ];
-    let out = dir.s(out);
-    args.push(&out);
-    if mse {
-        args.extend(["--loss", "mse"]);
-    }
-    wgtrain(&args)
+    let extra: &[&str] = if mse { &["--loss", "mse"] } else { &[] };
+    train_table(csv, target, model, &dir.s(out), extra)
 }
 
 #[test]
