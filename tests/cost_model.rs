@@ -77,6 +77,29 @@ fn seed_mlp_step_is_shaped_for_a_big_gpu() {
     assert_eq!(nt, 1, "{table}");
 }
 
+#[test]
+fn the_seed_models_record_the_dispatches_their_fusions_promise() {
+    // Each fusion removes dispatches (README, "Fewer dispatches per step"): a fusion that
+    // silently stops working shows here as more. A CPU adapter's tuning records the
+    // unsplit kernels; a discrete GPU's adds split-K's second passes.
+    let cpu = || {
+        let limits = wgpu::Limits::default();
+        Arc::new(Gpu::noop(limits, wgpu::Features::empty(), wgpu::DeviceType::Cpu).unwrap())
+    };
+    let gpu = || Arc::new(Gpu::noop_discrete().unwrap());
+    let mlp = |d| mnist_mlp(d, 42, false).unwrap();
+    let cnn = |d| mnist_cnn(d, 42).unwrap();
+    let counts = [
+        ("seed MLP, CPU adapter", trace(cpu(), mlp).len(), 11),
+        ("seed CNN, CPU adapter", trace(cpu(), cnn).len(), 29),
+        ("seed MLP, discrete GPU", trace(gpu(), mlp).len(), 12),
+        ("seed CNN, discrete GPU", trace(gpu(), cnn).len(), 35),
+    ];
+    for (what, got, want) in counts {
+        assert_eq!(got, want, "{what}: dispatches per training step");
+    }
+}
+
 /// Today's GPU defaults against the register family without split-K on the same model
 /// (what a GPU ran before): the trace sees the 21,632-trip dispatch on 3 workgroups.
 #[test]

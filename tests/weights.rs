@@ -262,3 +262,78 @@ fn export_and_weights_flags_give_the_checkpoints_results() {
         assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
     }
 }
+
+/// The model of `model()`, not compiled.
+fn uncompiled(seed: u64) -> Sequential {
+    let mut m = Sequential::new(Device::Cpu, &[6, 6, 1]).with_seed(seed);
+    m.add(Conv2D::new(3, (3, 3), Activation::Relu)).unwrap();
+    m.add(BatchNormalization::new()).unwrap();
+    m.add(MaxPooling2D::new((2, 2))).unwrap();
+    m.add(Flatten::new()).unwrap();
+    m.add(Dense::new(4, Activation::Softmax)).unwrap();
+    m
+}
+
+#[test]
+fn weights_exist_before_compile_as_in_keras() {
+    let dir = TempDir::new("weights-before-compile");
+    // Not built: save_weights says so and writes nothing (it used to write an empty file
+    // and report success).
+    let m = uncompiled(1);
+    assert!(!m.is_built());
+    assert!(m.summary().contains("Total params"), "{}", m.summary());
+    let early = dir.path("early.safetensors");
+    let e = m.save_weights(&early).unwrap_err().to_string();
+    assert!(
+        e.contains("build()") && e.contains("nothing was written"),
+        "{e}"
+    );
+    assert!(
+        !early.exists(),
+        "a file was written for a model without weights"
+    );
+    // Built: the same initial weights compile would give, saved before compile.
+    let mut built = uncompiled(1);
+    built.build().unwrap();
+    built.save_weights(&early).unwrap();
+    let compiled = model(4, 1);
+    for (a, b) in built
+        .get_weights()
+        .unwrap()
+        .iter()
+        .zip(compiled.get_weights().unwrap())
+    {
+        assert_eq!((&a.name, &a.array.data), (&b.name, &b.array.data));
+    }
+    // Loaded before compile, then compiled (with an optimizer chosen after): the loaded
+    // weights stay, and compiling again keeps them too.
+    let t = trained();
+    let file = dir.path("trained.safetensors");
+    t.save_weights(&file).unwrap();
+    let mut m = uncompiled(7);
+    m.load_weights(&file).unwrap();
+    m.compile(Optimizer::sgd(0.1, 0.0), Loss::CategoricalCrossentropy, &[])
+        .unwrap();
+    let want = t.get_weights().unwrap();
+    let same = |m: &Sequential| {
+        m.get_weights()
+            .unwrap()
+            .iter()
+            .zip(&want)
+            .all(|(a, b)| a.name == b.name && a.array.data == b.array.data)
+    };
+    assert!(same(&m), "compile replaced the loaded weights");
+    m.compile(
+        Optimizer::adam_lr(0.01),
+        Loss::CategoricalCrossentropy,
+        &[Metric::Accuracy],
+    )
+    .unwrap();
+    assert!(same(&m), "a second compile replaced the weights");
+    // And the built model takes no more layers.
+    let e = m
+        .add(Dense::new(2, Activation::Softmax))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("already built"), "{e}");
+}

@@ -27,7 +27,8 @@ pub const CONVERT_KERAS: &str = "a Keras .keras or .weights.h5 file converts wit
 impl Sequential {
     /// Save the weights alone (trainable and non-trainable, e.g. BatchNormalization's
     /// moving statistics) to `path`, atomically, with the model description as metadata.
-    /// The model must be compiled (its weights exist from then on).
+    /// The model must be built (`build`, `compile` or `load_weights`): before, nothing is
+    /// written and the error says so.
     pub fn save_weights(&self, path: &Path) -> Result<()> {
         let bytes = self.weights_file_bytes().map_err(|e| match e {
             Error::NonFiniteWeights {
@@ -85,8 +86,9 @@ impl Sequential {
     /// Replace every weight with the tensor of the same name in the safetensors file at
     /// `path` (a weights file, a checkpoint, or a converted Keras model). Every weight
     /// must be there with its shape and finite, and the file must not hold weights for
-    /// layers the model does not have; otherwise nothing is changed. The model must be
-    /// compiled; its optimizer state is left as it is.
+    /// layers the model does not have; otherwise nothing is changed. It may come before
+    /// `compile` (the model is built first), which then keeps these weights; a compiled
+    /// model's optimizer state is left as it is.
     pub fn load_weights(&mut self, path: &Path) -> Result<()> {
         let bytes = super::read_whole(path, "this is not a weights file")?;
         self.load_weights_from_bytes(&bytes, &path.display().to_string())

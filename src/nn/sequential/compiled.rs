@@ -12,8 +12,9 @@ use crate::nn::optimizer::{ClippedOptimizer, GradientClip, Optimizer, OptimizerS
 use crate::nn::Activation;
 
 impl Sequential {
-    /// Choose the optimizer, loss and metrics; initialises the weights from the seed the
-    /// first time (Glorot-uniform kernels, zero biases) and resets the optimizer state.
+    /// Choose the optimizer, loss and metrics, and reset the optimizer state; the weights
+    /// are built first if they are not yet (`build`), and kept as they are otherwise, so
+    /// weights loaded before `compile` stay and `compile` may be called again.
     /// A cross-entropy fuses with the output layer's softmax (sigmoid for
     /// binary_crossentropy), which must be there — or, with `Loss::X.from_logits()`, the
     /// output layer must be linear.
@@ -98,15 +99,10 @@ impl Sequential {
                  model outputs {out:?}"
             )));
         }
-        if !self.initialised {
-            // Sizes first: nothing is allocated for a model that cannot fit.
-            self.check_params_fit(OptimizerState::slot_names(&optimizer).len())?;
-            let mut rng = StdRng::seed_from_u64(self.seed);
-            for l in &mut self.layers {
-                l.init(&self.device, &mut rng)?;
-            }
-            self.initialised = true;
-        }
+        // Sizes first (with the optimizer's slots): nothing is allocated for a model that
+        // cannot fit. Weights built before (`build`, `load_weights`) are kept.
+        self.check_params_fit(OptimizerState::slot_names(&optimizer).len())?;
+        self.build()?;
         let n = self.layers.len();
         for (i, l) in self.layers.iter_mut().enumerate() {
             l.output_logits(fused && i + 1 == n);
@@ -129,6 +125,29 @@ impl Sequential {
             top_k,
         });
         Ok(())
+    }
+
+    /// Allocate the weights and initialise them from the seed (Glorot-uniform kernels,
+    /// zero biases), once: what Keras calls building the model. `compile`,
+    /// `load_weights` and `set_weights` build it when it is not built yet; call it to
+    /// read or save the initial weights before `compile`. Layers can no longer be added.
+    pub fn build(&mut self) -> Result<()> {
+        if self.initialised {
+            return Ok(());
+        }
+        // Sizes first: nothing is allocated for a model that cannot fit.
+        self.check_params_fit(0)?;
+        let mut rng = StdRng::seed_from_u64(self.seed);
+        for l in &mut self.layers {
+            l.init(&self.device, &mut rng)?;
+        }
+        self.initialised = true;
+        Ok(())
+    }
+
+    /// Whether the weights exist (`build`, `compile`, `load_weights` or `set_weights`).
+    pub fn is_built(&self) -> bool {
+        self.initialised
     }
 
     /// The optimizer, loss and metrics given to `compile`, if it was called.

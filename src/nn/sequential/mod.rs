@@ -239,7 +239,9 @@ impl Sequential {
         let mut layer: Box<dyn Layer> = Box::new(layer);
         if self.initialised {
             return Err(Error::Model(
-                "add: the model is already compiled; add layers first".into(),
+                "add: the model's weights are already built (by build, compile, load_weights \
+                 or set_weights); add every layer first"
+                    .into(),
             ));
         }
         let input = self.output_shape().to_vec();
@@ -289,7 +291,15 @@ impl Sequential {
     }
 
     /// Every weight in Keras layout, named "layers.{i}.kernel" / "layers.{i}.bias".
+    /// The model must be built (`build` or `compile`): before, it has no weights.
     pub fn get_weights(&self) -> Result<Vec<NamedArray>> {
+        if !self.initialised {
+            return Err(Error::Model(
+                "get_weights: the model has no weights yet; call build() (or compile, or \
+                 load_weights) first"
+                    .into(),
+            ));
+        }
         let mut out = Vec::new();
         for (i, l) in self.layers.iter().enumerate() {
             for p in l.params() {
@@ -303,10 +313,9 @@ impl Sequential {
     }
 
     /// Replace every weight (same names and shapes as [`get_weights`](Self::get_weights)).
+    /// The model is built first if it is not yet.
     pub fn set_weights(&mut self, weights: &[NamedArray]) -> Result<()> {
-        if !self.initialised {
-            return Err(Error::Model("set_weights: compile the model first".into()));
-        }
+        self.build()?;
         // One map, so a model of many layers is set in linear time.
         let by_name: std::collections::HashMap<&str, &NamedArray> =
             weights.iter().map(|w| (w.name.as_str(), w)).collect();
