@@ -337,3 +337,21 @@ fn weights_exist_before_compile_as_in_keras() {
         .to_string();
     assert!(e.contains("already built"), "{e}");
 }
+
+#[test]
+fn a_model_can_move_to_another_thread() {
+    // Sequential is Send (every Layer is): train here, predict on a worker thread.
+    let m = trained();
+    let (x, _) = data();
+    let here = {
+        let mut m = trained();
+        m.predict(&x).unwrap()
+    };
+    let there = std::thread::spawn(move || {
+        let mut m = m;
+        m.predict(&x).unwrap()
+    })
+    .join()
+    .unwrap();
+    assert_eq!(here.data, there.data);
+}

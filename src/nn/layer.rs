@@ -62,7 +62,7 @@ impl Param {
 }
 
 /// A layer of a `Sequential` model. Shapes exclude the batch axis.
-pub trait Layer {
+pub trait Layer: Send {
     /// The Keras class name ("Dense", "Conv2D", ...).
     fn kind(&self) -> &'static str;
 
