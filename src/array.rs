@@ -71,7 +71,7 @@ impl Array {
     }
 }
 
-/// One-hot encode class indices: labels[n] → [n, num_classes], as `keras.utils.to_categorical`.
+/// One-hot encode class indices: `labels[n]` → `[n, num_classes]`, as `keras.utils.to_categorical`.
 /// A label ≥ `num_classes` is an error naming its position.
 pub fn to_categorical<L: Copy + Into<u64>>(labels: &[L], num_classes: usize) -> Result<Array> {
     let mut data = vec![0f32; labels.len() * num_classes];

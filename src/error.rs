@@ -170,7 +170,7 @@ impl std::fmt::Debug for Error {
     }
 }
 
-/// `Result` with the crate's [`Error`].
+/// `Result` with the crate's [`Error`](enum@Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Shorthand for a shape error.

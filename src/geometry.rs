@@ -37,8 +37,8 @@ impl std::str::FromStr for Padding {
     }
 }
 
-/// A Conv2D over an NHWC batch: input [n,h,w,c], kernel [kh,kw,c,filters],
-/// output [n,oh,ow,filters].
+/// A Conv2D over an NHWC batch: input `[n,h,w,c]`, kernel `[kh,kw,c,filters]`,
+/// output `[n,oh,ow,filters]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Conv2dGeometry {
     pub n: usize,
@@ -100,7 +100,7 @@ fn out_and_pad(
 }
 
 impl Conv2dGeometry {
-    /// Geometry for input [n,h,w,c], a kh×kw kernel, strides (sh, sw) and `padding`.
+    /// Geometry for input `[n,h,w,c]`, a kh×kw kernel, strides (sh, sw) and `padding`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         n: usize,
@@ -164,7 +164,7 @@ impl Conv2dGeometry {
     }
 }
 
-/// A MaxPooling2D over an NHWC batch ('valid' windows): input [n,h,w,c], output [n,oh,ow,c].
+/// A MaxPooling2D over an NHWC batch ('valid' windows): input `[n,h,w,c]`, output `[n,oh,ow,c]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pool2dGeometry {
     pub n: usize,
@@ -180,7 +180,7 @@ pub struct Pool2dGeometry {
 }
 
 impl Pool2dGeometry {
-    /// Geometry for input [n,h,w,c], pool (ph, pw) and strides (sh, sw); odd sizes floor.
+    /// Geometry for input `[n,h,w,c]`, pool (ph, pw) and strides (sh, sw); odd sizes floor.
     pub fn new(
         n: usize,
         h: usize,

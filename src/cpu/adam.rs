@@ -24,7 +24,7 @@ impl Default for AdamParams {
     }
 }
 
-/// One Adam step t (t ≥ 1, already incremented) over param[n] with grad[n]; m[n], v[n]
+/// One Adam step t (t ≥ 1, already incremented) over `param[n]` with `grad[n]`; `m[n]`, `v[n]`
 /// are the moment estimates, updated in place.
 pub fn adam_update<T: Scalar>(
     param: &mut [T],

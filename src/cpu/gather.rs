@@ -10,8 +10,8 @@ fn sample(indices: &[u32], cursor: u32, stride: usize, r: usize, n_samples: usiz
     (indices[k] as usize).min(n_samples - 1)
 }
 
-/// src[n_samples, row_len], indices[n_indices] → out[rows, row_len] with
-/// out[r] = src[indices[cursor·stride + r]].
+/// `src[n_samples, row_len]`, `indices[n_indices]` → `out[rows, row_len]` with
+/// `out[r] = src[indices[cursor·stride + r]]`.
 pub fn gather_forward<T: Scalar>(
     src: &[T],
     row_len: usize,

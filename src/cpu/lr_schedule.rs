@@ -29,7 +29,7 @@ pub enum LearningRateSchedule {
         #[serde(default)]
         alpha: f32,
     },
-    /// values[0] while step ≤ boundaries[0], values[i] while step ≤ boundaries[i], and
+    /// `values[0]` while step ≤ `boundaries[0]`, `values[i]` while step ≤ `boundaries[i]`, and
     /// the last value after the last boundary.
     PiecewiseConstantDecay {
         boundaries: Vec<u64>,

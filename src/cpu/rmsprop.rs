@@ -22,7 +22,7 @@ impl Default for RmsPropParams {
     }
 }
 
-/// One step over param[n] with grad[n]; velocity[n] and momentum[n] updated in place
+/// One step over `param[n]` with `grad[n]`; `velocity[n]` and `momentum[n]` updated in place
 /// (momentum only used when hp.momentum > 0)
 pub fn rmsprop_update<T: Scalar>(
     param: &mut [T],

@@ -21,7 +21,7 @@ impl Default for SgdParams {
 }
 
 /// velocity ← momentum·velocity − lr·g; param ← param + velocity
-/// (Nesterov: param ← param + momentum·velocity − lr·g). All slices [n].
+/// (Nesterov: param ← param + momentum·velocity − lr·g). All slices `[n]`.
 pub fn sgd_update<T: Scalar>(param: &mut [T], grad: &[T], velocity: &mut [T], hp: &SgdParams) {
     let n = param.len();
     assert!(

@@ -152,12 +152,12 @@ macro_rules! registry {
                 match self { $( Unary::$op => registry!(@vec4 $( $v4 )?), )* }
             }
 
-            /// The CPU twin of `<op>_forward`: y[n] = f(x[n]).
+            /// The CPU twin of `<op>_forward`: `y[n]` = f(`x[n]`).
             pub fn cpu_forward<T: Scalar>(self, x: &[T]) -> Vec<T> {
                 match self { $( Unary::$op => $fwd(x), )* }
             }
 
-            /// The CPU twin of `<op>_backward`: dx[n] from saved[n] (see `saved`) and dy[n].
+            /// The CPU twin of `<op>_backward`: `dx[n]` from `saved[n]` (see `saved`) and `dy[n]`.
             pub fn cpu_backward<T: Scalar>(self, saved: &[T], dy: &[T]) -> Vec<T> {
                 match self { $( Unary::$op => $bwd(saved, dy), )* }
             }
