@@ -6,7 +6,9 @@ use crate::error::{shape_err, Result};
 /// Row-major f32 data on the host; the first axis is the sample axis.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Array {
+    /// The values, row-major (last axis fastest).
     pub data: Vec<f32>,
+    /// The dimensions; their product is `data.len()`.
     pub shape: Vec<usize>,
 }
 

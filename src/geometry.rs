@@ -41,17 +41,29 @@ impl std::str::FromStr for Padding {
 /// output `[n,oh,ow,filters]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Conv2dGeometry {
+    /// Batch size.
     pub n: usize,
+    /// Input height.
     pub h: usize,
+    /// Input width.
     pub w: usize,
+    /// Input channels.
     pub c: usize,
+    /// Kernel height.
     pub kh: usize,
+    /// Kernel width.
     pub kw: usize,
+    /// Vertical stride.
     pub sh: usize,
+    /// Horizontal stride.
     pub sw: usize,
+    /// Rows of zero padding above the input ('same' padding; 0 for 'valid').
     pub pad_top: usize,
+    /// Columns of zero padding left of the input ('same' padding; 0 for 'valid').
     pub pad_left: usize,
+    /// Output height.
     pub oh: usize,
+    /// Output width.
     pub ow: usize,
 }
 
@@ -167,15 +179,25 @@ impl Conv2dGeometry {
 /// A MaxPooling2D over an NHWC batch ('valid' windows): input `[n,h,w,c]`, output `[n,oh,ow,c]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pool2dGeometry {
+    /// Batch size.
     pub n: usize,
+    /// Input height.
     pub h: usize,
+    /// Input width.
     pub w: usize,
+    /// Channels (input and output).
     pub c: usize,
+    /// Pool window height.
     pub ph: usize,
+    /// Pool window width.
     pub pw: usize,
+    /// Vertical stride.
     pub sh: usize,
+    /// Horizontal stride.
     pub sw: usize,
+    /// Output height.
     pub oh: usize,
+    /// Output width.
     pub ow: usize,
 }
 

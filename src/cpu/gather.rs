@@ -59,6 +59,7 @@ pub fn gather_u8_forward(
 pub struct PackedU8 {
     /// Codes packed 4 per u32, first code in the lowest byte.
     pub words: Vec<u32>,
+    /// The distinct values; code i stands for `palette[i]`.
     pub palette: Vec<f32>,
 }
 

@@ -5,8 +5,11 @@ use super::Scalar;
 /// SGD hyper-parameters (Keras defaults: lr 0.01, no momentum).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SgdParams {
+    /// Learning rate.
     pub lr: f32,
+    /// Momentum factor (0: plain SGD).
     pub momentum: f32,
+    /// Use Nesterov momentum.
     pub nesterov: bool,
 }
 

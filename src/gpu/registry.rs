@@ -23,14 +23,17 @@ macro_rules! registry {
     ) => {
         /// One WGSL source file in `shaders/`, compiled into the binary.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Shader { $( $shader, )* $( $op, )* }
+        pub enum Shader {
+            $( #[doc = concat!("`shaders/", $file, ".wgsl`.")] $shader, )*
+            $( #[doc = concat!("`shaders/", $opfile, ".wgsl`.")] $op, )*
+        }
 
         /// One compute entry point. Binding 0 of every kernel is its uniform parameter
         /// block (unless `has_params` is false); storage buffers follow at bindings
         /// 1..=`storage_bindings()`, in the order the launcher passes them.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum EntryPoint {
-            $( $kernel, )*
+            $( #[doc = concat!("The entry point `", $entry, "` of [`Shader::", stringify!($kshader), "`].")] $kernel, )*
             /// `<op>_forward` of an elementwise op: x → y.
             Forward(Unary),
             /// `<op>_backward` of an elementwise op: (saved, dy) → dx.
@@ -42,7 +45,9 @@ macro_rules! registry {
         /// launcher (`ops::unary`), CPU twins
         /// `cpu::<name>_forward` / `cpu::<name>_backward`.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Unary { $( $op, )* }
+        pub enum Unary {
+            $( #[doc = concat!("The activation in `shaders/", $opfile, ".wgsl`.")] $op, )*
+        }
 
         impl Shader {
             /// Every shader, for tests that must cover them all.

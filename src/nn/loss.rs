@@ -84,7 +84,9 @@ impl FromStr for Loss {
 /// `Loss::X`, which converts into this).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LossConfig {
+    /// The loss function.
     pub loss: Loss,
+    /// True when the model outputs logits, not probabilities.
     pub from_logits: bool,
 }
 

@@ -7,7 +7,9 @@ use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 /// Which global pooling: Keras's GlobalAveragePooling2D or GlobalMaxPooling2D.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GlobalPool {
+    /// The mean over height and width.
     Average,
+    /// The maximum over height and width.
     Max,
 }
 

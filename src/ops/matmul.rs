@@ -95,6 +95,7 @@ pub fn matmul_nt_relu_masked(
 /// What a launch computes besides C (op(A)·op(B) (+ bias) (ReLU)).
 #[derive(Clone, Copy)]
 pub enum Extra<'a> {
+    /// Only C.
     None,
     /// TN: the column sums of B into this tensor.
     BiasGrad(&'a GpuTensor),

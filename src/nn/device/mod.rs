@@ -50,7 +50,9 @@ impl std::str::FromStr for DeviceKind {
 
 /// Values on their way back from the device ([`DeviceOps::read_async`]).
 pub enum PendingValues {
+    /// A read from the GPU still in flight (`None` once taken).
     Gpu(Option<crate::gpu::PendingRead>),
+    /// Values already on the host (CPU device; `None` once taken).
     Ready(Option<Vec<f32>>),
 }
 
@@ -71,9 +73,13 @@ pub struct BatchAt<'a> {
 /// decoded through a ≤ 256-entry f32 `palette`.
 #[derive(Clone, Copy)]
 pub struct ByteCodes<'a> {
+    /// The codes, 4 per u32, first code in the lowest byte.
     pub codes: &'a Tensor,
+    /// The f32 value of each code (at most 256).
     pub palette: &'a Tensor,
+    /// Samples in the dataset.
     pub n_samples: usize,
+    /// The shape of one sample.
     pub sample_shape: &'a [usize],
 }
 
@@ -277,7 +283,9 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
 /// A model's compute device. Cloning shares the GPU.
 #[derive(Clone)]
 pub enum Device {
+    /// A wgpu device, through wgtrain's GPU runtime.
     Gpu(Arc<Gpu>),
+    /// The plain-Rust CPU twins.
     Cpu,
 }
 
