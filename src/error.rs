@@ -15,7 +15,7 @@ pub enum Error {
          or run the tests with WGTRAIN_SKIP_GPU_TESTS=1 to skip GPU tests explicitly."
     )]
     NoAdapter {
-        /// What was asked for (backend, adapter name), or empty.
+        /// What was looked for, as a clause after "no GPU adapter found" (may be empty).
         detail: String,
     },
 

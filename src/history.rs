@@ -3,7 +3,7 @@
 /// One epoch's results.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EpochLog {
-    /// 1-based epoch number, and how many the fit runs.
+    /// 1-based epoch number.
     pub epoch: usize,
     /// How many epochs the fit runs.
     pub epochs: usize,

@@ -39,7 +39,7 @@ pub struct Tabular {
     /// its column.
     #[serde(deserialize_with = "numbers_or_null")]
     pub mean: Vec<f64>,
-    /// See `mean`.
+    /// Per feature: the training rows' standard deviation (see `mean`).
     #[serde(deserialize_with = "numbers_or_null")]
     pub std: Vec<f64>,
     /// The target column's name.

@@ -26,7 +26,7 @@ pub enum ProfileMethod {
 /// One kernel's line in a profile.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProfileRow {
-    /// The kernel's entry point name.
+    /// The kernel's name.
     pub kernel: &'static str,
     /// Dispatches of it.
     pub calls: u64,
