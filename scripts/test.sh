@@ -6,6 +6,7 @@
 #   1. lavapipe  (Mesa's Vulkan on the CPU)      every test
 #   2. llvmpipe through GL                        the GPU tests
 #   3. SwiftShader (Google's Vulkan on the CPU)   the GPU tests
+# and, after lavapipe, the API docs: `cargo doc --no-deps` under RUSTDOCFLAGS="-D warnings".
 # Each run checks it really got that driver (WGTRAIN_EXPECT_ADAPTER). A driver or the
 # validation layer that is missing is reported and skipped, or fails the run when
 # WGTRAIN_REQUIRE_DRIVERS=1 (as in CI). SwiftShader is looked for at $SWIFTSHADER_ICD, in
@@ -90,6 +91,10 @@ else
   missing "lavapipe is not installed (apt-get install mesa-vulkan-drivers libvulkan1)" lavapipe
   run "the default adapter, all tests" cargo test --release "$@"
 fi
+
+# The API docs build clean: no broken intra-doc links, every public item documented
+# (src/lib.rs warns on missing_docs; -D warnings makes any warning fail the step).
+run "docs" RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --release
 
 # 2. llvmpipe through GL (EGL), the GPU tests.
 if skip_asked gl; then

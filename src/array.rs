@@ -6,7 +6,9 @@ use crate::error::{shape_err, Result};
 /// Row-major f32 data on the host; the first axis is the sample axis.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Array {
+    /// The values, row-major (last axis fastest).
     pub data: Vec<f32>,
+    /// The dimensions; their product is `data.len()`.
     pub shape: Vec<usize>,
 }
 
@@ -71,7 +73,7 @@ impl Array {
     }
 }
 
-/// One-hot encode class indices: labels[n] → [n, num_classes], as `keras.utils.to_categorical`.
+/// One-hot encode class indices: `labels[n]` → `[n, num_classes]`, as `keras.utils.to_categorical`.
 /// A label ≥ `num_classes` is an error naming its position.
 pub fn to_categorical<L: Copy + Into<u64>>(labels: &[L], num_classes: usize) -> Result<Array> {
     let mut data = vec![0f32; labels.len() * num_classes];

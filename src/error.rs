@@ -14,19 +14,30 @@ pub enum Error {
          Check what wgpu sees with WGPU_BACKEND / WGTRAIN_BACKEND unset, \
          or run the tests with WGTRAIN_SKIP_GPU_TESTS=1 to skip GPU tests explicitly."
     )]
-    NoAdapter { detail: String },
+    NoAdapter {
+        /// What was looked for, as a clause after "no GPU adapter found" (may be empty).
+        detail: String,
+    },
 
     /// The environment asked for something that does not exist.
     #[error("invalid setting {name}={:?}: {reason}", crate::echo::clip(value))]
     BadSetting {
+        /// The setting's name (an environment variable).
         name: &'static str,
+        /// The value given.
         value: String,
+        /// Why it is refused, and what is allowed.
         reason: String,
     },
 
     /// The adapter refused to create a device.
     #[error("the adapter {adapter:?} could not create a device: {reason}")]
-    DeviceRequest { adapter: String, reason: String },
+    DeviceRequest {
+        /// The adapter's name.
+        adapter: String,
+        /// What the driver said.
+        reason: String,
+    },
 
     /// A tensor does not fit in one storage-buffer binding on this adapter.
     #[error(
@@ -35,10 +46,15 @@ pub enum Error {
          or split the tensor"
     )]
     TensorTooLarge {
+        /// The tensor's role.
         what: String,
+        /// Its shape.
         shape: Vec<usize>,
+        /// The bytes it needs.
         bytes: u64,
+        /// The adapter's max_storage_buffer_binding_size, bytes.
         limit: u64,
+        /// The adapter's name.
         adapter: String,
     },
 
@@ -49,16 +65,26 @@ pub enum Error {
         crate::memory::human(*limit)
     )]
     TooLarge {
+        /// What needs the memory.
         what: String,
+        /// The bytes it needs.
         bytes: u128,
+        /// The bytes there are.
         limit: u128,
+        /// What the limit is (e.g. the free host memory), in words.
         limit_name: String,
+        /// What to change so it fits.
         fix: String,
     },
 
     /// Two shapes that must agree do not.
     #[error("shape mismatch in {op}: {detail}")]
-    Shape { op: &'static str, detail: String },
+    Shape {
+        /// The op or layer that checked.
+        op: &'static str,
+        /// The shapes and how they disagree.
+        detail: String,
+    },
 
     /// A tensor of one device handed to another (a GPU model's tensor to a CPU model's
     /// op, or an index tensor where values are needed).
@@ -67,8 +93,11 @@ pub enum Error {
          cannot be mixed — upload the data through the model's own device"
     )]
     WrongTensor {
+        /// The op that was given the tensor.
         op: &'static str,
+        /// The kind of tensor it takes.
         expected: &'static str,
+        /// The kind it was given.
         found: &'static str,
     },
 
@@ -78,8 +107,11 @@ pub enum Error {
          use a smaller batch"
     )]
     TooManyWorkgroups {
+        /// The kernel's name.
         kernel: &'static str,
+        /// The workgroups it would need in one dimension.
         groups: u64,
+        /// The adapter's max_compute_workgroups_per_dimension.
         limit: u32,
     },
 
@@ -89,12 +121,19 @@ pub enum Error {
 
     /// A data file that is missing, truncated or malformed (names the file and the fix).
     #[error("{path}: {detail}")]
-    Data { path: String, detail: String },
+    Data {
+        /// The file (or data set) at fault.
+        path: String,
+        /// What is wrong with it, and the fix.
+        detail: String,
+    },
 
     /// A file that could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The file.
         path: std::path::PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
@@ -107,7 +146,9 @@ pub enum Error {
         path.display()
     )]
     NotSaved {
+        /// The file that was to be written.
         path: std::path::PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
@@ -118,8 +159,11 @@ pub enum Error {
          learning rate, check the inputs for NaN/inf, or scale them to [0, 1]"
     )]
     NonFiniteLoss {
+        /// The epoch, 1-based.
         epoch: usize,
+        /// The step within the epoch by which it was seen.
         step: usize,
+        /// The loss (NaN or ±infinity).
         value: f32,
     },
 
@@ -129,18 +173,26 @@ pub enum Error {
          stderr): {message}"
     )]
     Validation {
+        /// What wgtrain was doing.
         context: String,
+        /// The layer's first message.
         message: String,
+        /// How many more messages it printed.
         more: usize,
     },
 
     /// Weights or optimizer state hold NaN or infinity (found before saving them).
     #[error("tensor `{tensor}` holds {value} at index {index} (of {len}): {detail}")]
     NonFiniteWeights {
+        /// The tensor's name.
         tensor: String,
+        /// The flat index of the first bad value.
         index: usize,
+        /// The tensor's length.
         len: usize,
+        /// The bad value.
         value: f32,
+        /// What it means and what to do.
         detail: String,
     },
 
@@ -152,14 +204,22 @@ pub enum Error {
         epoch - 1
     )]
     Interrupted {
+        /// The epoch stopped in, 1-based.
         epoch: usize,
+        /// The steps of it done.
         step: usize,
+        /// The steps in the epoch.
         steps: usize,
     },
 
     /// The GPU reported an error (shader compile, out of memory, lost device, failed map).
     #[error("GPU error in {context}: {message}")]
-    Gpu { context: String, message: String },
+    Gpu {
+        /// What wgtrain was doing.
+        context: String,
+        /// What wgpu reported.
+        message: String,
+    },
 }
 
 /// `Debug` shows the message, as `Display` does: it is what a `main` returning
@@ -170,7 +230,7 @@ impl std::fmt::Debug for Error {
     }
 }
 
-/// `Result` with the crate's [`Error`].
+/// `Result` with the crate's [`Error`](enum@Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Shorthand for a shape error.

@@ -37,21 +37,33 @@ impl std::str::FromStr for Padding {
     }
 }
 
-/// A Conv2D over an NHWC batch: input [n,h,w,c], kernel [kh,kw,c,filters],
-/// output [n,oh,ow,filters].
+/// A Conv2D over an NHWC batch: input `[n,h,w,c]`, kernel `[kh,kw,c,filters]`,
+/// output `[n,oh,ow,filters]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Conv2dGeometry {
+    /// Batch size.
     pub n: usize,
+    /// Input height.
     pub h: usize,
+    /// Input width.
     pub w: usize,
+    /// Input channels.
     pub c: usize,
+    /// Kernel height.
     pub kh: usize,
+    /// Kernel width.
     pub kw: usize,
+    /// Vertical stride.
     pub sh: usize,
+    /// Horizontal stride.
     pub sw: usize,
+    /// Rows of zero padding above the input ('same' padding; 0 for 'valid').
     pub pad_top: usize,
+    /// Columns of zero padding left of the input ('same' padding; 0 for 'valid').
     pub pad_left: usize,
+    /// Output height.
     pub oh: usize,
+    /// Output width.
     pub ow: usize,
 }
 
@@ -100,7 +112,7 @@ fn out_and_pad(
 }
 
 impl Conv2dGeometry {
-    /// Geometry for input [n,h,w,c], a kh×kw kernel, strides (sh, sw) and `padding`.
+    /// Geometry for input `[n,h,w,c]`, a kh×kw kernel, strides (sh, sw) and `padding`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         n: usize,
@@ -164,23 +176,33 @@ impl Conv2dGeometry {
     }
 }
 
-/// A MaxPooling2D over an NHWC batch ('valid' windows): input [n,h,w,c], output [n,oh,ow,c].
+/// A MaxPooling2D over an NHWC batch ('valid' windows): input `[n,h,w,c]`, output `[n,oh,ow,c]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pool2dGeometry {
+    /// Batch size.
     pub n: usize,
+    /// Input height.
     pub h: usize,
+    /// Input width.
     pub w: usize,
+    /// Channels (input and output).
     pub c: usize,
+    /// Pool window height.
     pub ph: usize,
+    /// Pool window width.
     pub pw: usize,
+    /// Vertical stride.
     pub sh: usize,
+    /// Horizontal stride.
     pub sw: usize,
+    /// Output height.
     pub oh: usize,
+    /// Output width.
     pub ow: usize,
 }
 
 impl Pool2dGeometry {
-    /// Geometry for input [n,h,w,c], pool (ph, pw) and strides (sh, sw); odd sizes floor.
+    /// Geometry for input `[n,h,w,c]`, pool (ph, pw) and strides (sh, sw); odd sizes floor.
     pub fn new(
         n: usize,
         h: usize,

@@ -3,17 +3,22 @@
 /// One epoch's results.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EpochLog {
-    /// 1-based epoch number, and how many the fit runs.
+    /// 1-based epoch number.
     pub epoch: usize,
+    /// How many epochs the fit runs.
     pub epochs: usize,
     /// Mean training loss over the epoch's samples (as Keras reports it).
     pub loss: f32,
+    /// Training accuracy over the epoch, when compiled with it.
     pub accuracy: Option<f32>,
+    /// Loss on the validation data, when there is some.
     pub val_loss: Option<f32>,
+    /// Accuracy on the validation data, when there is some and compiled with it.
     pub val_accuracy: Option<f32>,
     /// Keras's top_k_categorical_accuracy, when compiled with it (absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_k_categorical_accuracy: Option<f32>,
+    /// top_k_categorical_accuracy on the validation data, when there is some.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub val_top_k_categorical_accuracy: Option<f32>,
     /// Training steps (batches) in the epoch.
@@ -63,6 +68,7 @@ impl EpochLog {
 /// Every epoch of a `fit`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct History {
+    /// One entry per epoch run, in order.
     pub epochs: Vec<EpochLog>,
     /// Bytes of training and validation data kept on the device for the fit (0 when
     /// batches were streamed from the host).
@@ -72,15 +78,19 @@ pub struct History {
 }
 
 impl History {
+    /// The training loss per epoch.
     pub fn loss(&self) -> Vec<f32> {
         self.epochs.iter().map(|e| e.loss).collect()
     }
+    /// The training accuracy per epoch (epochs without one left out).
     pub fn accuracy(&self) -> Vec<f32> {
         self.epochs.iter().filter_map(|e| e.accuracy).collect()
     }
+    /// The validation loss per epoch (epochs without one left out).
     pub fn val_loss(&self) -> Vec<f32> {
         self.epochs.iter().filter_map(|e| e.val_loss).collect()
     }
+    /// The validation accuracy per epoch (epochs without one left out).
     pub fn val_accuracy(&self) -> Vec<f32> {
         self.epochs.iter().filter_map(|e| e.val_accuracy).collect()
     }

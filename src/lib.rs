@@ -19,6 +19,8 @@
 //! assert_eq!(relu_forward(&[-1.0f32, 2.0]), vec![0.0, 2.0]);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod array;
 pub mod atomic_file;
 pub mod bounded_file;

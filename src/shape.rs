@@ -7,11 +7,11 @@ use crate::error::{shape_err, Result};
 /// Which matmul operands are read transposed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Layout {
-    /// A[M,K]·B[K,N]
+    /// `A[M,K]`·`B[K,N]`
     NN,
-    /// A[K,M]ᵀ·B[K,N]
+    /// `A[K,M]`ᵀ·`B[K,N]`
     TN,
-    /// A[M,K]·B[N,K]ᵀ
+    /// `A[M,K]`·`B[N,K]`ᵀ
     NT,
 }
 

@@ -2,7 +2,7 @@
 
 use super::Scalar;
 
-/// probs[rows, cols], labels[rows, cols] → correct[rows]: 1 where the first-max argmaxes
+/// `probs[rows, cols]`, `labels[rows, cols]` → `correct[rows]`: 1 where the first-max argmaxes
 /// agree, else 0.
 pub fn accuracy_forward<T: Scalar>(probs: &[T], labels: &[T], rows: usize, cols: usize) -> Vec<T> {
     assert!(
@@ -18,7 +18,7 @@ pub fn accuracy_forward<T: Scalar>(probs: &[T], labels: &[T], rows: usize, cols:
         .collect()
 }
 
-/// probs[rows, cols], labels[rows] (class indices) → correct[rows]: 1 where the first-max
+/// `probs[rows, cols]`, `labels[rows]` (class indices) → `correct[rows]`: 1 where the first-max
 /// argmax is the labelled class, else 0.
 pub fn sparse_accuracy_forward<T: Scalar>(
     probs: &[T],
@@ -42,8 +42,8 @@ pub fn sparse_accuracy_forward<T: Scalar>(
         .collect()
 }
 
-/// probs[rows, cols] and one-hot labels[rows, cols], or class indices labels[rows]
-/// (`sparse`) → correct[rows]: 1 where the labelled class's rank (1 + the classes with a
+/// `probs[rows, cols]` and one-hot `labels[rows, cols]`, or class indices `labels[rows]`
+/// (`sparse`) → `correct[rows]`: 1 where the labelled class's rank (1 + the classes with a
 /// strictly larger probability; NaN at the label counts as −∞) is at most k, as Keras's
 /// in_top_k.
 pub fn top_k_accuracy_forward<T: Scalar>(

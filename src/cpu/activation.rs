@@ -20,12 +20,12 @@ fn chain<T: Scalar>(op: &str, saved: &[T], dy: &[T], slope: impl Fn(f64) -> f64)
         .collect()
 }
 
-/// y[n] = max(x[n], 0)
+/// `y[n]` = max(`x[n]`, 0)
 pub fn relu_forward<T: Scalar>(x: &[T]) -> Vec<T> {
     map(x, |v| v.max(0.0))
 }
 
-/// dx[n] = dy[n] · [x[n] > 0]; the forward output y serves as x (y > 0 exactly where x > 0)
+/// `dx[n]` = `dy[n]` · `[x[n] > 0]`; the forward output y serves as x (y > 0 exactly where x > 0)
 pub fn relu_backward<T: Scalar>(x: &[T], dy: &[T]) -> Vec<T> {
     assert_eq!(x.len(), dy.len(), "relu_backward");
     x.iter()
@@ -34,7 +34,7 @@ pub fn relu_backward<T: Scalar>(x: &[T], dy: &[T]) -> Vec<T> {
         .collect()
 }
 
-/// y[n] = 1 / (1 + e^−x), without overflow for large |x|
+/// `y[n]` = 1 / (1 + e^−x), without overflow for large |x|
 pub fn sigmoid_forward<T: Scalar>(x: &[T]) -> Vec<T> {
     map(x, |v| {
         let e = (-v.abs()).exp();
@@ -46,17 +46,17 @@ pub fn sigmoid_forward<T: Scalar>(x: &[T]) -> Vec<T> {
     })
 }
 
-/// dx[n] = dy[n] · y[n] · (1 − y[n]), y the forward output
+/// `dx[n]` = `dy[n]` · `y[n]` · (1 − `y[n]`), y the forward output
 pub fn sigmoid_backward<T: Scalar>(y: &[T], dy: &[T]) -> Vec<T> {
     chain("sigmoid_backward", y, dy, |y| y * (1.0 - y))
 }
 
-/// y[n] = tanh(x[n])
+/// `y[n]` = tanh(`x[n]`)
 pub fn tanh_forward<T: Scalar>(x: &[T]) -> Vec<T> {
     map(x, f64::tanh)
 }
 
-/// dx[n] = dy[n] · (1 − y[n]²), y the forward output
+/// `dx[n]` = `dy[n]` · (1 − `y[n]`²), y the forward output
 pub fn tanh_backward<T: Scalar>(y: &[T], dy: &[T]) -> Vec<T> {
     chain("tanh_backward", y, dy, |y| 1.0 - y * y)
 }
@@ -64,23 +64,23 @@ pub fn tanh_backward<T: Scalar>(y: &[T], dy: &[T]) -> Vec<T> {
 /// Keras's `leaky_relu` activation slope for x ≤ 0 (the LeakyReLU layer's default is 0.3).
 pub const LEAKY_RELU_SLOPE: f32 = 0.2;
 
-/// y[n] = x[n] for x > 0, else 0.2·x[n]
+/// `y[n]` = `x[n]` for x > 0, else 0.2·`x[n]`
 pub fn leaky_relu_forward<T: Scalar>(x: &[T]) -> Vec<T> {
     leaky_relu_forward_with(x, LEAKY_RELU_SLOPE)
 }
 
-/// dx[n] = dy[n] for y[n] > 0, else 0.2·dy[n]; y the forward output
+/// `dx[n]` = `dy[n]` for `y[n]` > 0, else 0.2·`dy[n]`; y the forward output
 pub fn leaky_relu_backward<T: Scalar>(y: &[T], dy: &[T]) -> Vec<T> {
     leaky_relu_backward_with(y, dy, LEAKY_RELU_SLOPE)
 }
 
-/// y[n] = x[n] for x > 0, else slope·x[n] (slope ≥ 0, as the f32 the shader gets)
+/// `y[n]` = `x[n]` for x > 0, else slope·`x[n]` (slope ≥ 0, as the f32 the shader gets)
 pub fn leaky_relu_forward_with<T: Scalar>(x: &[T], slope: f32) -> Vec<T> {
     let slope = slope as f64;
     map(x, |v| if v > 0.0 { v } else { slope * v })
 }
 
-/// y[n], dy[n] → dx[n] = dy[n] for y[n] > 0, else slope·dy[n] (y > 0 exactly where x > 0
+/// `y[n]`, `dy[n]` → `dx[n]` = `dy[n]` for `y[n]` > 0, else slope·`dy[n]` (y > 0 exactly where x > 0
 /// for slope ≥ 0)
 pub fn leaky_relu_backward_with<T: Scalar>(y: &[T], dy: &[T], slope: f32) -> Vec<T> {
     let slope = slope as f64;
@@ -114,12 +114,12 @@ fn normal_cdf(v: f64) -> f64 {
     0.5 * (1.0 + erf(v / std::f64::consts::SQRT_2))
 }
 
-/// y[n] = x[n]·Φ(x[n]) (GELU, Keras's default approximate=False)
+/// `y[n]` = `x[n]`·Φ(`x[n]`) (GELU, Keras's default approximate=False)
 pub fn gelu_forward<T: Scalar>(x: &[T]) -> Vec<T> {
     map(x, |v| v * normal_cdf(v))
 }
 
-/// dx[n] = dy[n] · (Φ(x[n]) + x[n]·φ(x[n])), x the forward input
+/// `dx[n]` = `dy[n]` · (Φ(`x[n]`) + `x[n]`·φ(`x[n]`)), x the forward input
 pub fn gelu_backward<T: Scalar>(x: &[T], dy: &[T]) -> Vec<T> {
     let inv_sqrt_2pi = 1.0 / (2.0 * std::f64::consts::PI).sqrt();
     chain("gelu_backward", x, dy, |x| {

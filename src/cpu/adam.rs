@@ -7,9 +7,13 @@ use super::Scalar;
 /// (Keras uses ε 1e-7; set `eps` to match it exactly.)
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AdamParams {
+    /// Learning rate.
     pub lr: f32,
+    /// Decay rate of the first-moment (mean) estimate, β1.
     pub beta1: f32,
+    /// Decay rate of the second-moment (uncentred variance) estimate, β2.
     pub beta2: f32,
+    /// ε added to the denominator for numerical stability.
     pub eps: f32,
 }
 
@@ -24,7 +28,7 @@ impl Default for AdamParams {
     }
 }
 
-/// One Adam step t (t ≥ 1, already incremented) over param[n] with grad[n]; m[n], v[n]
+/// One Adam step t (t ≥ 1, already incremented) over `param[n]` with `grad[n]`; `m[n]`, `v[n]`
 /// are the moment estimates, updated in place.
 pub fn adam_update<T: Scalar>(
     param: &mut [T],

@@ -3,7 +3,7 @@
 use super::Scalar;
 use crate::geometry::Pool2dGeometry;
 
-/// x[n,h,w,c] → y[n,oh,ow,c], each the mean of its ph × pw window
+/// `x[n,h,w,c]` → `y[n,oh,ow,c]`, each the mean of its ph × pw window
 pub fn avgpool_forward<T: Scalar>(x: &[T], g: &Pool2dGeometry) -> Vec<T> {
     assert_eq!(x.len(), g.input_len(), "avgpool_forward: x");
     let area = (g.ph * g.pw) as f64;
@@ -27,7 +27,7 @@ pub fn avgpool_forward<T: Scalar>(x: &[T], g: &Pool2dGeometry) -> Vec<T> {
     y
 }
 
-/// dy[n,oh,ow,c] → dx[n,h,w,c]: each dy spread evenly over its window (the adjoint)
+/// `dy[n,oh,ow,c]` → `dx[n,h,w,c]`: each dy spread evenly over its window (the adjoint)
 pub fn avgpool_backward<T: Scalar>(dy: &[T], g: &Pool2dGeometry) -> Vec<T> {
     assert_eq!(dy.len(), g.output_len(), "avgpool_backward: dy");
     let area = (g.ph * g.pw) as f64;

@@ -13,7 +13,7 @@ pub struct BatchNormParams {
     pub epsilon: f32,
 }
 
-/// x[rows, c] → stats[2, c] = (mean, 1/√(var + ε)); moving_mean[c], moving_var[c] move
+/// `x[rows, c]` → `stats[2, c]` = (mean, 1/√(var + ε)); `moving_mean[c]`, `moving_var[c]` move
 /// toward the batch's mean and variance.
 pub fn batch_norm_statistics<T: Scalar>(
     x: &[T],
@@ -44,7 +44,7 @@ pub fn batch_norm_statistics<T: Scalar>(
     stats
 }
 
-/// x[rows, c], stats[2, c], gamma[c], beta[c] → y[rows, c] = γ·(x − mean)·inv_std + β
+/// `x[rows, c]`, `stats[2, c]`, `gamma[c]`, `beta[c]` → `y[rows, c]` = γ·(x − mean)·inv_std + β
 pub fn batch_norm_forward<T: Scalar>(x: &[T], stats: &[T], gamma: &[T], beta: &[T]) -> Vec<T> {
     let c = gamma.len();
     assert!(stats.len() == 2 * c && beta.len() == c && x.len().is_multiple_of(c));
@@ -58,7 +58,7 @@ pub fn batch_norm_forward<T: Scalar>(x: &[T], stats: &[T], gamma: &[T], beta: &[
         .collect()
 }
 
-/// x[rows, c] with the moving statistics mean[c], var[c] → y[rows, c] (inference)
+/// `x[rows, c]` with the moving statistics `mean[c]`, `var[c]` → `y[rows, c]` (inference)
 pub fn batch_norm_inference_forward<T: Scalar>(
     x: &[T],
     mean: &[T],
@@ -78,7 +78,7 @@ pub fn batch_norm_inference_forward<T: Scalar>(
     batch_norm_forward(x, &stats, gamma, beta)
 }
 
-/// x[rows, c], dy[rows, c], stats[2, c], gamma[c] → (dx[rows, c], dgamma[c], dbeta[c]),
+/// `x[rows, c]`, `dy[rows, c]`, `stats[2, c]`, `gamma[c]` → (`dx[rows, c]`, `dgamma[c]`, `dbeta[c]`),
 /// the gradients of the training forward (batch statistics depend on x).
 pub fn batch_norm_backward<T: Scalar>(
     x: &[T],

@@ -2,7 +2,7 @@
 
 use super::Scalar;
 
-/// y[rows,cols] = x[rows,cols] + b[cols]
+/// `y[rows,cols]` = `x[rows,cols]` + `b[cols]`
 pub fn bias_forward<T: Scalar>(x: &[T], b: &[T], rows: usize, cols: usize) -> Vec<T> {
     assert_eq!(x.len(), rows * cols, "bias_forward: x");
     assert_eq!(b.len(), cols, "bias_forward: b");
@@ -12,7 +12,7 @@ pub fn bias_forward<T: Scalar>(x: &[T], b: &[T], rows: usize, cols: usize) -> Ve
         .collect()
 }
 
-/// db[cols] = Σ_r dy[rows,cols]
+/// `db[cols]` = Σ_r `dy[rows,cols]`
 pub fn bias_backward<T: Scalar>(dy: &[T], rows: usize, cols: usize) -> Vec<T> {
     assert_eq!(dy.len(), rows * cols, "bias_backward: dy");
     let mut acc = vec![0f64; cols];

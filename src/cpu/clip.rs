@@ -2,7 +2,7 @@
 
 use super::Scalar;
 
-/// g[n] ← clamp(g[n], −c, c)
+/// `g[n]` ← clamp(`g[n]`, −c, c)
 pub fn clip_value_update<T: Scalar>(grad: &mut [T], c: f32) {
     let c = c as f64;
     for g in grad.iter_mut() {
@@ -10,7 +10,7 @@ pub fn clip_value_update<T: Scalar>(grad: &mut [T], c: f32) {
     }
 }
 
-/// g[n] ← g[n]·c / max(‖g‖₂, c)
+/// `g[n]` ← `g[n]`·c / max(‖g‖₂, c)
 pub fn clip_norm_update<T: Scalar>(grad: &mut [T], c: f32) {
     let c = c as f64;
     let norm = grad

@@ -9,7 +9,7 @@ pub fn pcg(v: u32) -> u32 {
     (w >> 22) ^ w
 }
 
-/// x[n] → (y[n], mask[n]) at counter value `step`: element i is kept when its uniform
+/// `x[n]` → (`y[n]`, `mask[n]`) at counter value `step`: element i is kept when its uniform
 /// draw u ∈ [0, 1) is ≥ rate, and then scaled by 1 / (1 − rate).
 pub fn dropout_forward<T: Scalar>(x: &[T], step: u32, rate: f32, seed: u32) -> (Vec<T>, Vec<T>) {
     let scale = 1.0f32 / (1.0 - rate);
@@ -29,7 +29,7 @@ pub fn dropout_forward<T: Scalar>(x: &[T], step: u32, rate: f32, seed: u32) -> (
     (y, mask)
 }
 
-/// dy[n], mask[n] → dx[n] = dy · mask.
+/// `dy[n]`, `mask[n]` → `dx[n]` = dy · mask.
 pub fn dropout_backward<T: Scalar>(dy: &[T], mask: &[T]) -> Vec<T> {
     assert_eq!(dy.len(), mask.len(), "dropout_backward: lengths");
     dy.iter()

@@ -10,8 +10,8 @@ fn sample(indices: &[u32], cursor: u32, stride: usize, r: usize, n_samples: usiz
     (indices[k] as usize).min(n_samples - 1)
 }
 
-/// src[n_samples, row_len], indices[n_indices] → out[rows, row_len] with
-/// out[r] = src[indices[cursor·stride + r]].
+/// `src[n_samples, row_len]`, `indices[n_indices]` → `out[rows, row_len]` with
+/// `out[r] = src[indices[cursor·stride + r]]`.
 pub fn gather_forward<T: Scalar>(
     src: &[T],
     row_len: usize,
@@ -59,6 +59,7 @@ pub fn gather_u8_forward(
 pub struct PackedU8 {
     /// Codes packed 4 per u32, first code in the lowest byte.
     pub words: Vec<u32>,
+    /// The distinct values; code i stands for `palette[i]`.
     pub palette: Vec<f32>,
 }
 

@@ -29,7 +29,7 @@ fn for_each_tap(g: &Conv2dGeometry, mut f: impl FnMut(usize, Option<usize>)) {
     }
 }
 
-/// x[n,h,w,c] → cols[n·oh·ow, kh·kw·c] (column order ky, kx, c), zeros over the padding.
+/// `x[n,h,w,c]` → `cols[n·oh·ow, kh·kw·c]` (column order ky, kx, c), zeros over the padding.
 pub fn im2col_forward<T: Scalar>(x: &[T], g: &Conv2dGeometry) -> Vec<T> {
     assert_eq!(x.len(), g.input_len(), "im2col_forward: x");
     let mut cols = vec![T::default(); g.col_rows() * g.col_cols()];
@@ -41,7 +41,7 @@ pub fn im2col_forward<T: Scalar>(x: &[T], g: &Conv2dGeometry) -> Vec<T> {
     cols
 }
 
-/// dcols[n·oh·ow, kh·kw·c] → dx[n,h,w,c]: the adjoint of `im2col_forward` (col2im).
+/// `dcols[n·oh·ow, kh·kw·c]` → `dx[n,h,w,c]`: the adjoint of `im2col_forward` (col2im).
 pub fn im2col_backward<T: Scalar>(dcols: &[T], g: &Conv2dGeometry) -> Vec<T> {
     assert_eq!(
         dcols.len(),

@@ -16,23 +16,32 @@ use crate::error::{Error, Result};
 pub enum LearningRateSchedule {
     /// lr₀ · rate^(step / decay_steps) (the exponent floored with `staircase`).
     ExponentialDecay {
+        /// The rate at step 0, lr₀.
         initial_learning_rate: f32,
+        /// Steps over which the rate is multiplied by `decay_rate` once.
         decay_steps: u64,
+        /// The factor per `decay_steps` steps.
         decay_rate: f32,
+        /// Decay in whole steps of `decay_steps` (the exponent floored) instead of smoothly.
         #[serde(default)]
         staircase: bool,
     },
     /// lr₀ · ((1 − α)·½(1 + cos(π·min(step, decay_steps)/decay_steps)) + α).
     CosineDecay {
+        /// The rate at step 0, lr₀.
         initial_learning_rate: f32,
+        /// Steps over which the rate falls from lr₀ to α·lr₀ (and stays there).
         decay_steps: u64,
+        /// The final rate as a fraction of lr₀, α (default 0).
         #[serde(default)]
         alpha: f32,
     },
-    /// values[0] while step ≤ boundaries[0], values[i] while step ≤ boundaries[i], and
+    /// `values[0]` while step ≤ `boundaries[0]`, `values[i]` while step ≤ `boundaries[i]`, and
     /// the last value after the last boundary.
     PiecewiseConstantDecay {
+        /// Step counts at which the rate changes, increasing.
         boundaries: Vec<u64>,
+        /// The rates: one more than `boundaries`.
         values: Vec<f32>,
     },
 }

@@ -3,7 +3,7 @@
 use super::Scalar;
 use crate::shape::Layout;
 
-/// c[m,n] = op(a)·op(b) (+ bias[n]) (ReLU if `relu`); a and b as `layout` says.
+/// `c[m,n]` = op(a)·op(b) (+ `bias[n]`) (ReLU if `relu`); a and b as `layout` says.
 #[allow(clippy::too_many_arguments)]
 pub fn matmul<T: Scalar>(
     a: &[T],

@@ -4,11 +4,11 @@
 use super::Scalar;
 use crate::shape::Layout;
 
-/// CPU twin of `shaders/matmul_split.wgsl` with split-K: c[m,n] as `matmul`, but k summed
+/// CPU twin of `shaders/matmul_split.wgsl` with split-K: `c[m,n]` as `matmul`, but k summed
 /// in `chunk`-long runs, each run's partial sum rounded to f32 (what pass 1 stores) when
 /// there is more than one, the
 /// partials then added in run order (f64, rounded once) before the epilogue: bias, ReLU,
-/// then × [mask > 0] where `mask` (shaped like c) is given. Also db[n] = Σ_k b[k, n] in the
+/// then × `[mask > 0]` where `mask` (shaped like c) is given. Also `db[n]` = Σ_k `b[k, n]` in the
 /// same runs (the fused bias gradient, used with TN). `chunk` ≥ k: one run, as `matmul`.
 #[allow(clippy::too_many_arguments)]
 pub fn matmul_split<T: Scalar>(

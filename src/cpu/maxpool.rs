@@ -3,7 +3,7 @@
 use super::Scalar;
 use crate::geometry::Pool2dGeometry;
 
-/// x[n,h,w,c] → (y[n,oh,ow,c], argmax[n,oh,ow,c] = flat index into x; first max on ties)
+/// `x[n,h,w,c]` → (`y[n,oh,ow,c]`, `argmax[n,oh,ow,c]` = flat index into x; first max on ties)
 pub fn maxpool_forward<T: Scalar>(x: &[T], g: &Pool2dGeometry) -> (Vec<T>, Vec<u32>) {
     assert_eq!(x.len(), g.input_len(), "maxpool_forward: x");
     let mut y = Vec::with_capacity(g.output_len());
@@ -30,7 +30,7 @@ pub fn maxpool_forward<T: Scalar>(x: &[T], g: &Pool2dGeometry) -> (Vec<T>, Vec<u
     (y, arg)
 }
 
-/// dy[n,oh,ow,c], argmax → dx[n,h,w,c]: each dy goes to the input that won its window.
+/// `dy[n,oh,ow,c]`, argmax → `dx[n,h,w,c]`: each dy goes to the input that won its window.
 pub fn maxpool_backward<T: Scalar>(dy: &[T], argmax: &[u32], g: &Pool2dGeometry) -> Vec<T> {
     assert_eq!(dy.len(), g.output_len(), "maxpool_backward: dy");
     assert_eq!(argmax.len(), g.output_len(), "maxpool_backward: argmax");

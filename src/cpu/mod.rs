@@ -70,7 +70,9 @@ pub use weight_decay::weight_decay_update;
 
 /// A float the CPU twins compute in: f32 for the reference device, f64 for gradient checks.
 pub trait Scalar: Copy + Default + PartialOrd + std::fmt::Debug + Send + Sync + 'static {
+    /// The value as an f64.
     fn to_f64(self) -> f64;
+    /// The value nearest `v` in this type.
     fn from_f64(v: f64) -> Self;
 }
 

@@ -2,7 +2,7 @@
 
 use super::Scalar;
 
-/// sq[n] = (pred[n] − truth[n])²   (the loss is their mean: `sum_forward(sq, 1/n)`)
+/// `sq[n]` = (`pred[n]` − `truth[n]`)²   (the loss is their mean: `sum_forward(sq, 1/n)`)
 pub fn mse_forward<T: Scalar>(pred: &[T], truth: &[T]) -> Vec<T> {
     assert_eq!(pred.len(), truth.len(), "mse_forward");
     pred.iter()
@@ -14,7 +14,7 @@ pub fn mse_forward<T: Scalar>(pred: &[T], truth: &[T]) -> Vec<T> {
         .collect()
 }
 
-/// dpred[n] = 2·(pred[n] − truth[n])·scale   (scale = 1/n for the mean)
+/// `dpred[n]` = 2·(`pred[n]` − `truth[n]`)·scale   (scale = 1/n for the mean)
 pub fn mse_backward<T: Scalar>(pred: &[T], truth: &[T], scale: f64) -> Vec<T> {
     assert_eq!(pred.len(), truth.len(), "mse_backward");
     pred.iter()

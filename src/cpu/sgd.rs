@@ -5,8 +5,11 @@ use super::Scalar;
 /// SGD hyper-parameters (Keras defaults: lr 0.01, no momentum).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SgdParams {
+    /// Learning rate.
     pub lr: f32,
+    /// Momentum factor (0: plain SGD).
     pub momentum: f32,
+    /// Use Nesterov momentum.
     pub nesterov: bool,
 }
 
@@ -21,7 +24,7 @@ impl Default for SgdParams {
 }
 
 /// velocity ← momentum·velocity − lr·g; param ← param + velocity
-/// (Nesterov: param ← param + momentum·velocity − lr·g). All slices [n].
+/// (Nesterov: param ← param + momentum·velocity − lr·g). All slices `[n]`.
 pub fn sgd_update<T: Scalar>(param: &mut [T], grad: &[T], velocity: &mut [T], hp: &SgdParams) {
     let n = param.len();
     assert!(

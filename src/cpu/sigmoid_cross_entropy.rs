@@ -3,7 +3,7 @@
 
 use super::Scalar;
 
-/// logits[n], labels[n] → (probs[n] = σ(z), elem_loss[n] = max(z,0) − z·y + log(1 + e^−|z|))
+/// `logits[n]`, `labels[n]` → (`probs[n]` = σ(z), `elem_loss[n]` = max(z,0) − z·y + log(1 + e^−|z|))
 pub fn sigmoid_cross_entropy_forward<T: Scalar>(logits: &[T], labels: &[T]) -> (Vec<T>, Vec<T>) {
     assert_eq!(logits.len(), labels.len(), "sigmoid_cross_entropy_forward");
     let mut probs = Vec::with_capacity(logits.len());
@@ -21,7 +21,7 @@ pub fn sigmoid_cross_entropy_forward<T: Scalar>(logits: &[T], labels: &[T]) -> (
     (probs, loss)
 }
 
-/// dlogits[n] = (probs[n] − labels[n]) · scale   (scale = 1/(rows·cols) for the mean)
+/// `dlogits[n]` = (`probs[n]` − `labels[n]`) · scale   (scale = 1/(rows·cols) for the mean)
 pub fn sigmoid_cross_entropy_backward<T: Scalar>(probs: &[T], labels: &[T], scale: f64) -> Vec<T> {
     assert_eq!(probs.len(), labels.len(), "sigmoid_cross_entropy_backward");
     probs
@@ -31,7 +31,7 @@ pub fn sigmoid_cross_entropy_backward<T: Scalar>(probs: &[T], labels: &[T], scal
         .collect()
 }
 
-/// probs[rows, cols], labels[rows, cols] → correct[rows]: the share of each row's outputs
+/// `probs[rows, cols]`, `labels[rows, cols]` → `correct[rows]`: the share of each row's outputs
 /// on the labelled side of 0.5
 pub fn binary_accuracy_forward<T: Scalar>(
     probs: &[T],

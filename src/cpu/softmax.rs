@@ -2,7 +2,7 @@
 
 use super::Scalar;
 
-/// y[rows,cols] = softmax over each row of x[rows,cols]
+/// `y[rows,cols]` = softmax over each row of `x[rows,cols]`
 pub fn softmax_forward<T: Scalar>(x: &[T], rows: usize, cols: usize) -> Vec<T> {
     assert_eq!(x.len(), rows * cols, "softmax_forward: x");
     let mut y = Vec::with_capacity(x.len());
@@ -19,7 +19,7 @@ pub fn softmax_forward<T: Scalar>(x: &[T], rows: usize, cols: usize) -> Vec<T> {
     y
 }
 
-/// dx[rows,cols] = y ⊙ (dy − Σ_j dy_j·y_j), y the forward output
+/// `dx[rows,cols]` = y ⊙ (dy − Σ_j dy_j·y_j), y the forward output
 pub fn softmax_backward<T: Scalar>(y: &[T], dy: &[T], rows: usize, cols: usize) -> Vec<T> {
     assert_eq!(y.len(), rows * cols, "softmax_backward: y");
     assert_eq!(dy.len(), rows * cols, "softmax_backward: dy");

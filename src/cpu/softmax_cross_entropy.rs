@@ -3,7 +3,7 @@
 
 use super::Scalar;
 
-/// logits[rows,cols], labels[rows,cols] → (probs[rows,cols], row_loss[rows])
+/// `logits[rows,cols]`, `labels[rows,cols]` → (`probs[rows,cols]`, `row_loss[rows]`)
 pub fn softmax_cross_entropy_forward<T: Scalar>(
     logits: &[T],
     labels: &[T],
@@ -44,7 +44,7 @@ pub fn softmax_cross_entropy_forward<T: Scalar>(
     (probs, loss)
 }
 
-/// dlogits[rows,cols] = (probs − labels) · scale   (scale = 1/rows for the batch mean)
+/// `dlogits[rows,cols]` = (probs − labels) · scale   (scale = 1/rows for the batch mean)
 pub fn softmax_cross_entropy_backward<T: Scalar>(probs: &[T], labels: &[T], scale: f64) -> Vec<T> {
     assert_eq!(probs.len(), labels.len(), "softmax_cross_entropy_backward");
     probs

@@ -9,7 +9,7 @@ fn class_of<T: Scalar>(label: T, cols: usize) -> usize {
     (label.to_f64().max(0.0) as usize).min(cols - 1)
 }
 
-/// logits[rows,cols], labels[rows] (class indices) → (probs[rows,cols], row_loss[rows])
+/// `logits[rows,cols]`, `labels[rows]` (class indices) → (`probs[rows,cols]`, `row_loss[rows]`)
 pub fn sparse_softmax_cross_entropy_forward<T: Scalar>(
     logits: &[T],
     labels: &[T],
@@ -41,7 +41,7 @@ pub fn sparse_softmax_cross_entropy_forward<T: Scalar>(
     (probs, loss)
 }
 
-/// dlogits[rows,cols] = (probs − onehot(labels)) · scale   (scale = 1/rows for the mean)
+/// `dlogits[rows,cols]` = (probs − onehot(labels)) · scale   (scale = 1/rows for the mean)
 pub fn sparse_softmax_cross_entropy_backward<T: Scalar>(
     probs: &[T],
     labels: &[T],

@@ -2,7 +2,7 @@
 
 use super::Scalar;
 
-/// param[n] ← param[n] − param[n]·wd·lr
+/// `param[n]` ← `param[n]` − `param[n]`·wd·lr
 pub fn weight_decay_update<T: Scalar>(param: &mut [T], wd: f32, lr: f32) {
     for v in param.iter_mut() {
         let x = v.to_f64();

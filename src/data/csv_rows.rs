@@ -26,7 +26,9 @@ const WHAT: &str = "CSV table";
 /// Where in the file a reader starts: a record's byte offset and line.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Start {
+    /// Byte offset of the record's first byte in the file.
     pub byte: u64,
+    /// The record's 1-based line number.
     pub line: u64,
 }
 

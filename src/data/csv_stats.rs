@@ -93,8 +93,11 @@ pub struct Labels {
 
 /// The classes found: each row's class, the class names and how they were read.
 pub struct Classes {
+    /// Per row: its class index into `names`.
     pub labels: Vec<u8>,
+    /// The class names, in class-index order.
     pub names: Vec<String>,
+    /// Whether the classes were read as numbers or as texts.
     pub read: LabelsRead,
 }
 

@@ -39,6 +39,7 @@ pub struct Tabular {
     /// its column.
     #[serde(deserialize_with = "numbers_or_null")]
     pub mean: Vec<f64>,
+    /// Per feature: the training rows' standard deviation (see `mean`).
     #[serde(deserialize_with = "numbers_or_null")]
     pub std: Vec<f64>,
     /// The target column's name.
@@ -61,14 +62,18 @@ pub struct Table {
     pub features: Array,
     /// Regression targets [rows, 1], or class indices.
     pub target: Target,
+    /// The column names and standardisation the model was trained with.
     pub tabular: Tabular,
     /// How a classifier's target was read (none for a regression).
     pub labels_read: Option<LabelsRead>,
 }
 
+/// A CSV table's target column, as read for training.
 #[derive(Clone, Debug)]
 pub enum Target {
+    /// Regression targets, `[rows, 1]`.
     Values(Array),
+    /// Class indices (classification), one per row.
     Classes(Vec<u8>),
 }
 

@@ -12,8 +12,11 @@ use crate::error::Error;
 /// A data set in MNIST's format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dataset {
+    /// The MNIST handwritten digits.
     Mnist,
+    /// Zalando's Fashion-MNIST (ten kinds of clothing).
     FashionMnist,
+    /// Kuzushiji-MNIST (ten cursive hiragana).
     Kmnist,
     /// EMNIST's balanced digits (240,000 training, 40,000 test), stored transposed.
     EmnistDigits,
@@ -36,6 +39,7 @@ const FASHION: [&str; 10] = [
 const KMNIST: [&str; 10] = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"];
 
 impl Dataset {
+    /// Every data set, in the order listed.
     pub const ALL: [Dataset; 4] = [
         Dataset::Mnist,
         Dataset::FashionMnist,

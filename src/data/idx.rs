@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 pub struct IdxArray {
     /// The dimensions of the items kept (`dims[0]` is the number kept).
     pub dims: Vec<usize>,
+    /// The bytes of the items kept, row-major.
     pub data: Vec<u8>,
     /// Items (first dimension) the file declares, kept or not.
     pub file_items: usize,

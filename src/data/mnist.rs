@@ -40,7 +40,9 @@ pub fn data_dir(explicit: Option<&Path>) -> PathBuf {
 /// One split: images [n, 28, 28, 1] in [0, 1] and labels 0..=9.
 #[derive(Clone, Debug)]
 pub struct Split {
+    /// Images `[n, 28, 28, 1]`, values in [0, 1].
     pub images: Array,
+    /// Labels, one class 0..=9 per image.
     pub labels: Vec<u8>,
 }
 
@@ -107,7 +109,9 @@ impl Split {
 /// MNIST's 60,000 training and 10,000 test samples.
 #[derive(Clone, Debug)]
 pub struct Mnist {
+    /// The training split (60,000 samples).
     pub train: Split,
+    /// The test split (10,000 samples).
     pub test: Split,
 }
 

@@ -44,6 +44,7 @@ impl TuneMode {
 /// What a tune found, or read back.
 #[derive(Clone, Debug)]
 pub struct TuneReport {
+    /// The kernel chosen for each (layout, size class).
     pub table: MatmulTable,
     /// Microseconds per dispatch: (layout, size class, kernel, µs); empty when read from
     /// the cache.
@@ -52,6 +53,7 @@ pub struct TuneReport {
     pub seconds: f64,
     /// Where the table is kept (None: no cache folder known).
     pub cache_file: Option<PathBuf>,
+    /// True when the table was read from the cache instead of measured.
     pub from_cache: bool,
     /// Why the table could not be saved in `cache_file` (a fresh tune only), if it could
     /// not: a later run then tunes again.

@@ -8,6 +8,7 @@
 /// output, and how many iterations the longest-running thread makes in a row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Launch {
+    /// Workgroups launched in x, y and z.
     pub groups: [u32; 3],
     /// Threads that write output; `None`: every thread launched.
     pub useful_threads: Option<u64>,
@@ -48,18 +49,25 @@ impl Launch {
 /// One dispatch as recorded, with its workgroup size.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DispatchRecord {
+    /// The kernel's name.
     pub kernel: &'static str,
+    /// Workgroups launched in x, y and z.
     pub groups: [u32; 3],
+    /// Threads per workgroup (the kernel's workgroup size).
     pub threads_per_group: u32,
+    /// Threads that write output.
     pub useful_threads: u64,
+    /// Iterations of the longest per-thread loop that waits on memory (at least 1).
     pub serial_trips: u64,
 }
 
 impl DispatchRecord {
+    /// Workgroups launched in all (the product of `groups`).
     pub fn workgroups(&self) -> u64 {
         self.groups.iter().map(|&g| g as u64).product()
     }
 
+    /// Threads launched in all.
     pub fn threads(&self) -> u64 {
         self.workgroups() * self.threads_per_group as u64
     }
@@ -71,6 +79,7 @@ pub const DEEP_TRIPS: u64 = 256;
 /// The latency model's constants for one GPU.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ReferenceGpu {
+    /// The GPU's name, as reports print it.
     pub name: &'static str,
     /// Streaming multiprocessors (compute units).
     pub sms: u64,
@@ -101,6 +110,7 @@ pub const H100: ReferenceGpu = ReferenceGpu {
 /// The five figures of a step (or any list of dispatches).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CostSummary {
+    /// Number of dispatches.
     pub dispatches: usize,
     /// The most serial trips of any one dispatch.
     pub max_serial_trips: u64,
@@ -147,6 +157,7 @@ impl ReferenceGpu {
         self.dispatch_us + waves as f64 * d.serial_trips as f64 * self.trip_us
     }
 
+    /// The five figures of `records`, with this GPU's estimate of their time.
     pub fn summarize(&self, records: &[DispatchRecord]) -> CostSummary {
         let launched: u64 = records.iter().map(DispatchRecord::threads).sum();
         let useful: u64 = records.iter().map(|d| d.useful_threads).sum();

@@ -22,6 +22,7 @@ pub enum MatmulKernel {
 }
 
 impl MatmulKernel {
+    /// Every kernel, in table order.
     pub const ALL: [MatmulKernel; 4] = [
         MatmulKernel::Register,
         MatmulKernel::Tiled64,
@@ -62,8 +63,10 @@ pub enum SizeClass {
 }
 
 impl SizeClass {
+    /// Every size class, smallest first.
     pub const ALL: [SizeClass; 3] = [SizeClass::Small, SizeClass::Medium, SizeClass::Large];
 
+    /// The size class of an m×k by k×n product.
     pub fn of(m: usize, n: usize, k: usize) -> SizeClass {
         let macs = (m as u128) * (n as u128) * (k as u128);
         match macs {
@@ -73,6 +76,7 @@ impl SizeClass {
         }
     }
 
+    /// Its name in `wgtrain tune` and the cache file.
     pub fn name(self) -> &'static str {
         match self {
             SizeClass::Small => "small",
@@ -101,6 +105,7 @@ pub const LAYOUTS: [Layout; 3] = [Layout::NN, Layout::TN, Layout::NT];
 /// The kernel for each (layout, size class).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MatmulTable {
+    /// The kernel per layout (NN, TN, NT; see [`LAYOUTS`]) and size class.
     pub choice: [[MatmulKernel; 3]; 3],
 }
 
@@ -152,11 +157,13 @@ impl MatmulTable {
         }
     }
 
+    /// The kernel for an m×k by k×n product in `layout`.
     pub fn get(&self, layout: Layout, m: usize, n: usize, k: usize) -> MatmulKernel {
         let class = SizeClass::of(m, n, k);
         self.choice[layout_index(layout)][class as usize]
     }
 
+    /// Choose `kernel` for products of `layout` and `class`.
     pub fn set(&mut self, layout: Layout, class: SizeClass, kernel: MatmulKernel) {
         self.choice[layout_index(layout)][class as usize] = kernel;
     }

@@ -38,13 +38,19 @@ use recorder::Recorder;
 /// What wgtrain runs on: the adapter and the limits it was given.
 #[derive(Clone, Debug)]
 pub struct GpuInfo {
+    /// The adapter's name, as the driver reports it.
     pub name: String,
     /// PCI vendor id (0x10de NVIDIA, 0x1002 AMD, 0x8086 Intel; 0x10005 Mesa).
     pub vendor: u32,
+    /// The graphics API in use (Vulkan, Metal, DX12, GL).
     pub backend: wgpu::Backend,
+    /// Discrete, integrated, virtual or CPU.
     pub device_type: wgpu::DeviceType,
+    /// The driver's name and version, as reported (may be empty).
     pub driver: String,
+    /// The limits the device was created with.
     pub limits: wgpu::Limits,
+    /// The features the device was created with.
     pub features: wgpu::Features,
 }
 

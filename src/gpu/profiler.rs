@@ -26,15 +26,20 @@ pub enum ProfileMethod {
 /// One kernel's line in a profile.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProfileRow {
+    /// The kernel's name.
     pub kernel: &'static str,
+    /// Dispatches of it.
     pub calls: u64,
+    /// Time spent in it, milliseconds.
     pub total_ms: f64,
 }
 
 /// Kernel times gathered since profiling was switched on, heaviest first.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Profile {
+    /// How the times were measured.
     pub method: ProfileMethod,
+    /// One row per kernel, most total time first.
     pub rows: Vec<ProfileRow>,
 }
 

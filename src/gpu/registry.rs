@@ -23,14 +23,17 @@ macro_rules! registry {
     ) => {
         /// One WGSL source file in `shaders/`, compiled into the binary.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Shader { $( $shader, )* $( $op, )* }
+        pub enum Shader {
+            $( #[doc = concat!("`shaders/", $file, ".wgsl`.")] $shader, )*
+            $( #[doc = concat!("`shaders/", $opfile, ".wgsl`.")] $op, )*
+        }
 
         /// One compute entry point. Binding 0 of every kernel is its uniform parameter
         /// block (unless `has_params` is false); storage buffers follow at bindings
         /// 1..=`storage_bindings()`, in the order the launcher passes them.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum EntryPoint {
-            $( $kernel, )*
+            $( #[doc = concat!("The entry point `", $entry, "` of [`Shader::", stringify!($kshader), "`].")] $kernel, )*
             /// `<op>_forward` of an elementwise op: x → y.
             Forward(Unary),
             /// `<op>_backward` of an elementwise op: (saved, dy) → dx.
@@ -42,7 +45,9 @@ macro_rules! registry {
         /// launcher (`ops::unary`), CPU twins
         /// `cpu::<name>_forward` / `cpu::<name>_backward`.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Unary { $( $op, )* }
+        pub enum Unary {
+            $( #[doc = concat!("The activation in `shaders/", $opfile, ".wgsl`.")] $op, )*
+        }
 
         impl Shader {
             /// Every shader, for tests that must cover them all.
@@ -152,12 +157,12 @@ macro_rules! registry {
                 match self { $( Unary::$op => registry!(@vec4 $( $v4 )?), )* }
             }
 
-            /// The CPU twin of `<op>_forward`: y[n] = f(x[n]).
+            /// The CPU twin of `<op>_forward`: `y[n]` = f(`x[n]`).
             pub fn cpu_forward<T: Scalar>(self, x: &[T]) -> Vec<T> {
                 match self { $( Unary::$op => $fwd(x), )* }
             }
 
-            /// The CPU twin of `<op>_backward`: dx[n] from saved[n] (see `saved`) and dy[n].
+            /// The CPU twin of `<op>_backward`: `dx[n]` from `saved[n]` (see `saved`) and `dy[n]`.
             pub fn cpu_backward<T: Scalar>(self, saved: &[T], dy: &[T]) -> Vec<T> {
                 match self { $( Unary::$op => $bwd(saved, dy), )* }
             }

@@ -11,7 +11,9 @@ use super::pool::BufferPool;
 /// Element type of a GPU tensor. Values are f32; indices (max-pool argmax, labels) are u32.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DType {
+    /// 32-bit float values.
     F32,
+    /// 32-bit unsigned indices.
     U32,
 }
 

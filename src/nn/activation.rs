@@ -9,14 +9,20 @@ use crate::gpu::{Saved, Unary};
 /// An activation applied after a layer's affine part.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Activation {
+    /// No activation: y = x (Keras's `linear`).
     #[default]
     Linear,
+    /// max(x, 0).
     Relu,
+    /// 1 / (1 + e^−x).
     Sigmoid,
+    /// tanh(x).
     Tanh,
+    /// x·Φ(x), Φ the standard normal CDF (exact, not the tanh approximation).
     Gelu,
     /// Keras's `leaky_relu` activation (negative_slope 0.2).
     LeakyRelu,
+    /// Softmax over the last axis.
     Softmax,
 }
 

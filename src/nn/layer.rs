@@ -14,7 +14,9 @@ pub struct Param {
     pub name: &'static str,
     /// Keras layout (Dense kernel [in, out], Conv2D kernel [kh, kw, in, out]).
     pub shape: Vec<usize>,
+    /// The weights, on the model's device.
     pub value: Tensor,
+    /// The gradient of the loss for `value`, once training has allocated it.
     pub grad: Option<Tensor>,
     /// `value` and `grad` are ranges of the optimizer's arenas (`OptimizerState`: every
     /// parameter in one buffer, one update dispatch): backward writes into `grad` and

@@ -12,7 +12,7 @@ pub enum Loss {
     /// is fused with the loss (softmax + log-likelihood in one kernel, finite for any logits).
     CategoricalCrossentropy,
     /// `sparse_categorical_crossentropy` on integer class labels (one per sample, shape
-    /// [n] or [n, 1], values 0..classes); fused with a softmax output like the categorical
+    /// `[n]` or `[n, 1]`, values 0..classes); fused with a softmax output like the categorical
     /// loss. The labels never become one-hot: on the GPU they stay bytes until the kernel.
     SparseCategoricalCrossentropy,
     /// `binary_crossentropy` on 0/1 labels (or probabilities) shaped like the output; needs
@@ -84,7 +84,9 @@ impl FromStr for Loss {
 /// `Loss::X`, which converts into this).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LossConfig {
+    /// The loss function.
     pub loss: Loss,
+    /// True when the model outputs logits, not probabilities.
     pub from_logits: bool,
 }
 

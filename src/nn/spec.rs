@@ -73,52 +73,81 @@ fn two() -> Pair {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum LayerSpec {
+    /// A fully connected layer: `activation(x·kernel + bias)`.
     Dense {
+        /// Output features.
         units: usize,
+        /// The activation's Keras name ("linear" by default).
         #[serde(default = "linear")]
         activation: String,
     },
+    /// A 2-D convolution over NHWC input, with bias and activation.
     Conv2D {
+        /// Output channels.
         filters: usize,
+        /// Kernel (height, width).
         kernel_size: Pair,
+        /// Strides (vertical, horizontal); 1 by default.
         #[serde(default = "one")]
         strides: Pair,
+        /// "valid" (the default) or "same".
         #[serde(default = "valid")]
         padding: String,
+        /// The activation's Keras name ("linear" by default).
         #[serde(default = "linear")]
         activation: String,
     },
+    /// The maximum of each pooling window.
     MaxPooling2D {
+        /// Window (height, width); 2 by default.
         #[serde(default = "two")]
         pool_size: Pair,
+        /// Strides (vertical, horizontal); the pool size when absent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         strides: Option<Pair>,
     },
+    /// The mean of each pooling window.
     AveragePooling2D {
+        /// Window (height, width); 2 by default.
         #[serde(default = "two")]
         pool_size: Pair,
+        /// Strides (vertical, horizontal); the pool size when absent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         strides: Option<Pair>,
     },
+    /// Reshape each sample to one axis.
     Flatten {},
+    /// Zero each input with probability `rate` while training (scaling the rest up).
     Dropout {
+        /// The fraction of inputs dropped, in [0, 1).
         rate: f32,
     },
+    /// An activation function on its own.
     Activation {
+        /// The activation's Keras name.
         activation: String,
     },
+    /// Reshape each sample.
     Reshape {
+        /// The per-sample shape; one entry may be -1 (inferred).
         target_shape: Vec<i64>,
     },
+    /// The mean over height and width, per channel.
     GlobalAveragePooling2D {},
+    /// The maximum over height and width, per channel.
     GlobalMaxPooling2D {},
+    /// x for x > 0, else `negative_slope`·x.
     LeakyReLU {
+        /// The slope for x ≤ 0 (0.3 by default).
         #[serde(default = "leaky_slope")]
         negative_slope: f32,
     },
+    /// Normalise each channel by its batch statistics (moving averages at inference).
     BatchNormalization {
+        /// The moving averages' momentum (0.99 by default).
         #[serde(default = "momentum")]
         momentum: f32,
+        /// Added to the variance before its square root (1e-3 by default).
         #[serde(default = "epsilon")]
         epsilon: f32,
     },
@@ -147,7 +176,9 @@ impl LayerSpec {
 /// A whole `Sequential` model: the per-sample input shape and the layers in order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelSpec {
+    /// The shape of one input sample (no batch axis).
     pub input_shape: Vec<usize>,
+    /// The layers, input first.
     pub layers: Vec<LayerSpec>,
 }
 

@@ -10,14 +10,20 @@ use crate::gpu::GpuTensor;
 /// A tensor of the device a model was built on.
 #[derive(Clone, Debug)]
 pub enum Tensor {
+    /// A tensor on the GPU device.
     Gpu(GpuTensor),
+    /// f32 data on the CPU device.
     Cpu {
+        /// The values, row-major.
         data: Arc<Vec<f32>>,
+        /// The dimensions.
         shape: Vec<usize>,
     },
     /// u32 data on the CPU device (max-pool argmax, step counters).
     CpuIndex {
+        /// The values, row-major.
         data: Arc<Vec<u32>>,
+        /// The dimensions.
         shape: Vec<usize>,
     },
 }

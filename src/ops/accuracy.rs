@@ -4,7 +4,7 @@ use super::{expect_len, expect_same, grid_1d, rows_cols};
 use crate::error::Result;
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
-/// probs[r,c], labels[r,c] → correct[r] (1.0 where the argmaxes agree, else 0.0).
+/// `probs[r,c]`, `labels[r,c]` → `correct[r]` (1.0 where the argmaxes agree, else 0.0).
 pub fn accuracy_forward(gpu: &Gpu, probs: &GpuTensor, labels: &GpuTensor) -> Result<GpuTensor> {
     expect_same("accuracy_forward", ("probs", probs), ("labels", labels))?;
     let (rows, cols) = rows_cols(probs);
@@ -18,7 +18,7 @@ pub fn accuracy_forward(gpu: &Gpu, probs: &GpuTensor, labels: &GpuTensor) -> Res
     Ok(correct)
 }
 
-/// probs[r,c], labels[r] (class indices) → correct[r] (1.0 where the argmax is the label).
+/// `probs[r,c]`, `labels[r]` (class indices) → `correct[r]` (1.0 where the argmax is the label).
 pub fn sparse_accuracy_forward(
     gpu: &Gpu,
     probs: &GpuTensor,
@@ -36,7 +36,7 @@ pub fn sparse_accuracy_forward(
     Ok(correct)
 }
 
-/// probs[r,c] and one-hot labels[r,c], or class indices labels[r] (`sparse`) → correct[r]:
+/// `probs[r,c]` and one-hot `labels[r,c]`, or class indices `labels[r]` (`sparse`) → `correct[r]`:
 /// 1.0 where the labelled class ranks within the top `k` probabilities.
 pub fn top_k_accuracy_forward(
     gpu: &Gpu,

@@ -5,7 +5,7 @@ use crate::cpu::{beta_fixed, AdamParams, ADAM_STATE_LEN};
 use crate::error::{shape_err, Result};
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
-/// Advance Adam's step state `state` [3] (u32: t and the bias corrections 1 − β^t, see
+/// Advance Adam's step state `state` `[3]` (u32: t and the bias corrections 1 − β^t, see
 /// `cpu::adam_step`) by one step, on the GPU.
 pub fn adam_step(gpu: &Gpu, state: &GpuTensor, hp: &AdamParams) -> Result<()> {
     expect_len("adam_step", "state", state, ADAM_STATE_LEN)?;
@@ -19,8 +19,8 @@ pub fn adam_step(gpu: &Gpu, state: &GpuTensor, hp: &AdamParams) -> Result<()> {
 }
 
 /// One Adam update of `param` in place from `grad`, with moments `m`, `v` (same length)
-/// and the step state `state` [3] (already advanced by `adam_step`), at the rate in
-/// `lr` [1] (`hp.lr` is the twin's; the kernel reads the tensor).
+/// and the step state `state` `[3]` (already advanced by `adam_step`), at the rate in
+/// `lr` `[1]` (`hp.lr` is the twin's; the kernel reads the tensor).
 pub fn adam_update(
     gpu: &Gpu,
     param: &GpuTensor,

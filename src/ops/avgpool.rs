@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::geometry::Pool2dGeometry;
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
-/// x[n,h,w,c] → y[n,oh,ow,c], window means.
+/// `x[n,h,w,c]` → `y[n,oh,ow,c]`, window means.
 pub fn avgpool_forward(gpu: &Gpu, x: &GpuTensor, g: &Pool2dGeometry) -> Result<GpuTensor> {
     expect_len("avgpool_forward", "input x", x, g.input_len())?;
     let y = gpu.empty(&[g.n, g.oh, g.ow, g.c], DType::F32)?;
@@ -18,7 +18,7 @@ pub fn avgpool_forward(gpu: &Gpu, x: &GpuTensor, g: &Pool2dGeometry) -> Result<G
     Ok(y)
 }
 
-/// dy[n,oh,ow,c] → dx[n,h,w,c].
+/// `dy[n,oh,ow,c]` → `dx[n,h,w,c]`.
 pub fn avgpool_backward(gpu: &Gpu, dy: &GpuTensor, g: &Pool2dGeometry) -> Result<GpuTensor> {
     expect_len("avgpool_backward", "dy", dy, g.output_len())?;
     let dx = gpu.empty(&[g.n, g.h, g.w, g.c], DType::F32)?;

@@ -22,7 +22,7 @@ fn params(rows: usize, c: usize, momentum: f32, epsilon: f32) -> [u32; 4] {
     [rows as u32, c as u32, momentum.to_bits(), epsilon.to_bits()]
 }
 
-/// x[rows, c] → stats[2, c]; moving_mean, moving_var [c] updated in place.
+/// `x[rows, c]` → `stats[2, c]`; moving_mean, moving_var `[c]` updated in place.
 pub fn batch_norm_statistics(
     gpu: &Gpu,
     x: &GpuTensor,
@@ -44,7 +44,7 @@ pub fn batch_norm_statistics(
     Ok(stats)
 }
 
-/// x[.., c], stats[2, c], gamma[c], beta[c] → y = γ·(x − mean)·inv_std + β.
+/// `x[.., c]`, `stats[2, c]`, `gamma[c]`, `beta[c]` → y = γ·(x − mean)·inv_std + β.
 pub fn batch_norm_forward(
     gpu: &Gpu,
     x: &GpuTensor,
@@ -67,7 +67,7 @@ pub fn batch_norm_forward(
     Ok(y)
 }
 
-/// x[.., c] normalized with the moving statistics mean[c], var[c] (inference).
+/// `x[.., c]` normalized with the moving statistics `mean[c]`, `var[c]` (inference).
 pub fn batch_norm_inference_forward(
     gpu: &Gpu,
     x: &GpuTensor,
@@ -96,7 +96,7 @@ pub fn batch_norm_inference_forward(
     Ok(y)
 }
 
-/// x, dy [.., c], stats[2, c], gamma[c] → (dx if `need_dx`, dgamma[c], dbeta[c]).
+/// x, dy `[.., c]`, `stats[2, c]`, `gamma[c]` → (dx if `need_dx`, `dgamma[c]`, `dbeta[c]`).
 pub fn batch_norm_backward(
     gpu: &Gpu,
     x: &GpuTensor,

@@ -6,7 +6,7 @@ use crate::gpu::cost::Launch;
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 use crate::shape::Layout;
 
-/// y = x + b over the last axis: x[rows,cols], b[cols] → y[rows,cols].
+/// y = x + b over the last axis: `x[rows,cols]`, `b[cols]` → `y[rows,cols]`.
 pub fn bias_forward(gpu: &Gpu, x: &GpuTensor, b: &GpuTensor) -> Result<GpuTensor> {
     let (rows, cols) = rows_cols(x);
     expect_len("bias_forward", "bias", b, cols)?;
@@ -20,7 +20,7 @@ pub fn bias_forward(gpu: &Gpu, x: &GpuTensor, b: &GpuTensor) -> Result<GpuTensor
     Ok(y)
 }
 
-/// db[cols] = Σ_rows dy[rows,cols], in a new tensor.
+/// `db[cols]` = Σ_rows `dy[rows,cols]`, in a new tensor.
 pub fn bias_backward(gpu: &Gpu, dy: &GpuTensor) -> Result<GpuTensor> {
     let (_, cols) = rows_cols(dy);
     let db = gpu.empty(&[cols], DType::F32)?;
@@ -28,7 +28,7 @@ pub fn bias_backward(gpu: &Gpu, dy: &GpuTensor) -> Result<GpuTensor> {
     Ok(db)
 }
 
-/// Like [`bias_backward`] into an existing db[cols] (overwritten).
+/// Like [`bias_backward`] into an existing `db[cols]` (overwritten).
 pub fn bias_backward_into(gpu: &Gpu, dy: &GpuTensor, db: &GpuTensor) -> Result<()> {
     let (rows, cols) = rows_cols(dy);
     expect_len("bias_backward", "db", db, cols)?;

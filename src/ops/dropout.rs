@@ -4,7 +4,7 @@ use super::{expect_len, grid_1d};
 use crate::error::{shape_err, Result};
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
-/// x[n] → (y[n], mask[n]): inverted dropout with the mask drawn from (seed, step[0], i).
+/// `x[n]` → (`y[n]`, `mask[n]`): inverted dropout with the mask drawn from (seed, `step[0]`, i).
 /// `step` is a one-element u32 counter the caller bumps once per training step.
 pub fn dropout_forward(
     gpu: &Gpu,
@@ -34,7 +34,7 @@ pub fn dropout_forward(
     Ok((y, mask))
 }
 
-/// dy[n], mask[n] → dx[n] = dy · mask.
+/// `dy[n]`, `mask[n]` → `dx[n]` = dy · mask.
 pub fn dropout_backward(gpu: &Gpu, dy: &GpuTensor, mask: &GpuTensor) -> Result<GpuTensor> {
     expect_len("dropout_backward", "mask", mask, dy.len())?;
     let dx = gpu.empty(dy.shape(), DType::F32)?;

@@ -7,7 +7,9 @@ use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 /// Which global pooling: Keras's GlobalAveragePooling2D or GlobalMaxPooling2D.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GlobalPool {
+    /// The mean over height and width.
     Average,
+    /// The maximum over height and width.
     Max,
 }
 
@@ -19,7 +21,7 @@ fn dims(op: &'static str, x: &GpuTensor) -> Result<(usize, usize, usize)> {
     }
 }
 
-/// x[n,h,w,c] → y[n,c], the mean over h, w.
+/// `x[n,h,w,c]` → `y[n,c]`, the mean over h, w.
 pub fn global_avg_pool_forward(gpu: &Gpu, x: &GpuTensor) -> Result<GpuTensor> {
     let (n, hw, c) = dims("global_avg_pool_forward", x)?;
     let y = gpu.empty(&[n, c], DType::F32)?;
@@ -32,7 +34,7 @@ pub fn global_avg_pool_forward(gpu: &Gpu, x: &GpuTensor) -> Result<GpuTensor> {
     Ok(y)
 }
 
-/// dy[n,c] → dx shaped like the forward input x_shape [n,h,w,c].
+/// `dy[n,c]` → dx shaped like the forward input x_shape `[n,h,w,c]`.
 pub fn global_avg_pool_backward(gpu: &Gpu, dy: &GpuTensor, x_shape: &[usize]) -> Result<GpuTensor> {
     let dx = gpu.empty(x_shape, DType::F32)?;
     let (n, hw, c) = dims("global_avg_pool_backward", &dx)?;
@@ -46,7 +48,7 @@ pub fn global_avg_pool_backward(gpu: &Gpu, dy: &GpuTensor, x_shape: &[usize]) ->
     Ok(dx)
 }
 
-/// x[n,h,w,c] → (y[n,c], argmax[n,c]: the flat index of each first maximum).
+/// `x[n,h,w,c]` → (`y[n,c]`, `argmax[n,c]`: the flat index of each first maximum).
 pub fn global_max_pool_forward(gpu: &Gpu, x: &GpuTensor) -> Result<(GpuTensor, GpuTensor)> {
     let (n, hw, c) = dims("global_max_pool_forward", x)?;
     let y = gpu.empty(&[n, c], DType::F32)?;
@@ -60,7 +62,7 @@ pub fn global_max_pool_forward(gpu: &Gpu, x: &GpuTensor) -> Result<(GpuTensor, G
     Ok((y, argmax))
 }
 
-/// dy[n,c] → dx shaped like x_shape, dy at each recorded maximum.
+/// `dy[n,c]` → dx shaped like x_shape, dy at each recorded maximum.
 pub fn global_max_pool_backward(
     gpu: &Gpu,
     dy: &GpuTensor,

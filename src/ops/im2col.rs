@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::geometry::Conv2dGeometry;
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
-/// x[n,h,w,c] → cols[n·oh·ow, kh·kw·c].
+/// `x[n,h,w,c]` → `cols[n·oh·ow, kh·kw·c]`.
 pub fn im2col_forward(gpu: &Gpu, x: &GpuTensor, g: &Conv2dGeometry) -> Result<GpuTensor> {
     expect_len("im2col_forward", "input x", x, g.input_len())?;
     let shape = [g.col_rows(), g.col_cols()];
@@ -31,7 +31,7 @@ pub fn im2col_forward(gpu: &Gpu, x: &GpuTensor, g: &Conv2dGeometry) -> Result<Gp
     Ok(cols)
 }
 
-/// dcols[n·oh·ow, kh·kw·c] → dx[n,h,w,c] (col2im).
+/// `dcols[n·oh·ow, kh·kw·c]` → `dx[n,h,w,c]` (col2im).
 pub fn im2col_backward(gpu: &Gpu, dcols: &GpuTensor, g: &Conv2dGeometry) -> Result<GpuTensor> {
     expect_len(
         "im2col_backward",

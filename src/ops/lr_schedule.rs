@@ -21,8 +21,8 @@ pub fn lr_schedule_table(s: &LearningRateSchedule) -> Vec<u32> {
     }
 }
 
-/// lr[0] ← the schedule's rate for the update the (already advanced) `step` counter
-/// counts (its first word: a counter [1] or Adam's step state [3]); `table` from
+/// `lr[0]` ← the schedule's rate for the update the (already advanced) `step` counter
+/// counts (its first word: a counter `[1]` or Adam's step state `[3]`); `table` from
 /// [`lr_schedule_table`].
 pub fn lr_schedule_forward(
     gpu: &Gpu,

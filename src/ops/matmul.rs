@@ -23,8 +23,8 @@ pub(super) const BIAS_GRAD: u32 = 4;
 /// The split and tiled kernels: C kept where binding 3 (the mask) is > 0.
 pub(super) const RELU_MASK: u32 = 8;
 
-/// c[m,n] = op(a)·op(b) (+ bias[n]) (ReLU if `relu`), in a new tensor.
-/// Shapes by `layout`: NN a[m,k]·b[k,n]; TN a[k,m]ᵀ·b[k,n]; NT a[m,k]·b[n,k]ᵀ.
+/// `c[m,n]` = op(a)·op(b) (+ `bias[n]`) (ReLU if `relu`), in a new tensor.
+/// Shapes by `layout`: NN `a[m,k]`·`b[k,n]`; TN `a[k,m]`ᵀ·`b[k,n]`; NT `a[m,k]`·`b[n,k]`ᵀ.
 /// Inputs of more than two dimensions are read as matrices over their last axis.
 pub fn matmul(
     gpu: &Gpu,
@@ -40,7 +40,7 @@ pub fn matmul(
     Ok(c)
 }
 
-/// Like [`matmul`] into an existing c[m,n], which is overwritten.
+/// Like [`matmul`] into an existing `c[m,n]`, which is overwritten.
 pub fn matmul_into(
     gpu: &Gpu,
     a: &GpuTensor,
@@ -70,7 +70,7 @@ pub fn matmul_with(
 }
 
 /// A Dense layer's input gradient with the ReLU derivative of the layer before it:
-/// dx[m,k] = (dz[m,n]·w[k,n]ᵀ) · [x > 0], x[m,k] the layer's input (that layer's output),
+/// `dx[m,k]` = (`dz[m,n]`·`w[k,n]`ᵀ) · `[x > 0]`, `x[m,k]` the layer's input (that layer's output),
 /// in one dispatch with the bits of `matmul` NT then `relu_backward`.
 pub fn matmul_nt_relu_masked(
     gpu: &Gpu,
@@ -95,6 +95,7 @@ pub fn matmul_nt_relu_masked(
 /// What a launch computes besides C (op(A)·op(B) (+ bias) (ReLU)).
 #[derive(Clone, Copy)]
 pub enum Extra<'a> {
+    /// Only C.
     None,
     /// TN: the column sums of B into this tensor.
     BiasGrad(&'a GpuTensor),
@@ -102,8 +103,8 @@ pub enum Extra<'a> {
     ReluMask(&'a GpuTensor),
 }
 
-/// An affine layer's weight gradients in one dispatch: dw[k,n] = x[rows,k]ᵀ·dz[rows,n]
-/// and db[n] = Σ_rows dz[rows,n] (what `bias_backward` computes, the same bits), both
+/// An affine layer's weight gradients in one dispatch: `dw[k,n]` = `x[rows,k]`ᵀ·`dz[rows,n]`
+/// and `db[n]` = Σ_rows `dz[rows,n]` (what `bias_backward` computes, the same bits), both
 /// overwritten.
 pub fn matmul_tn_bias_grad_into(
     gpu: &Gpu,

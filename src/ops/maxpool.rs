@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::geometry::Pool2dGeometry;
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
-/// x[n,h,w,c] → (y[n,oh,ow,c], argmax[n,oh,ow,c] as u32 flat indices into x).
+/// `x[n,h,w,c]` → (`y[n,oh,ow,c]`, `argmax[n,oh,ow,c]` as u32 flat indices into x).
 pub fn maxpool_forward(
     gpu: &Gpu,
     x: &GpuTensor,
@@ -29,7 +29,7 @@ pub fn maxpool_forward(
     Ok((y, arg))
 }
 
-/// dy[n,oh,ow,c] and the forward argmax → dx[n,h,w,c].
+/// `dy[n,oh,ow,c]` and the forward argmax → `dx[n,h,w,c]`.
 pub fn maxpool_backward(
     gpu: &Gpu,
     dy: &GpuTensor,
@@ -39,8 +39,8 @@ pub fn maxpool_backward(
     backward(gpu, dy, argmax, g, None)
 }
 
-/// `maxpool_backward` times the ReLU derivative of the layer before: dx · [x > 0], x the
-/// pool's input [n,h,w,c] (that layer's output); the bits of the two kernels, one dispatch.
+/// `maxpool_backward` times the ReLU derivative of the layer before: dx · `[x > 0]`, x the
+/// pool's input `[n,h,w,c]` (that layer's output); the bits of the two kernels, one dispatch.
 pub fn maxpool_backward_masked(
     gpu: &Gpu,
     dy: &GpuTensor,

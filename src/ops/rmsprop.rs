@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::gpu::{EntryPoint, Gpu, GpuTensor};
 
 /// One RMSprop update of `param` in place from `grad`, with slots `velocity` and
-/// `momentum` (same length), at the rate in `lr` [1] (`hp.lr` is the twin's).
+/// `momentum` (same length), at the rate in `lr` `[1]` (`hp.lr` is the twin's).
 pub fn rmsprop_update(
     gpu: &Gpu,
     param: &GpuTensor,

@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::gpu::{EntryPoint, Gpu, GpuTensor};
 
 /// One SGD (momentum) update of `param` in place from `grad`, with `velocity` state, at
-/// the rate in `lr` [1] (`hp.lr` is the twin's; the kernel reads the tensor).
+/// the rate in `lr` `[1]` (`hp.lr` is the twin's; the kernel reads the tensor).
 pub fn sgd_update(
     gpu: &Gpu,
     param: &GpuTensor,

@@ -49,7 +49,7 @@ pub fn sigmoid_cross_entropy_backward(
     )
 }
 
-/// probs[r,c], labels[r,c] → correct[r]: the share of row r on the labelled side of 0.5.
+/// `probs[r,c]`, `labels[r,c]` → `correct[r]`: the share of row r on the labelled side of 0.5.
 pub fn binary_accuracy_forward(
     gpu: &Gpu,
     probs: &GpuTensor,

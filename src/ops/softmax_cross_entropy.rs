@@ -4,7 +4,7 @@ use super::{expect_same, grid_1d, rows_cols};
 use crate::error::Result;
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
-/// logits[rows,cols], one-hot labels[rows,cols] → (probs[rows,cols], row_loss[rows]).
+/// `logits[rows,cols]`, one-hot `labels[rows,cols]` → (`probs[rows,cols]`, `row_loss[rows]`).
 /// The batch loss is `sum_forward(row_loss, 1/rows)`.
 pub fn softmax_cross_entropy_forward(
     gpu: &Gpu,
@@ -49,10 +49,10 @@ pub fn softmax_cross_entropy_backward(
     )
 }
 
-/// A training step's loss in one dispatch (logits[rows,cols], one-hot labels[rows,cols]):
+/// A training step's loss in one dispatch (`logits[rows,cols]`, one-hot `labels[rows,cols]`):
 /// returns dlogits = (softmax − labels) · scale, adds the summed row losses to
-/// `loss_total` [1] and, when given, the count of rows whose argmax hits the label to
-/// `correct_total` [1] — the bits of `softmax_cross_entropy_forward`, `sum_into`,
+/// `loss_total` `[1]` and, when given, the count of rows whose argmax hits the label to
+/// `correct_total` `[1]` — the bits of `softmax_cross_entropy_forward`, `sum_into`,
 /// `accuracy_forward`, `sum_into` and `softmax_cross_entropy_backward`. One workgroup: for
 /// training batches.
 pub fn softmax_cross_entropy_step(

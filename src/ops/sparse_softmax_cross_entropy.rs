@@ -5,8 +5,8 @@ use super::{expect_len, grid_1d, rows_cols};
 use crate::error::Result;
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 
-/// logits[rows,cols], labels[rows] (class indices as f32) → (probs[rows,cols],
-/// row_loss[rows]). The batch loss is `sum_forward(row_loss, 1/rows)`.
+/// `logits[rows,cols]`, `labels[rows]` (class indices as f32) → (`probs[rows,cols]`,
+/// `row_loss[rows]`). The batch loss is `sum_forward(row_loss, 1/rows)`.
 pub fn sparse_softmax_cross_entropy_forward(
     gpu: &Gpu,
     logits: &GpuTensor,
@@ -49,7 +49,7 @@ pub fn sparse_softmax_cross_entropy_backward(
 }
 
 /// [`softmax_cross_entropy_step`](super::softmax_cross_entropy_step) with class indices
-/// labels[rows] (hits by `sparse_accuracy_forward`'s rule).
+/// `labels[rows]` (hits by `sparse_accuracy_forward`'s rule).
 pub fn sparse_softmax_cross_entropy_step(
     gpu: &Gpu,
     logits: &GpuTensor,

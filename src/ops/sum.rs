@@ -11,7 +11,7 @@ pub(crate) fn one_workgroup(n: usize) -> Launch {
         .trips(n.div_ceil(256) as u64 + 8)
 }
 
-/// out[1] = scale · Σ x, in a new one-element tensor.
+/// `out[1]` = scale · Σ x, in a new one-element tensor.
 pub fn sum_forward(gpu: &Gpu, x: &GpuTensor, scale: f32) -> Result<GpuTensor> {
     let out = gpu.empty(&[1], DType::F32)?;
     gpu.dispatch(
@@ -23,7 +23,7 @@ pub fn sum_forward(gpu: &Gpu, x: &GpuTensor, scale: f32) -> Result<GpuTensor> {
     Ok(out)
 }
 
-/// out[0] (+)= scale · Σ x: adds to `out` when `accumulate`, else overwrites it. Used to
+/// `out[0]` (+)= scale · Σ x: adds to `out` when `accumulate`, else overwrites it. Used to
 /// keep running loss and accuracy sums on the GPU across many steps.
 pub fn sum_into(
     gpu: &Gpu,

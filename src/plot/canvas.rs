@@ -14,7 +14,9 @@ pub const GREY: Color = [200, 200, 200];
 pub const BLUE: Color = [31, 119, 180];
 pub const ORANGE: Color = [255, 127, 14];
 
+/// An RGB picture being drawn on.
 pub struct Canvas {
+    /// The pixels.
     pub img: RgbImage,
 }
 
@@ -26,12 +28,14 @@ impl Canvas {
         }
     }
 
+    /// Set the pixel at (x, y) to `c`; points outside the picture are ignored.
     pub fn pixel(&mut self, x: i64, y: i64, c: Color) {
         if x >= 0 && y >= 0 && (x as u32) < self.img.width() && (y as u32) < self.img.height() {
             self.img.put_pixel(x as u32, y as u32, Rgb(c));
         }
     }
 
+    /// Fill the w×h rectangle with top-left corner (x, y) in `c`, clipped to the picture.
     pub fn fill_rect(&mut self, x: i64, y: i64, w: i64, h: i64, c: Color) {
         for yy in y..y + h {
             for xx in x..x + w {

@@ -296,7 +296,9 @@ pub struct WrongDigit<'a> {
     pub shape: (usize, usize, usize),
     /// Its index in the data set (shown, so it can be looked up).
     pub index: usize,
+    /// The true class's name.
     pub truth: &'a str,
+    /// The predicted class's name.
     pub predicted: &'a str,
     /// The model's probability for its (wrong) prediction.
     pub confidence: f32,

@@ -15,7 +15,9 @@ use crate::nn::Sequential;
 pub enum Mode {
     /// `min` for losses, `max` for accuracies (Keras's `auto`).
     Auto,
+    /// Lower is better.
     Min,
+    /// Higher is better.
     Max,
 }
 
@@ -29,6 +31,7 @@ pub struct EarlyStopping {
     pub min_delta: f32,
     /// Epochs without improvement after which training stops.
     pub patience: usize,
+    /// Whether a lower or a higher value is an improvement.
     pub mode: Mode,
     /// At the end of training, put back the weights of the best epoch (as Keras 3: also
     /// when training ran to the last epoch).
@@ -99,11 +102,13 @@ impl EarlyStopping {
 /// [`on_epoch_end`](Self::on_epoch_end) from `fit_checkpointed`'s callback.
 #[derive(Clone, Debug)]
 pub struct ModelCheckpoint {
+    /// Where the model is saved.
     pub filepath: PathBuf,
     /// As EarlyStopping's: `val_loss` by default.
     pub monitor: String,
     /// Save only when the monitored value is the best so far.
     pub save_best_only: bool,
+    /// Whether a lower or a higher value is better.
     pub mode: Mode,
     /// The best value so far (`None` before the first); set it to resume a run without
     /// overwriting a better earlier save (Keras's `initial_value_threshold`).
@@ -162,12 +167,19 @@ impl ModelCheckpoint {
 /// epochs, so it costs no readback inside one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReduceLROnPlateau {
+    /// The logged value watched, e.g. `val_loss`.
     pub monitor: String,
+    /// What the learning rate is multiplied by at each reduction (below 1).
     pub factor: f32,
+    /// Epochs without improvement after which the rate is reduced.
     pub patience: usize,
+    /// Whether a lower or a higher value is an improvement.
     pub mode: Mode,
+    /// A change smaller than this is no improvement.
     pub min_delta: f32,
+    /// Epochs to wait after a reduction before counting epochs without improvement again.
     pub cooldown: usize,
+    /// The rate is never reduced below this.
     pub min_lr: f32,
 }
 

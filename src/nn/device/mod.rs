@@ -50,7 +50,9 @@ impl std::str::FromStr for DeviceKind {
 
 /// Values on their way back from the device ([`DeviceOps::read_async`]).
 pub enum PendingValues {
+    /// A read from the GPU still in flight (`None` once taken).
     Gpu(Option<crate::gpu::PendingRead>),
+    /// Values already on the host (CPU device; `None` once taken).
     Ready(Option<Vec<f32>>),
 }
 
@@ -71,9 +73,13 @@ pub struct BatchAt<'a> {
 /// decoded through a ≤ 256-entry f32 `palette`.
 #[derive(Clone, Copy)]
 pub struct ByteCodes<'a> {
+    /// The codes, 4 per u32, first code in the lowest byte.
     pub codes: &'a Tensor,
+    /// The f32 value of each code (at most 256).
     pub palette: &'a Tensor,
+    /// Samples in the dataset.
     pub n_samples: usize,
+    /// The shape of one sample.
     pub sample_shape: &'a [usize],
 }
 
@@ -113,7 +119,7 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
     fn gather(&self, src: &Tensor, at: BatchAt) -> Result<Tensor>;
     /// Batch rows decoded from byte codes → [rows, sample…].
     fn gather_u8(&self, data: ByteCodes, at: BatchAt) -> Result<Tensor>;
-    /// c[m,n] = op(a)·op(b) (+ bias) (ReLU), matrices over the last axis.
+    /// `c[m,n]` = op(a)·op(b) (+ bias) (ReLU), matrices over the last axis.
     fn matmul(
         &self,
         a: &Tensor,
@@ -127,9 +133,9 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
         let c = self.matmul(a, b, None, layout, false)?;
         self.copy(&c, out)
     }
-    /// dy[rows, cols] → db[cols] (column sums).
+    /// `dy[rows, cols]` → `db[cols]` (column sums).
     fn bias_backward(&self, dy: &Tensor) -> Result<Tensor>;
-    /// Like `bias_backward` into an existing `out` [cols].
+    /// Like `bias_backward` into an existing `out` `[cols]`.
     fn bias_backward_into(&self, dy: &Tensor, out: &mut Tensor) -> Result<()> {
         let db = self.bias_backward(dy)?;
         self.copy(&db, out)
@@ -176,13 +182,13 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
     fn softmax_forward(&self, x: &Tensor) -> Result<Tensor>;
     /// dx = y ⊙ (dy − Σ dy·y) per row.
     fn softmax_backward(&self, y: &Tensor, dy: &Tensor) -> Result<Tensor>;
-    /// x[n,h,w,c] → cols[n·oh·ow, kh·kw·c].
+    /// `x[n,h,w,c]` → `cols[n·oh·ow, kh·kw·c]`.
     fn im2col_forward(&self, x: &Tensor, geo: &Conv2dGeometry) -> Result<Tensor>;
-    /// dcols → dx[n,h,w,c] (col2im).
+    /// dcols → `dx[n,h,w,c]` (col2im).
     fn im2col_backward(&self, dcols: &Tensor, geo: &Conv2dGeometry) -> Result<Tensor>;
-    /// x[n,h,w,c] → (y[n,oh,ow,c], argmax).
+    /// `x[n,h,w,c]` → (`y[n,oh,ow,c]`, argmax).
     fn maxpool_forward(&self, x: &Tensor, geo: &Pool2dGeometry) -> Result<(Tensor, Tensor)>;
-    /// dy[n,oh,ow,c] → dx[n,h,w,c] through the recorded argmax.
+    /// `dy[n,oh,ow,c]` → `dx[n,h,w,c]` through the recorded argmax.
     fn maxpool_backward(
         &self,
         dy: &Tensor,
@@ -194,7 +200,7 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
     fn fuses(&self) -> bool {
         false
     }
-    /// `maxpool_backward` times the ReLU derivative of the layer before: dx · [x > 0], x
+    /// `maxpool_backward` times the ReLU derivative of the layer before: dx · `[x > 0]`, x
     /// the pool's input (one dispatch on the GPU, the same bits).
     fn maxpool_backward_masked(
         &self,
@@ -206,21 +212,21 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
         let dx = self.maxpool_backward(dy, argmax, geo)?;
         self.unary_backward(Unary::Relu, x, &dx)
     }
-    /// dz[m,n]·w[k,n]ᵀ times the ReLU derivative of the layer before: · [x > 0], x[m,k]
+    /// `dz[m,n]`·`w[k,n]`ᵀ times the ReLU derivative of the layer before: · `[x > 0]`, `x[m,k]`
     /// the layer's input (one dispatch on the GPU, the same bits).
     fn matmul_nt_relu_masked(&self, dz: &Tensor, w: &Tensor, x: &Tensor) -> Result<Tensor> {
         let dx = self.matmul(dz, w, None, Layout::NT, false)?;
         let mask = x.reshape(dx.shape());
         self.unary_backward(Unary::Relu, &mask, &dx)
     }
-    /// x[n,h,w,c] → y[n,oh,ow,c], window means.
+    /// `x[n,h,w,c]` → `y[n,oh,ow,c]`, window means.
     fn avgpool_forward(&self, x: &Tensor, geo: &Pool2dGeometry) -> Result<Tensor>;
-    /// dy[n,oh,ow,c] → dx[n,h,w,c].
+    /// `dy[n,oh,ow,c]` → `dx[n,h,w,c]`.
     fn avgpool_backward(&self, dy: &Tensor, geo: &Pool2dGeometry) -> Result<Tensor>;
-    /// x[n,h,w,c] → (y[n,c], the argmax for `Max`).
+    /// `x[n,h,w,c]` → (`y[n,c]`, the argmax for `Max`).
     fn global_pool_forward(&self, pool: GlobalPool, x: &Tensor)
         -> Result<(Tensor, Option<Tensor>)>;
-    /// dy[n,c] → dx shaped `x_shape` [n,h,w,c] (through `argmax` for `Max`).
+    /// `dy[n,c]` → dx shaped `x_shape` `[n,h,w,c]` (through `argmax` for `Max`).
     fn global_pool_backward(
         &self,
         pool: GlobalPool,
@@ -228,7 +234,7 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
         argmax: Option<&Tensor>,
         x_shape: &[usize],
     ) -> Result<Tensor>;
-    /// x[.., c] → stats[2, c] (batch mean, 1/√(var + ε)); `moving` (mean, variance) [c]
+    /// `x[.., c]` → `stats[2, c]` (batch mean, 1/√(var + ε)); `moving` (mean, variance) `[c]`
     /// move toward the batch's.
     fn batch_norm_statistics(
         &self,
@@ -253,7 +259,7 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
         beta: &Tensor,
         epsilon: f32,
     ) -> Result<Tensor>;
-    /// → (dx if `need_dx`, dgamma[c], dbeta[c]) of the training forward.
+    /// → (dx if `need_dx`, `dgamma[c]`, `dbeta[c]`) of the training forward.
     fn batch_norm_backward(
         &self,
         x: &Tensor,
@@ -277,7 +283,9 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
 /// A model's compute device. Cloning shares the GPU.
 #[derive(Clone)]
 pub enum Device {
+    /// A wgpu device, through wgtrain's GPU runtime.
     Gpu(Arc<Gpu>),
+    /// The plain-Rust CPU twins.
     Cpu,
 }
 

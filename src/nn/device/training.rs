@@ -10,7 +10,7 @@ use crate::error::Result;
 /// The ops of a training step's end — losses, metrics, optimizer updates — implemented
 /// once per device (`cpu_training.rs`, `gpu_training.rs`); part of every `DeviceOps`.
 pub trait TrainingOps {
-    /// logits[r,c], one-hot labels[r,c] → (probs[r,c], row_loss[r]).
+    /// `logits[r,c]`, one-hot `labels[r,c]` → (`probs[r,c]`, `row_loss[r]`).
     fn softmax_cross_entropy_forward(
         &self,
         logits: &Tensor,
@@ -23,7 +23,7 @@ pub trait TrainingOps {
         labels: &Tensor,
         scale: f32,
     ) -> Result<Tensor>;
-    /// logits[r,c], class indices labels[r] → (probs[r,c], row_loss[r]).
+    /// `logits[r,c]`, class indices `labels[r]` → (`probs[r,c]`, `row_loss[r]`).
     fn sparse_softmax_cross_entropy_forward(
         &self,
         logits: &Tensor,
@@ -36,10 +36,10 @@ pub trait TrainingOps {
         labels: &Tensor,
         scale: f32,
     ) -> Result<Tensor>;
-    /// correct[r] = 1 where argmax(probs[r]) == labels[r].
+    /// `correct[r]` = 1 where argmax(`probs[r]`) == `labels[r]`.
     fn sparse_accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor>;
     /// A training step's (sparse) softmax cross-entropy: dlogits, with the row losses'
-    /// sum added to `loss_total` [1] and the argmax hits' count to `correct_total` [1]
+    /// sum added to `loss_total` `[1]` and the argmax hits' count to `correct_total` `[1]`
     /// when given. Here the separate ops (the CPU device); the GPU does it in one
     /// dispatch with the same bits (`ops::softmax_cross_entropy_step`).
     fn cross_entropy_step(
@@ -68,8 +68,8 @@ pub trait TrainingOps {
             false => self.softmax_cross_entropy_backward(&probs, labels, scale),
         }
     }
-    /// correct[r] = 1 where the labelled class (one-hot labels[r,c], or class indices
-    /// labels[r] when `sparse`) ranks within the top k of probs[r].
+    /// `correct[r]` = 1 where the labelled class (one-hot `labels[r,c]`, or class indices
+    /// `labels[r]` when `sparse`) ranks within the top k of `probs[r]`.
     fn top_k_accuracy_forward(
         &self,
         probs: &Tensor,
@@ -90,21 +90,21 @@ pub trait TrainingOps {
         labels: &Tensor,
         scale: f32,
     ) -> Result<Tensor>;
-    /// correct[r] = share of row r's outputs on the labelled side of 0.5.
+    /// `correct[r]` = share of row r's outputs on the labelled side of 0.5.
     fn binary_accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor>;
     /// (pred − truth)² elementwise.
     fn mse_forward(&self, pred: &Tensor, truth: &Tensor) -> Result<Tensor>;
     /// 2·(pred − truth)·scale.
     fn mse_backward(&self, pred: &Tensor, truth: &Tensor, scale: f32) -> Result<Tensor>;
-    /// correct[r] = 1 where argmax(probs[r]) == argmax(labels[r]).
+    /// `correct[r]` = 1 where argmax(`probs[r]`) == argmax(`labels[r]`).
     fn accuracy_forward(&self, probs: &Tensor, labels: &Tensor) -> Result<Tensor>;
-    /// out[0] (+)= scale · Σ x.
+    /// `out[0]` (+)= scale · Σ x.
     fn sum_into(&self, x: &Tensor, scale: f32, out: &mut Tensor, accumulate: bool) -> Result<()>;
-    /// Advance Adam's step state `state` [3] (u32: t, then the bias corrections
+    /// Advance Adam's step state `state` `[3]` (u32: t, then the bias corrections
     /// 1 − β1^t and 1 − β2^t as f32 bits, exact: `cpu::adam_step`).
     fn adam_step(&self, state: &mut Tensor, hp: &AdamParams) -> Result<()>;
-    /// One Adam update in place; `step` is the (already advanced) step state [3].
-    /// The optimizers' updates read their rate from `lr` [1] (not `hp.lr`): a constant
+    /// One Adam update in place; `step` is the (already advanced) step state `[3]`.
+    /// The optimizers' updates read their rate from `lr` `[1]` (not `hp.lr`): a constant
     /// written when it is set, or a schedule's, written by `lr_schedule_forward`.
     fn adam_update(
         &self,
@@ -124,7 +124,7 @@ pub trait TrainingOps {
         lr: &Tensor,
         hp: &RmsPropParams,
     ) -> Result<()>;
-    /// lr[0] ← the schedule's rate for the update the (advanced) `step` counter counts;
+    /// `lr[0]` ← the schedule's rate for the update the (advanced) `step` counter counts;
     /// `table` holds `ops::lr_schedule_table(schedule)` (read by the GPU kernel).
     fn lr_schedule_forward(
         &self,

@@ -15,14 +15,19 @@ pub(crate) use state::OptimizerState;
 /// An optimizer and its hyper-parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Optimizer {
+    /// Adam.
     Adam(AdamParams),
     /// Adam with decoupled weight decay (Keras's `AdamW`): θ ← θ − θ·wd·lr before each
     /// Adam update.
     AdamW {
+        /// Adam's hyper-parameters.
         adam: AdamParams,
+        /// The decay rate wd, applied with the learning rate.
         weight_decay: f32,
     },
+    /// Stochastic gradient descent, with optional (Nesterov) momentum.
     Sgd(SgdParams),
+    /// RMSprop.
     RmsProp(RmsPropParams),
 }
 
@@ -113,7 +118,9 @@ impl Optimizer {
 /// norm c; `clipvalue` clamps every value into [−c, c].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum GradientClip {
+    /// `clipnorm`: scale a tensor's gradient down to this L2 norm when above it.
     Norm(f32),
+    /// `clipvalue`: clamp every gradient value into [−c, c].
     Value(f32),
 }
 
@@ -122,7 +129,9 @@ pub enum GradientClip {
 /// follows a schedule (Keras's `learning_rate=ExponentialDecay(…)`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClippedOptimizer {
+    /// The optimizer and its hyper-parameters.
     pub optimizer: Optimizer,
+    /// Gradient clipping, if any.
     pub clip: Option<GradientClip>,
     /// Replaces the optimizer's learning rate at every step.
     pub schedule: Option<LearningRateSchedule>,

@@ -28,12 +28,14 @@ pub struct FitOptions {
     /// Epochs already done (Keras's `initial_epoch`): training runs epochs
     /// `initial_epoch + 1 ..= epochs`, numbered so. Used to resume from a checkpoint.
     pub initial_epoch: usize,
+    /// Samples per training step.
     pub batch_size: usize,
     /// Fraction of the samples, taken from the end before any shuffling (as Keras), held
     /// out for validation after each epoch.
     pub validation_split: f32,
     /// Reshuffle the training samples every epoch.
     pub shuffle: bool,
+    /// What is printed while training.
     pub verbose: Verbose,
     /// Set to true (from a signal handler, another thread) to stop: `fit` returns
     /// [`Error::Interrupted`] at the next step boundary, before the epoch's callback, so

@@ -38,7 +38,9 @@ use crate::history::EpochLog;
 /// A named weight tensor in Keras layout, e.g. "layers.0.kernel".
 #[derive(Clone, Debug, PartialEq)]
 pub struct NamedArray {
+    /// The weight's name, e.g. "layers.0.kernel".
     pub name: String,
+    /// The values, in Keras layout.
     pub array: Array,
 }
 

@@ -12,7 +12,9 @@ use crate::nn::tensor::Tensor;
 /// Loss and (when compiled with it) accuracy over a dataset.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Evaluation {
+    /// Mean loss over the samples.
     pub loss: f32,
+    /// Accuracy over the samples, when compiled with it.
     pub accuracy: Option<f32>,
     /// Keras's top_k_categorical_accuracy, when compiled with it.
     pub top_k_categorical_accuracy: Option<f32>,
