@@ -1,0 +1,153 @@
+//! No import cycles among `src/` modules (issue 24).
+//!
+//! Reads every `src/**/*.rs` outside `src/bin`, works out each file's module
+//! path, collects the modules it names (`use crate::…`, `crate::a::b::` and
+//! `super::` paths in code, brace groups in `use`), follows `pub use`
+//! re-exports to the module that defines the item, and builds a graph between
+//! *nodes*: the top-level modules (`gpu`, `ops`, `error`, …) and the direct
+//! children of the modules in [`SPLIT`] (`nn::spec`, `data::mnist`, …).
+//! A reference between a node and its own ancestor or descendant does not
+//! count (a parent re-exporting its children). Comments, string literals and
+//! `#[cfg(test)]` items are ignored.
+//!
+//! Every strongly connected component of more than one node is a cycle; the
+//! test fails on any cycle that is not written down in [`KNOWN`], and on a
+//! [`KNOWN`] entry that is no longer exactly a cycle (so the list stays true).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Top-level modules whose direct children are nodes of the graph.
+const SPLIT: &[&str] = &["nn", "data"];
+
+/// Cycles left for later work of issue 24, one per line with the reason.
+/// Each entry is the sorted list of nodes of one strongly connected component.
+const KNOWN: &[&[&str]] = &[
+    // data::datasets names mnist::FILES; mnist returns datasets::Dataset.
+    &["data::datasets", "data::mnist"],
+    // error formats sizes with memory::human; memory returns error::Error.
+    &["error", "memory"],
+    // the tuner (gpu::autotune) runs ops::matmul_with; ops launch on gpu.
+    &["gpu", "ops"],
+    // nn's model, formats, training and devices import each other (issue 24, item 1).
+    &[
+        "nn::callbacks",
+        "nn::checkpoint",
+        "nn::device",
+        "nn::feed",
+        "nn::keras_args",
+        "nn::keras_json",
+        "nn::layer",
+        "nn::layers",
+        "nn::optimizer",
+        "nn::resident",
+        "nn::sequential",
+        "nn::spec",
+    ],
+];
+
+#[path = "module_cycles/scan.rs"]
+mod scan;
+use scan::{find_cycles, scan_crate, Graph};
+
+#[test]
+fn no_import_cycles_among_src_modules() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let graph = scan_crate(&root, SPLIT);
+    // The scan must see the crate, or the test proves nothing.
+    assert!(graph.files > 50, "scanned only {} files", graph.files);
+    for node in [
+        "gpu",
+        "ops",
+        "cpu",
+        "error",
+        "memory",
+        "nn::spec",
+        "nn::sequential",
+    ] {
+        assert!(graph.nodes.contains(node), "node {node} not found");
+    }
+    assert!(
+        graph.edges.len() > 20,
+        "only {} edges found: the scanner is broken",
+        graph.edges.len()
+    );
+
+    let cycles = find_cycles(&graph);
+    let known: Vec<BTreeSet<String>> = KNOWN
+        .iter()
+        .map(|c| c.iter().map(|s| s.to_string()).collect())
+        .collect();
+    let mut problems = Vec::new();
+    for cycle in &cycles {
+        if !known.contains(cycle) {
+            problems.push(format!(
+                "new import cycle {:?}:\n{}",
+                cycle,
+                describe(&graph, cycle)
+            ));
+        }
+    }
+    for k in &known {
+        if !cycles.contains(k) {
+            problems.push(format!(
+                "KNOWN entry {k:?} is no longer exactly a cycle: update KNOWN in tests/module_cycles.rs"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+/// The edges inside one cycle, each with one place that makes it.
+fn describe(graph: &Graph, cycle: &BTreeSet<String>) -> String {
+    let mut out = String::new();
+    for ((from, to), site) in &graph.edges {
+        if cycle.contains(from) && cycle.contains(to) {
+            out.push_str(&format!("  {from} -> {to}   ({site})\n"));
+        }
+    }
+    out
+}
+
+#[test]
+fn scanner_reads_paths_and_ignores_comments_strings_and_tests() {
+    let dir = std::env::temp_dir().join(format!("wgtrain_cycles_{}", std::process::id()));
+    let files: &[(&str, &str)] = &[
+        ("lib.rs", "pub mod a; pub mod b; pub mod c; pub mod nn;"),
+        (
+            "a.rs",
+            "use crate::{b::Thing, nn::{x::X}};\n// use crate::c;\nconst S: &str = \"crate::c::Y\";\nconst R: &str = r#\"crate::c::\"#;\nfn f<'a>(_: &'a str) -> char { '\"' }\n#[cfg(test)]\nmod tests { use crate::c::Z; }",
+        ),
+        ("b.rs", "pub struct Thing; fn g() { crate::nn::Model::new(); }"),
+        ("c.rs", "use crate::a;"),
+        ("nn/mod.rs", "pub mod x; pub mod y; pub use y::Model;"),
+        ("nn/x.rs", "use super::y::Model; pub struct X;"),
+        ("nn/y.rs", "pub struct Model; use super::super::a::f;"),
+    ];
+    for (path, text) in files {
+        let p: PathBuf = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+    }
+    let graph = scan_crate(&dir, &["nn"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let edges: BTreeSet<(String, String)> = graph.edges.keys().cloned().collect();
+    let want: BTreeSet<(String, String)> = [
+        ("a", "b"),
+        ("a", "nn::x"),
+        ("b", "nn::y"), // through nn's `pub use y::Model`
+        ("c", "a"),
+        ("nn::x", "nn::y"),
+        ("nn::y", "a"),
+    ]
+    .iter()
+    .map(|(f, t)| (f.to_string(), t.to_string()))
+    .collect();
+    assert_eq!(edges, want);
+    let cycles = find_cycles(&graph);
+    let expected: BTreeSet<String> = ["a", "b", "nn::x", "nn::y"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(cycles, vec![expected]);
+}
