@@ -23,10 +23,6 @@ const SPLIT: &[&str] = &["nn", "data"];
 /// Cycles left for later work of issue 24, one per line with the reason.
 /// Each entry is the sorted list of nodes of one strongly connected component.
 const KNOWN: &[&[&str]] = &[
-    // data::datasets names mnist::FILES; mnist returns datasets::Dataset.
-    &["data::datasets", "data::mnist"],
-    // error formats sizes with memory::human; memory returns error::Error.
-    &["error", "memory"],
     // the tuner (gpu::autotune) runs ops::matmul_with; ops launch on gpu.
     &["gpu", "ops"],
     // nn's model, formats, training and devices import each other (issue 24, item 1).
