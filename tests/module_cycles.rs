@@ -25,10 +25,6 @@ const SPLIT: &[&str] = &["nn", "data"];
 const KNOWN: &[&[&str]] = &[
     // the tuner (gpu::autotune) runs ops::matmul_with; ops launch on gpu.
     &["gpu", "ops"],
-    // callbacks take &mut Sequential; fit runs the callbacks (issue 24, item 1: training split).
-    &["nn::callbacks", "nn::sequential"],
-    // layers and optimizer state live on a Device; the device's training ops take GradientClip.
-    &["nn::device", "nn::layer", "nn::optimizer"],
 ];
 
 #[path = "module_cycles/scan.rs"]

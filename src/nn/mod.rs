@@ -6,6 +6,7 @@ mod activation;
 mod budget;
 pub mod callbacks;
 mod checkpoint;
+mod clip;
 mod description;
 mod device;
 mod feed;
