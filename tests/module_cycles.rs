@@ -22,10 +22,7 @@ const SPLIT: &[&str] = &["nn", "data"];
 
 /// Cycles left for later work of issue 24, one per line with the reason.
 /// Each entry is the sorted list of nodes of one strongly connected component.
-const KNOWN: &[&[&str]] = &[
-    // the tuner (gpu::autotune) runs ops::matmul_with; ops launch on gpu.
-    &["gpu", "ops"],
-];
+const KNOWN: &[&[&str]] = &[];
 
 #[path = "module_cycles/scan.rs"]
 mod scan;

@@ -5,6 +5,7 @@
 
 pub mod accuracy;
 pub mod adam;
+mod autotune;
 pub mod avgpool;
 pub mod batch_norm;
 pub mod bias;
