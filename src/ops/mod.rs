@@ -17,6 +17,7 @@ pub mod global_pool;
 pub mod im2col;
 pub mod lr_schedule;
 pub mod matmul;
+mod matmul_epilogue;
 pub mod matmul_grid;
 pub mod matmul_split;
 pub mod maxpool;

@@ -29,8 +29,9 @@ struct Module {
 }
 
 /// Scans `src` (skipping `src/bin` and test-only module files) into a graph
-/// whose nodes are top-level modules and the children of `split` modules.
-pub fn scan_crate(src: &Path, split: &[&str]) -> Graph {
+/// whose nodes are the module paths cut to their first `depth` names (`depth` 2: the
+/// top-level modules and their direct children, `nn::spec`, `gpu::autotune`).
+pub fn scan_crate(src: &Path, depth: usize) -> Graph {
     let mut raw = Vec::new();
     collect_files(src, src, &mut raw);
     // Module path → (file, blanked text, test-only child names).
@@ -62,11 +63,7 @@ pub fn scan_crate(src: &Path, split: &[&str]) -> Graph {
         );
     }
     let node_of = |m: &[String]| -> String {
-        let keep = if m.len() >= 2 && split.contains(&m[0].as_str()) {
-            2
-        } else {
-            m.len().min(1)
-        };
+        let keep = m.len().min(depth);
         if keep == 0 {
             "crate".to_string()
         } else {
