@@ -98,7 +98,7 @@ pub fn over_cap(path: &Path, what: &str, cap: u64) -> Error {
         path: path.display().to_string(),
         detail: format!(
             "larger than the {} wgtrain reads as a {what}; use a smaller file",
-            crate::memory::human(cap as u128)
+            crate::units::human(cap as u128)
         ),
     }
 }

@@ -61,8 +61,8 @@ pub enum Error {
     /// Something would need more memory than there is; found before allocating.
     #[error(
         "{what} needs {} ({bytes} bytes), more than {limit_name} ({}); {fix}",
-        crate::memory::human(*bytes),
-        crate::memory::human(*limit)
+        crate::units::human(*bytes),
+        crate::units::human(*limit)
     )]
     TooLarge {
         /// What needs the memory.

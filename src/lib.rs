@@ -37,6 +37,7 @@ pub mod ops;
 pub mod plot;
 pub mod shape;
 pub mod strict_json;
+mod units;
 
 pub use error::{Error, Result};
 pub use gpu::{Gpu, GpuInfo, GpuOptions, GpuTensor, PendingRead};

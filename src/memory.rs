@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 
 mod limits;
 
+pub use crate::units::human;
 pub use limits::{host_limit, HostLimit};
 
 /// Bytes of host memory available to a new allocation: the smallest of `MemAvailable`,
@@ -13,24 +14,6 @@ pub use limits::{host_limit, HostLimit};
 /// address space in use (see [`host_limit`]); `None` where none can be read.
 pub fn host_available() -> Option<u64> {
     host_limit().map(|l| l.left)
-}
-
-/// `bytes` in the largest binary unit that keeps it ≥ 1 ("1.5 GiB", "312 bytes").
-pub fn human(bytes: u128) -> String {
-    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    if bytes < 1024 {
-        return format!("{bytes} bytes");
-    }
-    let mut v = bytes as f64;
-    let mut unit = "bytes";
-    for u in UNITS {
-        if v < 1024.0 {
-            break;
-        }
-        v /= 1024.0;
-        unit = u;
-    }
-    format!("{v:.1} {unit}")
 }
 
 /// `Err(Error::TooLarge)` when `bytes` exceed what the host leaves a new allocation; the

@@ -9,6 +9,34 @@ use std::str::FromStr;
 
 use crate::error::Error;
 
+/// The files, by their canonical names (each may also be found with `.gz`).
+pub const FILES: [&str; 4] = [
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+];
+
+/// The command that downloads and verifies MNIST into `dir`.
+pub fn fetch_command(dir: &Path) -> String {
+    if dir == Path::new("data/mnist") {
+        "bash scripts/fetch-mnist.sh".to_string()
+    } else {
+        format!("bash scripts/fetch-mnist.sh {}", dir.display())
+    }
+}
+
+/// The data folder: `explicit` (a `--data` flag), else `$MNIST_DIR`, else `data/mnist`.
+pub fn data_dir(explicit: Option<&Path>) -> PathBuf {
+    if let Some(p) = explicit {
+        return p.to_path_buf();
+    }
+    match std::env::var_os("MNIST_DIR") {
+        Some(v) if !v.is_empty() => PathBuf::from(v),
+        _ => PathBuf::from("data/mnist"),
+    }
+}
+
 /// A data set in MNIST's format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dataset {
@@ -63,9 +91,9 @@ impl Dataset {
         match self {
             // EMNIST names its test split "test", not "t10k".
             Dataset::EmnistDigits => {
-                super::mnist::FILES.map(|f| format!("emnist-digits-{}", f.replace("t10k", "test")))
+                FILES.map(|f| format!("emnist-digits-{}", f.replace("t10k", "test")))
             }
-            _ => super::mnist::FILES.map(str::to_string),
+            _ => FILES.map(str::to_string),
         }
     }
 
@@ -107,7 +135,7 @@ impl Dataset {
     pub fn dir(self, explicit: Option<&Path>) -> PathBuf {
         match (explicit, self) {
             (Some(p), _) => p.to_path_buf(),
-            (None, Dataset::Mnist) => super::mnist::data_dir(None),
+            (None, Dataset::Mnist) => data_dir(None),
             (None, d) => PathBuf::from("data").join(d.name()),
         }
     }
@@ -125,7 +153,7 @@ impl Dataset {
     /// The command that downloads and verifies it into `dir` (in a wgtrain checkout).
     pub fn fetch_command(self, dir: &Path) -> String {
         match self {
-            Dataset::Mnist => super::mnist::fetch_command(dir),
+            Dataset::Mnist => fetch_command(dir),
             d if dir == d.dir(None) => format!("bash scripts/fetch-dataset.sh {}", d.name()),
             d => format!(
                 "bash scripts/fetch-dataset.sh {} {}",

@@ -4,38 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
+pub use super::datasets::{data_dir, fetch_command, FILES};
+
 use super::datasets::Dataset;
 use super::idx::{read_idx_first, IdxArray};
 use crate::array::Array;
 use crate::error::{Error, Result};
-
-/// The files, by their canonical names (each may also be found with `.gz`).
-pub const FILES: [&str; 4] = [
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
-];
-
-/// The command that downloads and verifies MNIST into `dir`.
-pub fn fetch_command(dir: &Path) -> String {
-    if dir == Path::new("data/mnist") {
-        "bash scripts/fetch-mnist.sh".to_string()
-    } else {
-        format!("bash scripts/fetch-mnist.sh {}", dir.display())
-    }
-}
-
-/// The data folder: `explicit` (a `--data` flag), else `$MNIST_DIR`, else `data/mnist`.
-pub fn data_dir(explicit: Option<&Path>) -> PathBuf {
-    if let Some(p) = explicit {
-        return p.to_path_buf();
-    }
-    match std::env::var_os("MNIST_DIR") {
-        Some(v) if !v.is_empty() => PathBuf::from(v),
-        _ => PathBuf::from("data/mnist"),
-    }
-}
 
 /// One split: images [n, 28, 28, 1] in [0, 1] and labels 0..=9.
 #[derive(Clone, Debug)]

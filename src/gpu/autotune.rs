@@ -9,7 +9,6 @@
 //! did not expect it; this one times 4 kernels on 9 small shapes, once per adapter.)
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use super::matmul_choice::{MatmulKernel, MatmulTable, SizeClass, LAYOUTS};
 use super::{Gpu, Shader};
@@ -66,128 +65,10 @@ pub struct TuneReport {
 /// and a damaged or foreign file of any size is refused without reading it.
 pub const MAX_CACHE_BYTES: u64 = 64 << 10;
 
-/// Timed dispatches per kernel and shape (after one untimed, which builds the pipeline).
-const REPS: usize = 2;
-
 impl Gpu {
-    /// Time every matmul kernel on each (layout, size class)'s shape and return the
-    /// fastest per class (`tune` applies and caches it).
-    pub fn autotune(&self) -> Result<TuneReport> {
-        let start = Instant::now();
-        // This adapter's default family first: it keeps ties.
-        let default = self.default_matmul_table();
-        let first = default.choice[0][0];
-        let mut kernels = vec![first];
-        kernels.extend(
-            MatmulKernel::ALL
-                .into_iter()
-                .filter(|&k| k != first && (self.offers_tiled_matmul() || !k.is_tiled())),
-        );
-        let mut table = default;
-        let mut timings = Vec::new();
-        let mut clock = "";
-        for layout in LAYOUTS {
-            for class in SizeClass::ALL {
-                let (m, n, k) = class.representative();
-                let (a_shape, b_shape) = match layout {
-                    Layout::NN => ([m, k], [k, n]),
-                    Layout::TN => ([k, m], [k, n]),
-                    Layout::NT => ([m, k], [n, k]),
-                };
-                let fill = |len: usize| -> Vec<f32> {
-                    (0..len)
-                        .map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5)
-                        .collect()
-                };
-                let a = self.upload(&a_shape, &fill(m * k))?;
-                let b = self.upload(&b_shape, &fill(k * n))?;
-                let run =
-                    |kernel| crate::ops::matmul_with(self, (&a, &b), None, layout, false, kernel);
-                for &kernel in &kernels {
-                    run(kernel)?; // pipeline build, caches
-                }
-                self.synchronize()?;
-                let mut best = (f64::INFINITY, first);
-                for &kernel in &kernels {
-                    self.set_profiling(true);
-                    for _ in 0..REPS {
-                        run(kernel)?;
-                    }
-                    let profile = self
-                        .profile()
-                        .ok_or_else(|| self.gpu_err("autotune", "no profile".into()))?;
-                    self.set_profiling(false);
-                    self.synchronize()?;
-                    clock = match profile.method {
-                        super::ProfileMethod::GpuTimestamps => "GPU timestamps",
-                        super::ProfileMethod::CpuWallClock => "CPU clock",
-                    };
-                    // The register family may record a transpose too: all of it counts.
-                    let us = profile.total_ms() * 1e3 / REPS as f64;
-                    timings.push((layout, class, kernel, us));
-                    // The defaults (timed first) keep ties: another kernel must be 10 %
-                    // faster, so run-to-run noise does not flip the table.
-                    if us < best.0 * if best.1 == first { 0.9 } else { 1.0 } {
-                        best = (us, kernel);
-                    }
-                }
-                table.set(layout, class, best.1);
-            }
-        }
-        Ok(TuneReport {
-            table,
-            timings,
-            seconds: start.elapsed().as_secs_f64(),
-            cache_file: self.tune_cache_file(),
-            from_cache: false,
-            save_error: None,
-            clock,
-        })
-    }
-
-    /// Apply `mode`: the cached table for this adapter, else a fresh tune (saved); or the
-    /// defaults. A cache that cannot be read or written costs a tune, never an error.
-    /// CPU adapters (llvmpipe, SwiftShader) are not tuned unasked: their register kernels
-    /// were tuned by hand there, and building the workgroup-memory kernels costs them
-    /// about a second each cold (barriers become coroutines); `wgtrain tune` times them
-    /// there too and caches the result, which later runs then use.
-    pub fn tune(&mut self, mode: TuneMode) -> Result<Option<TuneReport>> {
-        if mode == TuneMode::Off {
-            return Ok(None);
-        }
-        let file = self.tune_cache_file();
-        if let Some(table) = file.as_deref().and_then(|f| self.read_tune(f)) {
-            self.tuning.matmul = table.clone();
-            return Ok(Some(TuneReport {
-                table,
-                timings: Vec::new(),
-                seconds: 0.0,
-                cache_file: file,
-                from_cache: true,
-                save_error: None,
-                clock: "",
-            }));
-        }
-        if self.info.is_cpu() {
-            return Ok(None);
-        }
-        self.tune_now().map(Some)
-    }
-
-    /// Tune now (whatever the cache holds), apply the table and cache it.
-    pub fn tune_now(&mut self) -> Result<TuneReport> {
-        let mut report = self.autotune()?;
-        self.tuning.matmul = report.table.clone();
-        if let Some(f) = &report.cache_file {
-            if let Err(e) = self.write_tune(f, &report) {
-                log::warn!(
-                    "wgtrain: could not cache the autotune's table in {}: {e}",
-                    f.display()
-                );
-                report.save_error = Some(e.to_string());
-            }
-        }
-        Ok(report)
+    /// Use `table` for the matmul kernels (a tune's or the cache's).
+    pub(crate) fn set_matmul_table(&mut self, table: MatmulTable) {
+        self.tuning.matmul = table;
     }
 
     /// The cache file for this adapter, driver, wgtrain version and matmul kernels:
@@ -228,7 +109,7 @@ impl Gpu {
     /// The cached table in `file`, if it is a regular file of at most
     /// [`MAX_CACHE_BYTES`] holding a table for this adapter (a FIFO or a device is not
     /// opened, so nothing blocks; anything else costs a tune).
-    fn read_tune(&self, file: &std::path::Path) -> Option<MatmulTable> {
+    pub(crate) fn read_tune(&self, file: &std::path::Path) -> Option<MatmulTable> {
         let bytes = crate::bounded_file::read_regular(file, "autotune cache", MAX_CACHE_BYTES)
             .map_err(|e| log::warn!("wgtrain: not reading the autotune cache: {e}"))
             .ok()?;
@@ -254,7 +135,7 @@ impl Gpu {
         Some(table)
     }
 
-    fn write_tune(&self, file: &std::path::Path, r: &TuneReport) -> Result<()> {
+    pub(crate) fn write_tune(&self, file: &std::path::Path, r: &TuneReport) -> Result<()> {
         let mut table = serde_json::Map::new();
         for layout in LAYOUTS {
             let row: Vec<serde_json::Value> = SizeClass::ALL

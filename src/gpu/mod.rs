@@ -123,14 +123,10 @@ const TENSOR_USAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
     .union(wgpu::BufferUsages::COPY_DST);
 
 impl Gpu {
-    /// Open the adapter chosen by `WGTRAIN_BACKEND` / `WGTRAIN_ADAPTER`, or the
-    /// high-performance one.
-    pub fn new() -> Result<Gpu> {
-        Gpu::with_options(&GpuOptions::from_env()?)
-    }
-
-    /// Open the adapter chosen by `opts`.
-    pub fn with_options(opts: &GpuOptions) -> Result<Gpu> {
+    /// Open the adapter chosen by `opts`, with the measured defaults (no autotune):
+    /// `Gpu::with_options` (in `ops/autotune.rs`, above the launchers the tune times)
+    /// opens through this and then tunes.
+    pub(crate) fn open_untuned(opts: &GpuOptions) -> Result<Gpu> {
         let instance = adapter::instance(opts)?;
         let (adapter, reason) = adapter::choose(&instance, opts).map_err(|e| match e {
             // Under validation, what the loader said (e.g. the layer failed to load)
@@ -151,7 +147,6 @@ impl Gpu {
         let mut gpu = Gpu::from_adapter(adapter)?;
         gpu.validation = opts.validation;
         gpu.chosen_because = reason;
-        gpu.tune(opts.tune)?;
         Ok(gpu)
     }
 
@@ -396,7 +391,7 @@ impl Gpu {
         }
     }
 
-    fn gpu_err(&self, context: &str, message: String) -> Error {
+    pub(crate) fn gpu_err(&self, context: &str, message: String) -> Error {
         Error::Gpu {
             context: format!("{context} on {}", self.info.name),
             message,

@@ -6,6 +6,8 @@ mod activation;
 mod budget;
 pub mod callbacks;
 mod checkpoint;
+mod clip;
+mod description;
 mod device;
 mod feed;
 mod init;
@@ -42,6 +44,6 @@ pub use layers::{
 pub use loss::{Loss, LossConfig, Metric};
 pub use optimizer::{ClippedOptimizer, GradientClip, Optimizer};
 pub use progress::Verbose;
-pub use sequential::{Evaluation, FitOptions, NamedArray, Sequential, MAX_LAYERS};
-pub use spec::{LayerSpec, ModelSpec, Pair, MAX_DESCRIPTION_BYTES};
+pub use sequential::{Evaluation, FitOptions, NamedArray, Sequential};
+pub use spec::{LayerSpec, ModelSpec, Pair, MAX_DESCRIPTION_BYTES, MAX_LAYERS};
 pub use tensor::Tensor;

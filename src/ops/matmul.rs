@@ -2,26 +2,20 @@
 //! `cpu::matmul`), and the choice among the families (`matmul_split.rs` has the split one).
 
 use super::expect_len;
+pub use super::matmul_epilogue::Extra;
+use super::matmul_epilogue::{check_extra, dims, epilogue, ADD_BIAS, BIAS_GRAD, RELU};
 use super::matmul_split::{split, split_chunk};
 use crate::error::{shape_err, Result};
 use crate::gpu::cost::Launch;
 use crate::gpu::matmul_choice::MatmulKernel;
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
-use crate::shape::{matmul_dims, Layout};
+use crate::shape::Layout;
 
 /// Rows of C per workgroup (the shader's TM), and columns per thread (TN, or 4·TN4 in the
 /// vec4 entries).
 pub(super) const TILE_M: usize = 8;
 pub(super) const COLS_PER_THREAD: usize = 4;
 const COLS_PER_THREAD_VEC4: usize = 8;
-
-/// Flags of the shader's epilogue.
-pub(super) const ADD_BIAS: u32 = 1;
-pub(super) const RELU: u32 = 2;
-/// TN only: an extra row of workgroups also writes the column sums of B.
-pub(super) const BIAS_GRAD: u32 = 4;
-/// The split and tiled kernels: C kept where binding 3 (the mask) is > 0.
-pub(super) const RELU_MASK: u32 = 8;
 
 /// `c[m,n]` = op(a)·op(b) (+ `bias[n]`) (ReLU if `relu`), in a new tensor.
 /// Shapes by `layout`: NN `a[m,k]`·`b[k,n]`; TN `a[k,m]`ᵀ·`b[k,n]`; NT `a[m,k]`·`b[n,k]`ᵀ.
@@ -92,17 +86,6 @@ pub fn matmul_nt_relu_masked(
     Ok(c)
 }
 
-/// What a launch computes besides C (op(A)·op(B) (+ bias) (ReLU)).
-#[derive(Clone, Copy)]
-pub enum Extra<'a> {
-    /// Only C.
-    None,
-    /// TN: the column sums of B into this tensor.
-    BiasGrad(&'a GpuTensor),
-    /// NT: C kept only where this tensor (shaped like C) is > 0 (the `_masked` entries).
-    ReluMask(&'a GpuTensor),
-}
-
 /// An affine layer's weight gradients in one dispatch: `dw[k,n]` = `x[rows,k]`ᵀ·`dz[rows,n]`
 /// and `db[n]` = Σ_rows `dz[rows,n]` (what `bias_backward` computes, the same bits), both
 /// overwritten.
@@ -138,53 +121,6 @@ pub fn matmul_extra_with(
     let c = gpu.empty(&[m, n], DType::F32)?;
     launch_on(gpu, (a, b), bias, layout, relu, &c, extra, kernel)?;
     Ok(c)
-}
-
-/// The extra work's tensor has the length it needs.
-pub(super) fn check_extra(extra: Extra, layout: Layout, m: usize, n: usize) -> Result<()> {
-    match extra {
-        Extra::None => Ok(()),
-        Extra::BiasGrad(db) if layout == Layout::TN => {
-            expect_len("matmul (bias gradient)", "db", db, n)
-        }
-        Extra::ReluMask(x) if layout == Layout::NT => {
-            expect_len("matmul (ReLU mask)", "x", x, m * n)
-        }
-        _ => shape_err(
-            "matmul",
-            format!("{layout:?}: the bias gradient is TN only, the ReLU mask NT only"),
-        ),
-    }
-}
-
-/// The epilogue flags of the split and tiled kernels (bias, ReLU, bias gradient, ReLU
-/// mask) and what binds at 3 (the bias or the mask; else `a`, never read) and at 5 (db;
-/// else `c`, never written).
-pub(super) fn epilogue<'t>(
-    (a, c): (&'t GpuTensor, &'t GpuTensor),
-    bias: Option<&'t GpuTensor>,
-    relu: bool,
-    extra: Extra<'t>,
-) -> (u32, &'t GpuTensor, &'t GpuTensor) {
-    let mut flags = if relu { RELU } else { 0 };
-    let mut at3 = a;
-    if let Some(t) = bias {
-        flags |= ADD_BIAS;
-        at3 = t;
-    }
-    let mut at5 = c;
-    match extra {
-        Extra::None => {}
-        Extra::BiasGrad(t) => {
-            flags |= BIAS_GRAD;
-            at5 = t;
-        }
-        Extra::ReluMask(x) => {
-            flags |= RELU_MASK;
-            at3 = x;
-        }
-    }
-    (flags, at3, at5)
 }
 
 /// Record it on the kernel the adapter's table picks for its layout and size, with
@@ -362,9 +298,4 @@ fn tiled(
         .trips(k.div_ceil(16) as u64);
     let params = [m as u32, n as u32, k as u32, flags];
     gpu.dispatch(kernel, &params, &[a, b, bias_buf, c, db], groups)
-}
-
-/// (m, n, k) for `layout`, or a shape error naming both operands.
-pub(super) fn dims(a: &GpuTensor, b: &GpuTensor, layout: Layout) -> Result<(usize, usize, usize)> {
-    matmul_dims(a.shape(), b.shape(), layout)
 }

@@ -4,7 +4,7 @@
 //! over the chunks, pass 2 (`split_reduce`) adding the partials in a fixed order.
 
 use super::grid_1d;
-use super::matmul::{check_extra, dims, epilogue, Extra, BIAS_GRAD};
+use super::matmul_epilogue::{check_extra, dims, epilogue, Extra, BIAS_GRAD};
 use crate::error::{shape_err, Result};
 use crate::gpu::cost::Launch;
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};

@@ -5,6 +5,7 @@
 
 pub mod accuracy;
 pub mod adam;
+mod autotune;
 pub mod avgpool;
 pub mod batch_norm;
 pub mod bias;
@@ -16,6 +17,7 @@ pub mod global_pool;
 pub mod im2col;
 pub mod lr_schedule;
 pub mod matmul;
+mod matmul_epilogue;
 pub mod matmul_grid;
 pub mod matmul_split;
 pub mod maxpool;

@@ -8,7 +8,6 @@ use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 use crate::history::EpochLog;
-use crate::nn::Sequential;
 
 /// Which direction counts as an improvement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,7 +88,7 @@ impl EarlyStopping {
     }
 
     /// Keras's `_is_improvement`: beyond `min_delta` in the mode's direction.
-    fn improves(&self, value: f32, best: Option<f32>) -> bool {
+    pub(crate) fn improves(&self, value: f32, best: Option<f32>) -> bool {
         match (best, self.maximise()) {
             (None, _) => true,
             (Some(b), true) => value - self.min_delta.abs() > b,
@@ -127,7 +126,7 @@ impl ModelCheckpoint {
         }
     }
 
-    fn rule(&self) -> EarlyStopping {
+    pub(crate) fn rule(&self) -> EarlyStopping {
         EarlyStopping {
             monitor: self.monitor.clone(),
             mode: self.mode,
@@ -144,20 +143,6 @@ impl ModelCheckpoint {
                 true => Some(v),
                 false => best,
             })
-    }
-
-    /// After an epoch: save `model` (atomically) if it is to be saved; true when it was.
-    pub fn on_epoch_end(&mut self, model: &Sequential, log: &EpochLog) -> Result<bool> {
-        let rule = self.rule();
-        let value = rule.value(log)?;
-        if self.save_best_only && !rule.improves(value, self.best) {
-            return Ok(false);
-        }
-        model.save(&self.filepath)?;
-        if rule.improves(value, self.best) {
-            self.best = Some(value);
-        }
-        Ok(true)
     }
 }
 

@@ -25,6 +25,7 @@
 //! training metadata is cross-checked (history numbered 1..=epochs_done, shuffles no more
 //! than epochs and no longer than the order), so its cost is bounded by the file's size.
 //! [`Sequential::load_for_inference`] reads only the model and its weights.
+mod callback;
 mod limits;
 mod load;
 mod metadata;

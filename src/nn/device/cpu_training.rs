@@ -5,7 +5,7 @@ use super::cpu::{check_len, CpuDevice};
 use super::TrainingOps;
 use crate::cpu::{self, AdamParams, LearningRateSchedule, RmsPropParams, SgdParams};
 use crate::error::Result;
-use crate::nn::optimizer::GradientClip;
+use crate::nn::clip::GradientClip;
 use crate::nn::tensor::Tensor;
 use crate::shape::{expect_same, rows_cols};
 

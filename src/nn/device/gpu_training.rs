@@ -6,7 +6,7 @@ use super::TrainingOps;
 use crate::cpu::{AdamParams, LearningRateSchedule, RmsPropParams, SgdParams};
 use crate::error::Result;
 use crate::gpu::Gpu;
-use crate::nn::optimizer::GradientClip;
+use crate::nn::clip::GradientClip;
 use crate::nn::tensor::Tensor;
 use crate::ops;
 

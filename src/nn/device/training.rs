@@ -2,7 +2,7 @@
 //! the learning-rate schedule), part of every `DeviceOps`; implemented in
 //! `gpu_training.rs` and `cpu_training.rs`.
 
-use super::super::optimizer::GradientClip;
+use super::super::clip::GradientClip;
 use super::super::tensor::Tensor;
 use crate::cpu::{AdamParams, LearningRateSchedule, RmsPropParams, SgdParams};
 use crate::error::Result;

@@ -10,6 +10,7 @@ use crate::cpu::{AdamParams, RmsPropParams, SgdParams};
 use crate::error::{Error, Result};
 
 mod state;
+pub use super::clip::GradientClip;
 pub(crate) use state::OptimizerState;
 
 /// An optimizer and its hyper-parameters.
@@ -113,17 +114,6 @@ impl Optimizer {
     }
 }
 
-/// Keras's gradient clipping, applied to each gradient before the update (one of the two,
-/// as Keras allows): `clipnorm` scales a gradient tensor whose L2 norm is above c down to
-/// norm c; `clipvalue` clamps every value into [−c, c].
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum GradientClip {
-    /// `clipnorm`: scale a tensor's gradient down to this L2 norm when above it.
-    Norm(f32),
-    /// `clipvalue`: clamp every gradient value into [−c, c].
-    Value(f32),
-}
-
 /// An optimizer as `compile` takes it: a plain `Optimizer` converts into this; `.clipnorm(c)`
 /// / `.clipvalue(c)` give one that clips, `.learning_rate_schedule(s)` one whose rate
 /// follows a schedule (Keras's `learning_rate=ExponentialDecay(…)`).
@@ -181,24 +171,6 @@ impl Optimizer {
     /// Keras's `learning_rate=schedule`: the schedule gives every step's rate.
     pub fn learning_rate_schedule(self, s: LearningRateSchedule) -> ClippedOptimizer {
         ClippedOptimizer::from(self).learning_rate_schedule(s)
-    }
-}
-
-impl GradientClip {
-    /// Its threshold must be a positive number.
-    pub fn check(self) -> Result<()> {
-        let (name, c) = match self {
-            GradientClip::Norm(c) => ("clipnorm", c),
-            GradientClip::Value(c) => ("clipvalue", c),
-        };
-        match c.is_finite() && c > 0.0 {
-            true => Ok(()),
-            false => Err(Error::BadSetting {
-                name,
-                value: c.to_string(),
-                reason: "use a positive number".into(),
-            }),
-        }
     }
 }
 
