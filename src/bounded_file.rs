@@ -40,7 +40,13 @@ pub fn open_regular(path: &Path, what: &str, cap: u64) -> Result<(File, u64)> {
 /// file that grows past `cap` while it is read is refused, not followed.
 pub fn read_regular(path: &Path, what: &str, cap: u64) -> Result<Vec<u8>> {
     let (file, len) = open_regular(path, what, cap)?;
-    let mut bytes = Vec::with_capacity(len as usize);
+    read_opened(file, len, path, what, cap)
+}
+
+/// The rest of `file` (opened by [`open_regular`] from `path`, `len` bytes then), refused
+/// when it turns out longer than `cap` bytes (a file that grows while it is read).
+pub fn read_opened(file: File, len: u64, path: &Path, what: &str, cap: u64) -> Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(len.min(cap) as usize);
     let mut capped = CappedRead::new(file, cap);
     capped.read_to_end(&mut bytes).map_err(|source| Error::Io {
         path: path.to_path_buf(),

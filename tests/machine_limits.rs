@@ -284,6 +284,52 @@ fn fifos_and_devices_given_as_images_are_refused_not_waited_on() {
     }
 }
 
+#[cfg(unix)]
+#[test]
+fn fifos_given_as_models_checkpoints_or_weights_are_refused_not_waited_on() {
+    let dir = TempDir::new("fifo-model");
+    let data = dir.path("data");
+    let names = ["dark", "light"].map(std::ffi::OsStr::new);
+    gray_folder(&data, &names, 4);
+    mkfifo(&dir.path("pipe.json"));
+    mkfifo(&dir.path("pipe.safetensors"));
+    let (d, model, ckpt) = (dir.s("data"), dir.s("pipe.json"), dir.s("pipe.safetensors"));
+    let cpu = ["--device", "cpu"];
+    let cases: [(Vec<&str>, &str); 4] = [
+        (
+            vec![
+                "train",
+                "--data-dir",
+                &d,
+                "--model",
+                &model,
+                "--epochs",
+                "1",
+            ],
+            &model,
+        ),
+        (vec!["predict", &ckpt, "x.png"], &ckpt),
+        (vec!["eval", &ckpt, "--data-dir", &d], &ckpt),
+        (
+            vec![
+                "train",
+                "--data-dir",
+                &d,
+                "--resume",
+                &ckpt,
+                "--epochs",
+                "2",
+            ],
+            &ckpt,
+        ),
+    ];
+    for (mut args, named) in cases {
+        args.extend(cpu);
+        let o = within(wgtrain_cmd(&args), 60);
+        refused(&o, &[named, "FIFO", "regular file"]);
+    }
+}
+
 /// `wgtrain ARGS` with the autotune on and its cache in `cache`.
 fn tuned_cmd(cache: &Path, args: &[&str]) -> Command {
     let mut c = wgtrain_cmd(args);

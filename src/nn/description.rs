@@ -24,11 +24,9 @@ impl ModelSpec {
 
     /// Read a model description file.
     pub fn load(path: &Path) -> Result<ModelSpec> {
-        let io = |e| Error::Io {
-            path: path.to_path_buf(),
-            source: e,
-        };
-        let size = std::fs::metadata(path).map_err(io)?.len();
+        // Only a regular file is opened (a FIFO would wait for a writer for ever).
+        let what = "model description";
+        let (file, size) = crate::bounded_file::open_regular(path, what, u64::MAX)?;
         if size > MAX_DESCRIPTION_BYTES {
             return Err(Error::Model(format!(
                 "model description {}: {size} bytes, more than any model description needs \
@@ -36,7 +34,8 @@ impl ModelSpec {
                 path.display()
             )));
         }
-        let bytes = std::fs::read(path).map_err(io)?;
+        let bytes =
+            crate::bounded_file::read_opened(file, size, path, what, MAX_DESCRIPTION_BYTES)?;
         // A .keras file is a zip, a .h5 file HDF5: say how to convert them.
         if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\x89HDF") {
             return Err(Error::Model(format!(

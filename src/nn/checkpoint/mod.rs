@@ -284,17 +284,15 @@ fn finite_f32s(t: &TensorView<'_>, name: &str, why: &str) -> std::result::Result
 /// The bytes of a file to be read whole, after checking the machine has room for them;
 /// `not_it` says what the file is not when it is too large.
 fn read_whole(path: &Path, not_it: &str) -> Result<Vec<u8>> {
-    let io = |e| Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    let size = std::fs::metadata(path).map_err(io)?.len();
+    // Only a regular file is opened (a FIFO would wait for a writer for ever).
+    let what = "checkpoint or weights file";
+    let (file, size) = crate::bounded_file::open_regular(path, what, u64::MAX)?;
     crate::memory::check_host(
         format_args!("reading {}", path.display()),
         size as u128,
         not_it,
     )?;
-    std::fs::read(path).map_err(io)
+    crate::bounded_file::read_opened(file, size, path, what, size)
 }
 
 /// The same safetensors file with its JSON header's keys sorted (safetensors writes its
