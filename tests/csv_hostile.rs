@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{stderr, stdout, train_table, TempDir};
+use common::{stderr, stdout, train_images, train_table, TempDir};
 use wgtrain::data::{load_csv, LabelsRead, Tabular, Target};
 
 fn write(dir: &TempDir, name: &str, text: &str) -> String {
@@ -529,20 +529,7 @@ fn an_empty_class_has_no_accuracy_rather_than_zero() {
         "net.json",
         r#"{"input_shape": [4, 4, 3], "layers": ["Flatten", {"Dense": {"units": 3, "activation": "softmax"}}]}"#,
     );
-    let o = wgtrain(&[
-        "train",
-        "--data-dir",
-        &dir.s("train"),
-        "--model",
-        &net,
-        "--epochs",
-        "1",
-        "--device",
-        "cpu",
-        "--quiet",
-        "--out",
-        &dir.s("run"),
-    ]);
+    let o = train_images(&dir.s("train"), &net, &dir.s("run"), &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let ckpt = dir.s("run/checkpoint.safetensors");
     let o = wgtrain(&[

@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{stderr, stdout, train_table, wgtrain, TempDir};
+use common::{stderr, stdout, train_images, train_table, wgtrain, TempDir};
 use wgtrain::nn::{
     Activation, Dense, Device, DeviceKind, Loss, Metric, Optimizer, Sequential,
     MAX_CLASS_NAME_CHARS, MAX_INPUT_NOTES_BYTES,
@@ -90,20 +90,7 @@ fn a_class_name_the_loader_would_refuse_stops_the_run_before_training() {
         "img.json",
         r#"{"input_shape": [8, 8, 1], "layers": ["Flatten", {"Dense": {"units": 2, "activation": "softmax"}}]}"#,
     );
-    let o = wgtrain(&[
-        "train",
-        "--data-dir",
-        &dir.s("images"),
-        "--model",
-        &model,
-        "--epochs",
-        "1",
-        "--device",
-        "cpu",
-        "--quiet",
-        "--out",
-        &dir.s("run2"),
-    ]);
+    let o = train_images(&dir.s("images"), &model, &dir.s("run2"), &[]);
     let e = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{e}");
     assert!(

@@ -4,7 +4,7 @@
 use super::expect_len;
 pub use super::matmul_epilogue::Extra;
 use super::matmul_epilogue::{check_extra, dims, epilogue, ADD_BIAS, BIAS_GRAD, RELU};
-use super::matmul_split::{split, split_chunk};
+use super::matmul_split::{form, split, Form};
 use crate::error::{shape_err, Result};
 use crate::gpu::cost::Launch;
 use crate::gpu::matmul_choice::MatmulKernel;
@@ -163,20 +163,10 @@ fn launch_on(
     if k == 0 {
         return shape_err("matmul", "inner dimension k is 0");
     }
-    // A long K is split on every family (so the table never changes a result), and the
-    // split family runs everything it is given.
-    let chunk = split_chunk(gpu, (m, n, k), layout);
-    if chunk.is_some() || kernel == MatmulKernel::Split {
-        return split(gpu, (a, b), bias, (layout, relu), c, extra, chunk);
-    }
-    let tile = match kernel {
-        _ if !gpu.offers_tiled_matmul() => None,
-        MatmulKernel::Register | MatmulKernel::Split => None,
-        MatmulKernel::Tiled64 => Some(64),
-        MatmulKernel::Tiled32 => Some(32),
-    };
-    if let Some(ts) = tile {
-        return tiled(gpu, (a, b), bias, (layout, relu), (c, extra), ts);
+    match form(gpu, (m, n, k), layout, kernel) {
+        Form::Split(chunk) => return split(gpu, (a, b), bias, (layout, relu), c, extra, chunk),
+        Form::Tiled(ts) => return tiled(gpu, (a, b), bias, (layout, relu), (c, extra), ts),
+        Form::Register => {}
     }
     let vec4 = n % 4 == 0;
     // A·Bᵀ with B[n,k] read along k per column is the slow scalar form (dY·Wᵀ of the seed

@@ -5,8 +5,7 @@
 //! built, naming the layer and the fix, instead of failing at the first step.
 
 use super::matmul::{COLS_PER_THREAD, TILE_M};
-use super::matmul_split::{split_chunk, SPLIT_TILE};
-use crate::gpu::matmul_choice::MatmulKernel;
+use super::matmul_split::{form, Form, SPLIT_TILE};
 use crate::gpu::Gpu;
 use crate::shape::Layout;
 
@@ -22,21 +21,14 @@ pub fn matmul_grid(
     bias_grad: bool,
 ) -> [u64; 3] {
     let kernel = gpu.tuning().matmul.get(layout, m, n, k);
-    let chunk = split_chunk(gpu, (m, n, k), layout);
     let up = |a: usize, b: usize| a.div_ceil(b) as u64;
-    if chunk.is_some() || kernel == MatmulKernel::Split {
-        let splits = chunk.map_or(1, |c| up(k, c));
-        return [up(n, SPLIT_TILE), up(m, SPLIT_TILE), splits];
-    }
-    let tile = match kernel {
-        _ if !gpu.offers_tiled_matmul() => None,
-        MatmulKernel::Tiled64 => Some(64),
-        MatmulKernel::Tiled32 => Some(32),
-        MatmulKernel::Register | MatmulKernel::Split => None,
-    };
-    match tile {
-        Some(ts) => [up(n, ts), up(m, ts), 1],
-        None => {
+    match form(gpu, (m, n, k), layout, kernel) {
+        Form::Split(chunk) => {
+            let splits = chunk.map_or(1, |c| up(k, c));
+            [up(n, SPLIT_TILE), up(m, SPLIT_TILE), splits]
+        }
+        Form::Tiled(ts) => [up(n, ts), up(m, ts), 1],
+        Form::Register => {
             let wg_x = gpu.tuning().matmul_wg_x as usize;
             let rows = up(m, TILE_M) + bias_grad as u64;
             [up(n, wg_x * COLS_PER_THREAD), rows, 1]

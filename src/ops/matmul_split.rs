@@ -7,6 +7,7 @@ use super::grid_1d;
 use super::matmul_epilogue::{check_extra, dims, epilogue, Extra, BIAS_GRAD};
 use crate::error::{shape_err, Result};
 use crate::gpu::cost::Launch;
+use crate::gpu::matmul_choice::MatmulKernel;
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
 use crate::shape::{split_k_chunk, Layout, TREE_SPLITS};
 
@@ -30,6 +31,38 @@ pub fn split_chunk(gpu: &Gpu, (m, n, k): (usize, usize, usize), layout: Layout) 
     }
     let chunk = chunk.max(k.div_ceil(most));
     (chunk < k).then_some(chunk)
+}
+
+/// The form a matmul of `kernel`'s family runs in on this adapter: what the launcher
+/// runs and what `matmul_grid` counts, decided in one place.
+pub(super) enum Form {
+    /// The split family, with this split-K chunk (`None`: one run). A long K is split on
+    /// every family (so the table never changes a result), and the split family runs
+    /// everything it is given.
+    Split(Option<usize>),
+    /// The workgroup-memory kernel with this square tile.
+    Tiled(usize),
+    /// The register kernels.
+    Register,
+}
+
+/// [`Form`] of the product c[m, n] over `k` in `layout` on `kernel`'s family.
+pub(super) fn form(
+    gpu: &Gpu,
+    mnk: (usize, usize, usize),
+    layout: Layout,
+    kernel: MatmulKernel,
+) -> Form {
+    let chunk = split_chunk(gpu, mnk, layout);
+    if chunk.is_some() || kernel == MatmulKernel::Split {
+        return Form::Split(chunk);
+    }
+    match kernel {
+        _ if !gpu.offers_tiled_matmul() => Form::Register,
+        MatmulKernel::Tiled64 => Form::Tiled(64),
+        MatmulKernel::Tiled32 => Form::Tiled(32),
+        MatmulKernel::Register | MatmulKernel::Split => Form::Register,
+    }
 }
 
 /// A matmul on the split family with an explicit split-K `chunk` (`None`: one run), with

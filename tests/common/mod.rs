@@ -217,6 +217,28 @@ pub fn train_table(
     wgtrain(&args)
 }
 
+/// `wgtrain train --data-dir DATA --model MODEL --device cpu --quiet --out OUT` and `extra`
+/// flags (`--epochs 1` unless they give one).
+pub fn train_images(data: &str, model: &str, out: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "train",
+        "--data-dir",
+        data,
+        "--model",
+        model,
+        "--device",
+        "cpu",
+        "--quiet",
+        "--out",
+        out,
+    ];
+    if !extra.contains(&"--epochs") {
+        args.extend(["--epochs", "1"]);
+    }
+    args.extend(extra);
+    wgtrain(&args)
+}
+
 /// The output's stderr / stdout as text.
 pub fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
