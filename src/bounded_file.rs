@@ -78,11 +78,6 @@ impl<R: Read> CappedRead<R> {
     pub fn hit_cap(&self) -> bool {
         self.inner.limit() == 0
     }
-
-    /// Bytes read so far.
-    pub fn bytes_read(&self) -> u64 {
-        self.cap.saturating_add(1) - self.inner.limit()
-    }
 }
 
 impl<R: Read> Read for CappedRead<R> {
