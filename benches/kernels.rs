@@ -7,8 +7,8 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::time::{Duration, Instant};
-use wgtrain::cpu::AdamParams;
 use wgtrain::geometry::{Conv2dGeometry, Padding};
+use wgtrain::hyperparams::AdamParams;
 use wgtrain::shape::Layout;
 use wgtrain::{ops, Gpu, GpuTensor};
 

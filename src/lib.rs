@@ -31,6 +31,7 @@ pub mod error;
 pub mod geometry;
 pub mod gpu;
 pub mod history;
+pub mod hyperparams;
 pub mod memory;
 pub mod nn;
 pub mod ops;

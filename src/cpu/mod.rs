@@ -31,9 +31,7 @@ pub mod weight_decay;
 
 pub use accuracy::{accuracy_forward, argmax, sparse_accuracy_forward, top_k_accuracy_forward};
 pub use activation::*;
-pub use adam::{
-    adam_state, adam_step, adam_update, beta_fixed, bias_correction, AdamParams, ADAM_STATE_LEN,
-};
+pub use adam::{adam_state, adam_step, adam_update, beta_fixed, bias_correction, ADAM_STATE_LEN};
 pub use avgpool::{avgpool_backward, avgpool_forward};
 pub use batch_norm::{
     batch_norm_backward, batch_norm_forward, batch_norm_inference_forward, batch_norm_statistics,
@@ -49,13 +47,13 @@ pub use global_pool::{
     global_max_pool_forward,
 };
 pub use im2col::{im2col_backward, im2col_forward};
-pub use lr_schedule::{lr_schedule_forward, LearningRateSchedule};
+pub use lr_schedule::lr_schedule_forward;
 pub use matmul::matmul;
 pub use matmul_split::matmul_split;
 pub use maxpool::{maxpool_backward, maxpool_forward};
 pub use mse::{mse_backward, mse_forward};
-pub use rmsprop::{rmsprop_update, RmsPropParams};
-pub use sgd::{sgd_update, SgdParams};
+pub use rmsprop::rmsprop_update;
+pub use sgd::sgd_update;
 pub use sigmoid_cross_entropy::{
     binary_accuracy_forward, sigmoid_cross_entropy_backward, sigmoid_cross_entropy_forward,
 };

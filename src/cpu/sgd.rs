@@ -1,27 +1,7 @@
 //! CPU twin of `shaders/sgd.wgsl`: SGD with (optionally Nesterov) momentum, Keras's form.
 
 use super::Scalar;
-
-/// SGD hyper-parameters (Keras defaults: lr 0.01, no momentum).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SgdParams {
-    /// Learning rate.
-    pub lr: f32,
-    /// Momentum factor (0: plain SGD).
-    pub momentum: f32,
-    /// Use Nesterov momentum.
-    pub nesterov: bool,
-}
-
-impl Default for SgdParams {
-    fn default() -> Self {
-        SgdParams {
-            lr: 0.01,
-            momentum: 0.0,
-            nesterov: false,
-        }
-    }
-}
+use crate::hyperparams::SgdParams;
 
 /// velocity ← momentum·velocity − lr·g; param ← param + velocity
 /// (Nesterov: param ← param + momentum·velocity − lr·g). All slices `[n]`.

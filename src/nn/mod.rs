@@ -3,47 +3,35 @@
 //! reference device.
 
 mod activation;
-mod budget;
-pub mod callbacks;
-mod checkpoint;
-mod clip;
-mod description;
 mod device;
-mod feed;
-mod init;
-mod keras_args;
-mod keras_json;
-mod layer;
-pub mod layers;
-mod loss;
-pub mod models;
-mod optimizer;
-mod progress;
-mod resident;
-mod sequential;
-mod spec;
-mod tensor;
+mod formats;
+mod model;
+mod training;
+
+pub use model::{layers, models};
+pub use training::callbacks;
 
 pub use crate::array::{to_categorical, Array};
 pub use crate::atomic_file::{folder_of, temporary_owner, write_atomically};
-pub use crate::cpu::LearningRateSchedule;
 pub use crate::history::{EpochLog, History};
+pub use crate::hyperparams::{GradientClip, LearningRateSchedule};
 pub use activation::Activation;
 pub use callbacks::{EarlyStopping, ModelCheckpoint, ReduceLROnPlateau};
-pub use checkpoint::weights_file_metadata;
-pub use checkpoint::{
+pub use device::tensor::Tensor;
+pub use device::{BatchAt, ByteCodes, Device, DeviceKind, DeviceOps, PendingValues, TrainingOps};
+pub use formats::checkpoint::weights_file_metadata;
+pub use formats::checkpoint::{
     CHECKPOINT_FORMAT, CONVERT_KERAS, MAX_CLASS_NAME_CHARS, MAX_HEADER_BYTES,
     MAX_INPUT_NOTES_BYTES, WEIGHTS_FORMAT,
 };
-pub use device::{BatchAt, ByteCodes, Device, DeviceKind, DeviceOps, PendingValues, TrainingOps};
-pub use layer::{Layer, Param};
 pub use layers::{
     AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D,
     GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Reshape,
 };
-pub use loss::{Loss, LossConfig, Metric};
-pub use optimizer::{ClippedOptimizer, GradientClip, Optimizer};
-pub use progress::Verbose;
-pub use sequential::{Evaluation, FitOptions, NamedArray, Sequential};
-pub use spec::{LayerSpec, ModelSpec, Pair, MAX_DESCRIPTION_BYTES, MAX_LAYERS};
-pub use tensor::Tensor;
+pub use model::layer::Layer;
+pub use model::sequential::{Evaluation, FitOptions, NamedArray, Sequential};
+pub use model::spec::{LayerSpec, ModelSpec, Pair, MAX_DESCRIPTION_BYTES, MAX_LAYERS};
+pub use training::loss::{Loss, LossConfig, Metric};
+pub use training::optimizer::{ClippedOptimizer, Optimizer};
+pub use training::param::Param;
+pub use training::progress::Verbose;

@@ -1,9 +1,10 @@
 //! Launcher for `shaders/adam.wgsl` (CPU twin: `cpu::adam`).
 
 use super::{expect_len, grid_1d};
-use crate::cpu::{beta_fixed, AdamParams, ADAM_STATE_LEN};
+use crate::cpu::{beta_fixed, ADAM_STATE_LEN};
 use crate::error::{shape_err, Result};
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
+use crate::hyperparams::AdamParams;
 
 /// Advance Adam's step state `state` `[3]` (u32: t and the bias corrections 1 − β^t, see
 /// `cpu::adam_step`) by one step, on the GPU.

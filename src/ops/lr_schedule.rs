@@ -3,9 +3,9 @@
 //! tensor the optimizer kernels read.
 
 use super::expect_len;
-use crate::cpu::LearningRateSchedule;
 use crate::error::Result;
 use crate::gpu::{EntryPoint, Gpu, GpuTensor};
+use crate::hyperparams::LearningRateSchedule;
 
 /// What the kernel's `table` holds: PiecewiseConstantDecay's boundaries (clamped to the
 /// u32 step counter) then its values' bits; one unused entry for the other schedules.

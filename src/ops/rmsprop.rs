@@ -1,9 +1,9 @@
 //! Launcher for `shaders/rmsprop.wgsl` (CPU twin: `cpu::rmsprop`).
 
 use super::{expect_len, grid_1d};
-use crate::cpu::RmsPropParams;
 use crate::error::Result;
 use crate::gpu::{EntryPoint, Gpu, GpuTensor};
+use crate::hyperparams::RmsPropParams;
 
 /// One RMSprop update of `param` in place from `grad`, with slots `velocity` and
 /// `momentum` (same length), at the rate in `lr` `[1]` (`hp.lr` is the twin's).

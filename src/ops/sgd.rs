@@ -1,9 +1,9 @@
 //! Launcher for `shaders/sgd.wgsl` (CPU twin: `cpu::sgd`).
 
 use super::{expect_len, grid_1d};
-use crate::cpu::SgdParams;
 use crate::error::Result;
 use crate::gpu::{EntryPoint, Gpu, GpuTensor};
+use crate::hyperparams::SgdParams;
 
 /// One SGD (momentum) update of `param` in place from `grad`, with `velocity` state, at
 /// the rate in `lr` `[1]` (`hp.lr` is the twin's; the kernel reads the tensor).

@@ -3,7 +3,7 @@
 //! every schedule over steps across their boundaries.
 
 use crate::prelude::*;
-use wgtrain::cpu::LearningRateSchedule;
+use wgtrain::hyperparams::LearningRateSchedule;
 
 #[test]
 fn lr_schedule_matches_cpu() {

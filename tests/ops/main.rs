@@ -38,9 +38,10 @@ mod unary;
 mod prelude {
     pub use crate::common::{assert_close, gpu, max_diff, one_hot, randn};
     pub use crate::finite_diff::{check, dot, rand64};
-    pub use wgtrain::cpu::{self, AdamParams, SgdParams};
+    pub use wgtrain::cpu;
     pub use wgtrain::geometry::{Conv2dGeometry, Padding, Pool2dGeometry};
     pub use wgtrain::gpu::{Saved, Unary};
+    pub use wgtrain::hyperparams::{AdamParams, SgdParams};
     pub use wgtrain::ops;
     pub use wgtrain::shape::Layout;
 

@@ -3,7 +3,7 @@
 //! against Keras's formulas written out independently.
 
 use crate::prelude::*;
-use wgtrain::cpu::RmsPropParams;
+use wgtrain::hyperparams::RmsPropParams;
 
 #[test]
 fn rmsprop_matches_cpu_over_steps() {

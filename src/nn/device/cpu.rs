@@ -7,7 +7,7 @@ use crate::cpu;
 use crate::error::{shape_err, Result};
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
 use crate::gpu::Unary;
-use crate::nn::tensor::Tensor;
+use crate::nn::device::tensor::Tensor;
 use crate::ops::GlobalPool;
 use crate::shape::{expect_same, matmul_dims, rows_cols, Layout};
 

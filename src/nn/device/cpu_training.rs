@@ -3,10 +3,11 @@
 
 use super::cpu::{check_len, CpuDevice};
 use super::TrainingOps;
-use crate::cpu::{self, AdamParams, LearningRateSchedule, RmsPropParams, SgdParams};
+use crate::cpu;
 use crate::error::Result;
-use crate::nn::clip::GradientClip;
-use crate::nn::tensor::Tensor;
+use crate::hyperparams::GradientClip;
+use crate::hyperparams::{AdamParams, LearningRateSchedule, RmsPropParams, SgdParams};
+use crate::nn::device::tensor::Tensor;
 use crate::shape::{expect_same, rows_cols};
 
 impl TrainingOps for CpuDevice {

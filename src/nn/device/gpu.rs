@@ -5,7 +5,7 @@ use super::{BatchAt, ByteCodes, DeviceOps, PendingValues};
 use crate::error::Result;
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
 use crate::gpu::{Gpu, GpuTensor, Unary};
-use crate::nn::tensor::Tensor;
+use crate::nn::device::tensor::Tensor;
 use crate::ops::{self, BatchIndex, GlobalPool};
 use crate::shape::Layout;
 

@@ -3,11 +3,11 @@
 
 use super::gpu::g;
 use super::TrainingOps;
-use crate::cpu::{AdamParams, LearningRateSchedule, RmsPropParams, SgdParams};
 use crate::error::Result;
 use crate::gpu::Gpu;
-use crate::nn::clip::GradientClip;
-use crate::nn::tensor::Tensor;
+use crate::hyperparams::GradientClip;
+use crate::hyperparams::{AdamParams, LearningRateSchedule, RmsPropParams, SgdParams};
+use crate::nn::device::tensor::Tensor;
 use crate::ops;
 
 impl TrainingOps for Gpu {

@@ -8,16 +8,17 @@ mod cpu;
 mod cpu_training;
 mod gpu;
 mod gpu_training;
+pub(crate) mod tensor;
 mod training;
 
 use std::sync::Arc;
 
-use super::tensor::Tensor;
 use super::Activation;
 use crate::cpu::BatchNormParams;
 use crate::error::Result;
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
 use crate::gpu::{Gpu, GpuOptions, Unary};
+use crate::nn::device::tensor::Tensor;
 use crate::ops::GlobalPool;
 use crate::shape::Layout;
 

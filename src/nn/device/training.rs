@@ -2,10 +2,10 @@
 //! the learning-rate schedule), part of every `DeviceOps`; implemented in
 //! `gpu_training.rs` and `cpu_training.rs`.
 
-use super::super::clip::GradientClip;
-use super::super::tensor::Tensor;
-use crate::cpu::{AdamParams, LearningRateSchedule, RmsPropParams, SgdParams};
 use crate::error::Result;
+use crate::hyperparams::GradientClip;
+use crate::hyperparams::{AdamParams, LearningRateSchedule, RmsPropParams, SgdParams};
+use crate::nn::device::tensor::Tensor;
 
 /// The ops of a training step's end — losses, metrics, optimizer updates — implemented
 /// once per device (`cpu_training.rs`, `gpu_training.rs`); part of every `DeviceOps`.

@@ -1,0 +1,188 @@
+//! Reading one Keras layer's `config` for [`super::keras_json`]: arguments consumed one
+//! by one, each checked (numbers, sizes, names, initializers), and whatever is left must
+//! be switched off; values quoted in errors are clipped.
+
+use std::collections::HashSet;
+
+use serde_json::{json, Map, Value};
+
+use crate::error::{Error, Result};
+use crate::nn::model::spec::Pair;
+
+/// One layer's `config`, consumed argument by argument; what is left must be off.
+pub(super) struct Args<'a> {
+    pub(super) cfg: &'a Map<String, Value>,
+    pub(super) used: HashSet<&'a str>,
+    pub(super) class: &'a str,
+    pub(super) at: String,
+}
+
+impl<'a> Args<'a> {
+    pub(super) fn err(&self, msg: impl std::fmt::Display) -> Error {
+        Error::Model(format!("{}: {msg}", self.at))
+    }
+
+    pub(super) fn get(&mut self, key: &'a str) -> Option<&'a Value> {
+        self.used.insert(key);
+        self.cfg.get(key).filter(|v| !v.is_null())
+    }
+
+    pub(super) fn required(&mut self, key: &'a str) -> Result<&'a Value> {
+        self.get(key)
+            .ok_or_else(|| self.err(format!("argument `{key}` is missing")))
+    }
+
+    pub(super) fn count(&mut self, key: &'a str) -> Result<usize> {
+        let v = self.required(key)?;
+        as_count(v)
+            .ok_or_else(|| self.err(format!("`{key}` must be a whole number, got {}", short(v))))
+    }
+
+    pub(super) fn pair(&mut self, key: &'a str) -> Result<Option<Pair>> {
+        let Some(v) = self.get(key) else {
+            return Ok(None);
+        };
+        let pair = match v {
+            Value::Array(a) if a.len() == 2 => as_count(&a[0]).zip(as_count(&a[1])),
+            one => as_count(one).map(|n| (n, n)),
+        };
+        match pair {
+            Some((h, w)) => Ok(Some(Pair(h, w))),
+            None => Err(self.err(format!("`{key}` must be [height, width], got {}", short(v)))),
+        }
+    }
+
+    pub(super) fn number(&mut self, key: &'a str, default: f32) -> Result<f32> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .as_f64()
+                .map(|x| x as f32)
+                .ok_or_else(|| self.err(format!("`{key}` must be a number, got {}", short(v)))),
+        }
+    }
+
+    pub(super) fn string(&mut self, key: &'a str, default: &str) -> Result<String> {
+        match self.get(key) {
+            None => Ok(default.to_string()),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(v) => Err(self.err(format!(
+                "`{key}` is {}; wgtrain reads activations and settings given by name (a \
+                 string), not custom objects",
+                short(v)
+            ))),
+        }
+    }
+
+    /// `key` must be absent or `want`; `supported` says what wgtrain does instead.
+    pub(super) fn expect(&mut self, key: &'a str, want: Value, supported: &str) -> Result<()> {
+        match self.get(key) {
+            Some(v) if *v != want => Err(self.err(format!(
+                "argument `{key}` = {} is not supported; {supported}",
+                short(v)
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// An initializer argument must name Keras's default (its seed is not used).
+    pub(super) fn initializer(&mut self, key: &'a str, default: &str) -> Result<()> {
+        let Some(v) = self.get(key) else {
+            return Ok(());
+        };
+        let name = v
+            .get("class_name")
+            .and_then(Value::as_str)
+            .or(v.as_str())
+            .unwrap_or_default();
+        let snake = name.replace('_', "").to_ascii_lowercase();
+        if snake == default.to_ascii_lowercase() {
+            Ok(())
+        } else {
+            Err(self.err(format!(
+                "argument `{key}` = {} is not supported; wgtrain initialises it as Keras's \
+                 default, {default}",
+                short(v)
+            )))
+        }
+    }
+
+    pub(super) fn channels_last(&mut self) -> Result<()> {
+        self.expect(
+            "data_format",
+            json!("channels_last"),
+            "wgtrain's images are channels_last, [height, width, channels]",
+        )
+    }
+
+    /// Arguments not read: the layer's name, its dtype (float32 only), `trainable` (true
+    /// only), a seed, and switched-off features (null or false). Anything else is refused.
+    pub(super) fn finish(self) -> Result<()> {
+        for (k, v) in self.cfg {
+            let off = v.is_null() || *v == Value::Bool(false);
+            if self.used.contains(k.as_str()) || (off && k != "trainable") {
+                continue;
+            }
+            match k.as_str() {
+                "name" | "seed" => {}
+                "trainable" if *v == Value::Bool(true) => {}
+                "trainable" => {
+                    return Err(self.err(
+                        "`trainable: false` (a frozen layer) is not supported; every layer \
+                         of a wgtrain model is trained",
+                    ))
+                }
+                "dtype" if is_float32(v) => {}
+                "dtype" => {
+                    return Err(self.err(format!(
+                        "dtype {} is not supported; wgtrain computes in float32",
+                        short(v)
+                    )))
+                }
+                _ => {
+                    return Err(self.err(format!(
+                        "argument `{k}` = {} is not supported by wgtrain's {}",
+                        short(v),
+                        self.class
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A value as JSON text for a message, clipped (it may be a huge array).
+pub(super) fn short(v: &Value) -> String {
+    crate::echo::clip_display(v)
+}
+
+fn as_count(v: &Value) -> Option<usize> {
+    v.as_u64().and_then(|n| usize::try_from(n).ok())
+}
+
+fn is_float32(v: &Value) -> bool {
+    let name = v
+        .pointer("/config/name")
+        .and_then(Value::as_str)
+        .or(v.as_str());
+    name == Some("float32")
+}
+
+/// The per-sample shape from a Keras batch shape `[null, d1, d2, …]`.
+pub(super) fn sample_shape(v: &Value, at: &str) -> Result<Vec<usize>> {
+    let bad = || {
+        Error::Model(format!(
+            "{at}: the input shape {} must be [null, sizes…] with every size a whole number \
+             (wgtrain's models take inputs of one fixed shape)",
+            short(v)
+        ))
+    };
+    let a = v.as_array().ok_or_else(bad)?;
+    match a.split_first() {
+        Some((first, rest)) if first.is_null() || as_count(first).is_some() => {
+            rest.iter().map(|d| as_count(d).ok_or_else(bad)).collect()
+        }
+        _ => Err(bad()),
+    }
+}

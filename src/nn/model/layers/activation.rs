@@ -1,0 +1,88 @@
+//! `Activation(name)`: an activation as a layer of its own, as Keras's
+//! `layers.Activation("relu")` — elementwise ops through the kernel registry, softmax over
+//! the last axis. As the last layer, a softmax (or sigmoid) fuses with the cross-entropy
+//! like a Dense layer's.
+
+use crate::error::Result;
+use crate::gpu::Saved;
+use crate::nn::device::tensor::Tensor;
+use crate::nn::device::Device;
+use crate::nn::model::layer::Layer;
+use crate::nn::model::spec::LayerSpec;
+use crate::nn::Activation as Act;
+
+/// Applies an activation to each value (softmax: to each row of the last axis).
+pub struct Activation {
+    activation: Act,
+    /// Output logits: skip a softmax or sigmoid (the loss applies it, fused).
+    logits: bool,
+    /// What the backward reads: the input or the output of the last training forward.
+    saved: Option<Tensor>,
+}
+
+impl Activation {
+    /// `Activation(activation)`.
+    pub fn new(activation: Act) -> Activation {
+        Activation {
+            activation,
+            logits: false,
+            saved: None,
+        }
+    }
+
+    fn effective(&self) -> Act {
+        match self.activation {
+            Act::Softmax | Act::Sigmoid if self.logits => Act::Linear,
+            other => other,
+        }
+    }
+}
+
+impl Layer for Activation {
+    fn kind(&self) -> &'static str {
+        "Activation"
+    }
+
+    fn spec(&self) -> LayerSpec {
+        LayerSpec::Activation {
+            activation: self.activation.name().to_string(),
+        }
+    }
+
+    fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {
+        Ok(input_shape.to_vec())
+    }
+
+    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
+        let act = self.effective();
+        let y = dev.activation_forward(act, x)?;
+        self.saved = training.then(|| match act.saved() {
+            Saved::Input => x.clone(),
+            Saved::Output => y.clone(),
+        });
+        Ok(y)
+    }
+
+    fn backward(&mut self, dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
+        let saved = self
+            .saved
+            .take()
+            .expect("Activation::backward without a training forward");
+        match need_dx {
+            true => Ok(Some(dev.activation_backward(
+                self.effective(),
+                &saved,
+                dy,
+            )?)),
+            false => Ok(None),
+        }
+    }
+
+    fn activation(&self) -> Option<Act> {
+        Some(self.activation)
+    }
+
+    fn output_logits(&mut self, yes: bool) {
+        self.logits = yes;
+    }
+}

@@ -1,0 +1,177 @@
+//! The part Dense and Conv2D share: y = act(x·W + b) over matrices, with the backward
+//! dz = act'(dy), dW = xᵀ·dz, db = Σ dz, dx = dz·Wᵀ (gradients overwrite).
+
+use crate::error::Result;
+use crate::gpu::Saved;
+use crate::nn::device::tensor::Tensor;
+use crate::nn::device::Device;
+use crate::nn::training::param::Param;
+use crate::nn::Activation;
+use crate::shape::Layout;
+
+/// Kernel [k, units] and bias [units], an activation, and the forward cache.
+pub(crate) struct Affine {
+    pub kernel: Option<Param>,
+    pub bias: Option<Param>,
+    pub activation: Activation,
+    /// Output logits: skip a softmax or sigmoid activation (the loss applies it, fused).
+    pub logits: bool,
+    x: Option<Tensor>,
+    /// What the activation's backward reads: its input z or its output y.
+    saved: Option<Tensor>,
+    /// The next layer applies this ReLU's derivative (`Layer::skip_relu_backward`).
+    pub skip_relu_backward: bool,
+    /// Apply the previous layer's ReLU derivative to dx (`Layer::mask_input_relu`).
+    pub mask_input_relu: bool,
+}
+
+impl Affine {
+    pub fn new(activation: Activation) -> Affine {
+        Affine {
+            kernel: None,
+            bias: None,
+            activation,
+            logits: false,
+            x: None,
+            saved: None,
+            skip_relu_backward: false,
+            mask_input_relu: false,
+        }
+    }
+
+    /// Whether the activation (as the forward applies it) is ReLU.
+    pub fn ends_in_relu(&self) -> bool {
+        self.effective() == Activation::Relu
+    }
+
+    fn effective(&self) -> Activation {
+        if self.logits && matches!(self.activation, Activation::Softmax | Activation::Sigmoid) {
+            Activation::Linear
+        } else {
+            self.activation
+        }
+    }
+
+    /// x[rows, k] → y[rows, units]; ReLU is fused into the matmul's epilogue.
+    pub fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
+        let (w, b) = (self.kernel_param(), self.bias.as_ref().map(|p| &p.value));
+        let act = self.effective();
+        let z = dev.matmul(x, &w.value, b, Layout::NN, act == Activation::Relu)?;
+        let y = match act {
+            Activation::Relu | Activation::Linear => z.clone(),
+            other => dev.activation_forward(other, &z)?,
+        };
+        (self.x, self.saved) = match training {
+            true => (
+                Some(x.clone()),
+                Some(match act.saved() {
+                    Saved::Input => z,
+                    Saved::Output => y.clone(),
+                }),
+            ),
+            false => (None, None),
+        };
+        Ok(y)
+    }
+
+    /// dy[rows, units] → kernel/bias grads (overwritten) and dx[rows, k] if asked.
+    pub fn backward(&mut self, dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
+        let x = self
+            .x
+            .take()
+            .expect("Affine::backward without a training forward");
+        let saved = self
+            .saved
+            .take()
+            .expect("Affine::backward without a training forward");
+        let dz = match self.skip_relu_backward && self.ends_in_relu() {
+            true => dy.clone(), // the next layer applied ReLU's derivative
+            false => dev.activation_backward(self.effective(), &saved, dy)?,
+        };
+        // x[rows,k]ᵀ·dz[rows,units] = dW[k,units], db = Σ_rows dz: one dispatch into the
+        // optimizer's arena when both are packed.
+        let kernel = self.kernel.as_mut().expect("built");
+        if let (true, Some(dw), Some(bias)) =
+            (kernel.packed, kernel.grad.as_mut(), self.bias.as_mut())
+        {
+            if let (true, Some(db)) = (bias.packed, bias.grad.as_mut()) {
+                dev.weight_gradients_into(&x, &dz, dw, db)?;
+                return self.input_gradient(dev, &dz, &x, need_dx);
+            }
+        }
+        let shape = kernel.shape.clone();
+        kernel.write_grad(
+            |g| dev.matmul_into(&x, &dz, Layout::TN, g),
+            || {
+                Ok(dev
+                    .matmul(&x, &dz, None, Layout::TN, false)?
+                    .reshape(&shape))
+            },
+        )?;
+        if let Some(bias) = self.bias.as_mut() {
+            bias.write_grad(
+                |g| dev.bias_backward_into(&dz, g),
+                || dev.bias_backward(&dz),
+            )?;
+        }
+        self.input_gradient(dev, &dz, &x, need_dx)
+    }
+
+    /// dz[rows,units]·W[k,units]ᵀ = dx[rows,k] (leading kernel axes fold into k), if asked;
+    /// times [x > 0] when applying the previous layer's ReLU derivative.
+    fn input_gradient(
+        &self,
+        dev: &Device,
+        dz: &Tensor,
+        x: &Tensor,
+        need_dx: bool,
+    ) -> Result<Option<Tensor>> {
+        if !need_dx {
+            return Ok(None);
+        }
+        let w = &self.kernel_param().value;
+        Ok(Some(match self.mask_input_relu {
+            true => dev.matmul_nt_relu_masked(dz, w, x)?,
+            false => dev.matmul(dz, w, None, Layout::NT, false)?,
+        }))
+    }
+
+    fn kernel_param(&self) -> &Param {
+        self.kernel.as_ref().expect("layer used before init")
+    }
+
+    pub fn params(&self) -> Vec<&Param> {
+        self.kernel.iter().chain(self.bias.iter()).collect()
+    }
+
+    pub fn params_mut(&mut self) -> Vec<&mut Param> {
+        self.kernel.iter_mut().chain(self.bias.iter_mut()).collect()
+    }
+}
+
+/// The `Layer` methods every affine layer (Dense, Conv2D) answers from its `affine` field.
+macro_rules! delegate_to_affine {
+    () => {
+        fn params(&self) -> Vec<&Param> {
+            self.affine.params()
+        }
+
+        fn params_mut(&mut self) -> Vec<&mut Param> {
+            self.affine.params_mut()
+        }
+
+        fn activation(&self) -> Option<Activation> {
+            Some(self.affine.activation)
+        }
+
+        fn skip_relu_backward(&mut self, on: bool) -> bool {
+            self.affine.skip_relu_backward = on && self.affine.ends_in_relu();
+            self.affine.skip_relu_backward
+        }
+
+        fn output_logits(&mut self, yes: bool) {
+            self.affine.logits = yes;
+        }
+    };
+}
+pub(crate) use delegate_to_affine;

@@ -1,0 +1,102 @@
+//! `Dense(units, activation)`: y = act(x·W + b) over the last axis, W [in, units] (Keras layout).
+
+use rand::rngs::StdRng;
+
+use super::affine::{delegate_to_affine, Affine};
+use crate::error::{Error, Result};
+use crate::nn::device::tensor::Tensor;
+use crate::nn::device::Device;
+use crate::nn::model::init::glorot_uniform;
+use crate::nn::model::layer::Layer;
+use crate::nn::model::spec::LayerSpec;
+use crate::nn::training::param::Param;
+use crate::nn::Activation;
+
+/// A fully connected layer.
+pub struct Dense {
+    units: usize,
+    input: Vec<usize>,
+    affine: Affine,
+}
+
+impl Dense {
+    /// `Dense(units, activation=...)`.
+    pub fn new(units: usize, activation: Activation) -> Dense {
+        Dense {
+            units,
+            input: Vec::new(),
+            affine: Affine::new(activation),
+        }
+    }
+
+    fn fan_in(&self) -> usize {
+        *self.input.last().unwrap_or(&0)
+    }
+}
+
+impl Layer for Dense {
+    fn kind(&self) -> &'static str {
+        "Dense"
+    }
+
+    fn spec(&self) -> LayerSpec {
+        LayerSpec::Dense {
+            units: self.units,
+            activation: self.activation().map_or("linear", |a| a.name()).into(),
+        }
+    }
+
+    fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {
+        if self.units == 0 {
+            return Err(Error::Model("Dense: units must be at least 1".into()));
+        }
+        if input_shape.is_empty() || input_shape.contains(&0) {
+            return Err(Error::Model(format!(
+                "Dense({}) got input shape {input_shape:?}; it needs at least one non-empty axis",
+                self.units
+            )));
+        }
+        self.input = input_shape.to_vec();
+        let mut out = input_shape.to_vec();
+        *out.last_mut().expect("non-empty") = self.units;
+        Ok(out)
+    }
+
+    fn param_shapes(&self) -> Vec<(&'static str, Vec<usize>)> {
+        vec![
+            ("kernel", vec![self.fan_in(), self.units]),
+            ("bias", vec![self.units]),
+        ]
+    }
+
+    fn init(&mut self, dev: &Device, rng: &mut StdRng) -> Result<()> {
+        let (fi, u) = (self.fan_in(), self.units);
+        let w = glorot_uniform(rng, fi * u, fi, u);
+        self.affine.kernel = Some(Param::new(dev, "kernel", &[fi, u], &w)?);
+        self.affine.bias = Some(Param::new(dev, "bias", &[u], &vec![0.0; u])?);
+        Ok(())
+    }
+
+    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
+        let y = self.affine.forward(dev, x, training)?;
+        let mut shape = x.shape().to_vec();
+        *shape.last_mut().expect("batch axis") = self.units;
+        Ok(y.reshape(&shape))
+    }
+
+    fn backward(&mut self, dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
+        let mut in_shape = dy.shape().to_vec();
+        *in_shape.last_mut().expect("batch axis") = self.fan_in();
+        Ok(self
+            .affine
+            .backward(dev, dy, need_dx)?
+            .map(|dx| dx.reshape(&in_shape)))
+    }
+
+    fn mask_input_relu(&mut self, on: bool) -> bool {
+        self.affine.mask_input_relu = on;
+        true
+    }
+
+    delegate_to_affine!();
+}

@@ -1,0 +1,89 @@
+//! `Dropout(rate)`: during training zero each value with probability `rate` and scale the
+//! rest by 1 / (1 − rate) (inverted dropout, as Keras); identity at inference. The mask
+//! comes from a hash of (seed, step counter, index), so GPU and CPU draw the same one.
+
+use rand::rngs::StdRng;
+use rand::Rng;
+
+use crate::error::{Error, Result};
+use crate::nn::device::tensor::Tensor;
+use crate::nn::device::Device;
+use crate::nn::model::layer::Layer;
+use crate::nn::model::spec::LayerSpec;
+
+/// Dropout with a fixed rate.
+pub struct Dropout {
+    rate: f32,
+    seed: u32,
+    counter: Option<Tensor>,
+    mask: Option<Tensor>,
+}
+
+impl Dropout {
+    /// `Dropout(rate)`, rate in [0, 1).
+    pub fn new(rate: f32) -> Dropout {
+        Dropout {
+            rate,
+            seed: 0,
+            counter: None,
+            mask: None,
+        }
+    }
+}
+
+impl Layer for Dropout {
+    fn kind(&self) -> &'static str {
+        "Dropout"
+    }
+
+    fn spec(&self) -> LayerSpec {
+        LayerSpec::Dropout { rate: self.rate }
+    }
+
+    fn state(&self) -> Vec<(&'static str, &Tensor)> {
+        self.counter.iter().map(|c| ("counter", c)).collect()
+    }
+
+    fn state_mut(&mut self) -> Vec<(&'static str, &mut Tensor)> {
+        self.counter.iter_mut().map(|c| ("counter", c)).collect()
+    }
+
+    fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {
+        if !(0.0..1.0).contains(&self.rate) {
+            return Err(Error::Model(format!(
+                "Dropout rate must be in [0, 1), got {}",
+                self.rate
+            )));
+        }
+        Ok(input_shape.to_vec())
+    }
+
+    fn init(&mut self, dev: &Device, rng: &mut StdRng) -> Result<()> {
+        self.seed = rng.random();
+        self.counter = Some(dev.counter()?);
+        Ok(())
+    }
+
+    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
+        if !training || self.rate == 0.0 {
+            self.mask = None;
+            return Ok(x.clone());
+        }
+        let counter = self.counter.as_mut().expect("Dropout used before init");
+        dev.counter_step(counter)?;
+        let (y, mask) = dev.dropout_forward(x, counter, self.rate, self.seed)?;
+        self.mask = Some(mask);
+        Ok(y)
+    }
+
+    fn backward(&mut self, dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
+        let mask = self.mask.take();
+        if !need_dx {
+            return Ok(None);
+        }
+        match mask {
+            Some(m) => Ok(Some(dev.dropout_backward(dy, &m)?)),
+            None => Ok(Some(dy.clone())),
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! `Sequential::from_spec`: the model a `ModelSpec` (JSON with Keras's layer names)
+//! describes, with each field checked and errors naming the layer index and field.
+
+use super::Sequential;
+use crate::error::{Error, Result};
+use crate::geometry::Padding;
+use crate::nn::device::Device;
+use crate::nn::model::layers::{self, Conv2D, Dense, Dropout, Flatten, MaxPooling2D};
+use crate::nn::model::spec::{LayerSpec, ModelSpec};
+use crate::nn::Activation;
+
+impl Sequential {
+    /// The model a description gives, on `device` (not yet compiled). Errors name the layer index and
+    /// the field, or the shapes that do not fit.
+    pub fn from_spec(spec: &ModelSpec, device: Device, seed: u64) -> Result<Sequential> {
+        let mut m = Sequential::new(device, &spec.input_shape).with_seed(seed);
+        for (i, l) in spec.layers.iter().enumerate() {
+            let field = |name: &str, e: Error| {
+                Error::Model(format!("layer {i} ({}): field `{name}`: {e}", l.kind()))
+            };
+            let positive = |name: &str, v: usize| match v {
+                0 => Err(Error::Model(format!(
+                    "layer {i} ({}): field `{name}` must be at least 1",
+                    l.kind()
+                ))),
+                _ => Ok(()),
+            };
+            match l {
+                LayerSpec::Dense { units, activation } => {
+                    positive("units", *units)?;
+                    let act: Activation = activation.parse().map_err(|e| field("activation", e))?;
+                    m.add(Dense::new(*units, act))?;
+                }
+                LayerSpec::Conv2D {
+                    filters,
+                    kernel_size,
+                    strides,
+                    padding,
+                    activation,
+                } => {
+                    positive("filters", *filters)?;
+                    positive("kernel_size", kernel_size.0.min(kernel_size.1))?;
+                    positive("strides", strides.0.min(strides.1))?;
+                    let act: Activation = activation.parse().map_err(|e| field("activation", e))?;
+                    let pad: Padding = padding.parse().map_err(|e| field("padding", e))?;
+                    m.add(
+                        Conv2D::new(*filters, (kernel_size.0, kernel_size.1), act)
+                            .strides((strides.0, strides.1))
+                            .padding(pad),
+                    )?;
+                }
+                LayerSpec::MaxPooling2D { pool_size, strides } => {
+                    positive("pool_size", pool_size.0.min(pool_size.1))?;
+                    let mut p = MaxPooling2D::new((pool_size.0, pool_size.1));
+                    if let Some(s) = strides {
+                        positive("strides", s.0.min(s.1))?;
+                        p = p.strides((s.0, s.1));
+                    }
+                    m.add(p)?;
+                }
+                LayerSpec::AveragePooling2D { pool_size, strides } => {
+                    positive("pool_size", pool_size.0.min(pool_size.1))?;
+                    let mut p = layers::AveragePooling2D::new((pool_size.0, pool_size.1));
+                    if let Some(s) = strides {
+                        positive("strides", s.0.min(s.1))?;
+                        p = p.strides((s.0, s.1));
+                    }
+                    m.add(p)?;
+                }
+                LayerSpec::Flatten {} => m.add(Flatten::new())?,
+                LayerSpec::Dropout { rate } => m.add(Dropout::new(*rate))?,
+                LayerSpec::Activation { activation } => {
+                    let act: Activation = activation.parse().map_err(|e| field("activation", e))?;
+                    m.add(layers::Activation::new(act))?;
+                }
+                LayerSpec::GlobalAveragePooling2D {} => {
+                    m.add(layers::GlobalAveragePooling2D::new())?
+                }
+                LayerSpec::GlobalMaxPooling2D {} => m.add(layers::GlobalMaxPooling2D::new())?,
+                LayerSpec::LeakyReLU { negative_slope } => {
+                    m.add(layers::LeakyReLU::new(*negative_slope))?
+                }
+                LayerSpec::BatchNormalization { momentum, epsilon } => m.add(
+                    layers::BatchNormalization::new()
+                        .momentum(*momentum)
+                        .epsilon(*epsilon),
+                )?,
+                LayerSpec::Reshape { target_shape } => {
+                    let dims: Option<Vec<isize>> = target_shape
+                        .iter()
+                        .map(|&d| isize::try_from(d).ok())
+                        .collect();
+                    let Some(dims) = dims else {
+                        return Err(field("target_shape", Error::Model("too large".into())));
+                    };
+                    m.add(layers::Reshape::new(&dims))?;
+                }
+            }
+        }
+        Ok(m)
+    }
+}
