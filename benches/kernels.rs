@@ -8,9 +8,9 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::time::{Duration, Instant};
 use wgtrain::geometry::{Conv2dGeometry, Padding};
-use wgtrain::hyperparams::AdamParams;
+use wgtrain::nn::AdamParams;
 use wgtrain::shape::Layout;
-use wgtrain::{ops, Gpu, GpuTensor};
+use wgtrain::{gpu::Gpu, gpu::GpuTensor, ops};
 
 fn data(n: usize) -> Vec<f32> {
     (0..n)

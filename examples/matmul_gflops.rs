@@ -24,7 +24,7 @@ fn main() -> Result<(), wgtrain::Error> {
         .map(|s| parse_shape(&s).expect("shape: SIZE or MxNxK, e.g. 1024 or 3872x64x288"))
         .unwrap_or([1024, 1024, 1024]);
     let reps: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(3);
-    let gpu = wgtrain::Gpu::new()?;
+    let gpu = wgtrain::gpu::Gpu::new()?;
     println!(
         "adapter: {} ({:?}), tuning {:?}",
         gpu.info().name,

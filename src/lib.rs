@@ -21,24 +21,30 @@
 
 #![warn(missing_docs)]
 
-pub mod array;
+mod array;
+#[doc(hidden)]
 pub mod atomic_file;
+#[doc(hidden)]
 pub mod bounded_file;
 pub mod cpu;
 pub mod data;
+#[doc(hidden)]
 pub mod echo;
-pub mod error;
+mod error;
 pub mod geometry;
 pub mod gpu;
-pub mod history;
-pub mod hyperparams;
+mod history;
+mod hyperparams;
+#[doc(hidden)]
 pub mod memory;
 pub mod nn;
 pub mod ops;
+#[doc(hidden)]
 pub mod plot;
+pub mod prelude;
 pub mod shape;
+#[doc(hidden)]
 pub mod strict_json;
 mod units;
 
 pub use error::{Error, Result};
-pub use gpu::{Gpu, GpuInfo, GpuOptions, GpuTensor, PendingRead};

@@ -9,7 +9,7 @@ mod common;
 use common::{gpu, wgtrain, TempDir};
 use wgtrain::gpu::autotune::TuneMode;
 use wgtrain::gpu::matmul_choice::{MatmulKernel, MatmulTable, SizeClass, LAYOUTS};
-use wgtrain::{Gpu, GpuOptions};
+use wgtrain::{gpu::Gpu, gpu::GpuOptions};
 
 fn options(tune: TuneMode) -> GpuOptions {
     GpuOptions {

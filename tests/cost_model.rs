@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use wgtrain::gpu::cost::{CostSummary, DispatchRecord, H100};
+use wgtrain::gpu::Gpu;
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
 use wgtrain::nn::{to_categorical, Array, Device, Loss, Metric, Optimizer, Sequential};
-use wgtrain::Gpu;
 
 fn data() -> (Array, Array) {
     let x: Vec<f32> = (0..64 * 784).map(|i| (i % 251) as f32 / 251.0).collect();

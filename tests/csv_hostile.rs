@@ -168,8 +168,7 @@ fn a_csv_over_the_size_limit_is_refused_at_the_limit() {
     std::fs::write(&path, "a,b\n1,2\n").unwrap();
     // Sparse: no disk is used for the size.
     let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-    f.set_len(wgtrain::data::csv_rows::MAX_CSV_BYTES + 1)
-        .unwrap();
+    f.set_len(wgtrain::data::MAX_CSV_BYTES + 1).unwrap();
     let e = error_of(&path.display().to_string(), "b", false);
     assert!(
         e.contains("larger than the 1") && e.contains("CSV table"),

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use common::TempDir;
-use wgtrain::data::{load_mnist, mnist::load_split, read_idx};
+use wgtrain::data::{load_mnist, load_split, read_idx};
 use wgtrain::nn::to_categorical;
 
 fn idx_bytes(dims: &[u32], data: &[u8]) -> Vec<u8> {

@@ -421,7 +421,7 @@ fn checkpoint_case(b: &[u8]) {
 
 /// What the image fuzz target does with its input.
 fn image_case(b: &[u8]) {
-    if let Ok(img) = wgtrain::data::digit_image::decode_bytes(b) {
+    if let Ok(img) = wgtrain::data::decode_bytes(b) {
         let _ = wgtrain::data::digit_from_image(&img);
     }
 }

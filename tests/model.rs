@@ -183,12 +183,12 @@ fn gpu_and_cpu_take_the_same_five_cnn_steps() {
 #[test]
 fn split_k_training_takes_the_same_five_cnn_steps_as_the_cpu() {
     let Some(_) = gpu_device() else { return };
-    let g = std::sync::Arc::new(wgtrain::Gpu::new().unwrap());
+    let g = std::sync::Arc::new(wgtrain::gpu::Gpu::new().unwrap());
     g.set_split_k_above(Some(256));
     let before = g.command_counts().0;
     same_five_cnn_steps(Device::Gpu(g.clone()));
     let split = g.command_counts().0 - before;
-    let whole = std::sync::Arc::new(wgtrain::Gpu::new().unwrap());
+    let whole = std::sync::Arc::new(wgtrain::gpu::Gpu::new().unwrap());
     whole.set_split_k_above(Some(usize::MAX - 1));
     let before = whole.command_counts().0;
     same_five_cnn_steps(Device::Gpu(whole.clone()));

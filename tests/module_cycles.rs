@@ -52,8 +52,19 @@ fn no_import_cycles_among_src_modules() {
         assert!(graph.files > 50, "scanned only {} files", graph.files);
         let expected: &[&str] = match depth {
             1 => &["gpu", "ops", "cpu", "error", "memory", "nn", "data"],
-            2 => &["gpu", "ops", "nn::model", "nn::training", "nn::formats", "data::mnist"],
-            _ => &["nn::model::spec", "nn::model::sequential", "nn::formats::checkpoint"],
+            2 => &[
+                "gpu",
+                "ops",
+                "nn::model",
+                "nn::training",
+                "nn::formats",
+                "data::mnist",
+            ],
+            _ => &[
+                "nn::model::spec",
+                "nn::model::sequential",
+                "nn::formats::checkpoint",
+            ],
         };
         for node in expected {
             assert!(graph.nodes.contains(*node), "node {node} not found");

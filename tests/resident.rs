@@ -7,11 +7,11 @@ mod common;
 use std::sync::Arc;
 
 use common::{gpu, gpu_device, randn};
+use wgtrain::gpu::Gpu;
 use wgtrain::nn::{
     to_categorical, Activation, Array, Conv2D, Dense, Device, FitOptions, Flatten, Loss,
     MaxPooling2D, Metric, Optimizer, Sequential, Verbose,
 };
-use wgtrain::Gpu;
 
 fn mlp(dev: Device) -> Sequential {
     let mut m = Sequential::new(dev, &[8, 8, 1]).with_seed(7);

@@ -11,10 +11,10 @@ use wgtrain::{ops, Error};
 
 /// One small MLP-like forward and backward pass, all intermediates dropped at the end.
 fn step(
-    g: &wgtrain::Gpu,
-    x: &wgtrain::GpuTensor,
-    w: &wgtrain::GpuTensor,
-    b: &wgtrain::GpuTensor,
+    g: &wgtrain::gpu::Gpu,
+    x: &wgtrain::gpu::GpuTensor,
+    w: &wgtrain::gpu::GpuTensor,
+    b: &wgtrain::gpu::GpuTensor,
 ) -> f32 {
     let h = ops::matmul(g, x, w, Some(b), Layout::NN, true).unwrap();
     let dw = ops::matmul(g, x, &h, None, Layout::TN, false).unwrap();
@@ -28,7 +28,7 @@ fn step(
 fn repeating_the_same_shapes_allocates_no_new_buffers() {
     let Some(_) = gpu() else { return };
     // A private GPU: other tests share the common one and allocate concurrently.
-    let g = wgtrain::Gpu::new().unwrap();
+    let g = wgtrain::gpu::Gpu::new().unwrap();
     let x = g.upload(&[33, 20], &randn(1, 660, 2.0)).unwrap();
     let w = g.upload(&[20, 7], &randn(2, 140, 2.0)).unwrap();
     let b = g.upload(&[7], &randn(3, 7, 2.0)).unwrap();
@@ -51,7 +51,7 @@ fn repeating_the_same_shapes_allocates_no_new_buffers() {
 #[test]
 fn many_dispatches_go_in_one_submission() {
     let Some(_) = gpu() else { return };
-    let g = wgtrain::Gpu::new().unwrap();
+    let g = wgtrain::gpu::Gpu::new().unwrap();
     let x = g.upload(&[1000], &randn(4, 1000, 3.0)).unwrap();
     let (d0, s0) = g.command_counts();
     let mut y = ops::unary_forward(&g, wgtrain::gpu::Unary::Relu, &x).unwrap();
@@ -144,7 +144,7 @@ fn profiling_counts_every_kernel_with_either_clock() {
     if gpu().is_none() {
         return;
     }
-    let g = wgtrain::Gpu::new().unwrap();
+    let g = wgtrain::gpu::Gpu::new().unwrap();
     let x = g.upload(&[33, 20], &randn(1, 660, 1.0)).unwrap();
     let w = g.upload(&[20, 7], &randn(2, 140, 1.0)).unwrap();
     use wgtrain::gpu::ProfileMethod::{CpuWallClock, GpuTimestamps};
@@ -232,10 +232,10 @@ fn noop_twin_records_what_the_real_device_records() {
     use std::sync::Arc;
     use wgtrain::nn::{models::mnist_cnn, Device, FitOptions, Loss, Metric, Optimizer, Verbose};
     let Some(_) = gpu() else { return };
-    let real = Arc::new(wgtrain::Gpu::new().unwrap());
+    let real = Arc::new(wgtrain::gpu::Gpu::new().unwrap());
     let noop = Arc::new(real.noop_twin().unwrap());
     assert_eq!(noop.tuning(), real.tuning());
-    let x = wgtrain::array::Array::new(&[64, 28, 28, 1], randn(5, 64 * 784, 1.0)).unwrap();
+    let x = wgtrain::nn::Array::new(&[64, 28, 28, 1], randn(5, 64 * 784, 1.0)).unwrap();
     let labels: Vec<u8> = (0..64).map(|i| (i % 10) as u8).collect();
     let y = wgtrain::nn::to_categorical(&labels, 10).unwrap();
     let opts = FitOptions {
@@ -283,7 +283,7 @@ fn parameters_over_one_binding_fall_back_to_one_update_per_tensor() {
     };
     let updates = |units: usize| -> u64 {
         let g = Arc::new(
-            wgtrain::Gpu::noop(
+            wgtrain::gpu::Gpu::noop(
                 limits.clone(),
                 wgpu::Features::empty(),
                 wgpu::DeviceType::Cpu,
@@ -323,7 +323,7 @@ fn split_k_respects_the_grid_and_binding_limits() {
         max_storage_buffer_binding_size: 256 << 10,
         ..wgpu::Limits::default()
     };
-    let g = wgtrain::Gpu::noop(
+    let g = wgtrain::gpu::Gpu::noop(
         limits,
         wgpu::Features::empty(),
         wgpu::DeviceType::DiscreteGpu,

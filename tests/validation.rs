@@ -7,7 +7,7 @@
 mod common;
 
 use wgpu::hal::CommandEncoder as _;
-use wgtrain::{Error, Gpu};
+use wgtrain::{gpu::Gpu, Error};
 
 #[test]
 fn a_wrong_submission_is_caught_by_the_validation_layer() {

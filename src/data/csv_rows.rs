@@ -127,11 +127,6 @@ impl Rows {
         self.record.len()
     }
 
-    /// Whether the current record has no fields.
-    pub fn is_empty(&self) -> bool {
-        self.record.is_empty()
-    }
-
     /// Field `i` of the current record, trimmed; `column` names it in the error when it
     /// is not UTF-8.
     pub fn field(&self, i: usize, column: &str) -> Result<&str> {

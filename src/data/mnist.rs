@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-pub use super::datasets::{data_dir, fetch_command, FILES};
-
 use super::datasets::Dataset;
 use super::idx::{read_idx_first, IdxArray};
 use crate::array::Array;
@@ -89,7 +87,7 @@ pub struct Mnist {
     pub test: Split,
 }
 
-/// Load MNIST from `dir` (see [`data_dir`]).
+/// Load MNIST from `dir` (see [`data_dir`](super::data_dir)).
 pub fn load_mnist(dir: &Path) -> Result<Mnist> {
     load_mnist_first(dir, None, None)
 }

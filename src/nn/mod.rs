@@ -12,9 +12,10 @@ pub use model::{layers, models};
 pub use training::callbacks;
 
 pub use crate::array::{to_categorical, Array};
-pub use crate::atomic_file::{folder_of, temporary_owner, write_atomically};
 pub use crate::history::{EpochLog, History};
-pub use crate::hyperparams::{GradientClip, LearningRateSchedule};
+pub use crate::hyperparams::{
+    AdamParams, GradientClip, LearningRateSchedule, RmsPropParams, SgdParams,
+};
 pub use activation::Activation;
 pub use callbacks::{EarlyStopping, ModelCheckpoint, ReduceLROnPlateau};
 pub use device::tensor::Tensor;

@@ -6,7 +6,7 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::sync::OnceLock;
-use wgtrain::Gpu;
+use wgtrain::gpu::Gpu;
 
 /// The shared GPU, or `None` when `WGTRAIN_SKIP_GPU_TESTS=1` (announced on stderr).
 /// Without an adapter (and without that variable) the test fails with the error that
@@ -178,7 +178,7 @@ impl Drop for TempDir {
 /// with the message that says how to fetch it.
 pub fn mnist_dir() -> Option<std::path::PathBuf> {
     let dir = wgtrain::data::data_dir(None);
-    match wgtrain::data::mnist::split_files(&dir, false) {
+    match wgtrain::data::split_files(&dir, false) {
         Ok(_) => Some(dir),
         Err(e) if std::env::var("WGTRAIN_SKIP_MNIST_TESTS").is_ok_and(|v| v == "1") => {
             eprintln!("WGTRAIN_SKIP_MNIST_TESTS=1: skipping ({e})");

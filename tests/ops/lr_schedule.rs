@@ -3,7 +3,7 @@
 //! every schedule over steps across their boundaries.
 
 use crate::prelude::*;
-use wgtrain::hyperparams::LearningRateSchedule;
+use wgtrain::nn::LearningRateSchedule;
 
 #[test]
 fn lr_schedule_matches_cpu() {

@@ -3,7 +3,7 @@
 //! against Keras's formulas written out independently.
 
 use crate::prelude::*;
-use wgtrain::hyperparams::RmsPropParams;
+use wgtrain::nn::RmsPropParams;
 
 #[test]
 fn rmsprop_matches_cpu_over_steps() {

@@ -139,7 +139,7 @@ fn cross_entropy_step_equals_the_separate_kernels() {
                 }
                 .unwrap();
 
-                let bits = |t: &wgtrain::GpuTensor| -> Vec<u32> {
+                let bits = |t: &wgtrain::gpu::GpuTensor| -> Vec<u32> {
                     g.download(t).unwrap().iter().map(|v| v.to_bits()).collect()
                 };
                 assert_eq!(bits(&step), bits(&grad), "{what}: dlogits");

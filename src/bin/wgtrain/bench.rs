@@ -10,14 +10,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use wgtrain::array::Array;
 use wgtrain::gpu::cost::H100;
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
+use wgtrain::nn::Array;
 use wgtrain::nn::{
     to_categorical, Device, FitOptions, Loss, Metric, Optimizer, Sequential, Verbose,
 };
 use wgtrain::shape::Layout;
-use wgtrain::{ops, Gpu, Result};
+use wgtrain::{gpu::Gpu, ops, Result};
 
 use crate::bench_cost;
 

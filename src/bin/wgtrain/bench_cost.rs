@@ -6,10 +6,10 @@
 
 use std::sync::Arc;
 
-use wgtrain::array::Array;
 use wgtrain::gpu::cost::{self, CostSummary, DispatchRecord, H100};
+use wgtrain::nn::Array;
 use wgtrain::nn::{Device, Sequential};
-use wgtrain::{Gpu, Result};
+use wgtrain::{gpu::Gpu, Result};
 
 /// The dispatches of one training step (batch 32) of the model `build` makes (compiled)
 /// on `gpu` (`Sequential::trace_training_step`).

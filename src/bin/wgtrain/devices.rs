@@ -1,6 +1,6 @@
 //! `wgtrain devices`: every adapter wgpu sees, with key limits; the default marked.
 
-use wgtrain::{Gpu, GpuOptions, Result};
+use wgtrain::{gpu::Gpu, gpu::GpuOptions, Result};
 
 pub fn run() -> Result<()> {
     let opts = GpuOptions::from_env()?;

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use wgtrain::data::mnist::{load_split_first, split_files_of};
+use wgtrain::data::{load_split_first, split_files_of};
 use wgtrain::data::{Dataset, Split};
 use wgtrain::nn::{Array, DeviceKind};
 use wgtrain::plot::{confusion_matrix, digit_grid, WrongDigit};

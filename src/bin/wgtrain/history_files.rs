@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use wgtrain::atomic_file::StagedWrites;
-use wgtrain::history::EpochLog;
+use wgtrain::nn::EpochLog;
 use wgtrain::Result;
 
 /// Seconds of the epochs already done, from the run folder's history.json (matched by

@@ -4,7 +4,7 @@
 
 use wgtrain::gpu::autotune::TuneMode;
 use wgtrain::gpu::matmul_choice::{MatmulKernel, SizeClass, LAYOUTS};
-use wgtrain::{Gpu, GpuOptions, Result};
+use wgtrain::{gpu::Gpu, gpu::GpuOptions, Result};
 
 /// `wgtrain tune` flags.
 #[derive(clap::Args, Clone, Debug)]

@@ -1,7 +1,7 @@
 //! `wgtrain train`'s flags turned into a model: the combinations clap cannot check, and a
 //! new model compiled with the chosen optimizer and loss.
 
-use wgtrain::hyperparams::SgdParams;
+use wgtrain::nn::SgdParams;
 use wgtrain::nn::{
     Device, DeviceKind, LearningRateSchedule, Loss, LossConfig, Metric, Optimizer, Sequential,
 };
