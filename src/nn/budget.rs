@@ -6,6 +6,7 @@
 //! with checked arithmetic; errors name the layer, the tensor, its shape and the bytes.
 
 use super::device::Device;
+use super::fusion::backward_bits;
 use super::sequential::Sequential;
 use crate::error::{Error, Result};
 use crate::memory::{check_host, product};
@@ -118,12 +119,8 @@ impl Sequential {
         if let Device::Gpu(g) = dev {
             // The first trainable layer computes no input gradient (nothing before it
             // needs one), as `train_step` runs it.
-            let first = self
-                .layers
-                .iter()
-                .position(|l| !l.trainable_params().is_empty());
-            for (i, l) in self.layers.iter().enumerate() {
-                let input_grad = first.is_some_and(|f| i > f);
+            let bits = backward_bits(&self.layer_facts());
+            for (i, (l, (_, input_grad))) in self.layers.iter().zip(bits).enumerate() {
                 check_grid(g, (i, l.as_ref()), &self.shapes[i], batch, input_grad)?;
             }
         }

@@ -5,6 +5,7 @@
 use rand::rngs::StdRng;
 
 use super::device::Device;
+use super::fusion::{CanFuse, LayerFusion};
 use super::tensor::Tensor;
 use crate::error::Result;
 
@@ -167,33 +168,14 @@ pub trait Layer: Send {
             .sum()
     }
 
-    /// The layer's activation, if it has one.
-    fn activation(&self) -> Option<super::Activation> {
-        None
+    /// What the layer can take part in when `compile` plans the fusions (see
+    /// [`CanFuse`]'s fields). The default fuses nothing: a new layer needs neither this
+    /// nor `set_fusion`.
+    fn can_fuse(&self) -> CanFuse {
+        CanFuse::default()
     }
 
-    /// Make the layer output pre-softmax logits (the loss fuses the softmax). Only called
-    /// on a last layer whose activation is softmax.
-    fn output_logits(&mut self, _yes: bool) {}
-
-    /// Switch on (or off) applying the ReLU derivative of the layer before inside this
-    /// layer's backward (dx masked by its input > 0, in the same dispatch), if it can:
-    /// Dense (in its input-gradient matmul) and MaxPooling2D do. Returns whether it is now
-    /// on. `compile` pairs it with `skip_relu_backward` on that layer.
-    fn mask_input_relu(&mut self, _on: bool) -> bool {
-        false
-    }
-
-    /// Switch on (or off) skipping this layer's own ReLU backward (the next layer applies
-    /// it), if the layer ends in a ReLU: Dense and Conv2D with activation "relu". Returns
-    /// whether it is now on.
-    fn skip_relu_backward(&mut self, _on: bool) -> bool {
-        false
-    }
-
-    /// True when backward only reshapes dy (Flatten, Reshape): a ReLU derivative can be
-    /// applied past it.
-    fn reshapes_only(&self) -> bool {
-        false
-    }
+    /// Apply the layer's part of the plan `compile` made (`Sequential::fusion_plan`). Only
+    /// the bits the layer's `can_fuse` offered are ever on; each `compile` sets them anew.
+    fn set_fusion(&mut self, _plan: LayerFusion) {}
 }

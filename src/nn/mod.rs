@@ -10,6 +10,7 @@ mod clip;
 mod description;
 mod device;
 mod feed;
+mod fusion;
 mod init;
 mod keras_args;
 mod keras_json;
@@ -36,6 +37,7 @@ pub use checkpoint::{
     MAX_INPUT_NOTES_BYTES, WEIGHTS_FORMAT,
 };
 pub use device::{BatchAt, ByteCodes, Device, DeviceKind, DeviceOps, PendingValues, TrainingOps};
+pub use fusion::{CanFuse, FusionPlan, LayerFusion};
 pub use layer::{Layer, Param};
 pub use layers::{
     AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D,

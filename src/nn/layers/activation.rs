@@ -6,6 +6,7 @@
 use crate::error::Result;
 use crate::gpu::Saved;
 use crate::nn::device::Device;
+use crate::nn::fusion::{CanFuse, LayerFusion};
 use crate::nn::layer::Layer;
 use crate::nn::spec::LayerSpec;
 use crate::nn::tensor::Tensor;
@@ -78,11 +79,14 @@ impl Layer for Activation {
         }
     }
 
-    fn activation(&self) -> Option<Act> {
-        Some(self.activation)
+    fn can_fuse(&self) -> CanFuse {
+        CanFuse {
+            activation: Some(self.activation),
+            ..CanFuse::default()
+        }
     }
 
-    fn output_logits(&mut self, yes: bool) {
-        self.logits = yes;
+    fn set_fusion(&mut self, plan: LayerFusion) {
+        self.logits = plan.output_logits;
     }
 }

@@ -8,6 +8,7 @@ use super::affine::{delegate_to_affine, Affine};
 use crate::error::{Error, Result};
 use crate::geometry::{Conv2dGeometry, Padding};
 use crate::nn::device::Device;
+use crate::nn::fusion::{CanFuse, LayerFusion};
 use crate::nn::init::glorot_uniform;
 use crate::nn::layer::{Layer, Param};
 use crate::nn::spec::{LayerSpec, Pair};
@@ -68,7 +69,7 @@ impl Layer for Conv2D {
             kernel_size: Pair(self.kernel.0, self.kernel.1),
             strides: Pair(self.strides.0, self.strides.1),
             padding: self.padding.name().into(),
-            activation: self.activation().map_or("linear", |a| a.name()).into(),
+            activation: self.affine.activation.name().into(),
         }
     }
 
@@ -144,5 +145,5 @@ impl Layer for Conv2D {
         }
     }
 
-    delegate_to_affine!();
+    delegate_to_affine!(masks_input_relu: false);
 }

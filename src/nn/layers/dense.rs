@@ -5,6 +5,7 @@ use rand::rngs::StdRng;
 use super::affine::{delegate_to_affine, Affine};
 use crate::error::{Error, Result};
 use crate::nn::device::Device;
+use crate::nn::fusion::{CanFuse, LayerFusion};
 use crate::nn::init::glorot_uniform;
 use crate::nn::layer::{Layer, Param};
 use crate::nn::spec::LayerSpec;
@@ -41,7 +42,7 @@ impl Layer for Dense {
     fn spec(&self) -> LayerSpec {
         LayerSpec::Dense {
             units: self.units,
-            activation: self.activation().map_or("linear", |a| a.name()).into(),
+            activation: self.affine.activation.name().into(),
         }
     }
 
@@ -92,10 +93,5 @@ impl Layer for Dense {
             .map(|dx| dx.reshape(&in_shape)))
     }
 
-    fn mask_input_relu(&mut self, on: bool) -> bool {
-        self.affine.mask_input_relu = on;
-        true
-    }
-
-    delegate_to_affine!();
+    delegate_to_affine!(masks_input_relu: true);
 }

@@ -17,10 +17,6 @@ struct Global {
 }
 
 impl Global {
-    fn mask_input_relu(&mut self, _on: bool) -> bool {
-        false
-    }
-
     fn new(pool: GlobalPool) -> Global {
         Global {
             pool,

@@ -5,6 +5,7 @@
 use crate::error::{Error, Result};
 use crate::geometry::Pool2dGeometry;
 use crate::nn::device::Device;
+use crate::nn::fusion::{CanFuse, LayerFusion};
 use crate::nn::layer::Layer;
 use crate::nn::spec::{LayerSpec, Pair};
 use crate::nn::tensor::Tensor;
@@ -17,7 +18,7 @@ struct Pool2d {
     input: Vec<usize>,
     /// The geometry of the last training forward, and max pooling's argmax.
     cache: Option<(Pool2dGeometry, Option<Tensor>)>,
-    /// Max pooling applies the previous layer's ReLU derivative (`Layer::mask_input_relu`)
+    /// Max pooling applies the previous layer's ReLU derivative (`LayerFusion::mask_input_relu`)
     /// and keeps its training input for it.
     mask: bool,
     input_cache: Option<Tensor>,
@@ -36,9 +37,16 @@ impl Pool2d {
         }
     }
 
-    fn mask_input_relu(&mut self, on: bool) -> bool {
-        self.mask = on && !self.average;
-        self.mask
+    /// Max pooling can apply the previous layer's ReLU mask in its gather.
+    fn can_fuse(&self) -> CanFuse {
+        CanFuse {
+            masks_input_relu: !self.average,
+            ..CanFuse::default()
+        }
+    }
+
+    fn set_fusion(&mut self, plan: LayerFusion) {
+        self.mask = plan.mask_input_relu && !self.average;
     }
 
     fn kind(&self) -> &'static str {
@@ -137,7 +145,7 @@ macro_rules! pooling_layer {
             }
         }
 
-        delegate_layer!($name);
+        delegate_layer!($name, fuses);
     };
 }
 

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::nn::device::Device;
+use crate::nn::fusion::CanFuse;
 use crate::nn::layer::Layer;
 use crate::nn::spec::LayerSpec;
 use crate::nn::tensor::Tensor;
@@ -80,8 +81,11 @@ impl Layer for Reshape {
         Ok(x.reshape(&Self::with_batch(x.shape()[0], &self.output)))
     }
 
-    fn reshapes_only(&self) -> bool {
-        true
+    fn can_fuse(&self) -> CanFuse {
+        CanFuse {
+            reshapes_only: true,
+            ..CanFuse::default()
+        }
     }
 
     fn backward(&mut self, _dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {

@@ -25,6 +25,7 @@ use summary::batch_shape;
 pub(crate) use summary::keras_name;
 
 use super::device::Device;
+use super::fusion::FusionPlan;
 use super::layer::Layer;
 use super::loss::Loss;
 use super::optimizer::{GradientClip, Optimizer, OptimizerState};
@@ -58,6 +59,8 @@ pub(super) struct Compiled {
     pub(super) accuracy: bool,
     /// k of top_k_categorical_accuracy, when compiled with it.
     pub(super) top_k: Option<usize>,
+    /// The fusions chosen for this loss, metrics and device (`fusion::plan`).
+    pub(super) plan: FusionPlan,
 }
 
 impl Compiled {

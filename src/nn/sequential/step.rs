@@ -105,22 +105,19 @@ impl Sequential {
     pub(super) fn train_step(&mut self, x: &Tensor, y: &Tensor, totals: &mut Totals) -> Result<()> {
         let out = self.forward(x, true)?;
         let mut d = self.loss(&out, y, totals, true)?.expect("gradient");
-        // dx is needed only while some earlier layer has trainable parameters: the first
-        // trainable layer (e.g. the Dense after the MLP's Flatten) skips its input
-        // gradient, and the layers before it are not run backward at all.
-        let first = self
-            .layers
-            .iter()
-            .position(|l| !l.trainable_params().is_empty())
-            .unwrap_or(self.layers.len());
-        let n = self.layers.len();
-        for i in (first..n).rev() {
-            match self.layers[i].backward(&self.device, &d, i > first)? {
+        // As planned (`fusion::plan`): dx is needed only while some earlier layer has
+        // trainable parameters: the first trainable layer (e.g. the Dense after the MLP's
+        // Flatten) skips its input gradient, and the layers before it do not run backward.
+        let c = self.compiled.as_mut().expect("compiled");
+        for (l, part) in self.layers.iter_mut().zip(&c.plan.layers).rev() {
+            if !part.backward {
+                break;
+            }
+            match l.backward(&self.device, &d, part.need_dx)? {
                 Some(dx) => d = dx,
                 None => break,
             }
         }
-        let c = self.compiled.as_mut().expect("compiled");
         let params = self
             .layers
             .iter_mut()
@@ -149,9 +146,8 @@ impl Sequential {
         totals.samples += rows;
         // A training step's cross-entropy with at most accuracy: one op (one dispatch on
         // the GPU) for the loss, its gradient and the step's sums.
-        let sparse = c.loss == Loss::SparseCategoricalCrossentropy;
-        let cross_entropy = sparse || c.loss == Loss::CategoricalCrossentropy;
-        if grad && cross_entropy && c.top_k.is_none() && dev.fuses() {
+        if grad && c.plan.one_dispatch_loss {
+            let sparse = c.loss == Loss::SparseCategoricalCrossentropy;
             let correct = c.accuracy.then_some(&mut totals.correct);
             let scale = 1.0 / rows as f32;
             let d = dev.cross_entropy_step(sparse, out, y, scale, &mut totals.loss, correct)?;
