@@ -1,15 +1,19 @@
 //! The fusion plan `compile` chooses (`Sequential::fusion_plan`, issue 24 item 4): for the
 //! seed MLP and CNN on a device that fuses (a discrete GPU's no-op twin: no GPU needed) and
 //! on the CPU device, for from_logits, for a layer written without any fusion method; and
-//! that a new `compile` plans anew.
+//! that a new `compile` plans anew. And inference through `&Sequential` (`Layer::call`,
+//! issue 24 item 2): `predict` / `evaluate` from two threads on one shared model, with
+//! the numbers of the inference forward computed on the host.
+
+mod common;
 
 use std::sync::Arc;
 
 use wgtrain::error::Result;
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
 use wgtrain::nn::{
-    Activation, Array, Dense, Device, FusionPlan, Layer, LayerFusion, LayerSpec, Loss, Metric,
-    Optimizer, Sequential, Tensor,
+    Activation, Array, BatchNormalization, Dense, Device, Dropout, FusionPlan, Layer, LayerFusion,
+    LayerSpec, Loss, Metric, NamedArray, Optimizer, Sequential, Tensor,
 };
 use wgtrain::Gpu;
 
@@ -119,7 +123,10 @@ impl Layer for Identity {
             activation: "linear".into(),
         }
     }
-    fn forward(&mut self, _dev: &Device, x: &Tensor, _training: bool) -> Result<Tensor> {
+    fn forward(&mut self, _dev: &Device, x: &Tensor) -> Result<Tensor> {
+        Ok(x.clone())
+    }
+    fn call(&self, _dev: &Device, x: &Tensor) -> Result<Tensor> {
         Ok(x.clone())
     }
     fn backward(&mut self, _dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
@@ -174,4 +181,122 @@ fn a_new_compile_plans_anew() {
     assert_eq!(fused, plain);
     let sums: Vec<f32> = plain.data.chunks(10).map(|r| r.iter().sum()).collect();
     assert!(sums.iter().all(|s| (s - 1.0).abs() < 1e-5), "{sums:?}");
+}
+
+/// Dense ReLU → Dropout → BatchNormalization → Dense softmax, trained a few steps (so the
+/// dropout counter and the moving statistics have moved), and its data.
+fn trained_for_inference(dev: Device) -> (Sequential, Array, Array) {
+    let mut m = Sequential::new(dev, &[5]).with_seed(11);
+    m.add(Dense::new(7, Activation::Relu)).unwrap();
+    m.add(Dropout::new(0.5)).unwrap();
+    m.add(BatchNormalization::new()).unwrap();
+    m.add(Dense::new(3, Activation::Softmax)).unwrap();
+    m.compile(
+        Optimizer::adam(),
+        Loss::CategoricalCrossentropy,
+        &[Metric::Accuracy],
+    )
+    .unwrap();
+    let x = Array::new(&[6, 5], common::randn(5, 30, 3.0)).unwrap();
+    let y = Array::new(&[6, 3], common::one_hot(6, 6, 3)).unwrap();
+    for _ in 0..3 {
+        m.train_on_batch(&x, &y).unwrap();
+    }
+    (m, x, y)
+}
+
+/// The inference forward on the host from the model's weights: x·W0 + b0, ReLU, dropout
+/// off, BatchNormalization with the moving statistics (epsilon 1e-3), x·W3 + b3, softmax.
+fn host_inference(weights: &[NamedArray], x: &Array) -> Vec<f32> {
+    let w = |name: &str| {
+        let a = &weights.iter().find(|w| w.name == name).expect(name).array;
+        (a.data.clone(), a.shape.clone())
+    };
+    let dense = |rows: &[Vec<f32>], layer: usize| -> Vec<Vec<f32>> {
+        let (k, ks) = w(&format!("layers.{layer}.kernel"));
+        let (b, _) = w(&format!("layers.{layer}.bias"));
+        let (fan_in, units) = (ks[0], ks[1]);
+        rows.iter()
+            .map(|r| {
+                (0..units)
+                    .map(|u| b[u] + (0..fan_in).map(|i| r[i] * k[i * units + u]).sum::<f32>())
+                    .collect()
+            })
+            .collect()
+    };
+    let rows: Vec<Vec<f32>> = x.data.chunks(5).map(|r| r.to_vec()).collect();
+    let mut h = dense(&rows, 0);
+    let [(g, _), (beta, _), (mean, _), (var, _)] =
+        ["gamma", "beta", "moving_mean", "moving_variance"].map(|n| w(&format!("layers.2.{n}")));
+    for r in &mut h {
+        for (c, v) in r.iter_mut().enumerate() {
+            let relu = v.max(0.0);
+            *v = (relu - mean[c]) / (var[c] + 1e-3).sqrt() * g[c] + beta[c];
+        }
+    }
+    let mut out = Vec::new();
+    for r in dense(&h, 3) {
+        let top = r.iter().copied().fold(f32::MIN, f32::max);
+        let e: Vec<f32> = r.iter().map(|v| (v - top).exp()).collect();
+        let sum: f32 = e.iter().sum();
+        out.extend(e.iter().map(|v| v / sum));
+    }
+    out
+}
+
+fn devices() -> Vec<(&'static str, Device)> {
+    let mut d = vec![("CPU", Device::Cpu)];
+    if let Some(g) = common::gpu_device() {
+        d.push(("GPU", g));
+    }
+    d
+}
+
+/// `predict` and `evaluate` take `&self` (`Layer::call` caches nothing): two threads use
+/// one shared model at once and get what one thread gets, which is the inference forward
+/// (dropout off, moving statistics) computed on the host.
+#[test]
+fn two_threads_predict_from_one_shared_model() {
+    for (what, dev) in devices() {
+        let (m, x, y) = trained_for_inference(dev);
+        let alone = m.predict(&x).unwrap();
+        let evaluated = m.evaluate(&x, &y).unwrap();
+        let shared: &Sequential = &m;
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(|| {
+                (
+                    shared.predict(&x).unwrap(),
+                    shared.evaluate(&x, &y).unwrap(),
+                )
+            });
+            let b = s.spawn(|| {
+                (
+                    shared.predict(&x).unwrap(),
+                    shared.evaluate(&x, &y).unwrap(),
+                )
+            });
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        for (p, e) in [a, b] {
+            assert_eq!(p, alone, "{what}: a thread's predict");
+            assert_eq!(e, evaluated, "{what}: a thread's evaluate");
+        }
+        let host = host_inference(&m.get_weights().unwrap(), &x);
+        common::assert_close(what, &alone.data, &host, 1e-5, 1e-4);
+    }
+}
+
+/// Inference leaves the training state alone: train, predict, evaluate, train gives the
+/// weights of train, train (the dropout counter and moving statistics untouched).
+#[test]
+fn predict_and_evaluate_leave_training_state_alone() {
+    for (what, dev) in devices() {
+        let (mut a, x, y) = trained_for_inference(dev.clone());
+        let (mut b, _, _) = trained_for_inference(dev);
+        a.predict(&x).unwrap();
+        a.evaluate(&x, &y).unwrap();
+        a.train_on_batch(&x, &y).unwrap();
+        b.train_on_batch(&x, &y).unwrap();
+        assert_eq!(a.get_weights().unwrap(), b.get_weights().unwrap(), "{what}");
+    }
 }

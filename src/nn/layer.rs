@@ -64,8 +64,9 @@ impl Param {
     }
 }
 
-/// A layer of a `Sequential` model. Shapes exclude the batch axis.
-pub trait Layer: Send {
+/// A layer of a `Sequential` model. Shapes exclude the batch axis. `Send + Sync`: a model
+/// moves to another thread, and a shared `&Sequential` predicts from several at once.
+pub trait Layer: Send + Sync {
     /// The Keras class name ("Dense", "Conv2D", ...).
     fn kind(&self) -> &'static str;
 
@@ -115,9 +116,15 @@ pub trait Layer: Send {
         Ok(())
     }
 
-    /// y = layer(x) for a batch x[batch, ..input_shape]. With `training`, caches what
-    /// `backward` needs (and applies dropout).
-    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor>;
+    /// The training forward: y = layer(x) for a batch x[batch, ..input_shape], caching
+    /// what `backward` needs (and applying dropout, moving batch statistics).
+    fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor>;
+
+    /// The inference forward (Keras's `call` with `training=False`): y = layer(x) without
+    /// caching anything, dropout off, moving statistics used and left alone. What
+    /// `predict` and `evaluate` run, through a shared `&Sequential`. A layer told to
+    /// output logits (`set_fusion`) outputs them here too.
+    fn call(&self, dev: &Device, x: &Tensor) -> Result<Tensor>;
 
     /// From dy (same shape as the last forward's output), overwrite every parameter's
     /// `grad` and return dx when `need_dx` (the first layer skips it).

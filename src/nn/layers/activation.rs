@@ -54,14 +54,18 @@ impl Layer for Activation {
         Ok(input_shape.to_vec())
     }
 
-    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
+    fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
         let act = self.effective();
         let y = dev.activation_forward(act, x)?;
-        self.saved = training.then(|| match act.saved() {
+        self.saved = Some(match act.saved() {
             Saved::Input => x.clone(),
             Saved::Output => y.clone(),
         });
         Ok(y)
+    }
+
+    fn call(&self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        dev.activation_forward(self.effective(), x)
     }
 
     fn backward(&mut self, dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {

@@ -72,8 +72,9 @@ impl Affine {
         }
     }
 
-    /// x[rows, k] → y[rows, units]; ReLU is fused into the matmul's epilogue.
-    pub fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
+    /// x[rows, k] → (z, y[rows, units]): the bias and a ReLU are fused into the matmul
+    /// (its epilogue), so for those z is y.
+    fn apply(&self, dev: &Device, x: &Tensor) -> Result<(Tensor, Tensor)> {
         let (w, b) = (self.kernel_param(), self.bias.as_ref().map(|p| &p.value));
         let act = self.effective();
         let z = dev.matmul(x, &w.value, b, Layout::NN, act == Activation::Relu)?;
@@ -81,16 +82,22 @@ impl Affine {
             Activation::Relu | Activation::Linear => z.clone(),
             other => dev.activation_forward(other, &z)?,
         };
-        (self.x, self.saved) = match training {
-            true => (
-                Some(x.clone()),
-                Some(match act.saved() {
-                    Saved::Input => z,
-                    Saved::Output => y.clone(),
-                }),
-            ),
-            false => (None, None),
-        };
+        Ok((z, y))
+    }
+
+    /// The inference forward: y, nothing cached.
+    pub fn call(&self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        Ok(self.apply(dev, x)?.1)
+    }
+
+    /// The training forward: y, caching x and what the activation's backward reads.
+    pub fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        let (z, y) = self.apply(dev, x)?;
+        self.saved = Some(match self.effective().saved() {
+            Saved::Input => z,
+            Saved::Output => y.clone(),
+        });
+        self.x = Some(x.clone());
         Ok(y)
     }
 

@@ -127,12 +127,19 @@ impl Layer for Conv2D {
         Ok(())
     }
 
-    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
+    fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
         let n = x.shape()[0];
         let g = self.geometry(n)?;
         let cols = dev.im2col_forward(x, &g)?;
-        let y = self.affine.forward(dev, &cols, training)?;
+        let y = self.affine.forward(dev, &cols)?;
         self.geo = Some(g);
+        Ok(y.reshape(&[n, g.oh, g.ow, self.filters]))
+    }
+
+    fn call(&self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        let n = x.shape()[0];
+        let g = self.geometry(n)?;
+        let y = self.affine.call(dev, &dev.im2col_forward(x, &g)?)?;
         Ok(y.reshape(&[n, g.oh, g.ow, self.filters]))
     }
 

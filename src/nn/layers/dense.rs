@@ -29,6 +29,13 @@ impl Dense {
         }
     }
 
+    /// The output's shape for input x: its last axis becomes `units`.
+    fn output_dims(&self, x: &Tensor) -> Vec<usize> {
+        let mut shape = x.shape().to_vec();
+        *shape.last_mut().expect("batch axis") = self.units;
+        shape
+    }
+
     fn fan_in(&self) -> usize {
         *self.input.last().unwrap_or(&0)
     }
@@ -77,11 +84,13 @@ impl Layer for Dense {
         Ok(())
     }
 
-    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
-        let y = self.affine.forward(dev, x, training)?;
-        let mut shape = x.shape().to_vec();
-        *shape.last_mut().expect("batch axis") = self.units;
-        Ok(y.reshape(&shape))
+    fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        let y = self.affine.forward(dev, x)?;
+        Ok(y.reshape(&self.output_dims(x)))
+    }
+
+    fn call(&self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        Ok(self.affine.call(dev, x)?.reshape(&self.output_dims(x)))
     }
 
     fn backward(&mut self, dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {

@@ -44,7 +44,11 @@ impl Layer for Flatten {
         Ok(vec![n])
     }
 
-    fn forward(&mut self, _be: &Device, x: &Tensor, _training: bool) -> Result<Tensor> {
+    fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        self.call(dev, x)
+    }
+
+    fn call(&self, _dev: &Device, x: &Tensor) -> Result<Tensor> {
         let n = x.shape()[0];
         Ok(x.reshape(&[n, self.input.iter().product()]))
     }

@@ -1,7 +1,7 @@
 //! The layers, one file each, named as in Keras.
 
 /// `impl Layer` for a Keras class that is a thin wrapper (`struct Name(Inner)`) around a
-/// shared implementation with `kind`, `spec`, `build`, `forward` and `backward` (and, with
+/// shared implementation with `kind`, `spec`, `build`, `forward`, `call` and `backward` (and, with
 /// `fuses`, `can_fuse` and `set_fusion`).
 macro_rules! delegate_layer {
     ($name:ident, fuses) => {
@@ -32,8 +32,12 @@ macro_rules! delegate_layer {
                 self.0.build(input_shape)
             }
 
-            fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
-                self.0.forward(dev, x, training)
+            fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+                self.0.forward(dev, x)
+            }
+
+            fn call(&self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+                self.0.call(dev, x)
             }
 
             fn backward(

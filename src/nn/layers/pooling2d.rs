@@ -96,18 +96,33 @@ impl Pool2d {
         Ok(vec![g.oh, g.ow, g.c])
     }
 
-    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
-        let g = self.geometry(x.shape()[0])?;
-        let (y, argmax) = match self.average {
-            true => (dev.avgpool_forward(x, &g)?, None),
+    /// y, and max pooling's argmax, for input x of geometry g.
+    fn apply(
+        &self,
+        dev: &Device,
+        x: &Tensor,
+        g: &Pool2dGeometry,
+    ) -> Result<(Tensor, Option<Tensor>)> {
+        Ok(match self.average {
+            true => (dev.avgpool_forward(x, g)?, None),
             false => {
-                let (y, a) = dev.maxpool_forward(x, &g)?;
+                let (y, a) = dev.maxpool_forward(x, g)?;
                 (y, Some(a))
             }
-        };
-        self.cache = training.then_some((g, argmax));
-        self.input_cache = (training && self.mask).then(|| x.clone());
+        })
+    }
+
+    fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        let g = self.geometry(x.shape()[0])?;
+        let (y, argmax) = self.apply(dev, x, &g)?;
+        self.cache = Some((g, argmax));
+        self.input_cache = self.mask.then(|| x.clone());
         Ok(y)
+    }
+
+    fn call(&self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        let g = self.geometry(x.shape()[0])?;
+        Ok(self.apply(dev, x, &g)?.0)
     }
 
     fn backward(&mut self, dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {

@@ -77,7 +77,11 @@ impl Layer for Reshape {
         Ok(out)
     }
 
-    fn forward(&mut self, _dev: &Device, x: &Tensor, _training: bool) -> Result<Tensor> {
+    fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        self.call(dev, x)
+    }
+
+    fn call(&self, _dev: &Device, x: &Tensor) -> Result<Tensor> {
         Ok(x.reshape(&Self::with_batch(x.shape()[0], &self.output)))
     }
 

@@ -333,16 +333,32 @@ impl Sequential {
         Ok(())
     }
 
-    fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
-        if !self.initialised {
-            return Err(Error::Model(
-                "the model must be compiled before it is run".into(),
-            ));
-        }
+    /// The training forward: every layer caches what its backward needs.
+    fn forward(&mut self, x: &Tensor) -> Result<Tensor> {
+        self.check_built()?;
         let mut h = x.clone();
         for l in &mut self.layers {
-            h = l.forward(&self.device, &h, training)?;
+            h = l.forward(&self.device, &h)?;
         }
         Ok(h)
+    }
+
+    /// The inference forward (`Layer::call`): nothing cached, so `&self`.
+    fn call(&self, x: &Tensor) -> Result<Tensor> {
+        self.check_built()?;
+        let mut h = x.clone();
+        for l in &self.layers {
+            h = l.call(&self.device, &h)?;
+        }
+        Ok(h)
+    }
+
+    fn check_built(&self) -> Result<()> {
+        match self.initialised {
+            true => Ok(()),
+            false => Err(Error::Model(
+                "the model must be compiled before it is run".into(),
+            )),
+        }
     }
 }

@@ -47,7 +47,9 @@ impl Sequential {
     }
 
     /// Loss (and accuracy, if compiled with it) over all of x, y in batches.
-    pub fn evaluate(&mut self, x: &Array, y: &Array) -> Result<Evaluation> {
+    /// Inference only (`Layer::call`): a shared `&Sequential` may evaluate from several
+    /// threads at once.
+    pub fn evaluate(&self, x: &Array, y: &Array) -> Result<Evaluation> {
         self.check_data("evaluate", x, y)?;
         let batch = self.eval_batch(x.rows())?;
         let dev = self.device.clone();
@@ -58,7 +60,7 @@ impl Sequential {
 
     /// Loss and accuracy over a feed; `None` when `stop` was set (checked every batch).
     pub(super) fn evaluate_feed(
-        &mut self,
+        &self,
         feed: &mut Feed,
         stop: Option<&std::sync::atomic::AtomicBool>,
     ) -> Result<Option<Evaluation>> {
@@ -70,15 +72,16 @@ impl Sequential {
                 return Ok(None);
             }
             let (xt, yt) = feed.batch(&dev, s)?;
-            let out = self.forward(&xt, false)?;
+            let out = self.call(&xt)?;
             self.loss(&out, &yt.expect("labels"), &mut totals, false)?;
         }
         Ok(Some(self.read_totals(&totals)?))
     }
 
     /// The model's outputs for x (probabilities for a softmax model), in batches. The
-    /// outputs stay on the device until the end, then come back in one read.
-    pub fn predict(&mut self, x: &Array) -> Result<Array> {
+    /// outputs stay on the device until the end, then come back in one read. Inference
+    /// only (`Layer::call`): a shared `&Sequential` may predict from several threads.
+    pub fn predict(&self, x: &Array) -> Result<Array> {
         self.check_input("predict", x)?;
         let batch = self.eval_batch(x.rows())?;
         let dev = self.device.clone();
@@ -89,7 +92,7 @@ impl Sequential {
         let mut outs = Vec::with_capacity(feed.steps());
         for s in 0..feed.steps() {
             let (xt, _) = feed.batch(&dev, s)?;
-            let mut y = self.forward(&xt, false)?;
+            let mut y = self.call(&xt)?;
             if let Some(act) = fused {
                 y = dev.activation_forward(act, &y)?;
             }
@@ -103,7 +106,7 @@ impl Sequential {
     }
 
     pub(super) fn train_step(&mut self, x: &Tensor, y: &Tensor, totals: &mut Totals) -> Result<()> {
-        let out = self.forward(x, true)?;
+        let out = self.forward(x)?;
         let mut d = self.loss(&out, y, totals, true)?.expect("gradient");
         // As planned (`fusion::plan`): dx is needed only while some earlier layer has
         // trainable parameters: the first trainable layer (e.g. the Dense after the MLP's
