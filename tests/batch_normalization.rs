@@ -236,7 +236,7 @@ fn a_batch_norm_checkpoint_resumes_bit_identically_on_the_cpu() {
         "no optimizer slot: {text}"
     );
     // Inference from the file alone uses them: the same predictions.
-    let mut inference = Sequential::load_for_inference(&path, Device::Cpu).unwrap();
+    let inference = Sequential::load_for_inference(&path, Device::Cpu).unwrap();
     assert_eq!(
         inference.predict(&x).unwrap().data,
         first.predict(&x).unwrap().data

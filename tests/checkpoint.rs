@@ -145,7 +145,7 @@ fn gpu_checkpoint_predicts_the_same_on_the_cpu() {
     let path = dir.path("gpu.safetensors");
     m.save(&path).unwrap();
     let p_gpu = m.predict(&x).unwrap();
-    let mut c = Sequential::load(&path, Device::Cpu).unwrap();
+    let c = Sequential::load(&path, Device::Cpu).unwrap();
     let p_cpu = c.predict(&x).unwrap();
     let d = max_diff(&p_gpu.data, &p_cpu.data);
     println!("GPU vs CPU predictions after a GPU checkpoint: max diff {d:.2e}");
@@ -478,7 +478,7 @@ fn from_logits_survives_a_checkpoint() {
     m.fit(&x, &y, &opts(1, 0)).unwrap();
     let p = dir.path("logits.safetensors");
     m.save(&p).unwrap();
-    let mut back = Sequential::load(&p, Device::Cpu).unwrap();
+    let back = Sequential::load(&p, Device::Cpu).unwrap();
     assert_eq!(back.loss_config(), Some(loss));
     assert_eq!(back.predict(&x).unwrap(), m.predict(&x).unwrap());
     let plain = dir.path("plain.safetensors");

@@ -403,7 +403,7 @@ fn values_near_1e200_train_save_and_predict_as_in_training() {
         })
         .collect();
     // The model the run saved, applied to the features as training standardised them.
-    let mut m = wgtrain::nn::Sequential::load(
+    let m = wgtrain::nn::Sequential::load(
         Path::new(&ckpt),
         wgtrain::nn::Device::new(wgtrain::nn::DeviceKind::Cpu).unwrap(),
     )

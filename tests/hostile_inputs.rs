@@ -407,7 +407,7 @@ fn model_case(b: &[u8]) {
 /// What the checkpoint fuzz target does with its input.
 fn checkpoint_case(b: &[u8]) {
     for inference in [false, true] {
-        if let Ok(mut m) = Sequential::load_from_bytes(b, "fuzz", Device::Cpu, inference) {
+        if let Ok(m) = Sequential::load_from_bytes(b, "fuzz", Device::Cpu, inference) {
             let mut shape = vec![1];
             shape.extend_from_slice(m.input_shape());
             let n: usize = shape.iter().product();

@@ -51,8 +51,7 @@ fn mnist_test_digits_as_png_are_classified_as_eval_classifies_them() {
     let ckpt = trained_mlp(&dir, &data.display().to_string());
     let n = 2000;
     let mnist = wgtrain::data::load_mnist_first(&data, Some(1), Some(n)).unwrap();
-    let mut model =
-        Sequential::load_for_inference(std::path::Path::new(&ckpt), Device::Cpu).unwrap();
+    let model = Sequential::load_for_inference(std::path::Path::new(&ckpt), Device::Cpu).unwrap();
     let by_eval = model.predict(&mnist.test.images).unwrap().argmax_rows();
 
     let mut paths = Vec::new();

@@ -50,7 +50,7 @@ fn trained() -> Sequential {
 fn saved_weights_load_into_a_fresh_model_exactly() {
     let dir = TempDir::new("weights-roundtrip");
     let (x, _) = data();
-    let mut m = trained();
+    let m = trained();
     m.save_weights(&dir.path("w.safetensors")).unwrap();
     let mut fresh = model(4, 99);
     assert_ne!(fresh.predict(&x).unwrap().data, m.predict(&x).unwrap().data);
@@ -344,14 +344,11 @@ fn a_model_can_move_to_another_thread() {
     let m = trained();
     let (x, _) = data();
     let here = {
-        let mut m = trained();
+        let m = trained();
         m.predict(&x).unwrap()
     };
-    let there = std::thread::spawn(move || {
-        let mut m = m;
-        m.predict(&x).unwrap()
-    })
-    .join()
-    .unwrap();
+    let there = std::thread::spawn(move || m.predict(&x).unwrap())
+        .join()
+        .unwrap();
     assert_eq!(here.data, there.data);
 }

@@ -29,6 +29,7 @@ pub use layers::{
     AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D,
     GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Reshape,
 };
+pub use model::fusion::{CanFuse, FusionPlan, LayerFusion};
 pub use model::layer::Layer;
 pub use model::sequential::{Evaluation, FitOptions, NamedArray, Sequential};
 pub use model::spec::{LayerSpec, ModelSpec, Pair, MAX_DESCRIPTION_BYTES, MAX_LAYERS};

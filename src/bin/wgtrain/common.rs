@@ -227,7 +227,7 @@ pub fn classifier_loss() -> impl clap::builder::TypedValueParser<Value = Loss> {
 
 /// The model's outputs as probabilities: `predict` gives logits for a model compiled
 /// from_logits, so its softmax (sigmoid for binary_crossentropy) is applied here.
-pub fn predict_probabilities(model: &mut Sequential, x: &Array) -> Result<Array> {
+pub fn predict_probabilities(model: &Sequential, x: &Array) -> Result<Array> {
     let mut out = model.predict(x)?;
     let from_logits = model.loss_config().filter(|c| c.from_logits);
     let (rows, cols) = (out.rows(), out.row_len());

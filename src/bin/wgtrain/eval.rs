@@ -63,7 +63,7 @@ enum SplitArg {
 }
 
 pub fn run(a: &EvalArgs) -> Result<()> {
-    let mut model = load_model(
+    let model = load_model(
         a.checkpoint.as_deref(),
         a.model.as_deref(),
         a.weights.as_deref(),
@@ -108,7 +108,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     let x = images_for(&model, &split)?;
     let y = labels_for(&model, &split)?;
     let e = model.evaluate(&x, &y)?;
-    let probs = predict_probabilities(&mut model, &x)?;
+    let probs = predict_probabilities(&model, &x)?;
     let report = Report::new(&split, &probs, model.class_names());
     if let Some(out) = &a.out {
         let model_name = match (&a.checkpoint, &a.weights) {

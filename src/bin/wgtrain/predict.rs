@@ -55,7 +55,7 @@ pub fn run(a: &PredictArgs) -> Result<()> {
             }
         },
     };
-    let mut model = load_model(
+    let model = load_model(
         checkpoint.map(PathBuf::as_path),
         a.model.as_deref(),
         a.weights.as_deref(),
@@ -67,7 +67,7 @@ pub fn run(a: &PredictArgs) -> Result<()> {
                 "predict: give images or --csv, not both".into(),
             ));
         }
-        return predict_rows(a, &mut model, csv);
+        return predict_rows(a, &model, csv);
     }
     // A model trained on an image folder (it has class names) takes images resized as
     // the folder's were; otherwise they are prepared as MNIST's digits were.
@@ -95,7 +95,7 @@ pub fn run(a: &PredictArgs) -> Result<()> {
     }
     let mut shape = vec![images.len()];
     shape.extend_from_slice(model.input_shape());
-    let probs = predict_probabilities(&mut model, &Array::new(&shape, pixels)?)?;
+    let probs = predict_probabilities(&model, &Array::new(&shape, pixels)?)?;
     for (i, path) in images.iter().enumerate() {
         let k = names.len();
         let row = &probs.data[i * k..(i + 1) * k];
@@ -122,7 +122,7 @@ pub fn run(a: &PredictArgs) -> Result<()> {
 }
 
 /// One line (or JSON object) per CSV row: the predicted number, or the top classes.
-fn predict_rows(a: &PredictArgs, model: &mut Sequential, csv: &Path) -> Result<()> {
+fn predict_rows(a: &PredictArgs, model: &Sequential, csv: &Path) -> Result<()> {
     let tabular: Tabular = crate::table_model::table_notes(model)?.ok_or_else(|| {
         Error::Model(
             "this model was not trained on a table (--csv); predict takes images for it".into(),

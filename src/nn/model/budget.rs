@@ -9,6 +9,7 @@ use super::sequential::Sequential;
 use crate::error::{Error, Result};
 use crate::memory::{check_host, product};
 use crate::nn::device::Device;
+use crate::nn::model::fusion::backward_bits;
 
 /// Bytes of an f32 tensor of `dims` (`u128::MAX` when even that overflows).
 fn f32_bytes(dims: &[usize]) -> u128 {
@@ -118,12 +119,8 @@ impl Sequential {
         if let Device::Gpu(g) = dev {
             // The first trainable layer computes no input gradient (nothing before it
             // needs one), as `train_step` runs it.
-            let first = self
-                .layers
-                .iter()
-                .position(|l| !l.trainable_params().is_empty());
-            for (i, l) in self.layers.iter().enumerate() {
-                let input_grad = first.is_some_and(|f| i > f);
+            let bits = backward_bits(&self.layer_facts());
+            for (i, (l, (_, input_grad))) in self.layers.iter().zip(bits).enumerate() {
                 check_grid(g, (i, l.as_ref()), &self.shapes[i], batch, input_grad)?;
             }
         }

@@ -7,10 +7,12 @@ use rand::rngs::StdRng;
 use crate::error::Result;
 use crate::nn::device::tensor::Tensor;
 use crate::nn::device::Device;
+use crate::nn::model::fusion::{CanFuse, LayerFusion};
 use crate::nn::training::param::Param;
 
-/// A layer of a `Sequential` model. Shapes exclude the batch axis.
-pub trait Layer: Send {
+/// A layer of a `Sequential` model. Shapes exclude the batch axis. `Send + Sync`: a model
+/// moves to another thread, and a shared `&Sequential` predicts from several at once.
+pub trait Layer: Send + Sync {
     /// The Keras class name ("Dense", "Conv2D", ...).
     fn kind(&self) -> &'static str;
 
@@ -60,9 +62,15 @@ pub trait Layer: Send {
         Ok(())
     }
 
-    /// y = layer(x) for a batch x[batch, ..input_shape]. With `training`, caches what
-    /// `backward` needs (and applies dropout).
-    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor>;
+    /// The training forward: y = layer(x) for a batch x[batch, ..input_shape], caching
+    /// what `backward` needs (and applying dropout, moving batch statistics).
+    fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor>;
+
+    /// The inference forward (Keras's `call` with `training=False`): y = layer(x) without
+    /// caching anything, dropout off, moving statistics used and left alone. What
+    /// `predict` and `evaluate` run, through a shared `&Sequential`. A layer told to
+    /// output logits (`set_fusion`) outputs them here too.
+    fn call(&self, dev: &Device, x: &Tensor) -> Result<Tensor>;
 
     /// From dy (same shape as the last forward's output), overwrite every parameter's
     /// `grad` and return dx when `need_dx` (the first layer skips it).
@@ -113,33 +121,14 @@ pub trait Layer: Send {
             .sum()
     }
 
-    /// The layer's activation, if it has one.
-    fn activation(&self) -> Option<crate::nn::Activation> {
-        None
+    /// What the layer can take part in when `compile` plans the fusions (see
+    /// [`CanFuse`]'s fields). The default fuses nothing: a new layer needs neither this
+    /// nor `set_fusion`.
+    fn can_fuse(&self) -> CanFuse {
+        CanFuse::default()
     }
 
-    /// Make the layer output pre-softmax logits (the loss fuses the softmax). Only called
-    /// on a last layer whose activation is softmax.
-    fn output_logits(&mut self, _yes: bool) {}
-
-    /// Switch on (or off) applying the ReLU derivative of the layer before inside this
-    /// layer's backward (dx masked by its input > 0, in the same dispatch), if it can:
-    /// Dense (in its input-gradient matmul) and MaxPooling2D do. Returns whether it is now
-    /// on. `compile` pairs it with `skip_relu_backward` on that layer.
-    fn mask_input_relu(&mut self, _on: bool) -> bool {
-        false
-    }
-
-    /// Switch on (or off) skipping this layer's own ReLU backward (the next layer applies
-    /// it), if the layer ends in a ReLU: Dense and Conv2D with activation "relu". Returns
-    /// whether it is now on.
-    fn skip_relu_backward(&mut self, _on: bool) -> bool {
-        false
-    }
-
-    /// True when backward only reshapes dy (Flatten, Reshape): a ReLU derivative can be
-    /// applied past it.
-    fn reshapes_only(&self) -> bool {
-        false
-    }
+    /// Apply the layer's part of the plan `compile` made (`Sequential::fusion_plan`). Only
+    /// the bits the layer's `can_fuse` offered are ever on; each `compile` sets them anew.
+    fn set_fusion(&mut self, _plan: LayerFusion) {}
 }

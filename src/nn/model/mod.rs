@@ -4,6 +4,7 @@
 //! loss, callbacks) and `device`; `formats` uses it, never the reverse.
 
 pub(crate) mod budget;
+pub(crate) mod fusion;
 pub(crate) mod init;
 pub(crate) mod layer;
 pub mod layers;

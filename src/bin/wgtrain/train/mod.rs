@@ -237,7 +237,7 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
     let t = Instant::now();
     let evaluation = model.evaluate(&x_test, &y_test)?;
     let eval_s = t.elapsed().as_secs_f64();
-    let probs = predict_probabilities(&mut model, &x_test)?;
+    let probs = predict_probabilities(&model, &x_test)?;
     let about_test = match &a.data_dir {
         None => format!(
             "{model_name} on the {} test set in {} ({} images, index = position in the file)",

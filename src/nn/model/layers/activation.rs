@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::gpu::Saved;
 use crate::nn::device::tensor::Tensor;
 use crate::nn::device::Device;
+use crate::nn::model::fusion::{CanFuse, LayerFusion};
 use crate::nn::model::layer::Layer;
 use crate::nn::model::spec::LayerSpec;
 use crate::nn::Activation as Act;
@@ -53,14 +54,18 @@ impl Layer for Activation {
         Ok(input_shape.to_vec())
     }
 
-    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
+    fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
         let act = self.effective();
         let y = dev.activation_forward(act, x)?;
-        self.saved = training.then(|| match act.saved() {
+        self.saved = Some(match act.saved() {
             Saved::Input => x.clone(),
             Saved::Output => y.clone(),
         });
         Ok(y)
+    }
+
+    fn call(&self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        dev.activation_forward(self.effective(), x)
     }
 
     fn backward(&mut self, dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
@@ -78,11 +83,14 @@ impl Layer for Activation {
         }
     }
 
-    fn activation(&self) -> Option<Act> {
-        Some(self.activation)
+    fn can_fuse(&self) -> CanFuse {
+        CanFuse {
+            activation: Some(self.activation),
+            ..CanFuse::default()
+        }
     }
 
-    fn output_logits(&mut self, yes: bool) {
-        self.logits = yes;
+    fn set_fusion(&mut self, plan: LayerFusion) {
+        self.logits = plan.output_logits;
     }
 }

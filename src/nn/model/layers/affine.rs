@@ -5,6 +5,7 @@ use crate::error::Result;
 use crate::gpu::Saved;
 use crate::nn::device::tensor::Tensor;
 use crate::nn::device::Device;
+use crate::nn::model::fusion::{CanFuse, LayerFusion};
 use crate::nn::training::param::Param;
 use crate::nn::Activation;
 use crate::shape::Layout;
@@ -19,10 +20,10 @@ pub(crate) struct Affine {
     x: Option<Tensor>,
     /// What the activation's backward reads: its input z or its output y.
     saved: Option<Tensor>,
-    /// The next layer applies this ReLU's derivative (`Layer::skip_relu_backward`).
-    pub skip_relu_backward: bool,
-    /// Apply the previous layer's ReLU derivative to dx (`Layer::mask_input_relu`).
-    pub mask_input_relu: bool,
+    /// The next layer applies this ReLU's derivative (`LayerFusion::skip_relu_backward`).
+    skip_relu_backward: bool,
+    /// Apply the previous layer's ReLU derivative to dx (`LayerFusion::mask_input_relu`).
+    mask_input_relu: bool,
 }
 
 impl Affine {
@@ -40,8 +41,27 @@ impl Affine {
     }
 
     /// Whether the activation (as the forward applies it) is ReLU.
-    pub fn ends_in_relu(&self) -> bool {
+    fn ends_in_relu(&self) -> bool {
         self.effective() == Activation::Relu
+    }
+
+    /// What an affine layer can fuse: its activation (for the loss), its ReLU's backward
+    /// (left to the next layer), and, when its layer maps dx straight back to its input
+    /// (`masks`: Dense, not Conv2D's im2col columns), the previous layer's ReLU mask.
+    pub fn can_fuse(&self, masks: bool) -> CanFuse {
+        CanFuse {
+            activation: Some(self.activation),
+            relu_for_next: self.activation == Activation::Relu,
+            masks_input_relu: masks,
+            reshapes_only: false,
+        }
+    }
+
+    /// Take this layer's part of the fusion plan.
+    pub fn set_fusion(&mut self, plan: LayerFusion) {
+        self.logits = plan.output_logits;
+        self.skip_relu_backward = plan.skip_relu_backward;
+        self.mask_input_relu = plan.mask_input_relu;
     }
 
     fn effective(&self) -> Activation {
@@ -52,8 +72,9 @@ impl Affine {
         }
     }
 
-    /// x[rows, k] → y[rows, units]; ReLU is fused into the matmul's epilogue.
-    pub fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
+    /// x[rows, k] → (z, y[rows, units]): the bias and a ReLU are fused into the matmul
+    /// (its epilogue), so for those z is y.
+    fn apply(&self, dev: &Device, x: &Tensor) -> Result<(Tensor, Tensor)> {
         let (w, b) = (self.kernel_param(), self.bias.as_ref().map(|p| &p.value));
         let act = self.effective();
         let z = dev.matmul(x, &w.value, b, Layout::NN, act == Activation::Relu)?;
@@ -61,16 +82,22 @@ impl Affine {
             Activation::Relu | Activation::Linear => z.clone(),
             other => dev.activation_forward(other, &z)?,
         };
-        (self.x, self.saved) = match training {
-            true => (
-                Some(x.clone()),
-                Some(match act.saved() {
-                    Saved::Input => z,
-                    Saved::Output => y.clone(),
-                }),
-            ),
-            false => (None, None),
-        };
+        Ok((z, y))
+    }
+
+    /// The inference forward: y, nothing cached.
+    pub fn call(&self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        Ok(self.apply(dev, x)?.1)
+    }
+
+    /// The training forward: y, caching x and what the activation's backward reads.
+    pub fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        let (z, y) = self.apply(dev, x)?;
+        self.saved = Some(match self.effective().saved() {
+            Saved::Input => z,
+            Saved::Output => y.clone(),
+        });
+        self.x = Some(x.clone());
         Ok(y)
     }
 
@@ -149,9 +176,10 @@ impl Affine {
     }
 }
 
-/// The `Layer` methods every affine layer (Dense, Conv2D) answers from its `affine` field.
+/// The `Layer` methods every affine layer (Dense, Conv2D) answers from its `affine` field;
+/// `masks` says whether its backward can apply the previous layer's ReLU mask.
 macro_rules! delegate_to_affine {
-    () => {
+    (masks_input_relu: $masks:literal) => {
         fn params(&self) -> Vec<&Param> {
             self.affine.params()
         }
@@ -160,17 +188,12 @@ macro_rules! delegate_to_affine {
             self.affine.params_mut()
         }
 
-        fn activation(&self) -> Option<Activation> {
-            Some(self.affine.activation)
+        fn can_fuse(&self) -> CanFuse {
+            self.affine.can_fuse($masks)
         }
 
-        fn skip_relu_backward(&mut self, on: bool) -> bool {
-            self.affine.skip_relu_backward = on && self.affine.ends_in_relu();
-            self.affine.skip_relu_backward
-        }
-
-        fn output_logits(&mut self, yes: bool) {
-            self.affine.logits = yes;
+        fn set_fusion(&mut self, plan: LayerFusion) {
+            self.affine.set_fusion(plan)
         }
     };
 }

@@ -133,13 +133,14 @@ impl Layer for BatchNormalization {
         Ok(())
     }
 
-    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
+    fn call(&self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        let (gamma, beta) = (self.weight(GAMMA), self.weight(BETA));
+        let moving = [self.weight(MOVING_MEAN), self.weight(MOVING_VARIANCE)];
+        dev.batch_norm_inference_forward(x, moving, gamma, beta, self.hp.epsilon)
+    }
+
+    fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
         let (gamma, beta) = (self.weight(GAMMA).clone(), self.weight(BETA).clone());
-        if !training {
-            self.cache = None;
-            let moving = [self.weight(MOVING_MEAN), self.weight(MOVING_VARIANCE)];
-            return dev.batch_norm_inference_forward(x, moving, &gamma, &beta, self.hp.epsilon);
-        }
         let [.., mean, var] = &mut self.weights[..] else {
             unreachable!("four weights")
         };

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::geometry::{Conv2dGeometry, Padding};
 use crate::nn::device::tensor::Tensor;
 use crate::nn::device::Device;
+use crate::nn::model::fusion::{CanFuse, LayerFusion};
 use crate::nn::model::init::glorot_uniform;
 use crate::nn::model::layer::Layer;
 use crate::nn::model::spec::{LayerSpec, Pair};
@@ -69,7 +70,7 @@ impl Layer for Conv2D {
             kernel_size: Pair(self.kernel.0, self.kernel.1),
             strides: Pair(self.strides.0, self.strides.1),
             padding: self.padding.name().into(),
-            activation: self.activation().map_or("linear", |a| a.name()).into(),
+            activation: self.affine.activation.name().into(),
         }
     }
 
@@ -127,12 +128,19 @@ impl Layer for Conv2D {
         Ok(())
     }
 
-    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
+    fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
         let n = x.shape()[0];
         let g = self.geometry(n)?;
         let cols = dev.im2col_forward(x, &g)?;
-        let y = self.affine.forward(dev, &cols, training)?;
+        let y = self.affine.forward(dev, &cols)?;
         self.geo = Some(g);
+        Ok(y.reshape(&[n, g.oh, g.ow, self.filters]))
+    }
+
+    fn call(&self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        let n = x.shape()[0];
+        let g = self.geometry(n)?;
+        let y = self.affine.call(dev, &dev.im2col_forward(x, &g)?)?;
         Ok(y.reshape(&[n, g.oh, g.ow, self.filters]))
     }
 
@@ -145,5 +153,5 @@ impl Layer for Conv2D {
         }
     }
 
-    delegate_to_affine!();
+    delegate_to_affine!(masks_input_relu: false);
 }

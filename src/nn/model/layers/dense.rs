@@ -6,6 +6,7 @@ use super::affine::{delegate_to_affine, Affine};
 use crate::error::{Error, Result};
 use crate::nn::device::tensor::Tensor;
 use crate::nn::device::Device;
+use crate::nn::model::fusion::{CanFuse, LayerFusion};
 use crate::nn::model::init::glorot_uniform;
 use crate::nn::model::layer::Layer;
 use crate::nn::model::spec::LayerSpec;
@@ -29,6 +30,13 @@ impl Dense {
         }
     }
 
+    /// The output's shape for input x: its last axis becomes `units`.
+    fn output_dims(&self, x: &Tensor) -> Vec<usize> {
+        let mut shape = x.shape().to_vec();
+        *shape.last_mut().expect("batch axis") = self.units;
+        shape
+    }
+
     fn fan_in(&self) -> usize {
         *self.input.last().unwrap_or(&0)
     }
@@ -42,7 +50,7 @@ impl Layer for Dense {
     fn spec(&self) -> LayerSpec {
         LayerSpec::Dense {
             units: self.units,
-            activation: self.activation().map_or("linear", |a| a.name()).into(),
+            activation: self.affine.activation.name().into(),
         }
     }
 
@@ -77,11 +85,13 @@ impl Layer for Dense {
         Ok(())
     }
 
-    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
-        let y = self.affine.forward(dev, x, training)?;
-        let mut shape = x.shape().to_vec();
-        *shape.last_mut().expect("batch axis") = self.units;
-        Ok(y.reshape(&shape))
+    fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        let y = self.affine.forward(dev, x)?;
+        Ok(y.reshape(&self.output_dims(x)))
+    }
+
+    fn call(&self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        Ok(self.affine.call(dev, x)?.reshape(&self.output_dims(x)))
     }
 
     fn backward(&mut self, dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
@@ -93,10 +103,5 @@ impl Layer for Dense {
             .map(|dx| dx.reshape(&in_shape)))
     }
 
-    fn mask_input_relu(&mut self, on: bool) -> bool {
-        self.affine.mask_input_relu = on;
-        true
-    }
-
-    delegate_to_affine!();
+    delegate_to_affine!(masks_input_relu: true);
 }

@@ -64,8 +64,12 @@ impl Layer for Dropout {
         Ok(())
     }
 
-    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
-        if !training || self.rate == 0.0 {
+    fn call(&self, _dev: &Device, x: &Tensor) -> Result<Tensor> {
+        Ok(x.clone())
+    }
+
+    fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        if self.rate == 0.0 {
             self.mask = None;
             return Ok(x.clone());
         }

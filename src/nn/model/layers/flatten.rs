@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use crate::nn::device::tensor::Tensor;
 use crate::nn::device::Device;
+use crate::nn::model::fusion::CanFuse;
 use crate::nn::model::layer::Layer;
 use crate::nn::model::spec::LayerSpec;
 
@@ -43,13 +44,20 @@ impl Layer for Flatten {
         Ok(vec![n])
     }
 
-    fn forward(&mut self, _be: &Device, x: &Tensor, _training: bool) -> Result<Tensor> {
+    fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        self.call(dev, x)
+    }
+
+    fn call(&self, _dev: &Device, x: &Tensor) -> Result<Tensor> {
         let n = x.shape()[0];
         Ok(x.reshape(&[n, self.input.iter().product()]))
     }
 
-    fn reshapes_only(&self) -> bool {
-        true
+    fn can_fuse(&self) -> CanFuse {
+        CanFuse {
+            reshapes_only: true,
+            ..CanFuse::default()
+        }
     }
 
     fn backward(&mut self, _be: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {

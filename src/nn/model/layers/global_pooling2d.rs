@@ -17,10 +17,6 @@ struct Global {
 }
 
 impl Global {
-    fn mask_input_relu(&mut self, _on: bool) -> bool {
-        false
-    }
-
     fn new(pool: GlobalPool) -> Global {
         Global {
             pool,
@@ -60,10 +56,14 @@ impl Global {
         Ok(vec![c])
     }
 
-    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
+    fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
         let (y, argmax) = dev.global_pool_forward(self.pool, x)?;
-        self.argmax = argmax.filter(|_| training);
+        self.argmax = argmax;
         Ok(y)
+    }
+
+    fn call(&self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        Ok(dev.global_pool_forward(self.pool, x)?.0)
     }
 
     fn backward(&mut self, dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {

@@ -54,10 +54,14 @@ impl Layer for LeakyReLU {
         Ok(input_shape.to_vec())
     }
 
-    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
-        let y = dev.unary_forward_with(Unary::LeakyRelu, x, self.negative_slope)?;
-        self.y = training.then(|| y.clone());
+    fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        let y = self.call(dev, x)?;
+        self.y = Some(y.clone());
         Ok(y)
+    }
+
+    fn call(&self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        dev.unary_forward_with(Unary::LeakyRelu, x, self.negative_slope)
     }
 
     fn backward(&mut self, dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {

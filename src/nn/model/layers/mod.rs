@@ -1,9 +1,24 @@
 //! The layers, one file each, named as in Keras.
 
 /// `impl Layer` for a Keras class that is a thin wrapper (`struct Name(Inner)`) around a
-/// shared implementation with `kind`, `spec`, `build`, `forward` and `backward`.
+/// shared implementation with `kind`, `spec`, `build`, `forward`, `call` and `backward` (and, with
+/// `fuses`, `can_fuse` and `set_fusion`).
 macro_rules! delegate_layer {
+    ($name:ident, fuses) => {
+        delegate_layer!($name, {
+            fn can_fuse(&self) -> CanFuse {
+                self.0.can_fuse()
+            }
+
+            fn set_fusion(&mut self, plan: LayerFusion) {
+                self.0.set_fusion(plan)
+            }
+        });
+    };
     ($name:ident) => {
+        delegate_layer!($name, {});
+    };
+    ($name:ident, { $($fusion:item)* }) => {
         impl Layer for $name {
             fn kind(&self) -> &'static str {
                 self.0.kind()
@@ -17,8 +32,12 @@ macro_rules! delegate_layer {
                 self.0.build(input_shape)
             }
 
-            fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
-                self.0.forward(dev, x, training)
+            fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+                self.0.forward(dev, x)
+            }
+
+            fn call(&self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+                self.0.call(dev, x)
             }
 
             fn backward(
@@ -30,9 +49,7 @@ macro_rules! delegate_layer {
                 self.0.backward(dev, dy, need_dx)
             }
 
-            fn mask_input_relu(&mut self, on: bool) -> bool {
-                self.0.mask_input_relu(on)
-            }
+            $($fusion)*
         }
     };
 }

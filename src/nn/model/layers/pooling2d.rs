@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::geometry::Pool2dGeometry;
 use crate::nn::device::tensor::Tensor;
 use crate::nn::device::Device;
+use crate::nn::model::fusion::{CanFuse, LayerFusion};
 use crate::nn::model::layer::Layer;
 use crate::nn::model::spec::{LayerSpec, Pair};
 
@@ -17,7 +18,7 @@ struct Pool2d {
     input: Vec<usize>,
     /// The geometry of the last training forward, and max pooling's argmax.
     cache: Option<(Pool2dGeometry, Option<Tensor>)>,
-    /// Max pooling applies the previous layer's ReLU derivative (`Layer::mask_input_relu`)
+    /// Max pooling applies the previous layer's ReLU derivative (`LayerFusion::mask_input_relu`)
     /// and keeps its training input for it.
     mask: bool,
     input_cache: Option<Tensor>,
@@ -36,9 +37,16 @@ impl Pool2d {
         }
     }
 
-    fn mask_input_relu(&mut self, on: bool) -> bool {
-        self.mask = on && !self.average;
-        self.mask
+    /// Max pooling can apply the previous layer's ReLU mask in its gather.
+    fn can_fuse(&self) -> CanFuse {
+        CanFuse {
+            masks_input_relu: !self.average,
+            ..CanFuse::default()
+        }
+    }
+
+    fn set_fusion(&mut self, plan: LayerFusion) {
+        self.mask = plan.mask_input_relu && !self.average;
     }
 
     fn kind(&self) -> &'static str {
@@ -88,18 +96,33 @@ impl Pool2d {
         Ok(vec![g.oh, g.ow, g.c])
     }
 
-    fn forward(&mut self, dev: &Device, x: &Tensor, training: bool) -> Result<Tensor> {
-        let g = self.geometry(x.shape()[0])?;
-        let (y, argmax) = match self.average {
-            true => (dev.avgpool_forward(x, &g)?, None),
+    /// y, and max pooling's argmax, for input x of geometry g.
+    fn apply(
+        &self,
+        dev: &Device,
+        x: &Tensor,
+        g: &Pool2dGeometry,
+    ) -> Result<(Tensor, Option<Tensor>)> {
+        Ok(match self.average {
+            true => (dev.avgpool_forward(x, g)?, None),
             false => {
-                let (y, a) = dev.maxpool_forward(x, &g)?;
+                let (y, a) = dev.maxpool_forward(x, g)?;
                 (y, Some(a))
             }
-        };
-        self.cache = training.then_some((g, argmax));
-        self.input_cache = (training && self.mask).then(|| x.clone());
+        })
+    }
+
+    fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        let g = self.geometry(x.shape()[0])?;
+        let (y, argmax) = self.apply(dev, x, &g)?;
+        self.cache = Some((g, argmax));
+        self.input_cache = self.mask.then(|| x.clone());
         Ok(y)
+    }
+
+    fn call(&self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        let g = self.geometry(x.shape()[0])?;
+        Ok(self.apply(dev, x, &g)?.0)
     }
 
     fn backward(&mut self, dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {
@@ -137,7 +160,7 @@ macro_rules! pooling_layer {
             }
         }
 
-        delegate_layer!($name);
+        delegate_layer!($name, fuses);
     };
 }
 

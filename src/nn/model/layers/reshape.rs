@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use crate::nn::device::tensor::Tensor;
 use crate::nn::device::Device;
+use crate::nn::model::fusion::CanFuse;
 use crate::nn::model::layer::Layer;
 use crate::nn::model::spec::LayerSpec;
 
@@ -76,12 +77,19 @@ impl Layer for Reshape {
         Ok(out)
     }
 
-    fn forward(&mut self, _dev: &Device, x: &Tensor, _training: bool) -> Result<Tensor> {
+    fn forward(&mut self, dev: &Device, x: &Tensor) -> Result<Tensor> {
+        self.call(dev, x)
+    }
+
+    fn call(&self, _dev: &Device, x: &Tensor) -> Result<Tensor> {
         Ok(x.reshape(&Self::with_batch(x.shape()[0], &self.output)))
     }
 
-    fn reshapes_only(&self) -> bool {
-        true
+    fn can_fuse(&self) -> CanFuse {
+        CanFuse {
+            reshapes_only: true,
+            ..CanFuse::default()
+        }
     }
 
     fn backward(&mut self, _dev: &Device, dy: &Tensor, need_dx: bool) -> Result<Option<Tensor>> {

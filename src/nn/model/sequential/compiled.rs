@@ -8,6 +8,7 @@ use super::{Compiled, Sequential};
 use crate::error::{Error, Result};
 use crate::hyperparams::GradientClip;
 use crate::hyperparams::LearningRateSchedule;
+use crate::nn::model::fusion::{self, FusionPlan, LayerFacts};
 use crate::nn::training::loss::{Loss, LossConfig, Metric};
 use crate::nn::training::optimizer::{ClippedOptimizer, Optimizer, OptimizerState};
 use crate::nn::Activation;
@@ -42,7 +43,7 @@ impl Sequential {
         };
         let out = self.output_shape().to_vec();
         let width = *out.last().unwrap_or(&1);
-        let last_act = last.activation();
+        let last_act = last.can_fuse().activation;
         let wanted = match (loss.output_activation(), from_logits) {
             (None, true) => {
                 return Err(Error::Model(format!(
@@ -74,7 +75,6 @@ impl Sequential {
                 last_act.map_or("none", |a| a.name())
             )));
         }
-        let fused = loss.output_activation().is_some() && !from_logits;
         let accuracy = metrics.contains(&Metric::Accuracy);
         let top_k = metrics.iter().find_map(|m| match m {
             Metric::TopKCategoricalAccuracy(k) => Some(*k),
@@ -104,11 +104,16 @@ impl Sequential {
         // cannot fit. Weights built before (`build`, `load_weights`) are kept.
         self.check_params_fit(OptimizerState::slot_names(&optimizer).len())?;
         self.build()?;
-        let n = self.layers.len();
-        for (i, l) in self.layers.iter_mut().enumerate() {
-            l.output_logits(fused && i + 1 == n);
+        let config = LossConfig { loss, from_logits };
+        let plan = fusion::plan(
+            &self.layer_facts(),
+            config,
+            self.device.fuses(),
+            top_k.is_some(),
+        );
+        for (l, part) in self.layers.iter_mut().zip(&plan.layers) {
+            l.set_fusion(*part);
         }
-        self.pair_relu_backwards();
         let params: Vec<_> = self
             .layers
             .iter_mut()
@@ -124,6 +129,7 @@ impl Sequential {
             from_logits,
             accuracy,
             top_k,
+            plan,
         });
         Ok(())
     }
@@ -210,29 +216,27 @@ impl Sequential {
         })
     }
 
-    /// Let a layer apply the ReLU derivative of the layer before it in its own backward
-    /// (Dense in its input-gradient matmul, MaxPooling2D in its gather), past layers that
-    /// only reshape, so that layer skips its relu_backward dispatch. The same bits.
-    fn pair_relu_backwards(&mut self) {
-        for l in &mut self.layers {
-            l.mask_input_relu(false);
-            l.skip_relu_backward(false);
-        }
-        if !self.device.fuses() {
-            return;
-        }
-        // From the back, keeping the next layer that is not a reshape: linear in layers
-        // (a search forward from each layer was quadratic over a run of reshapes).
-        let mut next: Option<usize> = None;
-        for i in (0..self.layers.len()).rev() {
-            let j = next;
-            if !self.layers[i].reshapes_only() {
-                next = Some(i);
-            }
-            let Some(j) = j else { continue };
-            if self.layers[i].skip_relu_backward(true) && !self.layers[j].mask_input_relu(true) {
-                self.layers[i].skip_relu_backward(false);
-            }
-        }
+    /// The fusions `compile` chose (`None` before `compile`): per layer, whether it
+    /// outputs logits for the loss, leaves its ReLU backward to the next layer, applies the
+    /// previous layer's ReLU mask, runs backward and computes dx; and whether the loss
+    /// takes one dispatch. For inspection and tests: the plan changes dispatches, never
+    /// results.
+    pub fn fusion_plan(&self) -> Option<&FusionPlan> {
+        self.compiled.as_ref().map(|c| &c.plan)
+    }
+
+    /// Each layer as the fusion planner sees it: what it can fuse, and whether it has
+    /// trainable weights (known from its shapes, before the weights exist).
+    pub(crate) fn layer_facts(&self) -> Vec<LayerFacts> {
+        self.layers
+            .iter()
+            .map(|l| {
+                let frozen = l.non_trainable_weights();
+                LayerFacts {
+                    can: l.can_fuse(),
+                    trainable: l.param_shapes().iter().any(|(n, _)| !frozen.contains(n)),
+                }
+            })
+            .collect()
     }
 }

@@ -33,6 +33,7 @@ use crate::hyperparams::GradientClip;
 use crate::hyperparams::LearningRateSchedule;
 use crate::nn::device::tensor::Tensor;
 use crate::nn::device::Device;
+use crate::nn::model::fusion::FusionPlan;
 use crate::nn::training::loss::Loss;
 use crate::nn::training::optimizer::{Optimizer, OptimizerState};
 use crate::nn::Activation;
@@ -59,6 +60,8 @@ pub(in crate::nn) struct Compiled {
     pub(in crate::nn) accuracy: bool,
     /// k of top_k_categorical_accuracy, when compiled with it.
     pub(in crate::nn) top_k: Option<usize>,
+    /// The fusions chosen for this loss, metrics and device (`fusion::plan`).
+    pub(in crate::nn) plan: FusionPlan,
 }
 
 impl Compiled {
@@ -331,16 +334,32 @@ impl Sequential {
         Ok(())
     }
 
-    fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
-        if !self.initialised {
-            return Err(Error::Model(
-                "the model must be compiled before it is run".into(),
-            ));
-        }
+    /// The training forward: every layer caches what its backward needs.
+    fn forward(&mut self, x: &Tensor) -> Result<Tensor> {
+        self.check_built()?;
         let mut h = x.clone();
         for l in &mut self.layers {
-            h = l.forward(&self.device, &h, training)?;
+            h = l.forward(&self.device, &h)?;
         }
         Ok(h)
+    }
+
+    /// The inference forward (`Layer::call`): nothing cached, so `&self`.
+    fn call(&self, x: &Tensor) -> Result<Tensor> {
+        self.check_built()?;
+        let mut h = x.clone();
+        for l in &self.layers {
+            h = l.call(&self.device, &h)?;
+        }
+        Ok(h)
+    }
+
+    fn check_built(&self) -> Result<()> {
+        match self.initialised {
+            true => Ok(()),
+            false => Err(Error::Model(
+                "the model must be compiled before it is run".into(),
+            )),
+        }
     }
 }

@@ -47,7 +47,9 @@ impl Sequential {
     }
 
     /// Loss (and accuracy, if compiled with it) over all of x, y in batches.
-    pub fn evaluate(&mut self, x: &Array, y: &Array) -> Result<Evaluation> {
+    /// Inference only (`Layer::call`): a shared `&Sequential` may evaluate from several
+    /// threads at once.
+    pub fn evaluate(&self, x: &Array, y: &Array) -> Result<Evaluation> {
         self.check_data("evaluate", x, y)?;
         let batch = self.eval_batch(x.rows())?;
         let dev = self.device.clone();
@@ -58,7 +60,7 @@ impl Sequential {
 
     /// Loss and accuracy over a feed; `None` when `stop` was set (checked every batch).
     pub(super) fn evaluate_feed(
-        &mut self,
+        &self,
         feed: &mut Feed,
         stop: Option<&std::sync::atomic::AtomicBool>,
     ) -> Result<Option<Evaluation>> {
@@ -70,15 +72,16 @@ impl Sequential {
                 return Ok(None);
             }
             let (xt, yt) = feed.batch(&dev, s)?;
-            let out = self.forward(&xt, false)?;
+            let out = self.call(&xt)?;
             self.loss(&out, &yt.expect("labels"), &mut totals, false)?;
         }
         Ok(Some(self.read_totals(&totals)?))
     }
 
     /// The model's outputs for x (probabilities for a softmax model), in batches. The
-    /// outputs stay on the device until the end, then come back in one read.
-    pub fn predict(&mut self, x: &Array) -> Result<Array> {
+    /// outputs stay on the device until the end, then come back in one read. Inference
+    /// only (`Layer::call`): a shared `&Sequential` may predict from several threads.
+    pub fn predict(&self, x: &Array) -> Result<Array> {
         self.check_input("predict", x)?;
         let batch = self.eval_batch(x.rows())?;
         let dev = self.device.clone();
@@ -89,7 +92,7 @@ impl Sequential {
         let mut outs = Vec::with_capacity(feed.steps());
         for s in 0..feed.steps() {
             let (xt, _) = feed.batch(&dev, s)?;
-            let mut y = self.forward(&xt, false)?;
+            let mut y = self.call(&xt)?;
             if let Some(act) = fused {
                 y = dev.activation_forward(act, &y)?;
             }
@@ -103,24 +106,21 @@ impl Sequential {
     }
 
     pub(super) fn train_step(&mut self, x: &Tensor, y: &Tensor, totals: &mut Totals) -> Result<()> {
-        let out = self.forward(x, true)?;
+        let out = self.forward(x)?;
         let mut d = self.loss(&out, y, totals, true)?.expect("gradient");
-        // dx is needed only while some earlier layer has trainable parameters: the first
-        // trainable layer (e.g. the Dense after the MLP's Flatten) skips its input
-        // gradient, and the layers before it are not run backward at all.
-        let first = self
-            .layers
-            .iter()
-            .position(|l| !l.trainable_params().is_empty())
-            .unwrap_or(self.layers.len());
-        let n = self.layers.len();
-        for i in (first..n).rev() {
-            match self.layers[i].backward(&self.device, &d, i > first)? {
+        // As planned (`fusion::plan`): dx is needed only while some earlier layer has
+        // trainable parameters: the first trainable layer (e.g. the Dense after the MLP's
+        // Flatten) skips its input gradient, and the layers before it do not run backward.
+        let c = self.compiled.as_mut().expect("compiled");
+        for (l, part) in self.layers.iter_mut().zip(&c.plan.layers).rev() {
+            if !part.backward {
+                break;
+            }
+            match l.backward(&self.device, &d, part.need_dx)? {
                 Some(dx) => d = dx,
                 None => break,
             }
         }
-        let c = self.compiled.as_mut().expect("compiled");
         let params = self
             .layers
             .iter_mut()
@@ -149,9 +149,8 @@ impl Sequential {
         totals.samples += rows;
         // A training step's cross-entropy with at most accuracy: one op (one dispatch on
         // the GPU) for the loss, its gradient and the step's sums.
-        let sparse = c.loss == Loss::SparseCategoricalCrossentropy;
-        let cross_entropy = sparse || c.loss == Loss::CategoricalCrossentropy;
-        if grad && cross_entropy && c.top_k.is_none() && dev.fuses() {
+        if grad && c.plan.one_dispatch_loss {
+            let sparse = c.loss == Loss::SparseCategoricalCrossentropy;
             let correct = c.accuracy.then_some(&mut totals.correct);
             let scale = 1.0 / rows as f32;
             let d = dev.cross_entropy_step(sparse, out, y, scale, &mut totals.loss, correct)?;
