@@ -15,12 +15,12 @@ use crate::error::{Error, Result};
 /// file is for ("CSV table", "image", "autotune cache") in the error.
 pub fn open_regular(path: &Path, what: &str, cap: u64) -> Result<(File, u64)> {
     let io = |source| Error::Io {
-        path: path.to_path_buf(),
+        path: Some(path.to_path_buf()),
         source,
     };
     let meta = std::fs::metadata(path).map_err(io)?;
     if !meta.is_file() {
-        return Err(Error::Data {
+        return Err(Error::FileFormat {
             path: path.display().to_string(),
             detail: format!(
                 "not a regular file ({}); a {what} must be a file on disk — copy a pipe's \
@@ -49,7 +49,7 @@ pub fn read_opened(file: File, len: u64, path: &Path, what: &str, cap: u64) -> R
     let mut bytes = Vec::with_capacity(len.min(cap) as usize);
     let mut capped = CappedRead::new(file, cap);
     capped.read_to_end(&mut bytes).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
+        path: Some(path.to_path_buf()),
         source,
     })?;
     if capped.hit_cap() {
@@ -95,7 +95,7 @@ impl<R: Read> Read for CappedRead<R> {
 
 /// The error for a file over its size limit.
 pub fn over_cap(path: &Path, what: &str, cap: u64) -> Error {
-    Error::Data {
+    Error::FileFormat {
         path: path.display().to_string(),
         detail: format!(
             "larger than the {} wgtrain reads as a {what}; use a smaller file",

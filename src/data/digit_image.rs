@@ -30,7 +30,7 @@ const MNIST_CENTRE: f64 = 14.5;
 
 /// MNIST-style 28×28 pixels (row-major, [0, 1], ink bright) from an image file.
 pub fn load_digit(path: &Path) -> Result<Vec<f32>> {
-    let err = |detail: String| Error::Data {
+    let err = |detail: String| Error::FileFormat {
         path: path.display().to_string(),
         detail,
     };
@@ -49,7 +49,7 @@ pub fn decode(path: &Path) -> std::result::Result<DynamicImage, String> {
     let (file, len) =
         crate::bounded_file::open_regular(path, "PNG or JPEG image", MAX_IMAGE_FILE_BYTES)
             .map_err(|e| match e {
-                Error::Data { detail, .. } => detail,
+                Error::FileFormat { detail, .. } => detail,
                 Error::Io { source, .. } => format!("cannot read: {source}"),
                 other => other.to_string(),
             })?;
@@ -123,7 +123,7 @@ pub fn digit_from_image(img: &DynamicImage) -> std::result::Result<Vec<f32>, Str
 /// object's bounding box scaled so its longer side is 28 (aspect kept) and centred. For
 /// models trained on Fashion-MNIST or KMNIST.
 pub fn load_item(path: &Path) -> Result<Vec<f32>> {
-    let err = |detail: String| Error::Data {
+    let err = |detail: String| Error::FileFormat {
         path: path.display().to_string(),
         detail,
     };

@@ -36,7 +36,7 @@ pub fn read_idx(path: &Path) -> Result<IdxArray> {
 /// Read an IDX file keeping only the first `limit` items (all when `None`); the rest of
 /// the file is still checked.
 pub fn read_idx_first(path: &Path, limit: Option<usize>) -> Result<IdxArray> {
-    let err = |detail: String| Error::Data {
+    let err = |detail: String| Error::FileFormat {
         path: path.display().to_string(),
         detail,
     };

@@ -68,7 +68,7 @@ pub fn load_image(
     path: &Path,
     (height, width, channels): (usize, usize, usize),
 ) -> Result<Vec<f32>> {
-    let err = |detail: String| Error::Data {
+    let err = |detail: String| Error::FileFormat {
         path: path.display().to_string(),
         detail,
     };
@@ -113,7 +113,7 @@ pub fn load_image_folder_for_run(
     shuffle_seed: Option<u64>,
     extra_copies: f64,
 ) -> Result<ImageFolder> {
-    let bad = |detail: String| Error::Data {
+    let bad = |detail: String| Error::FileFormat {
         path: dir.display().to_string(),
         detail,
     };
@@ -127,7 +127,7 @@ pub fn load_image_folder_for_run(
         u32::try_from(width).map_err(|_| bad(format!("width {width} is too large")))?,
     );
     let io = |p: &Path, e: std::io::Error| Error::Io {
-        path: p.to_path_buf(),
+        path: Some(p.to_path_buf()),
         source: e,
     };
     let mut classes: Vec<(String, PathBuf)> = Vec::new();
@@ -216,7 +216,7 @@ pub fn load_image_folder_for_run(
         let img = match decode(&path) {
             Ok(img) => img,
             Err(why) if strict => {
-                return Err(Error::Data {
+                return Err(Error::FileFormat {
                     path: path.display().to_string(),
                     detail: format!("{why} (--strict stops at the first bad image)"),
                 })

@@ -122,7 +122,7 @@ pub fn load_dataset_first(
     }
     for (split, path) in [(&train, &paths[0]), (&test, &paths[2])] {
         if split.is_empty() {
-            return Err(Error::Data {
+            return Err(Error::FileFormat {
                 path: path.display().to_string(),
                 detail: "holds no images (or the limit kept none); an MNIST split needs at \
                          least one"
@@ -132,7 +132,7 @@ pub fn load_dataset_first(
     }
     let (a, b) = (train.images.sample_shape(), test.images.sample_shape());
     if a != b {
-        return Err(Error::Data {
+        return Err(Error::FileFormat {
             path: paths[2].display().to_string(),
             detail: format!(
                 "test images are {}×{} but the training images ({}) are {}×{}; the files do \
@@ -184,7 +184,7 @@ pub fn load_split_first(images: &Path, labels: &Path, limit: Option<usize>) -> R
 
 fn split_from_idx(ip: &Path, im: &IdxArray, lp: &Path, lb: &IdxArray) -> Result<Split> {
     if im.dims.len() != 3 {
-        return Err(Error::Data {
+        return Err(Error::FileFormat {
             path: ip.display().to_string(),
             detail: format!(
                 "images need 3 dimensions (n, rows, cols), found {:?}",
@@ -193,13 +193,13 @@ fn split_from_idx(ip: &Path, im: &IdxArray, lp: &Path, lb: &IdxArray) -> Result<
         });
     }
     if lb.dims.len() != 1 {
-        return Err(Error::Data {
+        return Err(Error::FileFormat {
             path: lp.display().to_string(),
             detail: format!("labels need 1 dimension, found {:?}", lb.dims),
         });
     }
     if im.file_items != lb.file_items {
-        return Err(Error::Data {
+        return Err(Error::FileFormat {
             path: lp.display().to_string(),
             detail: format!(
                 "{} labels but {} has {} images; the files do not belong together",
@@ -210,13 +210,13 @@ fn split_from_idx(ip: &Path, im: &IdxArray, lp: &Path, lb: &IdxArray) -> Result<
         });
     }
     if im.dims[1] == 0 || im.dims[2] == 0 {
-        return Err(Error::Data {
+        return Err(Error::FileFormat {
             path: ip.display().to_string(),
             detail: format!("images of {}×{} pixels are empty", im.dims[1], im.dims[2]),
         });
     }
     if let Some((i, &l)) = lb.data.iter().enumerate().find(|(_, &l)| l > 9) {
-        return Err(Error::Data {
+        return Err(Error::FileFormat {
             path: lp.display().to_string(),
             detail: format!("label {l} at index {i} is not a digit 0-9"),
         });
@@ -240,7 +240,7 @@ fn find(dataset: Dataset, dir: &Path, name: &str) -> Result<PathBuf> {
         Dataset::Mnist => "--data / MNIST_DIR",
         _ => "--data",
     };
-    Err(Error::Data {
+    Err(Error::FileFormat {
         path: dir.join(format!("{name}.gz")).display().to_string(),
         detail: format!(
             "{} not found (looked for {name} and {name}.gz in {}). Fetch it with: {}  \

@@ -68,7 +68,7 @@ impl Sequential {
         device: Device,
         mode: LoadMode,
     ) -> Result<Sequential> {
-        let bad = |detail: String| Error::Data {
+        let bad = |detail: String| Error::FileFormat {
             path: source.to_string(),
             detail,
         };
@@ -161,7 +161,7 @@ impl Sequential {
 
         let seed = training.as_ref().map_or(0, |t| t.seed);
         let in_file = |e: Error| match e {
-            Error::Data { .. } | Error::Io { .. } => e,
+            Error::FileFormat { .. } | Error::Io { .. } => e,
             other => bad(other.to_string()),
         };
         let mut m = Sequential::from_spec(&spec, device.clone(), seed).map_err(in_file)?;

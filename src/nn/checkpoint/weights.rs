@@ -96,7 +96,7 @@ impl Sequential {
 
     /// [`load_weights`](Self::load_weights) from bytes in memory; `source` names them.
     pub fn load_weights_from_bytes(&mut self, bytes: &[u8], source: &str) -> Result<()> {
-        let bad = |detail: String| Error::Data {
+        let bad = |detail: String| Error::FileFormat {
             path: source.to_string(),
             detail,
         };
@@ -177,7 +177,7 @@ impl ModelSpec {
 /// The metadata of a safetensors file (a weights file or a checkpoint), read from its
 /// header alone (bounded as safetensors bounds it); empty when it has none.
 pub fn weights_file_metadata(path: &Path) -> Result<HashMap<String, String>> {
-    let bad = |detail: String| Error::Data {
+    let bad = |detail: String| Error::FileFormat {
         path: path.display().to_string(),
         detail,
     };
