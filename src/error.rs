@@ -120,7 +120,7 @@ pub enum Error {
         /// The call that was made.
         call: &'static str,
         /// What the model lacks.
-        why: &'static str,
+        why: String,
         /// What to call first.
         first: &'static str,
     },

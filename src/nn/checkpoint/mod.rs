@@ -87,7 +87,11 @@ impl Sequential {
     /// together with other files (`wgtrain::atomic_file::StagedWrites`).
     pub fn checkpoint_bytes(&self, path: &Path) -> Result<Vec<u8>> {
         let c = self.compiled.as_ref().ok_or_else(|| {
-            Error::Model("save: compile the model first (a checkpoint keeps its optimizer)".into())
+            Error::NotReady {
+                call: "save",
+                why: "the model has no optimizer yet (a checkpoint keeps it)".into(),
+                first: "compile",
+            }
         })?;
         let dev = self.device();
         let mut entries = Vec::new();
@@ -146,7 +150,11 @@ impl Sequential {
     /// The metadata a checkpoint of this model holds now (the model must be compiled).
     fn checkpoint_metadata(&self) -> Result<HashMap<String, String>> {
         let c = self.compiled.as_ref().ok_or_else(|| {
-            Error::Model("save: compile the model first (a checkpoint keeps its optimizer)".into())
+            Error::NotReady {
+                call: "save",
+                why: "the model has no optimizer yet (a checkpoint keeps it)".into(),
+                first: "compile",
+            }
         })?;
         let dev = self.device();
         let optimizer = match c.optimizer {

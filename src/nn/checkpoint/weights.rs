@@ -47,6 +47,11 @@ impl Sequential {
             Error::Model(m) => {
                 Error::Model(format!("{m}; nothing was written to {}", path.display()))
             }
+            Error::NotReady { why, first, .. } => Error::NotReady {
+                call: "save_weights",
+                why: format!("{why}, so nothing was written to {}", path.display()),
+                first,
+            },
             other => other,
         })?;
         crate::atomic_file::write_atomically(path, &bytes)

@@ -45,10 +45,11 @@ impl Global {
 
     fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {
         let [h, w, c] = *input_shape else {
-            return Err(Error::Model(format!(
-                "{}() needs input (height, width, channels), got shape {input_shape:?}",
-                self.kind()
-            )));
+            return Err(Error::ShapeMismatch {
+                what: format!("{}() input", self.kind()),
+                expected: "(height, width, channels)".into(),
+                got: format!("{input_shape:?}"),
+            });
         };
         if h == 0 || w == 0 {
             return Err(Error::Model(format!(
