@@ -251,7 +251,8 @@ fn unsupported_arguments_name_the_layer_and_the_argument() {
 fn unsupported_models_and_layers_say_what_is_supported() {
     let mut v = fixture("mnist_mlp.json");
     v["class_name"] = json!("Functional");
-    assert!(read_err(&v).contains("a Functional model is not supported; wgtrain reads Sequential models"));
+    assert!(read_err(&v)
+        .contains("a Functional model is not supported; wgtrain reads Sequential models"));
 
     let mut v = fixture("mnist_mlp.json");
     v["config"]["layers"][1]["class_name"] = json!("Conv1D");

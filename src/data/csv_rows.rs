@@ -45,7 +45,8 @@ pub struct Rows {
 
 impl Rows {
     /// `path` read from its beginning (`None`) or from a record's start.
-    pub fn open(path: &Path, from: Option<Start>) -> Result<Rows> {
+    pub fn open(path: impl AsRef<Path>, from: Option<Start>) -> Result<Rows> {
+        let path = path.as_ref();
         let (mut file, _) = open_regular(path, WHAT, MAX_CSV_BYTES)?;
         let io = |source| Error::Io {
             path: Some(path.to_path_buf()),

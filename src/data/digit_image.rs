@@ -29,7 +29,8 @@ const MAX_RATIO: u64 = 1100;
 const MNIST_CENTRE: f64 = 14.5;
 
 /// MNIST-style 28×28 pixels (row-major, [0, 1], ink bright) from an image file.
-pub fn load_digit(path: &Path) -> Result<Vec<f32>> {
+pub fn load_digit(path: impl AsRef<Path>) -> Result<Vec<f32>> {
+    let path = path.as_ref();
     let err = |detail: String| Error::FileFormat {
         path: path.display().to_string(),
         detail,
@@ -45,7 +46,8 @@ pub const MAX_IMAGE_FILE_BYTES: u64 = MAX_DECODE_BYTES;
 /// Decode an image file by its content, upright (EXIF orientation applied), within limits.
 /// Only a regular file is opened (a FIFO or a device such as /dev/zero is refused before
 /// `open`, so nothing blocks), and one of at most [`MAX_IMAGE_FILE_BYTES`].
-pub fn decode(path: &Path) -> std::result::Result<DynamicImage, String> {
+pub fn decode(path: impl AsRef<Path>) -> std::result::Result<DynamicImage, String> {
+    let path = path.as_ref();
     let (file, len) =
         crate::bounded_file::open_regular(path, "PNG or JPEG image", MAX_IMAGE_FILE_BYTES)
             .map_err(|e| match e {
@@ -122,7 +124,8 @@ pub fn digit_from_image(img: &DynamicImage) -> std::result::Result<Vec<f32>, Str
 /// image file, as that set was made: grayscale, inverted when the background is light, the
 /// object's bounding box scaled so its longer side is 28 (aspect kept) and centred. For
 /// models trained on Fashion-MNIST or KMNIST.
-pub fn load_item(path: &Path) -> Result<Vec<f32>> {
+pub fn load_item(path: impl AsRef<Path>) -> Result<Vec<f32>> {
+    let path = path.as_ref();
     let err = |detail: String| Error::FileFormat {
         path: path.display().to_string(),
         detail,

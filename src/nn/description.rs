@@ -26,7 +26,8 @@ impl ModelSpec {
     }
 
     /// Read a model description file.
-    pub fn load(path: &Path) -> Result<ModelSpec> {
+    pub fn load(path: impl AsRef<Path>) -> Result<ModelSpec> {
+        let path = path.as_ref();
         // Only a regular file is opened (a FIFO would wait for a writer for ever).
         let what = "model description";
         let (file, size) = crate::bounded_file::open_regular(path, what, u64::MAX)?;
@@ -51,15 +52,13 @@ impl ModelSpec {
                 ),
             });
         }
-        let text = String::from_utf8(bytes).map_err(|e| {
-            Error::FileFormat {
-                path: format!("model description {}", path.display()),
-                detail: format!(
-                    "not UTF-8 text (invalid byte at offset {}); a model description is a \
+        let text = String::from_utf8(bytes).map_err(|e| Error::FileFormat {
+            path: format!("model description {}", path.display()),
+            detail: format!(
+                "not UTF-8 text (invalid byte at offset {}); a model description is a \
                      JSON file",
-                    e.utf8_error().valid_up_to()
-                ),
-            }
+                e.utf8_error().valid_up_to()
+            ),
         })?;
         ModelSpec::from_json(&text, &path.display().to_string())
     }

@@ -145,10 +145,8 @@ impl<'a> Args<'a> {
                 }
                 "dtype" if is_float32(v) => {}
                 "dtype" => {
-                    return Err(self.unsupported(
-                        format!("dtype {}", short(v)),
-                        "wgtrain computes in float32",
-                    ))
+                    return Err(self
+                        .unsupported(format!("dtype {}", short(v)), "wgtrain computes in float32"))
                 }
                 _ => {
                     return Err(self.unsupported(

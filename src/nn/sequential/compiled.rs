@@ -180,18 +180,18 @@ impl Sequential {
                 "set_learning_rate: {lr} is not a positive number"
             )));
         }
-        let c = self
-            .compiled
-            .as_mut()
-            .ok_or_else(|| Error::NotReady {
-                call: "set_learning_rate",
-                why: "the model has no optimizer yet".into(),
-                first: "compile",
-            })?;
+        let c = self.compiled.as_mut().ok_or_else(|| Error::NotReady {
+            call: "set_learning_rate",
+            why: "the model has no optimizer yet".into(),
+            first: "compile",
+        })?;
         if let Some(s) = &c.schedule {
             return Err(Error::Unsupported {
                 context: "set_learning_rate".into(),
-                feature: format!("setting the rate of an optimizer with a {} schedule", s.name()),
+                feature: format!(
+                    "setting the rate of an optimizer with a {} schedule",
+                    s.name()
+                ),
                 reason: "the schedule sets every step's rate (as in Keras)".into(),
             });
         }
