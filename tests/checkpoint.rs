@@ -357,7 +357,7 @@ fn bad_model_descriptions_name_the_layer_and_the_field() {
         ),
         (
             l(r#"{"Reshape": {"target_shape": [5, -1]}}"#),
-            vec!["layer 0 (Reshape)", "784 values per sample do not fit"],
+            vec!["layer 0 (Reshape)", "expected a multiple of 5, got 784"],
         ),
         (
             l(r#"{"Reshape": {"target_shape": [9223372036854775807, 2]}}"#),
