@@ -43,7 +43,7 @@ fn keras_3_to_json_reads_as_the_seed_models() {
     let cnn = mnist_cnn(Device::Cpu, 0).unwrap().spec();
     assert_eq!(read(&fixture("mnist_cnn.json")).unwrap(), cnn);
     let bn = ModelSpec::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("models/mnist_cnn_batchnorm.json"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("models/mnist_cnn_batchnorm.json"),
     )
     .unwrap();
     assert_eq!(read(&fixture("mnist_cnn_bn.json")).unwrap(), bn);

@@ -32,7 +32,7 @@ pub fn dataset(
     limit: Option<usize>,
     test_limit: Option<usize>,
 ) -> Result<Mnist> {
-    load_dataset_first(dataset, &dataset.dir(data), limit, test_limit)
+    load_dataset_first(dataset, dataset.dir(data), limit, test_limit)
 }
 
 /// `--limit N` / `--test-limit N`: a count of at least 1.

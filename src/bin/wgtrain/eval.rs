@@ -217,7 +217,7 @@ impl Report {
             source: e,
         })?;
         confusion_matrix(
-            &out.join("confusion.png"),
+            out.join("confusion.png"),
             &self.confusion,
             "confusion matrix",
             about,
@@ -241,7 +241,7 @@ impl Report {
             })
             .collect();
         digit_grid(
-            &out.join("most_wrong.png"),
+            out.join("most_wrong.png"),
             &digits,
             8,
             "most confidently wrong",
