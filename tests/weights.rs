@@ -144,7 +144,7 @@ fn weights_of_another_model_or_damaged_change_nothing() {
         .unwrap()
         .to_string();
     assert!(
-        e.contains("a weights file") && e.contains("--weights"),
+        e.contains("a weights file") && e.contains("load_weights") && !e.contains("--weights"),
         "{e}"
     );
 }
