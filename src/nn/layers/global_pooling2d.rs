@@ -52,10 +52,11 @@ impl Global {
             });
         };
         if h == 0 || w == 0 {
-            return Err(Error::Model(format!(
-                "{}(): empty input {h}×{w}",
-                self.kind()
-            )));
+            return Err(Error::ShapeMismatch {
+                what: format!("{}() input", self.kind()),
+                expected: "a height and width of at least 1".into(),
+                got: format!("{input_shape:?}"),
+            });
         }
         self.input = input_shape.to_vec();
         Ok(vec![c])
