@@ -16,7 +16,7 @@ use wgtrain::nn::{
 
 fn main() -> wgtrain::Result<()> {
     // The images as [n, 28, 28, 1] (NHWC, channels last as in Keras), labels one-hot.
-    let mnist = load_mnist(&data_dir(None))?;
+    let mnist = load_mnist(data_dir(None))?;
     let y_train = to_categorical(&mnist.train.labels, 10)?;
     let y_test = to_categorical(&mnist.test.labels, 10)?;
 

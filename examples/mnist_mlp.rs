@@ -16,7 +16,7 @@ use wgtrain::nn::{
 fn main() -> wgtrain::Result<()> {
     // 1. The data: MNIST from $MNIST_DIR (or data/mnist; scripts/fetch-mnist.sh fetches
     //    it). Pixels are already scaled to [0, 1]; the MLP takes each image as 784 values.
-    let mnist = load_mnist(&data_dir(None))?;
+    let mnist = load_mnist(data_dir(None))?;
     let (x_train, x_test) = (mnist.train.flat_images(), mnist.test.flat_images());
     let y_train = to_categorical(&mnist.train.labels, 10)?;
     let y_test = to_categorical(&mnist.test.labels, 10)?;

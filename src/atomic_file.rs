@@ -9,7 +9,8 @@ use std::sync::{Mutex, MutexGuard};
 use crate::error::{Error, Result};
 
 /// The folder `path` is in ("." for a bare file name).
-pub fn folder_of(path: &Path) -> PathBuf {
+pub fn folder_of(path: impl AsRef<Path>) -> PathBuf {
+    let path = path.as_ref();
     match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -49,7 +50,8 @@ pub fn hold_writes() -> MutexGuard<'static, ()> {
 
 /// Write `bytes` to `path` so that readers see either the old file or the whole new one:
 /// a temporary file in the same folder, flushed to disk, then renamed over `path`.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn write_atomically(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
+    let path = path.as_ref();
     write_all_atomically(&[(path, bytes)])
 }
 
@@ -78,15 +80,17 @@ pub struct StagedWrites {
 impl StagedWrites {
     /// Write `bytes` to `path`'s temporary file, flushed to disk; `path` itself is
     /// untouched until `commit`.
-    pub fn stage(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+    pub fn stage(&mut self, path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
+        let path = path.as_ref();
         let _writing = hold_writes();
         let not_saved = |e| Error::NotSaved {
             path: path.to_path_buf(),
             source: e,
         };
-        let file_name = path
-            .file_name()
-            .ok_or_else(|| Error::Model(format!("save: {} is not a file path", path.display())))?;
+        let file_name = path.file_name().ok_or_else(|| Error::FileFormat {
+            path: path.display().to_string(),
+            detail: "not a file path (it ends in `..` or names no file); nothing was saved".into(),
+        })?;
         let tmp = folder_of(path).join(temporary_name(
             &file_name.to_string_lossy(),
             std::process::id(),

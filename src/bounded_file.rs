@@ -13,14 +13,15 @@ use crate::error::{Error, Result};
 /// `path` opened for reading, with its size in bytes; refused when it is not a regular
 /// file (symbolic links are followed) or is larger than `cap` bytes. `what` says what the
 /// file is for ("CSV table", "image", "autotune cache") in the error.
-pub fn open_regular(path: &Path, what: &str, cap: u64) -> Result<(File, u64)> {
+pub fn open_regular(path: impl AsRef<Path>, what: &str, cap: u64) -> Result<(File, u64)> {
+    let path = path.as_ref();
     let io = |source| Error::Io {
-        path: path.to_path_buf(),
+        path: Some(path.to_path_buf()),
         source,
     };
     let meta = std::fs::metadata(path).map_err(io)?;
     if !meta.is_file() {
-        return Err(Error::Data {
+        return Err(Error::FileFormat {
             path: path.display().to_string(),
             detail: format!(
                 "not a regular file ({}); a {what} must be a file on disk — copy a pipe's \
@@ -38,18 +39,26 @@ pub fn open_regular(path: &Path, what: &str, cap: u64) -> Result<(File, u64)> {
 
 /// The whole of a regular file of at most `cap` bytes. The read itself is capped too: a
 /// file that grows past `cap` while it is read is refused, not followed.
-pub fn read_regular(path: &Path, what: &str, cap: u64) -> Result<Vec<u8>> {
+pub fn read_regular(path: impl AsRef<Path>, what: &str, cap: u64) -> Result<Vec<u8>> {
+    let path = path.as_ref();
     let (file, len) = open_regular(path, what, cap)?;
     read_opened(file, len, path, what, cap)
 }
 
 /// The rest of `file` (opened by [`open_regular`] from `path`, `len` bytes then), refused
 /// when it turns out longer than `cap` bytes (a file that grows while it is read).
-pub fn read_opened(file: File, len: u64, path: &Path, what: &str, cap: u64) -> Result<Vec<u8>> {
+pub fn read_opened(
+    file: File,
+    len: u64,
+    path: impl AsRef<Path>,
+    what: &str,
+    cap: u64,
+) -> Result<Vec<u8>> {
+    let path = path.as_ref();
     let mut bytes = Vec::with_capacity(len.min(cap) as usize);
     let mut capped = CappedRead::new(file, cap);
     capped.read_to_end(&mut bytes).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
+        path: Some(path.to_path_buf()),
         source,
     })?;
     if capped.hit_cap() {
@@ -94,8 +103,9 @@ impl<R: Read> Read for CappedRead<R> {
 }
 
 /// The error for a file over its size limit.
-pub fn over_cap(path: &Path, what: &str, cap: u64) -> Error {
-    Error::Data {
+pub fn over_cap(path: impl AsRef<Path>, what: &str, cap: u64) -> Error {
+    let path = path.as_ref();
+    Error::FileFormat {
         path: path.display().to_string(),
         detail: format!(
             "larger than the {} wgtrain reads as a {what}; use a smaller file",

@@ -77,13 +77,52 @@ pub enum Error {
         fix: String,
     },
 
-    /// Two shapes that must agree do not.
+    /// Two shapes that must agree inside one op do not (tensors handed between the
+    /// model's own kernels; what a user passes to a model call is
+    /// [`ShapeMismatch`](Error::ShapeMismatch)).
     #[error("shape mismatch in {op}: {detail}")]
     Shape {
         /// The op or layer that checked.
         op: &'static str,
         /// The shapes and how they disagree.
         detail: String,
+    },
+
+    /// What a call was given does not have the shape or size it needs: `fit`'s x against
+    /// the model's input or against y, a layer given an input of the wrong rank, a tensor
+    /// given to `set_weights`.
+    #[error("{what}: expected {expected}, got {got}")]
+    ShapeMismatch {
+        /// The call and the argument, layer or tensor checked (e.g. "fit: x").
+        what: String,
+        /// The shape or size it needs (and why, where that helps).
+        expected: String,
+        /// The shape or size it was given.
+        got: String,
+    },
+
+    /// A layer, argument, loss or feature wgtrain does not implement (a Keras class it
+    /// has no layer for, a Keras argument set to a value it does not implement).
+    #[error("{context}: {feature} is not supported; {reason}")]
+    Unsupported {
+        /// Where it was asked for (the file, the layer).
+        context: String,
+        /// The class, argument or feature, as given.
+        feature: String,
+        /// What wgtrain supports instead.
+        reason: String,
+    },
+
+    /// A call made before the model is ready for it (its weights are not built, it is not
+    /// compiled).
+    #[error("{call}: {why}; call {first} first")]
+    NotReady {
+        /// The call that was made.
+        call: &'static str,
+        /// What the model lacks.
+        why: String,
+        /// What to call first.
+        first: &'static str,
     },
 
     /// A tensor of one device handed to another (a GPU model's tensor to a CPU model's
@@ -119,20 +158,23 @@ pub enum Error {
     #[error("{0}")]
     Model(String),
 
-    /// A data file that is missing, truncated or malformed (names the file and the fix).
+    /// A file that is not what it should be: a data set, image, CSV table, IDX file,
+    /// checkpoint, weights file or model description that is missing, not a regular file,
+    /// too large, truncated or malformed (names the file, what is wrong and the fix).
     #[error("{path}: {detail}")]
-    Data {
+    FileFormat {
         /// The file (or data set) at fault.
         path: String,
         /// What is wrong with it, and the fix.
         detail: String,
     },
 
-    /// A file that could not be read or written.
-    #[error("{}: {source}", path.display())]
+    /// A file that could not be read or written. `?` on a `std::io::Result` makes one
+    /// without a path.
+    #[error("{}{source}", io_path(path))]
     Io {
-        /// The file.
-        path: std::path::PathBuf,
+        /// The file, where known.
+        path: Option<std::path::PathBuf>,
         /// The operating system's error.
         #[source]
         source: std::io::Error,
@@ -227,6 +269,70 @@ pub enum Error {
 impl std::fmt::Debug for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Display::fmt(self, f)
+    }
+}
+
+/// An io error of no named file, so that `?` works on `std::io::Result` in a function
+/// returning `wgtrain::Result`; the library's own io errors name their file.
+impl From<std::io::Error> for Error {
+    fn from(source: std::io::Error) -> Error {
+        Error::Io { path: None, source }
+    }
+}
+
+/// `"{path}: "` for an io error's message, or nothing without a path.
+fn io_path(path: &Option<std::path::PathBuf>) -> String {
+    match path {
+        Some(p) => format!("{}: ", p.display()),
+        None => String::new(),
+    }
+}
+
+impl Error {
+    /// The error with `context` (a layer, a file) put in front of its message; the
+    /// variant stays what it was where it has a place for it, the rest become
+    /// `Error::Model`.
+    pub(crate) fn in_context(self, context: impl std::fmt::Display) -> Error {
+        match self {
+            Error::ShapeMismatch {
+                what,
+                expected,
+                got,
+            } => Error::ShapeMismatch {
+                what: format!("{context}: {what}"),
+                expected,
+                got,
+            },
+            Error::Unsupported {
+                context: c,
+                feature,
+                reason,
+            } => Error::Unsupported {
+                context: format!("{context}: {c}"),
+                feature,
+                reason,
+            },
+            Error::Model(m) => Error::Model(format!("{context}: {m}")),
+            Error::TooLarge {
+                what,
+                bytes,
+                limit,
+                limit_name,
+                fix,
+            } => Error::TooLarge {
+                what: format!("{context}: {what}"),
+                bytes,
+                limit,
+                limit_name,
+                fix,
+            },
+            e @ (Error::NoAdapter { .. }
+            | Error::DeviceRequest { .. }
+            | Error::TensorTooLarge { .. }
+            | Error::TooManyWorkgroups { .. }
+            | Error::Gpu { .. }) => e,
+            other => Error::Model(format!("{context}: {other}")),
+        }
     }
 }
 

@@ -676,7 +676,7 @@ fn early_stopping_flags_train_and_save_the_best_weights() {
         "{}",
         stdout(&o)
     );
-    Sequential::load(&dir.path("run/checkpoint.safetensors"), Device::Cpu).unwrap();
+    Sequential::load(dir.path("run/checkpoint.safetensors"), Device::Cpu).unwrap();
     let o = wgtrain_in(&dir, &["train", "--restore-best-weights", "--epochs", "1"]);
     assert!(!o.status.success());
     assert!(
@@ -711,7 +711,7 @@ fn save_best_keeps_the_lowest_val_loss_epoch() {
         .map(|e| e["val_loss"].as_f64().unwrap())
         .collect();
     let best_epoch = (0..4).min_by(|&a, &b| val[a].total_cmp(&val[b])).unwrap() + 1;
-    let best = Sequential::load(&dir.path("run/best.safetensors"), Device::Cpu).unwrap();
+    let best = Sequential::load(dir.path("run/best.safetensors"), Device::Cpu).unwrap();
     assert_eq!(best.epoch_logs().len(), best_epoch, "val_loss {val:?}");
     let o = wgtrain_in(
         &dir,

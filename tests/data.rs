@@ -60,8 +60,8 @@ fn fake_split(dir: &Path, prefix: &str, n: usize, labels: usize, gzip: bool) {
 fn reads_raw_and_gzip_files_alike() {
     let d = temp_dir("ok");
     let raw = idx_bytes(&[2, 3], &[1, 2, 3, 4, 5, 255]);
-    let a = read_idx(&write(&d, "a-idx", &raw)).unwrap();
-    let b = read_idx(&write(&d, "b-idx.gz", &gz(&raw))).unwrap();
+    let a = read_idx(write(&d, "a-idx", &raw)).unwrap();
+    let b = read_idx(write(&d, "b-idx.gz", &gz(&raw))).unwrap();
     assert_eq!(a, b);
     assert_eq!(a.dims, vec![2, 3]);
     assert_eq!(a.data, vec![1, 2, 3, 4, 5, 255]);
@@ -102,18 +102,18 @@ fn truncated_files_are_errors_naming_the_file() {
     // Extra bytes after the data.
     let mut long = full.clone();
     long.push(0);
-    let e = err_of(read_idx(&write(&d, "long", &long)));
+    let e = err_of(read_idx(write(&d, "long", &long)));
     assert!(e.contains("unexpected bytes"), "{e}");
 }
 
 #[test]
 fn wrong_magic_and_element_type_are_errors() {
     let d = temp_dir("magic");
-    let e = err_of(read_idx(&write(&d, "png", b"\x89PNG\r\n\x1a\n0000")));
+    let e = err_of(read_idx(write(&d, "png", b"\x89PNG\r\n\x1a\n0000")));
     assert!(e.contains("png") && e.contains("not an IDX file"), "{e}");
     let mut f32_idx = idx_bytes(&[1], &[0, 0, 0, 0]);
     f32_idx[2] = 0x0d;
-    let e = err_of(read_idx(&write(&d, "floats", &f32_idx)));
+    let e = err_of(read_idx(write(&d, "floats", &f32_idx)));
     assert!(e.contains("0x0d") && e.contains("not supported"), "{e}");
 }
 
@@ -124,7 +124,7 @@ fn corrupt_gzip_is_an_error() {
     let mid = z.len() / 2;
     z[mid] ^= 0xff;
     z[mid + 1] ^= 0x55;
-    let e = err_of(read_idx(&write(&d, "bad.gz", &z)));
+    let e = err_of(read_idx(write(&d, "bad.gz", &z)));
     assert!(e.contains("bad.gz"), "{e}");
 }
 
@@ -133,15 +133,15 @@ fn image_and_label_counts_must_agree() {
     let d = temp_dir("count");
     fake_split(&d, "train", 5, 4, false);
     let e = err_of(load_split(
-        &d.join("train-images-idx3-ubyte"),
-        &d.join("train-labels-idx1-ubyte"),
+        d.join("train-images-idx3-ubyte"),
+        d.join("train-labels-idx1-ubyte"),
     ));
     assert!(e.contains("4 labels") && e.contains("5 images"), "{e}");
     // A label that is not a digit.
     write(&d, "bad-labels", &idx_bytes(&[5], &[0, 1, 2, 10, 3]));
     let e = err_of(load_split(
-        &d.join("train-images-idx3-ubyte"),
-        &d.join("bad-labels"),
+        d.join("train-images-idx3-ubyte"),
+        d.join("bad-labels"),
     ));
     assert!(e.contains("label 10 at index 3"), "{e}");
 }

@@ -87,12 +87,12 @@ fn folders_read_as_keras_reads_them() {
     sorted.sort();
     assert_eq!(sorted, f.labels);
 
-    // --strict stops at the damaged file, naming it.
+    // strict stops at the damaged file, naming it (and the setting: the CLI's --strict).
     let e = load_image_folder(&dir.0, (8, 6, 3), true, None)
         .unwrap_err()
         .to_string();
     assert!(e.contains("old.bmp") || e.contains("damaged.png"), "{e}");
-    assert!(e.contains("--strict"), "{e}");
+    assert!(e.contains("load_image_folder's strict"), "{e}");
     // Folders without classes, and models with 2 or 4 channels.
     let empty = TempDir::new("folder-empty");
     let e = load_image_folder(&empty.0, (8, 8, 3), false, None)

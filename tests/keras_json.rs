@@ -43,7 +43,7 @@ fn keras_3_to_json_reads_as_the_seed_models() {
     let cnn = mnist_cnn(Device::Cpu, 0).unwrap().spec();
     assert_eq!(read(&fixture("mnist_cnn.json")).unwrap(), cnn);
     let bn = ModelSpec::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("models/mnist_cnn_batchnorm.json"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("models/mnist_cnn_batchnorm.json"),
     )
     .unwrap();
     assert_eq!(read(&fixture("mnist_cnn_bn.json")).unwrap(), bn);
@@ -251,7 +251,8 @@ fn unsupported_arguments_name_the_layer_and_the_argument() {
 fn unsupported_models_and_layers_say_what_is_supported() {
     let mut v = fixture("mnist_mlp.json");
     v["class_name"] = json!("Functional");
-    assert!(read_err(&v).contains("a Functional model; wgtrain reads Sequential models"));
+    assert!(read_err(&v)
+        .contains("a Functional model is not supported; wgtrain reads Sequential models"));
 
     let mut v = fixture("mnist_mlp.json");
     v["config"]["layers"][1]["class_name"] = json!("Conv1D");

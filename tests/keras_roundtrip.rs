@@ -177,7 +177,7 @@ fn wgtrain_to_keras_and_back_predicts_the_same() {
         },
     )
     .unwrap();
-    m.save(&dir.path("checkpoint.safetensors")).unwrap();
+    m.save(dir.path("checkpoint.safetensors")).unwrap();
     let ours = m.predict(&x).unwrap();
 
     let out = Command::new(env!("CARGO_BIN_EXE_wgtrain"))

@@ -173,9 +173,9 @@ fn save_and_save_weights_refuse_what_load_would_refuse() {
     m.set_class_names(Some(vec!["x".repeat(200), "y".into()]));
     m.set_input_notes(None);
     m.check_saveable(1).unwrap();
-    m.save(&dir.path("c.safetensors")).unwrap();
+    m.save(dir.path("c.safetensors")).unwrap();
     let back = Sequential::load(
-        &dir.path("c.safetensors"),
+        dir.path("c.safetensors"),
         Device::new(DeviceKind::Cpu).unwrap(),
     )
     .unwrap();

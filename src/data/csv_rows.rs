@@ -45,10 +45,11 @@ pub struct Rows {
 
 impl Rows {
     /// `path` read from its beginning (`None`) or from a record's start.
-    pub fn open(path: &Path, from: Option<Start>) -> Result<Rows> {
+    pub fn open(path: impl AsRef<Path>, from: Option<Start>) -> Result<Rows> {
+        let path = path.as_ref();
         let (mut file, _) = open_regular(path, WHAT, MAX_CSV_BYTES)?;
         let io = |source| Error::Io {
-            path: path.to_path_buf(),
+            path: Some(path.to_path_buf()),
             source,
         };
         let mut base = from.unwrap_or(Start { byte: 0, line: 1 });
@@ -183,7 +184,7 @@ impl Rows {
 
     /// An error about this file.
     pub fn bad(&self, detail: String) -> Error {
-        Error::Data {
+        Error::FileFormat {
             path: self.path.display().to_string(),
             detail,
         }
@@ -195,7 +196,7 @@ fn read_error(path: &Path, e: std::io::Error) -> Error {
     match e.kind() {
         std::io::ErrorKind::FileTooLarge => over_cap(path, WHAT, MAX_CSV_BYTES),
         _ => Error::Io {
-            path: path.to_path_buf(),
+            path: Some(path.to_path_buf()),
             source: e,
         },
     }

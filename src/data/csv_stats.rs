@@ -115,8 +115,8 @@ impl Labels {
         if self.spellings.len() >= MAX_SPELLINGS {
             return Err(format!(
                 "line {line}: column `{target}` has more than {MAX_SPELLINGS} distinct values; \
-                 a classifier reads at most {MAX_CLASSES} classes (use --loss mse for a \
-                 numeric target)"
+                 a classifier reads at most {MAX_CLASSES} classes (load_csv with classify: \
+                 false for a numeric target)"
             ));
         }
         let id = self.spellings.len() as u32;
@@ -181,7 +181,7 @@ fn check_count(classes: usize, target: &str) -> Result<(), String> {
     if classes > MAX_CLASSES {
         return Err(format!(
             "column `{target}` has {classes} distinct values; a classifier reads at most \
-             {MAX_CLASSES} classes (use --loss mse for a numeric target)"
+             {MAX_CLASSES} classes (load_csv with classify: false for a numeric target)"
         ));
     }
     Ok(())

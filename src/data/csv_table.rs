@@ -110,11 +110,12 @@ fn number_for(rows: &Rows, row: usize, column: &str, s: &str, fix: &str) -> Resu
 /// Standardisation statistics come from the first `train_rows(n)` of its `n` rows (the
 /// rest are held out for validation).
 pub fn load_csv(
-    path: &Path,
+    path: impl AsRef<Path>,
     target: &str,
     classify: bool,
     train_rows: impl Fn(usize) -> usize,
 ) -> Result<Table> {
+    let path = path.as_ref();
     let mut rows = Rows::open(path, None)?;
     let header = rows.header()?;
     let t = header.iter().position(|h| h == target).ok_or_else(|| {
@@ -170,8 +171,8 @@ pub fn load_csv(
                     .push(s, rows.line(), &target_shown)
                     .map_err(|d| rows.bad(d))?;
             } else {
-                let fix = "a regression's target (--loss mse) must be numeric (or train a \
-                           classifier on it)";
+                let fix = "a regression's target (load_csv with classify: false) must be \
+                           numeric (or train a classifier on it)";
                 let v = number_for(&rows, n, name, s, fix)?;
                 if !(v as f32).is_finite() {
                     return Err(rows.bad(format!(
@@ -266,13 +267,13 @@ impl Tabular {
         let t: Tabular = serde_json::from_str(notes).map_err(|e| {
             Error::Model(format!(
                 "the model's input notes are not a table's ({}); predict takes images for it, \
-                 or retrain it with --csv",
+                 or retrain it on a table (load_csv)",
                 clip(&e.to_string())
             ))
         })?;
         t.check().map_err(|d| {
             Error::Model(format!(
-                "the model's table notes are damaged: {d}; retrain it with --csv"
+                "the model's table notes are damaged: {d}; retrain it on a table (load_csv)"
             ))
         })?;
         Ok(t)
@@ -336,7 +337,8 @@ impl Tabular {
 
     /// New rows from a CSV for prediction: the feature columns by name (in any order;
     /// other columns, such as the target, are ignored), standardised as in training.
-    pub fn read_rows_for_predict(&self, path: &Path) -> Result<Array> {
+    pub fn read_rows_for_predict(&self, path: impl AsRef<Path>) -> Result<Array> {
+        let path = path.as_ref();
         self.check()
             .map_err(|d| Error::Model(format!("the model's table notes are damaged: {d}")))?;
         let mut rows = Rows::open(path, None)?;

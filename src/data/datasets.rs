@@ -18,7 +18,8 @@ pub const FILES: [&str; 4] = [
 ];
 
 /// The command that downloads and verifies MNIST into `dir`.
-pub fn fetch_command(dir: &Path) -> String {
+pub fn fetch_command(dir: impl AsRef<Path>) -> String {
+    let dir = dir.as_ref();
     if dir == Path::new("data/mnist") {
         "bash scripts/fetch-mnist.sh".to_string()
     } else {
@@ -151,7 +152,8 @@ impl Dataset {
     }
 
     /// The command that downloads and verifies it into `dir` (in a wgtrain checkout).
-    pub fn fetch_command(self, dir: &Path) -> String {
+    pub fn fetch_command(self, dir: impl AsRef<Path>) -> String {
+        let dir = dir.as_ref();
         match self {
             Dataset::Mnist => fetch_command(dir),
             d if dir == d.dir(None) => format!("bash scripts/fetch-dataset.sh {}", d.name()),
@@ -165,7 +167,8 @@ impl Dataset {
 
     /// A shell command that downloads the four files into `dir` without the script (for an
     /// installed `wgtrain` with no checkout beside it; no checksum check).
-    pub fn curl_command(self, dir: &Path) -> String {
+    pub fn curl_command(self, dir: impl AsRef<Path>) -> String {
+        let dir = dir.as_ref();
         if self == Dataset::EmnistDigits {
             return format!(
                 "mkdir -p '{d}' && curl -fL -o '{d}'/gzip.zip {url}gzip.zip && unzip -j -o \
@@ -193,8 +196,8 @@ impl FromStr for Dataset {
             .ok_or_else(|| Error::BadSetting {
                 name: "dataset",
                 value: s.to_string(),
-                reason: "use mnist, fashion_mnist, kmnist or emnist_digits (or --data-dir \
-                         for a folder of images)"
+                reason: "use mnist, fashion_mnist, kmnist or emnist_digits (or \
+                         load_image_folder for a folder of images)"
                     .into(),
             })
     }

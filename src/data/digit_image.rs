@@ -29,8 +29,9 @@ const MAX_RATIO: u64 = 1100;
 const MNIST_CENTRE: f64 = 14.5;
 
 /// MNIST-style 28×28 pixels (row-major, [0, 1], ink bright) from an image file.
-pub fn load_digit(path: &Path) -> Result<Vec<f32>> {
-    let err = |detail: String| Error::Data {
+pub fn load_digit(path: impl AsRef<Path>) -> Result<Vec<f32>> {
+    let path = path.as_ref();
+    let err = |detail: String| Error::FileFormat {
         path: path.display().to_string(),
         detail,
     };
@@ -45,11 +46,12 @@ pub const MAX_IMAGE_FILE_BYTES: u64 = MAX_DECODE_BYTES;
 /// Decode an image file by its content, upright (EXIF orientation applied), within limits.
 /// Only a regular file is opened (a FIFO or a device such as /dev/zero is refused before
 /// `open`, so nothing blocks), and one of at most [`MAX_IMAGE_FILE_BYTES`].
-pub fn decode(path: &Path) -> std::result::Result<DynamicImage, String> {
+pub fn decode(path: impl AsRef<Path>) -> std::result::Result<DynamicImage, String> {
+    let path = path.as_ref();
     let (file, len) =
         crate::bounded_file::open_regular(path, "PNG or JPEG image", MAX_IMAGE_FILE_BYTES)
             .map_err(|e| match e {
-                Error::Data { detail, .. } => detail,
+                Error::FileFormat { detail, .. } => detail,
                 Error::Io { source, .. } => format!("cannot read: {source}"),
                 other => other.to_string(),
             })?;
@@ -122,8 +124,9 @@ pub fn digit_from_image(img: &DynamicImage) -> std::result::Result<Vec<f32>, Str
 /// image file, as that set was made: grayscale, inverted when the background is light, the
 /// object's bounding box scaled so its longer side is 28 (aspect kept) and centred. For
 /// models trained on Fashion-MNIST or KMNIST.
-pub fn load_item(path: &Path) -> Result<Vec<f32>> {
-    let err = |detail: String| Error::Data {
+pub fn load_item(path: impl AsRef<Path>) -> Result<Vec<f32>> {
+    let path = path.as_ref();
+    let err = |detail: String| Error::FileFormat {
         path: path.display().to_string(),
         detail,
     };

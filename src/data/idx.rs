@@ -29,14 +29,16 @@ pub struct IdxArray {
 const MAX_GZIP_RATIO: u64 = 1100;
 
 /// Read an IDX file (`.gz` or raw), all of it.
-pub fn read_idx(path: &Path) -> Result<IdxArray> {
+pub fn read_idx(path: impl AsRef<Path>) -> Result<IdxArray> {
+    let path = path.as_ref();
     read_idx_first(path, None)
 }
 
 /// Read an IDX file keeping only the first `limit` items (all when `None`); the rest of
 /// the file is still checked.
-pub fn read_idx_first(path: &Path, limit: Option<usize>) -> Result<IdxArray> {
-    let err = |detail: String| Error::Data {
+pub fn read_idx_first(path: impl AsRef<Path>, limit: Option<usize>) -> Result<IdxArray> {
+    let path = path.as_ref();
+    let err = |detail: String| Error::FileFormat {
         path: path.display().to_string(),
         detail,
     };

@@ -65,10 +65,11 @@ pub fn class_name(name: &std::ffi::OsStr) -> String {
 /// One image file as a folder-trained model takes it: resized to `height`×`width`
 /// (bilinear), grayscale (1 channel) or RGB (3), values in [0, 1], row-major HWC.
 pub fn load_image(
-    path: &Path,
+    path: impl AsRef<Path>,
     (height, width, channels): (usize, usize, usize),
 ) -> Result<Vec<f32>> {
-    let err = |detail: String| Error::Data {
+    let path = path.as_ref();
+    let err = |detail: String| Error::FileFormat {
         path: path.display().to_string(),
         detail,
     };
@@ -94,11 +95,12 @@ fn prepare(img: &image::DynamicImage, (h, w): (u32, u32), channels: usize) -> Ve
 
 /// Read `dir` (one sub-folder per class) at `height`×`width`×`channels` (1 or 3).
 pub fn load_image_folder(
-    dir: &Path,
+    dir: impl AsRef<Path>,
     shape: (usize, usize, usize),
     strict: bool,
     shuffle_seed: Option<u64>,
 ) -> Result<ImageFolder> {
+    let dir = dir.as_ref();
     load_image_folder_for_run(dir, shape, strict, shuffle_seed, 0.0)
 }
 
@@ -107,13 +109,14 @@ pub fn load_image_folder(
 /// validation rows and the model's copy of them): they are counted in the memory check
 /// made before any image is decoded.
 pub fn load_image_folder_for_run(
-    dir: &Path,
+    dir: impl AsRef<Path>,
     (height, width, channels): (usize, usize, usize),
     strict: bool,
     shuffle_seed: Option<u64>,
     extra_copies: f64,
 ) -> Result<ImageFolder> {
-    let bad = |detail: String| Error::Data {
+    let dir = dir.as_ref();
+    let bad = |detail: String| Error::FileFormat {
         path: dir.display().to_string(),
         detail,
     };
@@ -127,7 +130,7 @@ pub fn load_image_folder_for_run(
         u32::try_from(width).map_err(|_| bad(format!("width {width} is too large")))?,
     );
     let io = |p: &Path, e: std::io::Error| Error::Io {
-        path: p.to_path_buf(),
+        path: Some(p.to_path_buf()),
         source: e,
     };
     let mut classes: Vec<(String, PathBuf)> = Vec::new();
@@ -216,9 +219,11 @@ pub fn load_image_folder_for_run(
         let img = match decode(&path) {
             Ok(img) => img,
             Err(why) if strict => {
-                return Err(Error::Data {
+                return Err(Error::FileFormat {
                     path: path.display().to_string(),
-                    detail: format!("{why} (--strict stops at the first bad image)"),
+                    detail: format!(
+                        "{why} (load_image_folder's strict stops at the first bad image)"
+                    ),
                 })
             }
             Err(why) => {

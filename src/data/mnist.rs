@@ -88,14 +88,20 @@ pub struct Mnist {
 }
 
 /// Load MNIST from `dir` (see [`data_dir`](super::data_dir)).
-pub fn load_mnist(dir: &Path) -> Result<Mnist> {
+pub fn load_mnist(dir: impl AsRef<Path>) -> Result<Mnist> {
+    let dir = dir.as_ref();
     load_mnist_first(dir, None, None)
 }
 
 /// Load MNIST keeping only the first `train` training and `test` test samples (all when
 /// `None`): memory is spent on those only, though every file is still checked whole.
 /// Both splits must be non-empty and their images the same size; errors name the file.
-pub fn load_mnist_first(dir: &Path, train: Option<usize>, test: Option<usize>) -> Result<Mnist> {
+pub fn load_mnist_first(
+    dir: impl AsRef<Path>,
+    train: Option<usize>,
+    test: Option<usize>,
+) -> Result<Mnist> {
+    let dir = dir.as_ref();
     load_dataset_first(Dataset::Mnist, dir, train, test)
 }
 
@@ -103,10 +109,11 @@ pub fn load_mnist_first(dir: &Path, train: Option<usize>, test: Option<usize>) -
 /// names the data set and its fetch command).
 pub fn load_dataset_first(
     dataset: Dataset,
-    dir: &Path,
+    dir: impl AsRef<Path>,
     train: Option<usize>,
     test: Option<usize>,
 ) -> Result<Mnist> {
+    let dir = dir.as_ref();
     let paths: Vec<PathBuf> = dataset
         .files()
         .iter()
@@ -120,7 +127,7 @@ pub fn load_dataset_first(
     }
     for (split, path) in [(&train, &paths[0]), (&test, &paths[2])] {
         if split.is_empty() {
-            return Err(Error::Data {
+            return Err(Error::FileFormat {
                 path: path.display().to_string(),
                 detail: "holds no images (or the limit kept none); an MNIST split needs at \
                          least one"
@@ -130,7 +137,7 @@ pub fn load_dataset_first(
     }
     let (a, b) = (train.images.sample_shape(), test.images.sample_shape());
     if a != b {
-        return Err(Error::Data {
+        return Err(Error::FileFormat {
             path: paths[2].display().to_string(),
             detail: format!(
                 "test images are {}×{} but the training images ({}) are {}×{}; the files do \
@@ -147,12 +154,18 @@ pub fn load_dataset_first(
 }
 
 /// The (images, labels) files of one split in `dir`: the training split or the test split.
-pub fn split_files(dir: &Path, train: bool) -> Result<(PathBuf, PathBuf)> {
+pub fn split_files(dir: impl AsRef<Path>, train: bool) -> Result<(PathBuf, PathBuf)> {
+    let dir = dir.as_ref();
     split_files_of(Dataset::Mnist, dir, train)
 }
 
 /// [`split_files`] for any data set in MNIST's format.
-pub fn split_files_of(dataset: Dataset, dir: &Path, train: bool) -> Result<(PathBuf, PathBuf)> {
+pub fn split_files_of(
+    dataset: Dataset,
+    dir: impl AsRef<Path>,
+    train: bool,
+) -> Result<(PathBuf, PathBuf)> {
+    let dir = dir.as_ref();
     let (i, l) = if train { (0, 1) } else { (2, 3) };
     let files = dataset.files();
     Ok((
@@ -162,19 +175,27 @@ pub fn split_files_of(dataset: Dataset, dir: &Path, train: bool) -> Result<(Path
 }
 
 /// Images and labels from two IDX files, checked against each other.
-pub fn load_split(images: &Path, labels: &Path) -> Result<Split> {
+pub fn load_split(images: impl AsRef<Path>, labels: impl AsRef<Path>) -> Result<Split> {
+    let images = images.as_ref();
+    let labels = labels.as_ref();
     load_split_first(images, labels, None)
 }
 
 /// The same keeping the first `limit` samples.
-pub fn load_split_first(images: &Path, labels: &Path, limit: Option<usize>) -> Result<Split> {
+pub fn load_split_first(
+    images: impl AsRef<Path>,
+    labels: impl AsRef<Path>,
+    limit: Option<usize>,
+) -> Result<Split> {
+    let images = images.as_ref();
+    let labels = labels.as_ref();
     let im = read_idx_first(images, limit)?;
     // Pixels become f32 (4 bytes each); check before converting.
     let bytes = im.data.len() as u128 * 4;
     crate::memory::check_host(
         format_args!("{} as f32 pixels", images.display()),
         bytes,
-        "keep fewer images (--limit / --test-limit)",
+        "keep fewer images (the train / test limits of load_mnist_first)",
     )?;
     let lb = read_idx_first(labels, limit)?;
     split_from_idx(images, &im, labels, &lb)
@@ -182,7 +203,7 @@ pub fn load_split_first(images: &Path, labels: &Path, limit: Option<usize>) -> R
 
 fn split_from_idx(ip: &Path, im: &IdxArray, lp: &Path, lb: &IdxArray) -> Result<Split> {
     if im.dims.len() != 3 {
-        return Err(Error::Data {
+        return Err(Error::FileFormat {
             path: ip.display().to_string(),
             detail: format!(
                 "images need 3 dimensions (n, rows, cols), found {:?}",
@@ -191,13 +212,13 @@ fn split_from_idx(ip: &Path, im: &IdxArray, lp: &Path, lb: &IdxArray) -> Result<
         });
     }
     if lb.dims.len() != 1 {
-        return Err(Error::Data {
+        return Err(Error::FileFormat {
             path: lp.display().to_string(),
             detail: format!("labels need 1 dimension, found {:?}", lb.dims),
         });
     }
     if im.file_items != lb.file_items {
-        return Err(Error::Data {
+        return Err(Error::FileFormat {
             path: lp.display().to_string(),
             detail: format!(
                 "{} labels but {} has {} images; the files do not belong together",
@@ -208,13 +229,13 @@ fn split_from_idx(ip: &Path, im: &IdxArray, lp: &Path, lb: &IdxArray) -> Result<
         });
     }
     if im.dims[1] == 0 || im.dims[2] == 0 {
-        return Err(Error::Data {
+        return Err(Error::FileFormat {
             path: ip.display().to_string(),
             detail: format!("images of {}×{} pixels are empty", im.dims[1], im.dims[2]),
         });
     }
     if let Some((i, &l)) = lb.data.iter().enumerate().find(|(_, &l)| l > 9) {
-        return Err(Error::Data {
+        return Err(Error::FileFormat {
             path: lp.display().to_string(),
             detail: format!("label {l} at index {i} is not a digit 0-9"),
         });
@@ -235,15 +256,15 @@ fn find(dataset: Dataset, dir: &Path, name: &str) -> Result<PathBuf> {
         }
     }
     let point = match dataset {
-        Dataset::Mnist => "--data / MNIST_DIR",
-        _ => "--data",
+        Dataset::Mnist => "data_dir(Some(folder)) or MNIST_DIR",
+        _ => "Dataset::dir(Some(folder))",
     };
-    Err(Error::Data {
+    Err(Error::FileFormat {
         path: dir.join(format!("{name}.gz")).display().to_string(),
         detail: format!(
             "{} not found (looked for {name} and {name}.gz in {}). Fetch it with: {}  \
              (in a wgtrain checkout; it also checks the files' SHA-256), or anywhere: {}  \
-             — or point {point} at a folder that has it",
+             — or load it from a folder that has it ({point})",
             dataset.title(),
             dir.display(),
             dataset.fetch_command(dir),

@@ -159,7 +159,7 @@ impl Gpu {
         });
         if let Some(dir) = file.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::Io {
-                path: dir.to_path_buf(),
+                path: Some(dir.to_path_buf()),
                 source: e,
             })?;
         }

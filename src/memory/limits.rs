@@ -118,7 +118,8 @@ pub fn inactive_file(stat: &str) -> u64 {
 /// What each cgroup level above and at the process's own leaves (the tightest first),
 /// with the cgroup hierarchies mounted under `root` (/sys/fs/cgroup: v2 there or in
 /// `unified/`, v1's memory controller in `memory/`).
-pub fn cgroup_limits(cgroup: &str, root: &Path) -> Vec<HostLimit> {
+pub fn cgroup_limits(cgroup: &str, root: impl AsRef<Path>) -> Vec<HostLimit> {
+    let root = root.as_ref();
     let (v2, v1) = cgroup_paths(cgroup);
     let mut found = Vec::new();
     if let Some(path) = v2 {

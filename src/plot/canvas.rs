@@ -118,7 +118,8 @@ impl Canvas {
     }
 
     /// Write as PNG.
-    pub fn save(&self, path: &Path) -> Result<()> {
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
         let mut bytes = Vec::new();
         self.img
             .write_to(

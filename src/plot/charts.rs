@@ -166,7 +166,8 @@ fn line_chart(
 
 /// Loss and accuracy per epoch, training vs validation, side by side, under `title`
 /// (the run's model and data).
-pub fn training_curves(path: &Path, logs: &[EpochLog], title: &str) -> Result<()> {
+pub fn training_curves(path: impl AsRef<Path>, logs: &[EpochLog], title: &str) -> Result<()> {
+    let path = path.as_ref();
     let mut c = Canvas::new(1200, 510);
     let scale = if super::font::text_width(title, 2) <= 1180 {
         2
@@ -219,7 +220,13 @@ pub fn training_curves(path: &Path, logs: &[EpochLog], title: &str) -> Result<()
 /// each row's share, with the counts written in the cells; `subtitle` (small, under the
 /// title) says whose and on what. Any number of classes (cells shrink; counts are left out
 /// when they no longer fit).
-pub fn confusion_matrix(path: &Path, m: &[Vec<usize>], title: &str, subtitle: &str) -> Result<()> {
+pub fn confusion_matrix(
+    path: impl AsRef<Path>,
+    m: &[Vec<usize>],
+    title: &str,
+    subtitle: &str,
+) -> Result<()> {
+    let path = path.as_ref();
     let n = m.len().max(1) as i64;
     let cell = (560 / n).clamp(4, 56);
     let (ox, oy) = (90i64, 100i64);
@@ -308,12 +315,13 @@ pub struct WrongDigit<'a> {
 /// true class, the prediction, its probability and the image's index; `subtitle` (small,
 /// under the title) says whose and on what.
 pub fn digit_grid(
-    path: &Path,
+    path: impl AsRef<Path>,
     digits: &[WrongDigit],
     columns: usize,
     title: &str,
     subtitle: &str,
 ) -> Result<()> {
+    let path = path.as_ref();
     let (cw, ch, room) = (150i64, 160i64, 112i64);
     let cols = columns.max(1) as i64;
     let rows = (digits.len() as i64 + cols - 1) / cols;

@@ -167,6 +167,13 @@ impl std::ops::Deref for TempDir {
     }
 }
 
+/// So a `&TempDir` goes wherever the library takes `impl AsRef<Path>`.
+impl AsRef<std::path::Path> for TempDir {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);

@@ -251,7 +251,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         format!("{table:?}"),
         format!("matmul kernels: {table} (WGTRAIN_TUNE, `wgtrain tune`)"),
     );
-    let data = wgtrain::data::load_mnist(&wgtrain::data::data_dir(a.data.as_deref()))?;
+    let data = wgtrain::data::load_mnist(wgtrain::data::data_dir(a.data.as_deref()))?;
     let (x_train, y_train) = (&data.train.images, to_categorical(&data.train.labels, 10)?);
     let (x_test, y_test) = (&data.test.images, to_categorical(&data.test.labels, 10)?);
     let loaded = start.elapsed().as_secs_f64();

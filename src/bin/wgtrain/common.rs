@@ -32,7 +32,7 @@ pub fn dataset(
     limit: Option<usize>,
     test_limit: Option<usize>,
 ) -> Result<Mnist> {
-    load_dataset_first(dataset, &dataset.dir(data), limit, test_limit)
+    load_dataset_first(dataset, dataset.dir(data), limit, test_limit)
 }
 
 /// `--limit N` / `--test-limit N`: a count of at least 1.
@@ -98,7 +98,7 @@ pub fn model_for_weights(
     match (model, ModelSpec::from_weights_file(weights)?) {
         (Some(m), _) => build_model(m, dev, seed),
         (None, Some(spec)) => Sequential::from_spec(&spec, dev, seed),
-        (None, None) => Err(Error::Data {
+        (None, None) => Err(Error::FileFormat {
             path: weights.display().to_string(),
             detail: "holds no model description; say which model the weights are for with \
                      --model mlp|cnn|PATH.json"

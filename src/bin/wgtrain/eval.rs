@@ -96,7 +96,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
                 split.transpose_images();
             }
             if split.is_empty() {
-                return Err(Error::Data {
+                return Err(Error::FileFormat {
                     path: images.display().to_string(),
                     detail: "holds no images to evaluate".into(),
                 });
@@ -213,11 +213,11 @@ impl Report {
     /// model and the data).
     pub fn write_pictures(&self, out: &Path, split: &Split, about: &str) -> Result<()> {
         std::fs::create_dir_all(out).map_err(|e| Error::Io {
-            path: out.to_path_buf(),
+            path: Some(out.to_path_buf()),
             source: e,
         })?;
         confusion_matrix(
-            &out.join("confusion.png"),
+            out.join("confusion.png"),
             &self.confusion,
             "confusion matrix",
             about,
@@ -241,7 +241,7 @@ impl Report {
             })
             .collect();
         digit_grid(
-            &out.join("most_wrong.png"),
+            out.join("most_wrong.png"),
             &digits,
             8,
             "most confidently wrong",

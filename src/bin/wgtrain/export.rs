@@ -48,7 +48,7 @@ pub fn run(a: &ExportArgs) -> Result<()> {
     }
     let created = !a.out.exists();
     std::fs::create_dir_all(&a.out).map_err(|e| Error::Io {
-        path: a.out.clone(),
+        path: Some(a.out.clone()),
         source: e,
     })?;
     let written = write_all_atomically(&[

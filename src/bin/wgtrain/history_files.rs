@@ -45,7 +45,7 @@ pub fn stage_history(
         })
         .collect();
     let json = serde_json::to_string_pretty(&logs).expect("epoch logs");
-    files.stage(&out.join("history.json"), json.as_bytes())?;
+    files.stage(out.join("history.json"), json.as_bytes())?;
     let opt = |v: Option<f32>| v.map_or(String::new(), |v| v.to_string());
     // Top-k columns only for runs compiled with it, so other runs' files stay as they were.
     let top_k = logs.iter().any(|e| e.top_k_categorical_accuracy.is_some());
@@ -79,5 +79,5 @@ pub fn stage_history(
         }
         csv += "\n";
     }
-    files.stage(&out.join("history.csv"), csv.as_bytes())
+    files.stage(out.join("history.csv"), csv.as_bytes())
 }

@@ -17,6 +17,7 @@ mod common;
 mod devices;
 mod eval;
 mod export;
+mod flags;
 mod history_files;
 mod interrupt;
 mod predict;
@@ -80,8 +81,9 @@ fn main() -> ExitCode {
         // `train` has said where it stopped and how to resume.
         Err(wgtrain::Error::Interrupted { .. }) => ExitCode::from(interrupt::EXIT_INTERRUPTED),
         Err(e) => {
-            // Every message quotes its input clipped; this bounds any that does not.
-            let text = e.to_string();
+            // Every message quotes its input clipped; this bounds any that does not. The
+            // library names its calls and settings; the CLI user sees the flags.
+            let text = flags::in_cli_words(&e.to_string());
             match text.char_indices().nth(MAX_MESSAGE_CHARS) {
                 None => eprintln!("error: {text}"),
                 Some((end, _)) => eprintln!("error: {}… (message cut)", &text[..end]),

@@ -37,7 +37,7 @@ pub struct RunDir {
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |e| Error::Io {
-        path: path.to_path_buf(),
+        path: Some(path.to_path_buf()),
         source: e,
     }
 }

@@ -13,7 +13,10 @@ use crate::nn::model::spec::{ModelSpec, MAX_DESCRIPTION_BYTES};
 impl ModelSpec {
     /// Parse a model description; `source` names it in errors (a file name, "checkpoint").
     pub fn from_json(text: &str, source: &str) -> Result<ModelSpec> {
-        let bad = |msg: String| Error::Model(format!("model description {source}: {msg}"));
+        let bad = |detail: String| Error::FileFormat {
+            path: format!("model description {source}"),
+            detail,
+        };
         let v = crate::strict_json::parse(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
         crate::strict_json::check_f32_range(&v).map_err(bad)?;
         if is_keras_model(&v) {
@@ -23,35 +26,39 @@ impl ModelSpec {
     }
 
     /// Read a model description file.
-    pub fn load(path: &Path) -> Result<ModelSpec> {
+    pub fn load(path: impl AsRef<Path>) -> Result<ModelSpec> {
+        let path = path.as_ref();
         // Only a regular file is opened (a FIFO would wait for a writer for ever).
         let what = "model description";
         let (file, size) = crate::bounded_file::open_regular(path, what, u64::MAX)?;
         if size > MAX_DESCRIPTION_BYTES {
-            return Err(Error::Model(format!(
-                "model description {}: {size} bytes, more than any model description needs \
-                 ({MAX_DESCRIPTION_BYTES}); is this the right file?",
-                path.display()
-            )));
+            return Err(Error::FileFormat {
+                path: format!("model description {}", path.display()),
+                detail: format!(
+                    "{size} bytes, more than any model description needs \
+                     ({MAX_DESCRIPTION_BYTES}); is this the right file?"
+                ),
+            });
         }
         let bytes =
             crate::bounded_file::read_opened(file, size, path, what, MAX_DESCRIPTION_BYTES)?;
         // A .keras file is a zip, a .h5 file HDF5: say how to convert them.
         if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\x89HDF") {
-            return Err(Error::Model(format!(
-                "model description {}: a Keras model file, not JSON; wgtrain reads the \
-                 model's to_json() — {}",
-                path.display(),
-                CONVERT_KERAS
-            )));
+            return Err(Error::FileFormat {
+                path: format!("model description {}", path.display()),
+                detail: format!(
+                    "a Keras model file, not JSON; wgtrain reads the model's to_json() — \
+                     {CONVERT_KERAS}"
+                ),
+            });
         }
-        let text = String::from_utf8(bytes).map_err(|e| {
-            Error::Model(format!(
-                "model description {}: not UTF-8 text (invalid byte at offset {}); a model \
-                 description is a JSON file",
-                path.display(),
+        let text = String::from_utf8(bytes).map_err(|e| Error::FileFormat {
+            path: format!("model description {}", path.display()),
+            detail: format!(
+                "not UTF-8 text (invalid byte at offset {}); a model description is a \
+                     JSON file",
                 e.utf8_error().valid_up_to()
-            ))
+            ),
         })?;
         ModelSpec::from_json(&text, &path.display().to_string())
     }

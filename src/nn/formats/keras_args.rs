@@ -19,7 +19,20 @@ pub(super) struct Args<'a> {
 
 impl<'a> Args<'a> {
     pub(super) fn err(&self, msg: impl std::fmt::Display) -> Error {
-        Error::Model(format!("{}: {msg}", self.at))
+        Error::FileFormat {
+            path: self.at.clone(),
+            detail: msg.to_string(),
+        }
+    }
+
+    /// `feature` (an argument and its value, a class) is not implemented; `reason` says
+    /// what wgtrain does instead.
+    pub(super) fn unsupported(&self, feature: String, reason: impl Into<String>) -> Error {
+        Error::Unsupported {
+            context: self.at.clone(),
+            feature,
+            reason: reason.into(),
+        }
     }
 
     pub(super) fn get(&mut self, key: &'a str) -> Option<&'a Value> {
@@ -77,10 +90,9 @@ impl<'a> Args<'a> {
     /// `key` must be absent or `want`; `supported` says what wgtrain does instead.
     pub(super) fn expect(&mut self, key: &'a str, want: Value, supported: &str) -> Result<()> {
         match self.get(key) {
-            Some(v) if *v != want => Err(self.err(format!(
-                "argument `{key}` = {} is not supported; {supported}",
-                short(v)
-            ))),
+            Some(v) if *v != want => {
+                Err(self.unsupported(format!("argument `{key}` = {}", short(v)), supported))
+            }
             _ => Ok(()),
         }
     }
@@ -99,11 +111,10 @@ impl<'a> Args<'a> {
         if snake == default.to_ascii_lowercase() {
             Ok(())
         } else {
-            Err(self.err(format!(
-                "argument `{key}` = {} is not supported; wgtrain initialises it as Keras's \
-                 default, {default}",
-                short(v)
-            )))
+            Err(self.unsupported(
+                format!("argument `{key}` = {}", short(v)),
+                format!("wgtrain initialises it as Keras's default, {default}"),
+            ))
         }
     }
 
@@ -127,24 +138,21 @@ impl<'a> Args<'a> {
                 "name" | "seed" => {}
                 "trainable" if *v == Value::Bool(true) => {}
                 "trainable" => {
-                    return Err(self.err(
-                        "`trainable: false` (a frozen layer) is not supported; every layer \
-                         of a wgtrain model is trained",
+                    return Err(self.unsupported(
+                        "`trainable: false` (a frozen layer)".into(),
+                        "every layer of a wgtrain model is trained",
                     ))
                 }
                 "dtype" if is_float32(v) => {}
                 "dtype" => {
-                    return Err(self.err(format!(
-                        "dtype {} is not supported; wgtrain computes in float32",
-                        short(v)
-                    )))
+                    return Err(self
+                        .unsupported(format!("dtype {}", short(v)), "wgtrain computes in float32"))
                 }
                 _ => {
-                    return Err(self.err(format!(
-                        "argument `{k}` = {} is not supported by wgtrain's {}",
-                        short(v),
-                        self.class
-                    )))
+                    return Err(self.unsupported(
+                        format!("argument `{k}` = {}", short(v)),
+                        format!("wgtrain's {} does not have it", self.class),
+                    ))
                 }
             }
         }
@@ -171,12 +179,13 @@ fn is_float32(v: &Value) -> bool {
 
 /// The per-sample shape from a Keras batch shape `[null, d1, d2, …]`.
 pub(super) fn sample_shape(v: &Value, at: &str) -> Result<Vec<usize>> {
-    let bad = || {
-        Error::Model(format!(
-            "{at}: the input shape {} must be [null, sizes…] with every size a whole number \
+    let bad = || Error::FileFormat {
+        path: at.to_string(),
+        detail: format!(
+            "the input shape {} must be [null, sizes…] with every size a whole number \
              (wgtrain's models take inputs of one fixed shape)",
             short(v)
-        ))
+        ),
     };
     let a = v.as_array().ok_or_else(bad)?;
     match a.split_first() {

@@ -26,13 +26,19 @@ pub(crate) fn is_keras_model(v: &Value) -> bool {
 impl ModelSpec {
     /// Read Keras's `model.to_json()` for a Sequential model; `source` names it in errors.
     pub fn from_keras_json(v: &Value, source: &str) -> Result<ModelSpec> {
-        let bad = |msg: String| Error::Model(format!("Keras model {source}: {msg}"));
+        let bad = |detail: String| Error::FileFormat {
+            path: format!("Keras model {source}"),
+            detail,
+        };
         let class = v.get("class_name").and_then(Value::as_str).unwrap_or("?");
         if class != "Sequential" {
-            return Err(bad(format!(
-                "a {class} model; wgtrain reads Sequential models (keras.Sequential([...]) \
-                 and its to_json())"
-            )));
+            return Err(Error::Unsupported {
+                context: format!("Keras model {source}"),
+                feature: format!("a {} model", crate::echo::clip(class)),
+                reason: "wgtrain reads Sequential models (keras.Sequential([...]) and its \
+                         to_json())"
+                    .into(),
+            });
         }
         let config = v
             .get("config")
@@ -205,16 +211,17 @@ impl ModelSpec {
                         n => n.as_i64(),
                     };
                     if !(one == Some(-1) || (rank > 0 && one == Some(rank as i64))) {
-                        return Err(a.err(format!(
-                            "argument `axis` = {} is not supported; wgtrain normalises over the \
-                             channel axis, the last: -1 or {rank} (also written [-1] or \
-                             [{rank}]){}",
-                            crate::echo::clip_display(&axis),
-                            match one {
-                                Some(0) => "; axis 0 is the batch axis",
-                                _ => "",
-                            }
-                        )));
+                        return Err(a.unsupported(
+                            format!("argument `axis` = {}", crate::echo::clip_display(&axis)),
+                            format!(
+                                "wgtrain normalises over the channel axis, the last: -1 or \
+                                 {rank} (also written [-1] or [{rank}]){}",
+                                match one {
+                                    Some(0) => "; axis 0 is the batch axis",
+                                    _ => "",
+                                }
+                            ),
+                        ));
                     }
                     a.expect(
                         "center",
@@ -238,9 +245,10 @@ impl ModelSpec {
                     }
                 }
                 other => {
-                    return Err(a.err(format!(
-                        "layer {other} is not supported; wgtrain reads {SUPPORTED}"
-                    )))
+                    return Err(a.unsupported(
+                        format!("layer {}", crate::echo::clip(other)),
+                        format!("wgtrain reads {SUPPORTED}"),
+                    ))
                 }
             };
             a.finish()?;

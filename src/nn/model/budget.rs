@@ -91,7 +91,7 @@ impl Sequential {
     /// Inputs, outputs and scratch of every layer for `batch` samples.
     pub(super) fn check_batch_fits(&self, batch: usize) -> Result<()> {
         let dev = self.device();
-        let fix = "use a smaller batch (--batch-size) or a smaller model";
+        let fix = "use a smaller batch (FitOptions::batch_size) or a smaller model";
         let input = batched(batch, self.input_shape());
         let what = format!("a batch of {batch} inputs {input:?}");
         let mut total = fits_binding(dev, &what, &input, fix)?;
@@ -183,7 +183,7 @@ fn check_grid(
             *units,
             format!(
                 "it takes {inputs} inputs; add a MaxPooling2D, or a Conv2D with strides, \
-                 before the Flatten to make its input smaller, or use --device cpu"
+                 before the Flatten to make its input smaller, or use Device::Cpu"
             ),
         ),
         ([kh, kw, cin, filters], [oh, ow, _]) => (
@@ -192,7 +192,7 @@ fn check_grid(
             *filters,
             format!(
                 "its {kh}×{kw} kernel over {cin} channels is {} values per output; use a \
-                 smaller kernel or fewer input channels, or --device cpu",
+                 smaller kernel or fewer input channels, or Device::Cpu",
                 kh * kw * cin
             ),
         ),
@@ -225,7 +225,7 @@ fn check_grid(
         let sizes = if driver == q {
             inner_fix.clone()
         } else {
-            format!("it has {f} outputs; use fewer, or --device cpu")
+            format!("it has {f} outputs; use fewer, or Device::Cpu")
         };
         return Err(Error::Model(format!(
             "layer {i} ({}): its {what} ({layout:?} matmul of [{m}, {n}] over {k}) needs {} \

@@ -194,7 +194,10 @@ impl ModelSpec {
     /// Read wgtrain's own description from parsed JSON (`from_json` has checked it is
     /// JSON within f32's range and not Keras's form).
     pub(crate) fn from_native_json(v: &serde_json::Value, source: &str) -> Result<ModelSpec> {
-        let bad = |msg: String| Error::Model(format!("model description {source}: {msg}"));
+        let bad = |detail: String| Error::FileFormat {
+            path: format!("model description {source}"),
+            detail,
+        };
         let obj = v
             .as_object()
             .ok_or_else(|| bad("expected an object with \"input_shape\" and \"layers\"".into()))?;

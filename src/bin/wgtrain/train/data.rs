@@ -124,7 +124,7 @@ fn table_data(a: &TrainArgs, csv: &Path, model: &mut Sequential) -> Result<RunDa
         }
     }
     // Nothing a loader would refuse is written: finite statistics, at most 256 classes.
-    table.tabular.check().map_err(|d| Error::Data {
+    table.tabular.check().map_err(|d| Error::FileFormat {
         path: csv.display().to_string(),
         detail: d,
     })?;

@@ -136,7 +136,7 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
     // Wall-clock times are not in checkpoints: a resumed run takes them from its history.
     let mut seconds = earlier_seconds(out, model.epoch_logs());
     dir.clear_previous()?;
-    write_atomically(&out.join("model.json"), model.spec().to_json().as_bytes())?;
+    write_atomically(out.join("model.json"), model.spec().to_json().as_bytes())?;
 
     let stop = interrupt::install(out.clone())?;
     let opts = FitOptions {
@@ -202,7 +202,7 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
         if let Some(c) = best.as_mut() {
             c.on_epoch_end(m, log)?;
         }
-        wgtrain::plot::training_curves(&out.join("training.png"), m.epoch_logs(), &about)?;
+        wgtrain::plot::training_curves(out.join("training.png"), m.epoch_logs(), &about)?;
         if json {
             println!("{}", serde_json::to_string(log).expect("epoch log"));
         }

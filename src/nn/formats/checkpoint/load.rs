@@ -30,14 +30,16 @@ impl Sequential {
     /// Load a checkpoint written by [`save`](Self::save) onto `device` (either device,
     /// whichever saved it): the model is rebuilt from its description, compiled as it
     /// was, and its weights, optimizer state and training position restored.
-    pub fn load(path: &Path, device: Device) -> Result<Sequential> {
+    pub fn load(path: impl AsRef<Path>, device: Device) -> Result<Sequential> {
+        let path = path.as_ref();
         Sequential::load_as(path, device, LoadMode::Resume)
     }
 
     /// Load only what `evaluate` and `predict` need: the model, its compile settings and
     /// its weights. Optimizer state and training position are not read (the model can
     /// still be trained, from a fresh optimizer).
-    pub fn load_for_inference(path: &Path, device: Device) -> Result<Sequential> {
+    pub fn load_for_inference(path: impl AsRef<Path>, device: Device) -> Result<Sequential> {
+        let path = path.as_ref();
         Sequential::load_as(path, device, LoadMode::Inference)
     }
 
@@ -68,7 +70,7 @@ impl Sequential {
         device: Device,
         mode: LoadMode,
     ) -> Result<Sequential> {
-        let bad = |detail: String| Error::Data {
+        let bad = |detail: String| Error::FileFormat {
             path: source.to_string(),
             detail,
         };
@@ -80,8 +82,7 @@ impl Sequential {
             Some(super::WEIGHTS_FORMAT) => {
                 return Err(bad(
                     "a weights file (no optimizer state or training position): give the model \
-                     with it (wgtrain: --model MODEL.json --weights FILE; Rust: build the \
-                     model, compile, load_weights)"
+                     with it (ModelSpec::load, Sequential::from_spec, then load_weights)"
                         .into(),
                 ))
             }
@@ -93,8 +94,8 @@ impl Sequential {
             None => {
                 return Err(bad(
                     "a safetensors file without wgtrain's metadata (no `format`); if it holds \
-                     weights, give the model with it (wgtrain: --model MODEL.json --weights \
-                     FILE; Rust: build the model, compile, load_weights)"
+                     weights, give the model with it (ModelSpec::load, Sequential::from_spec, \
+                     then load_weights)"
                         .into(),
                 ))
             }
@@ -161,7 +162,7 @@ impl Sequential {
 
         let seed = training.as_ref().map_or(0, |t| t.seed);
         let in_file = |e: Error| match e {
-            Error::Data { .. } | Error::Io { .. } => e,
+            Error::FileFormat { .. } | Error::Io { .. } => e,
             other => bad(other.to_string()),
         };
         let mut m = Sequential::from_spec(&spec, device.clone(), seed).map_err(in_file)?;

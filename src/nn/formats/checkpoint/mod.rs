@@ -80,15 +80,19 @@ fn u32_entry(name: String, data: &[u32]) -> Entry {
 impl Sequential {
     /// Save weights, optimizer state and training position to `path` (safetensors),
     /// atomically. The model must be compiled.
-    pub fn save(&self, path: &Path) -> Result<()> {
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
         write_atomically(path, &self.checkpoint_bytes(path)?)
     }
 
     /// The checkpoint `save` writes, as bytes (`path` is named in errors): for writing it
     /// together with other files (`wgtrain::atomic_file::StagedWrites`).
-    pub fn checkpoint_bytes(&self, path: &Path) -> Result<Vec<u8>> {
-        let c = self.compiled.as_ref().ok_or_else(|| {
-            Error::Model("save: compile the model first (a checkpoint keeps its optimizer)".into())
+    pub fn checkpoint_bytes(&self, path: impl AsRef<Path>) -> Result<Vec<u8>> {
+        let path = path.as_ref();
+        let c = self.compiled.as_ref().ok_or_else(|| Error::NotReady {
+            call: "save",
+            why: "the model has no optimizer yet (a checkpoint keeps it)".into(),
+            first: "compile",
         })?;
         let dev = self.device();
         let mut entries = Vec::new();
@@ -146,8 +150,10 @@ impl Sequential {
 
     /// The metadata a checkpoint of this model holds now (the model must be compiled).
     fn checkpoint_metadata(&self) -> Result<HashMap<String, String>> {
-        let c = self.compiled.as_ref().ok_or_else(|| {
-            Error::Model("save: compile the model first (a checkpoint keeps its optimizer)".into())
+        let c = self.compiled.as_ref().ok_or_else(|| Error::NotReady {
+            call: "save",
+            why: "the model has no optimizer yet (a checkpoint keeps it)".into(),
+            first: "compile",
         })?;
         let dev = self.device();
         let optimizer = match c.optimizer {

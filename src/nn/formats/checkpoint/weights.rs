@@ -21,15 +21,16 @@ pub const WEIGHTS_FORMAT: &str = "wgtrain-weights-1";
 
 /// What to do with a Keras file where wgtrain wants safetensors or JSON.
 pub const CONVERT_KERAS: &str = "a Keras .keras or .weights.h5 file converts with: python3 \
-     scripts/keras_weights.py from-keras MODEL.keras OUT_DIR (then --weights \
-     OUT_DIR/model.safetensors)";
+     scripts/keras_weights.py from-keras MODEL.keras OUT_DIR (then \
+     Sequential::load_weights(\"OUT_DIR/model.safetensors\"))";
 
 impl Sequential {
     /// Save the weights alone (trainable and non-trainable, e.g. BatchNormalization's
     /// moving statistics) to `path`, atomically, with the model description as metadata.
     /// The model must be built (`build`, `compile` or `load_weights`): before, nothing is
     /// written and the error says so.
-    pub fn save_weights(&self, path: &Path) -> Result<()> {
+    pub fn save_weights(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
         let bytes = self.weights_file_bytes().map_err(|e| match e {
             Error::NonFiniteWeights {
                 tensor,
@@ -47,6 +48,11 @@ impl Sequential {
             Error::Model(m) => {
                 Error::Model(format!("{m}; nothing was written to {}", path.display()))
             }
+            Error::NotReady { why, first, .. } => Error::NotReady {
+                call: "save_weights",
+                why: format!("{why}, so nothing was written to {}", path.display()),
+                first,
+            },
             other => other,
         })?;
         crate::atomic_file::write_atomically(path, &bytes)
@@ -89,14 +95,15 @@ impl Sequential {
     /// layers the model does not have; otherwise nothing is changed. It may come before
     /// `compile` (the model is built first), which then keeps these weights; a compiled
     /// model's optimizer state is left as it is.
-    pub fn load_weights(&mut self, path: &Path) -> Result<()> {
+    pub fn load_weights(&mut self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
         let bytes = super::read_whole(path, "this is not a weights file")?;
         self.load_weights_from_bytes(&bytes, &path.display().to_string())
     }
 
     /// [`load_weights`](Self::load_weights) from bytes in memory; `source` names them.
     pub fn load_weights_from_bytes(&mut self, bytes: &[u8], source: &str) -> Result<()> {
-        let bad = |detail: String| Error::Data {
+        let bad = |detail: String| Error::FileFormat {
             path: source.to_string(),
             detail,
         };
@@ -166,7 +173,8 @@ impl ModelSpec {
     /// The model description kept in a weights file's or checkpoint's `model` metadata
     /// (wgtrain's description, or Keras's `to_json()` as scripts/keras_weights.py writes
     /// it); `None` when the file has none.
-    pub fn from_weights_file(path: &Path) -> Result<Option<ModelSpec>> {
+    pub fn from_weights_file(path: impl AsRef<Path>) -> Result<Option<ModelSpec>> {
+        let path = path.as_ref();
         match weights_file_metadata(path)?.get("model") {
             None => Ok(None),
             Some(m) => ModelSpec::from_json(m, &format!("in {}", path.display())).map(Some),
@@ -176,8 +184,9 @@ impl ModelSpec {
 
 /// The metadata of a safetensors file (a weights file or a checkpoint), read from its
 /// header alone (bounded as safetensors bounds it); empty when it has none.
-pub fn weights_file_metadata(path: &Path) -> Result<HashMap<String, String>> {
-    let bad = |detail: String| Error::Data {
+pub fn weights_file_metadata(path: impl AsRef<Path>) -> Result<HashMap<String, String>> {
+    let path = path.as_ref();
+    let bad = |detail: String| Error::FileFormat {
         path: path.display().to_string(),
         detail,
     };

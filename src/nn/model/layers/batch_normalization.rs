@@ -98,10 +98,11 @@ impl Layer for BatchNormalization {
         match input_shape.last() {
             Some(&c) if c > 0 => self.channels = c,
             _ => {
-                return Err(Error::Model(format!(
-                    "BatchNormalization normalizes the last axis; got input shape \
-                     {input_shape:?}"
-                )))
+                return Err(Error::ShapeMismatch {
+                    what: "BatchNormalization input".into(),
+                    expected: "a non-empty last axis to normalize".into(),
+                    got: format!("{input_shape:?}"),
+                })
             }
         }
         Ok(input_shape.to_vec())

@@ -76,10 +76,11 @@ impl Layer for Conv2D {
 
     fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {
         if input_shape.len() != 3 {
-            return Err(Error::Model(format!(
-                "Conv2D({}, {:?}) needs input (height, width, channels), got shape {input_shape:?}",
-                self.filters, self.kernel
-            )));
+            return Err(Error::ShapeMismatch {
+                what: format!("Conv2D({}, {:?}) input", self.filters, self.kernel),
+                expected: "(height, width, channels)".into(),
+                got: format!("{input_shape:?}"),
+            });
         }
         if self.filters == 0 || self.kernel.0 == 0 || self.kernel.1 == 0 {
             return Err(Error::Model(

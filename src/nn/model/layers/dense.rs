@@ -59,10 +59,11 @@ impl Layer for Dense {
             return Err(Error::Model("Dense: units must be at least 1".into()));
         }
         if input_shape.is_empty() || input_shape.contains(&0) {
-            return Err(Error::Model(format!(
-                "Dense({}) got input shape {input_shape:?}; it needs at least one non-empty axis",
-                self.units
-            )));
+            return Err(Error::ShapeMismatch {
+                what: format!("Dense({}) input", self.units),
+                expected: "at least one axis, none empty".into(),
+                got: format!("{input_shape:?}"),
+            });
         }
         self.input = input_shape.to_vec();
         let mut out = input_shape.to_vec();

@@ -41,16 +41,18 @@ impl Global {
 
     fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {
         let [h, w, c] = *input_shape else {
-            return Err(Error::Model(format!(
-                "{}() needs input (height, width, channels), got shape {input_shape:?}",
-                self.kind()
-            )));
+            return Err(Error::ShapeMismatch {
+                what: format!("{}() input", self.kind()),
+                expected: "(height, width, channels)".into(),
+                got: format!("{input_shape:?}"),
+            });
         };
         if h == 0 || w == 0 {
-            return Err(Error::Model(format!(
-                "{}(): empty input {h}×{w}",
-                self.kind()
-            )));
+            return Err(Error::ShapeMismatch {
+                what: format!("{}() input", self.kind()),
+                expected: "a height and width of at least 1".into(),
+                got: format!("{input_shape:?}"),
+            });
         }
         self.input = input_shape.to_vec();
         Ok(vec![c])

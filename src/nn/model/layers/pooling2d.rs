@@ -75,10 +75,11 @@ impl Pool2d {
     fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {
         let kind = self.kind();
         if input_shape.len() != 3 {
-            return Err(Error::Model(format!(
-                "{kind}({:?}) needs input (height, width, channels), got shape {input_shape:?}",
-                self.pool
-            )));
+            return Err(Error::ShapeMismatch {
+                what: format!("{kind}({:?}) input", self.pool),
+                expected: "(height, width, channels)".into(),
+                got: format!("{input_shape:?}"),
+            });
         }
         let s = self.strides.unwrap_or(self.pool);
         if self.pool.0 == 0 || self.pool.1 == 0 || s.0 == 0 || s.1 == 0 {

@@ -70,7 +70,14 @@ impl Layer for Reshape {
             .map(|&d| if d == -1 { inferred } else { d as usize })
             .collect();
         if out.iter().product::<usize>() != size || (unknown == 1 && size % known != 0) {
-            return bad(format!("{size} values per sample do not fit"));
+            return Err(Error::ShapeMismatch {
+                what: format!("Reshape({:?}): values per sample", self.target),
+                expected: match unknown {
+                    1 => format!("a multiple of {known}"),
+                    _ => known.to_string(),
+                },
+                got: format!("{size} (input shape {input_shape:?})"),
+            });
         }
         self.input = input_shape.to_vec();
         self.output = out.clone();

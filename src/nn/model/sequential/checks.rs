@@ -10,11 +10,11 @@ use crate::nn::model::layer::Layer;
 impl Sequential {
     pub(super) fn check_input(&self, op: &str, x: &Array) -> Result<()> {
         if x.sample_shape() != self.input_shape.as_slice() {
-            return Err(Error::Model(format!(
-                "{op}: x has shape {:?} but the model takes {}",
-                x.shape,
-                batch_shape(&self.input_shape)
-            )));
+            return Err(Error::ShapeMismatch {
+                what: format!("{op}: x"),
+                expected: format!("{} (the model's input)", batch_shape(&self.input_shape)),
+                got: format!("{:?}", x.shape),
+            });
         }
         Ok(())
     }
@@ -24,27 +24,34 @@ impl Sequential {
         if self.compiled.as_ref().is_some_and(|c| c.loss.is_sparse()) {
             check_class_indices(op, y, *self.output_shape().last().unwrap_or(&1))?;
         } else if y.sample_shape() != self.output_shape() {
-            return Err(Error::Model(format!(
-                "{op}: y has shape {:?} but the model outputs {}{}",
-                y.shape,
-                batch_shape(self.output_shape()),
-                if y.shape.len() == 1 {
-                    " (one-hot encode class labels with to_categorical, or compile with \
-                     sparse_categorical_crossentropy)"
-                } else {
-                    ""
-                }
-            )));
+            return Err(Error::ShapeMismatch {
+                what: format!("{op}: y"),
+                expected: format!(
+                    "{} (the model's output{})",
+                    batch_shape(self.output_shape()),
+                    if y.shape.len() == 1 {
+                        "; one-hot encode class labels with to_categorical, or compile with \
+                         sparse_categorical_crossentropy"
+                    } else {
+                        ""
+                    }
+                ),
+                got: format!("{:?}", y.shape),
+            });
         }
         if x.rows() != y.rows() {
-            return Err(Error::Model(format!(
-                "{op}: x has {} samples but y has {}",
-                x.rows(),
-                y.rows()
-            )));
+            return Err(Error::ShapeMismatch {
+                what: format!("{op}: samples in y"),
+                expected: format!("{} (as many as x)", x.rows()),
+                got: y.rows().to_string(),
+            });
         }
         if x.rows() == 0 {
-            return Err(Error::Model(format!("{op}: no samples")));
+            return Err(Error::ShapeMismatch {
+                what: format!("{op}: samples in x"),
+                expected: "at least 1".into(),
+                got: "0".into(),
+            });
         }
         Ok(())
     }
@@ -54,12 +61,14 @@ impl Sequential {
 /// [n, 1]), each a whole number in 0..classes; the first bad one is named.
 fn check_class_indices(op: &str, y: &Array, classes: usize) -> Result<()> {
     if !matches!(y.sample_shape(), [] | [1]) {
-        return Err(Error::Model(format!(
-            "{op}: y has shape {:?}, but sparse_categorical_crossentropy takes one class \
-             index per sample (shape [n] or [n, 1]); compile with categorical_crossentropy \
-             for one-hot labels",
-            y.shape
-        )));
+        return Err(Error::ShapeMismatch {
+            what: format!("{op}: y"),
+            expected: "one class index per sample, shape [n] or [n, 1], as \
+                       sparse_categorical_crossentropy takes (compile with \
+                       categorical_crossentropy for one-hot labels)"
+                .into(),
+            got: format!("{:?}", y.shape),
+        });
     }
     let bad = y
         .data
@@ -100,3 +109,8 @@ pub(super) fn checked_sizes(layer: &dyn Layer, out: Vec<usize>) -> Result<Vec<us
     }
     Ok(out)
 }
+
+/// What an unbuilt model lacks, for `Error::NotReady`.
+pub(super) const NO_WEIGHTS: &str = "the model has no weights yet";
+/// What builds a model's weights, for `Error::NotReady`.
+pub(super) const BUILD_FIRST: &str = "build() (or compile, or load_weights)";

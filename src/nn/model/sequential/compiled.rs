@@ -39,17 +39,22 @@ impl Sequential {
         }
         let LossConfig { loss, from_logits } = loss.into();
         let Some(last) = self.layers.last() else {
-            return Err(Error::Model("compile: the model has no layers".into()));
+            return Err(Error::NotReady {
+                call: "compile",
+                why: "the model has no layers".into(),
+                first: "add",
+            });
         };
         let out = self.output_shape().to_vec();
         let width = *out.last().unwrap_or(&1);
         let last_act = last.can_fuse().activation;
         let wanted = match (loss.output_activation(), from_logits) {
             (None, true) => {
-                return Err(Error::Model(format!(
-                    "compile: from_logits applies to the cross-entropies, not {}",
-                    loss.name()
-                )))
+                return Err(Error::Unsupported {
+                    context: "compile".into(),
+                    feature: format!("from_logits with {}", loss.name()),
+                    reason: "from_logits applies to the cross-entropies".into(),
+                })
             }
             (None, false) => None,
             (Some(act), false) => Some(act),
@@ -182,16 +187,20 @@ impl Sequential {
                 "set_learning_rate: {lr} is not a positive number"
             )));
         }
-        let c = self
-            .compiled
-            .as_mut()
-            .ok_or_else(|| Error::Model("set_learning_rate: compile the model first".into()))?;
+        let c = self.compiled.as_mut().ok_or_else(|| Error::NotReady {
+            call: "set_learning_rate",
+            why: "the model has no optimizer yet".into(),
+            first: "compile",
+        })?;
         if let Some(s) = &c.schedule {
-            return Err(Error::Model(format!(
-                "set_learning_rate: the optimizer follows a {} schedule, which sets every \
-                 step's rate (as in Keras, its rate cannot be set)",
-                s.name()
-            )));
+            return Err(Error::Unsupported {
+                context: "set_learning_rate".into(),
+                feature: format!(
+                    "setting the rate of an optimizer with a {} schedule",
+                    s.name()
+                ),
+                reason: "the schedule sets every step's rate (as in Keras)".into(),
+            });
         }
         c.optimizer = c.optimizer.with_learning_rate(lr);
         c.state.set_rate(&self.device, lr)?;

@@ -201,11 +201,13 @@ impl Sequential {
         let mut early = opts.early_stopping.clone().map(EarlyStoppingState::new);
         let scheduled = self.compiled.as_ref().and_then(|c| c.schedule.as_ref());
         if let (Some(s), Some(_)) = (scheduled, &opts.reduce_lr_on_plateau) {
-            return Err(Error::Model(format!(
-                "fit: ReduceLROnPlateau cannot set the learning rate of an optimizer that \
-                 follows a {} schedule (as in Keras); use one or the other",
-                s.name()
-            )));
+            return Err(Error::Unsupported {
+                context: "fit".into(),
+                feature: format!("ReduceLROnPlateau with a {} schedule", s.name()),
+                reason: "it cannot set the learning rate of an optimizer that follows a \
+                         schedule (as in Keras); use one or the other"
+                    .into(),
+            });
         }
         let mut plateau = opts
             .reduce_lr_on_plateau

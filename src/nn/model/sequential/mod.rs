@@ -20,7 +20,7 @@ mod summary;
 pub use fit::FitOptions;
 pub use step::Evaluation;
 
-use checks::checked_sizes;
+use checks::{checked_sizes, BUILD_FIRST, NO_WEIGHTS};
 use summary::batch_shape;
 pub(crate) use summary::keras_name;
 
@@ -254,8 +254,8 @@ impl Sequential {
             .build(&input)
             .and_then(|out| checked_sizes(layer.as_ref(), out))
             .map_err(|e| {
-                Error::Model(format!(
-                    "layer {index} ({}) with input shape {}: {e}",
+                e.in_context(format_args!(
+                    "layer {index} ({}) with input shape {}",
                     layer.kind(),
                     batch_shape(&input)
                 ))
@@ -291,11 +291,11 @@ impl Sequential {
     /// The model must be built (`build` or `compile`): before, it has no weights.
     pub fn get_weights(&self) -> Result<Vec<NamedArray>> {
         if !self.initialised {
-            return Err(Error::Model(
-                "get_weights: the model has no weights yet; call build() (or compile, or \
-                 load_weights) first"
-                    .into(),
-            ));
+            return Err(Error::NotReady {
+                call: "get_weights",
+                why: NO_WEIGHTS.into(),
+                first: BUILD_FIRST,
+            });
         }
         let mut out = Vec::new();
         for (i, l) in self.layers.iter().enumerate() {
@@ -323,10 +323,11 @@ impl Sequential {
                     .get(name.as_str())
                     .ok_or_else(|| Error::Model(format!("set_weights: no tensor named {name}")))?;
                 if w.array.shape != p.shape {
-                    return Err(Error::Model(format!(
-                        "set_weights: {name} has shape {:?} but the layer needs {:?}",
-                        w.array.shape, p.shape
-                    )));
+                    return Err(Error::ShapeMismatch {
+                        what: format!("set_weights: {name}"),
+                        expected: format!("{:?} (the layer's)", p.shape),
+                        got: format!("{:?}", w.array.shape),
+                    });
                 }
                 self.device.write(&mut p.value, &w.array.data)?;
             }
@@ -357,9 +358,11 @@ impl Sequential {
     fn check_built(&self) -> Result<()> {
         match self.initialised {
             true => Ok(()),
-            false => Err(Error::Model(
-                "the model must be compiled before it is run".into(),
-            )),
+            false => Err(Error::NotReady {
+                call: "predict / evaluate / fit",
+                why: NO_WEIGHTS.into(),
+                first: BUILD_FIRST,
+            }),
         }
     }
 }

@@ -139,10 +139,11 @@ impl Sequential {
         totals: &mut Totals,
         grad: bool,
     ) -> Result<Option<Tensor>> {
-        let c = self
-            .compiled
-            .as_ref()
-            .ok_or_else(|| Error::Model("compile the model before fit / evaluate".into()))?;
+        let c = self.compiled.as_ref().ok_or_else(|| Error::NotReady {
+            call: "fit / evaluate",
+            why: "the model is not compiled (it has no loss)".into(),
+            first: "compile",
+        })?;
         let dev = &self.device;
         let rows = out.shape()[0];
         let width = out.len() / rows.max(1);

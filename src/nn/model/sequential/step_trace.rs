@@ -20,20 +20,18 @@ impl Sequential {
         batch: usize,
     ) -> Result<Vec<DispatchRecord>> {
         let Device::Gpu(gpu) = self.device().clone() else {
-            return Err(Error::Model(
-                "trace_training_step: the model is on the CPU device; dispatches exist only \
-                 on a GPU (Device::Gpu)"
-                    .into(),
-            ));
+            return Err(Error::Unsupported {
+                context: "trace_training_step".into(),
+                feature: "a model on the CPU device".into(),
+                reason: "dispatches exist only on a GPU (Device::Gpu)".into(),
+            });
         };
         if batch == 0 || x.rows() < 2 * batch || y.rows() < 2 * batch {
-            return Err(Error::Model(format!(
-                "trace_training_step: needs at least {} rows (two batches of {batch}); x has \
-                 {} and y {}",
-                2 * batch,
-                x.rows(),
-                y.rows()
-            )));
+            return Err(Error::ShapeMismatch {
+                what: "trace_training_step: rows of x and y".into(),
+                expected: format!("at least {} (two batches of {batch})", 2 * batch),
+                got: format!("{} and {}", x.rows(), y.rows()),
+            });
         }
         let opts = FitOptions {
             batch_size: batch,
