@@ -291,7 +291,12 @@ impl ModelSpec {
             "registered_name": null,
         })];
         for l in &self.layers {
-            let kind = l.kind();
+            // A layer defined outside wgtrain keeps its own class name and arguments
+            // (Keras loads it only with that class registered).
+            let (kind, custom) = match l {
+                LayerSpec::Custom { class_name, config } => (class_name.as_str(), Some(config)),
+                _ => (l.kind(), None),
+            };
             let count = seen.entry(kind).or_insert(0);
             let same = *count;
             *count += 1;
@@ -300,7 +305,10 @@ impl ModelSpec {
                 0 => base,
                 n => format!("{base}_{n}"),
             };
-            let mut cfg = match serde_json::to_value(l).expect("a LayerSpec serialises") {
+            let mut cfg = match custom.map_or_else(
+                || serde_json::to_value(l).expect("a LayerSpec serialises"),
+                |c| json!({ kind: c }),
+            ) {
                 Value::Object(o) => o
                     .into_iter()
                     .next()
@@ -327,7 +335,7 @@ impl ModelSpec {
                 "module": "keras.layers",
                 "class_name": kind,
                 "config": cfg,
-                "registered_name": null,
+                "registered_name": custom.map(|_| kind),
             }));
         }
         json!({

@@ -36,6 +36,7 @@ pub use checkpoint::{
     MAX_INPUT_NOTES_BYTES, WEIGHTS_FORMAT,
 };
 pub use device::{BatchAt, ByteCodes, Device, DeviceKind, DeviceOps, PendingValues, TrainingOps};
+pub use init::glorot_uniform;
 pub use layer::{Layer, Param};
 pub use layers::{
     AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D,
@@ -44,6 +45,9 @@ pub use layers::{
 pub use loss::{Loss, LossConfig, Metric};
 pub use optimizer::{ClippedOptimizer, GradientClip, Optimizer};
 pub use progress::Verbose;
+/// The random generator [`Layer::init`] draws initial weights from (rand's `StdRng`), so a
+/// layer defined outside wgtrain can name it without depending on `rand` itself.
+pub use rand::rngs::StdRng;
 pub use sequential::{Evaluation, FitOptions, NamedArray, Sequential};
 pub use spec::{LayerSpec, ModelSpec, Pair, MAX_DESCRIPTION_BYTES, MAX_LAYERS};
 pub use tensor::Tensor;

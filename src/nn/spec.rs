@@ -159,6 +159,17 @@ pub enum LayerSpec {
         #[serde(default = "epsilon")]
         epsilon: f32,
     },
+    /// A layer defined outside wgtrain (a `Layer` implemented by the user), described by
+    /// its class name and its arguments. Saved with the weights so a file says what it
+    /// holds; a description cannot build it (`Sequential::from_spec` refuses it): build
+    /// such a model in Rust with `Sequential::add`, then `load_weights`.
+    Custom {
+        /// The layer's class name, e.g. "LowRankDense".
+        class_name: String,
+        /// Its arguments, as JSON (e.g. `{"units": 4, "rank": 2}`).
+        #[serde(default)]
+        config: serde_json::Value,
+    },
 }
 
 impl LayerSpec {
@@ -177,6 +188,7 @@ impl LayerSpec {
             LayerSpec::GlobalMaxPooling2D {} => "GlobalMaxPooling2D",
             LayerSpec::BatchNormalization { .. } => "BatchNormalization",
             LayerSpec::LeakyReLU { .. } => "LeakyReLU",
+            LayerSpec::Custom { .. } => "Custom",
         }
     }
 }

@@ -85,6 +85,14 @@ impl Sequential {
                         .momentum(*momentum)
                         .epsilon(*epsilon),
                 )?,
+                LayerSpec::Custom { class_name, .. } => {
+                    return Err(Error::Model(format!(
+                        "layer {i} ({}): a layer defined outside wgtrain, which a description \
+                         cannot build; build the model in Rust with Sequential::add (the \
+                         same layers) and then load_weights",
+                        crate::echo::clip(class_name)
+                    )))
+                }
                 LayerSpec::Reshape { target_shape } => {
                     let dims: Option<Vec<isize>> = target_shape
                         .iter()
