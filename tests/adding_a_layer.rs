@@ -306,15 +306,24 @@ fn its_weights_save_and_load() {
     assert_eq!(a.get_weights().unwrap(), b.get_weights().unwrap());
     assert_eq!(a.predict(&x).unwrap(), b.predict(&x).unwrap());
     // The file says what it holds; a description alone cannot build the custom layer.
-    let spec = ModelSpec::from_weights_file(&path).unwrap().unwrap();
+    let spec = a.spec();
     assert_eq!(spec.layers[1], LowRankDense::new(4, 2).spec());
-    assert_eq!(ModelSpec::from_json(&spec.to_json(), "test").unwrap(), spec);
     let keras = spec.to_keras_json();
     assert!(
         keras.contains(r#""class_name":"LowRankDense","config":{"#),
         "{keras}"
     );
     assert!(keras.contains(r#""rank":2"#), "{keras}");
+    let meta = wgtrain::nn::weights_file_metadata(&path).unwrap();
+    assert!(
+        meta["model"].contains(r#"{"Custom":{"class_name":"LowRankDense""#),
+        "{meta:?}"
+    );
+    assert_eq!(
+        ModelSpec::from_weights_file(&path).unwrap(),
+        Some(spec.clone())
+    );
+    assert_eq!(ModelSpec::from_json(&keras, "Keras JSON").unwrap(), spec);
     let err = Sequential::from_spec(&spec, Device::Cpu, 0)
         .err()
         .unwrap()
@@ -349,4 +358,46 @@ fn the_guide_shows_this_files_code() {
         blocks >= 3,
         "the guide shows the layer's code ({blocks} blocks)"
     );
+}
+
+#[test]
+fn a_custom_layer_description_round_trips_or_is_refused() {
+    let text = |layer: &str| format!(r#"{{"input_shape": [3], "layers": [{layer}]}}"#);
+    // Through Keras's form and back, as every description that parses must.
+    let ok = ModelSpec::from_json(
+        &text(r#"{"Custom": {"class_name": "Gate", "config": {"k": [1, 2]}}}"#),
+        "test",
+    )
+    .unwrap();
+    assert_eq!(
+        ModelSpec::from_json(&ok.to_keras_json(), "again").unwrap(),
+        ok
+    );
+    // Forms whose Keras JSON would read back as something else are refused.
+    for (layer, want) in [
+        (
+            r#"{"Custom": {"class_name": "Dense"}}"#,
+            "must name a layer of your own",
+        ),
+        (
+            r#"{"Custom": {"class_name": ""}}"#,
+            "must name a layer of your own",
+        ),
+        (
+            r#"{"Custom": {"class_name": "G", "config": 3}}"#,
+            "must be an object",
+        ),
+        (
+            r#"{"Custom": {"class_name": "G", "config": {"name": "g"}}}"#,
+            "`name`",
+        ),
+    ] {
+        let e = ModelSpec::from_json(&text(layer), "test")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("layer 0 (Custom)") && e.contains(want),
+            "{layer}: {e}"
+        );
+    }
 }

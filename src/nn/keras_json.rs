@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use serde_json::{json, Map, Value};
 
 use super::keras_args::{sample_shape, short, Args};
-use super::spec::{LayerSpec, ModelSpec, Pair};
+use super::spec::{LayerSpec, ModelSpec, Pair, BUILT_IN, KERAS_COMMON};
 use crate::error::{Error, Result};
 
 /// The Keras layers wgtrain reads, for error messages.
@@ -89,7 +89,22 @@ impl ModelSpec {
                 class,
                 at,
             };
+            let registered = layer.get("registered_name").and_then(Value::as_str);
             let spec = match class {
+                // A layer of the user's own (Keras writes a registered name for it): kept
+                // as its class and arguments, for Rust code that defines it.
+                custom if registered.is_some() && !BUILT_IN.contains(&custom) => {
+                    let config = cfg
+                        .iter()
+                        .filter(|(k, _)| !KERAS_COMMON.contains(&k.as_str()))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    specs.push(LayerSpec::Custom {
+                        class_name: custom.to_string(),
+                        config: Value::Object(config),
+                    });
+                    continue;
+                }
                 "InputLayer" => {
                     if input_shape.is_none() {
                         return Err(a.err("has no `batch_shape`"));
