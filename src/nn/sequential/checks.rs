@@ -1,5 +1,6 @@
 //! What `Sequential` checks before it computes: inputs and labels against the model's
-//! shapes (and, for sparse labels, their values), and a new layer's sizes.
+//! shapes (and, for sparse labels, their values), a new layer's sizes, and the running
+//! size of the weights the memory check reads.
 
 use super::summary::batch_shape;
 use super::Sequential;
@@ -99,4 +100,16 @@ pub(super) fn checked_sizes(layer: &dyn Layer, out: Vec<usize>) -> Result<Vec<us
         )));
     }
     Ok(out)
+}
+
+/// The weights' sizes so far, kept by `add` one layer at a time, so the memory check of
+/// a new layer (and of `compile`) does not walk every layer again.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ParamTally {
+    /// Bytes of every weight.
+    pub bytes: u128,
+    /// The largest weight's bytes, and which it is ("layer 0 (Dense) kernel [784, 64]").
+    pub largest: (u128, String),
+    /// Scalars in every weight (saturating; a model too large to count cannot fit).
+    pub count: usize,
 }

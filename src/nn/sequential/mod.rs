@@ -21,6 +21,7 @@ pub use fit::FitOptions;
 pub use step::Evaluation;
 
 use checks::checked_sizes;
+pub(crate) use checks::ParamTally;
 use summary::batch_shape;
 pub(crate) use summary::keras_name;
 
@@ -85,6 +86,14 @@ pub struct Sequential {
     kind_counts: std::collections::HashMap<&'static str, usize>,
     pub(super) shapes: Vec<Vec<usize>>,
     seed: u64,
+    /// Draws the layers' initial weights in layer order from the seed, so weights built
+    /// one layer at a time by `add` equal those of a build of the whole model.
+    init_rng: StdRng,
+    /// Build each layer's weights as it is added (off for `from_spec`, whose model is
+    /// built at its first use, so reading a description allocates nothing).
+    build_on_add: bool,
+    /// The weights' sizes so far, for the memory check.
+    pub(super) tally: ParamTally,
     initialised: bool,
     pub(super) compiled: Option<Compiled>,
     shuffle_rng: StdRng,
@@ -117,6 +126,9 @@ impl Sequential {
             kind_counts: std::collections::HashMap::new(),
             shapes: Vec::new(),
             seed: 0,
+            init_rng: StdRng::seed_from_u64(0),
+            build_on_add: true,
+            tally: ParamTally::default(),
             initialised: false,
             compiled: None,
             shuffle_rng: StdRng::seed_from_u64(0x5eed),
@@ -153,10 +165,18 @@ impl Sequential {
     }
 
     /// Seed for weight initialisation and shuffling (same seed, same model, on either
-    /// device). Set before `compile`.
+    /// device). Give it before adding layers: each layer's weights are drawn from it when
+    /// the layer is added. Given after, it re-draws every weight from the new seed at the
+    /// next build (`build`, `compile`, `load_weights` or `set_weights`; until then the
+    /// model has no weights), and a `compile` before it is forgotten.
     pub fn with_seed(mut self, seed: u64) -> Sequential {
         self.seed = seed;
         self.shuffle_rng = StdRng::seed_from_u64(seed ^ 0x5eed_5eed);
+        self.init_rng = StdRng::seed_from_u64(seed);
+        if !self.layers.is_empty() {
+            self.initialised = false;
+            self.compiled = None;
+        }
         self
     }
 
@@ -226,14 +246,18 @@ impl Sequential {
         }
     }
 
-    /// Append a layer; its input shape is checked now, and a mismatch is an error naming
-    /// the layer, its position and the shape it was given.
+    /// Append a layer and build its weights (initialised from the seed, as Keras builds a
+    /// layer once its input shape is known), so `summary`, `get_weights` and
+    /// `save_weights` work at once. Its input shape is checked first (a mismatch is an
+    /// error naming the layer, its position and the shape it was given), then that the
+    /// model's weights with the new ones fit the device and the host, before anything is
+    /// allocated. Layers are added before `compile`.
     pub fn add(&mut self, layer: impl Layer + 'static) -> Result<()> {
         let mut layer: Box<dyn Layer> = Box::new(layer);
-        if self.initialised {
+        if self.compiled.is_some() {
             return Err(Error::Model(
-                "add: the model's weights are already built (by build, compile, load_weights \
-                 or set_weights); add every layer first"
+                "add: the model is already built and compiled (its optimizer holds every \
+                 weight); add every layer before compile"
                     .into(),
             ));
         }
@@ -256,6 +280,22 @@ impl Sequential {
                     batch_shape(&input)
                 ))
             })?;
+        let tally = self.tally_with(index, layer.as_ref())?;
+        // A model built so far (or still empty) builds the new layer now; one whose
+        // weights wait for `build` (from a description, or re-seeded) builds it then.
+        let build_now = self.build_on_add && (self.initialised || self.layers.is_empty());
+        if build_now {
+            if self.layers.is_empty() {
+                self.init_rng = StdRng::seed_from_u64(self.seed);
+            }
+            if let Err(e) = layer.init(&self.device, &mut self.init_rng) {
+                // The generator has moved on: the next build draws every weight again.
+                self.initialised = false;
+                return Err(e);
+            }
+        }
+        self.initialised = build_now;
+        self.tally = tally;
         let kind = layer.kind();
         let same = self.kind_counts.entry(kind).or_insert(0);
         let base = keras_name(kind);
@@ -284,11 +324,18 @@ impl Sequential {
     }
 
     /// Every weight in Keras layout, named "layers.{i}.kernel" / "layers.{i}.bias".
-    /// The model must be built (`build` or `compile`): before, it has no weights.
+    /// A model has them once its layers are added; one read from a description (or
+    /// re-seeded after its layers) has them after `build` (or compile, or load_weights).
     pub fn get_weights(&self) -> Result<Vec<NamedArray>> {
+        if self.layers.is_empty() {
+            return Err(Error::Model(
+                "get_weights: the model has no layers, so no weights; add layers first".into(),
+            ));
+        }
         if !self.initialised {
             return Err(Error::Model(
-                "get_weights: the model has no weights yet; call build() (or compile, or \
+                "get_weights: the model's weights are not built yet (a model from a \
+                 description, or re-seeded after its layers); call build() (or compile, or \
                  load_weights) first"
                     .into(),
             ));
