@@ -174,6 +174,8 @@ fn damaged_files_are_file_format_errors_naming_the_file() {
 fn calls_before_build_or_compile_say_what_to_call_first() {
     let mut m = Sequential::new(Device::Cpu, &[4]);
     m.add(Dense::new(3, Activation::Softmax)).unwrap();
+    // Weights exist once the layers are added; a new seed drops them until the next build.
+    let mut m = m.with_seed(3);
     match m.get_weights() {
         Err(Error::NotReady { call, first, .. }) => {
             assert_eq!(call, "get_weights");

@@ -277,12 +277,21 @@ fn uncompiled(seed: u64) -> Sequential {
 #[test]
 fn weights_exist_before_compile_as_in_keras() {
     let dir = TempDir::new("weights-before-compile");
-    // Not built: save_weights says so and writes nothing (it used to write an empty file
-    // and report success).
-    let m = uncompiled(1);
+    // Without weights — no layers, or a seed given after the layers (which re-draws them
+    // at the next build) — save_weights says so and writes nothing (it used to write an
+    // empty file and report success).
+    let early = dir.path("early.safetensors");
+    let e = Sequential::new(Device::Cpu, &[6, 6, 1])
+        .save_weights(&early)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("no layers") && e.contains("nothing was written"),
+        "{e}"
+    );
+    let m = uncompiled(2).with_seed(1);
     assert!(!m.is_built());
     assert!(m.summary().contains("Total params"), "{}", m.summary());
-    let early = dir.path("early.safetensors");
     let e = m.save_weights(&early).unwrap_err().to_string();
     assert!(
         e.contains("build()") && e.contains("nothing was written"),
@@ -292,7 +301,8 @@ fn weights_exist_before_compile_as_in_keras() {
         !early.exists(),
         "a file was written for a model without weights"
     );
-    // Built: the same initial weights compile would give, saved before compile.
+    // Built (as its layers are added; `build` is then a no-op): the same initial weights
+    // compile would give, saved before compile.
     let mut built = uncompiled(1);
     built.build().unwrap();
     built.save_weights(&early).unwrap();

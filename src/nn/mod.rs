@@ -30,9 +30,13 @@ pub use layers::{
     GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Reshape,
 };
 pub use model::fusion::{CanFuse, FusionPlan, LayerFusion};
+pub use model::init::glorot_uniform;
 pub use model::layer::Layer;
 pub use model::sequential::{Evaluation, FitOptions, NamedArray, Sequential};
 pub use model::spec::{LayerSpec, ModelSpec, Pair, MAX_DESCRIPTION_BYTES, MAX_LAYERS};
+/// The random generator [`Layer::init`] draws initial weights from (rand's `StdRng`), so a
+/// layer defined outside wgtrain can name it without depending on `rand` itself.
+pub use rand::rngs::StdRng;
 pub use training::loss::{Loss, LossConfig, Metric};
 pub use training::optimizer::{ClippedOptimizer, Optimizer};
 pub use training::param::Param;

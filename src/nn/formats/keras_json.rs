@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::keras_args::{sample_shape, short, Args};
 use crate::error::{Error, Result};
-use crate::nn::model::spec::{LayerSpec, ModelSpec, Pair};
+use crate::nn::model::spec::{LayerSpec, ModelSpec, Pair, BUILT_IN, KERAS_COMMON};
 
 /// The Keras layers wgtrain reads, for error messages.
 const SUPPORTED: &str = "InputLayer, Dense, Conv2D, MaxPooling2D, AveragePooling2D, \
@@ -95,7 +95,22 @@ impl ModelSpec {
                 class,
                 at,
             };
+            let registered = layer.get("registered_name").and_then(Value::as_str);
             let spec = match class {
+                // A layer of the user's own (Keras writes a registered name for it): kept
+                // as its class and arguments, for Rust code that defines it.
+                custom if registered.is_some() && !BUILT_IN.contains(&custom) => {
+                    let config = cfg
+                        .iter()
+                        .filter(|(k, _)| !KERAS_COMMON.contains(&k.as_str()))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    specs.push(LayerSpec::Custom {
+                        class_name: custom.to_string(),
+                        config: Value::Object(config),
+                    });
+                    continue;
+                }
                 "InputLayer" => {
                     if input_shape.is_none() {
                         return Err(a.err("has no `batch_shape`"));
@@ -299,7 +314,12 @@ impl ModelSpec {
             "registered_name": null,
         })];
         for l in &self.layers {
-            let kind = l.kind();
+            // A layer defined outside wgtrain keeps its own class name and arguments
+            // (Keras loads it only with that class registered).
+            let (kind, custom) = match l {
+                LayerSpec::Custom { class_name, config } => (class_name.as_str(), Some(config)),
+                _ => (l.kind(), None),
+            };
             let count = seen.entry(kind).or_insert(0);
             let same = *count;
             *count += 1;
@@ -308,7 +328,10 @@ impl ModelSpec {
                 0 => base,
                 n => format!("{base}_{n}"),
             };
-            let mut cfg = match serde_json::to_value(l).expect("a LayerSpec serialises") {
+            let mut cfg = match custom.map_or_else(
+                || serde_json::to_value(l).expect("a LayerSpec serialises"),
+                |c| json!({ kind: c }),
+            ) {
                 Value::Object(o) => o
                     .into_iter()
                     .next()
@@ -335,7 +358,7 @@ impl ModelSpec {
                 "module": "keras.layers",
                 "class_name": kind,
                 "config": cfg,
-                "registered_name": null,
+                "registered_name": custom.map(|_| kind),
             }));
         }
         json!({

@@ -5,7 +5,8 @@
 //! host holds only one parameter at a time, while it is initialised). Sizes are `u128`
 //! with checked arithmetic; errors name the layer, the tensor, its shape and the bytes.
 
-use super::sequential::Sequential;
+use super::layer::Layer;
+use super::sequential::{ParamTally, Sequential};
 use crate::error::{Error, Result};
 use crate::memory::{check_host, product};
 use crate::nn::device::Device;
@@ -57,35 +58,38 @@ impl Sequential {
 
     /// Weights, their gradients and `slots` optimizer slots per weight.
     pub(super) fn check_params_fit(&self, slots: usize) -> Result<()> {
+        let t = &self.tally;
+        tally_fits(self.device(), "the model", t, slots, self.built_bytes())
+    }
+
+    /// Bytes of weights already allocated (all of them once built, else none): they are
+    /// in the host's use already, so the checks count only what is still to come.
+    fn built_bytes(&self) -> u128 {
+        if self.is_built() {
+            self.tally.bytes
+        } else {
+            0
+        }
+    }
+
+    /// The model's weight sizes with layer `i`'s added, checked to fit (each weight one
+    /// binding, all of them, with their gradients, the host's memory) before anything of
+    /// the layer is allocated.
+    pub(super) fn tally_with(&self, i: usize, l: &dyn Layer) -> Result<ParamTally> {
         let dev = self.device();
-        let mut total = 0u128;
-        let mut largest = 0u128;
-        let mut largest_what = String::new();
-        for (i, l) in self.layers.iter().enumerate() {
-            for (name, shape) in l.param_shapes() {
-                let what = format!("layer {i} ({}) {name} {shape:?}", l.kind());
-                let bytes = fits_binding(dev, &what, &shape, PARAMS_FIX)?;
-                total = total.saturating_add(bytes);
-                if bytes > largest {
-                    (largest, largest_what) = (bytes, what);
-                }
+        let mut t = self.tally.clone();
+        for (name, shape) in l.param_shapes() {
+            let what = format!("layer {i} ({}) {name} {shape:?}", l.kind());
+            let bytes = fits_binding(dev, &what, &shape, PARAMS_FIX)?;
+            t.bytes = t.bytes.saturating_add(bytes);
+            if bytes > t.largest.0 {
+                t.largest = (bytes, what);
             }
         }
-        let copies = 2 + slots as u128; // value, gradient, optimizer slots
-        let host = match dev {
-            Device::Cpu => total.saturating_mul(copies),
-            // Initial values are drawn on the host one tensor at a time.
-            Device::Gpu(_) => largest,
-        };
-        check_host(
-            format_args!(
-                "the model ({} parameters with their gradients and optimizer state; the \
-                 largest tensor is {largest_what})",
-                self.count_params()
-            ),
-            host,
-            PARAMS_FIX,
-        )
+        t.count = t.count.saturating_add(l.param_count());
+        let subject = format!("the model with layer {i} ({}) added", l.kind());
+        tally_fits(dev, &subject, &t, 0, self.built_bytes())?;
+        Ok(t)
     }
 
     /// Inputs, outputs and scratch of every layer for `batch` samples.
@@ -136,6 +140,33 @@ impl Sequential {
 }
 
 const PARAMS_FIX: &str = "use fewer units or filters, or a smaller input";
+
+/// Weights of the sizes `t`, their gradients and `slots` optimizer slots per weight must
+/// fit the host: all of them on the CPU device (less the `built` bytes of values already
+/// allocated), the largest (drawn on the host before its upload) on the GPU device.
+fn tally_fits(
+    dev: &Device,
+    subject: &str,
+    t: &ParamTally,
+    slots: usize,
+    built: u128,
+) -> Result<()> {
+    let copies = 2 + slots as u128; // value, gradient, optimizer slots
+    let host = match dev {
+        Device::Cpu => t.bytes.saturating_mul(copies).saturating_sub(built),
+        // Initial values are drawn on the host one tensor at a time.
+        Device::Gpu(_) => t.largest.0,
+    };
+    check_host(
+        format_args!(
+            "{subject} ({} parameters with their gradients and optimizer state; the \
+             largest tensor is {})",
+            t.count, t.largest.1
+        ),
+        host,
+        PARAMS_FIX,
+    )
+}
 
 /// The bytes of an f32 tensor `what` of `dims`; on the GPU device they must fit one
 /// storage-buffer binding.

@@ -70,6 +70,9 @@ fn epsilon() -> f32 {
 fn leaky_slope() -> f32 {
     0.3
 }
+fn empty_object() -> serde_json::Value {
+    serde_json::json!({})
+}
 fn one() -> Pair {
     Pair(1, 1)
 }
@@ -159,6 +162,19 @@ pub enum LayerSpec {
         #[serde(default = "epsilon")]
         epsilon: f32,
     },
+    /// A layer defined outside wgtrain (a `Layer` implemented by the user), described by
+    /// its class name and its arguments. Saved with the weights so a file says what it
+    /// holds; a description cannot build it (reading one that holds it, and
+    /// `Sequential::from_spec`, refuse it): build such a model in Rust with
+    /// `Sequential::add`, then `load_weights`.
+    Custom {
+        /// The layer's class name, e.g. "LowRankDense".
+        class_name: String,
+        /// Its arguments, a JSON object (e.g. `{"units": 4, "rank": 2}`) without the
+        /// arguments Keras gives every layer (name, trainable, dtype).
+        #[serde(default = "empty_object")]
+        config: serde_json::Value,
+    },
 }
 
 impl LayerSpec {
@@ -177,7 +193,56 @@ impl LayerSpec {
             LayerSpec::GlobalMaxPooling2D {} => "GlobalMaxPooling2D",
             LayerSpec::BatchNormalization { .. } => "BatchNormalization",
             LayerSpec::LeakyReLU { .. } => "LeakyReLU",
+            LayerSpec::Custom { .. } => "Custom",
         }
+    }
+}
+
+/// The Keras layer classes wgtrain reads, which a custom layer cannot be named.
+pub(crate) const BUILT_IN: [&str; 14] = [
+    "InputLayer",
+    "Dense",
+    "Conv2D",
+    "MaxPooling2D",
+    "AveragePooling2D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling2D",
+    "Flatten",
+    "Reshape",
+    "Activation",
+    "LeakyReLU",
+    "Dropout",
+    "BatchNormalization",
+    "Custom",
+];
+
+/// The arguments Keras writes for every layer, kept out of a custom layer's config (the
+/// Keras form adds them, the reader takes them off again).
+pub(crate) const KERAS_COMMON: [&str; 5] = [
+    "name",
+    "trainable",
+    "dtype",
+    "batch_shape",
+    "batch_input_shape",
+];
+
+/// A custom layer's description is one the Keras form writes and reads back the same: a
+/// class name of its own and a config object without Keras's common arguments.
+fn check_custom(class_name: &str, config: &serde_json::Value) -> std::result::Result<(), String> {
+    if class_name.is_empty() || BUILT_IN.contains(&class_name) {
+        return Err(format!(
+            "field `class_name` must name a layer of your own, not `{}`",
+            crate::echo::clip(class_name)
+        ));
+    }
+    match config.as_object() {
+        None => Err("field `config` must be an object of the layer's arguments".into()),
+        Some(o) => match KERAS_COMMON.iter().find(|k| o.contains_key(**k)) {
+            Some(k) => Err(format!(
+                "field `config` must not hold `{k}`, which Keras gives every layer"
+            )),
+            None => Ok(()),
+        },
     }
 }
 
@@ -282,6 +347,10 @@ impl ModelSpec {
                 LayerSpec::LeakyReLU { negative_slope: s } if !(s.is_finite() && s >= 0.0) => Some(
                     format!("field `negative_slope` must be a number ≥ 0, got {s}"),
                 ),
+                LayerSpec::Custom {
+                    ref class_name,
+                    ref config,
+                } => check_custom(class_name, config).err(),
                 _ => None,
             };
             if let Some(msg) = out_of_range {

@@ -44,8 +44,10 @@ impl Param {
     }
 
     /// Where backward puts a gradient: into the arena's range when packed (the caller
-    /// computes straight into it with `into`), else a new tensor from `new`.
-    pub(crate) fn write_grad(
+    /// computes straight into it with `into`), else a new tensor from `new`. A layer's
+    /// `backward` writes every gradient through this: on the GPU the optimizer reads the
+    /// packed range, so a gradient put into `grad` by assignment would never be applied.
+    pub fn write_grad(
         &mut self,
         into: impl FnOnce(&mut Tensor) -> Result<()>,
         new: impl FnOnce() -> Result<Tensor>,

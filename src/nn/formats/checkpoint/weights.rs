@@ -27,8 +27,9 @@ pub const CONVERT_KERAS: &str = "a Keras .keras or .weights.h5 file converts wit
 impl Sequential {
     /// Save the weights alone (trainable and non-trainable, e.g. BatchNormalization's
     /// moving statistics) to `path`, atomically, with the model description as metadata.
-    /// The model must be built (`build`, `compile` or `load_weights`): before, nothing is
-    /// written and the error says so.
+    /// The model has weights once its layers are added (one from a description once it is
+    /// built: `build`, `compile` or `load_weights`); without, nothing is written and the
+    /// error says so.
     pub fn save_weights(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         let bytes = self.weights_file_bytes().map_err(|e| match e {

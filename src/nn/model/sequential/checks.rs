@@ -1,5 +1,6 @@
 //! What `Sequential` checks before it computes: inputs and labels against the model's
-//! shapes (and, for sparse labels, their values), and a new layer's sizes.
+//! shapes (and, for sparse labels, their values), a new layer's sizes, and the running
+//! size of the weights the memory check reads.
 
 use super::summary::batch_shape;
 use super::Sequential;
@@ -111,6 +112,19 @@ pub(super) fn checked_sizes(layer: &dyn Layer, out: Vec<usize>) -> Result<Vec<us
 }
 
 /// What an unbuilt model lacks, for `Error::NotReady`.
-pub(super) const NO_WEIGHTS: &str = "the model has no weights yet";
+pub(super) const NO_WEIGHTS: &str =
+    "the model has no weights yet (a model from a description, or re-seeded after its layers)";
 /// What builds a model's weights, for `Error::NotReady`.
 pub(super) const BUILD_FIRST: &str = "build() (or compile, or load_weights)";
+
+/// The weights' sizes so far, kept by `add` one layer at a time, so the memory check of
+/// a new layer (and of `compile`) does not walk every layer again.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ParamTally {
+    /// Bytes of every weight.
+    pub bytes: u128,
+    /// The largest weight's bytes, and which it is ("layer 0 (Dense) kernel [784, 64]").
+    pub largest: (u128, String),
+    /// Scalars in every weight (saturating; a model too large to count cannot fit).
+    pub count: usize,
+}

@@ -140,12 +140,19 @@ impl Sequential {
     }
 
     /// Allocate the weights and initialise them from the seed (Glorot-uniform kernels,
-    /// zero biases), once: what Keras calls building the model. `compile`,
-    /// `load_weights` and `set_weights` build it when it is not built yet; call it to
-    /// read or save the initial weights before `compile`. Layers can no longer be added.
+    /// zero biases): what Keras calls building the model. `add` builds each layer's
+    /// weights as it comes, so this is a no-op then; a model from a description
+    /// (`from_spec`), or re-seeded after its layers, is built here, or by `compile`,
+    /// `load_weights` or `set_weights`. A model without layers has nothing to build: an
+    /// error.
     pub fn build(&mut self) -> Result<()> {
         if self.initialised {
             return Ok(());
+        }
+        if self.layers.is_empty() {
+            return Err(Error::Model(
+                "build: the model has no layers, so no weights; add layers first".into(),
+            ));
         }
         // Sizes first: nothing is allocated for a model that cannot fit.
         self.check_params_fit(0)?;
@@ -153,11 +160,16 @@ impl Sequential {
         for l in &mut self.layers {
             l.init(&self.device, &mut rng)?;
         }
+        // Layers added later continue the same draws.
+        self.init_rng = rng;
+        self.build_on_add = true;
         self.initialised = true;
         Ok(())
     }
 
-    /// Whether the weights exist (`build`, `compile`, `load_weights` or `set_weights`).
+    /// Whether the weights exist: once layers are added (a model from a description, or
+    /// re-seeded after its layers: after `build`, `compile`, `load_weights` or
+    /// `set_weights`).
     pub fn is_built(&self) -> bool {
         self.initialised
     }

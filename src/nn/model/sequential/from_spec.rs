@@ -11,9 +11,12 @@ use crate::nn::Activation;
 
 impl Sequential {
     /// The model a description gives, on `device` (not yet compiled). Errors name the layer index and
-    /// the field, or the shapes that do not fit.
+    /// the field, or the shapes that do not fit. Its weights are built at its first use
+    /// (`build`, `compile`, `load_weights`, `set_weights`), from `seed` as `add` would
+    /// build them, so reading a description (or a file's, to check it) allocates nothing.
     pub fn from_spec(spec: &ModelSpec, device: Device, seed: u64) -> Result<Sequential> {
         let mut m = Sequential::new(device, &spec.input_shape).with_seed(seed);
+        m.build_on_add = false;
         for (i, l) in spec.layers.iter().enumerate() {
             let field = |name: &str, e: Error| {
                 Error::Model(format!("layer {i} ({}): field `{name}`: {e}", l.kind()))
@@ -85,6 +88,14 @@ impl Sequential {
                         .momentum(*momentum)
                         .epsilon(*epsilon),
                 )?,
+                LayerSpec::Custom { class_name, .. } => {
+                    return Err(Error::Model(format!(
+                        "layer {i} ({}): a layer defined outside wgtrain, which a description \
+                         cannot build; build the model in Rust with Sequential::add (the \
+                         same layers) and then load_weights",
+                        crate::echo::clip(class_name)
+                    )))
+                }
                 LayerSpec::Reshape { target_shape } => {
                     let dims: Option<Vec<isize>> = target_shape
                         .iter()

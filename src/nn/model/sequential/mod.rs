@@ -16,17 +16,19 @@ mod from_spec;
 mod step;
 mod step_trace;
 mod summary;
+mod weights;
 
 pub use fit::FitOptions;
 pub use step::Evaluation;
+pub use weights::NamedArray;
 
+pub(crate) use checks::ParamTally;
 use checks::{checked_sizes, BUILD_FIRST, NO_WEIGHTS};
 use summary::batch_shape;
 pub(crate) use summary::keras_name;
 
 use super::layer::Layer;
 use super::spec::{MAX_LAYERS, TOO_MANY_LAYERS};
-use crate::array::Array;
 use crate::error::{Error, Result};
 use crate::history::EpochLog;
 use crate::hyperparams::GradientClip;
@@ -37,15 +39,6 @@ use crate::nn::model::fusion::FusionPlan;
 use crate::nn::training::loss::Loss;
 use crate::nn::training::optimizer::{Optimizer, OptimizerState};
 use crate::nn::Activation;
-
-/// A named weight tensor in Keras layout, e.g. "layers.0.kernel".
-#[derive(Clone, Debug, PartialEq)]
-pub struct NamedArray {
-    /// The weight's name, e.g. "layers.0.kernel".
-    pub name: String,
-    /// The values, in Keras layout.
-    pub array: Array,
-}
 
 pub(in crate::nn) struct Compiled {
     pub(in crate::nn) optimizer: Optimizer,
@@ -89,6 +82,14 @@ pub struct Sequential {
     kind_counts: std::collections::HashMap<&'static str, usize>,
     pub(in crate::nn) shapes: Vec<Vec<usize>>,
     seed: u64,
+    /// Draws the layers' initial weights in layer order from the seed, so weights built
+    /// one layer at a time by `add` equal those of a build of the whole model.
+    init_rng: StdRng,
+    /// Build each layer's weights as it is added (off for `from_spec`, whose model is
+    /// built at its first use, so reading a description allocates nothing).
+    build_on_add: bool,
+    /// The weights' sizes so far, for the memory check.
+    pub(super) tally: ParamTally,
     initialised: bool,
     pub(in crate::nn) compiled: Option<Compiled>,
     shuffle_rng: StdRng,
@@ -121,6 +122,9 @@ impl Sequential {
             kind_counts: std::collections::HashMap::new(),
             shapes: Vec::new(),
             seed: 0,
+            init_rng: StdRng::seed_from_u64(0),
+            build_on_add: true,
+            tally: ParamTally::default(),
             initialised: false,
             compiled: None,
             shuffle_rng: StdRng::seed_from_u64(0x5eed),
@@ -157,10 +161,18 @@ impl Sequential {
     }
 
     /// Seed for weight initialisation and shuffling (same seed, same model, on either
-    /// device). Set before `compile`.
+    /// device). Give it before adding layers: each layer's weights are drawn from it when
+    /// the layer is added. Given after, it re-draws every weight from the new seed at the
+    /// next build (`build`, `compile`, `load_weights` or `set_weights`; until then the
+    /// model has no weights), and a `compile` before it is forgotten.
     pub fn with_seed(mut self, seed: u64) -> Sequential {
         self.seed = seed;
         self.shuffle_rng = StdRng::seed_from_u64(seed ^ 0x5eed_5eed);
+        self.init_rng = StdRng::seed_from_u64(seed);
+        if !self.layers.is_empty() {
+            self.initialised = false;
+            self.compiled = None;
+        }
         self
     }
 
@@ -230,14 +242,18 @@ impl Sequential {
         }
     }
 
-    /// Append a layer; its input shape is checked now, and a mismatch is an error naming
-    /// the layer, its position and the shape it was given.
+    /// Append a layer and build its weights (initialised from the seed, as Keras builds a
+    /// layer once its input shape is known), so `summary`, `get_weights` and
+    /// `save_weights` work at once. Its input shape is checked first (a mismatch is an
+    /// error naming the layer, its position and the shape it was given), then that the
+    /// model's weights with the new ones fit the device and the host, before anything is
+    /// allocated. Layers are added before `compile`.
     pub fn add(&mut self, layer: impl Layer + 'static) -> Result<()> {
         let mut layer: Box<dyn Layer> = Box::new(layer);
-        if self.initialised {
+        if self.compiled.is_some() {
             return Err(Error::Model(
-                "add: the model's weights are already built (by build, compile, load_weights \
-                 or set_weights); add every layer first"
+                "add: the model is already built and compiled (its optimizer holds every \
+                 weight); add every layer before compile"
                     .into(),
             ));
         }
@@ -260,6 +276,22 @@ impl Sequential {
                     batch_shape(&input)
                 ))
             })?;
+        let tally = self.tally_with(index, layer.as_ref())?;
+        // A model built so far (or still empty) builds the new layer now; one whose
+        // weights wait for `build` (from a description, or re-seeded) builds it then.
+        let build_now = self.build_on_add && (self.initialised || self.layers.is_empty());
+        if build_now {
+            if self.layers.is_empty() {
+                self.init_rng = StdRng::seed_from_u64(self.seed);
+            }
+            if let Err(e) = layer.init(&self.device, &mut self.init_rng) {
+                // The generator has moved on: the next build draws every weight again.
+                self.initialised = false;
+                return Err(e);
+            }
+        }
+        self.initialised = build_now;
+        self.tally = tally;
         let kind = layer.kind();
         let same = self.kind_counts.entry(kind).or_insert(0);
         let base = keras_name(kind);
@@ -285,54 +317,6 @@ impl Sequential {
         self.layers
             .iter()
             .fold(0usize, |a, l| a.saturating_add(l.param_count()))
-    }
-
-    /// Every weight in Keras layout, named "layers.{i}.kernel" / "layers.{i}.bias".
-    /// The model must be built (`build` or `compile`): before, it has no weights.
-    pub fn get_weights(&self) -> Result<Vec<NamedArray>> {
-        if !self.initialised {
-            return Err(Error::NotReady {
-                call: "get_weights",
-                why: NO_WEIGHTS.into(),
-                first: BUILD_FIRST,
-            });
-        }
-        let mut out = Vec::new();
-        for (i, l) in self.layers.iter().enumerate() {
-            for p in l.params() {
-                out.push(NamedArray {
-                    name: format!("layers.{i}.{}", p.name),
-                    array: Array::new(&p.shape, self.device.download(&p.value)?)?,
-                });
-            }
-        }
-        Ok(out)
-    }
-
-    /// Replace every weight (same names and shapes as [`get_weights`](Self::get_weights)).
-    /// The model is built first if it is not yet.
-    pub fn set_weights(&mut self, weights: &[NamedArray]) -> Result<()> {
-        self.build()?;
-        // One map, so a model of many layers is set in linear time.
-        let by_name: std::collections::HashMap<&str, &NamedArray> =
-            weights.iter().map(|w| (w.name.as_str(), w)).collect();
-        for (i, l) in self.layers.iter_mut().enumerate() {
-            for p in l.params_mut() {
-                let name = format!("layers.{i}.{}", p.name);
-                let w = by_name
-                    .get(name.as_str())
-                    .ok_or_else(|| Error::Model(format!("set_weights: no tensor named {name}")))?;
-                if w.array.shape != p.shape {
-                    return Err(Error::ShapeMismatch {
-                        what: format!("set_weights: {name}"),
-                        expected: format!("{:?} (the layer's)", p.shape),
-                        got: format!("{:?}", w.array.shape),
-                    });
-                }
-                self.device.write(&mut p.value, &w.array.data)?;
-            }
-        }
-        Ok(())
     }
 
     /// The training forward: every layer caches what its backward needs.
