@@ -10,8 +10,9 @@
 
 use wgtrain::data::{data_dir, load_mnist};
 use wgtrain::nn::{
-    to_categorical, Activation, Conv2D, Dense, Device, DeviceKind, FitOptions, Flatten, Loss,
-    MaxPooling2D, Metric, Optimizer, Sequential,
+    layers::{Conv2D, Dense, Flatten, MaxPooling2D},
+    to_categorical, Activation, Device, DeviceKind, FitOptions, Loss, Metric, Optimizer,
+    Sequential,
 };
 
 fn main() -> wgtrain::Result<()> {

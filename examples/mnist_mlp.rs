@@ -9,8 +9,8 @@
 
 use wgtrain::data::{data_dir, load_mnist};
 use wgtrain::nn::{
-    to_categorical, Activation, Dense, Device, DeviceKind, FitOptions, Loss, Metric, Optimizer,
-    Sequential,
+    layers::Dense, to_categorical, Activation, Device, DeviceKind, FitOptions, Loss, Metric,
+    Optimizer, Sequential,
 };
 
 fn main() -> wgtrain::Result<()> {

@@ -8,7 +8,8 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use wgtrain::nn::{
-    Activation, Array, Dense, Device, DeviceKind, FitOptions, Loss, Optimizer, Sequential, Verbose,
+    layers::Dense, Activation, Array, Device, DeviceKind, FitOptions, Loss, Optimizer, Sequential,
+    Verbose,
 };
 
 fn main() -> wgtrain::Result<()> {

@@ -6,6 +6,7 @@
 //! The crate's front page shows it at work: a small regression fitted on the CPU device.
 
 pub use crate::data::{data_dir, load_csv, load_image_folder, load_mnist, Dataset, Mnist};
+pub use crate::geometry::Padding;
 pub use crate::nn::{
     callbacks::{EarlyStopping, ModelCheckpoint, ReduceLROnPlateau},
     layers::{

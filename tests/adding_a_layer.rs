@@ -11,7 +11,7 @@
 mod common;
 
 use wgtrain::nn::{
-    glorot_uniform, Activation, Dense, Device, Layer, LayerSpec, Loss, Optimizer, Param,
+    glorot_uniform, layers::Dense, Activation, Device, Layer, LayerSpec, Loss, Optimizer, Param,
     Sequential, StdRng, Tensor,
 };
 use wgtrain::shape::Layout;

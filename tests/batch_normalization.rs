@@ -7,8 +7,9 @@ mod common;
 
 use common::{gpu_device, max_diff, randn, TempDir};
 use wgtrain::nn::{
-    to_categorical, Activation, Array, BatchNormalization, Conv2D, Dense, Device, FitOptions,
-    Flatten, Loss, MaxPooling2D, Metric, ModelSpec, Optimizer, Sequential, Verbose,
+    layers::{BatchNormalization, Conv2D, Dense, Flatten, MaxPooling2D},
+    to_categorical, Activation, Array, Device, FitOptions, Loss, Metric, ModelSpec, Optimizer,
+    Sequential, Verbose,
 };
 
 fn quiet(epochs: usize, batch_size: usize) -> FitOptions {

@@ -10,8 +10,9 @@ mod common;
 
 use common::{gpu_device, randn, TempDir};
 use wgtrain::nn::{
-    Activation, Array, Conv2D, Dense, Device, FitOptions, Flatten, Loss, MaxPooling2D, Metric,
-    NamedArray, Optimizer, Sequential, Verbose,
+    layers::{Conv2D, Dense, Flatten, MaxPooling2D},
+    Activation, Array, Device, FitOptions, Loss, Metric, NamedArray, Optimizer, Sequential,
+    Verbose,
 };
 use wgtrain::Error;
 

@@ -9,8 +9,9 @@ use std::path::Path;
 use common::{gpu_device, max_diff, randn, TempDir};
 use wgtrain::nn::models::mnist_cnn;
 use wgtrain::nn::{
-    to_categorical, Activation, Array, Dense, Device, Dropout, FitOptions, LearningRateSchedule,
-    Loss, Metric, ModelSpec, Optimizer, Sequential, Verbose,
+    layers::{Dense, Dropout},
+    to_categorical, Activation, Array, Device, FitOptions, LearningRateSchedule, Loss, Metric,
+    ModelSpec, Optimizer, Sequential, Verbose,
 };
 
 /// 200 samples of 12 features, 4 classes (the class is the argmax of a fixed projection).

@@ -13,8 +13,9 @@ use std::time::Instant;
 use common::{gpu_device, randn, TempDir};
 use safetensors::tensor::TensorView;
 use wgtrain::nn::{
-    to_categorical, Activation, Array, Dense, Device, Dropout, FitOptions, Loss, Metric,
-    NamedArray, Optimizer, Sequential, Verbose,
+    layers::{Dense, Dropout},
+    to_categorical, Activation, Array, Device, FitOptions, Loss, Metric, NamedArray, Optimizer,
+    Sequential, Verbose,
 };
 use wgtrain::Error;
 

@@ -12,8 +12,9 @@ use std::sync::Arc;
 use wgtrain::gpu::Gpu;
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
 use wgtrain::nn::{
-    Activation, Array, BatchNormalization, Dense, Device, Dropout, FusionPlan, Layer, LayerFusion,
-    LayerSpec, Loss, Metric, NamedArray, Optimizer, Sequential, Tensor,
+    layers::{BatchNormalization, Dense, Dropout},
+    Activation, Array, Device, FusionPlan, Layer, LayerFusion, LayerSpec, Loss, Metric, NamedArray,
+    Optimizer, Sequential, Tensor,
 };
 use wgtrain::Result;
 

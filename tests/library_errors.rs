@@ -28,8 +28,9 @@ use common::{stderr, wgtrain, TempDir};
 use std::path::{Path, PathBuf};
 use wgtrain::data::{load_csv, load_mnist, read_idx, Dataset};
 use wgtrain::nn::{
-    Activation, Array, Conv2D, Dense, Device, FitOptions, Flatten, Loss, ModelSpec, NamedArray,
-    Optimizer, Sequential, Verbose,
+    layers::{Conv2D, Dense, Flatten},
+    Activation, Array, Device, FitOptions, Loss, ModelSpec, NamedArray, Optimizer, Sequential,
+    Verbose,
 };
 
 /// A small CPU classifier of 4 inputs and 3 classes, compiled.

@@ -6,7 +6,7 @@ mod common;
 
 use common::{gpu_device, randn, TempDir};
 use wgtrain::nn::{
-    to_categorical, Activation, Array, Dense, Device, FitOptions, Loss, Metric, Optimizer,
+    layers::Dense, to_categorical, Activation, Array, Device, FitOptions, Loss, Metric, Optimizer,
     Sequential, Verbose,
 };
 

@@ -6,8 +6,9 @@ mod common;
 
 use common::{gpu_device, max_diff, one_hot, randn};
 use wgtrain::nn::{
-    to_categorical, Activation, Array, Conv2D, Dense, Device, Dropout, FitOptions, Flatten, Layer,
-    LeakyReLU, Loss, MaxPooling2D, Metric, Optimizer, Sequential, Verbose,
+    layers::{Conv2D, Dense, Dropout, Flatten, LeakyReLU, MaxPooling2D},
+    to_categorical, Activation, Array, Device, FitOptions, Layer, Loss, Metric, Optimizer,
+    Sequential, Verbose,
 };
 use wgtrain::Error;
 
@@ -660,7 +661,10 @@ fn loss_and_output_mismatches_are_compile_errors() {
 #[test]
 fn reshape_global_pooling_and_activation_layers_train_alike() {
     use wgtrain::nn::layers::Activation as ActivationLayer;
-    use wgtrain::nn::{GlobalAveragePooling2D, GlobalMaxPooling2D, ModelSpec, Reshape};
+    use wgtrain::nn::{
+        layers::{GlobalAveragePooling2D, GlobalMaxPooling2D, Reshape},
+        ModelSpec,
+    };
     let x = Array::new(&[10, 48], randn(51, 480, 1.0)).unwrap();
     let y = Array::new(&[10], (0..10).map(|i| (i % 3) as f32).collect()).unwrap();
     let mut devices = vec![Device::Cpu];
@@ -671,7 +675,7 @@ fn reshape_global_pooling_and_activation_layers_train_alike() {
             let mut m = Sequential::new(dev.clone(), &[48]).with_seed(6);
             m.add(Reshape::new(&[4, -1, 3])).unwrap();
             m.add(Conv2D::new(8, (3, 3), Activation::Gelu)).unwrap();
-            m.add(wgtrain::nn::AveragePooling2D::new((2, 2)).strides((1, 1)))
+            m.add(wgtrain::nn::layers::AveragePooling2D::new((2, 2)).strides((1, 1)))
                 .unwrap();
             match global_max {
                 false => m.add(GlobalAveragePooling2D::new()).unwrap(),
@@ -735,7 +739,7 @@ fn reshape_global_pooling_and_activation_layers_train_alike() {
 /// back exactly the first epoch's weights (a model trained for that one epoch has them).
 #[test]
 fn early_stopping_stops_and_restores_the_best_weights() {
-    use wgtrain::nn::EarlyStopping;
+    use wgtrain::nn::callbacks::EarlyStopping;
     let (x, y) = synthetic_images(3, 120);
     let build = || {
         let mut m = seed_mlp_images();
@@ -777,7 +781,7 @@ fn seed_mlp_images() -> Sequential {
 /// log holds the rate it trained at.
 #[test]
 fn reduce_lr_on_plateau_lowers_the_rate_and_logs_it() {
-    use wgtrain::nn::ReduceLROnPlateau;
+    use wgtrain::nn::callbacks::ReduceLROnPlateau;
     let (x, y) = synthetic_images(5, 80);
     let mut m = seed_mlp_images();
     compile_cce(&mut m);

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use common::{gpu, gpu_device, randn};
 use wgtrain::gpu::Gpu;
 use wgtrain::nn::{
-    to_categorical, Activation, Array, Conv2D, Dense, Device, FitOptions, Flatten, Loss,
-    MaxPooling2D, Metric, Optimizer, Sequential, Verbose,
+    layers::{Conv2D, Dense, Flatten, MaxPooling2D},
+    to_categorical, Activation, Array, Device, FitOptions, Loss, Metric, Optimizer, Sequential,
+    Verbose,
 };
 
 fn mlp(dev: Device) -> Sequential {
@@ -195,7 +196,7 @@ fn steady_state_epochs_allocate_nothing() {
 /// (whose gradients are copied into the arena) and sparse labels — with fewer dispatches.
 #[test]
 fn fused_kernels_train_exactly_like_one_dispatch_per_op() {
-    use wgtrain::nn::BatchNormalization;
+    use wgtrain::nn::layers::BatchNormalization;
     let Some(_) = gpu() else { return };
     let (x, y) = data(96, true);
     let y_idx: Vec<f32> = y.argmax_rows().iter().map(|&c| c as f32).collect();

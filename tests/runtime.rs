@@ -275,7 +275,7 @@ fn noop_twin_records_what_the_real_device_records() {
 #[test]
 fn parameters_over_one_binding_fall_back_to_one_update_per_tensor() {
     use std::sync::Arc;
-    use wgtrain::nn::{Activation, Array, Dense, Device, Loss, Optimizer, Sequential};
+    use wgtrain::nn::{layers::Dense, Activation, Array, Device, Loss, Optimizer, Sequential};
     let Some(_) = gpu() else { return };
     let limits = wgpu::Limits {
         max_storage_buffer_binding_size: 64 << 10,

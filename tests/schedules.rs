@@ -7,8 +7,8 @@ mod common;
 
 use common::randn;
 use wgtrain::nn::{
-    to_categorical, Activation, Array, Dense, Device, FitOptions, LearningRateSchedule, Loss,
-    Metric, Optimizer, ReduceLROnPlateau, Sequential, Verbose,
+    callbacks::ReduceLROnPlateau, layers::Dense, to_categorical, Activation, Array, Device,
+    FitOptions, LearningRateSchedule, Loss, Metric, Optimizer, Sequential, Verbose,
 };
 
 const STEPS: [u64; 12] = [0, 1, 6, 7, 8, 10, 11, 20, 21, 25, 30, 100];

@@ -7,8 +7,8 @@ mod common;
 
 use common::{fake_mnist, one_hot, randn, stderr, stdout, wgtrain, TempDir};
 use wgtrain::nn::{
-    Activation, Array, BatchNormalization, Conv2D, Dense, Device, FitOptions, Flatten, Loss,
-    MaxPooling2D, Metric, ModelSpec, Optimizer, Sequential, Verbose,
+    layers::{BatchNormalization, Conv2D, Dense, Flatten, MaxPooling2D},
+    Activation, Array, Device, FitOptions, Loss, Metric, ModelSpec, Optimizer, Sequential, Verbose,
 };
 
 fn model(units: usize, seed: u64) -> Sequential {

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use common::{stderr, stdout, train_images, train_table, wgtrain, TempDir};
 use wgtrain::nn::{
-    Activation, Dense, Device, DeviceKind, Loss, Metric, Optimizer, Sequential,
+    layers::Dense, Activation, Device, DeviceKind, Loss, Metric, Optimizer, Sequential,
     MAX_CLASS_NAME_CHARS, MAX_INPUT_NOTES_BYTES,
 };
 

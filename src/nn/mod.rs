@@ -1,6 +1,14 @@
-//! Keras-style models: `Sequential` with `Dense`, `Conv2D`, `MaxPooling2D`, `Flatten` and
-//! `Dropout` layers, `compile` / `fit` / `evaluate` / `predict`, on the GPU or the CPU
-//! reference device.
+//! Keras-style models: `Sequential` with the layers of [`layers`] (as `keras.layers`),
+//! `compile` / `fit` / `evaluate` / `predict`, the [`callbacks`], checkpoints and Keras
+//! files, on the GPU or the CPU reference device. `use wgtrain::prelude::*` gathers the
+//! words a program uses.
+//!
+//! Inside, by job (each folder uses only the ones listed after it):
+//! - `formats/`: checkpoints and weights (safetensors), model description files, Keras JSON;
+//! - `model/`: `Sequential`, the `Layer` trait and the layers, the description (`ModelSpec`),
+//!   the fusion plan, initialisers and the memory check;
+//! - `training/`: parameters, optimizers, losses, callbacks, progress and the batch feed;
+//! - `device/`: the GPU and CPU reference devices and their tensors.
 
 mod activation;
 mod device;
@@ -17,17 +25,12 @@ pub use crate::hyperparams::{
     AdamParams, GradientClip, LearningRateSchedule, RmsPropParams, SgdParams,
 };
 pub use activation::Activation;
-pub use callbacks::{EarlyStopping, ModelCheckpoint, ReduceLROnPlateau};
 pub use device::tensor::Tensor;
 pub use device::{BatchAt, ByteCodes, Device, DeviceKind, DeviceOps, PendingValues, TrainingOps};
 pub use formats::checkpoint::weights_file_metadata;
 pub use formats::checkpoint::{
     CHECKPOINT_FORMAT, CONVERT_KERAS, MAX_CLASS_NAME_CHARS, MAX_HEADER_BYTES,
     MAX_INPUT_NOTES_BYTES, WEIGHTS_FORMAT,
-};
-pub use layers::{
-    AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D,
-    GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Reshape,
 };
 pub use model::fusion::{CanFuse, FusionPlan, LayerFusion};
 pub use model::init::glorot_uniform;

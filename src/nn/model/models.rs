@@ -2,7 +2,10 @@
 //! for MNIST. (The examples, the bench and the tests build them from here.)
 
 use crate::error::Result;
-use crate::nn::{Activation, Conv2D, Dense, Device, Flatten, MaxPooling2D, Sequential};
+use crate::nn::{
+    layers::{Conv2D, Dense, Flatten, MaxPooling2D},
+    Activation, Device, Sequential,
+};
 
 /// 28×28×1 → Flatten → Dense 64 ReLU → Dense 10 softmax (50,890 parameters). Takes the
 /// images as [n, 28, 28, 1] or already flat as [n, 784] (`flat`).

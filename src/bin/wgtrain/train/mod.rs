@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use wgtrain::atomic_file::{write_atomically, StagedWrites};
 use wgtrain::nn::{
-    Device, DeviceKind, EarlyStopping, FitOptions, ModelCheckpoint, ReduceLROnPlateau, Sequential,
-    Verbose,
+    callbacks::{EarlyStopping, ModelCheckpoint, ReduceLROnPlateau},
+    Device, DeviceKind, FitOptions, Sequential, Verbose,
 };
 use wgtrain::{Error, Result};
 
