@@ -323,3 +323,52 @@ fn an_unknown_data_set_name_names_the_image_folder_loader() {
     no_flag(&e);
     assert!(e.contains("load_image_folder"), "{e}");
 }
+
+#[test]
+fn the_validation_split_is_decided_once_for_fit_and_the_command() {
+    let split = |v: f32| FitOptions {
+        validation_split: v,
+        ..FitOptions::default()
+    };
+    // Keras's rule: the first ⌈n·(1 − v)⌉ rows train, the last ones validate.
+    assert_eq!(split(0.2).training_rows(10).unwrap(), 8);
+    assert_eq!(split(0.25).training_rows(7).unwrap(), 6);
+    assert_eq!(split(0.0).training_rows(7).unwrap(), 7);
+    // A split that leaves no validation row, or no training row, is refused by name.
+    for (v, n) in [(0.05, 10), (0.5, 1), (0.3, 0)] {
+        let e = split(v).training_rows(n).unwrap_err().to_string();
+        assert!(
+            e.contains("FitOptions::validation_split") && e.contains("empty"),
+            "{v} of {n}: {e}"
+        );
+        assert!(!e.contains("--"), "a library error names no flag: {e}");
+    }
+    let e = split(1.0).training_rows(10).unwrap_err().to_string();
+    assert!(e.contains("[0, 1)"), "{e}");
+}
+
+#[test]
+fn the_command_names_its_validation_split_flag() {
+    let dir = TempDir::new("library-errors-split");
+    std::fs::write(dir.path("two.csv"), "a,y\n1,0\n2,1\n").unwrap();
+    std::fs::write(
+        dir.path("m.json"),
+        r#"{"input_shape": [1], "layers": [{"Dense": {"units": 2, "activation": "softmax"}}]}"#,
+    )
+    .unwrap();
+    // 2 rows with 5 % held out: ⌈1.9⌉ = 2 rows train and none validate.
+    let o = common::train_table(
+        &dir.s("two.csv"),
+        "y",
+        &dir.s("m.json"),
+        &dir.s("run"),
+        &["--validation-split", "0.05"],
+    );
+    assert!(!o.status.success());
+    let cli = stderr(&o);
+    assert!(
+        cli.contains("--validation-split 0.05 of 2 samples") && cli.contains("(--limit)"),
+        "{cli}"
+    );
+    assert!(!cli.contains("FitOptions"), "{cli}");
+}

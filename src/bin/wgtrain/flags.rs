@@ -5,6 +5,11 @@
 /// Each library phrase and the CLI flag (or command line) that sets the same thing.
 const FLAGS: &[(&str, &str)] = &[
     ("FitOptions::batch_size", "--batch-size"),
+    ("FitOptions::validation_split", "--validation-split"),
+    (
+        "use more samples or another split",
+        "use more images (--limit) or another split",
+    ),
     ("Device::Cpu", "--device cpu"),
     (
         "(the train / test limits of load_mnist_first)",

@@ -82,7 +82,12 @@ fn table_data(a: &TrainArgs, csv: &Path, model: &mut Sequential) -> Result<RunDa
     let classify = model
         .loss_config()
         .is_some_and(|c| c.loss != wgtrain::nn::Loss::MeanSquaredError);
-    let split_at = |n: usize| ((n as f64) * (1.0 - a.validation_split as f64)).ceil() as usize;
+    // A split that leaves nothing is refused with the rows' count once they are read.
+    let split_at = |n: usize| {
+        super::split_of(a.validation_split)
+            .training_rows(n)
+            .unwrap_or(n)
+    };
     let mut table = load_csv(csv, target, classify, split_at)?;
     let features = table.tabular.columns.len();
     if model.input_shape() != [features] {

@@ -86,7 +86,7 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
         None => labels_for(&model, &data.train)?,
     };
     let n = data.train.len();
-    let split = ((n as f64) * (1.0 - a.validation_split as f64)).ceil() as usize;
+    let split = split_of(a.validation_split).training_rows(n)?;
     // A folder has no test set: its validation rows are evaluated at the end instead.
     let (test, test_name) = match (data.test.take(), split < n) {
         (Some(t), _) => (t, "test"),
@@ -102,13 +102,6 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
         Some(t) => t.clone(),
         None => labels_for(&model, &test)?,
     };
-    if split == 0 || (a.validation_split > 0.0 && split >= n) {
-        return Err(Error::Model(format!(
-            "--validation-split {} of {n} training images leaves an empty training or \
-             validation set; use more images (--limit) or another split",
-            a.validation_split
-        )));
-    }
     if a.resume.is_some() && model.training_rows() > 0 && model.training_rows() != split {
         return Err(Error::Model(format!(
             "the checkpoint was trained on {} images per epoch, but this run would train on \
@@ -388,5 +381,13 @@ fn quote(s: &str) -> String {
     match plain {
         true => s.to_string(),
         false => format!("'{}'", s.replace('\'', r"'\''")),
+    }
+}
+
+/// `fit`'s options with only the validation split set: what decides the training rows.
+pub(crate) fn split_of(validation_split: f32) -> FitOptions {
+    FitOptions {
+        validation_split,
+        ..FitOptions::default()
     }
 }

@@ -65,6 +65,28 @@ impl Default for FitOptions {
     }
 }
 
+impl FitOptions {
+    /// How many of `n` samples `fit` trains on: the first ⌈n·(1 − validation_split)⌉, as
+    /// Keras (the rest, the last ones, are the validation set). An error when the split
+    /// is outside [0, 1) or leaves an empty training or validation set.
+    pub fn training_rows(&self, n: usize) -> Result<usize> {
+        let v = self.validation_split;
+        if !(0.0..1.0).contains(&v) {
+            return Err(Error::Model(format!(
+                "fit: FitOptions::validation_split must be in [0, 1), got {v}"
+            )));
+        }
+        let split = (((n as f64) * (1.0 - v as f64)).ceil() as usize).min(n);
+        if split == 0 || (v > 0.0 && split == n) {
+            return Err(Error::Model(format!(
+                "fit: FitOptions::validation_split {v} of {n} samples leaves an empty \
+                 training or validation set; use more samples or another split"
+            )));
+        }
+        Ok(split)
+    }
+}
+
 /// True once `stop` (a [`FitOptions::stop`] flag) was set.
 pub(super) fn stopping(stop: Option<&std::sync::atomic::AtomicBool>) -> bool {
     stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
@@ -116,22 +138,8 @@ impl Sequential {
         if opts.batch_size == 0 {
             return Err(Error::Model("fit: batch_size must be at least 1".into()));
         }
-        if !(0.0..1.0).contains(&opts.validation_split) {
-            return Err(Error::Model(format!(
-                "fit: validation_split must be in [0, 1), got {}",
-                opts.validation_split
-            )));
-        }
         let n = x.rows();
-        let split = ((n as f64) * (1.0 - opts.validation_split as f64)).ceil() as usize;
-        let split = split.min(n);
-        if split == 0 || (opts.validation_split > 0.0 && split == n) {
-            return Err(Error::Model(format!(
-                "fit: validation_split {} of {n} samples leaves an empty training or \
-                 validation set",
-                opts.validation_split
-            )));
-        }
+        let split = opts.training_rows(n)?;
         let (dev, batch_size) = (self.device.clone(), opts.batch_size);
         self.check_fits(batch_size)?;
         let eval_batch_size = self.eval_batch(n - split)?;
