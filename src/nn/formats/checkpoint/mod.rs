@@ -44,7 +44,7 @@ use crate::atomic_file::write_atomically;
 use crate::error::{Error, Result};
 use crate::history::EpochLog;
 use crate::hyperparams::GradientClip;
-use crate::nn::model::sequential::Sequential;
+use crate::nn::model::sequential::{Compiled, Sequential};
 use crate::nn::training::optimizer::{Optimizer, OptimizerState};
 use metadata::{first_non_finite, CompileConfig, OptimizerConfig, TrainingState};
 
@@ -89,11 +89,7 @@ impl Sequential {
     /// together with other files (`wgtrain::atomic_file::StagedWrites`).
     pub fn checkpoint_bytes(&self, path: impl AsRef<Path>) -> Result<Vec<u8>> {
         let path = path.as_ref();
-        let c = self.compiled.as_ref().ok_or_else(|| Error::NotReady {
-            call: "save",
-            why: "the model has no optimizer yet (a checkpoint keeps it)".into(),
-            first: "compile",
-        })?;
+        let c = self.compiled_for_save()?;
         let dev = self.device();
         let mut entries = Vec::new();
         let finite = |name: &str, data: &[f32]| match first_non_finite(data) {
@@ -148,13 +144,18 @@ impl Sequential {
         safetensors_bytes_for(path, &entries, metadata, self.output_shape(), "save")
     }
 
-    /// The metadata a checkpoint of this model holds now (the model must be compiled).
-    fn checkpoint_metadata(&self) -> Result<HashMap<String, String>> {
-        let c = self.compiled.as_ref().ok_or_else(|| Error::NotReady {
+    /// What `compile` chose, which a checkpoint keeps: an error before `compile`.
+    fn compiled_for_save(&self) -> Result<&Compiled> {
+        self.compiled.as_ref().ok_or_else(|| Error::NotReady {
             call: "save",
             why: "the model has no optimizer yet (a checkpoint keeps it)".into(),
             first: "compile",
-        })?;
+        })
+    }
+
+    /// The metadata a checkpoint of this model holds now (the model must be compiled).
+    fn checkpoint_metadata(&self) -> Result<HashMap<String, String>> {
+        let c = self.compiled_for_save()?;
         let dev = self.device();
         let optimizer = match c.optimizer {
             Optimizer::Adam(p) => OptimizerConfig::Adam {
