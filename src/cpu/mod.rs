@@ -14,6 +14,7 @@ pub mod dropout;
 pub mod gather;
 pub mod global_pool;
 pub mod im2col;
+pub mod layer_norm;
 pub mod lr_schedule;
 pub mod matmul;
 pub mod matmul_split;
@@ -47,6 +48,7 @@ pub use global_pool::{
     global_max_pool_forward,
 };
 pub use im2col::{im2col_backward, im2col_forward};
+pub use layer_norm::{layer_norm_backward, layer_norm_forward};
 pub use lr_schedule::lr_schedule_forward;
 pub use matmul::matmul;
 pub use matmul_split::matmul_split;

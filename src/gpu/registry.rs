@@ -188,6 +188,7 @@ registry! {
         Avgpool = "avgpool" + "divmod" + "nhwc" + "pool2d";
         GlobalPool = "global_pool";
         BatchNorm = "batch_norm";
+        LayerNorm = "layer_norm";
         Softmax = "softmax" + "softmax_row";
         SoftmaxCrossEntropy = "softmax_cross_entropy" + "softmax_row" + "step_sums";
         SparseSoftmaxCrossEntropy =
@@ -261,6 +262,8 @@ registry! {
         BatchNormInferenceForward = BatchNorm "batch_norm_inference_forward" 6;
         BatchNormBackwardParameters = BatchNorm "batch_norm_backward_parameters" 5;
         BatchNormBackward = BatchNorm "batch_norm_backward" 7;
+        LayerNormForward = LayerNorm "layer_norm_forward" 5;
+        LayerNormBackward = LayerNorm "layer_norm_backward" 6;
         SoftmaxForward = Softmax "softmax_forward" 2;
         SoftmaxBackward = Softmax "softmax_backward" 3;
         SoftmaxCrossEntropyForward = SoftmaxCrossEntropy "softmax_cross_entropy_forward" 4;

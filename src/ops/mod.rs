@@ -15,6 +15,7 @@ pub mod dropout;
 pub mod gather;
 pub mod global_pool;
 pub mod im2col;
+pub mod layer_norm;
 pub mod lr_schedule;
 pub mod matmul;
 mod matmul_epilogue;
@@ -49,6 +50,7 @@ pub use global_pool::{
     global_max_pool_forward, GlobalPool,
 };
 pub use im2col::{im2col_backward, im2col_forward};
+pub use layer_norm::{layer_norm_backward, layer_norm_forward};
 pub use lr_schedule::{lr_schedule_forward, lr_schedule_table};
 pub use matmul::{
     matmul, matmul_into, matmul_nt_relu_masked, matmul_tn_bias_grad_into, matmul_with,

@@ -20,6 +20,7 @@ mod dropout;
 mod gather;
 mod global_pool;
 mod im2col;
+mod layer_norm;
 mod lr_schedule;
 mod matmul;
 mod matmul_split;

@@ -88,6 +88,9 @@ impl Sequential {
                         .momentum(*momentum)
                         .epsilon(*epsilon),
                 )?,
+                LayerSpec::LayerNormalization(a) => {
+                    m.add(layers::LayerNormalization::new().epsilon(a.epsilon))?
+                }
                 LayerSpec::Custom { class_name, .. } => {
                     return Err(Error::Model(format!(
                         "layer {i} ({}): a layer defined outside wgtrain, which a description \

@@ -1,0 +1,40 @@
+//! The GPU device's tutorial-layer ops (`LayerOps`): each calls its launcher in
+//! `crate::ops`.
+
+use super::gpu::g;
+use super::LayerOps;
+use crate::error::Result;
+use crate::gpu::Gpu;
+use crate::nn::device::tensor::Tensor;
+use crate::ops;
+
+impl LayerOps for Gpu {
+    fn layer_norm_forward(
+        &self,
+        x: &Tensor,
+        gamma: &Tensor,
+        beta: &Tensor,
+        epsilon: f32,
+    ) -> Result<(Tensor, Tensor)> {
+        let op = "layer_norm_forward";
+        let (x, gamma, beta) = (g(op, x)?, g(op, gamma)?, g(op, beta)?);
+        let (y, stats) = ops::layer_norm_forward(self, x, gamma, beta, epsilon)?;
+        Ok((Tensor::Gpu(y), Tensor::Gpu(stats)))
+    }
+
+    fn layer_norm_backward(
+        &self,
+        x: &Tensor,
+        dy: &Tensor,
+        stats: &Tensor,
+        gamma: &Tensor,
+    ) -> Result<(Tensor, Tensor, Tensor)> {
+        let op = "layer_norm_backward";
+        let (x, dy, stats, gamma) = (g(op, x)?, g(op, dy)?, g(op, stats)?, g(op, gamma)?);
+        let (dx, prod) = ops::layer_norm_backward(self, x, dy, stats, gamma)?;
+        // dγ and dβ are column sums: the bias gradient's kernel.
+        let dgamma = ops::bias_backward(self, &prod)?;
+        let dbeta = ops::bias_backward(self, dy)?;
+        Ok((Tensor::Gpu(dx), Tensor::Gpu(dgamma), Tensor::Gpu(dbeta)))
+    }
+}
