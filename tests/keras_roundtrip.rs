@@ -224,9 +224,9 @@ fn wgtrain_to_keras_and_back_predicts_the_same() {
     assert_close("Keras → wgtrain", &back.predict(&x).unwrap().data, &keras);
 }
 
-/// The tutorial layers of issue 25 (LayerNormalization, …) in one model.
+/// The tutorial layers of issue 25 (LayerNormalization, SpatialDropout2D, …) in one model.
 fn tutorial_spec() -> ModelSpec {
-    use wgtrain::nn::LayerNormArgs;
+    use wgtrain::nn::{LayerNormArgs, SpatialDropoutArgs};
     ModelSpec {
         input_shape: vec![10, 10, 3],
         layers: vec![
@@ -238,6 +238,7 @@ fn tutorial_spec() -> ModelSpec {
                 activation: "relu".into(),
             },
             LayerSpec::LayerNormalization(LayerNormArgs { epsilon: 1e-2 }),
+            LayerSpec::SpatialDropout2D(SpatialDropoutArgs { rate: 0.3 }),
             LayerSpec::MaxPooling2D {
                 pool_size: Pair(2, 2),
                 strides: None,

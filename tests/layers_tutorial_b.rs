@@ -9,10 +9,10 @@ mod common;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use wgtrain::nn::layers::{Conv2D, Dense, Flatten, LayerNormalization};
+use wgtrain::nn::layers::{Conv2D, Dense, Flatten, LayerNormalization, SpatialDropout2D};
 use wgtrain::nn::{
     Activation, Array, Device, LayerNormArgs, LayerSpec, Loss, ModelSpec, NamedArray, Optimizer,
-    Sequential,
+    Sequential, SpatialDropoutArgs,
 };
 
 /// `rows` seeded samples of `shape` and `outs` smooth targets of them.
@@ -266,4 +266,87 @@ fn layer_normalization_reads_from_and_writes_to_keras_json() {
         ],
     };
     assert_eq!(layer_norm_dense(Device::Cpu).spec(), d);
+}
+
+// ---- SpatialDropout2D ----
+
+/// Conv2D(4, tanh) on 6×6×2 → SpatialDropout2D(0.4) → Flatten → Dense(2).
+fn spatial_dropout_conv(dev: Device) -> Sequential {
+    let mut m = Sequential::new(dev, &[6, 6, 2]).with_seed(6);
+    m.add(Conv2D::new(4, (3, 3), Activation::Tanh)).unwrap();
+    m.add(SpatialDropout2D::new(0.4)).unwrap();
+    m.add(Flatten::new()).unwrap();
+    m.add(Dense::new(2, Activation::Linear)).unwrap();
+    m
+}
+
+#[test]
+fn spatial_dropout_trains_alike_on_gpu_and_cpu_and_is_identity_at_inference() {
+    let xy = data(7, 10, &[6, 6, 2], 2);
+    gpu_matches_cpu(spatial_dropout_conv, &xy, &["layers.0.kernel"]);
+    // Inference: the model without the layer predicts the same.
+    let with = spatial_dropout_conv(Device::Cpu);
+    let mut without = Sequential::new(Device::Cpu, &[6, 6, 2]).with_seed(6);
+    without
+        .add(Conv2D::new(4, (3, 3), Activation::Tanh))
+        .unwrap();
+    without.add(Flatten::new()).unwrap();
+    without.add(Dense::new(2, Activation::Linear)).unwrap();
+    // The same weights, the Dense now at index 2.
+    let mut w = with.get_weights().unwrap();
+    for t in &mut w {
+        t.name = t.name.replace("layers.3.", "layers.2.");
+    }
+    without.set_weights(&w).unwrap();
+    assert_eq!(
+        with.predict(&xy.0).unwrap().data,
+        without.predict(&xy.0).unwrap().data
+    );
+}
+
+/// The gradient passes through the layer into the layer before it (rate 0: finite
+/// differences need a loss without a random mask; the masked gradient is the twin's, checked
+/// in tests/ops/spatial_dropout.rs, and the GPU's is compared with it above).
+#[test]
+fn spatial_dropout_backward_matches_finite_differences_without_dropping() {
+    let xy = data(8, 4, &[6, 6, 2], 2);
+    let mut m = Sequential::new(Device::Cpu, &[6, 6, 2]).with_seed(6);
+    m.add(Conv2D::new(4, (3, 3), Activation::Tanh)).unwrap();
+    m.add(SpatialDropout2D::new(0.0)).unwrap();
+    m.add(Flatten::new()).unwrap();
+    m.add(Dense::new(2, Activation::Linear)).unwrap();
+    let n = finite_differences(&mut m, &xy, &["layers.0."]);
+    assert_eq!(n, 3 * 3 * 2 * 4 + 4);
+}
+
+#[test]
+fn spatial_dropout_reads_from_and_writes_to_keras_json() {
+    let v = fixture("tutorial_b.json");
+    let spec = read(&v).unwrap();
+    assert_eq!(
+        spec.layers[2],
+        LayerSpec::SpatialDropout2D(SpatialDropoutArgs { rate: 0.3 })
+    );
+    keras_json_round_trips(&spec);
+    for (key, value, says) in [
+        (
+            "data_format",
+            json!("channels_first"),
+            "argument `data_format`",
+        ),
+        ("rate", json!(1.0), "field `rate` must be in [0, 1)"),
+        ("noise_shape", json!([1, 2]), "argument `noise_shape`"),
+    ] {
+        let mut bad = v.clone();
+        bad["config"]["layers"][3]["config"][key] = value;
+        let e = read_err(&bad);
+        assert!(
+            e.contains(says) && e.contains("SpatialDropout2D"),
+            "{key}: {e}"
+        );
+    }
+    // Only images: a flat input is refused when the model is built.
+    let mut m = Sequential::new(Device::Cpu, &[5]);
+    let e = m.add(SpatialDropout2D::new(0.5)).unwrap_err().to_string();
+    assert!(e.contains("[height, width, channels]"), "{e}");
 }

@@ -26,6 +26,7 @@ pub mod sigmoid_cross_entropy;
 pub mod softmax;
 pub mod softmax_cross_entropy;
 pub mod sparse_softmax_cross_entropy;
+pub mod spatial_dropout;
 pub mod sum;
 pub mod transpose;
 pub mod weight_decay;
@@ -63,6 +64,9 @@ pub use softmax::{softmax_backward, softmax_forward};
 pub use softmax_cross_entropy::{softmax_cross_entropy_backward, softmax_cross_entropy_forward};
 pub use sparse_softmax_cross_entropy::{
     sparse_softmax_cross_entropy_backward, sparse_softmax_cross_entropy_forward,
+};
+pub use spatial_dropout::{
+    spatial_dropout_backward, spatial_dropout_forward, spatial_dropout_mask,
 };
 pub use sum::sum_forward;
 pub use transpose::transpose_forward;

@@ -205,6 +205,7 @@ registry! {
         WeightDecay = "weight_decay";
         Accuracy = "accuracy";
         Dropout = "dropout";
+        SpatialDropout = "spatial_dropout";
         Gather = "gather";
         Transpose = "transpose";
     }
@@ -296,6 +297,8 @@ registry! {
         SparseTopKAccuracyForward = Accuracy "sparse_top_k_accuracy_forward" 3;
         DropoutForward = Dropout "dropout_forward" 4;
         DropoutBackward = Dropout "dropout_backward" 3;
+        SpatialDropoutForward = SpatialDropout "spatial_dropout_forward" 4;
+        SpatialDropoutBackward = SpatialDropout "spatial_dropout_backward" 3;
         GatherForward = Gather "gather_forward" 4;
         GatherU8Forward = Gather "gather_u8_forward" 5;
         TransposeForward = Transpose "transpose_forward" 2;

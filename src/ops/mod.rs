@@ -29,6 +29,7 @@ pub mod sigmoid_cross_entropy;
 pub mod softmax;
 pub mod softmax_cross_entropy;
 pub mod sparse_softmax_cross_entropy;
+pub mod spatial_dropout;
 pub mod sum;
 pub mod transpose;
 pub mod unary;
@@ -70,6 +71,7 @@ pub use sparse_softmax_cross_entropy::{
     sparse_softmax_cross_entropy_backward, sparse_softmax_cross_entropy_forward,
     sparse_softmax_cross_entropy_step,
 };
+pub use spatial_dropout::{spatial_dropout_backward, spatial_dropout_forward};
 pub use sum::{sum_forward, sum_into};
 pub use transpose::transpose_forward;
 pub use unary::{unary_backward, unary_backward_with, unary_forward, unary_forward_with};

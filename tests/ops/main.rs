@@ -32,6 +32,7 @@ mod sigmoid_cross_entropy;
 mod softmax;
 mod softmax_cross_entropy;
 mod sparse_softmax_cross_entropy;
+mod spatial_dropout;
 mod transpose;
 mod unary;
 

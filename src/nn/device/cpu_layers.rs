@@ -55,4 +55,40 @@ impl LayerOps for CpuDevice {
             Tensor::cpu(&[c], dbeta),
         ))
     }
+
+    fn spatial_dropout_forward(
+        &self,
+        x: &Tensor,
+        step: &Tensor,
+        rate: f32,
+        seed: u32,
+    ) -> Result<(Tensor, Tensor)> {
+        let op = "spatial_dropout_forward";
+        let dims = nhwc(op, x.shape())?;
+        if !(0.0..1.0).contains(&rate) {
+            return shape_err(op, format!("rate {rate} must be in [0, 1)"));
+        }
+        let step = step.host_u32(op)?[0];
+        let (y, mask) = cpu::spatial_dropout_forward(x.host_f32(op)?, dims, step, rate, seed);
+        Ok((
+            Tensor::cpu(x.shape(), y),
+            Tensor::cpu(&[dims.0, dims.2], mask),
+        ))
+    }
+
+    fn spatial_dropout_backward(&self, dy: &Tensor, mask: &Tensor) -> Result<Tensor> {
+        let op = "spatial_dropout_backward";
+        let dims = nhwc(op, dy.shape())?;
+        check_len(op, &[dims.0, dims.2], mask.len())?;
+        let dx = cpu::spatial_dropout_backward(dy.host_f32(op)?, mask.host_f32(op)?, dims);
+        Ok(Tensor::cpu(dy.shape(), dx))
+    }
+}
+
+/// (n, h·w, c) of an NHWC shape, or a shape error naming `op`.
+fn nhwc(op: &'static str, shape: &[usize]) -> Result<(usize, usize, usize)> {
+    match *shape {
+        [n, h, w, c] if c > 0 && h * w > 0 => Ok((n, h * w, c)),
+        _ => shape_err(op, format!("x must be [n, h, w, c], got {shape:?}")),
+    }
 }

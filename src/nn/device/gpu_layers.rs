@@ -37,4 +37,22 @@ impl LayerOps for Gpu {
         let dbeta = ops::bias_backward(self, dy)?;
         Ok((Tensor::Gpu(dx), Tensor::Gpu(dgamma), Tensor::Gpu(dbeta)))
     }
+
+    fn spatial_dropout_forward(
+        &self,
+        x: &Tensor,
+        step: &Tensor,
+        rate: f32,
+        seed: u32,
+    ) -> Result<(Tensor, Tensor)> {
+        let op = "spatial_dropout_forward";
+        let (y, mask) = ops::spatial_dropout_forward(self, g(op, x)?, g(op, step)?, rate, seed)?;
+        Ok((Tensor::Gpu(y), Tensor::Gpu(mask)))
+    }
+
+    fn spatial_dropout_backward(&self, dy: &Tensor, mask: &Tensor) -> Result<Tensor> {
+        let op = "spatial_dropout_backward";
+        let dx = ops::spatial_dropout_backward(self, g(op, dy)?, g(op, mask)?)?;
+        Ok(Tensor::Gpu(dx))
+    }
 }

@@ -26,4 +26,15 @@ pub trait LayerOps {
         stats: &Tensor,
         gamma: &Tensor,
     ) -> Result<(Tensor, Tensor, Tensor)>;
+    /// SpatialDropout2D at the counter's current value: `x[n, h, w, c]` → (y, `mask[n, c]`),
+    /// whole channels dropped with probability `rate`, the rest scaled by 1 / (1 − rate).
+    fn spatial_dropout_forward(
+        &self,
+        x: &Tensor,
+        step: &Tensor,
+        rate: f32,
+        seed: u32,
+    ) -> Result<(Tensor, Tensor)>;
+    /// dx = dy · mask[sample, channel].
+    fn spatial_dropout_backward(&self, dy: &Tensor, mask: &Tensor) -> Result<Tensor>;
 }

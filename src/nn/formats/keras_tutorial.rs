@@ -1,4 +1,5 @@
-//! Keras JSON for the tutorial layers beyond the seed set (LayerNormalization, …): their
+//! Keras JSON for the tutorial layers beyond the seed set (LayerNormalization,
+//! SpatialDropout2D, …): their
 //! reading from one Keras layer's `config` and the arguments Keras expects written back,
 //! for [`super::keras_json`].
 
@@ -6,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::keras_args::Args;
 use crate::error::Result;
-use crate::nn::model::spec::{LayerNormArgs, LayerSpec};
+use crate::nn::model::spec::{LayerNormArgs, LayerSpec, SpatialDropoutArgs};
 
 /// The layer `class` reads as, `None` when it is not one of these; `rank` is the
 /// per-sample rank of its input.
@@ -35,6 +36,13 @@ pub(super) fn read<'a>(class: &str, a: &mut Args<'a>, rank: usize) -> Result<Opt
                 epsilon: a.number("epsilon", 1e-3)?,
             })
         }
+        "SpatialDropout2D" => {
+            a.channels_last()?;
+            a.required("rate")?;
+            LayerSpec::SpatialDropout2D(SpatialDropoutArgs {
+                rate: a.number("rate", 0.0)?,
+            })
+        }
         _ => return Ok(None),
     }))
 }
@@ -60,9 +68,15 @@ fn last_axis(a: &mut Args, rank: usize) -> Result<()> {
 
 /// The arguments Keras's class expects beyond the description's own fields.
 pub(super) fn write(l: &LayerSpec, cfg: &mut Map<String, Value>) {
-    if let LayerSpec::LayerNormalization(_) = l {
-        cfg.insert("axis".into(), json!(-1));
-        cfg.insert("center".into(), json!(true));
-        cfg.insert("scale".into(), json!(true));
+    match l {
+        LayerSpec::LayerNormalization(_) => {
+            cfg.insert("axis".into(), json!(-1));
+            cfg.insert("center".into(), json!(true));
+            cfg.insert("scale".into(), json!(true));
+        }
+        LayerSpec::SpatialDropout2D(_) => {
+            cfg.insert("data_format".into(), json!("channels_last"));
+        }
+        _ => {}
     }
 }

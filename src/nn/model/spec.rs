@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 mod tutorial;
-pub use tutorial::LayerNormArgs;
+pub use tutorial::{LayerNormArgs, SpatialDropoutArgs};
 
 /// The largest model description file read (a description is a few hundred bytes).
 pub const MAX_DESCRIPTION_BYTES: u64 = 16 << 20;
@@ -167,6 +167,8 @@ pub enum LayerSpec {
     },
     /// Normalise each sample over its last axis, then scale (gamma) and shift (beta).
     LayerNormalization(LayerNormArgs),
+    /// Zero whole channels of each sample while training (scaling the rest up).
+    SpatialDropout2D(SpatialDropoutArgs),
     /// A layer defined outside wgtrain (a `Layer` implemented by the user), described by
     /// its class name and its arguments. Saved with the weights so a file says what it
     /// holds; a description cannot build it (reading one that holds it, and
@@ -199,13 +201,14 @@ impl LayerSpec {
             LayerSpec::BatchNormalization { .. } => "BatchNormalization",
             LayerSpec::LeakyReLU { .. } => "LeakyReLU",
             LayerSpec::LayerNormalization(_) => "LayerNormalization",
+            LayerSpec::SpatialDropout2D(_) => "SpatialDropout2D",
             LayerSpec::Custom { .. } => "Custom",
         }
     }
 }
 
 /// The Keras layer classes wgtrain reads, which a custom layer cannot be named.
-pub(crate) const BUILT_IN: [&str; 15] = [
+pub(crate) const BUILT_IN: [&str; 16] = [
     "InputLayer",
     "Dense",
     "Conv2D",
@@ -221,6 +224,7 @@ pub(crate) const BUILT_IN: [&str; 15] = [
     "BatchNormalization",
     "Custom",
     "LayerNormalization",
+    "SpatialDropout2D",
 ];
 
 /// The arguments Keras writes for every layer, kept out of a custom layer's config (the
@@ -323,8 +327,8 @@ impl ModelSpec {
                     format!(
                         "unknown layer `{}`; use Dense, Conv2D, MaxPooling2D, \
                          AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, \
-                         Flatten, Reshape, Activation, LeakyReLU, Dropout, BatchNormalization \
-                         or LayerNormalization",
+                         Flatten, Reshape, Activation, LeakyReLU, Dropout, BatchNormalization, \
+                         LayerNormalization or SpatialDropout2D",
                         crate::echo::clip(&kind)
                     )
                 } else {
@@ -353,6 +357,7 @@ impl ModelSpec {
                     ))
                 }
                 LayerSpec::LayerNormalization(ref a) => a.check(),
+                LayerSpec::SpatialDropout2D(ref a) => a.check(),
                 LayerSpec::LeakyReLU { negative_slope: s } if !(s.is_finite() && s >= 0.0) => Some(
                     format!("field `negative_slope` must be a number ≥ 0, got {s}"),
                 ),

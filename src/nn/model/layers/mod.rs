@@ -66,6 +66,7 @@ mod layer_normalization;
 mod leaky_relu;
 mod pooling2d;
 mod reshape;
+mod spatial_dropout2d;
 
 pub use activation::Activation;
 pub use batch_normalization::BatchNormalization;
@@ -78,3 +79,4 @@ pub use layer_normalization::LayerNormalization;
 pub use leaky_relu::LeakyReLU;
 pub use pooling2d::{AveragePooling2D, MaxPooling2D};
 pub use reshape::Reshape;
+pub use spatial_dropout2d::SpatialDropout2D;

@@ -25,3 +25,19 @@ impl LayerNormArgs {
             .then(|| format!("field `epsilon` must be a positive number, got {e}"))
     }
 }
+
+/// `SpatialDropout2D`'s argument.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpatialDropoutArgs {
+    /// The fraction of channels dropped per sample, in [0, 1).
+    pub rate: f32,
+}
+
+impl SpatialDropoutArgs {
+    /// What is wrong with the arguments, naming the field, if anything.
+    pub(crate) fn check(&self) -> Option<String> {
+        let r = self.rate;
+        (!(0.0..1.0).contains(&r)).then(|| format!("field `rate` must be in [0, 1), got {r}"))
+    }
+}
