@@ -355,10 +355,10 @@ impl ModelSpec {
                 }
                 _ => {}
             }
-            super::keras_tutorial::write(l, &mut cfg);
             cfg.insert("name".into(), json!(name));
             cfg.insert("trainable".into(), json!(true));
             cfg.insert("dtype".into(), json!("float32"));
+            super::keras_tutorial::write(l, &mut cfg);
             layers.push(json!({
                 "module": "keras.layers",
                 "class_name": kind,

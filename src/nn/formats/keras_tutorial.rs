@@ -66,7 +66,8 @@ fn last_axis(a: &mut Args, rank: usize) -> Result<()> {
     ))
 }
 
-/// The arguments Keras's class expects beyond the description's own fields.
+/// The arguments Keras's class expects beyond the description's own fields (and without
+/// the common ones it does not take), after the common ones are written.
 pub(super) fn write(l: &LayerSpec, cfg: &mut Map<String, Value>) {
     match l {
         LayerSpec::LayerNormalization(_) => {
@@ -76,6 +77,8 @@ pub(super) fn write(l: &LayerSpec, cfg: &mut Map<String, Value>) {
         }
         LayerSpec::SpatialDropout2D(_) => {
             cfg.insert("data_format".into(), json!("channels_last"));
+            // Keras's SpatialDropout2D takes no `trainable` argument (nor writes one).
+            cfg.remove("trainable");
         }
         _ => {}
     }
