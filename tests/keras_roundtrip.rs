@@ -223,3 +223,91 @@ fn wgtrain_to_keras_and_back_predicts_the_same() {
     back.load_weights(&weights).unwrap();
     assert_close("Keras → wgtrain", &back.predict(&x).unwrap().data, &keras);
 }
+
+/// The tutorial layers of issue 25 (LayerNormalization, SpatialDropout2D, …) in one model.
+fn tutorial_spec() -> ModelSpec {
+    use wgtrain::nn::{LayerNormArgs, SpatialDropoutArgs};
+    ModelSpec {
+        input_shape: vec![10, 10, 3],
+        layers: vec![
+            LayerSpec::Conv2D {
+                filters: 5,
+                kernel_size: Pair(3, 3),
+                strides: Pair(1, 1),
+                padding: "same".into(),
+                activation: "relu".into(),
+            },
+            LayerSpec::LayerNormalization(LayerNormArgs { epsilon: 1e-2 }),
+            LayerSpec::SpatialDropout2D(SpatialDropoutArgs { rate: 0.3 }),
+            LayerSpec::MaxPooling2D {
+                pool_size: Pair(2, 2),
+                strides: None,
+            },
+            LayerSpec::Flatten {},
+            LayerSpec::Dense {
+                units: 8,
+                activation: "tanh".into(),
+            },
+            LayerSpec::LayerNormalization(LayerNormArgs { epsilon: 1e-3 }),
+            LayerSpec::Dense {
+                units: 4,
+                activation: "softmax".into(),
+            },
+        ],
+    }
+}
+
+/// The tutorial layers trained in wgtrain predict the same in Keras (their inference
+/// forward is Keras's: augmentation and dropout are identity there) and come back.
+#[test]
+fn tutorial_layers_go_to_keras_and_back() {
+    let Some(py) = keras_python() else { return };
+    let dir = TempDir::new("keras-roundtrip-tutorial");
+    let n = 24;
+    let x = Array::new(&[n, 10, 10, 3], randn(3, n * 300, 4.0)).unwrap();
+    let y = Array::new(&[n, 4], one_hot(4, n, 4)).unwrap();
+    let mut m = Sequential::from_spec(&tutorial_spec(), Device::Cpu, 5).unwrap();
+    m.compile(Optimizer::adam_lr(0.01), Loss::CategoricalCrossentropy, &[])
+        .unwrap();
+    let opts = FitOptions {
+        epochs: 2,
+        batch_size: 8,
+        verbose: Verbose::Silent,
+        ..Default::default()
+    };
+    m.fit(&x, &y, &opts).unwrap();
+    m.save(dir.path("checkpoint.safetensors")).unwrap();
+    let ours = m.predict(&x).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_wgtrain"))
+        .args([
+            "export",
+            &dir.s("checkpoint.safetensors"),
+            "--out",
+            &dir.s("export"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    write_f32(&dir.path("x.f32"), &x.data);
+    script(&py, &["to-keras", &dir.s("export"), &dir.s("model.keras")]);
+    let (model, keras_out) = (dir.s("model.keras"), dir.s("keras.f32"));
+    script(&py, &["predict", &model, &dir.s("x.f32"), &keras_out]);
+    let keras = read_f32(&dir.path("keras.f32"));
+    assert_close("tutorial layers: wgtrain → Keras", &ours.data, &keras);
+    script(&py, &["from-keras", &model, &dir.s("back")]);
+    let weights = dir.path("back/model.safetensors");
+    let spec = ModelSpec::from_weights_file(&weights).unwrap().unwrap();
+    assert_eq!(
+        spec,
+        tutorial_spec(),
+        "Keras's to_json() reads as the model exported"
+    );
+    let mut back = Sequential::from_spec(&spec, Device::Cpu, 0).unwrap();
+    back.load_weights(&weights).unwrap();
+    let again = back.predict(&x).unwrap();
+    assert_close("tutorial layers: Keras → wgtrain", &again.data, &keras);
+}

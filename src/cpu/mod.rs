@@ -14,6 +14,7 @@ pub mod dropout;
 pub mod gather;
 pub mod global_pool;
 pub mod im2col;
+pub mod layer_norm;
 pub mod lr_schedule;
 pub mod matmul;
 pub mod matmul_split;
@@ -25,6 +26,7 @@ pub mod sigmoid_cross_entropy;
 pub mod softmax;
 pub mod softmax_cross_entropy;
 pub mod sparse_softmax_cross_entropy;
+pub mod spatial_dropout;
 pub mod sum;
 pub mod transpose;
 pub mod weight_decay;
@@ -47,6 +49,7 @@ pub use global_pool::{
     global_max_pool_forward,
 };
 pub use im2col::{im2col_backward, im2col_forward};
+pub use layer_norm::{layer_norm_backward, layer_norm_forward};
 pub use lr_schedule::lr_schedule_forward;
 pub use matmul::matmul;
 pub use matmul_split::matmul_split;
@@ -61,6 +64,9 @@ pub use softmax::{softmax_backward, softmax_forward};
 pub use softmax_cross_entropy::{softmax_cross_entropy_backward, softmax_cross_entropy_forward};
 pub use sparse_softmax_cross_entropy::{
     sparse_softmax_cross_entropy_backward, sparse_softmax_cross_entropy_forward,
+};
+pub use spatial_dropout::{
+    spatial_dropout_backward, spatial_dropout_forward, spatial_dropout_mask,
 };
 pub use sum::sum_forward;
 pub use transpose::transpose_forward;

@@ -188,6 +188,7 @@ registry! {
         Avgpool = "avgpool" + "divmod" + "nhwc" + "pool2d";
         GlobalPool = "global_pool";
         BatchNorm = "batch_norm";
+        LayerNorm = "layer_norm";
         Softmax = "softmax" + "softmax_row";
         SoftmaxCrossEntropy = "softmax_cross_entropy" + "softmax_row" + "step_sums";
         SparseSoftmaxCrossEntropy =
@@ -204,6 +205,7 @@ registry! {
         WeightDecay = "weight_decay";
         Accuracy = "accuracy";
         Dropout = "dropout";
+        SpatialDropout = "spatial_dropout";
         Gather = "gather";
         Transpose = "transpose";
     }
@@ -261,6 +263,8 @@ registry! {
         BatchNormInferenceForward = BatchNorm "batch_norm_inference_forward" 6;
         BatchNormBackwardParameters = BatchNorm "batch_norm_backward_parameters" 5;
         BatchNormBackward = BatchNorm "batch_norm_backward" 7;
+        LayerNormForward = LayerNorm "layer_norm_forward" 5;
+        LayerNormBackward = LayerNorm "layer_norm_backward" 6;
         SoftmaxForward = Softmax "softmax_forward" 2;
         SoftmaxBackward = Softmax "softmax_backward" 3;
         SoftmaxCrossEntropyForward = SoftmaxCrossEntropy "softmax_cross_entropy_forward" 4;
@@ -293,6 +297,8 @@ registry! {
         SparseTopKAccuracyForward = Accuracy "sparse_top_k_accuracy_forward" 3;
         DropoutForward = Dropout "dropout_forward" 4;
         DropoutBackward = Dropout "dropout_backward" 3;
+        SpatialDropoutForward = SpatialDropout "spatial_dropout_forward" 4;
+        SpatialDropoutBackward = SpatialDropout "spatial_dropout_backward" 3;
         GatherForward = Gather "gather_forward" 4;
         GatherU8Forward = Gather "gather_u8_forward" 5;
         TransposeForward = Transpose "transpose_forward" 2;

@@ -26,7 +26,9 @@ pub use crate::hyperparams::{
 };
 pub use activation::Activation;
 pub use device::tensor::Tensor;
-pub use device::{BatchAt, ByteCodes, Device, DeviceKind, DeviceOps, PendingValues, TrainingOps};
+pub use device::{
+    BatchAt, ByteCodes, Device, DeviceKind, DeviceOps, LayerOps, PendingValues, TrainingOps,
+};
 pub use formats::checkpoint::weights_file_metadata;
 pub use formats::checkpoint::{
     CHECKPOINT_FORMAT, CONVERT_KERAS, MAX_CLASS_NAME_CHARS, MAX_HEADER_BYTES,
@@ -36,6 +38,7 @@ pub use model::fusion::{CanFuse, FusionPlan, LayerFusion};
 pub use model::init::glorot_uniform;
 pub use model::layer::Layer;
 pub use model::sequential::{Evaluation, FitOptions, NamedArray, Sequential};
+pub use model::spec::{LayerNormArgs, SpatialDropoutArgs};
 pub use model::spec::{LayerSpec, ModelSpec, Pair, MAX_DESCRIPTION_BYTES, MAX_LAYERS};
 /// The random generator [`Layer::init`] draws initial weights from (rand's `StdRng`), so a
 /// layer defined outside wgtrain can name it without depending on `rand` itself.

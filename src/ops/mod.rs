@@ -15,6 +15,7 @@ pub mod dropout;
 pub mod gather;
 pub mod global_pool;
 pub mod im2col;
+pub mod layer_norm;
 pub mod lr_schedule;
 pub mod matmul;
 mod matmul_epilogue;
@@ -28,6 +29,7 @@ pub mod sigmoid_cross_entropy;
 pub mod softmax;
 pub mod softmax_cross_entropy;
 pub mod sparse_softmax_cross_entropy;
+pub mod spatial_dropout;
 pub mod sum;
 pub mod transpose;
 pub mod unary;
@@ -49,6 +51,7 @@ pub use global_pool::{
     global_max_pool_forward, GlobalPool,
 };
 pub use im2col::{im2col_backward, im2col_forward};
+pub use layer_norm::{layer_norm_backward, layer_norm_forward};
 pub use lr_schedule::{lr_schedule_forward, lr_schedule_table};
 pub use matmul::{
     matmul, matmul_into, matmul_nt_relu_masked, matmul_tn_bias_grad_into, matmul_with,
@@ -68,6 +71,7 @@ pub use sparse_softmax_cross_entropy::{
     sparse_softmax_cross_entropy_backward, sparse_softmax_cross_entropy_forward,
     sparse_softmax_cross_entropy_step,
 };
+pub use spatial_dropout::{spatial_dropout_backward, spatial_dropout_forward};
 pub use sum::{sum_forward, sum_into};
 pub use transpose::transpose_forward;
 pub use unary::{unary_backward, unary_backward_with, unary_forward, unary_forward_with};

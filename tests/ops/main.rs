@@ -20,6 +20,7 @@ mod dropout;
 mod gather;
 mod global_pool;
 mod im2col;
+mod layer_norm;
 mod lr_schedule;
 mod matmul;
 mod matmul_split;
@@ -31,6 +32,7 @@ mod sigmoid_cross_entropy;
 mod softmax;
 mod softmax_cross_entropy;
 mod sparse_softmax_cross_entropy;
+mod spatial_dropout;
 mod transpose;
 mod unary;
 

@@ -5,9 +5,12 @@
 //! the implementation, so `device.matmul(…)` calls whichever it is.
 
 mod cpu;
+mod cpu_layers;
 mod cpu_training;
 mod gpu;
+mod gpu_layers;
 mod gpu_training;
+mod layer_ops;
 pub(crate) mod tensor;
 mod training;
 
@@ -23,6 +26,7 @@ use crate::ops::GlobalPool;
 use crate::shape::Layout;
 
 pub use cpu::CpuDevice;
+pub use layer_ops::LayerOps;
 pub use training::TrainingOps;
 
 /// Which device to build a model on.
@@ -86,7 +90,7 @@ pub struct ByteCodes<'a> {
 
 /// Every op a layer, loss, optimizer or data feed needs, implemented once per device.
 /// Tensors are the device's own; one from the other device is `Error::WrongTensor`.
-pub trait DeviceOps: TrainingOps + Send + Sync {
+pub trait DeviceOps: TrainingOps + LayerOps + Send + Sync {
     /// A new f32 tensor holding `data`.
     fn upload(&self, shape: &[usize], data: &[f32]) -> Result<Tensor>;
     /// A new u32 tensor (indices, counters, packed byte codes).

@@ -16,7 +16,8 @@ use crate::nn::model::spec::{LayerSpec, ModelSpec, Pair, BUILT_IN, KERAS_COMMON}
 /// The Keras layers wgtrain reads, for error messages.
 const SUPPORTED: &str = "InputLayer, Dense, Conv2D, MaxPooling2D, AveragePooling2D, \
                          GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Reshape, \
-                         Activation, LeakyReLU, Dropout, BatchNormalization";
+                         Activation, LeakyReLU, Dropout, BatchNormalization, \
+                         LayerNormalization";
 
 /// Whether a parsed JSON object is Keras's model JSON rather than wgtrain's description.
 pub(crate) fn is_keras_model(v: &Value) -> bool {
@@ -259,12 +260,15 @@ impl ModelSpec {
                         epsilon: a.number("epsilon", 1e-3)?,
                     }
                 }
-                other => {
-                    return Err(a.unsupported(
-                        format!("layer {}", crate::echo::clip(other)),
-                        format!("wgtrain reads {SUPPORTED}"),
-                    ))
-                }
+                other => match super::keras_tutorial::read(other, &mut a, rank)? {
+                    Some(spec) => spec,
+                    None => {
+                        return Err(a.unsupported(
+                            format!("layer {}", crate::echo::clip(other)),
+                            format!("wgtrain reads {SUPPORTED}"),
+                        ))
+                    }
+                },
             };
             a.finish()?;
             rank = match &spec {
@@ -354,6 +358,7 @@ impl ModelSpec {
             cfg.insert("name".into(), json!(name));
             cfg.insert("trainable".into(), json!(true));
             cfg.insert("dtype".into(), json!("float32"));
+            super::keras_tutorial::write(l, &mut cfg);
             layers.push(json!({
                 "module": "keras.layers",
                 "class_name": kind,

@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+mod tutorial;
+pub use tutorial::{LayerNormArgs, SpatialDropoutArgs};
+
 /// The largest model description file read (a description is a few hundred bytes).
 pub const MAX_DESCRIPTION_BYTES: u64 = 16 << 20;
 
@@ -162,6 +165,10 @@ pub enum LayerSpec {
         #[serde(default = "epsilon")]
         epsilon: f32,
     },
+    /// Normalise each sample over its last axis, then scale (gamma) and shift (beta).
+    LayerNormalization(LayerNormArgs),
+    /// Zero whole channels of each sample while training (scaling the rest up).
+    SpatialDropout2D(SpatialDropoutArgs),
     /// A layer defined outside wgtrain (a `Layer` implemented by the user), described by
     /// its class name and its arguments. Saved with the weights so a file says what it
     /// holds; a description cannot build it (reading one that holds it, and
@@ -193,13 +200,15 @@ impl LayerSpec {
             LayerSpec::GlobalMaxPooling2D {} => "GlobalMaxPooling2D",
             LayerSpec::BatchNormalization { .. } => "BatchNormalization",
             LayerSpec::LeakyReLU { .. } => "LeakyReLU",
+            LayerSpec::LayerNormalization(_) => "LayerNormalization",
+            LayerSpec::SpatialDropout2D(_) => "SpatialDropout2D",
             LayerSpec::Custom { .. } => "Custom",
         }
     }
 }
 
 /// The Keras layer classes wgtrain reads, which a custom layer cannot be named.
-pub(crate) const BUILT_IN: [&str; 14] = [
+pub(crate) const BUILT_IN: [&str; 16] = [
     "InputLayer",
     "Dense",
     "Conv2D",
@@ -214,6 +223,8 @@ pub(crate) const BUILT_IN: [&str; 14] = [
     "Dropout",
     "BatchNormalization",
     "Custom",
+    "LayerNormalization",
+    "SpatialDropout2D",
 ];
 
 /// The arguments Keras writes for every layer, kept out of a custom layer's config (the
@@ -316,7 +327,8 @@ impl ModelSpec {
                     format!(
                         "unknown layer `{}`; use Dense, Conv2D, MaxPooling2D, \
                          AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, \
-                         Flatten, Reshape, Activation, LeakyReLU, Dropout or BatchNormalization",
+                         Flatten, Reshape, Activation, LeakyReLU, Dropout, BatchNormalization, \
+                         LayerNormalization or SpatialDropout2D",
                         crate::echo::clip(&kind)
                     )
                 } else {
@@ -344,6 +356,8 @@ impl ModelSpec {
                         "field `epsilon` must be a positive number, got {epsilon}"
                     ))
                 }
+                LayerSpec::LayerNormalization(ref a) => a.check(),
+                LayerSpec::SpatialDropout2D(ref a) => a.check(),
                 LayerSpec::LeakyReLU { negative_slope: s } if !(s.is_finite() && s >= 0.0) => Some(
                     format!("field `negative_slope` must be a number ≥ 0, got {s}"),
                 ),

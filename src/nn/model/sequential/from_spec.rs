@@ -88,6 +88,10 @@ impl Sequential {
                         .momentum(*momentum)
                         .epsilon(*epsilon),
                 )?,
+                LayerSpec::LayerNormalization(a) => {
+                    m.add(layers::LayerNormalization::new().epsilon(a.epsilon))?
+                }
+                LayerSpec::SpatialDropout2D(a) => m.add(layers::SpatialDropout2D::new(a.rate))?,
                 LayerSpec::Custom { class_name, .. } => {
                     return Err(Error::Model(format!(
                         "layer {i} ({}): a layer defined outside wgtrain, which a description \

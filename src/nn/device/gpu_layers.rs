@@ -1,0 +1,58 @@
+//! The GPU device's tutorial-layer ops (`LayerOps`): each calls its launcher in
+//! `crate::ops`.
+
+use super::gpu::g;
+use super::LayerOps;
+use crate::error::Result;
+use crate::gpu::Gpu;
+use crate::nn::device::tensor::Tensor;
+use crate::ops;
+
+impl LayerOps for Gpu {
+    fn layer_norm_forward(
+        &self,
+        x: &Tensor,
+        gamma: &Tensor,
+        beta: &Tensor,
+        epsilon: f32,
+    ) -> Result<(Tensor, Tensor)> {
+        let op = "layer_norm_forward";
+        let (x, gamma, beta) = (g(op, x)?, g(op, gamma)?, g(op, beta)?);
+        let (y, stats) = ops::layer_norm_forward(self, x, gamma, beta, epsilon)?;
+        Ok((Tensor::Gpu(y), Tensor::Gpu(stats)))
+    }
+
+    fn layer_norm_backward(
+        &self,
+        x: &Tensor,
+        dy: &Tensor,
+        stats: &Tensor,
+        gamma: &Tensor,
+    ) -> Result<(Tensor, Tensor, Tensor)> {
+        let op = "layer_norm_backward";
+        let (x, dy, stats, gamma) = (g(op, x)?, g(op, dy)?, g(op, stats)?, g(op, gamma)?);
+        let (dx, prod) = ops::layer_norm_backward(self, x, dy, stats, gamma)?;
+        // dγ and dβ are column sums: the bias gradient's kernel.
+        let dgamma = ops::bias_backward(self, &prod)?;
+        let dbeta = ops::bias_backward(self, dy)?;
+        Ok((Tensor::Gpu(dx), Tensor::Gpu(dgamma), Tensor::Gpu(dbeta)))
+    }
+
+    fn spatial_dropout_forward(
+        &self,
+        x: &Tensor,
+        step: &Tensor,
+        rate: f32,
+        seed: u32,
+    ) -> Result<(Tensor, Tensor)> {
+        let op = "spatial_dropout_forward";
+        let (y, mask) = ops::spatial_dropout_forward(self, g(op, x)?, g(op, step)?, rate, seed)?;
+        Ok((Tensor::Gpu(y), Tensor::Gpu(mask)))
+    }
+
+    fn spatial_dropout_backward(&self, dy: &Tensor, mask: &Tensor) -> Result<Tensor> {
+        let op = "spatial_dropout_backward";
+        let dx = ops::spatial_dropout_backward(self, g(op, dy)?, g(op, mask)?)?;
+        Ok(Tensor::Gpu(dx))
+    }
+}

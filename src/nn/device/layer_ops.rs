@@ -1,0 +1,40 @@
+//! `LayerOps`: the ops of the tutorial layers beyond the seed set (LayerNormalization,
+//! SpatialDropout2D, the augmentation layers, depthwise convolution), part of every
+//! `DeviceOps`; implemented in `gpu_layers.rs` and `cpu_layers.rs`.
+
+use crate::error::Result;
+use crate::nn::device::tensor::Tensor;
+
+/// The ops of the tutorial layers, implemented once per device (`gpu_layers.rs`,
+/// `cpu_layers.rs`); part of every `DeviceOps`.
+pub trait LayerOps {
+    /// `x[.., c]`, `gamma[c]`, `beta[c]` → (y = γ·(x − mean)·inv_std + β per row of the
+    /// last axis, `stats[rows, 2]` = each row's (mean, 1/√(var + ε))).
+    fn layer_norm_forward(
+        &self,
+        x: &Tensor,
+        gamma: &Tensor,
+        beta: &Tensor,
+        epsilon: f32,
+    ) -> Result<(Tensor, Tensor)>;
+    /// → (dx, `dgamma[c]`, `dbeta[c]`) of `layer_norm_forward`, from its input, dy and
+    /// stats.
+    fn layer_norm_backward(
+        &self,
+        x: &Tensor,
+        dy: &Tensor,
+        stats: &Tensor,
+        gamma: &Tensor,
+    ) -> Result<(Tensor, Tensor, Tensor)>;
+    /// SpatialDropout2D at the counter's current value: `x[n, h, w, c]` → (y, `mask[n, c]`),
+    /// whole channels dropped with probability `rate`, the rest scaled by 1 / (1 − rate).
+    fn spatial_dropout_forward(
+        &self,
+        x: &Tensor,
+        step: &Tensor,
+        rate: f32,
+        seed: u32,
+    ) -> Result<(Tensor, Tensor)>;
+    /// dx = dy · mask[sample, channel].
+    fn spatial_dropout_backward(&self, dy: &Tensor, mask: &Tensor) -> Result<Tensor>;
+}
