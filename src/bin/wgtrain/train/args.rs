@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use wgtrain::data::Dataset;
 use wgtrain::nn::{DeviceKind, Loss};
 
-use super::setup::{OptimizerArg, ScheduleArg};
+use super::setup::{EpsilonFormArg, OptimizerArg, ScheduleArg};
 use crate::common::{
     classifier_loss, dataset_arg, device_kind, momentum_value, non_negative_f32, positive_count,
     positive_f32, split_fraction,
@@ -58,6 +58,11 @@ pub struct TrainArgs {
     pub(crate) lr: Option<f32>,
     #[arg(long, value_enum)]
     pub(crate) optimizer: Option<OptimizerArg>,
+    /// Where Adam's and AdamW's ε sits: keras (the default, as Keras computes it:
+    /// lr·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε)) or paper (Kingma & Ba's and PyTorch's:
+    /// lr·m̂/(√v̂ + ε)); ε is 1e-7 either way. Kept in the checkpoint
+    #[arg(long, value_enum, conflicts_with = "resume")]
+    pub(crate) adam_epsilon_form: Option<EpsilonFormArg>,
     /// categorical_crossentropy (one-hot labels, the default),
     /// sparse_categorical_crossentropy (the digit itself as the label), binary_crossentropy
     /// (a sigmoid output per class) or mse

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::history::EpochLog;
-use crate::hyperparams::{AdamParams, RmsPropParams, SgdParams};
+use crate::hyperparams::{AdamParams, EpsilonForm, RmsPropParams, SgdParams};
 use crate::nn::training::optimizer::Optimizer;
 use crate::nn::{ClippedOptimizer, GradientClip, LossConfig, Metric};
 
@@ -18,6 +18,10 @@ pub(super) enum OptimizerConfig {
         beta_1: f32,
         beta_2: f32,
         epsilon: f32,
+        /// Where ε sits; checkpoints written before the field existed trained with the
+        /// paper's form, so its absence means `paper` (and resume stays bit-identical).
+        #[serde(default = "paper")]
+        epsilon_form: EpsilonForm,
     },
     Adamw {
         learning_rate: f32,
@@ -25,6 +29,8 @@ pub(super) enum OptimizerConfig {
         beta_1: f32,
         beta_2: f32,
         epsilon: f32,
+        #[serde(default = "paper")]
+        epsilon_form: EpsilonForm,
     },
     Rmsprop {
         learning_rate: f32,
@@ -37,6 +43,12 @@ pub(super) enum OptimizerConfig {
         momentum: f32,
         nesterov: bool,
     },
+}
+
+/// Adam's ε form in a checkpoint that does not name one (written before Keras's form was
+/// added and made the default).
+fn paper() -> EpsilonForm {
+    EpsilonForm::Paper
 }
 
 #[derive(Serialize, Deserialize)]
@@ -81,11 +93,13 @@ impl CompileConfig {
                 beta_1,
                 beta_2,
                 epsilon,
+                epsilon_form,
             } => Optimizer::Adam(AdamParams {
                 lr: learning_rate,
                 beta1: beta_1,
                 beta2: beta_2,
                 eps: epsilon,
+                epsilon_form,
             }),
             OptimizerConfig::Adamw {
                 learning_rate,
@@ -93,12 +107,14 @@ impl CompileConfig {
                 beta_1,
                 beta_2,
                 epsilon,
+                epsilon_form,
             } => Optimizer::AdamW {
                 adam: AdamParams {
                     lr: learning_rate,
                     beta1: beta_1,
                     beta2: beta_2,
                     eps: epsilon,
+                    epsilon_form,
                 },
                 weight_decay,
             },

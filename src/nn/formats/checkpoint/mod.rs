@@ -162,6 +162,7 @@ impl Sequential {
                 beta_1: p.beta1,
                 beta_2: p.beta2,
                 epsilon: p.eps,
+                epsilon_form: p.epsilon_form,
             },
             Optimizer::AdamW { adam, weight_decay } => OptimizerConfig::Adamw {
                 learning_rate: adam.lr,
@@ -169,6 +170,7 @@ impl Sequential {
                 beta_1: adam.beta1,
                 beta_2: adam.beta2,
                 epsilon: adam.eps,
+                epsilon_form: adam.epsilon_form,
             },
             Optimizer::RmsProp(p) => OptimizerConfig::Rmsprop {
                 learning_rate: p.lr,
