@@ -152,7 +152,11 @@ fn adam_update_against_f64(g: &wgtrain::gpu::Gpu, form: EpsilonForm) {
 #[test]
 fn adam_matches_cpu_over_steps() {
     let Some(g) = gpu() else { return };
-    for (&n, form) in SIZES.iter().chain(&[70_001]).flat_map(|n| FORMS.map(|f| (n, f))) {
+    for (&n, form) in SIZES
+        .iter()
+        .chain(&[70_001])
+        .flat_map(|n| FORMS.map(|f| (n, f)))
+    {
         let hp = AdamParams {
             lr: 0.01,
             epsilon_form: form,

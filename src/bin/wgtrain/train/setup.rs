@@ -1,10 +1,10 @@
 //! `wgtrain train`'s flags turned into a model: the combinations clap cannot check, and a
 //! new model compiled with the chosen optimizer and loss.
 
-use wgtrain::nn::{EpsilonForm, SgdParams};
 use wgtrain::nn::{
     Device, DeviceKind, LearningRateSchedule, Loss, LossConfig, Metric, Optimizer, Sequential,
 };
+use wgtrain::nn::{EpsilonForm, SgdParams};
 use wgtrain::{Error, Result};
 
 use super::TrainArgs;
