@@ -11,8 +11,8 @@ mod common;
 
 use common::{gpu_device, TempDir};
 use wgtrain::nn::{
-    layers::Dense, Activation, AdamParams, Array, Device, EpsilonForm, Loss, NamedArray, Optimizer,
-    RmsPropParams, Sequential, SgdParams, Tensor,
+    layers::Dense, Activation, AdamParams, Array, Device, EpsilonForm, FitOptions, Loss,
+    NamedArray, Optimizer, RmsPropParams, Sequential, SgdParams, Tensor, Verbose,
 };
 
 /// The CPU device always, the GPU unless GPU tests are skipped.
@@ -534,4 +534,175 @@ fn checkpoints_keep_the_epsilon_form_and_old_ones_load_as_the_paper_s() {
     assert_eq!(keras.compiled_with().unwrap().0, Optimizer::adam());
     keras.train_on_batch(&x, &y).unwrap();
     assert_ne!(weights_of(&keras), weights_of(&paper_again));
+}
+
+/// 12 rows of 4 features and 3 targets.
+fn rows12() -> (Array, Array) {
+    let x = Array::new(&[12, 4], (0..48).map(|i| (i as f32 * 0.37).sin()).collect()).unwrap();
+    let y = Array::new(&[12, 3], (0..36).map(|i| (i as f32 * 0.21).cos()).collect()).unwrap();
+    (x, y)
+}
+
+fn fit_opts(epochs: usize, initial_epoch: usize, shuffle: bool) -> FitOptions {
+    FitOptions {
+        epochs,
+        initial_epoch,
+        batch_size: 4,
+        shuffle,
+        verbose: Verbose::Silent,
+        ..FitOptions::default()
+    }
+}
+
+/// Keras's `shuffle=False`: every epoch takes the rows in order, even after a shuffled
+/// fit: two such epochs equal `train_on_batch` on rows 0–3, 4–7, 8–11, twice, bit for
+/// bit; and the setting travels in the checkpoint, so a resumed run continues alike.
+#[test]
+fn shuffle_false_trains_on_the_rows_in_order_and_is_kept_in_checkpoints() {
+    let (x, y) = rows12();
+    let opt = Optimizer::sgd(0.05, 0.9);
+    let start = || {
+        let mut m = dense_model(Device::Cpu, opt);
+        m.fit(&x, &y, &fit_opts(1, 0, true)).unwrap();
+        m
+    };
+    let mut fitted = start();
+    assert!(fitted.shuffles());
+    let h = fitted.fit(&x, &y, &fit_opts(3, 1, false)).unwrap();
+    assert!(!fitted.shuffles());
+    let mut by_hand = start();
+    let mut losses = Vec::new();
+    for _ in 0..2 {
+        let mut sum = 0.0;
+        for b in 0..3 {
+            let (xb, yb) = (
+                x.slice_rows(4 * b, 4 * b + 4),
+                y.slice_rows(4 * b, 4 * b + 4),
+            );
+            sum += by_hand.train_on_batch(&xb, &yb).unwrap() as f64;
+        }
+        losses.push(sum / 3.0);
+    }
+    assert_eq!(weights_of(&fitted), weights_of(&by_hand), "rows in order");
+    for (e, want) in h.epochs.iter().zip(&losses) {
+        assert!(
+            (e.loss as f64 - want).abs() <= 1e-6 * want.abs(),
+            "{} vs {want}",
+            e.loss
+        );
+    }
+    // The control: shuffled, the same epochs train elsewhere.
+    let mut shuffled = start();
+    shuffled.fit(&x, &y, &fit_opts(3, 1, true)).unwrap();
+    assert_ne!(weights_of(&fitted), weights_of(&shuffled));
+
+    // Saved mid-run and resumed with the model's own setting: the same as in one go.
+    let dir = TempDir::new("keras-numbers-shuffle");
+    let path = dir.path("m.safetensors");
+    let mut first = start();
+    first.fit(&x, &y, &fit_opts(2, 1, false)).unwrap();
+    first.save(&path).unwrap();
+    let mut resumed = Sequential::load(&path, Device::Cpu).unwrap();
+    assert!(!resumed.shuffles(), "the checkpoint keeps shuffle=False");
+    let again = fit_opts(3, 2, resumed.shuffles());
+    resumed.fit(&x, &y, &again).unwrap();
+    assert_eq!(weights_of(&fitted), weights_of(&resumed), "resume is exact");
+    // A shuffled run's checkpoint says so (and files without the field shuffled).
+    shuffled.save(&path).unwrap();
+    assert!(Sequential::load(&path, Device::Cpu).unwrap().shuffles());
+    let meta = wgtrain::nn::weights_file_metadata(&path).unwrap();
+    assert!(
+        !meta["training"].contains("shuffle\":"),
+        "{}",
+        meta["training"]
+    );
+}
+
+/// `wgtrain train` on the repository's small regression table, on the CPU device.
+fn train_csv(dir: &TempDir, out: &str, extra: &[&str]) -> std::process::Output {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let csv = root.join("examples/data/regression.csv");
+    let model = root.join("models/regression.json");
+    let (csv, model, out) = (
+        csv.display().to_string(),
+        model.display().to_string(),
+        dir.s(out),
+    );
+    let mut args = vec![
+        "train", "--csv", &csv, "--target", "y", "--device", "cpu", "--quiet", "--out", &out,
+    ];
+    if !extra.contains(&"--resume") {
+        args.extend(["--model", &model, "--loss", "mse"]);
+    }
+    args.extend(extra);
+    common::wgtrain(&args)
+}
+
+#[test]
+fn the_command_takes_the_epsilon_form_and_no_shuffle_and_says_why_epochs_is_10() {
+    let dir = TempDir::new("keras-numbers-cli");
+    let compile = |run: &str| {
+        wgtrain::nn::weights_file_metadata(dir.path(run).join("checkpoint.safetensors")).unwrap()
+            ["compile"]
+            .clone()
+    };
+    let o = train_csv(&dir, "keras", &["--epochs", "1"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(
+        compile("keras").contains("\"epsilon_form\":\"keras\""),
+        "{}",
+        compile("keras")
+    );
+    let o = train_csv(
+        &dir,
+        "paper",
+        &["--epochs", "1", "--adam-epsilon-form", "paper"],
+    );
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(
+        compile("paper").contains("\"epsilon_form\":\"paper\""),
+        "{}",
+        compile("paper")
+    );
+    let o = train_csv(
+        &dir,
+        "sgd",
+        &["--optimizer", "sgd", "--adam-epsilon-form", "paper"],
+    );
+    assert!(!o.status.success());
+    assert!(
+        common::stderr(&o).contains("--optimizer adam or adamw"),
+        "{}",
+        common::stderr(&o)
+    );
+
+    // --no-shuffle: 3 epochs in one go equal 2 + --resume + 1, and differ from shuffled.
+    let ckpt = |run: &str| {
+        let m = Sequential::load(dir.path(run).join("checkpoint.safetensors"), Device::Cpu);
+        weights_of(&m.unwrap())
+    };
+    let o = train_csv(&dir, "whole", &["--epochs", "3", "--no-shuffle"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let o = train_csv(&dir, "parts", &["--epochs", "2", "--no-shuffle"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let part = dir.path("parts").join("checkpoint.safetensors");
+    let o = train_csv(
+        &dir,
+        "parts",
+        &["--epochs", "3", "--resume", &part.display().to_string()],
+    );
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert_eq!(ckpt("whole"), ckpt("parts"), "resume keeps --no-shuffle");
+    let o = train_csv(&dir, "shuffled", &["--epochs", "3"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert_ne!(ckpt("whole"), ckpt("shuffled"));
+
+    let help = common::stdout(&common::wgtrain(&["train", "--help"]));
+    let epochs = help.split("--epochs <EPOCHS>").nth(1).unwrap_or("");
+    let epochs = epochs.split("\n      --").next().unwrap_or("");
+    assert!(
+        epochs.contains("Keras's fit defaults to 1") && epochs.contains("[default: 10]"),
+        "{epochs}"
+    );
+    assert!(help.contains("--no-shuffle") && help.contains("--adam-epsilon-form"));
 }

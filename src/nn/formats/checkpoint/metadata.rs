@@ -45,6 +45,16 @@ pub(super) enum OptimizerConfig {
     },
 }
 
+/// A run's `shuffle` in a checkpoint that does not name it.
+fn shuffles() -> bool {
+    true
+}
+
+/// The `shuffle` not written: the default.
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
 /// Adam's ε form in a checkpoint that does not name one (written before Keras's form was
 /// added and made the default).
 fn paper() -> EpsilonForm {
@@ -76,6 +86,10 @@ pub(super) struct TrainingState {
     pub(super) seed: u64,
     pub(super) epochs_done: usize,
     pub(super) shuffle_log: Vec<[usize; 2]>,
+    /// False when the run trains without shuffling (Keras's `shuffle=False`), so a resumed
+    /// run does the same; written only then (older files shuffled).
+    #[serde(default = "shuffles", skip_serializing_if = "is_true")]
+    pub(super) shuffle: bool,
     /// Every epoch's log, `seconds` null: wall-clock times would make identical runs
     /// save different bytes (they live in history.json).
     pub(super) history: Vec<EpochLog>,

@@ -205,6 +205,7 @@ impl Sequential {
             seed: self.seed(),
             epochs_done: self.epoch_logs().last().map_or(0, |e| e.epoch),
             shuffle_log: self.shuffle_log.clone(),
+            shuffle: self.shuffles(),
             history: self
                 .epoch_logs()
                 .iter()
