@@ -11,8 +11,9 @@ mod common;
 
 use common::{gpu_device, TempDir};
 use wgtrain::nn::{
-    layers::Dense, Activation, AdamParams, Array, Device, EpsilonForm, FitOptions, Loss,
-    NamedArray, Optimizer, RmsPropParams, Sequential, SgdParams, Tensor, Verbose,
+    layers::{Dense, Dropout},
+    Activation, AdamParams, Array, Device, EpsilonForm, FitOptions, Layer, LayerSpec, Loss,
+    ModelSpec, NamedArray, Optimizer, RmsPropParams, Sequential, SgdParams, Tensor, Verbose,
 };
 
 /// The CPU device always, the GPU unless GPU tests are skipped.
@@ -705,4 +706,170 @@ fn the_command_takes_the_epsilon_form_and_no_shuffle_and_says_why_epochs_is_10()
         "{epochs}"
     );
     assert!(help.contains("--no-shuffle") && help.contains("--adam-epsilon-form"));
+}
+
+/// A model with the floats a Keras user types: Dropout 0.1, BatchNormalization momentum 0.9
+/// and epsilon 0.001, LeakyReLU 0.3.
+fn floaty_spec() -> ModelSpec {
+    ModelSpec {
+        input_shape: vec![6],
+        layers: vec![
+            LayerSpec::Dense {
+                units: 4,
+                activation: "linear".into(),
+            },
+            LayerSpec::BatchNormalization {
+                momentum: 0.9,
+                epsilon: 0.001,
+            },
+            LayerSpec::LeakyReLU {
+                negative_slope: 0.3,
+            },
+            LayerSpec::Dropout {
+                rate: 0.1,
+                seed: None,
+            },
+            LayerSpec::Dense {
+                units: 2,
+                activation: "softmax".into(),
+            },
+        ],
+    }
+}
+
+/// Exported Keras JSON, the model description and a checkpoint's settings write each f32
+/// as the shortest decimal that reads back to it (`0.9`, not `0.8999999761581421`), and
+/// read back to the same f32s.
+#[test]
+fn floats_are_written_in_their_shortest_form() {
+    let spec = floaty_spec();
+    let keras = spec.to_keras_json();
+    let native = spec.to_json();
+    for text in [&keras, &native] {
+        for short in [
+            "\"rate\":0.1",
+            "\"momentum\":0.9",
+            "\"epsilon\":0.001",
+            "\"negative_slope\":0.3",
+        ] {
+            assert!(text.contains(short), "{short} in {text}");
+        }
+        assert!(
+            !text.contains("0.8999") && !text.contains("0.1000000"),
+            "{text}"
+        );
+    }
+    let v: serde_json::Value = serde_json::from_str(&keras).unwrap();
+    assert_eq!(ModelSpec::from_keras_json(&v, "export").unwrap(), spec);
+    assert_eq!(ModelSpec::from_json(&native, "description").unwrap(), spec);
+
+    let dir = TempDir::new("keras-numbers-floats");
+    let mut m = Sequential::from_spec(&spec, Device::Cpu, 1).unwrap();
+    let opt = Optimizer::sgd(0.1, 0.9);
+    m.compile(opt, Loss::CategoricalCrossentropy, &[]).unwrap();
+    m.save(dir.path("m.safetensors")).unwrap();
+    let meta = wgtrain::nn::weights_file_metadata(dir.path("m.safetensors")).unwrap();
+    assert!(
+        meta["compile"].contains("\"learning_rate\":0.1,\"momentum\":0.9"),
+        "{}",
+        meta["compile"]
+    );
+    assert!(meta["model"].contains("\"rate\":0.1"), "{}", meta["model"]);
+    let loaded = Sequential::load(dir.path("m.safetensors"), Device::Cpu).unwrap();
+    assert_eq!(loaded.compiled_with().unwrap().0, opt);
+    assert_eq!(loaded.spec(), spec);
+}
+
+/// The training-mode output of a Dropout(0.5) on 256 ones, its weights drawn from a
+/// model stream seeded `model_seed`.
+fn dropped(layer: Dropout, model_seed: u64) -> Vec<f32> {
+    use rand::SeedableRng;
+    let mut layer = layer;
+    let dev = Device::Cpu;
+    layer.build(&[256]).unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(model_seed);
+    layer.init(&dev, &mut rng).unwrap();
+    let x = dev.upload(&[1, 256], &[1.0; 256]).unwrap();
+    dev.download(&layer.forward(&dev, &x).unwrap()).unwrap()
+}
+
+/// Keras's `Dropout(rate, seed=s)`: the seed alone gives the masks (the same for any
+/// model seed, different for another seed), the other layers' weights do not move, and
+/// the seed travels through descriptions and Keras JSON both ways.
+#[test]
+fn dropout_seed_is_honoured_in_rust_and_in_keras_json() {
+    let seeded = |s| Dropout::new(0.5).with_seed(s);
+    assert_eq!(dropped(seeded(7), 1), dropped(seeded(7), 2), "seed 7 alone");
+    assert_ne!(dropped(seeded(7), 1), dropped(seeded(8), 1), "another seed");
+    assert_ne!(dropped(Dropout::new(0.5), 1), dropped(Dropout::new(0.5), 2));
+    let build = |d: Dropout| {
+        let mut m = Sequential::new(Device::Cpu, &[8]).with_seed(4);
+        m.add(Dense::new(5, Activation::Relu)).unwrap();
+        m.add(d).unwrap();
+        m.add(Dense::new(3, Activation::Softmax)).unwrap();
+        m
+    };
+    let (plain, own) = (build(Dropout::new(0.5)), build(seeded(7)));
+    assert_eq!(
+        weights_of(&plain),
+        weights_of(&own),
+        "the other weights stay"
+    );
+    let spec = own.spec();
+    assert_eq!(
+        spec.layers[1],
+        LayerSpec::Dropout {
+            rate: 0.5,
+            seed: Some(7)
+        }
+    );
+    assert_eq!(ModelSpec::from_json(&spec.to_json(), "d").unwrap(), spec);
+    let keras = spec.to_keras_json();
+    assert!(keras.contains("\"seed\":7"), "{keras}");
+    let v: serde_json::Value = serde_json::from_str(&keras).unwrap();
+    assert_eq!(ModelSpec::from_keras_json(&v, "k").unwrap(), spec);
+    assert!(!plain.spec().to_keras_json().contains("seed"));
+
+    // Keras's own file: a seed on a Dropout is read; a bad one, or a seed on a layer
+    // that has none, is refused by name.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/keras/mnist_cnn_bn.json"
+    );
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let with = |class: &str, seed: serde_json::Value| {
+        let mut v = file.clone();
+        let layers = v["config"]["layers"].as_array_mut().unwrap();
+        let l = layers
+            .iter_mut()
+            .find(|l| l["class_name"] == class)
+            .unwrap();
+        l["config"]["seed"] = seed;
+        ModelSpec::from_keras_json(&v, "mnist_cnn_bn.json")
+    };
+    let spec = with("Dropout", 1234.into()).unwrap();
+    let seeds: Vec<_> = spec
+        .layers
+        .iter()
+        .filter_map(|l| match l {
+            LayerSpec::Dropout { seed, .. } => Some(*seed),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(seeds, [Some(1234), None, None]);
+    assert!(with("Dropout", serde_json::Value::Null).is_ok());
+    for bad in [
+        serde_json::json!(-3),
+        serde_json::json!("7"),
+        serde_json::json!(1.5),
+    ] {
+        let e = with("Dropout", bad.clone()).unwrap_err().to_string();
+        assert!(
+            e.contains("`seed` must be a whole number") && e.contains("mnist_cnn_bn.json"),
+            "{e}"
+        );
+    }
+    let e = with("Flatten", 5.into()).unwrap_err().to_string();
+    assert!(e.contains("seed") && e.contains("Flatten"), "{e}");
 }

@@ -71,7 +71,10 @@ impl Sequential {
                     m.add(p)?;
                 }
                 LayerSpec::Flatten {} => m.add(Flatten::new())?,
-                LayerSpec::Dropout { rate } => m.add(Dropout::new(*rate))?,
+                LayerSpec::Dropout { rate, seed } => {
+                    let d = Dropout::new(*rate);
+                    m.add(seed.map_or(d, |s| Dropout::new(*rate).with_seed(s)))?
+                }
                 LayerSpec::Activation { activation } => {
                     let act: Activation = activation.parse().map_err(|e| field("activation", e))?;
                     m.add(layers::Activation::new(act))?;
