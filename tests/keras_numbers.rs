@@ -450,7 +450,7 @@ fn edit_compile_metadata(path: &std::path::Path, edit: impl Fn(&mut serde_json::
     edit(&mut compile);
     meta["compile"] = serde_json::Value::String(compile.to_string());
     let mut text = header.to_string().into_bytes();
-    while text.len() % 8 != 0 {
+    while !text.len().is_multiple_of(8) {
         text.push(b' ');
     }
     let mut out = (text.len() as u64).to_le_bytes().to_vec();
