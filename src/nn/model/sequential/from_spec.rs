@@ -73,7 +73,10 @@ impl Sequential {
                 LayerSpec::Flatten {} => m.add(Flatten::new())?,
                 LayerSpec::Dropout { rate, seed } => {
                     let d = Dropout::new(*rate);
-                    m.add(seed.map_or(d, |s| Dropout::new(*rate).with_seed(s)))?
+                    m.add(match seed {
+                        Some(s) => d.with_seed(*s),
+                        None => d,
+                    })?
                 }
                 LayerSpec::Activation { activation } => {
                     let act: Activation = activation.parse().map_err(|e| field("activation", e))?;
