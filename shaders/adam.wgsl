@@ -1,9 +1,12 @@
 // Adam (Kingma & Ba 2015, Algorithm 1). The optimizer's state on the GPU is three u32
-// words: the step t and the bias corrections 1−β1^t, 1−β2^t (as f32 bits). adam_step
-// advances t and computes both corrections exactly; adam_update then applies, per element:
+// words: the step t and the bias corrections c1 = 1−β1^t, c2 = 1−β2^t (as f32 bits).
+// adam_step advances t and computes both corrections exactly; adam_update then applies,
+// per element:
 //   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
-//   m̂ = m / (1−β1^t);     v̂ = v / (1−β2^t)
-//   θ ← θ − lr · m̂ / (√v̂ + ε)
+// and, with ε where Keras puts it (p.keras = 1, the default):
+//   θ ← θ − (lr·√c2 / c1) · m / (√v + ε)
+// or where the paper puts it (p.keras = 0):
+//   m̂ = m / c1;  v̂ = v / c2;  θ ← θ − lr · m̂ / (√v̂ + ε)
 //
 // Why not 1.0 − pow(β2, t) in f32: β2^t is near 1 for small t, and the subtraction keeps
 // only the few bits that differ (at t = 1, 1 − 0.999 has ~14 good bits: the step came out
@@ -18,6 +21,8 @@ struct Params {
     beta1: f32,
     beta2: f32,
     eps: f32,
+    // 1: Keras's form, 0: the paper's.
+    keras: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -43,9 +48,14 @@ fn adam_update(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     let v1 = p.beta2 * v[i] + (1.0 - p.beta2) * g * g;
     m[i] = m1;
     v[i] = v1;
-    let m_hat = m1 / c1;
-    let v_hat = v1 / c2;
-    param[i] = param[i] - lr[0] * m_hat / (sqrt(v_hat) + p.eps);
+    if p.keras != 0u {
+        let lr_t = lr[0] * sqrt(c2) / c1;
+        param[i] = param[i] - lr_t * m1 / (sqrt(v1) + p.eps);
+    } else {
+        let m_hat = m1 / c1;
+        let v_hat = v1 / c2;
+        param[i] = param[i] - lr[0] * m_hat / (sqrt(v_hat) + p.eps);
+    }
 }
 
 // β1 and β2 as 64-bit fixed-point fractions round(β·2^64), (hi, lo) words.

@@ -13,8 +13,8 @@ pub use crate::nn::{
         AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten,
         GlobalAveragePooling2D, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Reshape,
     },
-    to_categorical, Activation, AdamParams, Array, Device, DeviceKind, Evaluation, FitOptions,
-    GradientClip, History, Layer, LearningRateSchedule, Loss, Metric, Optimizer, RmsPropParams,
-    Sequential, SgdParams, Verbose,
+    to_categorical, Activation, AdamParams, Array, Device, DeviceKind, EpsilonForm, Evaluation,
+    FitOptions, GradientClip, History, Layer, LearningRateSchedule, Loss, Metric, Optimizer,
+    RmsPropParams, Sequential, SgdParams, Verbose,
 };
 pub use crate::{Error, Result};

@@ -90,7 +90,10 @@ fn every_layer() -> ModelSpec {
             LayerSpec::Activation {
                 activation: "tanh".into(),
             },
-            LayerSpec::Dropout { rate: 0.25 },
+            LayerSpec::Dropout {
+                rate: 0.25,
+                seed: None,
+            },
             LayerSpec::Reshape {
                 target_shape: vec![10, -1],
             },

@@ -126,7 +126,10 @@ fn spec() -> ModelSpec {
                 pool_size: Pair(2, 1),
                 strides: Some(Pair(1, 1)),
             },
-            LayerSpec::Dropout { rate: 0.25 },
+            LayerSpec::Dropout {
+                rate: 0.25,
+                seed: None,
+            },
             LayerSpec::Flatten {},
             LayerSpec::Dense {
                 units: 16,

@@ -1,11 +1,14 @@
-//! CPU twin of `shaders/adam.wgsl`: Adam (Kingma & Ba 2015, Algorithm 1), and the
-//! optimizer state's step (`adam_step`: t and the exact bias corrections 1 − β^t).
+//! CPU twin of `shaders/adam.wgsl`: Adam (Kingma & Ba 2015, Algorithm 1) with ε where
+//! Keras puts it or where the paper does (`EpsilonForm`), and the optimizer state's step
+//! (`adam_step`: t and the exact bias corrections 1 − β^t).
 
 use super::Scalar;
-use crate::hyperparams::AdamParams;
+use crate::hyperparams::{AdamParams, EpsilonForm};
 
 /// One Adam step t (t ≥ 1, already incremented) over `param[n]` with `grad[n]`; `m[n]`, `v[n]`
-/// are the moment estimates, updated in place.
+/// are the moment estimates, updated in place. With c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ:
+/// Keras's form `θ −= (lr·√c2 / c1)·m / (√v + ε)`, the paper's `θ −= lr·(m / c1) /
+/// (√(v / c2) + ε)`.
 pub fn adam_update<T: Scalar>(
     param: &mut [T],
     grad: &[T],
@@ -23,13 +26,18 @@ pub fn adam_update<T: Scalar>(
     let (b1, b2) = (hp.beta1 as f64, hp.beta2 as f64);
     let bc1 = 1.0 - b1.powi(t as i32);
     let bc2 = 1.0 - b2.powi(t as i32);
+    let (lr, eps) = (hp.lr as f64, hp.eps as f64);
+    let lr_t = lr * bc2.sqrt() / bc1;
     for i in 0..n {
         let g = grad[i].to_f64();
         let m1 = b1 * m[i].to_f64() + (1.0 - b1) * g;
         let v1 = b2 * v[i].to_f64() + (1.0 - b2) * g * g;
         m[i] = T::from_f64(m1);
         v[i] = T::from_f64(v1);
-        let step = hp.lr as f64 * (m1 / bc1) / ((v1 / bc2).sqrt() + hp.eps as f64);
+        let step = match hp.epsilon_form {
+            EpsilonForm::Keras => lr_t * m1 / (v1.sqrt() + eps),
+            EpsilonForm::Paper => lr * (m1 / bc1) / ((v1 / bc2).sqrt() + eps),
+        };
         param[i] = T::from_f64(param[i].to_f64() - step);
     }
 }

@@ -9,7 +9,7 @@ mod rmsprop;
 mod schedule;
 mod sgd;
 
-pub use adam::AdamParams;
+pub use adam::{AdamParams, EpsilonForm};
 pub use clip::GradientClip;
 pub use rmsprop::RmsPropParams;
 pub use schedule::LearningRateSchedule;

@@ -22,7 +22,7 @@ pub use training::callbacks;
 pub use crate::array::{to_categorical, Array};
 pub use crate::history::{EpochLog, History};
 pub use crate::hyperparams::{
-    AdamParams, GradientClip, LearningRateSchedule, RmsPropParams, SgdParams,
+    AdamParams, EpsilonForm, GradientClip, LearningRateSchedule, RmsPropParams, SgdParams,
 };
 pub use activation::Activation;
 pub use device::tensor::Tensor;

@@ -4,7 +4,7 @@ use super::{expect_len, grid_1d};
 use crate::cpu::{beta_fixed, ADAM_STATE_LEN};
 use crate::error::{shape_err, Result};
 use crate::gpu::{DType, EntryPoint, Gpu, GpuTensor};
-use crate::hyperparams::AdamParams;
+use crate::hyperparams::{AdamParams, EpsilonForm};
 
 /// Advance Adam's step state `state` `[3]` (u32: t and the bias corrections 1 − β^t, see
 /// `cpu::adam_step`) by one step, on the GPU.
@@ -21,7 +21,8 @@ pub fn adam_step(gpu: &Gpu, state: &GpuTensor, hp: &AdamParams) -> Result<()> {
 
 /// One Adam update of `param` in place from `grad`, with moments `m`, `v` (same length)
 /// and the step state `state` `[3]` (already advanced by `adam_step`), at the rate in
-/// `lr` `[1]` (`hp.lr` is the twin's; the kernel reads the tensor).
+/// `lr` `[1]` (`hp.lr` is the twin's; the kernel reads the tensor), with ε placed as
+/// `hp.epsilon_form` says.
 pub fn adam_update(
     gpu: &Gpu,
     param: &GpuTensor,
@@ -43,6 +44,7 @@ pub fn adam_update(
             hp.beta1.to_bits(),
             hp.beta2.to_bits(),
             hp.eps.to_bits(),
+            u32::from(hp.epsilon_form == EpsilonForm::Keras),
         ],
         &[param, grad, m, v, state, lr],
         grid_1d(gpu, n, 256),

@@ -21,6 +21,8 @@ const STEPS: [u32; 12] = [
     u32::MAX,
 ];
 const BETAS: [f32; 8] = [0.9, 0.999, 0.99, 0.5, 0.0, 0.9999, 0.999_999, 1e-3];
+/// Where ε sits: each update test runs both.
+const FORMS: [EpsilonForm; 2] = [EpsilonForm::Keras, EpsilonForm::Paper];
 
 /// The GPU's step state equals the twin's bit for bit, for every β and t above.
 #[test]
@@ -84,15 +86,23 @@ fn bias_correction_is_exact_to_one_rounding() {
 
 /// Parameters at 0 move by exactly the update, so its relative error shows in full:
 /// gradients from 1e-8 to 1e2 (both signs), at steps 1, 2, 3 and after 999 and 65,535
-/// steps of history (m, v given), on the GPU against the twin's f64 update. The old
-/// kernel's `1.0 − pow(β2, t)` in f32 was ~6e-5 off at t = 1; this allows 2e-6.
+/// steps of history (m, v given), on the GPU against the twin's f64 update, for both ε
+/// forms. The old kernel's `1.0 − pow(β2, t)` in f32 was ~6e-5 off at t = 1; this allows
+/// 2e-6.
 #[test]
 fn adam_update_is_exact_against_f64_for_tiny_and_huge_gradients() {
     let Some(g) = gpu() else { return };
+    for form in FORMS {
+        adam_update_against_f64(g, form);
+    }
+}
+
+fn adam_update_against_f64(g: &wgtrain::gpu::Gpu, form: EpsilonForm) {
     let n = 4099;
     let hp = AdamParams {
         lr: 1e-3,
         eps: 1e-7,
+        epsilon_form: form,
         ..Default::default()
     };
     let u = randn(11, n, 1.0);
@@ -129,7 +139,7 @@ fn adam_update_is_exact_against_f64_for_tiny_and_huge_gradients() {
             ops::adam_step(g, &state, &hp).unwrap();
             ops::adam_update(g, &gp, &gg, [&gm, &gv], [&state, &lr], &hp).unwrap();
             cpu::adam_update(&mut p, &grads, &mut m, &mut v, t, &hp);
-            let what = format!("adam param at t {t} (history from {start})");
+            let what = format!("adam ({form:?}) param at t {t} (history from {start})");
             assert_close(&what, &g.download(&gp).unwrap(), &p, 1e-30, 2e-6);
         }
         assert_close("adam m", &g.download(&gm).unwrap(), &m, 1e-30, 1e-6);
@@ -137,13 +147,19 @@ fn adam_update_is_exact_against_f64_for_tiny_and_huge_gradients() {
     }
 }
 
-/// Several Adam steps on the GPU (step state on the GPU) equal the CPU twin's.
+/// Several Adam steps on the GPU (step state on the GPU) equal the CPU twin's, for both
+/// ε forms.
 #[test]
 fn adam_matches_cpu_over_steps() {
     let Some(g) = gpu() else { return };
-    for &n in SIZES.iter().chain(&[70_001]) {
+    for (&n, form) in SIZES
+        .iter()
+        .chain(&[70_001])
+        .flat_map(|n| FORMS.map(|f| (n, f)))
+    {
         let hp = AdamParams {
             lr: 0.01,
+            epsilon_form: form,
             ..Default::default()
         };
         let mut p = randn(n as u64, n, 5.0);
@@ -168,7 +184,7 @@ fn adam_matches_cpu_over_steps() {
         // Each step moves a parameter by about lr, with a few f32 roundings (no pow).
         let atol = 2e-6 * hp.lr * 5.0;
         assert_close(
-            &format!("adam param n {n}"),
+            &format!("adam ({form:?}) param n {n}"),
             &g.download(&gp).unwrap(),
             &p,
             atol,

@@ -43,7 +43,7 @@ mod prelude {
     pub use wgtrain::cpu;
     pub use wgtrain::geometry::{Conv2dGeometry, Padding, Pool2dGeometry};
     pub use wgtrain::gpu::{Saved, Unary};
-    pub use wgtrain::nn::{AdamParams, SgdParams};
+    pub use wgtrain::nn::{AdamParams, EpsilonForm, SgdParams};
     pub use wgtrain::ops;
     pub use wgtrain::shape::Layout;
 

@@ -118,6 +118,19 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// A layer's `seed` (Keras's int or null): `None` when absent or null.
+    pub(super) fn seed(&mut self) -> Result<Option<u64>> {
+        match self.get("seed") {
+            None => Ok(None),
+            Some(v) => v.as_u64().map(Some).ok_or_else(|| {
+                self.err(format!(
+                    "`seed` must be a whole number ≥ 0 or null, got {}",
+                    short(v)
+                ))
+            }),
+        }
+    }
+
     pub(super) fn channels_last(&mut self) -> Result<()> {
         self.expect(
             "data_format",
@@ -127,7 +140,8 @@ impl<'a> Args<'a> {
     }
 
     /// Arguments not read: the layer's name, its dtype (float32 only), `trainable` (true
-    /// only), a seed, and switched-off features (null or false). Anything else is refused.
+    /// only), and switched-off features (null or false). Anything else is refused (a
+    /// `seed` too: a layer that takes one reads it, so none is silently ignored).
     pub(super) fn finish(self) -> Result<()> {
         for (k, v) in self.cfg {
             let off = v.is_null() || *v == Value::Bool(false);
@@ -135,7 +149,7 @@ impl<'a> Args<'a> {
                 continue;
             }
             match k.as_str() {
-                "name" | "seed" => {}
+                "name" => {}
                 "trainable" if *v == Value::Bool(true) => {}
                 "trainable" => {
                     return Err(self.unsupported(

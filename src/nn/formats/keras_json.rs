@@ -192,6 +192,7 @@ impl ModelSpec {
                     a.required("rate")?;
                     LayerSpec::Dropout {
                         rate: a.number("rate", 0.0)?,
+                        seed: a.seed()?,
                     }
                 }
                 "Activation" => LayerSpec::Activation {
@@ -332,10 +333,7 @@ impl ModelSpec {
                 0 => base,
                 n => format!("{base}_{n}"),
             };
-            let mut cfg = match custom.map_or_else(
-                || serde_json::to_value(l).expect("a LayerSpec serialises"),
-                |c| json!({ kind: c }),
-            ) {
+            let mut cfg = match custom.map_or_else(|| shortest_floats(l), |c| json!({ kind: c })) {
                 Value::Object(o) => o
                     .into_iter()
                     .next()
@@ -374,4 +372,13 @@ impl ModelSpec {
         })
         .to_string()
     }
+}
+
+/// `v` as a JSON value whose floats are the shortest decimals that read back to the same
+/// f32 (`0.9`, not `0.8999999761581421`): serialised as text first (serde_json writes an
+/// f32 in its shortest form), then parsed, where `serde_json::to_value` would widen each
+/// f32 to the f64 it equals.
+fn shortest_floats(v: &impl serde::Serialize) -> Value {
+    let text = serde_json::to_string(v).expect("a LayerSpec serialises");
+    serde_json::from_str(&text).expect("serde_json reads what it wrote")
 }

@@ -135,6 +135,10 @@ pub enum LayerSpec {
     Dropout {
         /// The fraction of inputs dropped, in [0, 1).
         rate: f32,
+        /// Keras's `seed`: when given, this layer's masks come from it alone (the same
+        /// seed, the same masks, whatever the model's seed); absent, from the model's seed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seed: Option<u64>,
     },
     /// An activation function on its own.
     Activation {
@@ -339,7 +343,7 @@ impl ModelSpec {
             // Numbers JSON allows but f32 cannot hold (1e300 becomes infinity) are
             // refused here, so every description that parses also writes back as JSON.
             let out_of_range = match spec {
-                LayerSpec::Dropout { rate } if !(0.0..1.0).contains(&rate) => {
+                LayerSpec::Dropout { rate, .. } if !(0.0..1.0).contains(&rate) => {
                     Some(format!("field `rate` must be in [0, 1), got {rate}"))
                 }
                 LayerSpec::BatchNormalization { momentum, .. }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use wgtrain::data::Dataset;
 use wgtrain::nn::{DeviceKind, Loss};
 
-use super::setup::{OptimizerArg, ScheduleArg};
+use super::setup::{EpsilonFormArg, OptimizerArg, ScheduleArg};
 use crate::common::{
     classifier_loss, dataset_arg, device_kind, momentum_value, non_negative_f32, positive_count,
     positive_f32, split_fraction,
@@ -48,7 +48,9 @@ pub struct TrainArgs {
     /// The data set's folder (default: mnist $MNIST_DIR else data/mnist; others data/NAME)
     #[arg(long)]
     pub(crate) data: Option<PathBuf>,
-    /// The last epoch's number (with --resume: train up to it)
+    /// The last epoch's number (with --resume: train up to it). Keras's fit defaults to
+    /// 1; here 10, as the TensorFlow CNN tutorial's fit(epochs=10), since one epoch leaves
+    /// the tutorial models short of their accuracy (--epochs 1 is Keras's default)
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub(crate) epochs: u64,
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=1 << 24))]
@@ -58,6 +60,11 @@ pub struct TrainArgs {
     pub(crate) lr: Option<f32>,
     #[arg(long, value_enum)]
     pub(crate) optimizer: Option<OptimizerArg>,
+    /// Where Adam's and AdamW's ε sits: keras (the default, as Keras computes it:
+    /// lr·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε)) or paper (Kingma & Ba's and PyTorch's:
+    /// lr·m̂/(√v̂ + ε)); ε is 1e-7 either way. Kept in the checkpoint
+    #[arg(long, value_enum, conflicts_with = "resume")]
+    pub(crate) adam_epsilon_form: Option<EpsilonFormArg>,
     /// categorical_crossentropy (one-hot labels, the default),
     /// sparse_categorical_crossentropy (the digit itself as the label), binary_crossentropy
     /// (a sigmoid output per class) or mse
@@ -122,6 +129,11 @@ pub struct TrainArgs {
     /// images whose digit is among the k most probable
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "resume")]
     pub(crate) top_k: Option<u64>,
+    /// Train on the rows in their order every epoch (Keras's shuffle=False); by default
+    /// they are reshuffled each epoch from --seed. Kept in the checkpoint, so --resume
+    /// continues the same way
+    #[arg(long, conflicts_with = "resume")]
+    pub(crate) no_shuffle: bool,
     /// Share of the training images held out (the last ones, as Keras)
     #[arg(long, default_value_t = 0.2, value_parser = split_fraction)]
     pub(crate) validation_split: f32,

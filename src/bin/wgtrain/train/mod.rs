@@ -137,7 +137,11 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
         initial_epoch: done,
         batch_size: a.batch_size as usize,
         validation_split: a.validation_split,
-        shuffle: true,
+        // A resumed run shuffles as the run that wrote the checkpoint did.
+        shuffle: match a.resume {
+            Some(_) => model.shuffles(),
+            None => !a.no_shuffle,
+        },
         verbose: match (a.json, a.quiet) {
             (true, _) => Verbose::Silent,
             (false, true) => Verbose::Lines,

@@ -1,10 +1,10 @@
 //! `wgtrain train`'s flags turned into a model: the combinations clap cannot check, and a
 //! new model compiled with the chosen optimizer and loss.
 
-use wgtrain::nn::SgdParams;
 use wgtrain::nn::{
     Device, DeviceKind, LearningRateSchedule, Loss, LossConfig, Metric, Optimizer, Sequential,
 };
+use wgtrain::nn::{EpsilonForm, SgdParams};
 use wgtrain::{Error, Result};
 
 use super::TrainArgs;
@@ -16,6 +16,22 @@ pub(crate) enum OptimizerArg {
     Adamw,
     Sgd,
     Rmsprop,
+}
+
+/// `--adam-epsilon-form`: [`EpsilonForm`]'s two values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum EpsilonFormArg {
+    Keras,
+    Paper,
+}
+
+impl From<EpsilonFormArg> for EpsilonForm {
+    fn from(a: EpsilonFormArg) -> EpsilonForm {
+        match a {
+            EpsilonFormArg::Keras => EpsilonForm::Keras,
+            EpsilonFormArg::Paper => EpsilonForm::Paper,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -139,6 +155,14 @@ pub(super) fn check_flags(a: &TrainArgs) -> Result<()> {
             "Nesterov momentum belongs to SGD: add --optimizer sgd",
         );
     }
+    let adam = matches!(opt, OptimizerArg::Adam | OptimizerArg::Adamw);
+    if let Some(form) = a.adam_epsilon_form.filter(|_| !adam) {
+        return Err(Error::BadSetting {
+            name: "--adam-epsilon-form",
+            value: EpsilonForm::from(form).name().into(),
+            reason: "the ε form belongs to Adam and AdamW: add --optimizer adam or adamw".into(),
+        });
+    }
     if a.rho.is_some() && opt != OptimizerArg::Rmsprop {
         return refuse(
             "--rho",
@@ -182,7 +206,7 @@ pub(super) fn new_model(a: &TrainArgs) -> Result<Sequential> {
         (Some(w), model) => model_for_weights(model, w, dev, seed)?,
         (None, model) => build_model(model.unwrap_or("mlp"), dev, seed)?,
     };
-    let optimizer = match (a.optimizer.unwrap_or(OptimizerArg::Adam), a.lr) {
+    let mut optimizer = match (a.optimizer.unwrap_or(OptimizerArg::Adam), a.lr) {
         (OptimizerArg::Adam, lr) => Optimizer::adam_lr(lr.unwrap_or(1e-3)),
         (OptimizerArg::Adamw, lr) => {
             Optimizer::adamw_lr(lr.unwrap_or(1e-3), a.weight_decay.unwrap_or(0.004))
@@ -198,6 +222,11 @@ pub(super) fn new_model(a: &TrainArgs) -> Result<Sequential> {
             a.momentum.unwrap_or(0.0),
         ),
     };
+    if let (Optimizer::Adam(hp) | Optimizer::AdamW { adam: hp, .. }, Some(form)) =
+        (&mut optimizer, a.adam_epsilon_form)
+    {
+        hp.epsilon_form = form.into();
+    }
     if a.data_dir.is_none() && a.csv.is_none() {
         check_classifier(&m, 10)?;
     }

@@ -247,6 +247,7 @@ impl Sequential {
         check_training_state(&training, m.order.len())
             .map_err(|e| bad(format!("metadata `training`: {e}")))?;
         m.replay_shuffles(&training.shuffle_log);
+        m.shuffles = training.shuffle;
         m.history = training.history;
         Ok(m)
     }

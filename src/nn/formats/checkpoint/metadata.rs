@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::history::EpochLog;
-use crate::hyperparams::{AdamParams, RmsPropParams, SgdParams};
+use crate::hyperparams::{AdamParams, EpsilonForm, RmsPropParams, SgdParams};
 use crate::nn::training::optimizer::Optimizer;
 use crate::nn::{ClippedOptimizer, GradientClip, LossConfig, Metric};
 
@@ -18,6 +18,10 @@ pub(super) enum OptimizerConfig {
         beta_1: f32,
         beta_2: f32,
         epsilon: f32,
+        /// Where ε sits; checkpoints written before the field existed trained with the
+        /// paper's form, so its absence means `paper` (and resume stays bit-identical).
+        #[serde(default = "paper")]
+        epsilon_form: EpsilonForm,
     },
     Adamw {
         learning_rate: f32,
@@ -25,6 +29,8 @@ pub(super) enum OptimizerConfig {
         beta_1: f32,
         beta_2: f32,
         epsilon: f32,
+        #[serde(default = "paper")]
+        epsilon_form: EpsilonForm,
     },
     Rmsprop {
         learning_rate: f32,
@@ -37,6 +43,22 @@ pub(super) enum OptimizerConfig {
         momentum: f32,
         nesterov: bool,
     },
+}
+
+/// A run's `shuffle` in a checkpoint that does not name it.
+fn shuffles() -> bool {
+    true
+}
+
+/// The `shuffle` not written: the default.
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+/// Adam's ε form in a checkpoint that does not name one (written before Keras's form was
+/// added and made the default).
+fn paper() -> EpsilonForm {
+    EpsilonForm::Paper
 }
 
 #[derive(Serialize, Deserialize)]
@@ -64,6 +86,10 @@ pub(super) struct TrainingState {
     pub(super) seed: u64,
     pub(super) epochs_done: usize,
     pub(super) shuffle_log: Vec<[usize; 2]>,
+    /// False when the run trains without shuffling (Keras's `shuffle=False`), so a resumed
+    /// run does the same; written only then (older files shuffled).
+    #[serde(default = "shuffles", skip_serializing_if = "is_true")]
+    pub(super) shuffle: bool,
     /// Every epoch's log, `seconds` null: wall-clock times would make identical runs
     /// save different bytes (they live in history.json).
     pub(super) history: Vec<EpochLog>,
@@ -81,11 +107,13 @@ impl CompileConfig {
                 beta_1,
                 beta_2,
                 epsilon,
+                epsilon_form,
             } => Optimizer::Adam(AdamParams {
                 lr: learning_rate,
                 beta1: beta_1,
                 beta2: beta_2,
                 eps: epsilon,
+                epsilon_form,
             }),
             OptimizerConfig::Adamw {
                 learning_rate,
@@ -93,12 +121,14 @@ impl CompileConfig {
                 beta_1,
                 beta_2,
                 epsilon,
+                epsilon_form,
             } => Optimizer::AdamW {
                 adam: AdamParams {
                     lr: learning_rate,
                     beta1: beta_1,
                     beta2: beta_2,
                     eps: epsilon,
+                    epsilon_form,
                 },
                 weight_decay,
             },

@@ -163,6 +163,7 @@ impl Sequential {
                 beta_1: p.beta1,
                 beta_2: p.beta2,
                 epsilon: p.eps,
+                epsilon_form: p.epsilon_form,
             },
             Optimizer::AdamW { adam, weight_decay } => OptimizerConfig::Adamw {
                 learning_rate: adam.lr,
@@ -170,6 +171,7 @@ impl Sequential {
                 beta_1: adam.beta1,
                 beta_2: adam.beta2,
                 epsilon: adam.eps,
+                epsilon_form: adam.epsilon_form,
             },
             Optimizer::RmsProp(p) => OptimizerConfig::Rmsprop {
                 learning_rate: p.lr,
@@ -204,6 +206,7 @@ impl Sequential {
             seed: self.seed(),
             epochs_done: self.epoch_logs().last().map_or(0, |e| e.epoch),
             shuffle_log: self.shuffle_log.clone(),
+            shuffle: self.shuffles(),
             history: self
                 .epoch_logs()
                 .iter()

@@ -1,6 +1,7 @@
 //! `Dropout(rate)`: during training zero each value with probability `rate` and scale the
 //! rest by 1 / (1 − rate) (inverted dropout, as Keras); identity at inference. The mask
-//! comes from a hash of (seed, step counter, index), so GPU and CPU draw the same one.
+//! comes from a hash of (seed, step counter, index), so GPU and CPU draw the same one; the
+//! seed is drawn from the model's seed, or is the layer's own (Keras's `seed` argument).
 
 use rand::rngs::StdRng;
 use rand::Rng;
@@ -14,6 +15,9 @@ use crate::nn::model::spec::LayerSpec;
 /// Dropout with a fixed rate.
 pub struct Dropout {
     rate: f32,
+    /// The layer's own seed (Keras's `seed`), if given.
+    own_seed: Option<u64>,
+    /// The mask stream's seed: from `own_seed`, else drawn from the model's.
     seed: u32,
     counter: Option<Tensor>,
     mask: Option<Tensor>,
@@ -24,11 +28,29 @@ impl Dropout {
     pub fn new(rate: f32) -> Dropout {
         Dropout {
             rate,
+            own_seed: None,
             seed: 0,
             counter: None,
             mask: None,
         }
     }
+
+    /// Keras's `Dropout(rate, seed=seed)`: this layer's masks come from `seed` alone, so
+    /// they are the same whatever the model's seed (and two layers with one seed drop
+    /// alike). The other layers' weights are drawn as without it.
+    pub fn with_seed(mut self, seed: u64) -> Dropout {
+        self.own_seed = Some(seed);
+        self
+    }
+}
+
+/// A 64-bit seed folded into the mask hash's 32 bits (splitmix64's finaliser, so seeds
+/// that differ only in their high bits still give different masks).
+fn fold_seed(seed: u64) -> u32 {
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (z ^ (z >> 31)) as u32
 }
 
 impl Layer for Dropout {
@@ -37,7 +59,10 @@ impl Layer for Dropout {
     }
 
     fn spec(&self) -> LayerSpec {
-        LayerSpec::Dropout { rate: self.rate }
+        LayerSpec::Dropout {
+            rate: self.rate,
+            seed: self.own_seed,
+        }
     }
 
     fn state(&self) -> Vec<(&'static str, &Tensor)> {
@@ -59,7 +84,9 @@ impl Layer for Dropout {
     }
 
     fn init(&mut self, dev: &Device, rng: &mut StdRng) -> Result<()> {
-        self.seed = rng.random();
+        // Drawn even with a seed of its own, so the later layers' weights do not move.
+        let drawn: u32 = rng.random();
+        self.seed = self.own_seed.map_or(drawn, fold_seed);
         self.counter = Some(dev.counter()?);
         Ok(())
     }

@@ -33,7 +33,9 @@ pub struct FitOptions {
     /// Fraction of the samples, taken from the end before any shuffling (as Keras), held
     /// out for validation after each epoch.
     pub validation_split: f32,
-    /// Reshuffle the training samples every epoch.
+    /// Reshuffle the training samples every epoch (Keras's `shuffle`, default true). When
+    /// false, every epoch sees the training rows in their order in `x` (as Keras's
+    /// `shuffle=False`), whatever an earlier fit did.
     pub shuffle: bool,
     /// What is printed while training.
     pub verbose: Verbose,
@@ -163,9 +165,10 @@ impl Sequential {
             )));
         }
         let mode = opts.verbose.resolve();
-        if self.order.len() != split {
+        if self.order.len() != split || !opts.shuffle {
             self.order = (0..split).collect();
         }
+        self.shuffles = opts.shuffle;
         let steps = train.steps();
         let mut history = History {
             resident_bytes: train.resident_bytes() + val.as_ref().map_or(0, |v| v.resident_bytes()),

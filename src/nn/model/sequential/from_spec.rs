@@ -71,7 +71,13 @@ impl Sequential {
                     m.add(p)?;
                 }
                 LayerSpec::Flatten {} => m.add(Flatten::new())?,
-                LayerSpec::Dropout { rate } => m.add(Dropout::new(*rate))?,
+                LayerSpec::Dropout { rate, seed } => {
+                    let d = Dropout::new(*rate);
+                    m.add(match seed {
+                        Some(s) => d.with_seed(*s),
+                        None => d,
+                    })?
+                }
                 LayerSpec::Activation { activation } => {
                     let act: Activation = activation.parse().map_err(|e| field("activation", e))?;
                     m.add(layers::Activation::new(act))?;

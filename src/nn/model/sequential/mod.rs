@@ -99,6 +99,8 @@ pub struct Sequential {
     /// Lengths of the shuffles drawn so far, run-length coded ([length, count]): a
     /// checkpoint replays them to restore the shuffle generator exactly.
     pub(in crate::nn) shuffle_log: Vec<[usize; 2]>,
+    /// Whether the last `fit` shuffled (`FitOptions::shuffle`; kept in checkpoints).
+    pub(in crate::nn) shuffles: bool,
     /// Epochs trained so far over all fits, and their logs.
     pub(in crate::nn) history: Vec<EpochLog>,
     pub(in crate::nn) eval_batch_size: usize,
@@ -130,6 +132,7 @@ impl Sequential {
             shuffle_rng: StdRng::seed_from_u64(0x5eed),
             order: Vec::new(),
             shuffle_log: Vec::new(),
+            shuffles: true,
             history: Vec::new(),
             eval_batch_size: 256,
             resident: true,
@@ -220,6 +223,13 @@ impl Sequential {
     /// Every epoch trained so far, over all `fit` calls (and before a checkpoint).
     pub fn epoch_logs(&self) -> &[EpochLog] {
         &self.history
+    }
+
+    /// Whether the last `fit` (or the run a loaded checkpoint saved) shuffled its rows each
+    /// epoch: the [`FitOptions::shuffle`](crate::nn::FitOptions::shuffle) that continues
+    /// it exactly. True for a model that has not trained.
+    pub fn shuffles(&self) -> bool {
+        self.shuffles
     }
 
     /// Restore the shuffle generator by replaying a checkpoint's shuffle log.

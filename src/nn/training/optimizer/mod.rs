@@ -19,7 +19,8 @@ pub enum Optimizer {
     /// Adam.
     Adam(AdamParams),
     /// Adam with decoupled weight decay (Keras's `AdamW`): θ ← θ − θ·wd·lr before each
-    /// Adam update.
+    /// Adam update (Keras's order: the base optimizer's `_apply_weight_decay`, then Adam's
+    /// `update_step`).
     AdamW {
         /// Adam's hyper-parameters.
         adam: AdamParams,
@@ -33,7 +34,8 @@ pub enum Optimizer {
 }
 
 impl Optimizer {
-    /// `keras.optimizers.Adam()`: lr 1e-3, β1 0.9, β2 0.999, ε 1e-7 (Keras's ε).
+    /// `keras.optimizers.Adam()`: lr 1e-3, β1 0.9, β2 0.999, ε 1e-7 where Keras adds it
+    /// ([`EpsilonForm::Keras`](crate::nn::EpsilonForm::Keras)).
     pub fn adam() -> Optimizer {
         Optimizer::adam_lr(1e-3)
     }
@@ -42,12 +44,12 @@ impl Optimizer {
     pub fn adam_lr(lr: f32) -> Optimizer {
         Optimizer::Adam(AdamParams {
             lr,
-            eps: 1e-7,
             ..AdamParams::default()
         })
     }
 
-    /// `keras.optimizers.AdamW()`: Adam's defaults (ε 1e-7) and weight_decay 0.004.
+    /// `keras.optimizers.AdamW()`: Adam's defaults (ε 1e-7, Keras's form) and
+    /// weight_decay 0.004.
     pub fn adamw() -> Optimizer {
         Optimizer::adamw_lr(1e-3, 0.004)
     }
