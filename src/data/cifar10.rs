@@ -242,16 +242,19 @@ fn read_archive(path: &Path, keep: impl Fn(usize) -> usize) -> Result<Vec<Batch>
 /// One batch of `len` bytes from `r`: every record checked, the first `keep` kept.
 fn read_batch(mut r: impl Read, len: u64, keep: usize) -> std::result::Result<Batch, String> {
     let rec = CIFAR10_RECORD as u64;
-    if len == 0 || len % rec != 0 || len > MAX_BATCH_BYTES {
+    if len > MAX_BATCH_BYTES {
+        return Err(format!(
+            "{len} bytes, over the {} a CIFAR-10 batch may be (the published ones are \
+             30,730,000 bytes); this is not CIFAR-10's binary version, or the file is damaged",
+            crate::units::human(MAX_BATCH_BYTES as u128)
+        ));
+    }
+    if len == 0 || len % rec != 0 {
         return Err(format!(
             "{len} bytes is not a whole number of {rec}-byte records (a label byte and \
              32×32×3 pixels){}; this is not CIFAR-10's binary version, or the file is damaged",
             match len {
                 0 => " (it is empty)".to_string(),
-                l if l > MAX_BATCH_BYTES => format!(
-                    " of at most {}",
-                    crate::units::human(MAX_BATCH_BYTES as u128)
-                ),
                 l => format!(" ({} whole records and {} bytes over)", l / rec, l % rec),
             }
         ));
