@@ -11,33 +11,17 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::datasets::Dataset;
-use super::mnist::{Mnist, Split};
+use super::datasets::{Dataset, CIFAR10_ARCHIVE, CIFAR10_CLASSES};
+use super::split::{Mnist, Split};
 use super::ustar::each_file;
 use crate::array::Array;
 use crate::bounded_file::{open_regular, read_regular};
 use crate::error::{Error, Result};
 
-/// The archive's file name, as published.
-pub const CIFAR10_ARCHIVE: &str = "cifar-10-binary.tar.gz";
 /// The folder the archive extracts to.
 pub const CIFAR10_FOLDER: &str = "cifar-10-batches-bin";
 /// Bytes per record: a label byte and 32×32×3 pixels.
 pub const CIFAR10_RECORD: usize = 1 + 32 * 32 * 3;
-
-/// CIFAR-10's classes, in label order.
-pub const CIFAR10_CLASSES: [&str; 10] = [
-    "airplane",
-    "automobile",
-    "bird",
-    "cat",
-    "deer",
-    "dog",
-    "frog",
-    "horse",
-    "ship",
-    "truck",
-];
 
 /// The batches: five training, then the test batch.
 const BATCHES: [&str; 6] = [
@@ -249,7 +233,7 @@ fn read_batch(mut r: impl Read, len: u64, keep: usize) -> std::result::Result<Ba
             crate::units::human(MAX_BATCH_BYTES as u128)
         ));
     }
-    if len == 0 || len % rec != 0 {
+    if len == 0 || !len.is_multiple_of(rec) {
         return Err(format!(
             "{len} bytes is not a whole number of {rec}-byte records (a label byte and \
              32×32×3 pixels){}; this is not CIFAR-10's binary version, or the file is damaged",

@@ -18,6 +18,23 @@ pub const FILES: [&str; 4] = [
     "t10k-labels-idx1-ubyte",
 ];
 
+/// The archive's file name, as published.
+pub const CIFAR10_ARCHIVE: &str = "cifar-10-binary.tar.gz";
+
+/// CIFAR-10's classes, in label order.
+pub const CIFAR10_CLASSES: [&str; 10] = [
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+];
+
 /// The command that downloads and verifies MNIST into `dir`.
 pub fn fetch_command(dir: impl AsRef<Path>) -> String {
     let dir = dir.as_ref();
@@ -96,7 +113,7 @@ impl Dataset {
     /// CIFAR-10 its one archive.
     pub fn files(self) -> Vec<String> {
         let files = match self {
-            Dataset::Cifar10 => return vec![super::cifar10::CIFAR10_ARCHIVE.to_string()],
+            Dataset::Cifar10 => return vec![CIFAR10_ARCHIVE.to_string()],
             // EMNIST names its test split "test", not "t10k".
             Dataset::EmnistDigits => {
                 FILES.map(|f| format!("emnist-digits-{}", f.replace("t10k", "test")))
@@ -137,7 +154,7 @@ impl Dataset {
             Dataset::Mnist | Dataset::EmnistDigits => return None,
             Dataset::FashionMnist => &FASHION,
             Dataset::Kmnist => &KMNIST,
-            Dataset::Cifar10 => &super::cifar10::CIFAR10_CLASSES,
+            Dataset::Cifar10 => &CIFAR10_CLASSES,
         };
         Some(names.iter().map(|s| s.to_string()).collect())
     }
@@ -193,7 +210,7 @@ impl Dataset {
             return format!(
                 "mkdir -p '{d}' && curl -fL -o '{d}'/{f} {url}{f}",
                 d = dir.display(),
-                f = super::cifar10::CIFAR10_ARCHIVE,
+                f = CIFAR10_ARCHIVE,
                 url = self.mirror()
             );
         }
