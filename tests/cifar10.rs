@@ -394,6 +394,25 @@ fn the_seed_cnn_on_32x32x3_has_kerass_parameter_count() {
         assert!(s.contains(want), "{want} not in\n{s}");
     }
     assert_eq!(m.input_shape(), [32, 32, 3]);
+
+    // Keras 3.15.1's own to_json() of the tutorial's model (tests/fixtures/keras/, written
+    // by `KERAS_JSON=… scripts/keras_reference.py 0 cnn --dataset cifar10`) builds the
+    // same model: the same parameter count and the same weight shapes, layer by layer.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras/cifar10_cnn.json");
+    let spec = wgtrain::nn::ModelSpec::load(&path).unwrap();
+    let mut keras = Sequential::from_spec(&spec, Device::Cpu, 0).unwrap();
+    keras.build().unwrap();
+    assert_eq!(keras.count_params(), 122_570);
+    assert_eq!(keras.input_shape(), [32, 32, 3]);
+    let shapes = |m: &Sequential| -> Vec<Vec<usize>> {
+        m.get_weights()
+            .unwrap()
+            .into_iter()
+            .map(|w| w.array.shape)
+            .collect()
+    };
+    assert_eq!(shapes(&keras), shapes(&m));
+    assert_eq!(shapes(&m)[0], vec![3, 3, 3, 32]);
 }
 
 fn compiled(dev: Device) -> Sequential {
