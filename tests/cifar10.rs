@@ -441,6 +441,7 @@ fn the_cnn_learns_synthetic_cifar10_on_cpu_and_gpu() {
         assert!(lc.is_finite(), "step {step}: cpu loss {lc}");
         if let Some(g) = gpu.as_mut() {
             let lg = g.train_on_batch(&x, &y).unwrap();
+            println!("step {step}: loss gpu {lg:.6} cpu {lc:.6}");
             assert!(
                 (lg - lc).abs() <= 1e-3 * lc.abs().max(1.0),
                 "step {step}: gpu {lg} vs cpu {lc}"
@@ -560,4 +561,34 @@ fn train_eval_and_predict_from_the_command_line() {
             );
         }
     }
+
+    // Exported weights with `--model cnn`: built for 32×32×3 (the file keeps CIFAR-10's
+    // class names), the same answer as the checkpoint's.
+    let exported = dir.s("exported");
+    let o = wgtrain(&["export", &ckpt, "--out", &exported]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let img = dir.s("sky.png");
+    let weights = dir.s("exported/model.safetensors");
+    let answers: Vec<String> = [
+        vec!["predict", &ckpt, &img, "--device", "cpu", "--json"],
+        vec![
+            "predict",
+            "--weights",
+            &weights,
+            "--model",
+            "cnn",
+            &img,
+            "--device",
+            "cpu",
+            "--json",
+        ],
+    ]
+    .iter()
+    .map(|args| {
+        let o = wgtrain(args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        stdout(&o)
+    })
+    .collect();
+    assert_eq!(answers[0], answers[1]);
 }
