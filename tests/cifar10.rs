@@ -592,3 +592,55 @@ fn train_eval_and_predict_from_the_command_line() {
     .collect();
     assert_eq!(answers[0], answers[1]);
 }
+
+#[test]
+fn mutated_archives_are_read_or_refused_never_a_panic() {
+    // Bytes changed all over the tar (headers, sizes, labels, padding, the end marker)
+    // and the gzip stream cut anywhere: each load returns, Ok or an error naming the file.
+    let dir = TempDir::new("cifar-mutated");
+    let clean = tar(&members(2));
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let archive = dir.path("cifar-10-binary.tar.gz");
+    let (mut ok, mut refused) = (0, 0);
+    for round in 0..150 {
+        let mut t = clean.clone();
+        let bytes = match round % 3 {
+            // A byte in a header block (the first 512 of some member) or anywhere.
+            0 => {
+                let block = (next() as usize % (t.len() / 512)) * 512;
+                t[block + next() as usize % 512] = next() as u8;
+                gzip(&t)
+            }
+            1 => {
+                let at = next() as usize % t.len();
+                t[at] = t[at].wrapping_add(1 + (next() % 255) as u8);
+                gzip(&t)
+            }
+            _ => {
+                let g = gzip(&t);
+                g[..next() as usize % g.len()].to_vec()
+            }
+        };
+        std::fs::write(&archive, bytes).unwrap();
+        match load_cifar10_first(&dir.0, None, None) {
+            Ok(m) => {
+                ok += 1;
+                assert_eq!(m.train.images.shape[1..], [32, 32, 3]);
+                assert!(m.train.labels.iter().all(|&l| l <= 9));
+            }
+            Err(e) => {
+                refused += 1;
+                let e = e.to_string();
+                assert!(e.contains(&archive.display().to_string()), "{e}");
+            }
+        }
+    }
+    // Pixel changes read fine; header and label damage is refused.
+    assert!(ok > 0 && refused > 0, "ok {ok}, refused {refused}");
+}
