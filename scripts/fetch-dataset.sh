@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Download an MNIST-format data set's four IDX files (gzip) into DIR (default data/NAME)
-# and keep each only if its SHA-256 matches scripts/datasets.sha256 (the sums published
-# with TensorFlow Datasets). Files already there and correct are not downloaded again.
-# mnist is handed to scripts/fetch-mnist.sh.
+# Download an MNIST-format data set's four IDX files (gzip), or CIFAR-10's binary
+# archive (cifar-10-binary.tar.gz, read as it is: no extraction needed), into DIR
+# (default data/NAME) and keep each only if its SHA-256 matches scripts/datasets.sha256
+# (the sums published with TensorFlow Datasets). Files already there and correct are not
+# downloaded again. mnist is handed to scripts/fetch-mnist.sh.
 #
-#   bash scripts/fetch-dataset.sh fashion_mnist|kmnist|emnist_digits|mnist [DIR]
+#   bash scripts/fetch-dataset.sh fashion_mnist|kmnist|emnist_digits|cifar10|mnist [DIR]
 #   DATASET_MIRROR=https://example.org/fashion/ bash scripts/fetch-dataset.sh fashion_mnist
 set -euo pipefail
 
@@ -14,6 +15,7 @@ case "$name" in
   mnist) shift; exec bash "$here/fetch-mnist.sh" "$@" ;;
   fashion_mnist) mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/") ;;
   kmnist) mirrors=("http://codh.rois.ac.jp/kmnist/dataset/kmnist/") ;;
+  cifar10) mirrors=("https://www.cs.toronto.edu/~kriz/") ;;
   emnist_digits)
     # EMNIST ships as one zip of every split (~560 MB): fetched, checked, and only the
     # digits' four files kept.
@@ -39,7 +41,7 @@ case "$name" in
     done
     echo "error: no mirror gave a correct EMNIST gzip.zip; set DATASET_MIRROR to a folder URL that has it" >&2
     exit 1 ;;
-  *) echo "usage: bash scripts/fetch-dataset.sh fashion_mnist|kmnist|emnist_digits|mnist [DIR]" >&2; exit 2 ;;
+  *) echo "usage: bash scripts/fetch-dataset.sh fashion_mnist|kmnist|emnist_digits|cifar10|mnist [DIR]" >&2; exit 2 ;;
 esac
 dir="${2:-data/$name}"
 mirrors=(${DATASET_MIRROR:-} "${mirrors[@]}")

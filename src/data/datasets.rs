@@ -1,8 +1,9 @@
-//! The MNIST-format data sets wgtrain knows by name (`--dataset`): their default folders,
-//! where they are fetched from (`scripts/fetch-dataset.sh`, checksum-verified against
+//! The data sets wgtrain knows by name (`--dataset`): their default folders, where they
+//! are fetched from (`scripts/fetch-dataset.sh`, checksum-verified against
 //! `scripts/datasets.sha256`) and their class names, so predictions and pictures say
-//! "Sneaker", not "7". All are four IDX files of 28×28 grayscale images and 10 classes
-//! (EMNIST's stored transposed, turned upright on loading).
+//! "Sneaker", not "7". All have 10 classes. The MNIST-format ones are four IDX files of
+//! 28×28 grayscale images (EMNIST's stored transposed, turned upright on loading);
+//! CIFAR-10 is one archive of 32×32 colour images (see `cifar10.rs`).
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -15,6 +16,23 @@ pub const FILES: [&str; 4] = [
     "train-labels-idx1-ubyte",
     "t10k-images-idx3-ubyte",
     "t10k-labels-idx1-ubyte",
+];
+
+/// The archive's file name, as published.
+pub const CIFAR10_ARCHIVE: &str = "cifar-10-binary.tar.gz";
+
+/// CIFAR-10's classes, in label order.
+pub const CIFAR10_CLASSES: [&str; 10] = [
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
 ];
 
 /// The command that downloads and verifies MNIST into `dir`.
@@ -38,7 +56,7 @@ pub fn data_dir(explicit: Option<&Path>) -> PathBuf {
     }
 }
 
-/// A data set in MNIST's format.
+/// A data set wgtrain knows by name: MNIST's format, or CIFAR-10.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dataset {
     /// The MNIST handwritten digits.
@@ -49,6 +67,8 @@ pub enum Dataset {
     Kmnist,
     /// EMNIST's balanced digits (240,000 training, 40,000 test), stored transposed.
     EmnistDigits,
+    /// CIFAR-10's binary version: 50,000 training and 10,000 test colour images, 32×32.
+    Cifar10,
 }
 
 const FASHION: [&str; 10] = [
@@ -69,11 +89,12 @@ const KMNIST: [&str; 10] = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re"
 
 impl Dataset {
     /// Every data set, in the order listed.
-    pub const ALL: [Dataset; 4] = [
+    pub const ALL: [Dataset; 5] = [
         Dataset::Mnist,
         Dataset::FashionMnist,
         Dataset::Kmnist,
         Dataset::EmnistDigits,
+        Dataset::Cifar10,
     ];
 
     /// The name `--dataset` takes.
@@ -83,18 +104,30 @@ impl Dataset {
             Dataset::FashionMnist => "fashion_mnist",
             Dataset::Kmnist => "kmnist",
             Dataset::EmnistDigits => "emnist_digits",
+            Dataset::Cifar10 => "cifar10",
         }
     }
 
-    /// Its four files' names (each may also be found with `.gz`): training images and
-    /// labels, test images and labels.
-    pub fn files(self) -> [String; 4] {
-        match self {
+    /// Its files' names: for the MNIST-format sets the four IDX files (each may also be
+    /// found with `.gz`): training images and labels, test images and labels; for
+    /// CIFAR-10 its one archive.
+    pub fn files(self) -> Vec<String> {
+        let files = match self {
+            Dataset::Cifar10 => return vec![CIFAR10_ARCHIVE.to_string()],
             // EMNIST names its test split "test", not "t10k".
             Dataset::EmnistDigits => {
                 FILES.map(|f| format!("emnist-digits-{}", f.replace("t10k", "test")))
             }
             _ => FILES.map(str::to_string),
+        };
+        files.to_vec()
+    }
+
+    /// The shape of one image: `[28, 28, 1]`, or `[32, 32, 3]` for CIFAR-10.
+    pub fn image_shape(self) -> [usize; 3] {
+        match self {
+            Dataset::Cifar10 => [32, 32, 3],
+            _ => [28, 28, 1],
         }
     }
 
@@ -111,6 +144,7 @@ impl Dataset {
             Dataset::FashionMnist => "Fashion-MNIST",
             Dataset::Kmnist => "KMNIST",
             Dataset::EmnistDigits => "EMNIST Digits",
+            Dataset::Cifar10 => "CIFAR-10",
         }
     }
 
@@ -120,6 +154,7 @@ impl Dataset {
             Dataset::Mnist | Dataset::EmnistDigits => return None,
             Dataset::FashionMnist => &FASHION,
             Dataset::Kmnist => &KMNIST,
+            Dataset::Cifar10 => &CIFAR10_CLASSES,
         };
         Some(names.iter().map(|s| s.to_string()).collect())
     }
@@ -141,13 +176,14 @@ impl Dataset {
         }
     }
 
-    /// The first public mirror of its four `.gz` files.
+    /// The first public mirror of its four `.gz` files (CIFAR-10: of its archive).
     pub fn mirror(self) -> &'static str {
         match self {
             Dataset::Mnist => "https://ossci-datasets.s3.amazonaws.com/mnist/",
             Dataset::FashionMnist => "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
             Dataset::Kmnist => "http://codh.rois.ac.jp/kmnist/dataset/kmnist/",
             Dataset::EmnistDigits => "https://biometrics.nist.gov/cs_links/EMNIST/",
+            Dataset::Cifar10 => "https://www.cs.toronto.edu/~kriz/",
         }
     }
 
@@ -165,10 +201,19 @@ impl Dataset {
         }
     }
 
-    /// A shell command that downloads the four files into `dir` without the script (for an
-    /// installed `wgtrain` with no checkout beside it; no checksum check).
+    /// A shell command that downloads the four files (CIFAR-10: its archive) into `dir`
+    /// without the script (for an installed `wgtrain` with no checkout beside it; no
+    /// checksum check).
     pub fn curl_command(self, dir: impl AsRef<Path>) -> String {
         let dir = dir.as_ref();
+        if self == Dataset::Cifar10 {
+            return format!(
+                "mkdir -p '{d}' && curl -fL -o '{d}'/{f} {url}{f}",
+                d = dir.display(),
+                f = CIFAR10_ARCHIVE,
+                url = self.mirror()
+            );
+        }
         if self == Dataset::EmnistDigits {
             return format!(
                 "mkdir -p '{d}' && curl -fL -o '{d}'/gzip.zip {url}gzip.zip && unzip -j -o \
@@ -196,8 +241,8 @@ impl FromStr for Dataset {
             .ok_or_else(|| Error::BadSetting {
                 name: "dataset",
                 value: s.to_string(),
-                reason: "use mnist, fashion_mnist, kmnist or emnist_digits (or \
-                         load_image_folder for a folder of images)"
+                reason: "use mnist, fashion_mnist, kmnist or emnist_digits (MNIST's \
+                         format), or cifar10 (or load_image_folder for a folder of images)"
                     .into(),
             })
     }

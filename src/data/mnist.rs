@@ -6,86 +6,9 @@ use std::path::{Path, PathBuf};
 
 use super::datasets::Dataset;
 use super::idx::{read_idx_first, IdxArray};
+use super::split::{Mnist, Split};
 use crate::array::Array;
 use crate::error::{Error, Result};
-
-/// One split: images [n, 28, 28, 1] in [0, 1] and labels 0..=9.
-#[derive(Clone, Debug)]
-pub struct Split {
-    /// Images `[n, 28, 28, 1]`, values in [0, 1].
-    pub images: Array,
-    /// Labels, one class 0..=9 per image.
-    pub labels: Vec<u8>,
-}
-
-impl Split {
-    /// Samples `start..end` (clamped to the split).
-    pub fn slice(&self, start: usize, end: usize) -> Split {
-        let end = end.min(self.labels.len());
-        let start = start.min(end);
-        Split {
-            images: self.images.slice_rows(start, end),
-            labels: self.labels[start..end].to_vec(),
-        }
-    }
-
-    /// Each image mirrored over its diagonal (EMNIST stores its images transposed).
-    pub fn transpose_images(&mut self) {
-        let shape = self.images.shape.clone();
-        let (h, w) = (shape[1], shape[2]);
-        let c = shape[3];
-        let per = h * w * c;
-        let mut out = vec![0.0f32; self.images.data.len()];
-        for (src, dst) in self.images.data.chunks(per).zip(out.chunks_mut(per)) {
-            for y in 0..h {
-                for x in 0..w {
-                    for k in 0..c {
-                        dst[(x * h + y) * c + k] = src[(y * w + x) * c + k];
-                    }
-                }
-            }
-        }
-        self.images.data = out;
-        self.images.shape = vec![shape[0], w, h, c];
-    }
-
-    /// The first `n` samples (all if fewer).
-    pub fn take(&self, n: usize) -> Split {
-        let n = n.min(self.labels.len());
-        Split {
-            images: self.images.slice_rows(0, n),
-            labels: self.labels[..n].to_vec(),
-        }
-    }
-
-    /// Number of samples.
-    pub fn len(&self) -> usize {
-        self.labels.len()
-    }
-
-    /// True when there are no samples.
-    pub fn is_empty(&self) -> bool {
-        self.labels.is_empty()
-    }
-
-    /// Images flattened to [n, 784] (for the MLP).
-    pub fn flat_images(&self) -> Array {
-        let n = self.len();
-        Array {
-            data: self.images.data.clone(),
-            shape: vec![n, self.images.row_len()],
-        }
-    }
-}
-
-/// MNIST's 60,000 training and 10,000 test samples.
-#[derive(Clone, Debug)]
-pub struct Mnist {
-    /// The training split (60,000 samples).
-    pub train: Split,
-    /// The test split (10,000 samples).
-    pub test: Split,
-}
 
 /// Load MNIST from `dir` (see [`data_dir`](super::data_dir)).
 pub fn load_mnist(dir: impl AsRef<Path>) -> Result<Mnist> {
@@ -105,8 +28,9 @@ pub fn load_mnist_first(
     load_dataset_first(Dataset::Mnist, dir, train, test)
 }
 
-/// [`load_mnist_first`] for any data set in MNIST's format (a missing file's message
-/// names the data set and its fetch command).
+/// [`load_mnist_first`] for any named data set: MNIST's format, or CIFAR-10 (read by
+/// [`load_cifar10_first`](super::load_cifar10_first)). A missing file's message names the
+/// data set and its fetch command.
 pub fn load_dataset_first(
     dataset: Dataset,
     dir: impl AsRef<Path>,
@@ -114,6 +38,9 @@ pub fn load_dataset_first(
     test: Option<usize>,
 ) -> Result<Mnist> {
     let dir = dir.as_ref();
+    if dataset == Dataset::Cifar10 {
+        return super::cifar10::load_cifar10_first(dir, train, test);
+    }
     let paths: Vec<PathBuf> = dataset
         .files()
         .iter()
@@ -159,13 +86,53 @@ pub fn split_files(dir: impl AsRef<Path>, train: bool) -> Result<(PathBuf, PathB
     split_files_of(Dataset::Mnist, dir, train)
 }
 
-/// [`split_files`] for any data set in MNIST's format.
+/// One split of a named data set in `dir`, the first `limit` samples kept (images turned
+/// upright where stored transposed); with the file its images came from. Refused when it
+/// holds no samples.
+pub fn load_dataset_split(
+    dataset: Dataset,
+    dir: impl AsRef<Path>,
+    train: bool,
+    limit: Option<usize>,
+) -> Result<(Split, PathBuf)> {
+    let dir = dir.as_ref();
+    let (split, source) = match dataset {
+        Dataset::Cifar10 => super::cifar10::load_cifar10_split(dir, train, limit)?,
+        _ => {
+            let (images, labels) = split_files_of(dataset, dir, train)?;
+            let mut split = load_split_first(&images, &labels, limit)?;
+            if dataset.transposed() {
+                split.transpose_images();
+            }
+            (split, images)
+        }
+    };
+    if split.is_empty() {
+        return Err(Error::FileFormat {
+            path: source.display().to_string(),
+            detail: "holds no images".into(),
+        });
+    }
+    Ok((split, source))
+}
+
+/// [`split_files`] for any data set in MNIST's format (CIFAR-10, one archive, is refused:
+/// read it with [`load_dataset_split`]).
 pub fn split_files_of(
     dataset: Dataset,
     dir: impl AsRef<Path>,
     train: bool,
 ) -> Result<(PathBuf, PathBuf)> {
     let dir = dir.as_ref();
+    if dataset == Dataset::Cifar10 {
+        return Err(Error::Unsupported {
+            context: format!("split_files_of({})", dir.display()),
+            feature: "CIFAR-10".into(),
+            reason: "it is one archive, not IDX image and label files; read a split with \
+                     load_dataset_split"
+                .into(),
+        });
+    }
     let (i, l) = if train { (0, 1) } else { (2, 3) };
     let files = dataset.files();
     Ok((

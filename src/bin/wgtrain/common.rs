@@ -6,7 +6,7 @@ use std::path::Path;
 use clap::builder::TypedValueParser;
 
 use wgtrain::data::{load_dataset_first, load_image_folder_for_run, Dataset, Mnist, Split};
-use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
+use wgtrain::nn::models::{image_cnn, image_mlp};
 use wgtrain::nn::{
     to_categorical, Activation, Array, Device, DeviceKind, Loss, ModelSpec, Sequential,
 };
@@ -78,13 +78,27 @@ pub fn model_label(source: &str) -> String {
     }
 }
 
-/// `--model mlp|cnn|PATH.json` built (not compiled) on `dev`.
-pub fn build_model(model: &str, dev: Device, seed: u64) -> Result<Sequential> {
+/// `--model mlp|cnn|PATH.json` built (not compiled) on `dev`; the seed models take
+/// images of shape `images` (MNIST's [28, 28, 1], CIFAR-10's [32, 32, 3]).
+pub fn build_model(model: &str, dev: Device, seed: u64, images: [usize; 3]) -> Result<Sequential> {
     match model {
-        "mlp" => mnist_mlp(dev, seed, false),
-        "cnn" => mnist_cnn(dev, seed),
+        "mlp" => image_mlp(dev, seed, images),
+        "cnn" => image_cnn(dev, seed, images),
         path => Sequential::from_spec(&ModelSpec::load(Path::new(path))?, dev, seed),
     }
+}
+
+/// The image shape of the data set whose class names a weights file keeps (MNIST's
+/// [28, 28, 1] when it keeps none or others): what `--model mlp|cnn` is built for.
+fn images_of_weights(weights: &Path) -> [usize; 3] {
+    let names = wgtrain::nn::weights_file_metadata(weights)
+        .ok()
+        .and_then(|m| m.get("class_names").cloned())
+        .and_then(|t| serde_json::from_str::<Vec<String>>(&t).ok());
+    names
+        .as_deref()
+        .and_then(Dataset::from_class_names)
+        .map_or(Dataset::Mnist.image_shape(), Dataset::image_shape)
 }
 
 /// The model to go with `--weights FILE`: `--model` if given, else the description the
@@ -96,7 +110,7 @@ pub fn model_for_weights(
     seed: u64,
 ) -> Result<Sequential> {
     match (model, ModelSpec::from_weights_file(weights)?) {
-        (Some(m), _) => build_model(m, dev, seed),
+        (Some(m), _) => build_model(m, dev, seed, images_of_weights(weights)),
         (None, Some(spec)) => Sequential::from_spec(&spec, dev, seed),
         (None, None) => Err(Error::FileFormat {
             path: weights.display().to_string(),

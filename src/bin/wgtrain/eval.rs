@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use wgtrain::data::{load_split_first, split_files_of};
+use wgtrain::data::load_dataset_split;
 use wgtrain::data::{Dataset, Split};
 use wgtrain::nn::{Array, DeviceKind};
 use wgtrain::plot::{confusion_matrix, digit_grid, WrongDigit};
@@ -26,8 +26,8 @@ pub struct EvalArgs {
     /// With --weights: mlp, cnn or PATH.json (default: the model the weights file describes)
     #[arg(long, requires = "weights")]
     model: Option<String>,
-    /// The data set: mnist, fashion_mnist, kmnist or emnist_digits (default: the one the
-    /// checkpoint was trained on)
+    /// The data set: mnist, fashion_mnist, kmnist, emnist_digits or cifar10 (default: the
+    /// one the checkpoint was trained on)
     #[arg(long, value_parser = dataset_arg(), conflicts_with = "data_dir")]
     dataset: Option<Dataset>,
     /// The data set's folder (default: mnist $MNIST_DIR else data/mnist; others data/NAME)
@@ -90,17 +90,8 @@ pub fn run(a: &EvalArgs) -> Result<()> {
                 )));
             }
             let dir = ds.dir(a.data.as_deref());
-            let (images, labels) = split_files_of(ds, &dir, matches!(a.split, SplitArg::Train))?;
-            let mut split = load_split_first(&images, &labels, a.limit)?;
-            if ds.transposed() {
-                split.transpose_images();
-            }
-            if split.is_empty() {
-                return Err(Error::FileFormat {
-                    path: images.display().to_string(),
-                    detail: "holds no images to evaluate".into(),
-                });
-            }
+            let train = matches!(a.split, SplitArg::Train);
+            let (split, _) = load_dataset_split(ds, &dir, train, a.limit)?;
             let source = format!("the {} files in {}", ds.title(), dir.display());
             (split, source)
         }

@@ -1,5 +1,7 @@
-//! `wgtrain predict`: classify digit images (PNG, JPEG) with a checkpoint. Each image is
-//! prepared as the MNIST digits were (see `wgtrain::data::digit_image`).
+//! `wgtrain predict`: classify images (PNG, JPEG) with a checkpoint. Each image is
+//! prepared as the model's training images were: as the MNIST digits were (see
+//! `wgtrain::data::digit_image`), or resized to the model's input (CIFAR-10, an image
+//! folder).
 
 use std::path::{Path, PathBuf};
 
@@ -11,8 +13,9 @@ use crate::common::{classes_of, device_kind, load_model, predict_probabilities};
 
 #[derive(clap::Args)]
 pub struct PredictArgs {
-    /// A checkpoint written by `wgtrain train`, then image files (PNG or JPEG), one digit
-    /// each, dark on light or light on dark; with --weights, only the images
+    /// A checkpoint written by `wgtrain train`, then image files (PNG or JPEG): one digit
+    /// each, dark on light or light on dark, for MNIST models; any picture, resized to the
+    /// model's input, for CIFAR-10 or image-folder models; with --weights, only the images
     #[arg(required_unless_present_any = ["csv", "weights"], value_name = "PATHS")]
     paths: Vec<PathBuf>,
     /// Rows of a table to predict for a model trained with --csv (the feature columns by

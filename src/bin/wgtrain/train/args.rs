@@ -41,11 +41,13 @@ pub struct TrainArgs {
     /// the one the file describes. A new run with a fresh optimizer.
     #[arg(long, conflicts_with = "resume")]
     pub(crate) weights: Option<PathBuf>,
-    /// The data set: mnist, fashion_mnist, kmnist or emnist_digits (MNIST's format; class
-    /// names kept for predict and the pictures)
+    /// The data set: mnist, fashion_mnist, kmnist or emnist_digits (MNIST's format), or
+    /// cifar10 (32×32 colour; mlp and cnn are built for it); class names kept for predict
+    /// and the pictures
     #[arg(long, default_value = "mnist", value_parser = dataset_arg(), conflicts_with = "data_dir")]
     pub(crate) dataset: Dataset,
-    /// The data set's folder (default: mnist $MNIST_DIR else data/mnist; others data/NAME)
+    /// The data set's folder (default: mnist $MNIST_DIR else data/mnist; others
+    /// data/NAME); for cifar10 also the archive itself
     #[arg(long)]
     pub(crate) data: Option<PathBuf>,
     /// The last epoch's number (with --resume: train up to it). Keras's fit defaults to

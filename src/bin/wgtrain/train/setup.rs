@@ -204,7 +204,14 @@ pub(super) fn new_model(a: &TrainArgs) -> Result<Sequential> {
     let seed = a.seed.unwrap_or(42);
     let mut m = match (&a.weights, a.model.as_deref()) {
         (Some(w), model) => model_for_weights(model, w, dev, seed)?,
-        (None, model) => build_model(model.unwrap_or("mlp"), dev, seed)?,
+        (None, model) => {
+            // A named data set's images; a folder's are resized to the model's input.
+            let images = match a.data_dir.is_none() && a.csv.is_none() {
+                true => a.dataset.image_shape(),
+                false => wgtrain::data::Dataset::Mnist.image_shape(),
+            };
+            build_model(model.unwrap_or("mlp"), dev, seed, images)?
+        }
     };
     let mut optimizer = match (a.optimizer.unwrap_or(OptimizerArg::Adam), a.lr) {
         (OptimizerArg::Adam, lr) => Optimizer::adam_lr(lr.unwrap_or(1e-3)),
