@@ -15,6 +15,19 @@ pub(super) struct Args<'a> {
     pub(super) used: HashSet<&'a str>,
     pub(super) class: &'a str,
     pub(super) at: String,
+    /// Read to run weights trained elsewhere: what only matters for training (an
+    /// initializer, a regularizer, a constraint, `trainable`) is accepted and listed in
+    /// `ignored` instead of refused.
+    pub(super) inference: bool,
+    pub(super) ignored: Vec<String>,
+}
+
+/// Whether an argument only matters when training (so not for running trained weights).
+fn training_only(key: &str) -> bool {
+    key == "trainable"
+        || key.ends_with("_initializer")
+        || key.ends_with("_regularizer")
+        || key.ends_with("_constraint")
 }
 
 impl<'a> Args<'a> {
@@ -45,10 +58,32 @@ impl<'a> Args<'a> {
             .ok_or_else(|| self.err(format!("argument `{key}` is missing")))
     }
 
+    /// A count of at least 1 (units, filters).
     pub(super) fn count(&mut self, key: &'a str) -> Result<usize> {
         let v = self.required(key)?;
-        as_count(v)
-            .ok_or_else(|| self.err(format!("`{key}` must be a whole number, got {}", short(v))))
+        match as_count(v) {
+            Some(0) => Err(self.err(format!("argument `{key}` must be at least 1, got 0"))),
+            Some(n) => Ok(n),
+            None => Err(self.err(format!(
+                "argument `{key}` must be a whole number, got {}",
+                short(v)
+            ))),
+        }
+    }
+
+    /// An activation by its Keras name, one wgtrain has.
+    pub(super) fn activation(&mut self, key: &'a str, default: &str) -> Result<String> {
+        let name = self.string(key, default)?;
+        match crate::nn::model::spec_settings::check_activation(&name) {
+            Ok(()) => Ok(name),
+            Err(_) => Err(self.unsupported(
+                format!("argument `{key}` = \"{}\"", crate::echo::clip(&name)),
+                format!(
+                    "wgtrain's activations are {}",
+                    crate::nn::model::spec_settings::ACTIVATIONS
+                ),
+            )),
+        }
     }
 
     pub(super) fn pair(&mut self, key: &'a str) -> Result<Option<Pair>> {
@@ -60,6 +95,10 @@ impl<'a> Args<'a> {
             one => as_count(one).map(|n| (n, n)),
         };
         match pair {
+            Some((h, w)) if h == 0 || w == 0 => Err(self.err(format!(
+                "argument `{key}` must be at least 1 on each side, got {}",
+                short(v)
+            ))),
             Some((h, w)) => Ok(Some(Pair(h, w))),
             None => Err(self.err(format!("`{key}` must be [height, width], got {}", short(v)))),
         }
@@ -110,6 +149,9 @@ impl<'a> Args<'a> {
         let snake = name.replace('_', "").to_ascii_lowercase();
         if snake == default.to_ascii_lowercase() {
             Ok(())
+        } else if self.inference {
+            self.ignored.push(format!("`{key}` = {}", short(v)));
+            Ok(())
         } else {
             Err(self.unsupported(
                 format!("argument `{key}` = {}", short(v)),
@@ -127,16 +169,20 @@ impl<'a> Args<'a> {
     }
 
     /// Arguments not read: the layer's name, its dtype (float32 only), `trainable` (true
-    /// only), a seed, and switched-off features (null or false). Anything else is refused.
-    pub(super) fn finish(self) -> Result<()> {
+    /// only), a seed, and switched-off features (null or false). Anything else is refused,
+    /// except, when reading for inference, what only matters for training.
+    pub(super) fn finish(&mut self) -> Result<()> {
         for (k, v) in self.cfg {
             let off = v.is_null() || *v == Value::Bool(false);
             if self.used.contains(k.as_str()) || (off && k != "trainable") {
                 continue;
             }
             match k.as_str() {
-                "name" | "seed" => {}
                 "trainable" if *v == Value::Bool(true) => {}
+                k if self.inference && training_only(k) => {
+                    self.ignored.push(format!("`{k}` = {}", short(v)));
+                }
+                "name" | "seed" => {}
                 "trainable" => {
                     return Err(self.unsupported(
                         "`trainable: false` (a frozen layer)".into(),
@@ -157,6 +203,17 @@ impl<'a> Args<'a> {
             }
         }
         Ok(())
+    }
+
+    /// What reading for inference let through on this layer, as a note naming it.
+    pub(super) fn ignored_note(&self) -> Option<String> {
+        (!self.ignored.is_empty()).then(|| {
+            format!(
+                "{}: {} only matter when training; ignored (the weights are loaded)",
+                self.at,
+                self.ignored.join(", ")
+            )
+        })
     }
 }
 

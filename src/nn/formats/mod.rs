@@ -4,5 +4,6 @@
 
 pub(crate) mod checkpoint;
 pub(crate) mod description;
+pub(crate) mod for_inference;
 pub(crate) mod keras_args;
 pub(crate) mod keras_json;

@@ -8,7 +8,8 @@
 //!             {"Dense": {"units": 10, "activation": "softmax"}}]}
 //! ```
 //!
-//! Errors name the layer index and the field. This is plain data; `Sequential::from_spec`
+//! A layer may have a `name` argument (Keras's; unique in the model); without one it is
+//! named as Keras would (`dense`, `dense_1`, …). Errors name the layer index and the field. This is plain data; `Sequential::from_spec`
 //! builds the model it describes.
 
 use serde::{Deserialize, Serialize};
@@ -246,13 +247,18 @@ fn check_custom(class_name: &str, config: &serde_json::Value) -> std::result::Re
     }
 }
 
-/// A whole `Sequential` model: the per-sample input shape and the layers in order.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A whole `Sequential` model: the per-sample input shape, the layers in order and their
+/// names. Serialised as [`to_json`](ModelSpec::to_json) writes it.
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ModelSpec {
     /// The shape of one input sample (no batch axis).
     pub input_shape: Vec<usize>,
     /// The layers, input first.
     pub layers: Vec<LayerSpec>,
+    /// The layers' names, in layer order, where they differ from Keras's generated ones
+    /// (`None`, or a list shorter than the layers: generated). Written as each layer's
+    /// `name` argument; [`layer_names`](ModelSpec::layer_names) gives every name.
+    pub names: Vec<Option<String>>,
 }
 
 impl ModelSpec {
@@ -293,6 +299,7 @@ impl ModelSpec {
             )));
         }
         let mut specs = Vec::with_capacity(layers.len());
+        let mut given = Vec::with_capacity(layers.len());
         for (i, l) in layers.iter().enumerate() {
             let kind = match l {
                 serde_json::Value::Object(o) if o.len() == 1 => o.keys().next().cloned(),
@@ -310,6 +317,9 @@ impl ModelSpec {
                 serde_json::Value::String(s) => serde_json::json!({ s.clone(): {} }),
                 other => other.clone(),
             };
+            let (l, name) = super::names::take_name(l)
+                .map_err(|e| bad(format!("layer {i} ({}): {e}", crate::echo::clip(&kind))))?;
+            given.push(name);
             let spec: LayerSpec = serde_json::from_value(l).map_err(|e| {
                 let e = e.to_string();
                 let e = if e.starts_with("unknown variant") {
@@ -352,23 +362,30 @@ impl ModelSpec {
                     ref config,
                 } => check_custom(class_name, config).err(),
                 _ => None,
-            };
+            }
+            .or_else(|| super::spec_settings::check_settings(&spec).err());
             if let Some(msg) = out_of_range {
-                return Err(bad(format!(
-                    "layer {i} ({}): {msg}",
-                    crate::echo::clip(&kind)
-                )));
+                let at = super::names::label(i, given[i].as_deref(), &kind);
+                return Err(bad(format!("{at}: {msg}")));
             }
             specs.push(spec);
         }
+        let names = super::names::canonical_names(&specs, &given).map_err(|(i, e)| {
+            bad(format!(
+                "{}: {e}",
+                super::names::label(i, given[i].as_deref(), specs[i].kind())
+            ))
+        })?;
         Ok(ModelSpec {
             input_shape,
             layers: specs,
+            names,
         })
     }
 
-    /// The description as JSON.
+    /// The description as JSON (a layer named otherwise than Keras would name it has its
+    /// `name` argument).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a ModelSpec always serialises")
+        self.to_value().to_string()
     }
 }

@@ -179,7 +179,7 @@ pub(super) fn new_model(a: &TrainArgs) -> Result<Sequential> {
     let dev = Device::new(a.device)?;
     let seed = a.seed.unwrap_or(42);
     let mut m = match (&a.weights, a.model.as_deref()) {
-        (Some(w), model) => model_for_weights(model, w, dev, seed)?,
+        (Some(w), model) => model_for_weights(model, w, dev, seed, false)?,
         (None, model) => build_model(model.unwrap_or("mlp"), dev, seed)?,
     };
     let optimizer = match (a.optimizer.unwrap_or(OptimizerArg::Adam), a.lr) {
