@@ -148,6 +148,7 @@ fn spec() -> ModelSpec {
                 activation: "softmax".into(),
             },
         ],
+        ..Default::default()
     }
 }
 

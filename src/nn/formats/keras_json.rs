@@ -98,9 +98,12 @@ impl ModelSpec {
                     )))
                 }
             };
+            // The index as the JSON lists the layers (the InputLayer first), the Keras name
+            // and class.
             let at = format!(
-                "Keras model {source}: {}",
-                label(k, name.filter(|n| !n.is_empty()), class)
+                "Keras model {source}: layer {k} \"{}\" ({})",
+                crate::echo::clip(name.unwrap_or_default()),
+                crate::echo::clip(class)
             );
             if let Some(n) = name.filter(|_| class != "InputLayer") {
                 check_name(n).map_err(|e| bad(format!("{}: {e}", label(k, None, class))))?;
