@@ -15,9 +15,9 @@ pub use csv_table::{load_csv, LabelsRead, Table, Tabular, Target};
 pub use datasets::{data_dir, Dataset};
 pub use digit_image::{decode_bytes, digit_from_gray, digit_from_image, load_digit, load_item};
 pub use idx::{parse_idx, parse_idx_bytes, read_idx, read_idx_first, IdxArray};
-pub use raw_image::load_image_raw;
 pub use image_folder::{load_image, load_image_folder, load_image_folder_for_run, ImageFolder};
 pub use mnist::{
     load_dataset_first, load_mnist, load_mnist_first, load_split, load_split_first, split_files,
     split_files_of, Mnist, Split,
 };
+pub use raw_image::load_image_raw;

@@ -81,12 +81,15 @@ impl ModelSpec {
                 .get("class_name")
                 .and_then(Value::as_str)
                 .unwrap_or("?");
-            let cfg = layer.get("config").and_then(Value::as_object).ok_or_else(|| {
-                bad(format!(
-                    "layer {k} ({}) has no `config` object",
-                    crate::echo::clip(class)
-                ))
-            })?;
+            let cfg = layer
+                .get("config")
+                .and_then(Value::as_object)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "layer {k} ({}) has no `config` object",
+                        crate::echo::clip(class)
+                    ))
+                })?;
             let name = match cfg.get("name") {
                 None | Some(Value::Null) => None,
                 Some(Value::String(n)) => Some(n.as_str()),

@@ -154,11 +154,16 @@ pub(crate) fn canonical_names(
         let name = namer.next(kind, g).map_err(|e| (i, e))?;
         out.push((name != auto).then_some(name));
     }
-    // No layer named: nothing stored.
-    if out.iter().all(Option::is_none) {
-        out.clear();
+    Ok(trimmed(out))
+}
+
+/// Names as a description stores them: without the generated ones at the end (so no
+/// list at all when every name is generated).
+pub(crate) fn trimmed(mut names: Vec<Option<String>>) -> Vec<Option<String>> {
+    while names.last().is_some_and(Option::is_none) {
+        names.pop();
     }
-    Ok(out)
+    names
 }
 
 /// A layer entry of wgtrain's description (`{"Dense": {"units": 10, "name": "hidden"}}`)

@@ -205,19 +205,16 @@ impl Sequential {
     /// names where they are not the generated ones), e.g. to save as JSON.
     pub fn spec(&self) -> super::spec::ModelSpec {
         let mut namer = Namer::default();
-        let mut names: Vec<Option<String>> = self
+        let names = self
             .layers
             .iter()
             .zip(&self.names)
             .map(|(l, n)| namer.stored(l.kind(), n))
             .collect();
-        if names.iter().all(Option::is_none) {
-            names.clear();
-        }
         super::spec::ModelSpec {
             input_shape: self.input_shape.clone(),
             layers: self.layers.iter().map(|l| l.spec()).collect(),
-            names,
+            names: super::names::trimmed(names),
         }
     }
 
@@ -302,7 +299,10 @@ impl Sequential {
             .build(&input)
             .and_then(|out| checked_sizes(layer.as_ref(), out))
             .map_err(|e| {
-                e.in_context(format_args!("{at} with input shape {}", batch_shape(&input)))
+                e.in_context(format_args!(
+                    "{at} with input shape {}",
+                    batch_shape(&input)
+                ))
             })?;
         // The name is checked before anything is built; taken once the layer is added.
         if let Some(n) = &name {
@@ -327,7 +327,8 @@ impl Sequential {
         self.initialised = build_now;
         self.tally = tally;
         let resolved = self.namer.next(layer.kind(), name.as_deref());
-        self.names.push(resolved.map_err(|e| Error::Model(format!("{at}: {e}")))?);
+        self.names
+            .push(resolved.map_err(|e| Error::Model(format!("{at}: {e}")))?);
         self.shapes.push(out);
         self.layers.push(layer);
         Ok(())
