@@ -1,8 +1,8 @@
-//! The settings a description gives by name (activations, padding) checked when it is
-//! read, so one wgtrain does not have is reported with the file and the layer rather
-//! than later, when the model is built.
+//! The settings a description gives by name (activations, padding) and its sizes checked
+//! when it is read, so one wgtrain does not have is reported with the file and the layer
+//! rather than later, when the model is built.
 
-use super::spec::LayerSpec;
+use super::spec::{LayerSpec, Pair};
 use crate::geometry::Padding;
 use crate::nn::Activation;
 
@@ -20,8 +20,38 @@ pub(crate) fn check_activation(name: &str) -> std::result::Result<(), String> {
     }
 }
 
-/// Each setting of `layer` given by name, checked: an error names the field and its value.
+/// Each size of `layer` that must be at least 1 (units, filters, windows, strides), as
+/// (field, smallest value).
+fn sizes(layer: &LayerSpec) -> Vec<(&'static str, usize)> {
+    let side = |p: &Pair| p.0.min(p.1);
+    match layer {
+        LayerSpec::Dense { units, .. } => vec![("units", *units)],
+        LayerSpec::Conv2D {
+            filters,
+            kernel_size,
+            strides,
+            ..
+        } => vec![
+            ("filters", *filters),
+            ("kernel_size", side(kernel_size)),
+            ("strides", side(strides)),
+        ],
+        LayerSpec::MaxPooling2D { pool_size, strides }
+        | LayerSpec::AveragePooling2D { pool_size, strides } => {
+            let mut v = vec![("pool_size", side(pool_size))];
+            v.extend(strides.as_ref().map(|s| ("strides", side(s))));
+            v
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Each setting of `layer` given by name, and each size, checked: an error names the
+/// field and its value.
 pub(crate) fn check_settings(layer: &LayerSpec) -> std::result::Result<(), String> {
+    if let Some((field, _)) = sizes(layer).into_iter().find(|(_, v)| *v == 0) {
+        return Err(format!("field `{field}` must be at least 1"));
+    }
     let activation = match layer {
         LayerSpec::Dense { activation, .. }
         | LayerSpec::Conv2D { activation, .. }
