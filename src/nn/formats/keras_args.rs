@@ -74,13 +74,13 @@ impl<'a> Args<'a> {
     /// An activation by its Keras name, one wgtrain has.
     pub(super) fn activation(&mut self, key: &'a str, default: &str) -> Result<String> {
         let name = self.string(key, default)?;
-        match crate::nn::model::spec_settings::check_activation(&name) {
+        match crate::nn::model::spec::settings::check_activation(&name) {
             Ok(()) => Ok(name),
             Err(_) => Err(self.unsupported(
                 format!("argument `{key}` = \"{}\"", crate::echo::clip(&name)),
                 format!(
                     "wgtrain's activations are {}",
-                    crate::nn::model::spec_settings::ACTIVATIONS
+                    crate::nn::model::spec::settings::ACTIVATIONS
                 ),
             )),
         }

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::keras_args::{sample_shape, short, Args};
 use crate::error::{Error, Result};
-use crate::nn::model::names::{check_name, label};
+use crate::nn::model::spec::names::{check_name, label};
 use crate::nn::model::spec::{LayerSpec, ModelSpec, Pair, BUILT_IN, KERAS_COMMON};
 
 /// The Keras layers wgtrain reads, for error messages.

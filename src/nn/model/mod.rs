@@ -9,7 +9,5 @@ pub(crate) mod init;
 pub(crate) mod layer;
 pub mod layers;
 pub mod models;
-pub(crate) mod names;
 pub(crate) mod sequential;
 pub(crate) mod spec;
-pub(crate) mod spec_settings;

@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+pub(crate) mod names;
+pub(crate) mod settings;
+
 /// The largest model description file read (a description is a few hundred bytes).
 pub const MAX_DESCRIPTION_BYTES: u64 = 16 << 20;
 
@@ -317,7 +320,7 @@ impl ModelSpec {
                 serde_json::Value::String(s) => serde_json::json!({ s.clone(): {} }),
                 other => other.clone(),
             };
-            let (l, name) = super::names::take_name(l)
+            let (l, name) = names::take_name(l)
                 .map_err(|e| bad(format!("layer {i} ({}): {e}", crate::echo::clip(&kind))))?;
             given.push(name);
             let spec: LayerSpec = serde_json::from_value(l).map_err(|e| {
@@ -363,17 +366,17 @@ impl ModelSpec {
                 } => check_custom(class_name, config).err(),
                 _ => None,
             }
-            .or_else(|| super::spec_settings::check_settings(&spec).err());
+            .or_else(|| settings::check_settings(&spec).err());
             if let Some(msg) = out_of_range {
-                let at = super::names::label(i, given[i].as_deref(), &kind);
+                let at = names::label(i, given[i].as_deref(), &kind);
                 return Err(bad(format!("{at}: {msg}")));
             }
             specs.push(spec);
         }
-        let names = super::names::canonical_names(&specs, &given).map_err(|(i, e)| {
+        let names = names::canonical_names(&specs, &given).map_err(|(i, e)| {
             bad(format!(
                 "{}: {e}",
-                super::names::label(i, given[i].as_deref(), specs[i].kind())
+                names::label(i, given[i].as_deref(), specs[i].kind())
             ))
         })?;
         Ok(ModelSpec {

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::geometry::Padding;
 use crate::nn::device::Device;
 use crate::nn::model::layers::{self, Conv2D, Dense, Dropout, Flatten, MaxPooling2D};
-use crate::nn::model::names::label;
+use crate::nn::model::spec::names::label;
 use crate::nn::model::spec::{LayerSpec, ModelSpec};
 use crate::nn::Activation;
 

@@ -27,7 +27,7 @@ use checks::{checked_sizes, BUILD_FIRST, NO_WEIGHTS};
 use summary::batch_shape;
 
 use super::layer::Layer;
-use super::names::{label, Namer};
+use super::spec::names::{label, Namer};
 use super::spec::{MAX_LAYERS, TOO_MANY_LAYERS};
 use crate::error::{Error, Result};
 use crate::history::EpochLog;
@@ -214,7 +214,7 @@ impl Sequential {
         super::spec::ModelSpec {
             input_shape: self.input_shape.clone(),
             layers: self.layers.iter().map(|l| l.spec()).collect(),
-            names: super::names::trimmed(names),
+            names: super::spec::names::trimmed(names),
         }
     }
 

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::spec::{LayerSpec, ModelSpec};
+use super::{LayerSpec, ModelSpec};
 
 /// The longest layer name kept (Keras sets no limit; names are words, not text).
 pub const MAX_LAYER_NAME_CHARS: usize = 256;

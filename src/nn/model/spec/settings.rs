@@ -2,7 +2,7 @@
 //! when it is read, so one wgtrain does not have is reported with the file and the layer
 //! rather than later, when the model is built.
 
-use super::spec::{LayerSpec, Pair};
+use super::{LayerSpec, Pair};
 use crate::geometry::Padding;
 use crate::nn::Activation;
 
