@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
-use wgtrain::nn::{Device, LayerSpec, ModelSpec, Pair, Sequential};
+use wgtrain::nn::{Device, LayerSpec, ModelSpec, Pair};
 
 fn fixture(name: &str) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
