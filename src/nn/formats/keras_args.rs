@@ -209,7 +209,7 @@ impl<'a> Args<'a> {
     pub(super) fn ignored_note(&self) -> Option<String> {
         (!self.ignored.is_empty()).then(|| {
             format!(
-                "{}: {} only matter when training; ignored (the weights are loaded)",
+                "{}: {}: used only in training, so ignored (the weights are loaded)",
                 self.at,
                 self.ignored.join(", ")
             )

@@ -351,7 +351,8 @@ impl ModelSpec {
     }
 
     /// The model as Keras 3's `model.to_json()` would write it, for
-    /// `keras.models.model_from_json`; layers keep their names ([`layer_names`](Self::layer_names)).
+    /// `keras.models.model_from_json`; the layers keep their names
+    /// ([`layer_names`](Self::layer_names)).
     pub fn to_keras_json(&self) -> String {
         let names = self.layer_names();
         let mut layers = vec![json!({

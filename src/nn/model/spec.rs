@@ -9,8 +9,9 @@
 //! ```
 //!
 //! A layer may have a `name` argument (Keras's; unique in the model); without one it is
-//! named as Keras would (`dense`, `dense_1`, …). Errors name the layer index and the field. This is plain data; `Sequential::from_spec`
-//! builds the model it describes.
+//! named as Keras would (`dense`, `dense_1`, …). Errors name the layer (by its name, or
+//! its index) and the field. This is plain data; `Sequential::from_spec` builds the model
+//! it describes.
 
 use serde::{Deserialize, Serialize};
 

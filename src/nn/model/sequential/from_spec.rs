@@ -14,9 +14,10 @@ use crate::nn::Activation;
 impl Sequential {
     /// The model a description gives, on `device` (not yet compiled), its layers named as
     /// the description names them. Errors name the layer (its name, or its index if it has
-    /// the generated one) and the field, or the shapes that do not fit. Its weights are built at its first use
-    /// (`build`, `compile`, `load_weights`, `set_weights`), from `seed` as `add` would
-    /// build them, so reading a description (or a file's, to check it) allocates nothing.
+    /// the generated one) and the field, or the shapes that do not fit. Its weights are
+    /// built at its first use (`build`, `compile`, `load_weights`, `set_weights`), from
+    /// `seed` as `add` would build them, so reading a description (or a file's, to check
+    /// it) allocates nothing.
     pub fn from_spec(spec: &ModelSpec, device: Device, seed: u64) -> Result<Sequential> {
         let mut m = Sequential::new(device, &spec.input_shape).with_seed(seed);
         m.build_on_add = false;
