@@ -150,7 +150,6 @@ fn spec() -> ModelSpec {
         ],
         // A name of the user's own, which Keras keeps both ways (the rest generated).
         names: vec![Some("stem".into())],
-        ..Default::default()
     }
 }
 

@@ -2,11 +2,12 @@
 //! by one, each checked (numbers, sizes, names, initializers), and whatever is left must
 //! be switched off; values quoted in errors are clipped.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Map, Value};
 
 use crate::error::{Error, Result};
+use crate::nn::model::spec::names::{check_name, label};
 use crate::nn::model::spec::Pair;
 
 /// One layer's `config`, consumed argument by argument; what is left must be off.
@@ -214,6 +215,43 @@ impl<'a> Args<'a> {
                 self.ignored.join(", ")
             )
         })
+    }
+}
+
+/// A Keras layer's `name` (`None` without one), checked: a string, a name Keras allows,
+/// and (but for the InputLayer's) not the name of an earlier layer (`seen`: each name so
+/// far and its class). The error is the detail of a message about the file.
+pub(super) fn layer_name<'v>(
+    cfg: &'v Map<String, Value>,
+    k: usize,
+    class: &str,
+    seen: &mut HashMap<String, String>,
+) -> std::result::Result<Option<&'v str>, String> {
+    let at = || label(k, None, class);
+    let name = match cfg.get("name") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(n)) => n.as_str(),
+        Some(other) => {
+            return Err(format!(
+                "{}: `name` must be a string, got {}",
+                at(),
+                short(other)
+            ))
+        }
+    };
+    if class == "InputLayer" {
+        return Ok(Some(name));
+    }
+    check_name(name).map_err(|e| format!("{}: {e}", at()))?;
+    match seen.insert(name.to_string(), class.to_string()) {
+        Some(other) => Err(format!(
+            "two layers are named \"{}\" (a {} and this {}); Keras requires every layer of \
+             a model to have its own name",
+            crate::echo::clip(name),
+            crate::echo::clip(&other),
+            crate::echo::clip(class)
+        )),
+        None => Ok(Some(name)),
     }
 }
 

@@ -9,9 +9,8 @@ use std::collections::HashSet;
 
 use serde_json::{json, Map, Value};
 
-use super::keras_args::{sample_shape, short, Args};
+use super::keras_args::{layer_name, sample_shape, short, Args};
 use crate::error::{Error, Result};
-use crate::nn::model::spec::names::{check_name, label};
 use crate::nn::model::spec::{LayerSpec, ModelSpec, Pair, BUILT_IN, KERAS_COMMON};
 
 /// The Keras layers wgtrain reads, for error messages.
@@ -64,8 +63,7 @@ impl ModelSpec {
         let mut input_shape = None;
         let mut specs = Vec::new();
         let mut names: Vec<Option<String>> = Vec::new();
-        // Each name so far and its class, for the uniqueness check.
-        let mut seen: std::collections::HashMap<String, String> = Default::default();
+        let mut seen = Default::default();
         // tf.keras 2 may give the input shape only after the layers (build_input_shape).
         let built = config
             .get("build_input_shape")
@@ -90,17 +88,7 @@ impl ModelSpec {
                         crate::echo::clip(class)
                     ))
                 })?;
-            let name = match cfg.get("name") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(n)) => Some(n.as_str()),
-                Some(other) => {
-                    return Err(bad(format!(
-                        "layer {k} ({}): `name` must be a string, got {}",
-                        crate::echo::clip(class),
-                        short(other)
-                    )))
-                }
-            };
+            let name = layer_name(cfg, k, class, &mut seen).map_err(bad)?;
             // The index as the JSON lists the layers (the InputLayer first), the Keras name
             // and class.
             let at = format!(
@@ -108,18 +96,6 @@ impl ModelSpec {
                 crate::echo::clip(name.unwrap_or_default()),
                 crate::echo::clip(class)
             );
-            if let Some(n) = name.filter(|_| class != "InputLayer") {
-                check_name(n).map_err(|e| bad(format!("{}: {e}", label(k, None, class))))?;
-                if let Some(other) = seen.insert(n.to_string(), class.to_string()) {
-                    return Err(bad(format!(
-                        "two layers are named \"{}\" (a {} and this {}); Keras requires \
-                         every layer of a model to have its own name",
-                        crate::echo::clip(n),
-                        crate::echo::clip(&other),
-                        crate::echo::clip(class)
-                    )));
-                }
-            }
             // tf.keras 2 puts the input shape on the first layer, Keras 3 on an InputLayer.
             for key in ["batch_shape", "batch_input_shape"] {
                 if let Some(s) = cfg.get(key).filter(|s| !s.is_null()) {
