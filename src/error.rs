@@ -292,7 +292,7 @@ impl Error {
     /// The error with `context` (a layer, a file) put in front of its message; the
     /// variant stays what it was where it has a place for it, the rest become
     /// `Error::Model`.
-    pub(crate) fn in_context(self, context: impl std::fmt::Display) -> Error {
+    pub fn in_context(self, context: impl std::fmt::Display) -> Error {
         match self {
             Error::ShapeMismatch {
                 what,

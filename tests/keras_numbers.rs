@@ -734,6 +734,7 @@ fn floaty_spec() -> ModelSpec {
                 activation: "softmax".into(),
             },
         ],
+        ..Default::default()
     }
 }
 

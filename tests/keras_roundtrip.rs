@@ -92,7 +92,7 @@ fn assert_close(what: &str, a: &[f32], b: &[f32]) {
     eprintln!("{what}: max |Δ| {d:e} over {} values", a.len());
 }
 
-/// Every layer kind Keras can rebuild, with non-default arguments.
+/// Every layer kind Keras can rebuild, with non-default arguments; the first layer named.
 fn spec() -> ModelSpec {
     ModelSpec {
         input_shape: vec![12, 12, 2],
@@ -151,6 +151,8 @@ fn spec() -> ModelSpec {
                 activation: "softmax".into(),
             },
         ],
+        // A name of the user's own, which Keras keeps both ways (the rest generated).
+        names: vec![Some("stem".into())],
     }
 }
 
@@ -257,6 +259,7 @@ fn tutorial_spec() -> ModelSpec {
                 activation: "softmax".into(),
             },
         ],
+        ..Default::default()
     }
 }
 

@@ -264,6 +264,7 @@ fn layer_normalization_reads_from_and_writes_to_keras_json() {
                 activation: "linear".into(),
             },
         ],
+        ..Default::default()
     };
     assert_eq!(layer_norm_dense(Device::Cpu).spec(), d);
 }

@@ -10,6 +10,7 @@ mod digit_image;
 mod idx;
 mod image_folder;
 mod mnist;
+mod raw_image;
 mod split;
 mod ustar;
 
@@ -24,4 +25,5 @@ pub use mnist::{
     load_dataset_first, load_dataset_split, load_mnist, load_mnist_first, load_split,
     load_split_first, split_files, split_files_of,
 };
+pub use raw_image::load_image_raw;
 pub use split::{Mnist, Split};

@@ -81,11 +81,39 @@ pub fn model_label(source: &str) -> String {
 /// `--model mlp|cnn|PATH.json` built (not compiled) on `dev`; the seed models take
 /// images of shape `images` (MNIST's [28, 28, 1], CIFAR-10's [32, 32, 3]).
 pub fn build_model(model: &str, dev: Device, seed: u64, images: [usize; 3]) -> Result<Sequential> {
+    build_model_for(model, dev, seed, images, false)
+}
+
+/// [`build_model`]; `inference`: the model's weights will be loaded, not trained, so a
+/// Keras model's training-only arguments (initializers, regularizers) are let through,
+/// with a note on stderr.
+fn build_model_for(
+    model: &str,
+    dev: Device,
+    seed: u64,
+    images: [usize; 3],
+    inference: bool,
+) -> Result<Sequential> {
     match model {
         "mlp" => image_mlp(dev, seed, images),
         "cnn" => image_cnn(dev, seed, images),
-        path => Sequential::from_spec(&ModelSpec::load(Path::new(path))?, dev, seed),
+        path => {
+            let spec = match inference {
+                true => with_notes(ModelSpec::load_for_inference(Path::new(path))?),
+                false => ModelSpec::load(Path::new(path))?,
+            };
+            // Errors building it (shapes that do not fit) name the file as well.
+            Sequential::from_spec(&spec, dev, seed).map_err(|e| e.in_context(path))
+        }
     }
+}
+
+/// The description, its notes printed on stderr.
+fn with_notes((spec, notes): (ModelSpec, Vec<String>)) -> ModelSpec {
+    for n in notes {
+        eprintln!("note: {n}");
+    }
+    spec
 }
 
 /// The image shape of the data set whose class names a weights file keeps (MNIST's
@@ -103,16 +131,27 @@ fn images_of_weights(weights: &Path) -> [usize; 3] {
 
 /// The model to go with `--weights FILE`: `--model` if given, else the description the
 /// file keeps (wgtrain's weights files and converted Keras models have one).
+///
+/// `inference`: the weights are run, not trained (eval, predict), so a Keras model's
+/// training-only arguments are let through with a note.
 pub fn model_for_weights(
     model: Option<&str>,
     weights: &Path,
     dev: Device,
     seed: u64,
+    inference: bool,
 ) -> Result<Sequential> {
-    match (model, ModelSpec::from_weights_file(weights)?) {
-        (Some(m), _) => build_model(m, dev, seed, images_of_weights(weights)),
-        (None, Some(spec)) => Sequential::from_spec(&spec, dev, seed),
-        (None, None) => Err(Error::FileFormat {
+    if let Some(m) = model {
+        return build_model_for(m, dev, seed, images_of_weights(weights), inference);
+    }
+    let described = match inference {
+        true => ModelSpec::from_weights_file_for_inference(weights)?.map(with_notes),
+        false => ModelSpec::from_weights_file(weights)?,
+    };
+    match described {
+        Some(spec) => Sequential::from_spec(&spec, dev, seed)
+            .map_err(|e| e.in_context(format_args!("the model in {}", weights.display()))),
+        None => Err(Error::FileFormat {
             path: weights.display().to_string(),
             detail: "holds no model description; say which model the weights are for with \
                      --model mlp|cnn|PATH.json"
@@ -135,7 +174,7 @@ pub fn load_model(
         let checkpoint = checkpoint.expect("clap requires a checkpoint without --weights");
         return Sequential::load_for_inference(checkpoint, dev);
     };
-    let mut m = model_for_weights(model, weights, dev, 0)?;
+    let mut m = model_for_weights(model, weights, dev, 0, true)?;
     let meta = wgtrain::nn::weights_file_metadata(weights)?;
     let (loss, metrics) =
         crate::table_model::inference_loss(&m, meta.get("input_notes").map(String::as_str));

@@ -1,11 +1,11 @@
 //! `wgtrain predict`: classify images (PNG, JPEG) with a checkpoint. Each image is
 //! prepared as the model's training images were: as the MNIST digits were (see
 //! `wgtrain::data::digit_image`), or resized to the model's input (CIFAR-10, an image
-//! folder).
+//! folder); with `--raw`, fed as it is.
 
 use std::path::{Path, PathBuf};
 
-use wgtrain::data::{load_digit, load_image, load_item, Dataset, Tabular};
+use wgtrain::data::{load_digit, load_image, load_image_raw, load_item, Dataset, Tabular};
 use wgtrain::nn::{Array, DeviceKind, Sequential};
 use wgtrain::{Error, Result};
 
@@ -37,6 +37,11 @@ pub struct PredictArgs {
     /// One JSON object per image
     #[arg(long)]
     json: bool,
+    /// Feed each image as it is, for a model trained on inputs other than MNIST-style
+    /// digits: only made grayscale or RGB (the model's channels) and scaled to [0, 1], not
+    /// recentred, inverted or resized; its size must be the model's input size
+    #[arg(long, conflicts_with = "csv")]
+    raw: bool,
 }
 
 pub fn run(a: &PredictArgs) -> Result<()> {
@@ -82,6 +87,10 @@ pub fn run(a: &PredictArgs) -> Result<()> {
     let mut pixels = Vec::with_capacity(images.len() * per_image);
     let named_set = model.class_names().and_then(Dataset::from_class_names);
     for p in images {
+        if a.raw {
+            pixels.extend(load_image_raw(p, model.input_shape())?);
+            continue;
+        }
         match (model.class_names(), model.input_shape()) {
             // Fashion-MNIST / KMNIST: prepared as those sets were.
             (Some(_), [28, 28, 1] | [784]) if named_set.is_some() => pixels.extend(load_item(p)?),
@@ -91,7 +100,8 @@ pub fn run(a: &PredictArgs) -> Result<()> {
                 return Err(Error::Model(format!(
                     "the model takes inputs of shape {other:?} and has no class names; \
                      predict prepares images for MNIST models ([28, 28, 1] or [784]) and for \
-                     models trained on an image folder (--data-dir)"
+                     models trained on an image folder (--data-dir); --raw feeds images of the \
+                     model's size as they are"
                 )))
             }
         }

@@ -13,6 +13,16 @@ use crate::nn::model::spec::{ModelSpec, MAX_DESCRIPTION_BYTES};
 impl ModelSpec {
     /// Parse a model description; `source` names it in errors (a file name, "checkpoint").
     pub fn from_json(text: &str, source: &str) -> Result<ModelSpec> {
+        ModelSpec::from_json_for(text, source, None)
+    }
+
+    /// [`from_json`](Self::from_json); with `ignored`, read to run trained weights (see
+    /// `for_inference.rs`).
+    pub(crate) fn from_json_for(
+        text: &str,
+        source: &str,
+        ignored: Option<&mut Vec<String>>,
+    ) -> Result<ModelSpec> {
         let bad = |detail: String| Error::FileFormat {
             path: format!("model description {source}"),
             detail,
@@ -20,14 +30,18 @@ impl ModelSpec {
         let v = crate::strict_json::parse(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
         crate::strict_json::check_f32_range(&v).map_err(bad)?;
         if is_keras_model(&v) {
-            return ModelSpec::from_keras_json(&v, source);
+            return ModelSpec::from_keras_json_for(&v, source, ignored);
         }
         ModelSpec::from_native_json(&v, source)
     }
 
     /// Read a model description file.
     pub fn load(path: impl AsRef<Path>) -> Result<ModelSpec> {
-        let path = path.as_ref();
+        ModelSpec::load_for(path.as_ref(), None)
+    }
+
+    /// [`load`](Self::load); with `ignored`, read to run trained weights.
+    pub(crate) fn load_for(path: &Path, ignored: Option<&mut Vec<String>>) -> Result<ModelSpec> {
         // Only a regular file is opened (a FIFO would wait for a writer for ever).
         let what = "model description";
         let (file, size) = crate::bounded_file::open_regular(path, what, u64::MAX)?;
@@ -60,6 +74,6 @@ impl ModelSpec {
                 e.utf8_error().valid_up_to()
             ),
         })?;
-        ModelSpec::from_json(&text, &path.display().to_string())
+        ModelSpec::from_json_for(&text, &path.display().to_string(), ignored)
     }
 }

@@ -2,11 +2,12 @@
 //! by one, each checked (numbers, sizes, names, initializers), and whatever is left must
 //! be switched off; values quoted in errors are clipped.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Map, Value};
 
 use crate::error::{Error, Result};
+use crate::nn::model::spec::names::{check_name, label};
 use crate::nn::model::spec::Pair;
 
 /// One layer's `config`, consumed argument by argument; what is left must be off.
@@ -15,6 +16,19 @@ pub(super) struct Args<'a> {
     pub(super) used: HashSet<&'a str>,
     pub(super) class: &'a str,
     pub(super) at: String,
+    /// Read to run weights trained elsewhere: what only matters for training (an
+    /// initializer, a regularizer, a constraint, `trainable`) is accepted and listed in
+    /// `ignored` instead of refused.
+    pub(super) inference: bool,
+    pub(super) ignored: Vec<String>,
+}
+
+/// Whether an argument only matters when training (so not for running trained weights).
+fn training_only(key: &str) -> bool {
+    key == "trainable"
+        || key.ends_with("_initializer")
+        || key.ends_with("_regularizer")
+        || key.ends_with("_constraint")
 }
 
 impl<'a> Args<'a> {
@@ -45,10 +59,32 @@ impl<'a> Args<'a> {
             .ok_or_else(|| self.err(format!("argument `{key}` is missing")))
     }
 
+    /// A count of at least 1 (units, filters).
     pub(super) fn count(&mut self, key: &'a str) -> Result<usize> {
         let v = self.required(key)?;
-        as_count(v)
-            .ok_or_else(|| self.err(format!("`{key}` must be a whole number, got {}", short(v))))
+        match as_count(v) {
+            Some(0) => Err(self.err(format!("argument `{key}` must be at least 1, got 0"))),
+            Some(n) => Ok(n),
+            None => Err(self.err(format!(
+                "argument `{key}` must be a whole number, got {}",
+                short(v)
+            ))),
+        }
+    }
+
+    /// An activation by its Keras name, one wgtrain has.
+    pub(super) fn activation(&mut self, key: &'a str, default: &str) -> Result<String> {
+        let name = self.string(key, default)?;
+        match crate::nn::model::spec::settings::check_activation(&name) {
+            Ok(()) => Ok(name),
+            Err(_) => Err(self.unsupported(
+                format!("argument `{key}` = \"{}\"", crate::echo::clip(&name)),
+                format!(
+                    "wgtrain's activations are {}",
+                    crate::nn::model::spec::settings::ACTIVATIONS
+                ),
+            )),
+        }
     }
 
     pub(super) fn pair(&mut self, key: &'a str) -> Result<Option<Pair>> {
@@ -60,6 +96,10 @@ impl<'a> Args<'a> {
             one => as_count(one).map(|n| (n, n)),
         };
         match pair {
+            Some((h, w)) if h == 0 || w == 0 => Err(self.err(format!(
+                "argument `{key}` must be at least 1 on each side, got {}",
+                short(v)
+            ))),
             Some((h, w)) => Ok(Some(Pair(h, w))),
             None => Err(self.err(format!("`{key}` must be [height, width], got {}", short(v)))),
         }
@@ -110,6 +150,9 @@ impl<'a> Args<'a> {
         let snake = name.replace('_', "").to_ascii_lowercase();
         if snake == default.to_ascii_lowercase() {
             Ok(())
+        } else if self.inference {
+            self.ignored.push(format!("`{key}` = {}", short(v)));
+            Ok(())
         } else {
             Err(self.unsupported(
                 format!("argument `{key}` = {}", short(v)),
@@ -141,16 +184,20 @@ impl<'a> Args<'a> {
 
     /// Arguments not read: the layer's name, its dtype (float32 only), `trainable` (true
     /// only), and switched-off features (null or false). Anything else is refused (a
-    /// `seed` too: a layer that takes one reads it, so none is silently ignored).
-    pub(super) fn finish(self) -> Result<()> {
+    /// `seed` too: a layer that takes one reads it, so none is silently ignored), except,
+    /// when reading for inference, what only matters for training.
+    pub(super) fn finish(&mut self) -> Result<()> {
         for (k, v) in self.cfg {
             let off = v.is_null() || *v == Value::Bool(false);
             if self.used.contains(k.as_str()) || (off && k != "trainable") {
                 continue;
             }
             match k.as_str() {
-                "name" => {}
                 "trainable" if *v == Value::Bool(true) => {}
+                k if self.inference && training_only(k) => {
+                    self.ignored.push(format!("`{k}` = {}", short(v)));
+                }
+                "name" => {}
                 "trainable" => {
                     return Err(self.unsupported(
                         "`trainable: false` (a frozen layer)".into(),
@@ -171,6 +218,54 @@ impl<'a> Args<'a> {
             }
         }
         Ok(())
+    }
+
+    /// What reading for inference let through on this layer, as a note naming it.
+    pub(super) fn ignored_note(&self) -> Option<String> {
+        (!self.ignored.is_empty()).then(|| {
+            format!(
+                "{}: {}: used only in training, so ignored (the weights are loaded)",
+                self.at,
+                self.ignored.join(", ")
+            )
+        })
+    }
+}
+
+/// A Keras layer's `name` (`None` without one), checked: a string, a name Keras allows,
+/// and (but for the InputLayer's) not the name of an earlier layer (`seen`: each name so
+/// far and its class). The error is the detail of a message about the file.
+pub(super) fn layer_name<'v>(
+    cfg: &'v Map<String, Value>,
+    k: usize,
+    class: &str,
+    seen: &mut HashMap<String, String>,
+) -> std::result::Result<Option<&'v str>, String> {
+    let at = || label(k, None, class);
+    let name = match cfg.get("name") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(n)) => n.as_str(),
+        Some(other) => {
+            return Err(format!(
+                "{}: `name` must be a string, got {}",
+                at(),
+                short(other)
+            ))
+        }
+    };
+    if class == "InputLayer" {
+        return Ok(Some(name));
+    }
+    check_name(name).map_err(|e| format!("{}: {e}", at()))?;
+    match seen.insert(name.to_string(), class.to_string()) {
+        Some(other) => Err(format!(
+            "two layers are named \"{}\" (a {} and this {}); Keras requires every layer of \
+             a model to have its own name",
+            crate::echo::clip(name),
+            crate::echo::clip(&other),
+            crate::echo::clip(class)
+        )),
+        None => Ok(Some(name)),
     }
 }
 

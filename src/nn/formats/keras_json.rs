@@ -9,8 +9,9 @@ use std::collections::HashSet;
 
 use serde_json::{json, Map, Value};
 
-use super::keras_args::{sample_shape, short, Args};
+use super::keras_args::{layer_name, sample_shape, short, Args};
 use crate::error::{Error, Result};
+use crate::nn::model::spec::shortest::shortest_value;
 use crate::nn::model::spec::{LayerSpec, ModelSpec, Pair, BUILT_IN, KERAS_COMMON};
 
 /// The Keras layers wgtrain reads, for error messages.
@@ -25,8 +26,20 @@ pub(crate) fn is_keras_model(v: &Value) -> bool {
 }
 
 impl ModelSpec {
-    /// Read Keras's `model.to_json()` for a Sequential model; `source` names it in errors.
+    /// Read Keras's `model.to_json()` for a Sequential model; `source` names it in errors,
+    /// with each Keras layer's name and class. The layers keep their Keras names.
     pub fn from_keras_json(v: &Value, source: &str) -> Result<ModelSpec> {
+        ModelSpec::from_keras_json_for(v, source, None)
+    }
+
+    /// The same; with `ignored` (reading a model to run weights trained elsewhere), the
+    /// arguments that only matter when training (initializers, regularizers, constraints,
+    /// `trainable`) are accepted whatever they are, and each layer's are listed there.
+    pub(crate) fn from_keras_json_for(
+        v: &Value,
+        source: &str,
+        mut ignored: Option<&mut Vec<String>>,
+    ) -> Result<ModelSpec> {
         let bad = |detail: String| Error::FileFormat {
             path: format!("Keras model {source}"),
             detail,
@@ -51,6 +64,8 @@ impl ModelSpec {
             .ok_or_else(|| bad("`config` has no `layers` list".into()))?;
         let mut input_shape = None;
         let mut specs = Vec::new();
+        let mut names: Vec<Option<String>> = Vec::new();
+        let mut seen = Default::default();
         // tf.keras 2 may give the input shape only after the layers (build_input_shape).
         let built = config
             .get("build_input_shape")
@@ -69,21 +84,30 @@ impl ModelSpec {
             let cfg = layer
                 .get("config")
                 .and_then(Value::as_object)
-                .ok_or_else(|| bad(format!("layer {k} ({class}) has no `config` object")))?;
-            let name = cfg.get("name").and_then(Value::as_str).unwrap_or("");
+                .ok_or_else(|| {
+                    bad(format!(
+                        "layer {k} ({}) has no `config` object",
+                        crate::echo::clip(class)
+                    ))
+                })?;
+            let name = layer_name(cfg, k, class, &mut seen).map_err(bad)?;
+            // The index as the JSON lists the layers (the InputLayer first), the Keras name
+            // and class.
             let at = format!(
                 "Keras model {source}: layer {k} \"{}\" ({})",
-                crate::echo::clip(name),
+                crate::echo::clip(name.unwrap_or_default()),
                 crate::echo::clip(class)
             );
             // tf.keras 2 puts the input shape on the first layer, Keras 3 on an InputLayer.
             for key in ["batch_shape", "batch_input_shape"] {
                 if let Some(s) = cfg.get(key).filter(|s| !s.is_null()) {
                     if !specs.is_empty() || input_shape.is_some() {
-                        return Err(bad(format!(
-                            "layer {k} ({class}) gives an input shape after the first layer; \
-                             a Sequential model has one input"
-                        )));
+                        return Err(Error::FileFormat {
+                            path: at,
+                            detail: "gives an input shape after the first layer; a \
+                                     Sequential model has one input"
+                                .into(),
+                        });
                     }
                     let s = sample_shape(s, &at)?;
                     rank = s.len();
@@ -95,6 +119,8 @@ impl ModelSpec {
                 used: HashSet::from(["batch_shape", "batch_input_shape"]),
                 class,
                 at,
+                inference: ignored.is_some(),
+                ignored: Vec::new(),
             };
             let registered = layer.get("registered_name").and_then(Value::as_str);
             let spec = match class {
@@ -110,6 +136,7 @@ impl ModelSpec {
                         class_name: custom.to_string(),
                         config: Value::Object(config),
                     });
+                    names.push(name.map(str::to_string));
                     continue;
                 }
                 "InputLayer" => {
@@ -128,7 +155,7 @@ impl ModelSpec {
                     a.initializer("bias_initializer", "Zeros")?;
                     LayerSpec::Dense {
                         units: a.count("units")?,
-                        activation: a.string("activation", "linear")?,
+                        activation: a.activation("activation", "linear")?,
                     }
                 }
                 "Conv2D" => {
@@ -149,7 +176,7 @@ impl ModelSpec {
                             .ok_or_else(|| a.err("argument `kernel_size` is missing"))?,
                         strides: a.pair("strides")?.unwrap_or(Pair(1, 1)),
                         padding: a.string("padding", "valid")?,
-                        activation: a.string("activation", "linear")?,
+                        activation: a.activation("activation", "linear")?,
                     }
                 }
                 "MaxPooling2D" | "AveragePooling2D" => {
@@ -196,7 +223,7 @@ impl ModelSpec {
                     }
                 }
                 "Activation" => LayerSpec::Activation {
-                    activation: a.string("activation", "")?,
+                    activation: a.activation("activation", "")?,
                 },
                 "Reshape" => {
                     let t = a.required("target_shape")?;
@@ -272,6 +299,9 @@ impl ModelSpec {
                 },
             };
             a.finish()?;
+            if let (Some(notes), Some(note)) = (ignored.as_deref_mut(), a.ignored_note()) {
+                notes.push(note);
+            }
             rank = match &spec {
                 LayerSpec::Flatten {}
                 | LayerSpec::GlobalAveragePooling2D {}
@@ -280,6 +310,7 @@ impl ModelSpec {
                 _ => rank,
             };
             specs.push(spec);
+            names.push(name.map(str::to_string));
         }
         let input_shape = match input_shape {
             Some(s) => s,
@@ -296,15 +327,16 @@ impl ModelSpec {
         let spec = ModelSpec {
             input_shape,
             layers: specs,
+            names,
         };
         ModelSpec::from_json(&spec.to_json(), &format!("{source} (read as Keras JSON)"))
     }
 
     /// The model as Keras 3's `model.to_json()` would write it, for
-    /// `keras.models.model_from_json`; layers are named as Keras names them.
+    /// `keras.models.model_from_json`; the layers keep their names
+    /// ([`layer_names`](Self::layer_names)).
     pub fn to_keras_json(&self) -> String {
-        // Layers of each kind so far (a map: linear in the layer count).
-        let mut seen: std::collections::HashMap<&str, usize> = Default::default();
+        let names = self.layer_names();
         let mut layers = vec![json!({
             "module": "keras.layers",
             "class_name": "InputLayer",
@@ -318,22 +350,14 @@ impl ModelSpec {
             },
             "registered_name": null,
         })];
-        for l in &self.layers {
+        for (l, name) in self.layers.iter().zip(names) {
             // A layer defined outside wgtrain keeps its own class name and arguments
             // (Keras loads it only with that class registered).
             let (kind, custom) = match l {
                 LayerSpec::Custom { class_name, config } => (class_name.as_str(), Some(config)),
                 _ => (l.kind(), None),
             };
-            let count = seen.entry(kind).or_insert(0);
-            let same = *count;
-            *count += 1;
-            let base = crate::nn::model::sequential::keras_name(kind);
-            let name = match same {
-                0 => base,
-                n => format!("{base}_{n}"),
-            };
-            let mut cfg = match custom.map_or_else(|| shortest_floats(l), |c| json!({ kind: c })) {
+            let mut cfg = match custom.map_or_else(|| shortest_value(l), |c| json!({ kind: c })) {
                 Value::Object(o) => o
                     .into_iter()
                     .next()
@@ -372,13 +396,4 @@ impl ModelSpec {
         })
         .to_string()
     }
-}
-
-/// `v` as a JSON value whose floats are the shortest decimals that read back to the same
-/// f32 (`0.9`, not `0.8999999761581421`): serialised as text first (serde_json writes an
-/// f32 in its shortest form), then parsed, where `serde_json::to_value` would widen each
-/// f32 to the f64 it equals.
-fn shortest_floats(v: &impl serde::Serialize) -> Value {
-    let text = serde_json::to_string(v).expect("a LayerSpec serialises");
-    serde_json::from_str(&text).expect("serde_json reads what it wrote")
 }

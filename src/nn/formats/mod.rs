@@ -4,6 +4,7 @@
 
 pub(crate) mod checkpoint;
 pub(crate) mod description;
+pub(crate) mod for_inference;
 pub(crate) mod keras_args;
 pub(crate) mod keras_json;
 pub(crate) mod keras_tutorial;

@@ -8,13 +8,18 @@
 //!             {"Dense": {"units": 10, "activation": "softmax"}}]}
 //! ```
 //!
-//! Errors name the layer index and the field. This is plain data; `Sequential::from_spec`
-//! builds the model it describes.
+//! A layer may have a `name` argument (Keras's; unique in the model); without one it is
+//! named as Keras would (`dense`, `dense_1`, …). Errors name the layer (by its name, or
+//! its index) and the field. This is plain data; `Sequential::from_spec` builds the model
+//! it describes.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+pub(crate) mod names;
+pub(crate) mod settings;
+pub(crate) mod shortest;
 mod tutorial;
 pub use tutorial::{LayerNormArgs, SpatialDropoutArgs};
 
@@ -261,13 +266,18 @@ fn check_custom(class_name: &str, config: &serde_json::Value) -> std::result::Re
     }
 }
 
-/// A whole `Sequential` model: the per-sample input shape and the layers in order.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A whole `Sequential` model: the per-sample input shape, the layers in order and their
+/// names. Serialised as [`to_json`](ModelSpec::to_json) writes it.
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ModelSpec {
     /// The shape of one input sample (no batch axis).
     pub input_shape: Vec<usize>,
     /// The layers, input first.
     pub layers: Vec<LayerSpec>,
+    /// The layers' names, in layer order, where they differ from Keras's generated ones
+    /// (`None`, or a list shorter than the layers: generated). Written as each layer's
+    /// `name` argument; [`layer_names`](ModelSpec::layer_names) gives every name.
+    pub names: Vec<Option<String>>,
 }
 
 impl ModelSpec {
@@ -308,6 +318,7 @@ impl ModelSpec {
             )));
         }
         let mut specs = Vec::with_capacity(layers.len());
+        let mut given = Vec::with_capacity(layers.len());
         for (i, l) in layers.iter().enumerate() {
             let kind = match l {
                 serde_json::Value::Object(o) if o.len() == 1 => o.keys().next().cloned(),
@@ -325,6 +336,9 @@ impl ModelSpec {
                 serde_json::Value::String(s) => serde_json::json!({ s.clone(): {} }),
                 other => other.clone(),
             };
+            let (l, name) = names::take_name(l)
+                .map_err(|e| bad(format!("layer {i} ({}): {e}", crate::echo::clip(&kind))))?;
+            given.push(name);
             let spec: LayerSpec = serde_json::from_value(l).map_err(|e| {
                 let e = e.to_string();
                 let e = if e.starts_with("unknown variant") {
@@ -370,23 +384,30 @@ impl ModelSpec {
                     ref config,
                 } => check_custom(class_name, config).err(),
                 _ => None,
-            };
+            }
+            .or_else(|| settings::check_settings(&spec).err());
             if let Some(msg) = out_of_range {
-                return Err(bad(format!(
-                    "layer {i} ({}): {msg}",
-                    crate::echo::clip(&kind)
-                )));
+                let at = names::label(i, given[i].as_deref(), &kind);
+                return Err(bad(format!("{at}: {msg}")));
             }
             specs.push(spec);
         }
+        let names = names::canonical_names(&specs, &given).map_err(|(i, e)| {
+            bad(format!(
+                "{}: {e}",
+                names::label(i, given[i].as_deref(), specs[i].kind())
+            ))
+        })?;
         Ok(ModelSpec {
             input_shape,
             layers: specs,
+            names,
         })
     }
 
-    /// The description as JSON.
+    /// The description as JSON (a layer named otherwise than Keras would name it has its
+    /// `name` argument).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a ModelSpec always serialises")
+        self.to_value().to_string()
     }
 }

@@ -203,7 +203,7 @@ pub(super) fn new_model(a: &TrainArgs) -> Result<Sequential> {
     let dev = Device::new(a.device)?;
     let seed = a.seed.unwrap_or(42);
     let mut m = match (&a.weights, a.model.as_deref()) {
-        (Some(w), model) => model_for_weights(model, w, dev, seed)?,
+        (Some(w), model) => model_for_weights(model, w, dev, seed, false)?,
         (None, model) => {
             // A named data set's images; a folder's are resized to the model's input.
             let images = match a.data_dir.is_none() && a.csv.is_none() {

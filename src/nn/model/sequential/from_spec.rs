@@ -1,33 +1,38 @@
 //! `Sequential::from_spec`: the model a `ModelSpec` (JSON with Keras's layer names)
-//! describes, with each field checked and errors naming the layer index and field.
+//! describes, with each field checked and errors naming the layer (by its name if it was
+//! given one, else its index) and the field. Each layer keeps the name the description gives.
 
 use super::Sequential;
 use crate::error::{Error, Result};
 use crate::geometry::Padding;
 use crate::nn::device::Device;
 use crate::nn::model::layers::{self, Conv2D, Dense, Dropout, Flatten, MaxPooling2D};
+use crate::nn::model::spec::names::label;
 use crate::nn::model::spec::{LayerSpec, ModelSpec};
 use crate::nn::Activation;
 
 impl Sequential {
-    /// The model a description gives, on `device` (not yet compiled). Errors name the layer index and
-    /// the field, or the shapes that do not fit. Its weights are built at its first use
-    /// (`build`, `compile`, `load_weights`, `set_weights`), from `seed` as `add` would
-    /// build them, so reading a description (or a file's, to check it) allocates nothing.
+    /// The model a description gives, on `device` (not yet compiled), its layers named as
+    /// the description names them. Errors name the layer (its name, or its index if it has
+    /// the generated one) and the field, or the shapes that do not fit. Its weights are
+    /// built at its first use (`build`, `compile`, `load_weights`, `set_weights`), from
+    /// `seed` as `add` would build them, so reading a description (or a file's, to check
+    /// it) allocates nothing.
     pub fn from_spec(spec: &ModelSpec, device: Device, seed: u64) -> Result<Sequential> {
         let mut m = Sequential::new(device, &spec.input_shape).with_seed(seed);
         m.build_on_add = false;
         for (i, l) in spec.layers.iter().enumerate() {
-            let field = |name: &str, e: Error| {
-                Error::Model(format!("layer {i} ({}): field `{name}`: {e}", l.kind()))
-            };
+            let given = spec.names.get(i).and_then(Option::as_deref);
+            let at = label(i, given, l.kind());
+            let field = |name: &str, e: Error| Error::Model(format!("{at}: field `{name}`: {e}"));
             let positive = |name: &str, v: usize| match v {
                 0 => Err(Error::Model(format!(
-                    "layer {i} ({}): field `{name}` must be at least 1",
-                    l.kind()
+                    "{at}: field `{name}` must be at least 1"
                 ))),
                 _ => Ok(()),
             };
+            // The layer's `add` below gives it this name.
+            m.next_name = given.map(str::to_string);
             match l {
                 LayerSpec::Dense { units, activation } => {
                     positive("units", *units)?;
@@ -100,10 +105,10 @@ impl Sequential {
                 LayerSpec::SpatialDropout2D(a) => m.add(layers::SpatialDropout2D::new(a.rate))?,
                 LayerSpec::Custom { class_name, .. } => {
                     return Err(Error::Model(format!(
-                        "layer {i} ({}): a layer defined outside wgtrain, which a description \
+                        "{}: a layer defined outside wgtrain, which a description \
                          cannot build; build the model in Rust with Sequential::add (the \
                          same layers) and then load_weights",
-                        crate::echo::clip(class_name)
+                        label(i, given, class_name)
                     )))
                 }
                 LayerSpec::Reshape { target_shape } => {

@@ -25,9 +25,9 @@ pub use weights::NamedArray;
 pub(crate) use checks::ParamTally;
 use checks::{checked_sizes, BUILD_FIRST, NO_WEIGHTS};
 use summary::batch_shape;
-pub(crate) use summary::keras_name;
 
 use super::layer::Layer;
+use super::spec::names::{label, Namer};
 use super::spec::{MAX_LAYERS, TOO_MANY_LAYERS};
 use crate::error::{Error, Result};
 use crate::history::EpochLog;
@@ -77,9 +77,11 @@ pub struct Sequential {
     input_shape: Vec<usize>,
     pub(in crate::nn) layers: Vec<Box<dyn Layer>>,
     names: Vec<String>,
-    /// Layers of each kind so far, for Keras's names ("dense_2"): one lookup per `add`,
-    /// so building is linear in the layer count.
-    kind_counts: std::collections::HashMap<&'static str, usize>,
+    /// Hands out Keras's names ("dense_2") and checks given ones are unique: one lookup
+    /// per `add`, so building is linear in the layer count.
+    namer: Namer,
+    /// The name the next `add` gives its layer (`from_spec` sets it per layer).
+    next_name: Option<String>,
     pub(in crate::nn) shapes: Vec<Vec<usize>>,
     seed: u64,
     /// Draws the layers' initial weights in layer order from the seed, so weights built
@@ -121,7 +123,8 @@ impl Sequential {
             input_shape: input_shape.to_vec(),
             layers: Vec::new(),
             names: Vec::new(),
-            kind_counts: std::collections::HashMap::new(),
+            namer: Namer::default(),
+            next_name: None,
             shapes: Vec::new(),
             seed: 0,
             init_rng: StdRng::seed_from_u64(0),
@@ -201,12 +204,27 @@ impl Sequential {
         self.seed
     }
 
-    /// The model as a description (Keras layer names and arguments), e.g. to save as JSON.
+    /// The model as a description (Keras layer names and arguments, and the layers'
+    /// names where they are not the generated ones), e.g. to save as JSON.
     pub fn spec(&self) -> super::spec::ModelSpec {
+        let mut namer = Namer::default();
+        let names = self
+            .layers
+            .iter()
+            .zip(&self.names)
+            .map(|(l, n)| namer.stored(l.kind(), n))
+            .collect();
         super::spec::ModelSpec {
             input_shape: self.input_shape.clone(),
             layers: self.layers.iter().map(|l| l.spec()).collect(),
+            names: super::spec::names::trimmed(names),
         }
+    }
+
+    /// Each layer's name, in order: the one it was given (`add_named`, a description's or
+    /// Keras model's), else Keras's generated one (`dense`, `dense_1`, …).
+    pub fn layer_names(&self) -> &[String] {
+        &self.names
     }
 
     /// The per-sample input shape.
@@ -259,7 +277,18 @@ impl Sequential {
     /// model's weights with the new ones fit the device and the host, before anything is
     /// allocated. Layers are added before `compile`.
     pub fn add(&mut self, layer: impl Layer + 'static) -> Result<()> {
-        let mut layer: Box<dyn Layer> = Box::new(layer);
+        let name = self.next_name.take();
+        self.add_as(Box::new(layer), name)
+    }
+
+    /// [`add`](Self::add) with the layer named `name` (Keras's `name=` argument), which
+    /// `summary`, the Keras JSON export and the model's files keep. Names are unique in a
+    /// model: one already taken is an error.
+    pub fn add_named(&mut self, name: &str, layer: impl Layer + 'static) -> Result<()> {
+        self.add_as(Box::new(layer), Some(name.to_string()))
+    }
+
+    fn add_as(&mut self, mut layer: Box<dyn Layer>, name: Option<String>) -> Result<()> {
         if self.compiled.is_some() {
             return Err(Error::Model(
                 "add: the model is already built and compiled (its optimizer holds every \
@@ -269,10 +298,10 @@ impl Sequential {
         }
         let input = self.output_shape().to_vec();
         let index = self.layers.len();
+        let at = label(index, name.as_deref(), layer.kind());
         if index >= MAX_LAYERS {
             return Err(Error::Model(format!(
-                "layer {index} ({}): a model has at most {MAX_LAYERS} layers; {}",
-                layer.kind(),
+                "{at}: a model has at most {MAX_LAYERS} layers; {}",
                 TOO_MANY_LAYERS
             )));
         }
@@ -281,11 +310,16 @@ impl Sequential {
             .and_then(|out| checked_sizes(layer.as_ref(), out))
             .map_err(|e| {
                 e.in_context(format_args!(
-                    "layer {index} ({}) with input shape {}",
-                    layer.kind(),
+                    "{at} with input shape {}",
                     batch_shape(&input)
                 ))
             })?;
+        // The name is checked before anything is built; taken once the layer is added.
+        if let Some(n) = &name {
+            self.namer
+                .check(n)
+                .map_err(|e| Error::Model(format!("{at}: {e}")))?;
+        }
         let tally = self.tally_with(index, layer.as_ref())?;
         // A model built so far (or still empty) builds the new layer now; one whose
         // weights wait for `build` (from a description, or re-seeded) builds it then.
@@ -302,15 +336,9 @@ impl Sequential {
         }
         self.initialised = build_now;
         self.tally = tally;
-        let kind = layer.kind();
-        let same = self.kind_counts.entry(kind).or_insert(0);
-        let base = keras_name(kind);
-        self.names.push(if *same == 0 {
-            base
-        } else {
-            format!("{base}_{same}")
-        });
-        *same += 1;
+        let resolved = self.namer.next(layer.kind(), name.as_deref());
+        self.names
+            .push(resolved.map_err(|e| Error::Model(format!("{at}: {e}")))?);
         self.shapes.push(out);
         self.layers.push(layer);
         Ok(())

@@ -12,20 +12,6 @@ fn format_shape(s: &[usize]) -> String {
     format!("(None, {})", dims.join(", "))
 }
 
-pub(crate) fn keras_name(kind: &str) -> String {
-    // Keras's snake case: "MaxPooling2D" → "max_pooling2d", "Conv2D" → "conv2d".
-    let mut out = String::new();
-    let mut prev_lower = false;
-    for ch in kind.chars() {
-        if ch.is_ascii_uppercase() && prev_lower {
-            out.push('_');
-        }
-        prev_lower = ch.is_ascii_lowercase();
-        out.push(ch.to_ascii_lowercase());
-    }
-    out
-}
-
 fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
