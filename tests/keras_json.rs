@@ -71,6 +71,7 @@ fn every_layer() -> ModelSpec {
                 strides: Pair(1, 2),
                 padding: "same".into(),
                 activation: "gelu".into(),
+                use_bias: true,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.9,
@@ -106,6 +107,7 @@ fn every_layer() -> ModelSpec {
             LayerSpec::Dense {
                 units: 10,
                 activation: "softmax".into(),
+                use_bias: true,
             },
         ],
     }
@@ -168,8 +170,8 @@ fn unsupported_arguments_name_the_layer_and_the_argument() {
     let cnn = "mnist_cnn.json";
     let cases = [
         (
-            with_arg(cnn, 1, "use_bias", json!(false)),
-            "layer 1 \"conv2d\" (Conv2D): argument `use_bias` = false is not supported",
+            with_arg(cnn, 1, "use_bias", json!("no")),
+            "layer 1 \"conv2d\" (Conv2D): `use_bias` must be true or false, got \"no\"",
         ),
         (
             with_arg(cnn, 1, "dilation_rate", json!([2, 2])),

@@ -103,6 +103,7 @@ fn spec() -> ModelSpec {
                 strides: Pair(1, 1),
                 padding: "same".into(),
                 activation: "gelu".into(),
+                use_bias: true,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.5,
@@ -121,6 +122,7 @@ fn spec() -> ModelSpec {
                 strides: Pair(1, 2),
                 padding: "valid".into(),
                 activation: "tanh".into(),
+                use_bias: true,
             },
             LayerSpec::AveragePooling2D {
                 pool_size: Pair(2, 1),
@@ -131,6 +133,7 @@ fn spec() -> ModelSpec {
             LayerSpec::Dense {
                 units: 16,
                 activation: "relu".into(),
+                use_bias: true,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.9,
@@ -146,6 +149,7 @@ fn spec() -> ModelSpec {
             LayerSpec::Dense {
                 units: 5,
                 activation: "softmax".into(),
+                use_bias: true,
             },
         ],
     }

@@ -75,6 +75,15 @@ impl<'a> Args<'a> {
         }
     }
 
+    pub(super) fn boolean(&mut self, key: &'a str, default: bool) -> Result<bool> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => v.as_bool().ok_or_else(|| {
+                self.err(format!("`{key}` must be true or false, got {}", short(v)))
+            }),
+        }
+    }
+
     pub(super) fn string(&mut self, key: &'a str, default: &str) -> Result<String> {
         match self.get(key) {
             None => Ok(default.to_string()),

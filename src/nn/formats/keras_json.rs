@@ -122,17 +122,16 @@ impl ModelSpec {
                     continue;
                 }
                 "Dense" => {
-                    a.expect("use_bias", json!(true), "wgtrain's Dense has a bias")?;
                     a.initializer("kernel_initializer", "GlorotUniform")?;
                     a.initializer("bias_initializer", "Zeros")?;
                     LayerSpec::Dense {
                         units: a.count("units")?,
                         activation: a.string("activation", "linear")?,
+                        use_bias: a.boolean("use_bias", true)?,
                     }
                 }
                 "Conv2D" => {
                     a.channels_last()?;
-                    a.expect("use_bias", json!(true), "wgtrain's Conv2D has a bias")?;
                     a.expect(
                         "dilation_rate",
                         json!([1, 1]),
@@ -149,6 +148,7 @@ impl ModelSpec {
                         strides: a.pair("strides")?.unwrap_or(Pair(1, 1)),
                         padding: a.string("padding", "valid")?,
                         activation: a.string("activation", "linear")?,
+                        use_bias: a.boolean("use_bias", true)?,
                     }
                 }
                 "MaxPooling2D" | "AveragePooling2D" => {
@@ -346,8 +346,8 @@ impl ModelSpec {
                     cfg.insert("strides".into(), json!([s.0, s.1]));
                     cfg.insert("padding".into(), json!("valid"));
                 }
-                LayerSpec::Dense { .. } | LayerSpec::Conv2D { .. } => {
-                    cfg.insert("use_bias".into(), json!(true));
+                LayerSpec::Dense { use_bias, .. } | LayerSpec::Conv2D { use_bias, .. } => {
+                    cfg.insert("use_bias".into(), json!(use_bias));
                 }
                 _ => {}
             }

@@ -55,6 +55,12 @@ impl From<Pair> for [usize; 2] {
     }
 }
 
+fn yes() -> bool {
+    true
+}
+fn is_true(b: &bool) -> bool {
+    *b
+}
 fn linear() -> String {
     "linear".into()
 }
@@ -91,6 +97,9 @@ pub enum LayerSpec {
         /// The activation's Keras name ("linear" by default).
         #[serde(default = "linear")]
         activation: String,
+        /// Whether it adds a bias (true by default; without one its weights are the kernel).
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
+        use_bias: bool,
     },
     /// A 2-D convolution over NHWC input, with bias and activation.
     Conv2D {
@@ -107,6 +116,9 @@ pub enum LayerSpec {
         /// The activation's Keras name ("linear" by default).
         #[serde(default = "linear")]
         activation: String,
+        /// Whether it adds a bias (true by default; without one its weights are the kernel).
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
+        use_bias: bool,
     },
     /// The maximum of each pooling window.
     MaxPooling2D {

@@ -22,6 +22,7 @@ pub struct Conv2D {
     kernel: (usize, usize),
     strides: (usize, usize),
     padding: Padding,
+    use_bias: bool,
     input: Vec<usize>,
     affine: Affine,
     geo: Option<Conv2dGeometry>,
@@ -35,6 +36,7 @@ impl Conv2D {
             kernel: kernel_size,
             strides: (1, 1),
             padding: Padding::Valid,
+            use_bias: true,
             input: Vec::new(),
             affine: Affine::new(activation),
             geo: None,
@@ -50,6 +52,12 @@ impl Conv2D {
     /// `padding="valid"` or `"same"`.
     pub fn padding(mut self, padding: Padding) -> Conv2D {
         self.padding = padding;
+        self
+    }
+
+    /// `use_bias=False`: no bias weight; true by default.
+    pub fn use_bias(mut self, use_bias: bool) -> Conv2D {
+        self.use_bias = use_bias;
         self
     }
 
@@ -71,6 +79,7 @@ impl Layer for Conv2D {
             strides: Pair(self.strides.0, self.strides.1),
             padding: self.padding.name().into(),
             activation: self.affine.activation.name().into(),
+            use_bias: self.use_bias,
         }
     }
 
@@ -102,10 +111,11 @@ impl Layer for Conv2D {
 
     fn param_shapes(&self) -> Vec<(&'static str, Vec<usize>)> {
         let (kh, kw) = self.kernel;
-        vec![
-            ("kernel", vec![kh, kw, self.input[2], self.filters]),
-            ("bias", vec![self.filters]),
-        ]
+        let mut shapes = vec![("kernel", vec![kh, kw, self.input[2], self.filters])];
+        if self.use_bias {
+            shapes.push(("bias", vec![self.filters]));
+        }
+        shapes
     }
 
     fn scratch_shapes(&self) -> Vec<(&'static str, Vec<usize>)> {
@@ -125,7 +135,10 @@ impl Layer for Conv2D {
         // Keras: fan_in = kh·kw·in, fan_out = kh·kw·filters.
         let w = glorot_uniform(rng, kh * kw * cin * f, kh * kw * cin, kh * kw * f);
         self.affine.kernel = Some(Param::new(dev, "kernel", &[kh, kw, cin, f], &w)?);
-        self.affine.bias = Some(Param::new(dev, "bias", &[f], &vec![0.0; f])?);
+        self.affine.bias = match self.use_bias {
+            true => Some(Param::new(dev, "bias", &[f], &vec![0.0; f])?),
+            false => None,
+        };
         Ok(())
     }
 

@@ -16,6 +16,7 @@ use crate::nn::Activation;
 /// A fully connected layer.
 pub struct Dense {
     units: usize,
+    use_bias: bool,
     input: Vec<usize>,
     affine: Affine,
 }
@@ -25,9 +26,16 @@ impl Dense {
     pub fn new(units: usize, activation: Activation) -> Dense {
         Dense {
             units,
+            use_bias: true,
             input: Vec::new(),
             affine: Affine::new(activation),
         }
+    }
+
+    /// `use_bias=False`: no bias weight (y = act(x·W)); true by default.
+    pub fn use_bias(mut self, use_bias: bool) -> Dense {
+        self.use_bias = use_bias;
+        self
     }
 
     /// The output's shape for input x: its last axis becomes `units`.
@@ -51,6 +59,7 @@ impl Layer for Dense {
         LayerSpec::Dense {
             units: self.units,
             activation: self.affine.activation.name().into(),
+            use_bias: self.use_bias,
         }
     }
 
@@ -72,17 +81,21 @@ impl Layer for Dense {
     }
 
     fn param_shapes(&self) -> Vec<(&'static str, Vec<usize>)> {
-        vec![
-            ("kernel", vec![self.fan_in(), self.units]),
-            ("bias", vec![self.units]),
-        ]
+        let mut shapes = vec![("kernel", vec![self.fan_in(), self.units])];
+        if self.use_bias {
+            shapes.push(("bias", vec![self.units]));
+        }
+        shapes
     }
 
     fn init(&mut self, dev: &Device, rng: &mut StdRng) -> Result<()> {
         let (fi, u) = (self.fan_in(), self.units);
         let w = glorot_uniform(rng, fi * u, fi, u);
         self.affine.kernel = Some(Param::new(dev, "kernel", &[fi, u], &w)?);
-        self.affine.bias = Some(Param::new(dev, "bias", &[u], &vec![0.0; u])?);
+        self.affine.bias = match self.use_bias {
+            true => Some(Param::new(dev, "bias", &[u], &vec![0.0; u])?),
+            false => None,
+        };
         Ok(())
     }
 

@@ -29,10 +29,14 @@ impl Sequential {
                 _ => Ok(()),
             };
             match l {
-                LayerSpec::Dense { units, activation } => {
+                LayerSpec::Dense {
+                    units,
+                    activation,
+                    use_bias,
+                } => {
                     positive("units", *units)?;
                     let act: Activation = activation.parse().map_err(|e| field("activation", e))?;
-                    m.add(Dense::new(*units, act))?;
+                    m.add(Dense::new(*units, act).use_bias(*use_bias))?;
                 }
                 LayerSpec::Conv2D {
                     filters,
@@ -40,6 +44,7 @@ impl Sequential {
                     strides,
                     padding,
                     activation,
+                    use_bias,
                 } => {
                     positive("filters", *filters)?;
                     positive("kernel_size", kernel_size.0.min(kernel_size.1))?;
@@ -49,7 +54,8 @@ impl Sequential {
                     m.add(
                         Conv2D::new(*filters, (kernel_size.0, kernel_size.1), act)
                             .strides((strides.0, strides.1))
-                            .padding(pad),
+                            .padding(pad)
+                            .use_bias(*use_bias),
                     )?;
                 }
                 LayerSpec::MaxPooling2D { pool_size, strides } => {
