@@ -206,6 +206,7 @@ registry! {
         Dropout = "dropout";
         Gather = "gather";
         Transpose = "transpose";
+        Rescale = "rescale";
     }
     // Name = shader, entry point, storage bindings (, no_params: no uniform block).
     kernels {
@@ -296,6 +297,8 @@ registry! {
         GatherForward = Gather "gather_forward" 4;
         GatherU8Forward = Gather "gather_u8_forward" 5;
         TransposeForward = Transpose "transpose_forward" 2;
+        RescaleForward = Rescale "rescale_forward" 2;
+        RescaleBackward = Rescale "rescale_backward" 2;
     }
     // Elementwise activations: Name = file stem, what the backward reads, CPU twins
     // (, a four-at-a-time backward kernel listed above).

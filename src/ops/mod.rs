@@ -22,6 +22,7 @@ pub mod matmul_grid;
 pub mod matmul_split;
 pub mod maxpool;
 pub mod mse;
+pub mod rescale;
 pub mod rmsprop;
 pub mod sgd;
 pub mod sigmoid_cross_entropy;
@@ -55,6 +56,7 @@ pub use matmul::{
 };
 pub use maxpool::{maxpool_backward, maxpool_backward_masked, maxpool_forward};
 pub use mse::{mse_backward, mse_forward};
+pub use rescale::{rescale_backward, rescale_forward};
 pub use rmsprop::rmsprop_update;
 pub use sgd::sgd_update;
 pub use sigmoid_cross_entropy::{

@@ -25,6 +25,7 @@ mod matmul;
 mod matmul_split;
 mod maxpool;
 mod mse;
+mod rescale;
 mod rmsprop;
 mod sgd;
 mod sigmoid_cross_entropy;

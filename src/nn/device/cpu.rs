@@ -396,4 +396,14 @@ impl DeviceOps for CpuDevice {
         let dx = cpu::dropout_backward(dy.host_f32("dropout")?, mask.host_f32("dropout")?);
         Ok(Tensor::cpu(dy.shape(), dx))
     }
+
+    fn rescale_forward(&self, x: &Tensor, scale: f32, offset: f32) -> Result<Tensor> {
+        let y = cpu::rescale_forward(x.host_f32("rescale")?, scale, offset);
+        Ok(Tensor::cpu(x.shape(), y))
+    }
+
+    fn rescale_backward(&self, dy: &Tensor, scale: f32) -> Result<Tensor> {
+        let dx = cpu::rescale_backward(dy.host_f32("rescale")?, scale);
+        Ok(Tensor::cpu(dy.shape(), dx))
+    }
 }

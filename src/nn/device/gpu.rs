@@ -351,4 +351,14 @@ impl DeviceOps for Gpu {
         let (dy, mask) = (g("dropout", dy)?, g("dropout", mask)?);
         Ok(Tensor::Gpu(ops::dropout_backward(self, dy, mask)?))
     }
+
+    fn rescale_forward(&self, x: &Tensor, scale: f32, offset: f32) -> Result<Tensor> {
+        let x = g("rescale", x)?;
+        Ok(Tensor::Gpu(ops::rescale_forward(self, x, scale, offset)?))
+    }
+
+    fn rescale_backward(&self, dy: &Tensor, scale: f32) -> Result<Tensor> {
+        let dy = g("rescale", dy)?;
+        Ok(Tensor::Gpu(ops::rescale_backward(self, dy, scale)?))
+    }
 }

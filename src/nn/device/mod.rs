@@ -279,6 +279,12 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
     ) -> Result<(Tensor, Tensor)>;
     /// dx = dy · mask.
     fn dropout_backward(&self, dy: &Tensor, mask: &Tensor) -> Result<Tensor>;
+
+    /// y = x·scale + offset, elementwise (Keras's Rescaling).
+    fn rescale_forward(&self, x: &Tensor, scale: f32, offset: f32) -> Result<Tensor>;
+
+    /// dx = dy·scale, elementwise.
+    fn rescale_backward(&self, dy: &Tensor, scale: f32) -> Result<Tensor>;
 }
 
 /// A model's compute device. Cloning shares the GPU.

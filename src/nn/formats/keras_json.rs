@@ -16,7 +16,7 @@ use crate::nn::model::spec::{LayerSpec, ModelSpec, Pair, BUILT_IN, KERAS_COMMON}
 /// The Keras layers wgtrain reads, for error messages.
 const SUPPORTED: &str = "InputLayer, Dense, Conv2D, MaxPooling2D, AveragePooling2D, \
                          GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Reshape, \
-                         Activation, LeakyReLU, Dropout, BatchNormalization";
+                         Activation, LeakyReLU, Dropout, BatchNormalization, Rescaling";
 
 /// Whether a parsed JSON object is Keras's model JSON rather than wgtrain's description.
 pub(crate) fn is_keras_model(v: &Value) -> bool {
@@ -257,6 +257,25 @@ impl ModelSpec {
                     LayerSpec::BatchNormalization {
                         momentum: a.number("momentum", 0.99)?,
                         epsilon: a.number("epsilon", 1e-3)?,
+                    }
+                }
+                "Rescaling" => {
+                    let scale = a.required("scale")?;
+                    if !scale.is_number() {
+                        return Err(a.unsupported(
+                            format!("argument `scale` = {}", short(scale)),
+                            "wgtrain's Rescaling takes one number (not one per channel)",
+                        ));
+                    }
+                    if a.get("offset").is_some_and(|o| !o.is_number()) {
+                        return Err(a.unsupported(
+                            "argument `offset` that is not one number".into(),
+                            "wgtrain's Rescaling takes one number (not one per channel)",
+                        ));
+                    }
+                    LayerSpec::Rescaling {
+                        scale: a.number("scale", 1.0)?,
+                        offset: a.number("offset", 0.0)?,
                     }
                 }
                 other => {

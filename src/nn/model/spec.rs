@@ -174,6 +174,14 @@ pub enum LayerSpec {
         #[serde(default = "epsilon")]
         epsilon: f32,
     },
+    /// y = x·scale + offset (Keras's Rescaling, e.g. 1/255 for image bytes).
+    Rescaling {
+        /// The factor.
+        scale: f32,
+        /// Added after scaling (0 by default).
+        #[serde(default)]
+        offset: f32,
+    },
     /// A layer defined outside wgtrain (a `Layer` implemented by the user), described by
     /// its class name and its arguments. Saved with the weights so a file says what it
     /// holds; a description cannot build it (reading one that holds it, and
@@ -206,12 +214,13 @@ impl LayerSpec {
             LayerSpec::BatchNormalization { .. } => "BatchNormalization",
             LayerSpec::LeakyReLU { .. } => "LeakyReLU",
             LayerSpec::Custom { .. } => "Custom",
+            LayerSpec::Rescaling { .. } => "Rescaling",
         }
     }
 }
 
 /// The Keras layer classes wgtrain reads, which a custom layer cannot be named.
-pub(crate) const BUILT_IN: [&str; 14] = [
+pub(crate) const BUILT_IN: [&str; 15] = [
     "InputLayer",
     "Dense",
     "Conv2D",
@@ -226,6 +235,7 @@ pub(crate) const BUILT_IN: [&str; 14] = [
     "Dropout",
     "BatchNormalization",
     "Custom",
+    "Rescaling",
 ];
 
 /// The arguments Keras writes for every layer, kept out of a custom layer's config (the
@@ -328,7 +338,8 @@ impl ModelSpec {
                     format!(
                         "unknown layer `{}`; use Dense, Conv2D, MaxPooling2D, \
                          AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, \
-                         Flatten, Reshape, Activation, LeakyReLU, Dropout or BatchNormalization",
+                         Flatten, Reshape, Activation, LeakyReLU, Dropout, BatchNormalization \
+                         or Rescaling",
                         crate::echo::clip(&kind)
                     )
                 } else {
@@ -359,6 +370,13 @@ impl ModelSpec {
                 LayerSpec::LeakyReLU { negative_slope: s } if !(s.is_finite() && s >= 0.0) => Some(
                     format!("field `negative_slope` must be a number ≥ 0, got {s}"),
                 ),
+                LayerSpec::Rescaling { scale, offset }
+                    if !(scale.is_finite() && offset.is_finite()) =>
+                {
+                    Some(format!(
+                        "fields `scale` and `offset` must be finite numbers, got {scale} and {offset}"
+                    ))
+                }
                 LayerSpec::Custom {
                     ref class_name,
                     ref config,

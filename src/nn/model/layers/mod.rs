@@ -64,6 +64,7 @@ mod flatten;
 mod global_pooling2d;
 mod leaky_relu;
 mod pooling2d;
+mod rescaling;
 mod reshape;
 
 pub use activation::Activation;
@@ -75,4 +76,5 @@ pub use flatten::Flatten;
 pub use global_pooling2d::{GlobalAveragePooling2D, GlobalMaxPooling2D};
 pub use leaky_relu::LeakyReLU;
 pub use pooling2d::{AveragePooling2D, MaxPooling2D};
+pub use rescaling::Rescaling;
 pub use reshape::Reshape;

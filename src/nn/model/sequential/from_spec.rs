@@ -94,6 +94,9 @@ impl Sequential {
                         .momentum(*momentum)
                         .epsilon(*epsilon),
                 )?,
+                LayerSpec::Rescaling { scale, offset } => {
+                    m.add(layers::Rescaling::new(*scale, *offset))?
+                }
                 LayerSpec::Custom { class_name, .. } => {
                     return Err(Error::Model(format!(
                         "layer {i} ({}): a layer defined outside wgtrain, which a description \
