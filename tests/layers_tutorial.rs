@@ -292,3 +292,162 @@ fn rescaling_gradients_match_finite_differences() {
 fn rescaling_trains_alike_on_gpu_and_cpu() {
     gpu_matches_cpu(&rescaling(), Loss::MeanSquaredError);
 }
+
+// ---- ReLU and Softmax as layers ----
+
+fn relu_layer() -> ModelSpec {
+    spec(
+        r#"{"input_shape": [5], "layers": [
+            {"Dense": {"units": 6, "activation": "tanh"}},
+            {"ReLU": {}},
+            {"Dense": {"units": 3}}]}"#,
+    )
+}
+
+#[test]
+fn relu_layer_is_max_x_0_and_refuses_other_arguments() {
+    let s = spec(r#"{"input_shape": [4], "layers": ["ReLU"]}"#);
+    let mut m = Sequential::from_spec(&s, Device::Cpu, 0).unwrap();
+    m.build().unwrap();
+    let x = Array::new(&[1, 4], vec![-2.0, 0.0, 0.5, 3.0]).unwrap();
+    assert_eq!(m.predict(&x).unwrap().data, vec![0.0, 0.0, 0.5, 3.0]);
+    assert!(m.summary().contains("re_lu (ReLU)"), "{}", m.summary());
+    let layers = keras_round_trip(&relu_layer());
+    assert_eq!(layers[2]["class_name"], "ReLU");
+    assert_eq!(layers[2]["config"]["name"], "re_lu");
+    // Keras 3 writes its defaults; they read.
+    let k = read_keras(&keras_with(
+        &[4],
+        &[(
+            "ReLU",
+            json!({"max_value": null, "negative_slope": 0.0, "threshold": 0.0}),
+        )],
+    ))
+    .unwrap();
+    assert_eq!(k.layers, [LayerSpec::ReLU {}]);
+    for (key, v) in [
+        ("max_value", json!(6.0)),
+        ("negative_slope", json!(0.1)),
+        ("threshold", json!(1)),
+    ] {
+        let e = read_keras(&keras_with(&[4], &[("ReLU", json!({ key: v }))]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("test.json")
+                && e.contains("\"layer_0\" (ReLU)")
+                && e.contains(&format!("`{key}`"))
+                && e.contains("max(x, 0)"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn relu_layer_gradients_match_finite_differences() {
+    assert_eq!(
+        check_gradients(&relu_layer(), Loss::MeanSquaredError),
+        5 * 6 + 6 + 6 * 3 + 3
+    );
+}
+
+#[test]
+fn relu_layer_trains_alike_on_gpu_and_cpu() {
+    gpu_matches_cpu(&relu_layer(), Loss::MeanSquaredError);
+}
+
+fn softmax_layer(separate: bool) -> ModelSpec {
+    let last = match separate {
+        true => r#"{"Dense": {"units": 4}}, {"Softmax": {}}"#,
+        false => r#"{"Dense": {"units": 4, "activation": "softmax"}}"#,
+    };
+    spec(&format!(
+        r#"{{"input_shape": [5], "layers": [
+            {{"Dense": {{"units": 6, "activation": "tanh"}}}}, {last}]}}"#
+    ))
+}
+
+/// One-hot labels for `rows` samples of `classes`.
+fn labels(rows: usize, classes: usize) -> Array {
+    Array::new(&[rows, classes], common::one_hot(4, rows, classes)).unwrap()
+}
+
+#[test]
+fn a_softmax_layer_last_fuses_with_the_cross_entropy_like_the_activation() {
+    let (x, _) = data(&softmax_layer(true), 9, 2);
+    let y = labels(9, 4);
+    let run = |s: &ModelSpec, dev: Device| {
+        let mut m = Sequential::from_spec(s, dev, 3).unwrap();
+        m.compile(Optimizer::sgd(0.5, 0.0), Loss::CategoricalCrossentropy, &[])
+            .unwrap();
+        let plan = m.fusion_plan().unwrap().clone();
+        let losses: Vec<f32> = (0..3).map(|_| m.train_on_batch(&x, &y).unwrap()).collect();
+        (
+            plan,
+            losses,
+            m.get_weights().unwrap(),
+            m.predict(&x).unwrap(),
+        )
+    };
+    let mut devices = vec![Device::Cpu];
+    devices.extend(common::gpu_device());
+    for dev in devices {
+        let (plan, losses, w, p) = run(&softmax_layer(true), dev.clone());
+        assert!(
+            plan.layers[2].output_logits,
+            "the Softmax layer is fused: {plan:?}"
+        );
+        assert!(!plan.layers[1].output_logits);
+        let (plan_a, losses_a, w_a, p_a) = run(&softmax_layer(false), dev);
+        assert!(plan_a.layers[1].output_logits);
+        // The same arithmetic: same losses, weights and probabilities.
+        common::assert_close("losses", &losses, &losses_a, 1e-6, 1e-5);
+        for (a, b) in w.iter().zip(&w_a) {
+            common::assert_close(&a.name, &a.array.data, &b.array.data, 1e-6, 1e-5);
+        }
+        common::assert_close("probabilities", &p.data, &p_a.data, 1e-6, 1e-5);
+        let sums: Vec<f32> = p.data.chunks(4).map(|r| r.iter().sum()).collect();
+        common::assert_close("rows sum to 1", &sums, &[1.0; 9], 1e-5, 0.0);
+    }
+}
+
+#[test]
+fn softmax_layer_gradients_match_finite_differences() {
+    // Not last, so not fused: its own backward, under MSE.
+    let s = spec(
+        r#"{"input_shape": [5], "layers": [
+            {"Dense": {"units": 4, "activation": "tanh"}}, {"Softmax": {}},
+            {"Dense": {"units": 2}}]}"#,
+    );
+    assert_eq!(
+        check_gradients(&s, Loss::MeanSquaredError),
+        5 * 4 + 4 + 4 * 2 + 2
+    );
+    gpu_matches_cpu(&s, Loss::MeanSquaredError);
+}
+
+#[test]
+fn softmax_layer_reads_and_writes_keras_json() {
+    let layers = keras_round_trip(&softmax_layer(true));
+    assert_eq!(layers[3]["class_name"], "Softmax");
+    assert_eq!(layers[3]["config"]["axis"], json!(-1));
+    // Keras writes axis -1; the last axis by its index reads too; another is refused.
+    for axis in [json!(-1), json!(1), json!([1])] {
+        let k = read_keras(&keras_with(&[4], &[("Softmax", json!({ "axis": axis }))])).unwrap();
+        assert_eq!(k.layers, [LayerSpec::Softmax { axis: -1 }]);
+    }
+    let e = read_keras(&keras_with(&[3, 4], &[("Softmax", json!({"axis": 1}))]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("\"layer_0\" (Softmax)") && e.contains("`axis` = 1") && e.contains("last axis"),
+        "{e}"
+    );
+    let e = ModelSpec::from_json(
+        r#"{"input_shape": [3], "layers": [{"Softmax": {"axis": 0}}]}"#,
+        "test",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("layer 0 (Softmax): field `axis` = 0"), "{e}");
+}

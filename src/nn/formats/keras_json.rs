@@ -16,7 +16,8 @@ use crate::nn::model::spec::{LayerSpec, ModelSpec, Pair, BUILT_IN, KERAS_COMMON}
 /// The Keras layers wgtrain reads, for error messages.
 const SUPPORTED: &str = "InputLayer, Dense, Conv2D, MaxPooling2D, AveragePooling2D, \
                          GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Reshape, \
-                         Activation, LeakyReLU, Dropout, BatchNormalization, Rescaling";
+                         Activation, LeakyReLU, Dropout, BatchNormalization, Rescaling, \
+                         ReLU, Softmax";
 
 /// Whether a parsed JSON object is Keras's model JSON rather than wgtrain's description.
 pub(crate) fn is_keras_model(v: &Value) -> bool {
@@ -277,6 +278,32 @@ impl ModelSpec {
                         scale: a.number("scale", 1.0)?,
                         offset: a.number("offset", 0.0)?,
                     }
+                }
+                "ReLU" => {
+                    let no = "wgtrain's ReLU layer is max(x, 0) (Keras's defaults); use \
+                              LeakyReLU for a negative slope";
+                    a.expect("max_value", Value::Null, no)?;
+                    for key in ["negative_slope", "threshold"] {
+                        let v = a.number(key, 0.0)?;
+                        if v != 0.0 {
+                            return Err(a.unsupported(format!("argument `{key}` = {v}"), no));
+                        }
+                    }
+                    LayerSpec::ReLU {}
+                }
+                "Softmax" => {
+                    let axis = a.get("axis").cloned().unwrap_or(json!(-1));
+                    let last = match &axis {
+                        Value::Array(l) if l.len() == 1 => l[0].as_i64(),
+                        n => n.as_i64(),
+                    };
+                    if !(last == Some(-1) || (rank > 0 && last == Some(rank as i64))) {
+                        return Err(a.unsupported(
+                            format!("argument `axis` = {}", crate::echo::clip_display(&axis)),
+                            format!("wgtrain's softmax is over the last axis: -1 or {rank}"),
+                        ));
+                    }
+                    LayerSpec::Softmax { axis: -1 }
                 }
                 other => {
                     return Err(a.unsupported(

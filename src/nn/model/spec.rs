@@ -61,6 +61,9 @@ fn yes() -> bool {
 fn is_true(b: &bool) -> bool {
     *b
 }
+fn last_axis() -> i64 {
+    -1
+}
 fn linear() -> String {
     "linear".into()
 }
@@ -182,6 +185,14 @@ pub enum LayerSpec {
         #[serde(default)]
         offset: f32,
     },
+    /// max(x, 0), as Keras's `layers.ReLU()` with its default arguments.
+    ReLU {},
+    /// The softmax over the last axis, as Keras's `layers.Softmax()`.
+    Softmax {
+        /// The axis: -1 (the last), the only one wgtrain's softmax takes.
+        #[serde(default = "last_axis")]
+        axis: i64,
+    },
     /// A layer defined outside wgtrain (a `Layer` implemented by the user), described by
     /// its class name and its arguments. Saved with the weights so a file says what it
     /// holds; a description cannot build it (reading one that holds it, and
@@ -215,12 +226,14 @@ impl LayerSpec {
             LayerSpec::LeakyReLU { .. } => "LeakyReLU",
             LayerSpec::Custom { .. } => "Custom",
             LayerSpec::Rescaling { .. } => "Rescaling",
+            LayerSpec::ReLU {} => "ReLU",
+            LayerSpec::Softmax { .. } => "Softmax",
         }
     }
 }
 
 /// The Keras layer classes wgtrain reads, which a custom layer cannot be named.
-pub(crate) const BUILT_IN: [&str; 15] = [
+pub(crate) const BUILT_IN: [&str; 17] = [
     "InputLayer",
     "Dense",
     "Conv2D",
@@ -236,6 +249,8 @@ pub(crate) const BUILT_IN: [&str; 15] = [
     "BatchNormalization",
     "Custom",
     "Rescaling",
+    "ReLU",
+    "Softmax",
 ];
 
 /// The arguments Keras writes for every layer, kept out of a custom layer's config (the
@@ -338,8 +353,8 @@ impl ModelSpec {
                     format!(
                         "unknown layer `{}`; use Dense, Conv2D, MaxPooling2D, \
                          AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, \
-                         Flatten, Reshape, Activation, LeakyReLU, Dropout, BatchNormalization \
-                         or Rescaling",
+                         Flatten, Reshape, Activation, LeakyReLU, Dropout, BatchNormalization, \
+                         Rescaling, ReLU or Softmax",
                         crate::echo::clip(&kind)
                     )
                 } else {
@@ -377,6 +392,10 @@ impl ModelSpec {
                         "fields `scale` and `offset` must be finite numbers, got {scale} and {offset}"
                     ))
                 }
+                LayerSpec::Softmax { axis } if axis != -1 => Some(format!(
+                    "field `axis` = {axis} is not supported; wgtrain's softmax is over the \
+                     last axis, -1"
+                )),
                 LayerSpec::Custom {
                     ref class_name,
                     ref config,

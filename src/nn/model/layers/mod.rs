@@ -67,7 +67,7 @@ mod pooling2d;
 mod rescaling;
 mod reshape;
 
-pub use activation::Activation;
+pub use activation::{Activation, ReLU, Softmax};
 pub use batch_normalization::BatchNormalization;
 pub use conv2d::Conv2D;
 pub use dense::Dense;

@@ -97,6 +97,8 @@ impl Sequential {
                 LayerSpec::Rescaling { scale, offset } => {
                     m.add(layers::Rescaling::new(*scale, *offset))?
                 }
+                LayerSpec::ReLU {} => m.add(layers::ReLU::new())?,
+                LayerSpec::Softmax { .. } => m.add(layers::Softmax::new())?,
                 LayerSpec::Custom { class_name, .. } => {
                     return Err(Error::Model(format!(
                         "layer {i} ({}): a layer defined outside wgtrain, which a description \
