@@ -36,7 +36,7 @@ impl Activation {
     }
 
     /// The same layer under Keras's class name `class` ("ReLU", "Softmax").
-    fn as_class(mut self, class: &'static str) -> Activation {
+    fn with_class(mut self, class: &'static str) -> Activation {
         self.class = class;
         self
     }
@@ -116,7 +116,7 @@ pub struct ReLU(Activation);
 impl ReLU {
     /// `ReLU()`.
     pub fn new() -> ReLU {
-        ReLU(Activation::new(Act::Relu).as_class("ReLU"))
+        ReLU(Activation::new(Act::Relu).with_class("ReLU"))
     }
 }
 
@@ -133,7 +133,7 @@ pub struct Softmax(Activation);
 impl Softmax {
     /// `Softmax(axis=-1)`.
     pub fn new() -> Softmax {
-        Softmax(Activation::new(Act::Softmax).as_class("Softmax"))
+        Softmax(Activation::new(Act::Softmax).with_class("Softmax"))
     }
 }
 
