@@ -227,3 +227,110 @@ fn wgtrain_to_keras_and_back_predicts_the_same() {
     back.load_weights(&weights).unwrap();
     assert_close("Keras → wgtrain", &back.predict(&x).unwrap().data, &keras);
 }
+
+/// The layers and arguments of the common tutorials (issue 25 §3): Rescaling, ReLU and
+/// Softmax layers, use_bias=False.
+fn tutorial_spec() -> ModelSpec {
+    ModelSpec::from_json(
+        r#"{"input_shape": [9, 8, 3], "layers": [
+            {"Rescaling": {"scale": 0.5, "offset": -0.25}},
+            {"Conv2D": {"filters": 4, "kernel_size": 3, "padding": "same", "use_bias": false}},
+            {"ReLU": {}},
+            {"MaxPooling2D": {"pool_size": 2}},
+            {"Conv2D": {"filters": 3, "kernel_size": [2, 3], "activation": "tanh"}},
+            {"Flatten": {}},
+            {"Dense": {"units": 6, "activation": "tanh", "use_bias": false}},
+            {"Dense": {"units": 5}},
+            {"Softmax": {}}]}"#,
+        "tutorial",
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_tutorial_layers_predict_and_train_one_sgd_step_as_keras_does() {
+    let Some(py) = keras_python() else { return };
+    let dir = TempDir::new("keras-tutorial");
+    let (n, lr) = (12, 0.1f32);
+    let spec = tutorial_spec();
+    let per: usize = spec.input_shape.iter().product();
+    let x = Array::new(&[n, 9, 8, 3], randn(3, n * per, 4.0)).unwrap();
+    let y = Array::new(&[n, 5], one_hot(4, n, 5)).unwrap();
+    let mut m = Sequential::from_spec(&spec, Device::Cpu, 7).unwrap();
+    m.compile(Optimizer::sgd(lr, 0.0), Loss::CategoricalCrossentropy, &[])
+        .unwrap();
+    m.save(dir.path("checkpoint.safetensors")).unwrap();
+    let ours = m.predict(&x).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_wgtrain"))
+        .args([
+            "export",
+            &dir.s("checkpoint.safetensors"),
+            "--out",
+            &dir.s("export"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    write_f32(&dir.path("x.f32"), &x.data);
+    write_f32(&dir.path("y.f32"), &y.data);
+    script(
+        &py,
+        &[
+            "predict",
+            &dir.s("export"),
+            &dir.s("x.f32"),
+            &dir.s("keras.f32"),
+        ],
+    );
+    assert_close(
+        "tutorial layers: predictions",
+        &ours.data,
+        &read_f32(&dir.path("keras.f32")),
+    );
+
+    // One SGD step on the whole batch in both: the same loss and the same weights.
+    script(
+        &py,
+        &[
+            "sgd-step",
+            &dir.s("export"),
+            &dir.s("x.f32"),
+            &dir.s("y.f32"),
+            "categorical_crossentropy",
+            &lr.to_string(),
+            &dir.s("step"),
+        ],
+    );
+    let loss = m.train_on_batch(&x, &y).unwrap();
+    assert_close(
+        "tutorial layers: one-step loss",
+        &[loss],
+        &read_f32(&dir.path("step/loss.f32")),
+    );
+    let mut keras = Sequential::from_spec(&spec, Device::Cpu, 0).unwrap();
+    keras
+        .load_weights(dir.path("step/model.safetensors"))
+        .unwrap();
+    let (a, b) = (m.get_weights().unwrap(), keras.get_weights().unwrap());
+    assert_eq!(a.len(), b.len());
+    for (a, b) in a.iter().zip(&b) {
+        assert_eq!(a.name, b.name);
+        assert_close(
+            &format!("tutorial layers: {} after one step", a.name),
+            &a.array.data,
+            &b.array.data,
+        );
+    }
+
+    // Keras's to_json() of the model reads back as the description exported.
+    script(&py, &["to-keras", &dir.s("export"), &dir.s("model.keras")]);
+    script(&py, &["from-keras", &dir.s("model.keras"), &dir.s("back")]);
+    let back = ModelSpec::from_weights_file(dir.path("back/model.safetensors"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(back, spec);
+}
