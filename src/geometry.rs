@@ -245,3 +245,70 @@ impl Pool2dGeometry {
         .map(|v| v as u32)
     }
 }
+
+/// A ZeroPadding2D over an NHWC batch: input `[n,h,w,c]`, output
+/// `[n, top + h + bottom, left + w + right, c]` with the input in the middle and zeros
+/// around it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pad2dGeometry {
+    /// Batch size.
+    pub n: usize,
+    /// Input height.
+    pub h: usize,
+    /// Input width.
+    pub w: usize,
+    /// Channels.
+    pub c: usize,
+    /// Rows of zeros above.
+    pub top: usize,
+    /// Columns of zeros on the left.
+    pub left: usize,
+    /// Output height: top + h + bottom.
+    pub oh: usize,
+    /// Output width: left + w + right.
+    pub ow: usize,
+}
+
+impl Pad2dGeometry {
+    /// Geometry for input `[n,h,w,c]` padded by (top, bottom) rows and (left, right)
+    /// columns; sizes that overflow are an error.
+    pub fn new(
+        n: usize,
+        (h, w, c): (usize, usize, usize),
+        (top, bottom): (usize, usize),
+        (left, right): (usize, usize),
+    ) -> Result<Self> {
+        let sum = |a: usize, b: usize, d: usize| a.checked_add(b).and_then(|v| v.checked_add(d));
+        let (Some(oh), Some(ow)) = (sum(top, h, bottom), sum(left, w, right)) else {
+            return shape_err("ZeroPadding2D", "the padded size overflows".to_string());
+        };
+        Ok(Pad2dGeometry {
+            n,
+            h,
+            w,
+            c,
+            top,
+            left,
+            oh,
+            ow,
+        })
+    }
+
+    /// Elements of the input.
+    pub fn input_len(&self) -> usize {
+        self.n * self.h * self.w * self.c
+    }
+
+    /// Elements of the output.
+    pub fn output_len(&self) -> usize {
+        self.n * self.oh * self.ow * self.c
+    }
+
+    /// The uniform block the pad2d shader reads.
+    pub(crate) fn params(&self) -> [u32; 8] {
+        [
+            self.n, self.h, self.w, self.c, self.top, self.left, self.oh, self.ow,
+        ]
+        .map(|v| v as u32)
+    }
+}

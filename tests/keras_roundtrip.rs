@@ -229,13 +229,14 @@ fn wgtrain_to_keras_and_back_predicts_the_same() {
 }
 
 /// The layers and arguments of the common tutorials (issue 25 §3): Rescaling, ReLU and
-/// Softmax layers, use_bias=False.
+/// Softmax layers, ZeroPadding2D, use_bias=False.
 fn tutorial_spec() -> ModelSpec {
     ModelSpec::from_json(
         r#"{"input_shape": [9, 8, 3], "layers": [
             {"Rescaling": {"scale": 0.5, "offset": -0.25}},
             {"Conv2D": {"filters": 4, "kernel_size": 3, "padding": "same", "use_bias": false}},
             {"ReLU": {}},
+            {"ZeroPadding2D": {"padding": [[1, 0], [2, 1]]}},
             {"MaxPooling2D": {"pool_size": 2}},
             {"Conv2D": {"filters": 3, "kernel_size": [2, 3], "activation": "tanh"}},
             {"Flatten": {}},

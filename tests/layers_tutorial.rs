@@ -7,7 +7,9 @@
 mod common;
 
 use serde_json::{json, Value};
-use wgtrain::nn::{Array, Device, LayerSpec, Loss, ModelSpec, NamedArray, Optimizer, Sequential};
+use wgtrain::nn::{
+    Array, Device, LayerSpec, Loss, ModelSpec, NamedArray, Optimizer, Sequential, ZeroPadding,
+};
 
 /// A model description from JSON (wgtrain's own form, Keras's layer names).
 fn spec(text: &str) -> ModelSpec {
@@ -450,4 +452,84 @@ fn softmax_layer_reads_and_writes_keras_json() {
     .unwrap_err()
     .to_string();
     assert!(e.contains("layer 0 (Softmax): field `axis` = 0"), "{e}");
+}
+
+// ---- ZeroPadding2D ----
+
+fn zero_padding() -> ModelSpec {
+    spec(
+        r#"{"input_shape": [4, 3, 2], "layers": [
+            {"Conv2D": {"filters": 3, "kernel_size": 2, "activation": "tanh"}},
+            {"ZeroPadding2D": {"padding": [[1, 2], [0, 1]]}},
+            {"Conv2D": {"filters": 2, "kernel_size": [2, 1], "activation": "tanh"}},
+            {"ZeroPadding2D": {"padding": 1}},
+            {"Flatten": {}},
+            {"Dense": {"units": 2}}]}"#,
+    )
+}
+
+#[test]
+fn zero_padding_pads_images_and_reads_keras_forms() {
+    let s =
+        spec(r#"{"input_shape": [1, 2, 1], "layers": [{"ZeroPadding2D": {"padding": [1, 0]}}]}"#);
+    let mut m = Sequential::from_spec(&s, Device::Cpu, 0).unwrap();
+    m.build().unwrap();
+    assert_eq!(m.output_shape(), [3, 2, 1]);
+    let x = Array::new(&[1, 1, 2, 1], vec![5.0, -6.0]).unwrap();
+    assert_eq!(
+        m.predict(&x).unwrap().data,
+        vec![0.0, 0.0, 5.0, -6.0, 0.0, 0.0]
+    );
+    let layers = keras_round_trip(&zero_padding());
+    assert_eq!(layers[2]["class_name"], "ZeroPadding2D");
+    assert_eq!(layers[2]["config"]["padding"], json!([[1, 2], [0, 1]]));
+    assert_eq!(layers[4]["config"]["padding"], json!([[1, 1], [1, 1]]));
+    assert_eq!(layers[4]["config"]["name"], "zero_padding2d_1");
+    for (v, want) in [
+        (json!(2), ZeroPadding((2, 2), (2, 2))),
+        (json!([1, 3]), ZeroPadding((1, 1), (3, 3))),
+        (json!([[0, 1], [2, 3]]), ZeroPadding((0, 1), (2, 3))),
+        (Value::Null, ZeroPadding((1, 1), (1, 1))),
+    ] {
+        let k = read_keras(&keras_with(
+            &[4, 4, 1],
+            &[(
+                "ZeroPadding2D",
+                json!({"padding": v, "data_format": "channels_last"}),
+            )],
+        ))
+        .unwrap();
+        assert_eq!(k.layers, [LayerSpec::ZeroPadding2D { padding: want }]);
+    }
+    let e = read_keras(&keras_with(
+        &[4, 4, 1],
+        &[("ZeroPadding2D", json!({"padding": [1, 2, 3]}))],
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("(ZeroPadding2D): `padding` must be"), "{e}");
+    let e = Sequential::from_spec(
+        &spec(r#"{"input_shape": [4], "layers": [{"ZeroPadding2D": {}}]}"#),
+        Device::Cpu,
+        0,
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        e.contains("ZeroPadding2D") && e.contains("(height, width, channels)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn zero_padding_gradients_match_finite_differences() {
+    // The first Conv2D's gradients come back through both paddings' crops.
+    let n = check_gradients(&zero_padding(), Loss::MeanSquaredError);
+    assert_eq!(n, 2 * 2 * 2 * 3 + 3 + 2 * 3 * 2 + 2 + 7 * 5 * 2 * 2 + 2);
+}
+
+#[test]
+fn zero_padding_trains_alike_on_gpu_and_cpu() {
+    gpu_matches_cpu(&zero_padding(), Loss::MeanSquaredError);
 }

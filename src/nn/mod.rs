@@ -36,6 +36,7 @@ pub use model::fusion::{CanFuse, FusionPlan, LayerFusion};
 pub use model::init::glorot_uniform;
 pub use model::layer::Layer;
 pub use model::sequential::{Evaluation, FitOptions, NamedArray, Sequential};
+pub use model::spec::ZeroPadding;
 pub use model::spec::{LayerSpec, ModelSpec, Pair, MAX_DESCRIPTION_BYTES, MAX_LAYERS};
 /// The random generator [`Layer::init`] draws initial weights from (rand's `StdRng`), so a
 /// layer defined outside wgtrain can name it without depending on `rand` itself.

@@ -25,6 +25,7 @@ mod matmul;
 mod matmul_split;
 mod maxpool;
 mod mse;
+mod pad2d;
 mod rescale;
 mod rmsprop;
 mod sgd;

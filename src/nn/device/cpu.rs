@@ -5,6 +5,7 @@
 use super::{BatchAt, ByteCodes, DeviceOps, PendingValues};
 use crate::cpu;
 use crate::error::{shape_err, Result};
+use crate::geometry::Pad2dGeometry;
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
 use crate::gpu::Unary;
 use crate::nn::device::tensor::Tensor;
@@ -405,5 +406,17 @@ impl DeviceOps for CpuDevice {
     fn rescale_backward(&self, dy: &Tensor, scale: f32) -> Result<Tensor> {
         let dx = cpu::rescale_backward(dy.host_f32("rescale")?, scale);
         Ok(Tensor::cpu(dy.shape(), dx))
+    }
+
+    fn pad2d_forward(&self, x: &Tensor, geo: &Pad2dGeometry) -> Result<Tensor> {
+        check_len("pad2d_forward", &[geo.input_len()], x.len())?;
+        let y = cpu::pad2d_forward(x.host_f32("pad2d")?, geo);
+        Ok(Tensor::cpu(&[geo.n, geo.oh, geo.ow, geo.c], y))
+    }
+
+    fn pad2d_backward(&self, dy: &Tensor, geo: &Pad2dGeometry) -> Result<Tensor> {
+        check_len("pad2d_backward", &[geo.output_len()], dy.len())?;
+        let dx = cpu::pad2d_backward(dy.host_f32("pad2d")?, geo);
+        Ok(Tensor::cpu(&[geo.n, geo.h, geo.w, geo.c], dx))
     }
 }

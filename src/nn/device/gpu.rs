@@ -3,6 +3,7 @@
 
 use super::{BatchAt, ByteCodes, DeviceOps, PendingValues};
 use crate::error::Result;
+use crate::geometry::Pad2dGeometry;
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
 use crate::gpu::{Gpu, GpuTensor, Unary};
 use crate::nn::device::tensor::Tensor;
@@ -360,5 +361,15 @@ impl DeviceOps for Gpu {
     fn rescale_backward(&self, dy: &Tensor, scale: f32) -> Result<Tensor> {
         let dy = g("rescale", dy)?;
         Ok(Tensor::Gpu(ops::rescale_backward(self, dy, scale)?))
+    }
+
+    fn pad2d_forward(&self, x: &Tensor, geo: &Pad2dGeometry) -> Result<Tensor> {
+        let x = g("pad2d", x)?;
+        Ok(Tensor::Gpu(ops::pad2d_forward(self, x, geo)?))
+    }
+
+    fn pad2d_backward(&self, dy: &Tensor, geo: &Pad2dGeometry) -> Result<Tensor> {
+        let dy = g("pad2d", dy)?;
+        Ok(Tensor::Gpu(ops::pad2d_backward(self, dy, geo)?))
     }
 }

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use super::Activation;
 use crate::cpu::BatchNormParams;
 use crate::error::Result;
+use crate::geometry::Pad2dGeometry;
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
 use crate::gpu::{Gpu, GpuOptions, Unary};
 use crate::nn::device::tensor::Tensor;
@@ -285,6 +286,12 @@ pub trait DeviceOps: TrainingOps + Send + Sync {
 
     /// dx = dy·scale, elementwise.
     fn rescale_backward(&self, dy: &Tensor, scale: f32) -> Result<Tensor>;
+
+    /// Zero padding of an NHWC batch (Keras's ZeroPadding2D).
+    fn pad2d_forward(&self, x: &Tensor, geo: &Pad2dGeometry) -> Result<Tensor>;
+
+    /// Its backward: the crop of dy over the input.
+    fn pad2d_backward(&self, dy: &Tensor, geo: &Pad2dGeometry) -> Result<Tensor>;
 }
 
 /// A model's compute device. Cloning shares the GPU.

@@ -11,13 +11,14 @@ use serde_json::{json, Map, Value};
 
 use super::keras_args::{sample_shape, short, Args};
 use crate::error::{Error, Result};
+use crate::nn::model::spec::ZeroPadding;
 use crate::nn::model::spec::{LayerSpec, ModelSpec, Pair, BUILT_IN, KERAS_COMMON};
 
 /// The Keras layers wgtrain reads, for error messages.
 const SUPPORTED: &str = "InputLayer, Dense, Conv2D, MaxPooling2D, AveragePooling2D, \
                          GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Reshape, \
                          Activation, LeakyReLU, Dropout, BatchNormalization, Rescaling, \
-                         ReLU, Softmax";
+                         ReLU, Softmax, ZeroPadding2D";
 
 /// Whether a parsed JSON object is Keras's model JSON rather than wgtrain's description.
 pub(crate) fn is_keras_model(v: &Value) -> bool {
@@ -304,6 +305,20 @@ impl ModelSpec {
                         ));
                     }
                     LayerSpec::Softmax { axis: -1 }
+                }
+                "ZeroPadding2D" => {
+                    a.channels_last()?;
+                    let padding = match a.get("padding") {
+                        None => ZeroPadding((1, 1), (1, 1)),
+                        Some(v) => serde_json::from_value(v.clone()).map_err(|_| {
+                            a.err(format!(
+                                "`padding` must be a number, [height, width] or [[top, \
+                                 bottom], [left, right]], got {}",
+                                short(v)
+                            ))
+                        })?,
+                    };
+                    LayerSpec::ZeroPadding2D { padding }
                 }
                 other => {
                     return Err(a.unsupported(

@@ -55,11 +55,45 @@ impl From<Pair> for [usize; 2] {
     }
 }
 
+/// ZeroPadding2D's amounts, ((top, bottom), (left, right)); read as Keras takes them: one
+/// number (every side), `[h, w]` (h above and below, w left and right) or
+/// `[[top, bottom], [left, right]]`; written in the last form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "ZeroPaddingForm", into = "[[usize; 2]; 2]")]
+pub struct ZeroPadding(pub (usize, usize), pub (usize, usize));
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ZeroPaddingForm {
+    One(usize),
+    Two([usize; 2]),
+    Four([[usize; 2]; 2]),
+}
+
+impl From<ZeroPaddingForm> for ZeroPadding {
+    fn from(f: ZeroPaddingForm) -> ZeroPadding {
+        match f {
+            ZeroPaddingForm::One(n) => ZeroPadding((n, n), (n, n)),
+            ZeroPaddingForm::Two([h, w]) => ZeroPadding((h, h), (w, w)),
+            ZeroPaddingForm::Four([[t, b], [l, r]]) => ZeroPadding((t, b), (l, r)),
+        }
+    }
+}
+
+impl From<ZeroPadding> for [[usize; 2]; 2] {
+    fn from(p: ZeroPadding) -> [[usize; 2]; 2] {
+        [[p.0 .0, p.0 .1], [p.1 .0, p.1 .1]]
+    }
+}
+
 fn yes() -> bool {
     true
 }
 fn is_true(b: &bool) -> bool {
     *b
+}
+fn one_all_round() -> ZeroPadding {
+    ZeroPadding((1, 1), (1, 1))
 }
 fn last_axis() -> i64 {
     -1
@@ -193,6 +227,12 @@ pub enum LayerSpec {
         #[serde(default = "last_axis")]
         axis: i64,
     },
+    /// Rows and columns of zeros around each image (NHWC), as Keras's ZeroPadding2D.
+    ZeroPadding2D {
+        /// ((top, bottom), (left, right)); 1 on every side by default.
+        #[serde(default = "one_all_round")]
+        padding: ZeroPadding,
+    },
     /// A layer defined outside wgtrain (a `Layer` implemented by the user), described by
     /// its class name and its arguments. Saved with the weights so a file says what it
     /// holds; a description cannot build it (reading one that holds it, and
@@ -228,12 +268,13 @@ impl LayerSpec {
             LayerSpec::Rescaling { .. } => "Rescaling",
             LayerSpec::ReLU {} => "ReLU",
             LayerSpec::Softmax { .. } => "Softmax",
+            LayerSpec::ZeroPadding2D { .. } => "ZeroPadding2D",
         }
     }
 }
 
 /// The Keras layer classes wgtrain reads, which a custom layer cannot be named.
-pub(crate) const BUILT_IN: [&str; 17] = [
+pub(crate) const BUILT_IN: [&str; 18] = [
     "InputLayer",
     "Dense",
     "Conv2D",
@@ -251,6 +292,7 @@ pub(crate) const BUILT_IN: [&str; 17] = [
     "Rescaling",
     "ReLU",
     "Softmax",
+    "ZeroPadding2D",
 ];
 
 /// The arguments Keras writes for every layer, kept out of a custom layer's config (the
@@ -354,7 +396,7 @@ impl ModelSpec {
                         "unknown layer `{}`; use Dense, Conv2D, MaxPooling2D, \
                          AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, \
                          Flatten, Reshape, Activation, LeakyReLU, Dropout, BatchNormalization, \
-                         Rescaling, ReLU or Softmax",
+                         Rescaling, ReLU, Softmax or ZeroPadding2D",
                         crate::echo::clip(&kind)
                     )
                 } else {

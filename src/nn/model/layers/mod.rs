@@ -66,6 +66,7 @@ mod leaky_relu;
 mod pooling2d;
 mod rescaling;
 mod reshape;
+mod zero_padding2d;
 
 pub use activation::{Activation, ReLU, Softmax};
 pub use batch_normalization::BatchNormalization;
@@ -78,3 +79,4 @@ pub use leaky_relu::LeakyReLU;
 pub use pooling2d::{AveragePooling2D, MaxPooling2D};
 pub use rescaling::Rescaling;
 pub use reshape::Reshape;
+pub use zero_padding2d::ZeroPadding2D;

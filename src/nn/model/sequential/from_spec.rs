@@ -99,6 +99,9 @@ impl Sequential {
                 }
                 LayerSpec::ReLU {} => m.add(layers::ReLU::new())?,
                 LayerSpec::Softmax { .. } => m.add(layers::Softmax::new())?,
+                LayerSpec::ZeroPadding2D { padding } => {
+                    m.add(layers::ZeroPadding2D::new(padding.0, padding.1))?
+                }
                 LayerSpec::Custom { class_name, .. } => {
                     return Err(Error::Model(format!(
                         "layer {i} ({}): a layer defined outside wgtrain, which a description \
