@@ -80,10 +80,12 @@ fn every_layer() -> ModelSpec {
             LayerSpec::MaxPooling2D {
                 pool_size: Pair(2, 2),
                 strides: None,
+                padding: "valid".into(),
             },
             LayerSpec::AveragePooling2D {
                 pool_size: Pair(3, 3),
                 strides: Some(Pair(1, 1)),
+                padding: "valid".into(),
             },
             LayerSpec::LeakyReLU {
                 negative_slope: 0.1,
@@ -182,8 +184,8 @@ fn unsupported_arguments_name_the_layer_and_the_argument() {
             "channels_last",
         ),
         (
-            with_arg(cnn, 2, "padding", json!("same")),
-            "(MaxPooling2D): argument `padding` = \"same\" is not supported",
+            with_arg(cnn, 2, "padding", json!("full")),
+            "(MaxPooling2D): field `padding` must be \"valid\" or \"same\", got \"full\"",
         ),
         (
             with_arg(cnn, 7, "trainable", json!(false)),

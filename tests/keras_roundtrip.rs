@@ -112,6 +112,7 @@ fn spec() -> ModelSpec {
             LayerSpec::MaxPooling2D {
                 pool_size: Pair(2, 2),
                 strides: None,
+                padding: "valid".into(),
             },
             LayerSpec::LeakyReLU {
                 negative_slope: 0.1,
@@ -127,6 +128,7 @@ fn spec() -> ModelSpec {
             LayerSpec::AveragePooling2D {
                 pool_size: Pair(2, 1),
                 strides: Some(Pair(1, 1)),
+                padding: "valid".into(),
             },
             LayerSpec::Dropout { rate: 0.25 },
             LayerSpec::Flatten {},
@@ -229,7 +231,7 @@ fn wgtrain_to_keras_and_back_predicts_the_same() {
 }
 
 /// The layers and arguments of the common tutorials (issue 25 §3): Rescaling, ReLU and
-/// Softmax layers, ZeroPadding2D, use_bias=False.
+/// Softmax layers, ZeroPadding2D, use_bias=False, padding "same" on pooling layers.
 fn tutorial_spec() -> ModelSpec {
     ModelSpec::from_json(
         r#"{"input_shape": [9, 8, 3], "layers": [
@@ -237,8 +239,9 @@ fn tutorial_spec() -> ModelSpec {
             {"Conv2D": {"filters": 4, "kernel_size": 3, "padding": "same", "use_bias": false}},
             {"ReLU": {}},
             {"ZeroPadding2D": {"padding": [[1, 0], [2, 1]]}},
-            {"MaxPooling2D": {"pool_size": 2}},
+            {"MaxPooling2D": {"pool_size": 2, "padding": "same"}},
             {"Conv2D": {"filters": 3, "kernel_size": [2, 3], "activation": "tanh"}},
+            {"AveragePooling2D": {"pool_size": 3, "strides": 2, "padding": "same"}},
             {"Flatten": {}},
             {"Dense": {"units": 6, "activation": "tanh", "use_bias": false}},
             {"Dense": {"units": 5}},

@@ -26,6 +26,7 @@ mod matmul_split;
 mod maxpool;
 mod mse;
 mod pad2d;
+mod pool_same;
 mod rescale;
 mod rmsprop;
 mod sgd;

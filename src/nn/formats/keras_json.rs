@@ -155,17 +155,21 @@ impl ModelSpec {
                 }
                 "MaxPooling2D" | "AveragePooling2D" => {
                     a.channels_last()?;
-                    a.expect(
-                        "padding",
-                        json!("valid"),
-                        "wgtrain's pooling windows are 'valid'",
-                    )?;
+                    let padding = a.string("padding", "valid")?;
                     let pool_size = a.pair("pool_size")?.unwrap_or(Pair(2, 2));
                     // Keras writes strides = pool_size when they were not given.
                     let strides = a.pair("strides")?.filter(|s| *s != pool_size);
                     match class {
-                        "MaxPooling2D" => LayerSpec::MaxPooling2D { pool_size, strides },
-                        _ => LayerSpec::AveragePooling2D { pool_size, strides },
+                        "MaxPooling2D" => LayerSpec::MaxPooling2D {
+                            pool_size,
+                            strides,
+                            padding,
+                        },
+                        _ => LayerSpec::AveragePooling2D {
+                            pool_size,
+                            strides,
+                            padding,
+                        },
                     }
                 }
                 "GlobalAveragePooling2D" | "GlobalMaxPooling2D" => {
@@ -401,11 +405,19 @@ impl ModelSpec {
                 _ => Map::new(),
             };
             match l {
-                LayerSpec::MaxPooling2D { pool_size, strides }
-                | LayerSpec::AveragePooling2D { pool_size, strides } => {
+                LayerSpec::MaxPooling2D {
+                    pool_size,
+                    strides,
+                    padding,
+                }
+                | LayerSpec::AveragePooling2D {
+                    pool_size,
+                    strides,
+                    padding,
+                } => {
                     let s = strides.unwrap_or(*pool_size);
                     cfg.insert("strides".into(), json!([s.0, s.1]));
-                    cfg.insert("padding".into(), json!("valid"));
+                    cfg.insert("padding".into(), json!(padding));
                 }
                 LayerSpec::Dense { use_bias, .. } | LayerSpec::Conv2D { use_bias, .. } => {
                     cfg.insert("use_bias".into(), json!(use_bias));

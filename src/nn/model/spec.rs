@@ -98,6 +98,9 @@ fn one_all_round() -> ZeroPadding {
 fn last_axis() -> i64 {
     -1
 }
+fn is_valid(p: &str) -> bool {
+    p == "valid"
+}
 fn linear() -> String {
     "linear".into()
 }
@@ -165,6 +168,9 @@ pub enum LayerSpec {
         /// Strides (vertical, horizontal); the pool size when absent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         strides: Option<Pair>,
+        /// "valid" (the default) or "same".
+        #[serde(default = "valid", skip_serializing_if = "is_valid")]
+        padding: String,
     },
     /// The mean of each pooling window.
     AveragePooling2D {
@@ -174,6 +180,9 @@ pub enum LayerSpec {
         /// Strides (vertical, horizontal); the pool size when absent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         strides: Option<Pair>,
+        /// "valid" (the default) or "same".
+        #[serde(default = "valid", skip_serializing_if = "is_valid")]
+        padding: String,
     },
     /// Reshape each sample to one axis.
     Flatten {},
@@ -432,6 +441,15 @@ impl ModelSpec {
                 {
                     Some(format!(
                         "fields `scale` and `offset` must be finite numbers, got {scale} and {offset}"
+                    ))
+                }
+                LayerSpec::MaxPooling2D { ref padding, .. }
+                | LayerSpec::AveragePooling2D { ref padding, .. }
+                    if padding != "valid" && padding != "same" =>
+                {
+                    Some(format!(
+                        "field `padding` must be \"valid\" or \"same\", got \"{}\"",
+                        crate::echo::clip(padding)
                     ))
                 }
                 LayerSpec::Softmax { axis } if axis != -1 => Some(format!(

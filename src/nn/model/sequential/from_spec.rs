@@ -58,18 +58,29 @@ impl Sequential {
                             .use_bias(*use_bias),
                     )?;
                 }
-                LayerSpec::MaxPooling2D { pool_size, strides } => {
+                LayerSpec::MaxPooling2D {
+                    pool_size,
+                    strides,
+                    padding,
+                } => {
                     positive("pool_size", pool_size.0.min(pool_size.1))?;
-                    let mut p = MaxPooling2D::new((pool_size.0, pool_size.1));
+                    let pad: Padding = padding.parse().map_err(|e| field("padding", e))?;
+                    let mut p = MaxPooling2D::new((pool_size.0, pool_size.1)).padding(pad);
                     if let Some(s) = strides {
                         positive("strides", s.0.min(s.1))?;
                         p = p.strides((s.0, s.1));
                     }
                     m.add(p)?;
                 }
-                LayerSpec::AveragePooling2D { pool_size, strides } => {
+                LayerSpec::AveragePooling2D {
+                    pool_size,
+                    strides,
+                    padding,
+                } => {
                     positive("pool_size", pool_size.0.min(pool_size.1))?;
-                    let mut p = layers::AveragePooling2D::new((pool_size.0, pool_size.1));
+                    let pad: Padding = padding.parse().map_err(|e| field("padding", e))?;
+                    let mut p =
+                        layers::AveragePooling2D::new((pool_size.0, pool_size.1)).padding(pad);
                     if let Some(s) = strides {
                         positive("strides", s.0.min(s.1))?;
                         p = p.strides((s.0, s.1));
