@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
-use wgtrain::nn::{Device, LayerSpec, ModelSpec, Pair, Sequential};
+use wgtrain::nn::{Device, Initializer, LayerSpec, ModelSpec, Pair, Sequential};
 
 fn fixture(name: &str) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -72,6 +72,8 @@ fn every_layer() -> ModelSpec {
                 padding: "same".into(),
                 activation: "gelu".into(),
                 use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.9,
@@ -110,6 +112,8 @@ fn every_layer() -> ModelSpec {
                 units: 10,
                 activation: "softmax".into(),
                 use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
             },
         ],
     }
@@ -205,7 +209,7 @@ fn unsupported_arguments_name_the_layer_and_the_argument() {
                 cnn,
                 7,
                 "kernel_initializer",
-                json!({"module": "keras.initializers", "class_name": "HeNormal", "config": {"seed": null}}),
+                json!({"module": "keras.initializers", "class_name": "Orthogonal", "config": {"seed": null}}),
             ),
             "`kernel_initializer` = {",
         ),

@@ -12,8 +12,8 @@ use std::process::Command;
 
 use common::{one_hot, randn, TempDir};
 use wgtrain::nn::{
-    Array, Device, FitOptions, LayerSpec, Loss, Metric, ModelSpec, Optimizer, Pair, Sequential,
-    Verbose,
+    Array, Device, FitOptions, Initializer, LayerSpec, Loss, Metric, ModelSpec, Optimizer, Pair,
+    Sequential, Verbose,
 };
 
 /// The Python to run Keras with: WGTRAIN_KERAS_PYTHON (which must work: CI sets it only
@@ -104,6 +104,8 @@ fn spec() -> ModelSpec {
                 padding: "same".into(),
                 activation: "gelu".into(),
                 use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.5,
@@ -124,6 +126,8 @@ fn spec() -> ModelSpec {
                 padding: "valid".into(),
                 activation: "tanh".into(),
                 use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
             },
             LayerSpec::AveragePooling2D {
                 pool_size: Pair(2, 1),
@@ -136,6 +140,8 @@ fn spec() -> ModelSpec {
                 units: 16,
                 activation: "relu".into(),
                 use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.9,
@@ -152,6 +158,8 @@ fn spec() -> ModelSpec {
                 units: 5,
                 activation: "softmax".into(),
                 use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
             },
         ],
     }
@@ -231,20 +239,26 @@ fn wgtrain_to_keras_and_back_predicts_the_same() {
 }
 
 /// The layers and arguments of the common tutorials (issue 25 §3): Rescaling, ReLU and
-/// Softmax layers, ZeroPadding2D, use_bias=False, padding "same" on pooling layers.
+/// Softmax layers, ZeroPadding2D, use_bias=False, padding "same" on pooling layers,
+/// initializers (Keras rebuilds the model from their JSON; the weights are wgtrain's).
 fn tutorial_spec() -> ModelSpec {
     ModelSpec::from_json(
         r#"{"input_shape": [9, 8, 3], "layers": [
             {"Rescaling": {"scale": 0.5, "offset": -0.25}},
-            {"Conv2D": {"filters": 4, "kernel_size": 3, "padding": "same", "use_bias": false}},
+            {"Conv2D": {"filters": 4, "kernel_size": 3, "padding": "same", "use_bias": false,
+                        "kernel_initializer": "he_normal"}},
             {"ReLU": {}},
             {"ZeroPadding2D": {"padding": [[1, 0], [2, 1]]}},
             {"MaxPooling2D": {"pool_size": 2, "padding": "same"}},
-            {"Conv2D": {"filters": 3, "kernel_size": [2, 3], "activation": "tanh"}},
+            {"Conv2D": {"filters": 3, "kernel_size": [2, 3], "activation": "tanh",
+                        "kernel_initializer": "lecun_uniform",
+                        "bias_initializer": {"random_normal": {"mean": 0.1, "stddev": 0.2}}}},
             {"AveragePooling2D": {"pool_size": 3, "strides": 2, "padding": "same"}},
             {"Flatten": {}},
-            {"Dense": {"units": 6, "activation": "tanh", "use_bias": false}},
-            {"Dense": {"units": 5}},
+            {"Dense": {"units": 6, "activation": "tanh", "use_bias": false,
+                       "kernel_initializer": {"truncated_normal": {"stddev": 0.3}}}},
+            {"Dense": {"units": 5, "kernel_initializer": "glorot_normal",
+                       "bias_initializer": {"random_uniform": {"minval": -0.5, "maxval": 0.5}}}},
             {"Softmax": {}}]}"#,
         "tutorial",
     )

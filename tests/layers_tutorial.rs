@@ -608,3 +608,241 @@ fn same_pooling_gradients_match_finite_differences() {
 fn same_pooling_trains_alike_on_gpu_and_cpu() {
     gpu_matches_cpu(&same_pooling(), Loss::MeanSquaredError);
 }
+
+// ---- kernel_initializer / bias_initializer ----
+
+/// mean, variance, min and max of the values.
+fn stats(v: &[f32]) -> (f64, f64, f32, f32) {
+    let n = v.len() as f64;
+    let mean = v.iter().map(|&x| x as f64).sum::<f64>() / n;
+    let var = v.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n;
+    let (lo, hi) = v
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+    (mean, var, lo, hi)
+}
+
+/// The weights of `layer` (a Dense or Conv2D description) once built on `input`.
+fn drawn(input: &str, layer: &str) -> Vec<Vec<f32>> {
+    let s = spec(&format!(
+        r#"{{"input_shape": {input}, "layers": [{layer}]}}"#
+    ));
+    let mut m = Sequential::from_spec(&s, Device::Cpu, 17).unwrap();
+    m.build().unwrap();
+    m.get_weights()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.array.data)
+        .collect()
+}
+
+#[test]
+fn initializers_draw_keras_distributions() {
+    // A Dense 400 → 500: fan_in 400, fan_out 500, 200,000 kernel values.
+    let (fi, fo) = (400.0f64, 500.0f64);
+    let t = 0.879_625_661_034_239_8f64; // a unit normal truncated to ±2: its deviation
+                                        // (initializer, mean, variance, bound on |w − mean| if any)
+    let cases = [
+        (
+            r#""glorot_uniform""#,
+            0.0,
+            2.0 / (fi + fo),
+            Some((6.0 / (fi + fo)).sqrt()),
+        ),
+        (
+            r#""glorot_normal""#,
+            0.0,
+            2.0 / (fi + fo),
+            Some(2.0 * (2.0 / (fi + fo)).sqrt() / t),
+        ),
+        (
+            r#""he_normal""#,
+            0.0,
+            2.0 / fi,
+            Some(2.0 * (2.0 / fi).sqrt() / t),
+        ),
+        (r#""he_uniform""#, 0.0, 2.0 / fi, Some((6.0 / fi).sqrt())),
+        (
+            r#""lecun_normal""#,
+            0.0,
+            1.0 / fi,
+            Some(2.0 * (1.0 / fi).sqrt() / t),
+        ),
+        (r#""lecun_uniform""#, 0.0, 1.0 / fi, Some((3.0 / fi).sqrt())),
+        (
+            r#"{"random_normal": {"mean": 0.5, "stddev": 0.2}}"#,
+            0.5,
+            0.04,
+            None,
+        ),
+        (
+            r#"{"random_uniform": {"minval": -0.3, "maxval": 0.1}}"#,
+            -0.1,
+            0.16 / 12.0,
+            Some(0.2),
+        ),
+        (
+            r#"{"truncated_normal": {"stddev": 0.1}}"#,
+            0.0,
+            0.01 * t * t,
+            Some(0.2),
+        ),
+        (r#"{"random_normal": {}}"#, 0.0, 0.0025, None),
+    ];
+    for (init, mean, var, bound) in cases {
+        let w = drawn(
+            "[400]",
+            &format!(r#"{{"Dense": {{"units": 500, "kernel_initializer": {init}}}}}"#),
+        );
+        let (m, v, lo, hi) = stats(&w[0]);
+        let n = w[0].len() as f64;
+        eprintln!("{init}: mean {m:.3e} var {v:.4e} (want {var:.4e}) range [{lo}, {hi}]");
+        assert!(
+            (m - mean).abs() < 5.0 * (var / n).sqrt(),
+            "{init}: mean {m}, want {mean}"
+        );
+        assert!(
+            (v / var - 1.0).abs() < 0.02,
+            "{init}: variance {v}, want {var}"
+        );
+        if let Some(b) = bound {
+            let (lo, hi) = (lo as f64 - mean, hi as f64 - mean);
+            assert!(
+                lo >= -b * 1.000_001 && hi <= b * 1.000_001,
+                "{init}: [{lo}, {hi}] beyond ±{b}"
+            );
+            assert!(
+                lo < -0.97 * b && hi > 0.97 * b,
+                "{init}: [{lo}, {hi}] does not reach ±{b}"
+            );
+        }
+        assert_eq!(w[1], vec![0.0; 500], "{init}: the bias stays zeros");
+    }
+    // Conv2D's fans count the window: he_uniform's limit is √(6 / (3·3·4)).
+    let w = drawn(
+        "[5, 5, 4]",
+        r#"{"Conv2D": {"filters": 64, "kernel_size": 3, "kernel_initializer": "he_uniform",
+                       "bias_initializer": "ones"}}"#,
+    );
+    let (_, v, lo, hi) = stats(&w[0]);
+    let limit = (6.0f64 / 36.0).sqrt();
+    assert!(lo as f64 >= -limit && hi as f64 <= limit && hi as f64 > 0.95 * limit);
+    assert!((v / (2.0 / 36.0) - 1.0).abs() < 0.05, "variance {v}");
+    assert_eq!(w[1], vec![1.0; 64]);
+    // The same seed draws the same weights; the default stays glorot_uniform and zeros.
+    let a = drawn(
+        "[7]",
+        r#"{"Dense": {"units": 3, "kernel_initializer": "he_normal"}}"#,
+    );
+    assert_eq!(
+        a,
+        drawn(
+            "[7]",
+            r#"{"Dense": {"units": 3, "kernel_initializer": "he_normal"}}"#
+        )
+    );
+    assert_eq!(
+        drawn("[7]", r#"{"Dense": {"units": 3}}"#),
+        drawn(
+            "[7]",
+            r#"{"Dense": {"units": 3, "kernel_initializer": "glorot_uniform", "bias_initializer": "zeros"}}"#
+        )
+    );
+}
+
+#[test]
+fn initializers_read_and_write_keras_json() {
+    let names = [
+        "GlorotUniform",
+        "GlorotNormal",
+        "HeNormal",
+        "HeUniform",
+        "LecunNormal",
+        "LecunUniform",
+        "Zeros",
+        "Ones",
+        "RandomNormal",
+        "RandomUniform",
+        "TruncatedNormal",
+    ];
+    for (i, class) in names.iter().enumerate() {
+        let config = match *class {
+            "RandomNormal" | "TruncatedNormal" => json!({"mean": 0.25, "stddev": 0.5, "seed": 42}),
+            "RandomUniform" => json!({"minval": -1.0, "maxval": 2.0, "seed": null}),
+            "Zeros" | "Ones" => json!({}),
+            _ => json!({"seed": 3}),
+        };
+        let init = json!({"module": "keras.initializers", "class_name": class, "config": config,
+                          "registered_name": null});
+        let k = read_keras(&keras_with(
+            &[4, 4, 2],
+            &[
+                (
+                    "Conv2D",
+                    json!({"filters": 2, "kernel_size": 2, "kernel_initializer": init,
+                                  "bias_initializer": names[(i + 3) % names.len()]}),
+                ),
+                ("Flatten", json!({})),
+                ("Dense", json!({"units": 3, "bias_initializer": init})),
+            ],
+        ))
+        .unwrap();
+        let written = keras_round_trip(&k);
+        assert_eq!(
+            written[1]["config"]["kernel_initializer"]["class_name"],
+            *class
+        );
+        assert_eq!(
+            written[3]["config"]["bias_initializer"]["class_name"],
+            *class
+        );
+        if let "RandomNormal" | "TruncatedNormal" = *class {
+            assert_eq!(
+                written[1]["config"]["kernel_initializer"]["config"]["stddev"],
+                0.5
+            );
+        }
+        // The description builds and draws.
+        let mut m = Sequential::from_spec(&k, Device::Cpu, 1).unwrap();
+        m.build().unwrap();
+    }
+    for (init, want) in [
+        (
+            json!({"class_name": "Orthogonal", "config": {"gain": 1.0}}),
+            "he_uniform, lecun_normal",
+        ),
+        (
+            json!({"class_name": "HeNormal", "config": {"scale": 3.0}}),
+            "HeNormal has no argument `scale`",
+        ),
+        (
+            json!({"class_name": "RandomUniform", "config": {"minval": 1.0, "maxval": 0.0}}),
+            "minval < maxval",
+        ),
+    ] {
+        let e = read_keras(&keras_with(
+            &[3],
+            &[("Dense", json!({"units": 2, "kernel_initializer": init}))],
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("test.json")
+                && e.contains("(Dense)")
+                && e.contains("kernel_initializer")
+                && e.contains(want),
+            "{e}"
+        );
+    }
+    let e = ModelSpec::from_json(
+        r#"{"input_shape": [3], "layers": [{"Dense": {"units": 2,
+            "kernel_initializer": {"random_normal": {"stddev": -1}}}}]}"#,
+        "test",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("layer 0 (Dense)") && e.contains("stddev > 0"),
+        "{e}"
+    );
+}

@@ -34,6 +34,7 @@ pub use formats::checkpoint::{
 };
 pub use model::fusion::{CanFuse, FusionPlan, LayerFusion};
 pub use model::init::glorot_uniform;
+pub use model::init::Initializer;
 pub use model::layer::Layer;
 pub use model::sequential::{Evaluation, FitOptions, NamedArray, Sequential};
 pub use model::spec::ZeroPadding;

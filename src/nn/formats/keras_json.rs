@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::keras_args::{sample_shape, short, Args};
 use crate::error::{Error, Result};
+use crate::nn::model::init::Initializer;
 use crate::nn::model::spec::ZeroPadding;
 use crate::nn::model::spec::{LayerSpec, ModelSpec, Pair, BUILT_IN, KERAS_COMMON};
 
@@ -123,15 +124,13 @@ impl ModelSpec {
                     a.finish()?;
                     continue;
                 }
-                "Dense" => {
-                    a.initializer("kernel_initializer", "GlorotUniform")?;
-                    a.initializer("bias_initializer", "Zeros")?;
-                    LayerSpec::Dense {
-                        units: a.count("units")?,
-                        activation: a.string("activation", "linear")?,
-                        use_bias: a.boolean("use_bias", true)?,
-                    }
-                }
+                "Dense" => LayerSpec::Dense {
+                    units: a.count("units")?,
+                    activation: a.string("activation", "linear")?,
+                    use_bias: a.boolean("use_bias", true)?,
+                    kernel_initializer: a.init("kernel_initializer", Initializer::GlorotUniform)?,
+                    bias_initializer: a.init("bias_initializer", Initializer::Zeros)?,
+                },
                 "Conv2D" => {
                     a.channels_last()?;
                     a.expect(
@@ -140,8 +139,6 @@ impl ModelSpec {
                         "wgtrain's Conv2D is not dilated",
                     )?;
                     a.expect("groups", json!(1), "wgtrain's Conv2D has one group")?;
-                    a.initializer("kernel_initializer", "GlorotUniform")?;
-                    a.initializer("bias_initializer", "Zeros")?;
                     LayerSpec::Conv2D {
                         filters: a.count("filters")?,
                         kernel_size: a
@@ -151,6 +148,9 @@ impl ModelSpec {
                         padding: a.string("padding", "valid")?,
                         activation: a.string("activation", "linear")?,
                         use_bias: a.boolean("use_bias", true)?,
+                        kernel_initializer: a
+                            .init("kernel_initializer", Initializer::GlorotUniform)?,
+                        bias_initializer: a.init("bias_initializer", Initializer::Zeros)?,
                     }
                 }
                 "MaxPooling2D" | "AveragePooling2D" => {
@@ -419,8 +419,21 @@ impl ModelSpec {
                     cfg.insert("strides".into(), json!([s.0, s.1]));
                     cfg.insert("padding".into(), json!(padding));
                 }
-                LayerSpec::Dense { use_bias, .. } | LayerSpec::Conv2D { use_bias, .. } => {
+                LayerSpec::Dense {
+                    use_bias,
+                    kernel_initializer: k,
+                    bias_initializer: b,
+                    ..
+                }
+                | LayerSpec::Conv2D {
+                    use_bias,
+                    kernel_initializer: k,
+                    bias_initializer: b,
+                    ..
+                } => {
                     cfg.insert("use_bias".into(), json!(use_bias));
+                    cfg.insert("kernel_initializer".into(), keras_initializer(*k));
+                    cfg.insert("bias_initializer".into(), keras_initializer(*b));
                 }
                 _ => {}
             }
@@ -442,4 +455,25 @@ impl ModelSpec {
         })
         .to_string()
     }
+}
+
+/// An initialiser as Keras 3 writes it (its seed unset).
+fn keras_initializer(init: Initializer) -> Value {
+    let mut config = match serde_json::to_value(init) {
+        Ok(Value::Object(o)) => o
+            .into_iter()
+            .next()
+            .and_then(|(_, c)| c.as_object().cloned())
+            .unwrap_or_default(),
+        _ => Map::new(),
+    };
+    if !matches!(init, Initializer::Zeros | Initializer::Ones) {
+        config.insert("seed".into(), Value::Null);
+    }
+    json!({
+        "module": "keras.initializers",
+        "class_name": init.class_name(),
+        "config": config,
+        "registered_name": null,
+    })
 }

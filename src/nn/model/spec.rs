@@ -14,6 +14,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::nn::model::init::Initializer;
 
 /// The largest model description file read (a description is a few hundred bytes).
 pub const MAX_DESCRIPTION_BYTES: u64 = 16 << 20;
@@ -86,6 +87,18 @@ impl From<ZeroPadding> for [[usize; 2]; 2] {
     }
 }
 
+fn glorot() -> Initializer {
+    Initializer::GlorotUniform
+}
+fn is_glorot(i: &Initializer) -> bool {
+    *i == Initializer::GlorotUniform
+}
+fn zeros() -> Initializer {
+    Initializer::Zeros
+}
+fn is_zeros(i: &Initializer) -> bool {
+    *i == Initializer::Zeros
+}
 fn yes() -> bool {
     true
 }
@@ -140,6 +153,12 @@ pub enum LayerSpec {
         /// Whether it adds a bias (true by default; without one its weights are the kernel).
         #[serde(default = "yes", skip_serializing_if = "is_true")]
         use_bias: bool,
+        /// How the kernel is drawn (Keras's default, glorot_uniform, when absent).
+        #[serde(default = "glorot", skip_serializing_if = "is_glorot")]
+        kernel_initializer: Initializer,
+        /// How the bias is drawn (zeros when absent).
+        #[serde(default = "zeros", skip_serializing_if = "is_zeros")]
+        bias_initializer: Initializer,
     },
     /// A 2-D convolution over NHWC input, with bias and activation.
     Conv2D {
@@ -159,6 +178,12 @@ pub enum LayerSpec {
         /// Whether it adds a bias (true by default; without one its weights are the kernel).
         #[serde(default = "yes", skip_serializing_if = "is_true")]
         use_bias: bool,
+        /// How the kernel is drawn (Keras's default, glorot_uniform, when absent).
+        #[serde(default = "glorot", skip_serializing_if = "is_glorot")]
+        kernel_initializer: Initializer,
+        /// How the bias is drawn (zeros when absent).
+        #[serde(default = "zeros", skip_serializing_if = "is_zeros")]
+        bias_initializer: Initializer,
     },
     /// The maximum of each pooling window.
     MaxPooling2D {
@@ -442,6 +467,20 @@ impl ModelSpec {
                     Some(format!(
                         "fields `scale` and `offset` must be finite numbers, got {scale} and {offset}"
                     ))
+                }
+                LayerSpec::Dense {
+                    kernel_initializer: k,
+                    bias_initializer: b,
+                    ..
+                }
+                | LayerSpec::Conv2D {
+                    kernel_initializer: k,
+                    bias_initializer: b,
+                    ..
+                } if k.check().is_err() || b.check().is_err() => {
+                    k.check().and(b.check()).err().map(|e| {
+                        format!("fields `kernel_initializer` / `bias_initializer`: {e}")
+                    })
                 }
                 LayerSpec::MaxPooling2D { ref padding, .. }
                 | LayerSpec::AveragePooling2D { ref padding, .. }

@@ -10,7 +10,7 @@ use crate::geometry::{Conv2dGeometry, Padding};
 use crate::nn::device::tensor::Tensor;
 use crate::nn::device::Device;
 use crate::nn::model::fusion::{CanFuse, LayerFusion};
-use crate::nn::model::init::glorot_uniform;
+use crate::nn::model::init::Initializer;
 use crate::nn::model::layer::Layer;
 use crate::nn::model::spec::{LayerSpec, Pair};
 use crate::nn::training::param::Param;
@@ -23,6 +23,8 @@ pub struct Conv2D {
     strides: (usize, usize),
     padding: Padding,
     use_bias: bool,
+    kernel_initializer: Initializer,
+    bias_initializer: Initializer,
     input: Vec<usize>,
     affine: Affine,
     geo: Option<Conv2dGeometry>,
@@ -37,6 +39,8 @@ impl Conv2D {
             strides: (1, 1),
             padding: Padding::Valid,
             use_bias: true,
+            kernel_initializer: Initializer::GlorotUniform,
+            bias_initializer: Initializer::Zeros,
             input: Vec::new(),
             affine: Affine::new(activation),
             geo: None,
@@ -52,6 +56,18 @@ impl Conv2D {
     /// `padding="valid"` or `"same"`.
     pub fn padding(mut self, padding: Padding) -> Conv2D {
         self.padding = padding;
+        self
+    }
+
+    /// `kernel_initializer=...` (glorot_uniform by default).
+    pub fn kernel_initializer(mut self, init: Initializer) -> Conv2D {
+        self.kernel_initializer = init;
+        self
+    }
+
+    /// `bias_initializer=...` (zeros by default).
+    pub fn bias_initializer(mut self, init: Initializer) -> Conv2D {
+        self.bias_initializer = init;
         self
     }
 
@@ -80,6 +96,8 @@ impl Layer for Conv2D {
             padding: self.padding.name().into(),
             activation: self.affine.activation.name().into(),
             use_bias: self.use_bias,
+            kernel_initializer: self.kernel_initializer,
+            bias_initializer: self.bias_initializer,
         }
     }
 
@@ -133,10 +151,15 @@ impl Layer for Conv2D {
         let (kh, kw) = self.kernel;
         let (cin, f) = (self.input[2], self.filters);
         // Keras: fan_in = kh·kw·in, fan_out = kh·kw·filters.
-        let w = glorot_uniform(rng, kh * kw * cin * f, kh * kw * cin, kh * kw * f);
+        let w = self
+            .kernel_initializer
+            .draw(rng, kh * kw * cin * f, kh * kw * cin, kh * kw * f);
         self.affine.kernel = Some(Param::new(dev, "kernel", &[kh, kw, cin, f], &w)?);
         self.affine.bias = match self.use_bias {
-            true => Some(Param::new(dev, "bias", &[f], &vec![0.0; f])?),
+            true => {
+                let b = self.bias_initializer.draw(rng, f, f, f);
+                Some(Param::new(dev, "bias", &[f], &b)?)
+            }
             false => None,
         };
         Ok(())

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::nn::device::tensor::Tensor;
 use crate::nn::device::Device;
 use crate::nn::model::fusion::{CanFuse, LayerFusion};
-use crate::nn::model::init::glorot_uniform;
+use crate::nn::model::init::Initializer;
 use crate::nn::model::layer::Layer;
 use crate::nn::model::spec::LayerSpec;
 use crate::nn::training::param::Param;
@@ -17,6 +17,8 @@ use crate::nn::Activation;
 pub struct Dense {
     units: usize,
     use_bias: bool,
+    kernel_initializer: Initializer,
+    bias_initializer: Initializer,
     input: Vec<usize>,
     affine: Affine,
 }
@@ -27,9 +29,23 @@ impl Dense {
         Dense {
             units,
             use_bias: true,
+            kernel_initializer: Initializer::GlorotUniform,
+            bias_initializer: Initializer::Zeros,
             input: Vec::new(),
             affine: Affine::new(activation),
         }
+    }
+
+    /// `kernel_initializer=...` (glorot_uniform by default).
+    pub fn kernel_initializer(mut self, init: Initializer) -> Dense {
+        self.kernel_initializer = init;
+        self
+    }
+
+    /// `bias_initializer=...` (zeros by default).
+    pub fn bias_initializer(mut self, init: Initializer) -> Dense {
+        self.bias_initializer = init;
+        self
     }
 
     /// `use_bias=False`: no bias weight (y = act(x·W)); true by default.
@@ -60,6 +76,8 @@ impl Layer for Dense {
             units: self.units,
             activation: self.affine.activation.name().into(),
             use_bias: self.use_bias,
+            kernel_initializer: self.kernel_initializer,
+            bias_initializer: self.bias_initializer,
         }
     }
 
@@ -90,10 +108,13 @@ impl Layer for Dense {
 
     fn init(&mut self, dev: &Device, rng: &mut StdRng) -> Result<()> {
         let (fi, u) = (self.fan_in(), self.units);
-        let w = glorot_uniform(rng, fi * u, fi, u);
+        let w = self.kernel_initializer.draw(rng, fi * u, fi, u);
         self.affine.kernel = Some(Param::new(dev, "kernel", &[fi, u], &w)?);
         self.affine.bias = match self.use_bias {
-            true => Some(Param::new(dev, "bias", &[u], &vec![0.0; u])?),
+            true => {
+                let b = self.bias_initializer.draw(rng, u, u, u);
+                Some(Param::new(dev, "bias", &[u], &b)?)
+            }
             false => None,
         };
         Ok(())

@@ -33,10 +33,17 @@ impl Sequential {
                     units,
                     activation,
                     use_bias,
+                    kernel_initializer,
+                    bias_initializer,
                 } => {
                     positive("units", *units)?;
                     let act: Activation = activation.parse().map_err(|e| field("activation", e))?;
-                    m.add(Dense::new(*units, act).use_bias(*use_bias))?;
+                    m.add(
+                        Dense::new(*units, act)
+                            .use_bias(*use_bias)
+                            .kernel_initializer(*kernel_initializer)
+                            .bias_initializer(*bias_initializer),
+                    )?;
                 }
                 LayerSpec::Conv2D {
                     filters,
@@ -45,6 +52,8 @@ impl Sequential {
                     padding,
                     activation,
                     use_bias,
+                    kernel_initializer,
+                    bias_initializer,
                 } => {
                     positive("filters", *filters)?;
                     positive("kernel_size", kernel_size.0.min(kernel_size.1))?;
@@ -55,7 +64,9 @@ impl Sequential {
                         Conv2D::new(*filters, (kernel_size.0, kernel_size.1), act)
                             .strides((strides.0, strides.1))
                             .padding(pad)
-                            .use_bias(*use_bias),
+                            .use_bias(*use_bias)
+                            .kernel_initializer(*kernel_initializer)
+                            .bias_initializer(*bias_initializer),
                     )?;
                 }
                 LayerSpec::MaxPooling2D {
