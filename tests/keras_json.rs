@@ -74,6 +74,7 @@ fn every_layer() -> ModelSpec {
                 use_bias: true,
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.9,
@@ -114,6 +115,7 @@ fn every_layer() -> ModelSpec {
                 use_bias: true,
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
         ],
     }
@@ -192,8 +194,8 @@ fn unsupported_arguments_name_the_layer_and_the_argument() {
             "(MaxPooling2D): field `padding` must be \"valid\" or \"same\", got \"full\"",
         ),
         (
-            with_arg(cnn, 7, "trainable", json!(false)),
-            "\"dense\" (Dense): `trainable: false` (a frozen layer) is not supported",
+            with_arg(cnn, 2, "trainable", json!(false)),
+            "\"max_pooling2d\" (MaxPooling2D): `trainable: false` (a frozen layer) is not supported",
         ),
         (
             with_arg(

@@ -106,6 +106,7 @@ fn spec() -> ModelSpec {
                 use_bias: true,
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.5,
@@ -128,6 +129,7 @@ fn spec() -> ModelSpec {
                 use_bias: true,
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
             LayerSpec::AveragePooling2D {
                 pool_size: Pair(2, 1),
@@ -142,6 +144,7 @@ fn spec() -> ModelSpec {
                 use_bias: true,
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.9,
@@ -160,6 +163,7 @@ fn spec() -> ModelSpec {
                 use_bias: true,
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
         ],
     }
@@ -240,7 +244,8 @@ fn wgtrain_to_keras_and_back_predicts_the_same() {
 
 /// The layers and arguments of the common tutorials (issue 25 §3): Rescaling, ReLU and
 /// Softmax layers, ZeroPadding2D, use_bias=False, padding "same" on pooling layers,
-/// initializers (Keras rebuilds the model from their JSON; the weights are wgtrain's).
+/// initializers (Keras rebuilds the model from their JSON; the weights are wgtrain's),
+/// trainable=False.
 fn tutorial_spec() -> ModelSpec {
     ModelSpec::from_json(
         r#"{"input_shape": [9, 8, 3], "layers": [
@@ -255,7 +260,7 @@ fn tutorial_spec() -> ModelSpec {
                         "bias_initializer": {"random_normal": {"mean": 0.1, "stddev": 0.2}}}},
             {"AveragePooling2D": {"pool_size": 3, "strides": 2, "padding": "same"}},
             {"Flatten": {}},
-            {"Dense": {"units": 6, "activation": "tanh", "use_bias": false,
+            {"Dense": {"units": 6, "activation": "tanh", "use_bias": false, "trainable": false,
                        "kernel_initializer": {"truncated_normal": {"stddev": 0.3}}}},
             {"Dense": {"units": 5, "kernel_initializer": "glorot_normal",
                        "bias_initializer": {"random_uniform": {"minval": -0.5, "maxval": 0.5}}}},

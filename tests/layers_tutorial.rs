@@ -846,3 +846,92 @@ fn initializers_read_and_write_keras_json() {
         "{e}"
     );
 }
+
+// ---- trainable=False ----
+
+fn frozen_middle(frozen: bool) -> ModelSpec {
+    spec(&format!(
+        r#"{{"input_shape": [4, 4, 1], "layers": [
+            {{"Conv2D": {{"filters": 2, "kernel_size": 2, "activation": "tanh"}}}},
+            {{"Conv2D": {{"filters": 3, "kernel_size": 2, "activation": "relu", "trainable": {}}}}},
+            {{"Flatten": {{}}}},
+            {{"Dense": {{"units": 5, "activation": "tanh", "trainable": {}}}}},
+            {{"Dense": {{"units": 2}}}}]}}"#,
+        !frozen, !frozen
+    ))
+}
+
+#[test]
+fn frozen_layers_keep_their_weights_and_pass_gradients_through() {
+    let (x, y) = data(&frozen_middle(true), 7, 5);
+    let mut devices = vec![Device::Cpu];
+    devices.extend(common::gpu_device());
+    for dev in devices {
+        // One SGD step: the frozen layers stay, the others move exactly as they do when
+        // nothing is frozen (the same gradients flow through the frozen layers' dx).
+        let step = |frozen: bool| {
+            let mut m = Sequential::from_spec(&frozen_middle(frozen), dev.clone(), 3).unwrap();
+            m.compile(Optimizer::sgd(0.1, 0.0), Loss::MeanSquaredError, &[])
+                .unwrap();
+            let before = m.get_weights().unwrap();
+            let loss = m.train_on_batch(&x, &y).unwrap();
+            (before, m.get_weights().unwrap(), loss, m.summary())
+        };
+        let (w0, w1, loss, summary) = step(true);
+        let (v0, v1, loss_all, _) = step(false);
+        assert_eq!(w0, v0, "the same seed draws the same weights");
+        assert_eq!(loss, loss_all);
+        for ((a0, a1), b1) in w0.iter().zip(&w1).zip(&v1) {
+            let frozen = a0.name.starts_with("layers.1.") || a0.name.starts_with("layers.3.");
+            if frozen {
+                assert_eq!(a0, a1, "{} is frozen", a0.name);
+                assert_ne!(a0, b1, "{} moves when trainable", a0.name);
+            } else {
+                assert_ne!(a0, a1, "{} trains", a0.name);
+                common::assert_close(&a0.name, &a1.array.data, &b1.array.data, 1e-6, 1e-5);
+            }
+        }
+        // As Keras's summary: the frozen weights are non-trainable.
+        let frozen = 2 * 2 * 2 * 3 + 3 + 12 * 5 + 5;
+        let total = 2 * 2 * 2 + 2 + frozen + 5 * 2 + 2;
+        assert!(
+            summary.contains(&format!("Total params: {total}\n")),
+            "{summary}"
+        );
+        assert!(
+            summary.contains(&format!("Non-trainable params: {frozen}\n")),
+            "{summary}"
+        );
+    }
+    gpu_matches_cpu(&frozen_middle(true), Loss::MeanSquaredError);
+}
+
+#[test]
+fn trainable_false_reads_and_writes_keras_json() {
+    let layers = keras_round_trip(&frozen_middle(true));
+    assert_eq!(layers[2]["config"]["trainable"], json!(false));
+    assert_eq!(layers[4]["config"]["trainable"], json!(false));
+    assert_eq!(layers[1]["config"]["trainable"], json!(true));
+    let k = read_keras(&keras_with(
+        &[3],
+        &[("Dense", json!({"units": 2, "trainable": false}))],
+    ))
+    .unwrap();
+    assert!(matches!(
+        k.layers[0],
+        LayerSpec::Dense {
+            trainable: false,
+            ..
+        }
+    ));
+    let e = read_keras(&keras_with(
+        &[3, 3, 2],
+        &[("BatchNormalization", json!({"trainable": false}))],
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("(BatchNormalization): `trainable: false`") && e.contains("Dense and Conv2D"),
+        "{e}"
+    );
+}

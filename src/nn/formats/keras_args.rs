@@ -223,7 +223,7 @@ impl<'a> Args<'a> {
                 "trainable" => {
                     return Err(self.unsupported(
                         "`trainable: false` (a frozen layer)".into(),
-                        "every layer of a wgtrain model is trained",
+                        "wgtrain freezes Dense and Conv2D layers only",
                     ))
                 }
                 "dtype" if is_float32(v) => {}

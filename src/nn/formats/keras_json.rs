@@ -130,6 +130,7 @@ impl ModelSpec {
                     use_bias: a.boolean("use_bias", true)?,
                     kernel_initializer: a.init("kernel_initializer", Initializer::GlorotUniform)?,
                     bias_initializer: a.init("bias_initializer", Initializer::Zeros)?,
+                    trainable: a.boolean("trainable", true)?,
                 },
                 "Conv2D" => {
                     a.channels_last()?;
@@ -151,6 +152,7 @@ impl ModelSpec {
                         kernel_initializer: a
                             .init("kernel_initializer", Initializer::GlorotUniform)?,
                         bias_initializer: a.init("bias_initializer", Initializer::Zeros)?,
+                        trainable: a.boolean("trainable", true)?,
                     }
                 }
                 "MaxPooling2D" | "AveragePooling2D" => {
@@ -438,7 +440,7 @@ impl ModelSpec {
                 _ => {}
             }
             cfg.insert("name".into(), json!(name));
-            cfg.insert("trainable".into(), json!(true));
+            cfg.entry("trainable").or_insert(json!(true));
             cfg.insert("dtype".into(), json!("float32"));
             layers.push(json!({
                 "module": "keras.layers",

@@ -159,6 +159,9 @@ pub enum LayerSpec {
         /// How the bias is drawn (zeros when absent).
         #[serde(default = "zeros", skip_serializing_if = "is_zeros")]
         bias_initializer: Initializer,
+        /// false: frozen, its weights not trained (true by default).
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
+        trainable: bool,
     },
     /// A 2-D convolution over NHWC input, with bias and activation.
     Conv2D {
@@ -184,6 +187,9 @@ pub enum LayerSpec {
         /// How the bias is drawn (zeros when absent).
         #[serde(default = "zeros", skip_serializing_if = "is_zeros")]
         bias_initializer: Initializer,
+        /// false: frozen, its weights not trained (true by default).
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
+        trainable: bool,
     },
     /// The maximum of each pooling window.
     MaxPooling2D {

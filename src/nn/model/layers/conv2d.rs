@@ -71,6 +71,13 @@ impl Conv2D {
         self
     }
 
+    /// `trainable=False`: the weights stay as they are (no gradients, no optimizer
+    /// slots); `summary` counts them as non-trainable, as Keras.
+    pub fn trainable(mut self, trainable: bool) -> Conv2D {
+        self.affine.trainable = trainable;
+        self
+    }
+
     /// `use_bias=False`: no bias weight; true by default.
     pub fn use_bias(mut self, use_bias: bool) -> Conv2D {
         self.use_bias = use_bias;
@@ -98,6 +105,7 @@ impl Layer for Conv2D {
             use_bias: self.use_bias,
             kernel_initializer: self.kernel_initializer,
             bias_initializer: self.bias_initializer,
+            trainable: self.affine.trainable,
         }
     }
 

@@ -48,6 +48,13 @@ impl Dense {
         self
     }
 
+    /// `trainable=False`: the weights stay as they are (no gradients, no optimizer
+    /// slots); `summary` counts them as non-trainable, as Keras.
+    pub fn trainable(mut self, trainable: bool) -> Dense {
+        self.affine.trainable = trainable;
+        self
+    }
+
     /// `use_bias=False`: no bias weight (y = act(x·W)); true by default.
     pub fn use_bias(mut self, use_bias: bool) -> Dense {
         self.use_bias = use_bias;
@@ -78,6 +85,7 @@ impl Layer for Dense {
             use_bias: self.use_bias,
             kernel_initializer: self.kernel_initializer,
             bias_initializer: self.bias_initializer,
+            trainable: self.affine.trainable,
         }
     }
 

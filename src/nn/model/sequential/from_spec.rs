@@ -35,6 +35,7 @@ impl Sequential {
                     use_bias,
                     kernel_initializer,
                     bias_initializer,
+                    trainable,
                 } => {
                     positive("units", *units)?;
                     let act: Activation = activation.parse().map_err(|e| field("activation", e))?;
@@ -42,7 +43,8 @@ impl Sequential {
                         Dense::new(*units, act)
                             .use_bias(*use_bias)
                             .kernel_initializer(*kernel_initializer)
-                            .bias_initializer(*bias_initializer),
+                            .bias_initializer(*bias_initializer)
+                            .trainable(*trainable),
                     )?;
                 }
                 LayerSpec::Conv2D {
@@ -54,6 +56,7 @@ impl Sequential {
                     use_bias,
                     kernel_initializer,
                     bias_initializer,
+                    trainable,
                 } => {
                     positive("filters", *filters)?;
                     positive("kernel_size", kernel_size.0.min(kernel_size.1))?;
@@ -66,7 +69,8 @@ impl Sequential {
                             .padding(pad)
                             .use_bias(*use_bias)
                             .kernel_initializer(*kernel_initializer)
-                            .bias_initializer(*bias_initializer),
+                            .bias_initializer(*bias_initializer)
+                            .trainable(*trainable),
                     )?;
                 }
                 LayerSpec::MaxPooling2D {
