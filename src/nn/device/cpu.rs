@@ -2,6 +2,8 @@
 //! accumulation) on host vectors. Output shapes come from the same rules the launchers
 //! use (`crate::shape`, `crate::geometry`).
 
+pub(super) use super::cpu_checks::check_len;
+use super::cpu_checks::{batch_shape, channels, nhwc, overwrite, same};
 use super::{BatchAt, ByteCodes, DeviceOps, PendingValues};
 use crate::cpu;
 use crate::error::{shape_err, Result};
@@ -10,58 +12,10 @@ use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
 use crate::gpu::Unary;
 use crate::nn::device::tensor::Tensor;
 use crate::ops::GlobalPool;
-use crate::shape::{expect_same, matmul_dims, rows_cols, Layout};
+use crate::shape::{matmul_dims, rows_cols, Layout};
 
 /// The CPU device (stateless: tensors carry their data).
 pub struct CpuDevice;
-
-fn same(op: &'static str, a: &Tensor, b: &Tensor) -> Result<()> {
-    expect_same(op, ("a", a.shape()), ("b", b.shape()))
-}
-
-pub(super) fn check_len(op: &'static str, shape: &[usize], len: usize) -> Result<()> {
-    let want: usize = shape.iter().product();
-    if want != len {
-        return shape_err(
-            op,
-            format!("shape {shape:?} holds {want} elements but {len} were given"),
-        );
-    }
-    Ok(())
-}
-
-/// (n, h·w, c) of an NHWC shape, or a shape error.
-fn nhwc(op: &'static str, shape: &[usize]) -> Result<(usize, usize, usize)> {
-    match *shape {
-        [n, h, w, c] => Ok((n, h * w, c)),
-        _ => shape_err(op, format!("x must be [n, h, w, c], got {shape:?}")),
-    }
-}
-
-/// The channel count `c` when x's last axis is it, or a shape error.
-fn channels(op: &'static str, x: &Tensor, c: usize) -> Result<usize> {
-    match x.shape().last() {
-        Some(&last) if last == c && c > 0 => Ok(c),
-        _ => shape_err(
-            op,
-            format!("x {:?} must end in the {c} channels", x.shape()),
-        ),
-    }
-}
-
-/// Replace a tensor's values (same count) in place.
-fn overwrite<T: Copy>(op: &'static str, shape: &[usize], dst: &mut [T], src: &[T]) -> Result<()> {
-    check_len(op, shape, src.len())?;
-    dst.copy_from_slice(src);
-    Ok(())
-}
-
-/// [rows] followed by the sample shape.
-fn batch_shape(rows: usize, sample: &[usize]) -> Vec<usize> {
-    let mut shape = vec![rows];
-    shape.extend_from_slice(sample);
-    shape
-}
 
 impl DeviceOps for CpuDevice {
     fn upload(&self, shape: &[usize], data: &[f32]) -> Result<Tensor> {

@@ -5,6 +5,7 @@
 //! the implementation, so `device.matmul(…)` calls whichever it is.
 
 mod cpu;
+mod cpu_checks;
 mod cpu_training;
 mod gpu;
 mod gpu_training;

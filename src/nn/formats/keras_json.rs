@@ -10,9 +10,9 @@ use std::collections::HashSet;
 use serde_json::{json, Map, Value};
 
 use super::keras_args::{sample_shape, short, Args};
+use super::keras_layers;
 use crate::error::{Error, Result};
 use crate::nn::model::init::Initializer;
-use crate::nn::model::spec::ZeroPadding;
 use crate::nn::model::spec::{LayerSpec, ModelSpec, Pair, BUILT_IN, KERAS_COMMON};
 
 /// The Keras layers wgtrain reads, for error messages.
@@ -267,65 +267,10 @@ impl ModelSpec {
                         epsilon: a.number("epsilon", 1e-3)?,
                     }
                 }
-                "Rescaling" => {
-                    let scale = a.required("scale")?;
-                    if !scale.is_number() {
-                        return Err(a.unsupported(
-                            format!("argument `scale` = {}", short(scale)),
-                            "wgtrain's Rescaling takes one number (not one per channel)",
-                        ));
-                    }
-                    if a.get("offset").is_some_and(|o| !o.is_number()) {
-                        return Err(a.unsupported(
-                            "argument `offset` that is not one number".into(),
-                            "wgtrain's Rescaling takes one number (not one per channel)",
-                        ));
-                    }
-                    LayerSpec::Rescaling {
-                        scale: a.number("scale", 1.0)?,
-                        offset: a.number("offset", 0.0)?,
-                    }
-                }
-                "ReLU" => {
-                    let no = "wgtrain's ReLU layer is max(x, 0) (Keras's defaults); use \
-                              LeakyReLU for a negative slope";
-                    a.expect("max_value", Value::Null, no)?;
-                    for key in ["negative_slope", "threshold"] {
-                        let v = a.number(key, 0.0)?;
-                        if v != 0.0 {
-                            return Err(a.unsupported(format!("argument `{key}` = {v}"), no));
-                        }
-                    }
-                    LayerSpec::ReLU {}
-                }
-                "Softmax" => {
-                    let axis = a.get("axis").cloned().unwrap_or(json!(-1));
-                    let last = match &axis {
-                        Value::Array(l) if l.len() == 1 => l[0].as_i64(),
-                        n => n.as_i64(),
-                    };
-                    if !(last == Some(-1) || (rank > 0 && last == Some(rank as i64))) {
-                        return Err(a.unsupported(
-                            format!("argument `axis` = {}", crate::echo::clip_display(&axis)),
-                            format!("wgtrain's softmax is over the last axis: -1 or {rank}"),
-                        ));
-                    }
-                    LayerSpec::Softmax { axis: -1 }
-                }
-                "ZeroPadding2D" => {
-                    a.channels_last()?;
-                    let padding = match a.get("padding") {
-                        None => ZeroPadding((1, 1), (1, 1)),
-                        Some(v) => serde_json::from_value(v.clone()).map_err(|_| {
-                            a.err(format!(
-                                "`padding` must be a number, [height, width] or [[top, \
-                                 bottom], [left, right]], got {}",
-                                short(v)
-                            ))
-                        })?,
-                    };
-                    LayerSpec::ZeroPadding2D { padding }
-                }
+                "Rescaling" => keras_layers::rescaling(&mut a)?,
+                "ReLU" => keras_layers::relu(&mut a)?,
+                "Softmax" => keras_layers::softmax(&mut a, rank)?,
+                "ZeroPadding2D" => keras_layers::zero_padding2d(&mut a)?,
                 other => {
                     return Err(a.unsupported(
                         format!("layer {}", crate::echo::clip(other)),
@@ -406,39 +351,8 @@ impl ModelSpec {
                     .unwrap_or_default(),
                 _ => Map::new(),
             };
-            match l {
-                LayerSpec::MaxPooling2D {
-                    pool_size,
-                    strides,
-                    padding,
-                }
-                | LayerSpec::AveragePooling2D {
-                    pool_size,
-                    strides,
-                    padding,
-                } => {
-                    let s = strides.unwrap_or(*pool_size);
-                    cfg.insert("strides".into(), json!([s.0, s.1]));
-                    cfg.insert("padding".into(), json!(padding));
-                }
-                LayerSpec::Dense {
-                    use_bias,
-                    kernel_initializer: k,
-                    bias_initializer: b,
-                    ..
-                }
-                | LayerSpec::Conv2D {
-                    use_bias,
-                    kernel_initializer: k,
-                    bias_initializer: b,
-                    ..
-                } => {
-                    cfg.insert("use_bias".into(), json!(use_bias));
-                    cfg.insert("kernel_initializer".into(), keras_initializer(*k));
-                    cfg.insert("bias_initializer".into(), keras_initializer(*b));
-                }
-                _ => {}
-            }
+            // The arguments Keras writes that wgtrain's description leaves implicit.
+            keras_layers::implicit_args(l, &mut cfg);
             cfg.insert("name".into(), json!(name));
             cfg.entry("trainable").or_insert(json!(true));
             cfg.insert("dtype".into(), json!("float32"));
@@ -457,25 +371,4 @@ impl ModelSpec {
         })
         .to_string()
     }
-}
-
-/// An initialiser as Keras 3 writes it (its seed unset).
-fn keras_initializer(init: Initializer) -> Value {
-    let mut config = match serde_json::to_value(init) {
-        Ok(Value::Object(o)) => o
-            .into_iter()
-            .next()
-            .and_then(|(_, c)| c.as_object().cloned())
-            .unwrap_or_default(),
-        _ => Map::new(),
-    };
-    if !matches!(init, Initializer::Zeros | Initializer::Ones) {
-        config.insert("seed".into(), Value::Null);
-    }
-    json!({
-        "module": "keras.initializers",
-        "class_name": init.class_name(),
-        "config": config,
-        "registered_name": null,
-    })
 }

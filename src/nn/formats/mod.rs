@@ -6,3 +6,4 @@ pub(crate) mod checkpoint;
 pub(crate) mod description;
 pub(crate) mod keras_args;
 pub(crate) mod keras_json;
+mod keras_layers;
