@@ -11,6 +11,10 @@
 #       a Keras 3 model saved as OUT.keras (keras.models.load_model reads it).
 #   python3 scripts/keras_weights.py predict MODEL.keras|DIR INPUT.f32 OUTPUT.f32
 #       the model's predictions for raw little-endian float32 inputs (the round-trip test).
+#   python3 scripts/keras_weights.py sgd-step DIR X.f32 Y.f32 LOSS LR OUT_DIR
+#       one train_on_batch of plain SGD (rate LR, loss LOSS by Keras's name) on the whole
+#       batch: OUT_DIR/loss.f32 (the step's loss, regularization included) and
+#       OUT_DIR/model.safetensors (the weights after it), for the round-trip test.
 import json, os, struct, sys
 import numpy as np
 
@@ -111,6 +115,16 @@ def main(argv):
         model = from_wgtrain(src) if os.path.isdir(src) else keras.models.load_model(src, compile=False)
         x = np.fromfile(argv[2], dtype="<f4").reshape((-1,) + tuple(model.input_shape[1:]))
         model.predict(x, verbose=0).astype("<f4").tofile(argv[3])
+    elif len(argv) == 7 and argv[0] == "sgd-step":
+        model = from_wgtrain(argv[1])
+        x = np.fromfile(argv[2], dtype="<f4").reshape((-1,) + tuple(model.input_shape[1:]))
+        y = np.fromfile(argv[3], dtype="<f4").reshape((x.shape[0],) + tuple(model.output_shape[1:]))
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=float(argv[5])), loss=argv[4])
+        loss = model.train_on_batch(x, y)
+        os.makedirs(argv[6], exist_ok=True)
+        np.asarray([loss], dtype="<f4").tofile(os.path.join(argv[6], "loss.f32"))
+        write_safetensors(os.path.join(argv[6], "model.safetensors"), weights_of(model),
+                          {"format": FORMAT, "model": model.to_json()})
     else:
         sys.exit("usage: keras_weights.py from-keras MODEL.keras OUT_DIR | from-keras MODEL.weights.h5 OUT_DIR --json MODEL.json | to-keras DIR OUT.keras | predict MODEL.keras|DIR INPUT.f32 OUTPUT.f32")
 

@@ -1,4 +1,5 @@
-// 2-D max-pooling in NHWC ('valid' windows, floor like Keras). maxpool_forward writes the
+// 2-D max-pooling in NHWC ('valid' windows, floor like Keras; 'same': the windows' cells
+// outside the input are skipped, as TensorFlow). maxpool_forward writes the
 // maximum of each window and the flat input index it came from (first maximum on ties);
 // maxpool_backward routes dy back to those indices, as a gather over the windows that
 // cover each input pixel (windows may overlap when the stride is below the pool size).
@@ -40,9 +41,11 @@ fn maxpool_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
     let ci = at.w;
     var best = -3.0e38;
     var best_i = 0xffffffffu;
-    for (var ky = 0u; ky < p.ph; ky++) {
-        for (var kx = 0u; kx < p.pw; kx++) {
-            let src = ((nn * p.h + oy * p.sh + ky) * p.w + ox * p.sw + kx) * p.c + ci;
+    let rows = window_range(oy, p.ph, p.sh, p.pad_top, p.h);
+    let cols = window_range(ox, p.pw, p.sw, p.pad_left, p.w);
+    for (var iy = rows.x; iy < rows.y; iy++) {
+        for (var ix = cols.x; ix < cols.y; ix++) {
+            let src = ((nn * p.h + iy) * p.w + ix) * p.c + ci;
             let v = x[src];
             if best_i == 0xffffffffu || v > best {
                 best = v;
@@ -57,8 +60,8 @@ fn maxpool_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
 // Σ dy over the windows covering input i whose argmax is i.
 fn gathered(i: u32) -> f32 {
     let at = nhwc_index(i, p.h, p.w, p.c);
-    let oys = windows_covering(at.y, p.ph, p.sh, p.oh);
-    let oxs = windows_covering(at.z, p.pw, p.sw, p.ow);
+    let oys = windows_covering(at.y + p.pad_top, p.ph, p.sh, p.oh);
+    let oxs = windows_covering(at.z + p.pad_left, p.pw, p.sw, p.ow);
     var s = 0.0;
     for (var oy = oys.x; oy < oys.y; oy++) {
         for (var ox = oxs.x; ox < oxs.y; ox++) {
@@ -97,12 +100,14 @@ fn maxpool_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
     let at = nhwc_index(i, p.oh, p.ow, c4);
     let lanes = vec4<u32>(0u, 1u, 2u, 3u);
     // The window's first element, then strictly greater ones: the first maximum wins.
-    let first = (at.x * p.h + at.y * p.sh) * p.w + at.z * p.sw;
+    let rows = window_range(at.y, p.ph, p.sh, p.pad_top, p.h);
+    let cols = window_range(at.z, p.pw, p.sw, p.pad_left, p.w);
+    let first = (at.x * p.h + rows.x) * p.w + cols.x;
     var best = x4[first * c4 + at.w];
     var best_i = (first * c4 + at.w) * 4u + lanes;
-    for (var ky = 0u; ky < p.ph; ky++) {
-        for (var kx = 0u; kx < p.pw; kx++) {
-            let src = ((at.x * p.h + at.y * p.sh + ky) * p.w + at.z * p.sw + kx) * c4 + at.w;
+    for (var iy = rows.x; iy < rows.y; iy++) {
+        for (var ix = cols.x; ix < cols.y; ix++) {
+            let src = ((at.x * p.h + iy) * p.w + ix) * c4 + at.w;
             let v = x4[src];
             let better = v > best;
             best = select(best, v, better);
@@ -117,8 +122,8 @@ fn maxpool_forward_vec4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
 fn gathered4(i: u32) -> vec4<f32> {
     let c4 = p.c / 4u;
     let at = nhwc_index(i, p.h, p.w, c4);
-    let oys = windows_covering(at.y, p.ph, p.sh, p.oh);
-    let oxs = windows_covering(at.z, p.pw, p.sw, p.ow);
+    let oys = windows_covering(at.y + p.pad_top, p.ph, p.sh, p.oh);
+    let oxs = windows_covering(at.z + p.pad_left, p.pw, p.sw, p.ow);
     let mine = i * 4u + vec4<u32>(0u, 1u, 2u, 3u);
     var s = vec4<f32>(0.0);
     for (var oy = oys.x; oy < oys.y; oy++) {

@@ -176,7 +176,10 @@ impl Conv2dGeometry {
     }
 }
 
-/// A MaxPooling2D over an NHWC batch ('valid' windows): input `[n,h,w,c]`, output `[n,oh,ow,c]`.
+/// A MaxPooling2D or AveragePooling2D over an NHWC batch: input `[n,h,w,c]`, output
+/// `[n,oh,ow,c]`. With padding 'same' (pad_top, pad_left > 0 or an extra row/column at the
+/// end) the windows reach past the input; only the input's cells count in them (the
+/// maximum of those, their mean), as Keras and TensorFlow pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pool2dGeometry {
     /// Batch size.
@@ -195,6 +198,10 @@ pub struct Pool2dGeometry {
     pub sh: usize,
     /// Horizontal stride.
     pub sw: usize,
+    /// Window rows before the input's first row ('same': half the padding, rounded down).
+    pub pad_top: usize,
+    /// Window columns before the input's first column.
+    pub pad_left: usize,
     /// Output height.
     pub oh: usize,
     /// Output width.
@@ -202,17 +209,30 @@ pub struct Pool2dGeometry {
 }
 
 impl Pool2dGeometry {
-    /// Geometry for input `[n,h,w,c]`, pool (ph, pw) and strides (sh, sw); odd sizes floor.
+    /// Geometry for input `[n,h,w,c]`, pool (ph, pw) and strides (sh, sw), 'valid'
+    /// windows; odd sizes floor.
     pub fn new(
         n: usize,
         h: usize,
         w: usize,
         c: usize,
+        pool: (usize, usize),
+        strides: (usize, usize),
+    ) -> Result<Self> {
+        Self::padded(n, (h, w, c), pool, strides, Padding::Valid)
+    }
+
+    /// Geometry for input `[n,h,w,c]` with `padding` 'valid' (out = floor((in − k) / s) + 1)
+    /// or 'same' (out = ceil(in / s), the windows centred as Keras's).
+    pub fn padded(
+        n: usize,
+        (h, w, c): (usize, usize, usize),
         (ph, pw): (usize, usize),
         (sh, sw): (usize, usize),
+        padding: Padding,
     ) -> Result<Self> {
-        let (oh, _) = out_and_pad("MaxPooling2D", h, ph, sh, Padding::Valid)?;
-        let (ow, _) = out_and_pad("MaxPooling2D", w, pw, sw, Padding::Valid)?;
+        let (oh, pad_top) = out_and_pad("Pooling2D", h, ph, sh, padding)?;
+        let (ow, pad_left) = out_and_pad("Pooling2D", w, pw, sw, padding)?;
         Ok(Pool2dGeometry {
             n,
             h,
@@ -222,6 +242,93 @@ impl Pool2dGeometry {
             pw,
             sh,
             sw,
+            pad_top,
+            pad_left,
+            oh,
+            ow,
+        })
+    }
+
+    /// The input rows (or columns) window `o` covers along one axis: [lo, hi) of `size`,
+    /// for window `k`, stride `s` and padding `pad` before the first.
+    pub fn window(o: usize, k: usize, s: usize, pad: usize, size: usize) -> (usize, usize) {
+        let start = o * s;
+        (start.max(pad) - pad, (start + k).min(pad + size) - pad)
+    }
+
+    /// Elements of the input.
+    pub fn input_len(&self) -> usize {
+        self.n * self.h * self.w * self.c
+    }
+
+    /// Elements of the output.
+    pub fn output_len(&self) -> usize {
+        self.n * self.oh * self.ow * self.c
+    }
+
+    /// The uniform block the pooling shaders read.
+    pub(crate) fn params(&self) -> [u32; 12] {
+        [
+            self.n,
+            self.h,
+            self.w,
+            self.c,
+            self.ph,
+            self.pw,
+            self.sh,
+            self.sw,
+            self.oh,
+            self.ow,
+            self.pad_top,
+            self.pad_left,
+        ]
+        .map(|v| v as u32)
+    }
+}
+
+/// A ZeroPadding2D over an NHWC batch: input `[n,h,w,c]`, output
+/// `[n, top + h + bottom, left + w + right, c]` with the input in the middle and zeros
+/// around it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pad2dGeometry {
+    /// Batch size.
+    pub n: usize,
+    /// Input height.
+    pub h: usize,
+    /// Input width.
+    pub w: usize,
+    /// Channels.
+    pub c: usize,
+    /// Rows of zeros above.
+    pub top: usize,
+    /// Columns of zeros on the left.
+    pub left: usize,
+    /// Output height: top + h + bottom.
+    pub oh: usize,
+    /// Output width: left + w + right.
+    pub ow: usize,
+}
+
+impl Pad2dGeometry {
+    /// Geometry for input `[n,h,w,c]` padded by (top, bottom) rows and (left, right)
+    /// columns; sizes that overflow are an error.
+    pub fn new(
+        n: usize,
+        (h, w, c): (usize, usize, usize),
+        (top, bottom): (usize, usize),
+        (left, right): (usize, usize),
+    ) -> Result<Self> {
+        let sum = |a: usize, b: usize, d: usize| a.checked_add(b).and_then(|v| v.checked_add(d));
+        let (Some(oh), Some(ow)) = (sum(top, h, bottom), sum(left, w, right)) else {
+            return shape_err("ZeroPadding2D", "the padded size overflows".to_string());
+        };
+        Ok(Pad2dGeometry {
+            n,
+            h,
+            w,
+            c,
+            top,
+            left,
             oh,
             ow,
         })
@@ -237,10 +344,10 @@ impl Pool2dGeometry {
         self.n * self.oh * self.ow * self.c
     }
 
-    /// The uniform block the max-pool shader reads.
-    pub(crate) fn params(&self) -> [u32; 10] {
+    /// The uniform block the pad2d shader reads.
+    pub(crate) fn params(&self) -> [u32; 8] {
         [
-            self.n, self.h, self.w, self.c, self.ph, self.pw, self.sh, self.sw, self.oh, self.ow,
+            self.n, self.h, self.w, self.c, self.top, self.left, self.oh, self.ow,
         ]
         .map(|v| v as u32)
     }

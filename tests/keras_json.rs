@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 use wgtrain::nn::models::{mnist_cnn, mnist_mlp};
-use wgtrain::nn::{Device, LayerSpec, ModelSpec, Pair};
+use wgtrain::nn::{Device, Initializer, LayerSpec, ModelSpec, Pair};
 
 fn fixture(name: &str) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -71,6 +71,10 @@ fn every_layer() -> ModelSpec {
                 strides: Pair(1, 2),
                 padding: "same".into(),
                 activation: "gelu".into(),
+                use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.9,
@@ -79,10 +83,12 @@ fn every_layer() -> ModelSpec {
             LayerSpec::MaxPooling2D {
                 pool_size: Pair(2, 2),
                 strides: None,
+                padding: "valid".into(),
             },
             LayerSpec::AveragePooling2D {
                 pool_size: Pair(3, 3),
                 strides: Some(Pair(1, 1)),
+                padding: "valid".into(),
             },
             LayerSpec::LeakyReLU {
                 negative_slope: 0.1,
@@ -109,6 +115,10 @@ fn every_layer() -> ModelSpec {
             LayerSpec::Dense {
                 units: 10,
                 activation: "softmax".into(),
+                use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
         ],
         ..Default::default()
@@ -172,8 +182,8 @@ fn unsupported_arguments_name_the_layer_and_the_argument() {
     let cnn = "mnist_cnn.json";
     let cases = [
         (
-            with_arg(cnn, 1, "use_bias", json!(false)),
-            "layer 1 \"conv2d\" (Conv2D): argument `use_bias` = false is not supported",
+            with_arg(cnn, 1, "use_bias", json!("no")),
+            "layer 1 \"conv2d\" (Conv2D): `use_bias` must be true or false, got \"no\"",
         ),
         (
             with_arg(cnn, 1, "dilation_rate", json!([2, 2])),
@@ -184,12 +194,12 @@ fn unsupported_arguments_name_the_layer_and_the_argument() {
             "channels_last",
         ),
         (
-            with_arg(cnn, 2, "padding", json!("same")),
-            "(MaxPooling2D): argument `padding` = \"same\" is not supported",
+            with_arg(cnn, 2, "padding", json!("full")),
+            "(MaxPooling2D): field `padding` must be \"valid\" or \"same\", got \"full\"",
         ),
         (
-            with_arg(cnn, 7, "trainable", json!(false)),
-            "\"dense\" (Dense): `trainable: false` (a frozen layer) is not supported",
+            with_arg(cnn, 2, "trainable", json!(false)),
+            "\"max_pooling2d\" (MaxPooling2D): `trainable: false` (a frozen layer) is not supported",
         ),
         (
             with_arg(
@@ -205,7 +215,7 @@ fn unsupported_arguments_name_the_layer_and_the_argument() {
                 cnn,
                 7,
                 "kernel_initializer",
-                json!({"module": "keras.initializers", "class_name": "HeNormal", "config": {"seed": null}}),
+                json!({"module": "keras.initializers", "class_name": "Orthogonal", "config": {"seed": null}}),
             ),
             "`kernel_initializer` = {",
         ),

@@ -12,8 +12,8 @@ mod common;
 use common::{gpu_device, TempDir};
 use wgtrain::nn::{
     layers::{Dense, Dropout},
-    Activation, AdamParams, Array, Device, EpsilonForm, FitOptions, Layer, LayerSpec, Loss,
-    ModelSpec, NamedArray, Optimizer, RmsPropParams, Sequential, SgdParams, Tensor, Verbose,
+    Activation, AdamParams, Array, Device, EpsilonForm, FitOptions, Initializer, Layer, LayerSpec,
+    Loss, ModelSpec, NamedArray, Optimizer, RmsPropParams, Sequential, SgdParams, Tensor, Verbose,
 };
 
 /// The CPU device always, the GPU unless GPU tests are skipped.
@@ -717,6 +717,10 @@ fn floaty_spec() -> ModelSpec {
             LayerSpec::Dense {
                 units: 4,
                 activation: "linear".into(),
+                use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.9,
@@ -732,6 +736,10 @@ fn floaty_spec() -> ModelSpec {
             LayerSpec::Dense {
                 units: 2,
                 activation: "softmax".into(),
+                use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
         ],
         ..Default::default()

@@ -12,8 +12,8 @@ use std::process::Command;
 
 use common::{one_hot, randn, TempDir};
 use wgtrain::nn::{
-    Array, Device, FitOptions, LayerSpec, Loss, Metric, ModelSpec, Optimizer, Pair, Sequential,
-    Verbose,
+    Array, Device, FitOptions, Initializer, LayerSpec, Loss, Metric, ModelSpec, Optimizer, Pair,
+    Sequential, Verbose,
 };
 
 /// The Python to run Keras with: WGTRAIN_KERAS_PYTHON (which must work: CI sets it only
@@ -103,6 +103,10 @@ fn spec() -> ModelSpec {
                 strides: Pair(1, 1),
                 padding: "same".into(),
                 activation: "gelu".into(),
+                use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.5,
@@ -111,6 +115,7 @@ fn spec() -> ModelSpec {
             LayerSpec::MaxPooling2D {
                 pool_size: Pair(2, 2),
                 strides: None,
+                padding: "valid".into(),
             },
             LayerSpec::LeakyReLU {
                 negative_slope: 0.1,
@@ -121,10 +126,15 @@ fn spec() -> ModelSpec {
                 strides: Pair(1, 2),
                 padding: "valid".into(),
                 activation: "tanh".into(),
+                use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
             LayerSpec::AveragePooling2D {
                 pool_size: Pair(2, 1),
                 strides: Some(Pair(1, 1)),
+                padding: "valid".into(),
             },
             LayerSpec::Dropout {
                 rate: 0.25,
@@ -134,6 +144,10 @@ fn spec() -> ModelSpec {
             LayerSpec::Dense {
                 units: 16,
                 activation: "relu".into(),
+                use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.9,
@@ -149,6 +163,10 @@ fn spec() -> ModelSpec {
             LayerSpec::Dense {
                 units: 5,
                 activation: "softmax".into(),
+                use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
         ],
         // A name of the user's own, which Keras keeps both ways (the rest generated).
@@ -241,22 +259,35 @@ fn tutorial_spec() -> ModelSpec {
                 strides: Pair(1, 1),
                 padding: "same".into(),
                 activation: "relu".into(),
+                use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
             LayerSpec::LayerNormalization(LayerNormArgs { epsilon: 1e-2 }),
             LayerSpec::SpatialDropout2D(SpatialDropoutArgs { rate: 0.3 }),
             LayerSpec::MaxPooling2D {
                 pool_size: Pair(2, 2),
                 strides: None,
+                padding: "valid".into(),
             },
             LayerSpec::Flatten {},
             LayerSpec::Dense {
                 units: 8,
                 activation: "tanh".into(),
+                use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
             LayerSpec::LayerNormalization(LayerNormArgs { epsilon: 1e-3 }),
             LayerSpec::Dense {
                 units: 4,
                 activation: "softmax".into(),
+                use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
         ],
         ..Default::default()
@@ -316,4 +347,120 @@ fn tutorial_layers_go_to_keras_and_back() {
     back.load_weights(&weights).unwrap();
     let again = back.predict(&x).unwrap();
     assert_close("tutorial layers: Keras → wgtrain", &again.data, &keras);
+}
+
+/// The layers and arguments of the common tutorials (issue 25 §3): Rescaling, ReLU and
+/// Softmax layers, ZeroPadding2D, use_bias=False, padding "same" on pooling layers,
+/// initializers (Keras rebuilds the model from their JSON; the weights are wgtrain's),
+/// trainable=False.
+fn tutorial_a_spec() -> ModelSpec {
+    ModelSpec::from_json(
+        r#"{"input_shape": [9, 8, 3], "layers": [
+            {"Rescaling": {"scale": 0.5, "offset": -0.25}},
+            {"Conv2D": {"filters": 4, "kernel_size": 3, "padding": "same", "use_bias": false,
+                        "kernel_initializer": "he_normal"}},
+            {"ReLU": {}},
+            {"ZeroPadding2D": {"padding": [[1, 0], [2, 1]]}},
+            {"MaxPooling2D": {"pool_size": 2, "padding": "same"}},
+            {"Conv2D": {"filters": 3, "kernel_size": [2, 3], "activation": "tanh",
+                        "kernel_initializer": "lecun_uniform",
+                        "bias_initializer": {"random_normal": {"mean": 0.1, "stddev": 0.2}}}},
+            {"AveragePooling2D": {"pool_size": 3, "strides": 2, "padding": "same"}},
+            {"Flatten": {}},
+            {"Dense": {"units": 6, "activation": "tanh", "use_bias": false, "trainable": false,
+                       "kernel_initializer": {"truncated_normal": {"stddev": 0.3}}}},
+            {"Dense": {"units": 5, "kernel_initializer": "glorot_normal",
+                       "bias_initializer": {"random_uniform": {"minval": -0.5, "maxval": 0.5}}}},
+            {"Softmax": {}}]}"#,
+        "tutorial",
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_tutorial_layers_predict_and_train_one_sgd_step_as_keras_does() {
+    let Some(py) = keras_python() else { return };
+    let dir = TempDir::new("keras-tutorial");
+    let (n, lr) = (12, 0.1f32);
+    let spec = tutorial_a_spec();
+    let per: usize = spec.input_shape.iter().product();
+    let x = Array::new(&[n, 9, 8, 3], randn(3, n * per, 4.0)).unwrap();
+    let y = Array::new(&[n, 5], one_hot(4, n, 5)).unwrap();
+    let mut m = Sequential::from_spec(&spec, Device::Cpu, 7).unwrap();
+    m.compile(Optimizer::sgd(lr, 0.0), Loss::CategoricalCrossentropy, &[])
+        .unwrap();
+    m.save(dir.path("checkpoint.safetensors")).unwrap();
+    let ours = m.predict(&x).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_wgtrain"))
+        .args([
+            "export",
+            &dir.s("checkpoint.safetensors"),
+            "--out",
+            &dir.s("export"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    write_f32(&dir.path("x.f32"), &x.data);
+    write_f32(&dir.path("y.f32"), &y.data);
+    script(
+        &py,
+        &[
+            "predict",
+            &dir.s("export"),
+            &dir.s("x.f32"),
+            &dir.s("keras.f32"),
+        ],
+    );
+    assert_close(
+        "tutorial layers: predictions",
+        &ours.data,
+        &read_f32(&dir.path("keras.f32")),
+    );
+
+    // One SGD step on the whole batch in both: the same loss and the same weights.
+    script(
+        &py,
+        &[
+            "sgd-step",
+            &dir.s("export"),
+            &dir.s("x.f32"),
+            &dir.s("y.f32"),
+            "categorical_crossentropy",
+            &lr.to_string(),
+            &dir.s("step"),
+        ],
+    );
+    let loss = m.train_on_batch(&x, &y).unwrap();
+    assert_close(
+        "tutorial layers: one-step loss",
+        &[loss],
+        &read_f32(&dir.path("step/loss.f32")),
+    );
+    let mut keras = Sequential::from_spec(&spec, Device::Cpu, 0).unwrap();
+    keras
+        .load_weights(dir.path("step/model.safetensors"))
+        .unwrap();
+    let (a, b) = (m.get_weights().unwrap(), keras.get_weights().unwrap());
+    assert_eq!(a.len(), b.len());
+    for (a, b) in a.iter().zip(&b) {
+        assert_eq!(a.name, b.name);
+        assert_close(
+            &format!("tutorial layers: {} after one step", a.name),
+            &a.array.data,
+            &b.array.data,
+        );
+    }
+
+    // Keras's to_json() of the model reads back as the description exported.
+    script(&py, &["to-keras", &dir.s("export"), &dir.s("model.keras")]);
+    script(&py, &["from-keras", &dir.s("model.keras"), &dir.s("back")]);
+    let back = ModelSpec::from_weights_file(dir.path("back/model.safetensors"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(back, spec);
 }

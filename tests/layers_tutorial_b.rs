@@ -11,8 +11,8 @@ use std::path::Path;
 use serde_json::{json, Value};
 use wgtrain::nn::layers::{Conv2D, Dense, Flatten, LayerNormalization, SpatialDropout2D};
 use wgtrain::nn::{
-    Activation, Array, Device, LayerNormArgs, LayerSpec, Loss, ModelSpec, NamedArray, Optimizer,
-    Sequential, SpatialDropoutArgs,
+    Activation, Array, Device, Initializer, LayerNormArgs, LayerSpec, Loss, ModelSpec, NamedArray,
+    Optimizer, Sequential, SpatialDropoutArgs,
 };
 
 /// `rows` seeded samples of `shape` and `outs` smooth targets of them.
@@ -257,11 +257,19 @@ fn layer_normalization_reads_from_and_writes_to_keras_json() {
             LayerSpec::Dense {
                 units: 6,
                 activation: "tanh".into(),
+                use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
             LayerSpec::LayerNormalization(LayerNormArgs { epsilon: 1e-2 }),
             LayerSpec::Dense {
                 units: 2,
                 activation: "linear".into(),
+                use_bias: true,
+                kernel_initializer: Initializer::GlorotUniform,
+                bias_initializer: Initializer::Zeros,
+                trainable: true,
             },
         ],
         ..Default::default()

@@ -13,12 +13,22 @@ struct Params {
     sw: u32,
     oh: u32,
     ow: u32,
+    // Window rows / columns before the input's first ('same' padding; 0 for 'valid').
+    pad_top: u32,
+    pad_left: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
+
+// The input positions [first, one past the last) that window o covers along an axis of
+// `size` (window k, stride s, `pad` positions before the input): padding is not counted.
+fn window_range(o: u32, k: u32, s: u32, pad: u32, size: u32) -> vec2<u32> {
+    let start = o * s;
+    return vec2<u32>(max(start, pad) - pad, min(start + k, pad + size) - pad);
+}
 
 // The output windows o with o·s ≤ i < o·s + k (window size k, stride s), clipped to
 // [0, out): (first, one past the last).

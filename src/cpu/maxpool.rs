@@ -1,9 +1,11 @@
-//! CPU twin of `shaders/maxpool.wgsl`: 2-D max-pooling with argmax, and its gradient.
+//! CPU twin of `shaders/maxpool.wgsl`: 2-D max-pooling with argmax, and its gradient
+//! (with 'same' padding, the windows' cells outside the input are skipped).
 
 use super::Scalar;
 use crate::geometry::Pool2dGeometry;
 
-/// `x[n,h,w,c]` → (`y[n,oh,ow,c]`, `argmax[n,oh,ow,c]` = flat index into x; first max on ties)
+/// `x[n,h,w,c]` → (`y[n,oh,ow,c]`, `argmax[n,oh,ow,c]` = flat index into x; first max on
+/// ties, over the window's cells inside the input)
 pub fn maxpool_forward<T: Scalar>(x: &[T], g: &Pool2dGeometry) -> (Vec<T>, Vec<u32>) {
     assert_eq!(x.len(), g.input_len(), "maxpool_forward: x");
     let mut y = Vec::with_capacity(g.output_len());
@@ -13,9 +15,11 @@ pub fn maxpool_forward<T: Scalar>(x: &[T], g: &Pool2dGeometry) -> (Vec<T>, Vec<u
             for ox in 0..g.ow {
                 for c in 0..g.c {
                     let mut best_i = usize::MAX;
-                    for ky in 0..g.ph {
-                        for kx in 0..g.pw {
-                            let src = ((n * g.h + oy * g.sh + ky) * g.w + ox * g.sw + kx) * g.c + c;
+                    let rows = Pool2dGeometry::window(oy, g.ph, g.sh, g.pad_top, g.h);
+                    let cols = Pool2dGeometry::window(ox, g.pw, g.sw, g.pad_left, g.w);
+                    for iy in rows.0..rows.1 {
+                        for ix in cols.0..cols.1 {
+                            let src = ((n * g.h + iy) * g.w + ix) * g.c + c;
                             if best_i == usize::MAX || x[src] > x[best_i] {
                                 best_i = src;
                             }

@@ -208,6 +208,8 @@ registry! {
         SpatialDropout = "spatial_dropout";
         Gather = "gather";
         Transpose = "transpose";
+        Rescale = "rescale";
+        Pad2d = "pad2d" + "divmod" + "nhwc";
     }
     // Name = shader, entry point, storage bindings (, no_params: no uniform block).
     kernels {
@@ -302,6 +304,10 @@ registry! {
         GatherForward = Gather "gather_forward" 4;
         GatherU8Forward = Gather "gather_u8_forward" 5;
         TransposeForward = Transpose "transpose_forward" 2;
+        RescaleForward = Rescale "rescale_forward" 2;
+        RescaleBackward = Rescale "rescale_backward" 2;
+        Pad2dForward = Pad2d "pad2d_forward" 2;
+        Pad2dBackward = Pad2d "pad2d_backward" 2;
     }
     // Elementwise activations: Name = file stem, what the backward reads, CPU twins
     // (, a four-at-a-time backward kernel listed above).

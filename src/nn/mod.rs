@@ -36,8 +36,10 @@ pub use formats::checkpoint::{
 };
 pub use model::fusion::{CanFuse, FusionPlan, LayerFusion};
 pub use model::init::glorot_uniform;
+pub use model::init::Initializer;
 pub use model::layer::Layer;
 pub use model::sequential::{Evaluation, FitOptions, NamedArray, Sequential};
+pub use model::spec::ZeroPadding;
 pub use model::spec::{LayerNormArgs, SpatialDropoutArgs};
 pub use model::spec::{LayerSpec, ModelSpec, Pair, MAX_DESCRIPTION_BYTES, MAX_LAYERS};
 /// The random generator [`Layer::init`] draws initial weights from (rand's `StdRng`), so a

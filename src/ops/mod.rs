@@ -23,6 +23,8 @@ pub mod matmul_grid;
 pub mod matmul_split;
 pub mod maxpool;
 pub mod mse;
+pub mod pad2d;
+pub mod rescale;
 pub mod rmsprop;
 pub mod sgd;
 pub mod sigmoid_cross_entropy;
@@ -58,6 +60,8 @@ pub use matmul::{
 };
 pub use maxpool::{maxpool_backward, maxpool_backward_masked, maxpool_forward};
 pub use mse::{mse_backward, mse_forward};
+pub use pad2d::{pad2d_backward, pad2d_forward};
+pub use rescale::{rescale_backward, rescale_forward};
 pub use rmsprop::rmsprop_update;
 pub use sgd::sgd_update;
 pub use sigmoid_cross_entropy::{

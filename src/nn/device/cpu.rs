@@ -2,65 +2,20 @@
 //! accumulation) on host vectors. Output shapes come from the same rules the launchers
 //! use (`crate::shape`, `crate::geometry`).
 
+pub(super) use super::cpu_checks::check_len;
+use super::cpu_checks::{batch_shape, channels, nhwc, overwrite, same};
 use super::{BatchAt, ByteCodes, DeviceOps, PendingValues};
 use crate::cpu;
 use crate::error::{shape_err, Result};
+use crate::geometry::Pad2dGeometry;
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
 use crate::gpu::Unary;
 use crate::nn::device::tensor::Tensor;
 use crate::ops::GlobalPool;
-use crate::shape::{expect_same, matmul_dims, rows_cols, Layout};
+use crate::shape::{matmul_dims, rows_cols, Layout};
 
 /// The CPU device (stateless: tensors carry their data).
 pub struct CpuDevice;
-
-fn same(op: &'static str, a: &Tensor, b: &Tensor) -> Result<()> {
-    expect_same(op, ("a", a.shape()), ("b", b.shape()))
-}
-
-pub(super) fn check_len(op: &'static str, shape: &[usize], len: usize) -> Result<()> {
-    let want: usize = shape.iter().product();
-    if want != len {
-        return shape_err(
-            op,
-            format!("shape {shape:?} holds {want} elements but {len} were given"),
-        );
-    }
-    Ok(())
-}
-
-/// (n, h·w, c) of an NHWC shape, or a shape error.
-fn nhwc(op: &'static str, shape: &[usize]) -> Result<(usize, usize, usize)> {
-    match *shape {
-        [n, h, w, c] => Ok((n, h * w, c)),
-        _ => shape_err(op, format!("x must be [n, h, w, c], got {shape:?}")),
-    }
-}
-
-/// The channel count `c` when x's last axis is it, or a shape error.
-fn channels(op: &'static str, x: &Tensor, c: usize) -> Result<usize> {
-    match x.shape().last() {
-        Some(&last) if last == c && c > 0 => Ok(c),
-        _ => shape_err(
-            op,
-            format!("x {:?} must end in the {c} channels", x.shape()),
-        ),
-    }
-}
-
-/// Replace a tensor's values (same count) in place.
-fn overwrite<T: Copy>(op: &'static str, shape: &[usize], dst: &mut [T], src: &[T]) -> Result<()> {
-    check_len(op, shape, src.len())?;
-    dst.copy_from_slice(src);
-    Ok(())
-}
-
-/// [rows] followed by the sample shape.
-fn batch_shape(rows: usize, sample: &[usize]) -> Vec<usize> {
-    let mut shape = vec![rows];
-    shape.extend_from_slice(sample);
-    shape
-}
 
 impl DeviceOps for CpuDevice {
     fn upload(&self, shape: &[usize], data: &[f32]) -> Result<Tensor> {
@@ -395,5 +350,27 @@ impl DeviceOps for CpuDevice {
         same("dropout_backward", dy, mask)?;
         let dx = cpu::dropout_backward(dy.host_f32("dropout")?, mask.host_f32("dropout")?);
         Ok(Tensor::cpu(dy.shape(), dx))
+    }
+
+    fn rescale_forward(&self, x: &Tensor, scale: f32, offset: f32) -> Result<Tensor> {
+        let y = cpu::rescale_forward(x.host_f32("rescale")?, scale, offset);
+        Ok(Tensor::cpu(x.shape(), y))
+    }
+
+    fn rescale_backward(&self, dy: &Tensor, scale: f32) -> Result<Tensor> {
+        let dx = cpu::rescale_backward(dy.host_f32("rescale")?, scale);
+        Ok(Tensor::cpu(dy.shape(), dx))
+    }
+
+    fn pad2d_forward(&self, x: &Tensor, geo: &Pad2dGeometry) -> Result<Tensor> {
+        check_len("pad2d_forward", &[geo.input_len()], x.len())?;
+        let y = cpu::pad2d_forward(x.host_f32("pad2d")?, geo);
+        Ok(Tensor::cpu(&[geo.n, geo.oh, geo.ow, geo.c], y))
+    }
+
+    fn pad2d_backward(&self, dy: &Tensor, geo: &Pad2dGeometry) -> Result<Tensor> {
+        check_len("pad2d_backward", &[geo.output_len()], dy.len())?;
+        let dx = cpu::pad2d_backward(dy.host_f32("pad2d")?, geo);
+        Ok(Tensor::cpu(&[geo.n, geo.h, geo.w, geo.c], dx))
     }
 }

@@ -3,6 +3,7 @@
 
 use super::{BatchAt, ByteCodes, DeviceOps, PendingValues};
 use crate::error::Result;
+use crate::geometry::Pad2dGeometry;
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
 use crate::gpu::{Gpu, GpuTensor, Unary};
 use crate::nn::device::tensor::Tensor;
@@ -350,5 +351,25 @@ impl DeviceOps for Gpu {
     fn dropout_backward(&self, dy: &Tensor, mask: &Tensor) -> Result<Tensor> {
         let (dy, mask) = (g("dropout", dy)?, g("dropout", mask)?);
         Ok(Tensor::Gpu(ops::dropout_backward(self, dy, mask)?))
+    }
+
+    fn rescale_forward(&self, x: &Tensor, scale: f32, offset: f32) -> Result<Tensor> {
+        let x = g("rescale", x)?;
+        Ok(Tensor::Gpu(ops::rescale_forward(self, x, scale, offset)?))
+    }
+
+    fn rescale_backward(&self, dy: &Tensor, scale: f32) -> Result<Tensor> {
+        let dy = g("rescale", dy)?;
+        Ok(Tensor::Gpu(ops::rescale_backward(self, dy, scale)?))
+    }
+
+    fn pad2d_forward(&self, x: &Tensor, geo: &Pad2dGeometry) -> Result<Tensor> {
+        let x = g("pad2d", x)?;
+        Ok(Tensor::Gpu(ops::pad2d_forward(self, x, geo)?))
+    }
+
+    fn pad2d_backward(&self, dy: &Tensor, geo: &Pad2dGeometry) -> Result<Tensor> {
+        let dy = g("pad2d", dy)?;
+        Ok(Tensor::Gpu(ops::pad2d_backward(self, dy, geo)?))
     }
 }

@@ -5,6 +5,7 @@
 //! the implementation, so `device.matmul(…)` calls whichever it is.
 
 mod cpu;
+mod cpu_checks;
 mod cpu_layers;
 mod cpu_training;
 mod gpu;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 use super::Activation;
 use crate::cpu::BatchNormParams;
 use crate::error::Result;
+use crate::geometry::Pad2dGeometry;
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
 use crate::gpu::{Gpu, GpuOptions, Unary};
 use crate::nn::device::tensor::Tensor;
@@ -283,6 +285,18 @@ pub trait DeviceOps: TrainingOps + LayerOps + Send + Sync {
     ) -> Result<(Tensor, Tensor)>;
     /// dx = dy · mask.
     fn dropout_backward(&self, dy: &Tensor, mask: &Tensor) -> Result<Tensor>;
+
+    /// y = x·scale + offset, elementwise (Keras's Rescaling).
+    fn rescale_forward(&self, x: &Tensor, scale: f32, offset: f32) -> Result<Tensor>;
+
+    /// dx = dy·scale, elementwise.
+    fn rescale_backward(&self, dy: &Tensor, scale: f32) -> Result<Tensor>;
+
+    /// Zero padding of an NHWC batch (Keras's ZeroPadding2D).
+    fn pad2d_forward(&self, x: &Tensor, geo: &Pad2dGeometry) -> Result<Tensor>;
+
+    /// Its backward: the crop of dy over the input.
+    fn pad2d_backward(&self, dy: &Tensor, geo: &Pad2dGeometry) -> Result<Tensor>;
 }
 
 /// A model's compute device. Cloning shares the GPU.

@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{json, Map, Value};
 
 use crate::error::{Error, Result};
+use crate::nn::model::init::Initializer;
 use crate::nn::model::spec::names::{check_name, label};
 use crate::nn::model::spec::Pair;
 
@@ -115,6 +116,15 @@ impl<'a> Args<'a> {
         }
     }
 
+    pub(super) fn boolean(&mut self, key: &'a str, default: bool) -> Result<bool> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => v.as_bool().ok_or_else(|| {
+                self.err(format!("`{key}` must be true or false, got {}", short(v)))
+            }),
+        }
+    }
+
     pub(super) fn string(&mut self, key: &'a str, default: &str) -> Result<String> {
         match self.get(key) {
             None => Ok(default.to_string()),
@@ -174,6 +184,79 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// A weight initialiser: a name (`"he_normal"`) or Keras's object (`{"class_name":
+    /// "HeNormal", "config": {"seed": null}}`). Its seed is not used (wgtrain draws from the
+    /// model's seeded stream).
+    pub(super) fn init(&mut self, key: &'a str, default: Initializer) -> Result<Initializer> {
+        let Some(v) = self.get(key) else {
+            return Ok(default);
+        };
+        let (class, config) = match v {
+            Value::String(s) => (s.as_str(), None),
+            o => (
+                o.get("class_name").and_then(Value::as_str).unwrap_or("?"),
+                o.get("config").and_then(Value::as_object),
+            ),
+        };
+        let refuse =
+            |why: String| self.unsupported(format!("argument `{key}` = {}", short(v)), why);
+        let mut read = vec!["seed", "input_axes", "output_axes"];
+        let mut num = |k: &'static str, d: f32| -> Result<f32> {
+            read.push(k);
+            match config.and_then(|c| c.get(k)).filter(|x| !x.is_null()) {
+                None => Ok(d),
+                Some(x) => x
+                    .as_f64()
+                    .map(|x| x as f32)
+                    .ok_or_else(|| self.err(format!("`{key}`: `{k}` must be a number"))),
+            }
+        };
+        use Initializer as I;
+        let init = match class.replace('_', "").to_ascii_lowercase().as_str() {
+            "glorotuniform" => I::GlorotUniform,
+            "glorotnormal" => I::GlorotNormal,
+            "henormal" => I::HeNormal,
+            "heuniform" => I::HeUniform,
+            "lecunnormal" => I::LecunNormal,
+            "lecununiform" => I::LecunUniform,
+            "zeros" | "zero" => I::Zeros,
+            "ones" | "one" => I::Ones,
+            "randomnormal" => I::RandomNormal {
+                mean: num("mean", 0.0)?,
+                stddev: num("stddev", 0.05)?,
+            },
+            "randomuniform" => I::RandomUniform {
+                minval: num("minval", -0.05)?,
+                maxval: num("maxval", 0.05)?,
+            },
+            "truncatednormal" => I::TruncatedNormal {
+                mean: num("mean", 0.0)?,
+                stddev: num("stddev", 0.05)?,
+            },
+            _ => {
+                return Err(refuse(
+                    "wgtrain draws glorot_uniform, glorot_normal, he_normal, he_uniform, \
+                     lecun_normal, lecun_uniform, zeros, ones, random_normal, random_uniform \
+                     and truncated_normal"
+                        .into(),
+                ))
+            }
+        };
+        if let Some((k, _)) = config
+            .into_iter()
+            .flatten()
+            .find(|(k, x)| !x.is_null() && !read.contains(&k.as_str()))
+        {
+            return Err(refuse(format!(
+                "wgtrain's {} has no argument `{k}`",
+                init.class_name()
+            )));
+        }
+        init.check()
+            .map_err(|e| self.err(format!("`{key}`: {e}")))?;
+        Ok(init)
+    }
+
     pub(super) fn channels_last(&mut self) -> Result<()> {
         self.expect(
             "data_format",
@@ -201,7 +284,7 @@ impl<'a> Args<'a> {
                 "trainable" => {
                     return Err(self.unsupported(
                         "`trainable: false` (a frozen layer)".into(),
-                        "every layer of a wgtrain model is trained",
+                        "wgtrain freezes Dense and Conv2D layers only",
                     ))
                 }
                 "dtype" if is_float32(v) => {}

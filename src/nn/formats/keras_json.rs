@@ -10,7 +10,9 @@ use std::collections::HashSet;
 use serde_json::{json, Map, Value};
 
 use super::keras_args::{layer_name, sample_shape, short, Args};
+use super::keras_layers;
 use crate::error::{Error, Result};
+use crate::nn::model::init::Initializer;
 use crate::nn::model::spec::shortest::shortest_value;
 use crate::nn::model::spec::{LayerSpec, ModelSpec, Pair, BUILT_IN, KERAS_COMMON};
 
@@ -18,7 +20,7 @@ use crate::nn::model::spec::{LayerSpec, ModelSpec, Pair, BUILT_IN, KERAS_COMMON}
 const SUPPORTED: &str = "InputLayer, Dense, Conv2D, MaxPooling2D, AveragePooling2D, \
                          GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Reshape, \
                          Activation, LeakyReLU, Dropout, BatchNormalization, \
-                         LayerNormalization";
+                         LayerNormalization, Rescaling, ReLU, Softmax, ZeroPadding2D";
 
 /// Whether a parsed JSON object is Keras's model JSON rather than wgtrain's description.
 pub(crate) fn is_keras_model(v: &Value) -> bool {
@@ -149,26 +151,22 @@ impl ModelSpec {
                     a.finish()?;
                     continue;
                 }
-                "Dense" => {
-                    a.expect("use_bias", json!(true), "wgtrain's Dense has a bias")?;
-                    a.initializer("kernel_initializer", "GlorotUniform")?;
-                    a.initializer("bias_initializer", "Zeros")?;
-                    LayerSpec::Dense {
-                        units: a.count("units")?,
-                        activation: a.activation("activation", "linear")?,
-                    }
-                }
+                "Dense" => LayerSpec::Dense {
+                    units: a.count("units")?,
+                    activation: a.activation("activation", "linear")?,
+                    use_bias: a.boolean("use_bias", true)?,
+                    kernel_initializer: a.init("kernel_initializer", Initializer::GlorotUniform)?,
+                    bias_initializer: a.init("bias_initializer", Initializer::Zeros)?,
+                    trainable: a.boolean("trainable", true)?,
+                },
                 "Conv2D" => {
                     a.channels_last()?;
-                    a.expect("use_bias", json!(true), "wgtrain's Conv2D has a bias")?;
                     a.expect(
                         "dilation_rate",
                         json!([1, 1]),
                         "wgtrain's Conv2D is not dilated",
                     )?;
                     a.expect("groups", json!(1), "wgtrain's Conv2D has one group")?;
-                    a.initializer("kernel_initializer", "GlorotUniform")?;
-                    a.initializer("bias_initializer", "Zeros")?;
                     LayerSpec::Conv2D {
                         filters: a.count("filters")?,
                         kernel_size: a
@@ -177,21 +175,30 @@ impl ModelSpec {
                         strides: a.pair("strides")?.unwrap_or(Pair(1, 1)),
                         padding: a.string("padding", "valid")?,
                         activation: a.activation("activation", "linear")?,
+                        use_bias: a.boolean("use_bias", true)?,
+                        kernel_initializer: a
+                            .init("kernel_initializer", Initializer::GlorotUniform)?,
+                        bias_initializer: a.init("bias_initializer", Initializer::Zeros)?,
+                        trainable: a.boolean("trainable", true)?,
                     }
                 }
                 "MaxPooling2D" | "AveragePooling2D" => {
                     a.channels_last()?;
-                    a.expect(
-                        "padding",
-                        json!("valid"),
-                        "wgtrain's pooling windows are 'valid'",
-                    )?;
+                    let padding = a.string("padding", "valid")?;
                     let pool_size = a.pair("pool_size")?.unwrap_or(Pair(2, 2));
                     // Keras writes strides = pool_size when they were not given.
                     let strides = a.pair("strides")?.filter(|s| *s != pool_size);
                     match class {
-                        "MaxPooling2D" => LayerSpec::MaxPooling2D { pool_size, strides },
-                        _ => LayerSpec::AveragePooling2D { pool_size, strides },
+                        "MaxPooling2D" => LayerSpec::MaxPooling2D {
+                            pool_size,
+                            strides,
+                            padding,
+                        },
+                        _ => LayerSpec::AveragePooling2D {
+                            pool_size,
+                            strides,
+                            padding,
+                        },
                     }
                 }
                 "GlobalAveragePooling2D" | "GlobalMaxPooling2D" => {
@@ -288,6 +295,10 @@ impl ModelSpec {
                         epsilon: a.number("epsilon", 1e-3)?,
                     }
                 }
+                "Rescaling" => keras_layers::rescaling(&mut a)?,
+                "ReLU" => keras_layers::relu(&mut a)?,
+                "Softmax" => keras_layers::softmax(&mut a, rank)?,
+                "ZeroPadding2D" => keras_layers::zero_padding2d(&mut a)?,
                 other => match super::keras_tutorial::read(other, &mut a, rank)? {
                     Some(spec) => spec,
                     None => {
@@ -365,20 +376,10 @@ impl ModelSpec {
                     .unwrap_or_default(),
                 _ => Map::new(),
             };
-            match l {
-                LayerSpec::MaxPooling2D { pool_size, strides }
-                | LayerSpec::AveragePooling2D { pool_size, strides } => {
-                    let s = strides.unwrap_or(*pool_size);
-                    cfg.insert("strides".into(), json!([s.0, s.1]));
-                    cfg.insert("padding".into(), json!("valid"));
-                }
-                LayerSpec::Dense { .. } | LayerSpec::Conv2D { .. } => {
-                    cfg.insert("use_bias".into(), json!(true));
-                }
-                _ => {}
-            }
+            // The arguments Keras writes that wgtrain's description leaves implicit.
+            keras_layers::implicit_args(l, &mut cfg);
             cfg.insert("name".into(), json!(name));
-            cfg.insert("trainable".into(), json!(true));
+            cfg.entry("trainable").or_insert(json!(true));
             cfg.insert("dtype".into(), json!("float32"));
             super::keras_tutorial::write(l, &mut cfg);
             layers.push(json!({

@@ -7,4 +7,5 @@ pub(crate) mod description;
 pub(crate) mod for_inference;
 pub(crate) mod keras_args;
 pub(crate) mod keras_json;
+mod keras_layers;
 pub(crate) mod keras_tutorial;

@@ -11,3 +11,4 @@ pub mod layers;
 pub mod models;
 pub(crate) mod sequential;
 pub(crate) mod spec;
+pub(crate) mod spec_types;

@@ -1,7 +1,8 @@
 //! `Activation(name)`: an activation as a layer of its own, as Keras's
 //! `layers.Activation("relu")` — elementwise ops through the kernel registry, softmax over
 //! the last axis. As the last layer, a softmax (or sigmoid) fuses with the cross-entropy
-//! like a Dense layer's.
+//! like a Dense layer's. Keras's `layers.ReLU()` and `layers.Softmax()` are this layer
+//! under their own class names.
 
 use crate::error::Result;
 use crate::gpu::Saved;
@@ -15,6 +16,8 @@ use crate::nn::Activation as Act;
 /// Applies an activation to each value (softmax: to each row of the last axis).
 pub struct Activation {
     activation: Act,
+    /// The Keras class: "Activation", or "ReLU" / "Softmax" for those layers.
+    class: &'static str,
     /// Output logits: skip a softmax or sigmoid (the loss applies it, fused).
     logits: bool,
     /// What the backward reads: the input or the output of the last training forward.
@@ -26,9 +29,16 @@ impl Activation {
     pub fn new(activation: Act) -> Activation {
         Activation {
             activation,
+            class: "Activation",
             logits: false,
             saved: None,
         }
+    }
+
+    /// The same layer under Keras's class name `class` ("ReLU", "Softmax").
+    fn with_class(mut self, class: &'static str) -> Activation {
+        self.class = class;
+        self
     }
 
     fn effective(&self) -> Act {
@@ -41,12 +51,16 @@ impl Activation {
 
 impl Layer for Activation {
     fn kind(&self) -> &'static str {
-        "Activation"
+        self.class
     }
 
     fn spec(&self) -> LayerSpec {
-        LayerSpec::Activation {
-            activation: self.activation.name().to_string(),
+        match self.class {
+            "ReLU" => LayerSpec::ReLU {},
+            "Softmax" => LayerSpec::Softmax { axis: -1 },
+            _ => LayerSpec::Activation {
+                activation: self.activation.name().to_string(),
+            },
         }
     }
 
@@ -94,3 +108,40 @@ impl Layer for Activation {
         self.logits = plan.output_logits;
     }
 }
+
+/// Keras's `layers.ReLU()` (its default arguments: no maximum, slope 0 and threshold 0):
+/// max(x, 0).
+pub struct ReLU(Activation);
+
+impl ReLU {
+    /// `ReLU()`.
+    pub fn new() -> ReLU {
+        ReLU(Activation::new(Act::Relu).with_class("ReLU"))
+    }
+}
+
+impl Default for ReLU {
+    fn default() -> Self {
+        ReLU::new()
+    }
+}
+
+/// Keras's `layers.Softmax()` over the last axis. As the last layer it fuses with the
+/// cross-entropy like a softmax activation.
+pub struct Softmax(Activation);
+
+impl Softmax {
+    /// `Softmax(axis=-1)`.
+    pub fn new() -> Softmax {
+        Softmax(Activation::new(Act::Softmax).with_class("Softmax"))
+    }
+}
+
+impl Default for Softmax {
+    fn default() -> Self {
+        Softmax::new()
+    }
+}
+
+delegate_layer!(ReLU, fuses);
+delegate_layer!(Softmax, fuses);

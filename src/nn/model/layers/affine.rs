@@ -17,6 +17,8 @@ pub(crate) struct Affine {
     pub activation: Activation,
     /// Output logits: skip a softmax or sigmoid activation (the loss applies it, fused).
     pub logits: bool,
+    /// Keras's `trainable`: false freezes the kernel and bias (no gradients, no update).
+    pub trainable: bool,
     x: Option<Tensor>,
     /// What the activation's backward reads: its input z or its output y.
     saved: Option<Tensor>,
@@ -33,6 +35,7 @@ impl Affine {
             bias: None,
             activation,
             logits: false,
+            trainable: true,
             x: None,
             saved: None,
             skip_relu_backward: false,
@@ -115,6 +118,9 @@ impl Affine {
             true => dy.clone(), // the next layer applied ReLU's derivative
             false => dev.activation_backward(self.effective(), &saved, dy)?,
         };
+        if !self.trainable {
+            return self.input_gradient(dev, &dz, &x, need_dx);
+        }
         // x[rows,k]ᵀ·dz[rows,units] = dW[k,units], db = Σ_rows dz: one dispatch into the
         // optimizer's arena when both are packed.
         let kernel = self.kernel.as_mut().expect("built");
@@ -190,6 +196,13 @@ macro_rules! delegate_to_affine {
 
         fn can_fuse(&self) -> CanFuse {
             self.affine.can_fuse($masks)
+        }
+
+        fn non_trainable_weights(&self) -> &'static [&'static str] {
+            match self.affine.trainable {
+                true => &[],
+                false => &["kernel", "bias"],
+            }
         }
 
         fn set_fusion(&mut self, plan: LayerFusion) {

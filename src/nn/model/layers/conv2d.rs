@@ -10,7 +10,7 @@ use crate::geometry::{Conv2dGeometry, Padding};
 use crate::nn::device::tensor::Tensor;
 use crate::nn::device::Device;
 use crate::nn::model::fusion::{CanFuse, LayerFusion};
-use crate::nn::model::init::glorot_uniform;
+use crate::nn::model::init::Initializer;
 use crate::nn::model::layer::Layer;
 use crate::nn::model::spec::{LayerSpec, Pair};
 use crate::nn::training::param::Param;
@@ -22,6 +22,9 @@ pub struct Conv2D {
     kernel: (usize, usize),
     strides: (usize, usize),
     padding: Padding,
+    use_bias: bool,
+    kernel_initializer: Initializer,
+    bias_initializer: Initializer,
     input: Vec<usize>,
     affine: Affine,
     geo: Option<Conv2dGeometry>,
@@ -35,6 +38,9 @@ impl Conv2D {
             kernel: kernel_size,
             strides: (1, 1),
             padding: Padding::Valid,
+            use_bias: true,
+            kernel_initializer: Initializer::GlorotUniform,
+            bias_initializer: Initializer::Zeros,
             input: Vec::new(),
             affine: Affine::new(activation),
             geo: None,
@@ -50,6 +56,31 @@ impl Conv2D {
     /// `padding="valid"` or `"same"`.
     pub fn padding(mut self, padding: Padding) -> Conv2D {
         self.padding = padding;
+        self
+    }
+
+    /// `kernel_initializer=...` (glorot_uniform by default).
+    pub fn kernel_initializer(mut self, init: Initializer) -> Conv2D {
+        self.kernel_initializer = init;
+        self
+    }
+
+    /// `bias_initializer=...` (zeros by default).
+    pub fn bias_initializer(mut self, init: Initializer) -> Conv2D {
+        self.bias_initializer = init;
+        self
+    }
+
+    /// `trainable=False`: the weights stay as they are (no gradients, no optimizer
+    /// slots); `summary` counts them as non-trainable, as Keras.
+    pub fn trainable(mut self, trainable: bool) -> Conv2D {
+        self.affine.trainable = trainable;
+        self
+    }
+
+    /// `use_bias=False`: no bias weight; true by default.
+    pub fn use_bias(mut self, use_bias: bool) -> Conv2D {
+        self.use_bias = use_bias;
         self
     }
 
@@ -71,6 +102,10 @@ impl Layer for Conv2D {
             strides: Pair(self.strides.0, self.strides.1),
             padding: self.padding.name().into(),
             activation: self.affine.activation.name().into(),
+            use_bias: self.use_bias,
+            kernel_initializer: self.kernel_initializer,
+            bias_initializer: self.bias_initializer,
+            trainable: self.affine.trainable,
         }
     }
 
@@ -102,10 +137,11 @@ impl Layer for Conv2D {
 
     fn param_shapes(&self) -> Vec<(&'static str, Vec<usize>)> {
         let (kh, kw) = self.kernel;
-        vec![
-            ("kernel", vec![kh, kw, self.input[2], self.filters]),
-            ("bias", vec![self.filters]),
-        ]
+        let mut shapes = vec![("kernel", vec![kh, kw, self.input[2], self.filters])];
+        if self.use_bias {
+            shapes.push(("bias", vec![self.filters]));
+        }
+        shapes
     }
 
     fn scratch_shapes(&self) -> Vec<(&'static str, Vec<usize>)> {
@@ -123,9 +159,17 @@ impl Layer for Conv2D {
         let (kh, kw) = self.kernel;
         let (cin, f) = (self.input[2], self.filters);
         // Keras: fan_in = kh·kw·in, fan_out = kh·kw·filters.
-        let w = glorot_uniform(rng, kh * kw * cin * f, kh * kw * cin, kh * kw * f);
+        let w = self
+            .kernel_initializer
+            .draw(rng, kh * kw * cin * f, kh * kw * cin, kh * kw * f);
         self.affine.kernel = Some(Param::new(dev, "kernel", &[kh, kw, cin, f], &w)?);
-        self.affine.bias = Some(Param::new(dev, "bias", &[f], &vec![0.0; f])?);
+        self.affine.bias = match self.use_bias {
+            true => {
+                let b = self.bias_initializer.draw(rng, f, f, f);
+                Some(Param::new(dev, "bias", &[f], &b)?)
+            }
+            false => None,
+        };
         Ok(())
     }
 

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::nn::device::tensor::Tensor;
 use crate::nn::device::Device;
 use crate::nn::model::fusion::{CanFuse, LayerFusion};
-use crate::nn::model::init::glorot_uniform;
+use crate::nn::model::init::Initializer;
 use crate::nn::model::layer::Layer;
 use crate::nn::model::spec::LayerSpec;
 use crate::nn::training::param::Param;
@@ -16,6 +16,9 @@ use crate::nn::Activation;
 /// A fully connected layer.
 pub struct Dense {
     units: usize,
+    use_bias: bool,
+    kernel_initializer: Initializer,
+    bias_initializer: Initializer,
     input: Vec<usize>,
     affine: Affine,
 }
@@ -25,9 +28,37 @@ impl Dense {
     pub fn new(units: usize, activation: Activation) -> Dense {
         Dense {
             units,
+            use_bias: true,
+            kernel_initializer: Initializer::GlorotUniform,
+            bias_initializer: Initializer::Zeros,
             input: Vec::new(),
             affine: Affine::new(activation),
         }
+    }
+
+    /// `kernel_initializer=...` (glorot_uniform by default).
+    pub fn kernel_initializer(mut self, init: Initializer) -> Dense {
+        self.kernel_initializer = init;
+        self
+    }
+
+    /// `bias_initializer=...` (zeros by default).
+    pub fn bias_initializer(mut self, init: Initializer) -> Dense {
+        self.bias_initializer = init;
+        self
+    }
+
+    /// `trainable=False`: the weights stay as they are (no gradients, no optimizer
+    /// slots); `summary` counts them as non-trainable, as Keras.
+    pub fn trainable(mut self, trainable: bool) -> Dense {
+        self.affine.trainable = trainable;
+        self
+    }
+
+    /// `use_bias=False`: no bias weight (y = act(x·W)); true by default.
+    pub fn use_bias(mut self, use_bias: bool) -> Dense {
+        self.use_bias = use_bias;
+        self
     }
 
     /// The output's shape for input x: its last axis becomes `units`.
@@ -51,6 +82,10 @@ impl Layer for Dense {
         LayerSpec::Dense {
             units: self.units,
             activation: self.affine.activation.name().into(),
+            use_bias: self.use_bias,
+            kernel_initializer: self.kernel_initializer,
+            bias_initializer: self.bias_initializer,
+            trainable: self.affine.trainable,
         }
     }
 
@@ -72,17 +107,24 @@ impl Layer for Dense {
     }
 
     fn param_shapes(&self) -> Vec<(&'static str, Vec<usize>)> {
-        vec![
-            ("kernel", vec![self.fan_in(), self.units]),
-            ("bias", vec![self.units]),
-        ]
+        let mut shapes = vec![("kernel", vec![self.fan_in(), self.units])];
+        if self.use_bias {
+            shapes.push(("bias", vec![self.units]));
+        }
+        shapes
     }
 
     fn init(&mut self, dev: &Device, rng: &mut StdRng) -> Result<()> {
         let (fi, u) = (self.fan_in(), self.units);
-        let w = glorot_uniform(rng, fi * u, fi, u);
+        let w = self.kernel_initializer.draw(rng, fi * u, fi, u);
         self.affine.kernel = Some(Param::new(dev, "kernel", &[fi, u], &w)?);
-        self.affine.bias = Some(Param::new(dev, "bias", &[u], &vec![0.0; u])?);
+        self.affine.bias = match self.use_bias {
+            true => {
+                let b = self.bias_initializer.draw(rng, u, u, u);
+                Some(Param::new(dev, "bias", &[u], &b)?)
+            }
+            false => None,
+        };
         Ok(())
     }
 

@@ -1,9 +1,10 @@
-//! `MaxPooling2D(pool_size, strides)` and `AveragePooling2D(pool_size, strides)` on NHWC
-//! input ("valid" padding, floor as Keras). Max pooling records each output's argmax and
+//! `MaxPooling2D(pool_size, strides, padding)` and `AveragePooling2D(…)` on NHWC input
+//! ("valid" windows, floor as Keras, or "same": out = ceil(in / stride), the windows'
+//! cells outside the input left out of the maximum and the mean, as Keras). Max pooling records each output's argmax and
 //! routes dy through it; average pooling spreads dy evenly over each window.
 
 use crate::error::{Error, Result};
-use crate::geometry::Pool2dGeometry;
+use crate::geometry::{Padding, Pool2dGeometry};
 use crate::nn::device::tensor::Tensor;
 use crate::nn::device::Device;
 use crate::nn::model::fusion::{CanFuse, LayerFusion};
@@ -15,6 +16,7 @@ struct Pool2d {
     average: bool,
     pool: (usize, usize),
     strides: Option<(usize, usize)>,
+    padding: Padding,
     input: Vec<usize>,
     /// The geometry of the last training forward, and max pooling's argmax.
     cache: Option<(Pool2dGeometry, Option<Tensor>)>,
@@ -30,6 +32,7 @@ impl Pool2d {
             average,
             pool,
             strides: None,
+            padding: Padding::Valid,
             input: Vec::new(),
             cache: None,
             mask: false,
@@ -58,7 +61,8 @@ impl Pool2d {
 
     fn geometry(&self, n: usize) -> Result<Pool2dGeometry> {
         let s = self.strides.unwrap_or(self.pool);
-        Pool2dGeometry::new(n, self.input[0], self.input[1], self.input[2], self.pool, s)
+        let hwc = (self.input[0], self.input[1], self.input[2]);
+        Pool2dGeometry::padded(n, hwc, self.pool, s, self.padding)
     }
 
     fn spec(&self) -> LayerSpec {
@@ -66,9 +70,18 @@ impl Pool2d {
             Pair(self.pool.0, self.pool.1),
             self.strides.map(|s| Pair(s.0, s.1)),
         );
+        let padding = self.padding.name().to_string();
         match self.average {
-            true => LayerSpec::AveragePooling2D { pool_size, strides },
-            false => LayerSpec::MaxPooling2D { pool_size, strides },
+            true => LayerSpec::AveragePooling2D {
+                pool_size,
+                strides,
+                padding,
+            },
+            false => LayerSpec::MaxPooling2D {
+                pool_size,
+                strides,
+                padding,
+            },
         }
     }
 
@@ -157,6 +170,12 @@ macro_rules! pooling_layer {
             /// `strides=(sh, sw)`.
             pub fn strides(mut self, strides: (usize, usize)) -> $name {
                 self.0.strides = Some(strides);
+                self
+            }
+
+            /// `padding="valid"` (the default) or `"same"`.
+            pub fn padding(mut self, padding: Padding) -> $name {
+                self.0.padding = padding;
                 self
             }
         }

@@ -34,10 +34,23 @@ impl Sequential {
             // The layer's `add` below gives it this name.
             m.next_name = given.map(str::to_string);
             match l {
-                LayerSpec::Dense { units, activation } => {
+                LayerSpec::Dense {
+                    units,
+                    activation,
+                    use_bias,
+                    kernel_initializer,
+                    bias_initializer,
+                    trainable,
+                } => {
                     positive("units", *units)?;
                     let act: Activation = activation.parse().map_err(|e| field("activation", e))?;
-                    m.add(Dense::new(*units, act))?;
+                    m.add(
+                        Dense::new(*units, act)
+                            .use_bias(*use_bias)
+                            .kernel_initializer(*kernel_initializer)
+                            .bias_initializer(*bias_initializer)
+                            .trainable(*trainable),
+                    )?;
                 }
                 LayerSpec::Conv2D {
                     filters,
@@ -45,6 +58,10 @@ impl Sequential {
                     strides,
                     padding,
                     activation,
+                    use_bias,
+                    kernel_initializer,
+                    bias_initializer,
+                    trainable,
                 } => {
                     positive("filters", *filters)?;
                     positive("kernel_size", kernel_size.0.min(kernel_size.1))?;
@@ -54,21 +71,36 @@ impl Sequential {
                     m.add(
                         Conv2D::new(*filters, (kernel_size.0, kernel_size.1), act)
                             .strides((strides.0, strides.1))
-                            .padding(pad),
+                            .padding(pad)
+                            .use_bias(*use_bias)
+                            .kernel_initializer(*kernel_initializer)
+                            .bias_initializer(*bias_initializer)
+                            .trainable(*trainable),
                     )?;
                 }
-                LayerSpec::MaxPooling2D { pool_size, strides } => {
+                LayerSpec::MaxPooling2D {
+                    pool_size,
+                    strides,
+                    padding,
+                } => {
                     positive("pool_size", pool_size.0.min(pool_size.1))?;
-                    let mut p = MaxPooling2D::new((pool_size.0, pool_size.1));
+                    let pad: Padding = padding.parse().map_err(|e| field("padding", e))?;
+                    let mut p = MaxPooling2D::new((pool_size.0, pool_size.1)).padding(pad);
                     if let Some(s) = strides {
                         positive("strides", s.0.min(s.1))?;
                         p = p.strides((s.0, s.1));
                     }
                     m.add(p)?;
                 }
-                LayerSpec::AveragePooling2D { pool_size, strides } => {
+                LayerSpec::AveragePooling2D {
+                    pool_size,
+                    strides,
+                    padding,
+                } => {
                     positive("pool_size", pool_size.0.min(pool_size.1))?;
-                    let mut p = layers::AveragePooling2D::new((pool_size.0, pool_size.1));
+                    let pad: Padding = padding.parse().map_err(|e| field("padding", e))?;
+                    let mut p =
+                        layers::AveragePooling2D::new((pool_size.0, pool_size.1)).padding(pad);
                     if let Some(s) = strides {
                         positive("strides", s.0.min(s.1))?;
                         p = p.strides((s.0, s.1));
@@ -103,6 +135,14 @@ impl Sequential {
                     m.add(layers::LayerNormalization::new().epsilon(a.epsilon))?
                 }
                 LayerSpec::SpatialDropout2D(a) => m.add(layers::SpatialDropout2D::new(a.rate))?,
+                LayerSpec::Rescaling { scale, offset } => {
+                    m.add(layers::Rescaling::new(*scale, *offset))?
+                }
+                LayerSpec::ReLU {} => m.add(layers::ReLU::new())?,
+                LayerSpec::Softmax { .. } => m.add(layers::Softmax::new())?,
+                LayerSpec::ZeroPadding2D { padding } => {
+                    m.add(layers::ZeroPadding2D::new(padding.0, padding.1))?
+                }
                 LayerSpec::Custom { class_name, .. } => {
                     return Err(Error::Model(format!(
                         "{}: a layer defined outside wgtrain, which a description \

@@ -36,8 +36,12 @@ fn sizes(layer: &LayerSpec) -> Vec<(&'static str, usize)> {
             ("kernel_size", side(kernel_size)),
             ("strides", side(strides)),
         ],
-        LayerSpec::MaxPooling2D { pool_size, strides }
-        | LayerSpec::AveragePooling2D { pool_size, strides } => {
+        LayerSpec::MaxPooling2D {
+            pool_size, strides, ..
+        }
+        | LayerSpec::AveragePooling2D {
+            pool_size, strides, ..
+        } => {
             let mut v = vec![("pool_size", side(pool_size))];
             v.extend(strides.as_ref().map(|s| ("strides", side(s))));
             v
@@ -61,7 +65,10 @@ pub(crate) fn check_settings(layer: &LayerSpec) -> std::result::Result<(), Strin
     if let Some(a) = activation {
         check_activation(a).map_err(|e| format!("field `activation`: {e}"))?;
     }
-    if let LayerSpec::Conv2D { padding, .. } = layer {
+    if let LayerSpec::Conv2D { padding, .. }
+    | LayerSpec::MaxPooling2D { padding, .. }
+    | LayerSpec::AveragePooling2D { padding, .. } = layer
+    {
         if padding.parse::<Padding>().is_err() {
             return Err(format!(
                 "field `padding`: \"{}\" is not supported; use \"valid\" or \"same\"",
