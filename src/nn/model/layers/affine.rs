@@ -211,3 +211,38 @@ macro_rules! delegate_to_affine {
     };
 }
 pub(crate) use delegate_to_affine;
+
+/// Keras's weight options of a layer built on [`Affine`] (Dense, Conv2D), as builder
+/// methods: `kernel_initializer`, `bias_initializer`, `trainable` and `use_bias`. The
+/// layer has the fields `kernel_initializer`, `bias_initializer`, `use_bias` and `affine`.
+macro_rules! affine_options {
+    ($layer:ident) => {
+        impl $layer {
+            /// `kernel_initializer=...` (glorot_uniform by default).
+            pub fn kernel_initializer(mut self, init: Initializer) -> $layer {
+                self.kernel_initializer = init;
+                self
+            }
+
+            /// `bias_initializer=...` (zeros by default).
+            pub fn bias_initializer(mut self, init: Initializer) -> $layer {
+                self.bias_initializer = init;
+                self
+            }
+
+            /// `trainable=False`: the weights stay as they are (no gradients, no optimizer
+            /// slots); `summary` counts them as non-trainable, as Keras.
+            pub fn trainable(mut self, trainable: bool) -> $layer {
+                self.affine.trainable = trainable;
+                self
+            }
+
+            /// `use_bias=False`: no bias weight (y = act(x·W)); true by default.
+            pub fn use_bias(mut self, use_bias: bool) -> $layer {
+                self.use_bias = use_bias;
+                self
+            }
+        }
+    };
+}
+pub(crate) use affine_options;

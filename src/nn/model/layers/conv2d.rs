@@ -4,7 +4,7 @@
 
 use rand::rngs::StdRng;
 
-use super::affine::{delegate_to_affine, Affine};
+use super::affine::{affine_options, delegate_to_affine, Affine};
 use crate::error::{Error, Result};
 use crate::geometry::{Conv2dGeometry, Padding};
 use crate::nn::device::tensor::Tensor;
@@ -59,36 +59,13 @@ impl Conv2D {
         self
     }
 
-    /// `kernel_initializer=...` (glorot_uniform by default).
-    pub fn kernel_initializer(mut self, init: Initializer) -> Conv2D {
-        self.kernel_initializer = init;
-        self
-    }
-
-    /// `bias_initializer=...` (zeros by default).
-    pub fn bias_initializer(mut self, init: Initializer) -> Conv2D {
-        self.bias_initializer = init;
-        self
-    }
-
-    /// `trainable=False`: the weights stay as they are (no gradients, no optimizer
-    /// slots); `summary` counts them as non-trainable, as Keras.
-    pub fn trainable(mut self, trainable: bool) -> Conv2D {
-        self.affine.trainable = trainable;
-        self
-    }
-
-    /// `use_bias=False`: no bias weight; true by default.
-    pub fn use_bias(mut self, use_bias: bool) -> Conv2D {
-        self.use_bias = use_bias;
-        self
-    }
-
     fn geometry(&self, n: usize) -> Result<Conv2dGeometry> {
         let (h, w, c) = (self.input[0], self.input[1], self.input[2]);
         Conv2dGeometry::new(n, h, w, c, self.kernel, self.strides, self.padding)
     }
 }
+
+affine_options!(Conv2D);
 
 impl Layer for Conv2D {
     fn kind(&self) -> &'static str {

@@ -2,7 +2,7 @@
 
 use rand::rngs::StdRng;
 
-use super::affine::{delegate_to_affine, Affine};
+use super::affine::{affine_options, delegate_to_affine, Affine};
 use crate::error::{Error, Result};
 use crate::nn::device::tensor::Tensor;
 use crate::nn::device::Device;
@@ -36,31 +36,6 @@ impl Dense {
         }
     }
 
-    /// `kernel_initializer=...` (glorot_uniform by default).
-    pub fn kernel_initializer(mut self, init: Initializer) -> Dense {
-        self.kernel_initializer = init;
-        self
-    }
-
-    /// `bias_initializer=...` (zeros by default).
-    pub fn bias_initializer(mut self, init: Initializer) -> Dense {
-        self.bias_initializer = init;
-        self
-    }
-
-    /// `trainable=False`: the weights stay as they are (no gradients, no optimizer
-    /// slots); `summary` counts them as non-trainable, as Keras.
-    pub fn trainable(mut self, trainable: bool) -> Dense {
-        self.affine.trainable = trainable;
-        self
-    }
-
-    /// `use_bias=False`: no bias weight (y = act(x·W)); true by default.
-    pub fn use_bias(mut self, use_bias: bool) -> Dense {
-        self.use_bias = use_bias;
-        self
-    }
-
     /// The output's shape for input x: its last axis becomes `units`.
     fn output_dims(&self, x: &Tensor) -> Vec<usize> {
         let mut shape = x.shape().to_vec();
@@ -72,6 +47,8 @@ impl Dense {
         *self.input.last().unwrap_or(&0)
     }
 }
+
+affine_options!(Dense);
 
 impl Layer for Dense {
     fn kind(&self) -> &'static str {
