@@ -3,7 +3,9 @@
 # under the driver's validation (WGTRAIN_VALIDATION=1: the Khronos validation layer with
 # synchronization validation on Vulkan, debug output on GL), where any validation message
 # fails the test that caused it:
-#   1. lavapipe  (Mesa's Vulkan on the CPU)      every test
+#   1. lavapipe  (Mesa's Vulkan on the CPU)      every test, then the kernel and layer
+#                                                 tests again under a discrete GPU's
+#                                                 matmul rules (split family, split-K)
 #   2. llvmpipe through GL                        the GPU tests
 #   3. SwiftShader (Google's Vulkan on the CPU)   the GPU tests
 # and, after lavapipe, the API docs: `cargo doc --no-deps` under RUSTDOCFLAGS="-D warnings".
@@ -90,6 +92,18 @@ elif ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1; then
 else
   missing "lavapipe is not installed (apt-get install mesa-vulkan-drivers libvulkan1)" lavapipe
   run "the default adapter, all tests" cargo test --release "$@"
+fi
+
+# 1b. lavapipe again with a discrete GPU's matmul rules (the split family everywhere,
+# split-K past K = 256), on the kernel and layer tests: what an NVIDIA/AMD GPU runs, which
+# a CPU adapter's defaults (register family, no split) never exercise. The first real-GPU
+# run (an H200) found three tests that held only under the CPU adapter's rules.
+if ! skip_asked lavapipe && [ -n "${lvp:-}" ]; then
+  run "lavapipe with a discrete GPU's matmul rules, kernel and layer tests" \
+    VK_ICD_FILENAMES="$lvp" WGTRAIN_BACKEND=vulkan WGTRAIN_VALIDATION=$validation \
+    WGTRAIN_EXPECT_ADAPTER=llvmpipe,vulkan WGTRAIN_MATMUL=split WGTRAIN_SPLIT_K_ABOVE=256 \
+    cargo test --release --test ops --test resident --test runtime --test batch_normalization \
+    --test layers_tutorial --test layers_tutorial_b "$@"
 fi
 
 # The API docs build clean: no broken intra-doc links, every public item documented

@@ -27,8 +27,8 @@ fn autotune_caches_its_table_and_reads_it_back() {
     let mut g = Gpu::with_options(&options(TuneMode::Off)).unwrap();
     assert_eq!(
         g.tuning().matmul,
-        MatmulTable::default(),
-        "off: the defaults"
+        MatmulTable::for_device(g.info().is_cpu()),
+        "off: the adapter's defaults"
     );
     let r = g.tune_now().unwrap();
     // Every family, less the workgroup-memory ones where they are not offered (GL).
@@ -102,12 +102,15 @@ fn autotune_caches_its_table_and_reads_it_back() {
         std::fs::write(&file, junk).unwrap();
         let g = Gpu::with_options(&options(TuneMode::Auto)).unwrap();
         match g.info().is_cpu() {
-            true => assert_eq!(g.tuning().matmul, MatmulTable::default(), "{junk:?}"),
+            true => assert_eq!(g.tuning().matmul, MatmulTable::for_device(true), "{junk:?}"),
             false => assert!(std::fs::read_to_string(&file).unwrap().contains("table")),
         }
     }
     let g = Gpu::with_options(&options(TuneMode::Off)).unwrap();
-    assert_eq!(g.tuning().matmul, MatmulTable::default());
+    assert_eq!(
+        g.tuning().matmul,
+        MatmulTable::for_device(g.info().is_cpu())
+    );
 
     // The command prints the table; a bad WGTRAIN_TUNE is an error naming it.
     let out = wgtrain(&["tune"]);

@@ -196,10 +196,12 @@ fn matmul_split_is_deterministic() {
     }
 }
 
-/// One split runs each output's fma chain over k = 0, 1, … like the register kernels:
-/// the same bits, with every epilogue (so the autotune may pick either).
+/// At the adapter's chunking (one run on CPU adapters; split-K past
+/// `Gpu::split_k_above`, 256, on GPUs, for every family) the split family runs each
+/// output's fma chain over k = 0, 1, … like the register kernels: the same bits, with
+/// every epilogue (so the autotune may pick either).
 #[test]
-fn matmul_split_in_one_run_equals_the_register_kernels_bit_for_bit() {
+fn matmul_split_at_the_adapters_chunking_equals_the_register_kernels_bit_for_bit() {
     let Some(g) = gpu() else { return };
     let bits = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();
     let mut seed = 4000;
@@ -225,13 +227,14 @@ fn matmul_split_in_one_run_equals_the_register_kernels_bit_for_bit() {
                 .unwrap();
                 g.download(&out).unwrap()
             };
-            let (split, _) = run(g, &c, (layout, Epilogue::Plain), n, None);
+            let chunk = split_k_chunk((m, n, k), g.split_k_above(), layout);
+            let (split, _) = run(g, &c, (layout, Epilogue::Plain), n, chunk);
             assert_eq!(
                 bits(split),
                 bits(reg(None, false)),
                 "{layout:?} m{m} n{n} k{k}"
             );
-            let (split, _) = run(g, &c, (layout, Epilogue::BiasRelu), n, None);
+            let (split, _) = run(g, &c, (layout, Epilogue::BiasRelu), n, chunk);
             let want = reg(Some(&c.gbias), true);
             assert_eq!(
                 bits(split),
@@ -240,13 +243,13 @@ fn matmul_split_in_one_run_equals_the_register_kernels_bit_for_bit() {
             );
             match layout {
                 Layout::NT => {
-                    let (split, _) = run(g, &c, (layout, Epilogue::Mask), n, None);
+                    let (split, _) = run(g, &c, (layout, Epilogue::Mask), n, chunk);
                     let masked = ops::matmul_nt_relu_masked(g, &c.ga, &c.gb, &c.gmask).unwrap();
                     let want = g.download(&masked).unwrap();
                     assert_eq!(bits(split), bits(want), "NT m{m} n{n} k{k} masked");
                 }
                 Layout::TN => {
-                    let (split, split_db) = run(g, &c, (layout, Epilogue::BiasGrad), n, None);
+                    let (split, split_db) = run(g, &c, (layout, Epilogue::BiasGrad), n, chunk);
                     let (dw, db) = (g.zeros(&[m, n]).unwrap(), g.zeros(&[n]).unwrap());
                     ops::matmul_tn_bias_grad_into(g, &c.ga, &c.gb, &dw, &db).unwrap();
                     assert_eq!(

@@ -45,12 +45,14 @@ fn sigmoid_cross_entropy_is_stable_and_matches() {
             );
             let acc = ops::binary_accuracy_forward(g, &p, &gy).unwrap();
             let want = cpu::binary_accuracy_forward(&pc, &y, rows, cols);
+            // hits / cols: exact on the twin, within WGSL's 2.5 ulp for f32 division on
+            // the GPU (NVIDIA's Vulkan driver gives 0.90000004 for 0.9).
             assert_close(
                 "binary accuracy",
                 &g.download(&acc).unwrap(),
                 &want,
                 0.0,
-                0.0,
+                2.5 * f32::EPSILON,
             );
         }
     }
