@@ -75,6 +75,8 @@ fn every_layer() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.9,
@@ -119,6 +121,8 @@ fn every_layer() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
         ],
         ..Default::default()

@@ -107,6 +107,8 @@ fn spec() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.5,
@@ -130,6 +132,8 @@ fn spec() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
             LayerSpec::AveragePooling2D {
                 pool_size: Pair(2, 1),
@@ -148,6 +152,8 @@ fn spec() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.9,
@@ -167,6 +173,8 @@ fn spec() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
         ],
         // A name of the user's own, which Keras keeps both ways (the rest generated).
@@ -263,6 +271,8 @@ fn tutorial_spec() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
             LayerSpec::LayerNormalization(LayerNormArgs { epsilon: 1e-2 }),
             LayerSpec::SpatialDropout2D(SpatialDropoutArgs { rate: 0.3 }),
@@ -279,6 +289,8 @@ fn tutorial_spec() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
             LayerSpec::LayerNormalization(LayerNormArgs { epsilon: 1e-3 }),
             LayerSpec::Dense {
@@ -288,6 +300,8 @@ fn tutorial_spec() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
         ],
         ..Default::default()
