@@ -14,8 +14,7 @@ use crate::nn::model::spec::shortest::shortest_value;
 use crate::nn::Regularizer;
 
 /// What wgtrain reads, for the message refusing anything else.
-const SUPPORTED: &str =
-    "wgtrain's regularizers are L1(l1), L2(l2) and L1L2(l1, l2) (keras.regularizers)";
+const SUPPORTED: &str = "wgtrain's regularizers are L1(l1), L2(l2) and L1L2(l1, l2)";
 
 /// The regularizer argument `key` (None when absent or null). Read for inference (the
 /// weights only run), one wgtrain cannot read is let through with a note instead.
@@ -65,7 +64,7 @@ fn parse(a: &Args, key: &str, v: &Value) -> Result<Regularizer> {
     {
         return Err(a.unsupported(
             format!("argument `{key}` = {}", short(v)),
-            format!("Keras's {class} has no argument `{k}` ({SUPPORTED})"),
+            format!("Keras's {class} has no argument `{k}`; {SUPPORTED}"),
         ));
     }
     let factor = |name: &str, default: f32| -> Result<f32> {

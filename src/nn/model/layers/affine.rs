@@ -57,7 +57,7 @@ impl Affine {
             ("bias_regularizer", self.bias_regularizer),
         ] {
             if let Some(Err(e)) = r.map(Regularizer::check) {
-                return Err(Error::Model(format!("{layer}: `{arg}` {e}")));
+                return Err(Error::Model(format!("{layer}: `{arg}`: {e}")));
             }
         }
         Ok(())
