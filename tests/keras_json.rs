@@ -228,9 +228,10 @@ fn unsupported_arguments_name_the_layer_and_the_argument() {
                 cnn,
                 7,
                 "kernel_regularizer",
-                json!({"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01}}),
+                json!({"module": "keras.regularizers", "class_name": "OrthogonalRegularizer",
+                       "config": {"factor": 0.01, "mode": "rows"}}),
             ),
-            "argument `kernel_regularizer` = {\"class_name\":\"L2\"",
+            "argument `kernel_regularizer` = {\"class_name\":\"OrthogonalRegularizer\"",
         ),
         (
             with_arg(

@@ -118,7 +118,11 @@ fn the_penalty_joins_the_loss_and_its_gradient_the_step() {
         assert_eq!(w0, plain.get_weights().unwrap(), "same seed, same weights");
         let pen = penalty(&w0);
         assert!(pen > 0.1, "the penalty matters here: {pen}");
-        close("regularization_loss", reg.regularization_loss().unwrap(), pen);
+        close(
+            "regularization_loss",
+            reg.regularization_loss().unwrap(),
+            pen,
+        );
         assert_eq!(plain.regularization_loss().unwrap(), 0.0);
 
         let (er, ep) = (
@@ -289,7 +293,10 @@ fn regularizers_are_kept_by_descriptions_keras_json_and_checkpoints() {
     assert_eq!(m.spec(), s);
     // The description, written and read back (shortest numbers).
     let text = s.to_json();
-    assert!(text.contains(r#""kernel_regularizer":{"l2":0.03}"#), "{text}");
+    assert!(
+        text.contains(r#""kernel_regularizer":{"l2":0.03}"#),
+        "{text}"
+    );
     assert_eq!(ModelSpec::from_json(&text, "again").unwrap(), s);
     // Keras JSON: Keras 3's object form, shortest floats, read back the same.
     let k = s.to_keras_json();
@@ -305,7 +312,10 @@ fn regularizers_are_kept_by_descriptions_keras_json_and_checkpoints() {
         dense["bias_regularizer"]["config"],
         json!({"l1": 0.02, "l2": 0.04})
     );
-    assert_eq!(v["config"]["layers"][2]["config"]["kernel_regularizer"], Value::Null);
+    assert_eq!(
+        v["config"]["layers"][2]["config"]["kernel_regularizer"],
+        Value::Null
+    );
     assert_eq!(ModelSpec::from_json(&k, "keras").unwrap(), s);
     // A checkpoint keeps them: the loaded model's penalty is the saved one's.
     let dir = common::TempDir::new("regularizers");
@@ -334,8 +344,8 @@ fn keras_dense(args: Value) -> String {
 }
 
 fn kernel_regularizer_of(keras: Value) -> Option<Regularizer> {
-    let s = ModelSpec::from_json(&keras_dense(json!({"kernel_regularizer": keras})), "k.json")
-        .unwrap();
+    let s =
+        ModelSpec::from_json(&keras_dense(json!({"kernel_regularizer": keras})), "k.json").unwrap();
     match s.layers[0] {
         LayerSpec::Dense {
             kernel_regularizer, ..
@@ -351,8 +361,14 @@ fn keras_forms_of_regularizers_are_read() {
                "registered_name": null})
     };
     // By name, with Keras's defaults (L1L2's are 0 and 0).
-    assert_eq!(kernel_regularizer_of(json!("l2")), Some(Regularizer::l2(0.01)));
-    assert_eq!(kernel_regularizer_of(json!("L1")), Some(Regularizer::l1(0.01)));
+    assert_eq!(
+        kernel_regularizer_of(json!("l2")),
+        Some(Regularizer::l2(0.01))
+    );
+    assert_eq!(
+        kernel_regularizer_of(json!("L1")),
+        Some(Regularizer::l1(0.01))
+    );
     assert_eq!(
         kernel_regularizer_of(json!("l1l2")),
         Some(Regularizer::l1_l2(0.0, 0.0))
@@ -439,8 +455,10 @@ fn bad_regularizers_are_refused_naming_the_layer_and_argument() {
         assert!(e.contains(part), "{part:?} not in: {e}");
     }
     // Read to run trained weights, one wgtrain cannot compute is let through, noted.
-    let text = keras_dense(json!({"kernel_regularizer": {"class_name": "OrthogonalRegularizer",
-        "config": {"factor": 0.01, "mode": "rows"}}, "bias_regularizer": "l2"}));
+    let text = keras_dense(
+        json!({"kernel_regularizer": {"class_name": "OrthogonalRegularizer",
+        "config": {"factor": 0.01, "mode": "rows"}}, "bias_regularizer": "l2"}),
+    );
     let (s, notes) = ModelSpec::from_json_for_inference(&text, "k.json").unwrap();
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(
