@@ -480,7 +480,8 @@ fn the_tutorial_layers_predict_and_train_one_sgd_step_as_keras_does() {
 }
 
 /// A model with kernel and bias regularizers (L1, L2, L1L2 on different layers), built and
-/// initialised by Keras and saved to the path given.
+/// initialised by Keras and saved to the path given. The L1-regularised biases start
+/// random, not zero: at exactly 0, JAX's |x| has slope 1 where wgtrain's (and TF's) has 0.
 const REGULARIZED_IN_KERAS: &str = r#"
 import sys, keras
 from keras import layers, regularizers as r

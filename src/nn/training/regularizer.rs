@@ -2,7 +2,11 @@
 //! L1L2, as `keras.regularizers` defines them. The penalty l1·Σ|w| + l2·Σw² (no ½) is
 //! added to the loss a step reports and to evaluation losses, and its gradient
 //! l1·sign(w) + 2·l2·w (sign(0) = 0) to the weight's gradient before clipping and the
-//! optimizer's update, as Keras does by adding `sum(model.losses)` to the loss.
+//! optimizer's update, as Keras does by adding `sum(model.losses)` to the loss. Only
+//! trainable weights are penalised (Keras's `_get_regularization_losses`). At a weight of
+//! exactly 0 the L1 gradient is 0, as TensorFlow's and PyTorch's |x|; Keras on JAX takes
+//! +l1 there (JAX's |x| has slope 1 at 0), so an L1-regularised zero weight (a zero-
+//! initialised bias) moves by lr·l1 more in Keras/JAX's first step.
 
 use serde::{Deserialize, Serialize};
 
