@@ -526,3 +526,29 @@ fn the_penalty_is_reduced_on_the_device_in_parts() {
         assert!(r.serial_trips <= 12, "{r:?}");
     }
 }
+
+/// As Keras (`_get_regularization_losses` reads the trainable weights), a frozen layer's
+/// regularizer adds nothing; unfrozen, the same layer's does.
+#[test]
+fn frozen_layers_carry_no_penalty() {
+    let (x, y) = data(4);
+    let model = |trainable: bool| {
+        let text = json!({"input_shape": [6, 5, 2], "layers": [{"Flatten": {}},
+            {"Dense": {"units": 4, "activation": "softmax", "trainable": trainable,
+                       "kernel_regularizer": {"l2": 0.5}}}]});
+        let s = ModelSpec::from_json(&text.to_string(), "frozen").unwrap();
+        let mut m = Sequential::from_spec(&s, Device::Cpu, 1).unwrap();
+        m.compile(Optimizer::sgd(0.1, 0.0), Loss::CategoricalCrossentropy, &[])
+            .unwrap();
+        m
+    };
+    let (frozen, open) = (model(false), model(true));
+    assert_eq!(frozen.regularization_loss().unwrap(), 0.0);
+    let pen = open.regularization_loss().unwrap();
+    assert!(pen > 0.1, "{pen}");
+    let (lf, lo) = (
+        frozen.evaluate(&x, &y).unwrap().loss,
+        open.evaluate(&x, &y).unwrap().loss,
+    );
+    close("frozen + penalty", lo, lf as f64 + pen as f64);
+}
