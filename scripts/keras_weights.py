@@ -13,8 +13,10 @@
 #       the model's predictions for raw little-endian float32 inputs (the round-trip test).
 #   python3 scripts/keras_weights.py sgd-step DIR X.f32 Y.f32 LOSS LR OUT_DIR
 #       one train_on_batch of plain SGD (rate LR, loss LOSS by Keras's name) on the whole
-#       batch: OUT_DIR/loss.f32 (the step's loss, regularization included) and
-#       OUT_DIR/model.safetensors (the weights after it), for the round-trip test.
+#       batch: OUT_DIR/loss.f32 (the step's loss as train_on_batch reports it: the loss
+#       plus the regularization penalties, sum(model.losses), at the weights before the
+#       step), OUT_DIR/regularization.f32 (that penalty alone) and OUT_DIR/model.safetensors
+#       (the weights after it), for the round-trip test.
 import json, os, struct, sys
 import numpy as np
 
@@ -120,9 +122,13 @@ def main(argv):
         x = np.fromfile(argv[2], dtype="<f4").reshape((-1,) + tuple(model.input_shape[1:]))
         y = np.fromfile(argv[3], dtype="<f4").reshape((x.shape[0],) + tuple(model.output_shape[1:]))
         model.compile(optimizer=keras.optimizers.SGD(learning_rate=float(argv[5])), loss=argv[4])
+        # Keras's regularization losses (kernel_/bias_regularizer) at the starting weights:
+        # train_on_batch adds them to the loss it returns.
+        penalty = sum(float(keras.ops.convert_to_numpy(l)) for l in model.losses)
         loss = model.train_on_batch(x, y)
         os.makedirs(argv[6], exist_ok=True)
         np.asarray([loss], dtype="<f4").tofile(os.path.join(argv[6], "loss.f32"))
+        np.asarray([penalty], dtype="<f4").tofile(os.path.join(argv[6], "regularization.f32"))
         write_safetensors(os.path.join(argv[6], "model.safetensors"), weights_of(model),
                           {"format": FORMAT, "model": model.to_json()})
     else:

@@ -15,6 +15,6 @@ pub use crate::nn::{
     },
     to_categorical, Activation, AdamParams, Array, Device, DeviceKind, EpsilonForm, Evaluation,
     FitOptions, GradientClip, History, Layer, LearningRateSchedule, Loss, Metric, Optimizer,
-    RmsPropParams, Sequential, SgdParams, Verbose,
+    Regularizer, RmsPropParams, Sequential, SgdParams, Verbose,
 };
 pub use crate::{Error, Result};

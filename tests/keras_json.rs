@@ -75,6 +75,8 @@ fn every_layer() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.9,
@@ -119,6 +121,8 @@ fn every_layer() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
         ],
         ..Default::default()
@@ -224,9 +228,10 @@ fn unsupported_arguments_name_the_layer_and_the_argument() {
                 cnn,
                 7,
                 "kernel_regularizer",
-                json!({"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01}}),
+                json!({"module": "keras.regularizers", "class_name": "OrthogonalRegularizer",
+                       "config": {"factor": 0.01, "mode": "rows"}}),
             ),
-            "argument `kernel_regularizer` = {\"class_name\":\"L2\"",
+            "argument `kernel_regularizer` = {\"class_name\":\"OrthogonalRegularizer\"",
         ),
         (
             with_arg(

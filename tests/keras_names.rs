@@ -433,15 +433,17 @@ fn predict_raw_feeds_the_image_as_it_is() {
     assert_eq!(flat[7], pixel(2, 1) as f32 / 255.0);
 }
 
-/// `named_model()` with He-normal initialised, L2-regularised layers.
-fn he_l2_model() -> Value {
+/// `named_model()` with He-normal initialised layers under a regularizer wgtrain does not
+/// compute (an orthogonal one: L1/L2 are read and computed).
+fn he_orthogonal_model() -> Value {
     let mut v = named_model();
     for l in v["config"]["layers"].as_array_mut().unwrap() {
         if l["class_name"] == "Dense" {
             l["config"]["kernel_initializer"] = json!({"module": "keras.initializers",
                 "class_name": "HeNormal", "config": {"seed": null}, "registered_name": null});
             l["config"]["kernel_regularizer"] = json!({"module": "keras.regularizers",
-                "class_name": "L2", "config": {"l2": 0.01}, "registered_name": null});
+                "class_name": "OrthogonalRegularizer", "config": {"factor": 0.01, "mode": "rows"},
+                "registered_name": null});
         }
     }
     v
@@ -450,7 +452,7 @@ fn he_l2_model() -> Value {
 #[test]
 fn initializers_and_regularizers_do_not_stop_running_trained_weights() {
     let dir = TempDir::new("keras-names-inference");
-    let path = write(&dir, "he.json", &he_l2_model());
+    let path = write(&dir, "he.json", &he_orthogonal_model());
     // Read to run weights: accepted, with a note per layer naming what was let through.
     let (spec, notes) = ModelSpec::load_for_inference(&path).unwrap();
     let plain = ModelSpec::from_json(&named_model().to_string(), "plain").unwrap();

@@ -721,6 +721,8 @@ fn floaty_spec() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.9,
@@ -740,6 +742,8 @@ fn floaty_spec() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
         ],
         ..Default::default()

@@ -13,7 +13,7 @@ use std::process::Command;
 use common::{one_hot, randn, TempDir};
 use wgtrain::nn::{
     Array, Device, FitOptions, Initializer, LayerSpec, Loss, Metric, ModelSpec, Optimizer, Pair,
-    Sequential, Verbose,
+    Regularizer, Sequential, Verbose,
 };
 
 /// The Python to run Keras with: WGTRAIN_KERAS_PYTHON (which must work: CI sets it only
@@ -107,6 +107,8 @@ fn spec() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.5,
@@ -130,6 +132,8 @@ fn spec() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
             LayerSpec::AveragePooling2D {
                 pool_size: Pair(2, 1),
@@ -148,6 +152,8 @@ fn spec() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
             LayerSpec::BatchNormalization {
                 momentum: 0.9,
@@ -167,6 +173,8 @@ fn spec() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
         ],
         // A name of the user's own, which Keras keeps both ways (the rest generated).
@@ -263,6 +271,8 @@ fn tutorial_spec() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
             LayerSpec::LayerNormalization(LayerNormArgs { epsilon: 1e-2 }),
             LayerSpec::SpatialDropout2D(SpatialDropoutArgs { rate: 0.3 }),
@@ -279,6 +289,8 @@ fn tutorial_spec() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
             LayerSpec::LayerNormalization(LayerNormArgs { epsilon: 1e-3 }),
             LayerSpec::Dense {
@@ -288,6 +300,8 @@ fn tutorial_spec() -> ModelSpec {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
         ],
         ..Default::default()
@@ -463,4 +477,170 @@ fn the_tutorial_layers_predict_and_train_one_sgd_step_as_keras_does() {
         .unwrap()
         .unwrap();
     assert_eq!(back, spec);
+}
+
+/// A model with kernel and bias regularizers (L1, L2, L1L2 on different layers), built and
+/// initialised by Keras and saved to the path given. The L1-regularised biases start
+/// random, not zero: at exactly 0, JAX's |x| has slope 1 where wgtrain's (and TF's) has 0.
+const REGULARIZED_IN_KERAS: &str = r#"
+import sys, keras
+from keras import layers, regularizers as r
+model = keras.Sequential([
+    keras.Input((6, 5, 2)),
+    layers.Conv2D(3, (3, 2), activation="tanh", name="conv",
+                  kernel_regularizer=r.L1L2(l1=0.01, l2=0.02), bias_regularizer=r.L1(0.05),
+                  bias_initializer=keras.initializers.RandomNormal(stddev=0.3)),
+    layers.Flatten(),
+    layers.Dense(6, activation="relu", kernel_regularizer=r.L2(0.03), name="hidden"),
+    layers.Dense(4, activation="softmax", name="out", kernel_regularizer=r.L1(0.002),
+                 bias_regularizer="l2",
+                 bias_initializer=keras.initializers.RandomNormal(stddev=0.3)),
+])
+model.save(sys.argv[1])
+"#;
+
+#[test]
+fn keras_regularizers_add_to_the_loss_and_the_step_as_in_keras() {
+    let Some(py) = keras_python() else { return };
+    let dir = TempDir::new("keras-regularizers");
+    let out = Command::new(&py)
+        .args(["-c", REGULARIZED_IN_KERAS, &dir.s("model.keras")])
+        .env("KERAS_BACKEND", "jax")
+        .env("JAX_PLATFORMS", "cpu")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    script(&py, &["from-keras", &dir.s("model.keras"), &dir.s("keras")]);
+    // Read from Keras's JSON: each regularizer as Keras wrote it.
+    let weights = dir.path("keras/model.safetensors");
+    let spec = ModelSpec::from_weights_file(&weights).unwrap().unwrap();
+    let regs: Vec<_> = spec
+        .layers
+        .iter()
+        .filter_map(|l| match l {
+            LayerSpec::Dense {
+                kernel_regularizer,
+                bias_regularizer,
+                ..
+            }
+            | LayerSpec::Conv2D {
+                kernel_regularizer,
+                bias_regularizer,
+                ..
+            } => Some((*kernel_regularizer, *bias_regularizer)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        regs,
+        [
+            (
+                Some(Regularizer::l1_l2(0.01, 0.02)),
+                Some(Regularizer::l1(0.05))
+            ),
+            (Some(Regularizer::l2(0.03)), None),
+            (Some(Regularizer::l1(0.002)), Some(Regularizer::l2(0.01))),
+        ]
+    );
+
+    let (n, lr) = (10, 0.1f32);
+    let x = Array::new(&[n, 6, 5, 2], randn(5, n * 60, 4.0)).unwrap();
+    let y = Array::new(&[n, 4], one_hot(6, n, 4)).unwrap();
+    write_f32(&dir.path("x.f32"), &x.data);
+    write_f32(&dir.path("y.f32"), &y.data);
+    script(
+        &py,
+        &[
+            "sgd-step",
+            &dir.s("keras"),
+            &dir.s("x.f32"),
+            &dir.s("y.f32"),
+            "categorical_crossentropy",
+            &lr.to_string(),
+            &dir.s("step"),
+        ],
+    );
+    let keras_penalty = read_f32(&dir.path("step/regularization.f32"));
+    assert!(
+        keras_penalty[0] > 0.05,
+        "the penalty matters: {keras_penalty:?}"
+    );
+    let mut after = Sequential::from_spec(&spec, Device::Cpu, 0).unwrap();
+    after
+        .load_weights(dir.path("step/model.safetensors"))
+        .unwrap();
+    let keras_after = after.get_weights().unwrap();
+
+    // The same step from Keras's initial weights, on each device.
+    let mut devices = vec![(false, Device::Cpu)];
+    devices.extend(common::gpu_device().map(|g| (true, g)));
+    for (gpu, dev) in devices {
+        let mut m = Sequential::from_spec(&spec, dev, 0).unwrap();
+        m.load_weights(&weights).unwrap();
+        m.compile(Optimizer::sgd(lr, 0.0), Loss::CategoricalCrossentropy, &[])
+            .unwrap();
+        assert_close(
+            "regularizers: the penalty before the step",
+            &[m.regularization_loss().unwrap()],
+            &keras_penalty,
+        );
+        let loss = m.train_on_batch(&x, &y).unwrap();
+        assert_close(
+            "regularizers: one-step loss (penalty included)",
+            &[loss],
+            &read_f32(&dir.path("step/loss.f32")),
+        );
+        for (a, b) in m.get_weights().unwrap().iter().zip(&keras_after) {
+            assert_eq!(a.name, b.name);
+            assert_close(
+                &format!("regularizers: {} after one step", a.name),
+                &a.array.data,
+                &b.array.data,
+            );
+        }
+        if gpu {
+            continue;
+        }
+        // Exported back to Keras JSON and reloaded by Keras: the same model again.
+        m.save(dir.path("checkpoint.safetensors")).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_wgtrain"))
+            .args([
+                "export",
+                &dir.s("checkpoint.safetensors"),
+                "--out",
+                &dir.s("export"),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        script(&py, &["to-keras", &dir.s("export"), &dir.s("back.keras")]);
+        script(&py, &["from-keras", &dir.s("back.keras"), &dir.s("back")]);
+        let back = ModelSpec::from_weights_file(dir.path("back/model.safetensors"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(back, spec);
+        let ours = m.predict(&x).unwrap();
+        script(
+            &py,
+            &[
+                "predict",
+                &dir.s("export"),
+                &dir.s("x.f32"),
+                &dir.s("keras.f32"),
+            ],
+        );
+        assert_close(
+            "regularizers: predictions after export",
+            &ours.data,
+            &read_f32(&dir.path("keras.f32")),
+        );
+    }
 }

@@ -921,6 +921,8 @@ fn trainable_false_reads_and_writes_keras_json() {
         k.layers[0],
         LayerSpec::Dense {
             trainable: false,
+            kernel_regularizer: None,
+            bias_regularizer: None,
             ..
         }
     ));

@@ -261,6 +261,8 @@ fn layer_normalization_reads_from_and_writes_to_keras_json() {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
             LayerSpec::LayerNormalization(LayerNormArgs { epsilon: 1e-2 }),
             LayerSpec::Dense {
@@ -270,6 +272,8 @@ fn layer_normalization_reads_from_and_writes_to_keras_json() {
                 kernel_initializer: Initializer::GlorotUniform,
                 bias_initializer: Initializer::Zeros,
                 trainable: true,
+                kernel_regularizer: None,
+                bias_regularizer: None,
             },
         ],
         ..Default::default()

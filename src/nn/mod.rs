@@ -49,3 +49,4 @@ pub use training::loss::{Loss, LossConfig, Metric};
 pub use training::optimizer::{ClippedOptimizer, Optimizer};
 pub use training::param::Param;
 pub use training::progress::Verbose;
+pub use training::regularizer::Regularizer;

@@ -24,6 +24,7 @@ pub mod matmul_split;
 pub mod maxpool;
 pub mod mse;
 pub mod pad2d;
+pub mod regularize;
 pub mod rescale;
 pub mod rmsprop;
 pub mod sgd;
@@ -61,6 +62,7 @@ pub use matmul::{
 pub use maxpool::{maxpool_backward, maxpool_backward_masked, maxpool_forward};
 pub use mse::{mse_backward, mse_forward};
 pub use pad2d::{pad2d_backward, pad2d_forward};
+pub use regularize::{regularize_backward, regularize_forward, regularize_penalty_into};
 pub use rescale::{rescale_backward, rescale_forward};
 pub use rmsprop::rmsprop_update;
 pub use sgd::sgd_update;

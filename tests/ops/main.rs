@@ -28,6 +28,7 @@ mod maxpool;
 mod mse;
 mod pad2d;
 mod pool_same;
+mod regularize;
 mod rescale;
 mod rmsprop;
 mod sgd;

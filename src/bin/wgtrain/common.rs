@@ -85,8 +85,8 @@ pub fn build_model(model: &str, dev: Device, seed: u64, images: [usize; 3]) -> R
 }
 
 /// [`build_model`]; `inference`: the model's weights will be loaded, not trained, so a
-/// Keras model's training-only arguments (initializers, regularizers) are let through,
-/// with a note on stderr.
+/// Keras model's training-only arguments wgtrain cannot read (an Orthogonal initializer
+/// or regularizer, constraints) are let through, with a note on stderr.
 fn build_model_for(
     model: &str,
     dev: Device,

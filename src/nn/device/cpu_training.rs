@@ -251,6 +251,29 @@ impl TrainingOps for CpuDevice {
         Ok(())
     }
 
+    fn regularize_forward(
+        &self,
+        w: &Tensor,
+        l1: f32,
+        l2: f32,
+        scale: f32,
+        out: &mut Tensor,
+    ) -> Result<()> {
+        let op = "regularize_forward";
+        let penalty = cpu::regularize_forward(w.host_f32(op)?, l1, l2);
+        let o = out.host_f32_mut(op)?;
+        check_len(op, &[1], o.len())?;
+        o[0] += (scale as f64 * penalty) as f32;
+        Ok(())
+    }
+
+    fn regularize_backward(&self, w: &Tensor, grad: &mut Tensor, l1: f32, l2: f32) -> Result<()> {
+        let op = "regularize_backward";
+        expect_same(op, ("w", w.shape()), ("grad", grad.shape()))?;
+        cpu::regularize_backward(w.host_f32(op)?, grad.host_f32_mut(op)?, l1, l2);
+        Ok(())
+    }
+
     fn weight_decay_update(&self, param: &mut Tensor, wd: f32, lr: &Tensor) -> Result<()> {
         let op = "weight_decay_update";
         cpu::weight_decay_update(param.host_f32_mut(op)?, wd, rate(op, lr)?);

@@ -203,6 +203,23 @@ impl TrainingOps for Gpu {
         ops::lr_schedule_forward(self, schedule, step, table, lr)
     }
 
+    fn regularize_forward(
+        &self,
+        w: &Tensor,
+        l1: f32,
+        l2: f32,
+        scale: f32,
+        out: &mut Tensor,
+    ) -> Result<()> {
+        let op = "regularize_forward";
+        ops::regularize_penalty_into(self, g(op, w)?, l1, l2, scale, g(op, out)?)
+    }
+
+    fn regularize_backward(&self, w: &Tensor, grad: &mut Tensor, l1: f32, l2: f32) -> Result<()> {
+        let op = "regularize_backward";
+        ops::regularize_backward(self, g(op, w)?, g(op, grad)?, l1, l2)
+    }
+
     fn weight_decay_update(&self, param: &mut Tensor, wd: f32, lr: &Tensor) -> Result<()> {
         let op = "weight_decay_update";
         ops::weight_decay_update(self, g(op, param)?, wd, g(op, lr)?)

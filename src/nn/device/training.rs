@@ -135,6 +135,18 @@ pub trait TrainingOps {
     ) -> Result<()>;
     /// Clip a gradient in place (Keras's clipnorm / clipvalue).
     fn clip_update(&self, grad: &mut Tensor, clip: GradientClip) -> Result<()>;
+    /// `out[0]` += scale · (l1·Σ|w| + l2·Σw²): a weight's L1/L2 penalty (Keras's
+    /// regularizers) added to a loss sum, on the device (reduced in parts, then summed).
+    fn regularize_forward(
+        &self,
+        w: &Tensor,
+        l1: f32,
+        l2: f32,
+        scale: f32,
+        out: &mut Tensor,
+    ) -> Result<()>;
+    /// `grad` += l1·sign(w) + 2·l2·w in place (sign(0) = 0): the penalty's gradient.
+    fn regularize_backward(&self, w: &Tensor, grad: &mut Tensor, l1: f32, l2: f32) -> Result<()>;
     /// Decoupled weight decay in place: param −= param·wd·lr (AdamW, before its update).
     fn weight_decay_update(&self, param: &mut Tensor, wd: f32, lr: &Tensor) -> Result<()>;
     /// One SGD (momentum / Nesterov) update in place.

@@ -1,8 +1,10 @@
 //! Model descriptions read to run weights trained elsewhere (evaluate, predict): a Keras
 //! model's arguments that only decide how a layer is trained — its initializers,
-//! regularizers and constraints, `trainable` — do not change what it computes once its
-//! weights are loaded, so they are accepted whatever they are (training such a model
-//! still reads them as `from_json` does). Each layer that had any gets a note saying so.
+//! regularizers and constraints, `trainable` — do not change what it predicts once its
+//! weights are loaded, so those wgtrain cannot read are accepted whatever they are
+//! (training such a model still reads them as `from_json` does). Each layer that had any
+//! gets a note saying so. Regularizers wgtrain computes (L1, L2, L1L2) are read, so
+//! `evaluate` adds their penalty to the loss as Keras's does.
 
 use std::path::Path;
 

@@ -12,7 +12,6 @@ use serde_json::{json, Map, Value};
 use super::keras_args::{layer_name, sample_shape, short, Args};
 use super::keras_layers;
 use crate::error::{Error, Result};
-use crate::nn::model::init::Initializer;
 use crate::nn::model::spec::shortest::shortest_value;
 use crate::nn::model::spec::{LayerSpec, ModelSpec, Pair, BUILT_IN, KERAS_COMMON};
 
@@ -151,37 +150,8 @@ impl ModelSpec {
                     a.finish()?;
                     continue;
                 }
-                "Dense" => LayerSpec::Dense {
-                    units: a.count("units")?,
-                    activation: a.activation("activation", "linear")?,
-                    use_bias: a.boolean("use_bias", true)?,
-                    kernel_initializer: a.init("kernel_initializer", Initializer::GlorotUniform)?,
-                    bias_initializer: a.init("bias_initializer", Initializer::Zeros)?,
-                    trainable: a.boolean("trainable", true)?,
-                },
-                "Conv2D" => {
-                    a.channels_last()?;
-                    a.expect(
-                        "dilation_rate",
-                        json!([1, 1]),
-                        "wgtrain's Conv2D is not dilated",
-                    )?;
-                    a.expect("groups", json!(1), "wgtrain's Conv2D has one group")?;
-                    LayerSpec::Conv2D {
-                        filters: a.count("filters")?,
-                        kernel_size: a
-                            .pair("kernel_size")?
-                            .ok_or_else(|| a.err("argument `kernel_size` is missing"))?,
-                        strides: a.pair("strides")?.unwrap_or(Pair(1, 1)),
-                        padding: a.string("padding", "valid")?,
-                        activation: a.activation("activation", "linear")?,
-                        use_bias: a.boolean("use_bias", true)?,
-                        kernel_initializer: a
-                            .init("kernel_initializer", Initializer::GlorotUniform)?,
-                        bias_initializer: a.init("bias_initializer", Initializer::Zeros)?,
-                        trainable: a.boolean("trainable", true)?,
-                    }
-                }
+                "Dense" => keras_layers::dense(&mut a)?,
+                "Conv2D" => keras_layers::conv2d(&mut a)?,
                 "MaxPooling2D" | "AveragePooling2D" => {
                     a.channels_last()?;
                     let padding = a.string("padding", "valid")?;

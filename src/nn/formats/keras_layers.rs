@@ -1,13 +1,54 @@
-//! Reading and writing the Keras layers of the common tutorials that need more than a
-//! line in `keras_json.rs` (Rescaling, ReLU, Softmax, ZeroPadding2D), and initializers in
-//! Keras's form.
+//! Reading and writing the Keras layers that need more than a line in `keras_json.rs`
+//! (Dense and Conv2D with their weight options, Rescaling, ReLU, Softmax, ZeroPadding2D),
+//! and initializers and regularizers in Keras's form.
 
 use serde_json::{json, Map, Value};
 
 use super::keras_args::{short, Args};
+use super::keras_regularizer as regularizer;
 use crate::error::Result;
 use crate::nn::model::init::Initializer;
-use crate::nn::model::spec::{LayerSpec, ZeroPadding};
+use crate::nn::model::spec::{LayerSpec, Pair, ZeroPadding};
+
+/// Keras's `Dense`: units, activation and the weight options.
+pub(super) fn dense(a: &mut Args) -> Result<LayerSpec> {
+    Ok(LayerSpec::Dense {
+        units: a.count("units")?,
+        activation: a.activation("activation", "linear")?,
+        use_bias: a.boolean("use_bias", true)?,
+        kernel_initializer: a.init("kernel_initializer", Initializer::GlorotUniform)?,
+        bias_initializer: a.init("bias_initializer", Initializer::Zeros)?,
+        trainable: a.boolean("trainable", true)?,
+        kernel_regularizer: regularizer::read(a, "kernel_regularizer")?,
+        bias_regularizer: regularizer::read(a, "bias_regularizer")?,
+    })
+}
+
+/// Keras's `Conv2D` (channels last, not dilated, one group) with the weight options.
+pub(super) fn conv2d(a: &mut Args) -> Result<LayerSpec> {
+    a.channels_last()?;
+    a.expect(
+        "dilation_rate",
+        json!([1, 1]),
+        "wgtrain's Conv2D is not dilated",
+    )?;
+    a.expect("groups", json!(1), "wgtrain's Conv2D has one group")?;
+    Ok(LayerSpec::Conv2D {
+        filters: a.count("filters")?,
+        kernel_size: a
+            .pair("kernel_size")?
+            .ok_or_else(|| a.err("argument `kernel_size` is missing"))?,
+        strides: a.pair("strides")?.unwrap_or(Pair(1, 1)),
+        padding: a.string("padding", "valid")?,
+        activation: a.activation("activation", "linear")?,
+        use_bias: a.boolean("use_bias", true)?,
+        kernel_initializer: a.init("kernel_initializer", Initializer::GlorotUniform)?,
+        bias_initializer: a.init("bias_initializer", Initializer::Zeros)?,
+        trainable: a.boolean("trainable", true)?,
+        kernel_regularizer: regularizer::read(a, "kernel_regularizer")?,
+        bias_regularizer: regularizer::read(a, "bias_regularizer")?,
+    })
+}
 
 /// Keras's `Rescaling(scale, offset)`: one number each.
 pub(super) fn rescaling(a: &mut Args) -> Result<LayerSpec> {
@@ -98,7 +139,7 @@ pub(super) fn initializer(init: Initializer) -> Value {
 }
 
 /// The arguments Keras writes for `l` that its description leaves implicit (pooling
-/// strides, padding; use_bias and the initializers of Dense and Conv2D).
+/// strides, padding; use_bias, the initializers and regularizers of Dense and Conv2D).
 pub(super) fn implicit_args(l: &LayerSpec, cfg: &mut Map<String, Value>) {
     match l {
         LayerSpec::MaxPooling2D {
@@ -119,17 +160,23 @@ pub(super) fn implicit_args(l: &LayerSpec, cfg: &mut Map<String, Value>) {
             use_bias,
             kernel_initializer: k,
             bias_initializer: b,
+            kernel_regularizer: kr,
+            bias_regularizer: br,
             ..
         }
         | LayerSpec::Conv2D {
             use_bias,
             kernel_initializer: k,
             bias_initializer: b,
+            kernel_regularizer: kr,
+            bias_regularizer: br,
             ..
         } => {
             cfg.insert("use_bias".into(), json!(use_bias));
             cfg.insert("kernel_initializer".into(), initializer(*k));
             cfg.insert("bias_initializer".into(), initializer(*b));
+            cfg.insert("kernel_regularizer".into(), regularizer::write(*kr));
+            cfg.insert("bias_regularizer".into(), regularizer::write(*br));
         }
         _ => {}
     }

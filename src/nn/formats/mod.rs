@@ -8,4 +8,5 @@ pub(crate) mod for_inference;
 pub(crate) mod keras_args;
 pub(crate) mod keras_json;
 mod keras_layers;
+mod keras_regularizer;
 pub(crate) mod keras_tutorial;

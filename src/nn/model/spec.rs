@@ -20,6 +20,7 @@ pub use super::spec_types::{Pair, ZeroPadding};
 pub(crate) use super::spec_types::{BUILT_IN, KERAS_COMMON};
 use crate::error::{Error, Result};
 use crate::nn::model::init::Initializer;
+use crate::nn::training::regularizer::Regularizer;
 
 pub(crate) mod names;
 mod native_json;
@@ -64,6 +65,12 @@ pub enum LayerSpec {
         /// false: frozen, its weights not trained (true by default).
         #[serde(default = "yes", skip_serializing_if = "is_true")]
         trainable: bool,
+        /// A penalty on the kernel (`{"l2": 0.01}`; none when absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kernel_regularizer: Option<Regularizer>,
+        /// A penalty on the bias (none when absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bias_regularizer: Option<Regularizer>,
     },
     /// A 2-D convolution over NHWC input, with bias and activation.
     Conv2D {
@@ -92,6 +99,12 @@ pub enum LayerSpec {
         /// false: frozen, its weights not trained (true by default).
         #[serde(default = "yes", skip_serializing_if = "is_true")]
         trainable: bool,
+        /// A penalty on the kernel (`{"l2": 0.01}`; none when absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kernel_regularizer: Option<Regularizer>,
+        /// A penalty on the bias (none when absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bias_regularizer: Option<Regularizer>,
     },
     /// The maximum of each pooling window.
     MaxPooling2D {

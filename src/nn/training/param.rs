@@ -4,6 +4,7 @@
 use crate::error::Result;
 use crate::nn::device::tensor::Tensor;
 use crate::nn::device::Device;
+use crate::nn::training::regularizer::Regularizer;
 
 /// A trainable tensor: its value, and the gradient the last backward pass wrote.
 pub struct Param {
@@ -19,6 +20,9 @@ pub struct Param {
     /// parameter in one buffer, one update dispatch): backward writes into `grad` and
     /// never replaces it.
     pub packed: bool,
+    /// Keras's `kernel_regularizer` / `bias_regularizer`: a penalty on `value` added to
+    /// the loss and its gradient to `grad` after backward (None: no penalty).
+    pub regularizer: Option<Regularizer>,
 }
 
 impl Param {
@@ -30,7 +34,14 @@ impl Param {
             value: dev.upload(shape, data)?,
             grad: None,
             packed: false,
+            regularizer: None,
         })
+    }
+
+    /// This parameter with a weight penalty (`kernel_regularizer=…`), or none.
+    pub fn with_regularizer(mut self, regularizer: Option<Regularizer>) -> Param {
+        self.regularizer = regularizer;
+        self
     }
 
     /// Number of scalars.

@@ -1,12 +1,13 @@
 //! The part Dense and Conv2D share: y = act(x·W + b) over matrices, with the backward
 //! dz = act'(dy), dW = xᵀ·dz, db = Σ dz, dx = dz·Wᵀ (gradients overwrite).
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::gpu::Saved;
 use crate::nn::device::tensor::Tensor;
 use crate::nn::device::Device;
 use crate::nn::model::fusion::{CanFuse, LayerFusion};
 use crate::nn::training::param::Param;
+use crate::nn::training::regularizer::Regularizer;
 use crate::nn::Activation;
 use crate::shape::Layout;
 
@@ -19,6 +20,10 @@ pub(crate) struct Affine {
     pub logits: bool,
     /// Keras's `trainable`: false freezes the kernel and bias (no gradients, no update).
     pub trainable: bool,
+    /// Keras's `kernel_regularizer` (none by default): given to the kernel's `Param`.
+    pub kernel_regularizer: Option<Regularizer>,
+    /// Keras's `bias_regularizer` (none by default): given to the bias's `Param`.
+    pub bias_regularizer: Option<Regularizer>,
     x: Option<Tensor>,
     /// What the activation's backward reads: its input z or its output y.
     saved: Option<Tensor>,
@@ -36,11 +41,26 @@ impl Affine {
             activation,
             logits: false,
             trainable: true,
+            kernel_regularizer: None,
+            bias_regularizer: None,
             x: None,
             saved: None,
             skip_relu_backward: false,
             mask_input_relu: false,
         }
+    }
+
+    /// The regularizers' factors must be finite and ≥ 0 (`layer` names it in the error).
+    pub fn check_regularizers(&self, layer: &str) -> Result<()> {
+        for (arg, r) in [
+            ("kernel_regularizer", self.kernel_regularizer),
+            ("bias_regularizer", self.bias_regularizer),
+        ] {
+            if let Some(Err(e)) = r.map(Regularizer::check) {
+                return Err(Error::Model(format!("{layer}: `{arg}`: {e}")));
+            }
+        }
+        Ok(())
     }
 
     /// Whether the activation (as the forward applies it) is ReLU.
@@ -213,7 +233,8 @@ macro_rules! delegate_to_affine {
 pub(crate) use delegate_to_affine;
 
 /// Keras's weight options of a layer built on [`Affine`] (Dense, Conv2D), as builder
-/// methods: `kernel_initializer`, `bias_initializer`, `trainable` and `use_bias`. The
+/// methods: `kernel_initializer`, `bias_initializer`, `trainable`, `use_bias` and the
+/// regularizers. The
 /// layer has the fields `kernel_initializer`, `bias_initializer`, `use_bias` and `affine`.
 macro_rules! affine_options {
     ($layer:ident) => {
@@ -240,6 +261,32 @@ macro_rules! affine_options {
             /// `use_bias=False`: no bias weight (y = act(x·W)); true by default.
             pub fn use_bias(mut self, use_bias: bool) -> $layer {
                 self.use_bias = use_bias;
+                self
+            }
+
+            /// `kernel_regularizer=L1(…)/L2(…)/L1L2(…)`: its penalty is added to the loss
+            /// (and its gradient to the kernel's) while training and in `evaluate`, as
+            /// Keras adds `model.losses`. Factors must be finite and ≥ 0 (checked at `add`).
+            pub fn kernel_regularizer(mut self, r: $crate::nn::Regularizer) -> $layer {
+                self.affine.kernel_regularizer = Some(r);
+                self
+            }
+
+            /// `bias_regularizer=…`: as [`kernel_regularizer`](Self::kernel_regularizer),
+            /// on the bias (nothing without one).
+            pub fn bias_regularizer(mut self, r: $crate::nn::Regularizer) -> $layer {
+                self.affine.bias_regularizer = Some(r);
+                self
+            }
+
+            /// Both regularizers as a description gives them (None: no penalty).
+            pub(crate) fn regularizers(
+                mut self,
+                kernel: Option<$crate::nn::Regularizer>,
+                bias: Option<$crate::nn::Regularizer>,
+            ) -> $layer {
+                self.affine.kernel_regularizer = kernel;
+                self.affine.bias_regularizer = bias;
                 self
             }
         }

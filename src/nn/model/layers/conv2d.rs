@@ -83,6 +83,8 @@ impl Layer for Conv2D {
             kernel_initializer: self.kernel_initializer,
             bias_initializer: self.bias_initializer,
             trainable: self.affine.trainable,
+            kernel_regularizer: self.affine.kernel_regularizer,
+            bias_regularizer: self.affine.bias_regularizer,
         }
     }
 
@@ -102,6 +104,8 @@ impl Layer for Conv2D {
         if self.strides.0 == 0 || self.strides.1 == 0 {
             return Err(Error::Model("Conv2D: strides must be ≥ 1".into()));
         }
+        self.affine
+            .check_regularizers(&format!("Conv2D({}, {:?})", self.filters, self.kernel))?;
         self.input = input_shape.to_vec();
         let g = self.geometry(1).map_err(|e| {
             Error::Model(format!(
@@ -139,11 +143,17 @@ impl Layer for Conv2D {
         let w = self
             .kernel_initializer
             .draw(rng, kh * kw * cin * f, kh * kw * cin, kh * kw * f);
-        self.affine.kernel = Some(Param::new(dev, "kernel", &[kh, kw, cin, f], &w)?);
+        self.affine.kernel = Some(
+            Param::new(dev, "kernel", &[kh, kw, cin, f], &w)?
+                .with_regularizer(self.affine.kernel_regularizer),
+        );
         self.affine.bias = match self.use_bias {
             true => {
                 let b = self.bias_initializer.draw(rng, f, f, f);
-                Some(Param::new(dev, "bias", &[f], &b)?)
+                Some(
+                    Param::new(dev, "bias", &[f], &b)?
+                        .with_regularizer(self.affine.bias_regularizer),
+                )
             }
             false => None,
         };

@@ -63,6 +63,8 @@ impl Layer for Dense {
             kernel_initializer: self.kernel_initializer,
             bias_initializer: self.bias_initializer,
             trainable: self.affine.trainable,
+            kernel_regularizer: self.affine.kernel_regularizer,
+            bias_regularizer: self.affine.bias_regularizer,
         }
     }
 
@@ -77,6 +79,8 @@ impl Layer for Dense {
                 got: format!("{input_shape:?}"),
             });
         }
+        self.affine
+            .check_regularizers(&format!("Dense({})", self.units))?;
         self.input = input_shape.to_vec();
         let mut out = input_shape.to_vec();
         *out.last_mut().expect("non-empty") = self.units;
@@ -94,11 +98,17 @@ impl Layer for Dense {
     fn init(&mut self, dev: &Device, rng: &mut StdRng) -> Result<()> {
         let (fi, u) = (self.fan_in(), self.units);
         let w = self.kernel_initializer.draw(rng, fi * u, fi, u);
-        self.affine.kernel = Some(Param::new(dev, "kernel", &[fi, u], &w)?);
+        self.affine.kernel = Some(
+            Param::new(dev, "kernel", &[fi, u], &w)?
+                .with_regularizer(self.affine.kernel_regularizer),
+        );
         self.affine.bias = match self.use_bias {
             true => {
                 let b = self.bias_initializer.draw(rng, u, u, u);
-                Some(Param::new(dev, "bias", &[u], &b)?)
+                Some(
+                    Param::new(dev, "bias", &[u], &b)?
+                        .with_regularizer(self.affine.bias_regularizer),
+                )
             }
             false => None,
         };

@@ -41,6 +41,8 @@ impl Sequential {
                     kernel_initializer,
                     bias_initializer,
                     trainable,
+                    kernel_regularizer,
+                    bias_regularizer,
                 } => {
                     positive("units", *units)?;
                     let act: Activation = activation.parse().map_err(|e| field("activation", e))?;
@@ -49,7 +51,8 @@ impl Sequential {
                             .use_bias(*use_bias)
                             .kernel_initializer(*kernel_initializer)
                             .bias_initializer(*bias_initializer)
-                            .trainable(*trainable),
+                            .trainable(*trainable)
+                            .regularizers(*kernel_regularizer, *bias_regularizer),
                     )?;
                 }
                 LayerSpec::Conv2D {
@@ -62,6 +65,8 @@ impl Sequential {
                     kernel_initializer,
                     bias_initializer,
                     trainable,
+                    kernel_regularizer,
+                    bias_regularizer,
                 } => {
                     positive("filters", *filters)?;
                     positive("kernel_size", kernel_size.0.min(kernel_size.1))?;
@@ -75,7 +80,8 @@ impl Sequential {
                             .use_bias(*use_bias)
                             .kernel_initializer(*kernel_initializer)
                             .bias_initializer(*bias_initializer)
-                            .trainable(*trainable),
+                            .trainable(*trainable)
+                            .regularizers(*kernel_regularizer, *bias_regularizer),
                     )?;
                 }
                 LayerSpec::MaxPooling2D {

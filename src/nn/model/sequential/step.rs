@@ -1,5 +1,6 @@
 //! One step and one pass: `train_on_batch`, the forward/loss/backward/update of a training
-//! step, `evaluate` and `predict`, and the loss and accuracy sums kept on the device.
+//! step, `evaluate` and `predict`, and the loss and accuracy sums kept on the device (the
+//! weights' regularization penalties included, as Keras adds `model.losses`).
 
 use super::fit::stopping;
 use super::Sequential;
@@ -8,6 +9,8 @@ use crate::error::{Error, Result};
 use crate::nn::device::tensor::Tensor;
 use crate::nn::training::feed::Feed;
 use crate::nn::training::loss::Loss;
+use crate::nn::training::param::Param;
+use crate::nn::Device;
 
 /// Loss and (when compiled with it) accuracy over a dataset.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -75,7 +78,20 @@ impl Sequential {
             let out = self.call(&xt)?;
             self.loss(&out, &yt.expect("labels"), &mut totals, false)?;
         }
+        // Keras's evaluate adds the regularization losses to each batch's loss too.
+        let params = self.layers.iter().flat_map(|l| l.trainable_params());
+        add_penalties(&dev, params, totals.samples as f32, &mut totals.loss)?;
         Ok(Some(self.read_totals(&totals)?))
+    }
+
+    /// The sum of the trainable weights' regularization penalties at the current weights
+    /// (Keras's `sum(model.losses)`; 0 without regularizers): what `fit`, `train_on_batch`
+    /// and `evaluate` add to the loss. Reads one number back.
+    pub fn regularization_loss(&self) -> Result<f32> {
+        let mut total = self.device.zeros(&[1])?;
+        let params = self.layers.iter().flat_map(|l| l.trainable_params());
+        add_penalties(&self.device, params, 1.0, &mut total)?;
+        Ok(self.device.download(&total)?[0])
     }
 
     /// The model's outputs for x (probabilities for a softmax model), in batches. The
@@ -121,6 +137,24 @@ impl Sequential {
                 None => break,
             }
         }
+        // Keras adds the weights' penalties to the loss: their gradients join the ones
+        // backward wrote (before clipping and the update), and the penalty at the weights
+        // the step started from joins the step's loss sum (once per sample, as the loss).
+        let rows = x.shape()[0] as f32;
+        for p in self
+            .layers
+            .iter_mut()
+            .flat_map(|l| l.trainable_params_mut())
+        {
+            let (Some(r), Some(grad)) = (p.regularizer, p.grad.as_mut()) else {
+                continue;
+            };
+            let (l1, l2) = r.factors();
+            self.device.regularize_backward(&p.value, grad, l1, l2)?;
+        }
+        let params = self.layers.iter().flat_map(|l| l.trainable_params());
+        add_penalties(&self.device, params, rows, &mut totals.loss)?;
+        let c = self.compiled.as_mut().expect("compiled");
         let params = self
             .layers
             .iter_mut()
@@ -243,4 +277,20 @@ impl Sequential {
                 .map(|s| s / n),
         }
     }
+}
+
+/// `out[0]` += scale · Σ the penalties of `params`' regularizers, on the device.
+fn add_penalties<'p>(
+    dev: &Device,
+    params: impl Iterator<Item = &'p Param>,
+    scale: f32,
+    out: &mut Tensor,
+) -> Result<()> {
+    for p in params {
+        if let Some(r) = p.regularizer {
+            let (l1, l2) = r.factors();
+            dev.regularize_forward(&p.value, l1, l2, scale, out)?;
+        }
+    }
+    Ok(())
 }

@@ -123,6 +123,16 @@ impl ModelSpec {
                         format!("fields `kernel_initializer` / `bias_initializer`: {e}")
                     })
                 }
+                LayerSpec::Dense {
+                    kernel_regularizer: k,
+                    bias_regularizer: b,
+                    ..
+                }
+                | LayerSpec::Conv2D {
+                    kernel_regularizer: k,
+                    bias_regularizer: b,
+                    ..
+                } if regularizer_error(k, b).is_some() => regularizer_error(k, b),
                 LayerSpec::MaxPooling2D { ref padding, .. }
                 | LayerSpec::AveragePooling2D { ref padding, .. }
                     if padding != "valid" && padding != "same" =>
@@ -161,4 +171,14 @@ impl ModelSpec {
             names,
         })
     }
+}
+
+/// What is wrong with a layer's regularizers (factors finite and ≥ 0), naming the field.
+fn regularizer_error(
+    kernel: Option<crate::nn::Regularizer>,
+    bias: Option<crate::nn::Regularizer>,
+) -> Option<String> {
+    [("kernel_regularizer", kernel), ("bias_regularizer", bias)]
+        .into_iter()
+        .find_map(|(field, r)| r?.check().err().map(|e| format!("field `{field}`: {e}")))
 }
