@@ -210,6 +210,7 @@ registry! {
         Transpose = "transpose";
         Rescale = "rescale";
         Pad2d = "pad2d" + "divmod" + "nhwc";
+        DepthwiseConv = "depthwise_conv" + "divmod" + "nhwc";
     }
     // Name = shader, entry point, storage bindings (, no_params: no uniform block).
     kernels {
@@ -308,6 +309,9 @@ registry! {
         RescaleBackward = Rescale "rescale_backward" 2;
         Pad2dForward = Pad2d "pad2d_forward" 2;
         Pad2dBackward = Pad2d "pad2d_backward" 2;
+        DepthwiseConvForward = DepthwiseConv "depthwise_conv_forward" 4;
+        DepthwiseConvBackward = DepthwiseConv "depthwise_conv_backward" 3;
+        DepthwiseConvWeightGrad = DepthwiseConv "depthwise_conv_weight_grad" 3;
     }
     // Elementwise activations: Name = file stem, what the backward reads, CPU twins
     // (, a four-at-a-time backward kernel listed above).
