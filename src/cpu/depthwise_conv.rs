@@ -11,7 +11,7 @@ fn source(o: usize, k: usize, s: usize, pad: usize, size: usize) -> Option<usize
 }
 
 /// `x[n,h,w,c]`, `w[kh,kw,c,dm]`, `bias[c·dm]` (optional) → `y[n,oh,ow,c·dm]`
-/// = Σ_{ky,kx} x[n, oy·sh + ky − pad_top, ox·sw + kx − pad_left, ch]·w[ky,kx,ch,m]
+/// = Σ_{ky,kx} `x[n, oy·sh + ky − pad_top, ox·sw + kx − pad_left, ch]·w[ky,kx,ch,m]`
 /// (+ bias, then max(·, 0) with `relu`)
 pub fn depthwise_conv_forward<T: Scalar>(
     x: &[T],

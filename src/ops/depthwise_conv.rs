@@ -32,7 +32,7 @@ pub fn depthwise_conv_forward(
     }
     let cv = &g.conv;
     let y = gpu.empty(&[cv.n, cv.oh, cv.ow, g.out_channels()], DType::F32)?;
-    if y.len() == 0 {
+    if y.is_empty() {
         return Ok(y);
     }
     let flags = if bias.is_some() { BIAS } else { 0 } | if relu { RELU } else { 0 };
@@ -58,7 +58,7 @@ pub fn depthwise_conv_backward(
     expect_len(op, "kernel", w, g.kernel_len())?;
     let cv = &g.conv;
     let dx = gpu.empty(&[cv.n, cv.h, cv.w, cv.c], DType::F32)?;
-    if dx.len() == 0 {
+    if dx.is_empty() {
         return Ok(dx);
     }
     // The windows over one input cell: ⌈kh / sh⌉·⌈kw / sw⌉ outputs, dm channels each.
@@ -87,7 +87,7 @@ pub fn depthwise_conv_weight_grad(
 }
 
 /// Like [`depthwise_conv_weight_grad`] into an existing `dw` (overwritten), with the
-/// chunk of positions this adapter's split-K rule picks for a [kh·kw·c·dm] result over
+/// chunk of positions this adapter's split-K rule picks for a `[kh·kw·c·dm]` result over
 /// n·oh·ow (the bias gradient's rule).
 pub fn depthwise_conv_weight_grad_into(
     gpu: &Gpu,

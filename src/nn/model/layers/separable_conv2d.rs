@@ -122,7 +122,7 @@ impl SeparableConv2D {
         })
     }
 
-    /// x → the depthwise output as a matrix [n·oh·ow, c·dm], and the geometry.
+    /// x → the depthwise output as a matrix `[n·oh·ow, c·dm]`, and the geometry.
     fn depthwise_step(&self, dev: &Device, x: &Tensor) -> Result<(Tensor, DepthwiseGeometry)> {
         let g = self.windows.geometry(x.shape()[0])?;
         let d = dev.depthwise_conv_forward(x, self.depthwise_kernel()?, None, &g, false)?;
