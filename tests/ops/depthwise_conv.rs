@@ -184,6 +184,13 @@ fn depthwise_conv_large_batch_matches_cpu_and_repeats_exactly() {
             1e-5,
         );
         assert_eq!(runs[0], runs[1], "chunk {chunk:?}: two runs differ");
+        eprintln!(
+            "large: max |Δ| y {:e}, dx {:e}, dw (chunk {chunk:?}) {:e} of max |dw| {:e}",
+            max_diff(&y, &cpu::depthwise_conv_forward(&x, &w, None, &g, false)),
+            max_diff(&dx, &want_dx),
+            max_diff(&runs[0], &want),
+            want.iter().fold(0f32, |a, v| a.max(v.abs()))
+        );
     }
     let dw = ops::depthwise_conv_weight_grad(gp, &gx, &gdy, &g).unwrap();
     assert_close(
@@ -200,7 +207,7 @@ fn depthwise_conv_backward_matches_finite_differences() {
     for (i, case) in CASES
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.0 * c.1 * c.2 * c.3 < 600)
+        .filter(|(_, c)| c.0 * c.1 * c.2 * c.3 < 1500)
     {
         let g = geometry(case);
         let seed = 200 + i as u64 * 7;
