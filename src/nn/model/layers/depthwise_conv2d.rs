@@ -74,7 +74,14 @@ impl Windows {
         }
         self.input = input_shape.to_vec();
         let g = self.geometry(1).map_err(|e| {
-            Error::Model(format!("{what} cannot apply to input {input_shape:?}: {e}"))
+            // The geometry's own words, without the name of the op that checked them.
+            let why = match e {
+                Error::Shape { detail, .. } => detail,
+                other => other.to_string(),
+            };
+            Error::Model(format!(
+                "{what} cannot apply to input {input_shape:?}: {why}"
+            ))
         })?;
         Ok(vec![g.conv.oh, g.conv.ow, g.out_channels()])
     }
