@@ -39,7 +39,11 @@ impl DepthwiseGeometry {
             .col_rows()
             .checked_mul(c)
             .and_then(|v| v.checked_mul(depth_multiplier));
-        let weights = (conv.kh * conv.kw).checked_mul(c.saturating_mul(depth_multiplier));
+        let weights = conv
+            .kh
+            .checked_mul(conv.kw)
+            .and_then(|v| v.checked_mul(c))
+            .and_then(|v| v.checked_mul(depth_multiplier));
         if !fits(out) || !fits(weights) || !fits(Some(conv.input_len())) {
             return crate::error::shape_err(
                 "DepthwiseConv2D",

@@ -84,6 +84,11 @@ fn depthwise_conv_twin_is_a_block_diagonal_convolution() {
     assert_eq!(y, vec![12.5, 0.0, 16.5, 0.0, 24.5, 0.0, 28.5, 0.0]);
     assert!(DepthwiseGeometry::new((1, 3, 3, 1), (2, 2), (1, 1), Padding::Valid, 0).is_err());
     assert!(DepthwiseGeometry::new((1, 2, 3, 1), (3, 3), (1, 1), Padding::Valid, 1).is_err());
+    // Sizes past what a kernel indexes are errors, not overflows.
+    let same = Padding::Same;
+    assert!(DepthwiseGeometry::new((1, 1, 1, 3), (1 << 20, 1 << 20), (1, 1), same, 1).is_err());
+    assert!(DepthwiseGeometry::new((1, 4, 4, 3), (3, 3), (1, 1), same, usize::MAX).is_err());
+    assert!(DepthwiseGeometry::new((1, 1, 1, 1), (usize::MAX, 2), (1, 1), same, 1).is_err());
 }
 
 #[test]
