@@ -24,7 +24,8 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras
 
 FORMAT = "wgtrain-weights-1"
-NAMES = ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")
+NAMES = ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance", "depthwise_kernel",
+         "pointwise_kernel")
 
 
 def read_safetensors(path):

@@ -3,6 +3,9 @@
 
 use crate::error::{shape_err, Result};
 
+mod depthwise;
+pub use depthwise::DepthwiseGeometry;
+
 /// Keras padding modes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Padding {

@@ -644,3 +644,132 @@ fn keras_regularizers_add_to_the_loss_and_the_step_as_in_keras() {
         );
     }
 }
+
+/// Keras builds 12×12×3 → DepthwiseConv2D(3, ×2, same) → SeparableConv2D(8, 3, strides 2,
+/// relu) → Flatten → Dense(10, softmax) with its own weights (random biases, so every
+/// weight matters); wgtrain reads its JSON and weights.
+const KERAS_DEPTHWISE: &str = r#"
+import sys, keras
+keras.utils.set_random_seed(11)
+rn = keras.initializers.RandomNormal
+m = keras.Sequential([keras.Input((12, 12, 3)),
+    keras.layers.DepthwiseConv2D(3, depth_multiplier=2, padding="same", bias_initializer=rn(0.0, 0.3)),
+    keras.layers.SeparableConv2D(8, 3, strides=2, activation="relu", bias_initializer=rn(0.1, 0.2)),
+    keras.layers.Flatten(),
+    keras.layers.Dense(10, activation="softmax", bias_initializer=rn(0.0, 0.2))])
+m.save(sys.argv[1])
+"#;
+
+#[test]
+fn keras_depthwise_and_separable_layers_import_train_one_sgd_step_and_export() {
+    let Some(py) = keras_python() else { return };
+    let dir = TempDir::new("keras-depthwise");
+    let out = Command::new(&py)
+        .args(["-c", KERAS_DEPTHWISE, &dir.s("model.keras")])
+        .env("KERAS_BACKEND", "jax")
+        .env("JAX_PLATFORMS", "cpu")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    script(&py, &["from-keras", &dir.s("model.keras"), &dir.s("k")]);
+    let spec = ModelSpec::from_weights_file(dir.path("k/model.safetensors"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(spec.layers[0].kind(), "DepthwiseConv2D");
+    assert_eq!(spec.layers[1].kind(), "SeparableConv2D");
+    let (n, lr) = (6, 0.05f32);
+    let x = Array::new(&[n, 12, 12, 3], randn(21, n * 432, 3.0)).unwrap();
+    let y = Array::new(&[n, 10], one_hot(22, n, 10)).unwrap();
+    write_f32(&dir.path("x.f32"), &x.data);
+    write_f32(&dir.path("y.f32"), &y.data);
+    script(
+        &py,
+        &["predict", &dir.s("k"), &dir.s("x.f32"), &dir.s("keras.f32")],
+    );
+    script(
+        &py,
+        &[
+            "sgd-step",
+            &dir.s("k"),
+            &dir.s("x.f32"),
+            &dir.s("y.f32"),
+            "categorical_crossentropy",
+            &lr.to_string(),
+            &dir.s("step"),
+        ],
+    );
+    let mut keras_after = Sequential::from_spec(&spec, Device::Cpu, 0).unwrap();
+    keras_after
+        .load_weights(dir.path("step/model.safetensors"))
+        .unwrap();
+    let keras_after = keras_after.get_weights().unwrap();
+    let mut devices = vec![Device::Cpu];
+    devices.extend(common::gpu_device());
+    for dev in devices {
+        let on = if dev.gpu().is_some() { "GPU" } else { "CPU" };
+        let mut m = Sequential::from_spec(&spec, dev, 3).unwrap();
+        m.load_weights(dir.path("k/model.safetensors")).unwrap();
+        assert_close(
+            &format!("depthwise ({on}): predictions of Keras's model"),
+            &m.predict(&x).unwrap().data,
+            &read_f32(&dir.path("keras.f32")),
+        );
+        // One SGD step on the whole batch in both: the same loss and the same weights.
+        m.compile(Optimizer::sgd(lr, 0.0), Loss::CategoricalCrossentropy, &[])
+            .unwrap();
+        let loss = m.train_on_batch(&x, &y).unwrap();
+        assert_close(
+            &format!("depthwise ({on}): one-step loss"),
+            &[loss],
+            &read_f32(&dir.path("step/loss.f32")),
+        );
+        let ours = m.get_weights().unwrap();
+        assert_eq!(ours.len(), keras_after.len());
+        for (a, b) in ours.iter().zip(&keras_after) {
+            assert_eq!(a.name, b.name);
+            assert_close(
+                &format!("depthwise ({on}): {} after one step", a.name),
+                &a.array.data,
+                &b.array.data,
+            );
+        }
+        // Exported back, Keras loads it and predicts what wgtrain predicts.
+        let sub = format!("export-{on}");
+        m.save(dir.path(&format!("{sub}.safetensors"))).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_wgtrain"))
+            .args([
+                "export",
+                &dir.s(&format!("{sub}.safetensors")),
+                "--out",
+                &dir.s(&sub),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let pred = format!("{sub}.f32");
+        script(
+            &py,
+            &["predict", &dir.s(&sub), &dir.s("x.f32"), &dir.s(&pred)],
+        );
+        assert_close(
+            &format!("depthwise ({on}): Keras's predictions of the exported model"),
+            &m.predict(&x).unwrap().data,
+            &read_f32(&dir.path(&pred)),
+        );
+        // Saved by Keras and read back, it is the description Keras first wrote.
+        let keras_file = dir.s(&format!("{sub}.keras"));
+        script(&py, &["to-keras", &dir.s(&sub), &keras_file]);
+        let back = format!("{sub}-back");
+        script(&py, &["from-keras", &keras_file, &dir.s(&back)]);
+        let back = ModelSpec::from_weights_file(dir.path(&format!("{back}/model.safetensors")));
+        assert_eq!(back.unwrap().unwrap(), spec);
+    }
+}

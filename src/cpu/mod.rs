@@ -10,6 +10,7 @@ pub mod batch_norm;
 pub mod bias;
 pub mod clip;
 pub mod counter;
+pub mod depthwise_conv;
 pub mod dropout;
 pub mod gather;
 pub mod global_pool;
@@ -45,6 +46,9 @@ pub use batch_norm::{
 pub use bias::{bias_backward, bias_forward};
 pub use clip::{clip_norm_update, clip_value_update};
 pub use counter::counter_step;
+pub use depthwise_conv::{
+    depthwise_conv_backward, depthwise_conv_forward, depthwise_conv_weight_grad,
+};
 pub use dropout::{dropout_backward, dropout_forward};
 pub use gather::{gather_forward, gather_u8_forward, pack_u8, PackedU8};
 pub use global_pool::{

@@ -211,6 +211,7 @@ registry! {
         Rescale = "rescale";
         Pad2d = "pad2d" + "divmod" + "nhwc";
         Regularize = "regularize";
+        DepthwiseConv = "depthwise_conv" + "divmod" + "nhwc";
     }
     // Name = shader, entry point, storage bindings (, no_params: no uniform block).
     kernels {
@@ -311,6 +312,9 @@ registry! {
         Pad2dBackward = Pad2d "pad2d_backward" 2;
         RegularizeForward = Regularize "regularize_forward" 2;
         RegularizeBackward = Regularize "regularize_backward" 2;
+        DepthwiseConvForward = DepthwiseConv "depthwise_conv_forward" 4;
+        DepthwiseConvBackward = DepthwiseConv "depthwise_conv_backward" 3;
+        DepthwiseConvWeightGrad = DepthwiseConv "depthwise_conv_weight_grad" 3;
     }
     // Elementwise activations: Name = file stem, what the backward reads, CPU twins
     // (, a four-at-a-time backward kernel listed above).

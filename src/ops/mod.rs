@@ -11,6 +11,7 @@ pub mod batch_norm;
 pub mod bias;
 pub mod clip;
 pub mod counter;
+pub mod depthwise_conv;
 pub mod dropout;
 pub mod gather;
 pub mod global_pool;
@@ -47,6 +48,10 @@ pub use batch_norm::{
 pub use bias::{bias_backward, bias_backward_into, bias_forward};
 pub use clip::{clip_norm_update, clip_value_update};
 pub use counter::counter_step;
+pub use depthwise_conv::{
+    depthwise_conv_backward, depthwise_conv_forward, depthwise_conv_weight_grad,
+    depthwise_conv_weight_grad_into, depthwise_conv_weight_grad_with,
+};
 pub use dropout::{dropout_backward, dropout_forward};
 pub use gather::{gather_forward, gather_u8_forward, BatchIndex};
 pub use global_pool::{

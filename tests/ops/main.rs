@@ -16,6 +16,7 @@ mod avgpool;
 mod batch_norm;
 mod bias;
 mod clip;
+mod depthwise_conv;
 mod dropout;
 mod gather;
 mod global_pool;

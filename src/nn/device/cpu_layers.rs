@@ -5,6 +5,7 @@ use super::cpu::check_len;
 use super::{CpuDevice, LayerOps};
 use crate::cpu;
 use crate::error::{shape_err, Result};
+use crate::geometry::DepthwiseGeometry;
 use crate::nn::device::tensor::Tensor;
 
 /// The rows of x[.., c] whose last axis is `c` long, or a shape error naming `op`.
@@ -82,6 +83,71 @@ impl LayerOps for CpuDevice {
         check_len(op, &[dims.0, dims.2], mask.len())?;
         let dx = cpu::spatial_dropout_backward(dy.host_f32(op)?, mask.host_f32(op)?, dims);
         Ok(Tensor::cpu(dy.shape(), dx))
+    }
+
+    fn depthwise_conv_forward(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        bias: Option<&Tensor>,
+        g: &DepthwiseGeometry,
+        relu: bool,
+    ) -> Result<Tensor> {
+        let op = "depthwise_conv_forward";
+        check_len(op, &[g.input_len()], x.len())?;
+        check_len(op, &[g.kernel_len()], w.len())?;
+        let b = match bias {
+            Some(b) => {
+                check_len(op, &[g.out_channels()], b.len())?;
+                Some(b.host_f32(op)?)
+            }
+            None => None,
+        };
+        let y = cpu::depthwise_conv_forward(x.host_f32(op)?, w.host_f32(op)?, b, g, relu);
+        let cv = &g.conv;
+        Ok(Tensor::cpu(&[cv.n, cv.oh, cv.ow, g.out_channels()], y))
+    }
+
+    fn depthwise_conv_backward(
+        &self,
+        dy: &Tensor,
+        w: &Tensor,
+        g: &DepthwiseGeometry,
+    ) -> Result<Tensor> {
+        let op = "depthwise_conv_backward";
+        check_len(op, &[g.output_len()], dy.len())?;
+        check_len(op, &[g.kernel_len()], w.len())?;
+        let dx = cpu::depthwise_conv_backward(dy.host_f32(op)?, w.host_f32(op)?, g);
+        let cv = &g.conv;
+        Ok(Tensor::cpu(&[cv.n, cv.h, cv.w, cv.c], dx))
+    }
+
+    fn depthwise_conv_weight_grad_into(
+        &self,
+        x: &Tensor,
+        dy: &Tensor,
+        g: &DepthwiseGeometry,
+        dw: &mut Tensor,
+    ) -> Result<()> {
+        let op = "depthwise_conv_weight_grad";
+        check_len(op, &[g.kernel_len()], dw.len())?;
+        let grad = self.depthwise_conv_weight_grad(x, dy, g)?;
+        *dw.host_f32_mut(op)? = grad.host_f32(op)?.to_vec();
+        Ok(())
+    }
+
+    fn depthwise_conv_weight_grad(
+        &self,
+        x: &Tensor,
+        dy: &Tensor,
+        g: &DepthwiseGeometry,
+    ) -> Result<Tensor> {
+        let op = "depthwise_conv_weight_grad";
+        check_len(op, &[g.input_len()], x.len())?;
+        check_len(op, &[g.output_len()], dy.len())?;
+        let dw = cpu::depthwise_conv_weight_grad(x.host_f32(op)?, dy.host_f32(op)?, g);
+        let cv = &g.conv;
+        Ok(Tensor::cpu(&[cv.kh, cv.kw, cv.c, g.depth_multiplier], dw))
     }
 }
 

@@ -4,6 +4,7 @@
 use super::gpu::g;
 use super::LayerOps;
 use crate::error::Result;
+use crate::geometry::DepthwiseGeometry;
 use crate::gpu::Gpu;
 use crate::nn::device::tensor::Tensor;
 use crate::ops;
@@ -54,5 +55,52 @@ impl LayerOps for Gpu {
         let op = "spatial_dropout_backward";
         let dx = ops::spatial_dropout_backward(self, g(op, dy)?, g(op, mask)?)?;
         Ok(Tensor::Gpu(dx))
+    }
+
+    fn depthwise_conv_forward(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        bias: Option<&Tensor>,
+        geo: &DepthwiseGeometry,
+        relu: bool,
+    ) -> Result<Tensor> {
+        let op = "depthwise_conv_forward";
+        let bias = bias.map(|b| g(op, b)).transpose()?;
+        let y = ops::depthwise_conv_forward(self, g(op, x)?, g(op, w)?, bias, geo, relu)?;
+        Ok(Tensor::Gpu(y))
+    }
+
+    fn depthwise_conv_backward(
+        &self,
+        dy: &Tensor,
+        w: &Tensor,
+        geo: &DepthwiseGeometry,
+    ) -> Result<Tensor> {
+        let op = "depthwise_conv_backward";
+        let dx = ops::depthwise_conv_backward(self, g(op, dy)?, g(op, w)?, geo)?;
+        Ok(Tensor::Gpu(dx))
+    }
+
+    fn depthwise_conv_weight_grad_into(
+        &self,
+        x: &Tensor,
+        dy: &Tensor,
+        geo: &DepthwiseGeometry,
+        dw: &mut Tensor,
+    ) -> Result<()> {
+        let op = "depthwise_conv_weight_grad";
+        ops::depthwise_conv_weight_grad_into(self, g(op, x)?, g(op, dy)?, geo, g(op, dw)?)
+    }
+
+    fn depthwise_conv_weight_grad(
+        &self,
+        x: &Tensor,
+        dy: &Tensor,
+        geo: &DepthwiseGeometry,
+    ) -> Result<Tensor> {
+        let op = "depthwise_conv_weight_grad";
+        let dw = ops::depthwise_conv_weight_grad(self, g(op, x)?, g(op, dy)?, geo)?;
+        Ok(Tensor::Gpu(dw))
     }
 }

@@ -3,6 +3,7 @@
 //! `DeviceOps`; implemented in `gpu_layers.rs` and `cpu_layers.rs`.
 
 use crate::error::Result;
+use crate::geometry::DepthwiseGeometry;
 use crate::nn::device::tensor::Tensor;
 
 /// The ops of the tutorial layers, implemented once per device (`gpu_layers.rs`,
@@ -37,4 +38,36 @@ pub trait LayerOps {
     ) -> Result<(Tensor, Tensor)>;
     /// dx = dy · mask[sample, channel].
     fn spatial_dropout_backward(&self, dy: &Tensor, mask: &Tensor) -> Result<Tensor>;
+    /// The depthwise convolution: `x[n, h, w, c]`, `w[kh, kw, c, dm]`, `bias[c·dm]`
+    /// (optional) → `y[n, oh, ow, c·dm]`, then max(·, 0) when `relu`.
+    fn depthwise_conv_forward(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        bias: Option<&Tensor>,
+        g: &DepthwiseGeometry,
+        relu: bool,
+    ) -> Result<Tensor>;
+    /// Its input gradient: `dy[n, oh, ow, c·dm]`, `w` → `dx[n, h, w, c]`.
+    fn depthwise_conv_backward(
+        &self,
+        dy: &Tensor,
+        w: &Tensor,
+        g: &DepthwiseGeometry,
+    ) -> Result<Tensor>;
+    /// Its kernel gradient: `x`, `dy` → `dw[kh, kw, c, dm]`, into `dw` (overwritten).
+    fn depthwise_conv_weight_grad_into(
+        &self,
+        x: &Tensor,
+        dy: &Tensor,
+        g: &DepthwiseGeometry,
+        dw: &mut Tensor,
+    ) -> Result<()>;
+    /// The same in a new tensor.
+    fn depthwise_conv_weight_grad(
+        &self,
+        x: &Tensor,
+        dy: &Tensor,
+        g: &DepthwiseGeometry,
+    ) -> Result<Tensor>;
 }

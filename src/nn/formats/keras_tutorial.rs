@@ -1,13 +1,17 @@
 //! Keras JSON for the tutorial layers beyond the seed set (LayerNormalization,
-//! SpatialDropout2D, …): their
+//! SpatialDropout2D, DepthwiseConv2D, SeparableConv2D, …): their
 //! reading from one Keras layer's `config` and the arguments Keras expects written back,
 //! for [`super::keras_json`].
 
 use serde_json::{json, Map, Value};
 
 use super::keras_args::Args;
+use super::keras_layers::initializer;
 use crate::error::Result;
-use crate::nn::model::spec::{LayerNormArgs, LayerSpec, SpatialDropoutArgs};
+use crate::nn::model::init::Initializer;
+use crate::nn::model::spec::{
+    DepthwiseConv2DArgs, LayerNormArgs, LayerSpec, Pair, SeparableConv2DArgs, SpatialDropoutArgs,
+};
 
 /// The layer `class` reads as, `None` when it is not one of these; `rank` is the
 /// per-sample rank of its input.
@@ -43,8 +47,69 @@ pub(super) fn read<'a>(class: &str, a: &mut Args<'a>, rank: usize) -> Result<Opt
                 rate: a.number("rate", 0.0)?,
             })
         }
+        "DepthwiseConv2D" => {
+            let (kernel_size, strides, padding) = windows(a)?;
+            LayerSpec::DepthwiseConv2D(DepthwiseConv2DArgs {
+                kernel_size,
+                strides,
+                padding,
+                depth_multiplier: multiplier(a)?,
+                activation: a.activation("activation", "linear")?,
+                use_bias: a.boolean("use_bias", true)?,
+                depthwise_initializer: a
+                    .init("depthwise_initializer", Initializer::GlorotUniform)?,
+                bias_initializer: a.init("bias_initializer", Initializer::Zeros)?,
+            })
+        }
+        "SeparableConv2D" => {
+            let filters = a.count("filters")?;
+            let (kernel_size, strides, padding) = windows(a)?;
+            LayerSpec::SeparableConv2D(SeparableConv2DArgs {
+                filters,
+                kernel_size,
+                strides,
+                padding,
+                depth_multiplier: multiplier(a)?,
+                activation: a.activation("activation", "linear")?,
+                use_bias: a.boolean("use_bias", true)?,
+                depthwise_initializer: a
+                    .init("depthwise_initializer", Initializer::GlorotUniform)?,
+                pointwise_initializer: a
+                    .init("pointwise_initializer", Initializer::GlorotUniform)?,
+                bias_initializer: a.init("bias_initializer", Initializer::Zeros)?,
+            })
+        }
         _ => return Ok(None),
     }))
+}
+
+/// A depthwise layer's windows: channels last, not dilated, (kernel_size, strides,
+/// padding).
+fn windows(a: &mut Args) -> Result<(Pair, Pair, String)> {
+    a.channels_last()?;
+    let dilation = a.pair("dilation_rate")?.unwrap_or(Pair(1, 1));
+    if dilation != Pair(1, 1) {
+        return Err(a.unsupported(
+            format!(
+                "argument `dilation_rate` = [{}, {}]",
+                dilation.0, dilation.1
+            ),
+            format!("wgtrain's {} is not dilated (dilation_rate 1)", a.class),
+        ));
+    }
+    let kernel_size = a
+        .pair("kernel_size")?
+        .ok_or_else(|| a.err("argument `kernel_size` is missing"))?;
+    let strides = a.pair("strides")?.unwrap_or(Pair(1, 1));
+    Ok((kernel_size, strides, a.string("padding", "valid")?))
+}
+
+/// `depth_multiplier`: 1 when absent.
+fn multiplier(a: &mut Args) -> Result<usize> {
+    match a.get("depth_multiplier") {
+        None => Ok(1),
+        Some(_) => a.count("depth_multiplier"),
+    }
 }
 
 /// `axis` must be the last: −1 or the per-sample rank (the batch axis counts), alone or
@@ -80,6 +145,33 @@ pub(super) fn write(l: &LayerSpec, cfg: &mut Map<String, Value>) {
             // Keras's SpatialDropout2D takes no `trainable` argument (nor writes one).
             cfg.remove("trainable");
         }
+        LayerSpec::DepthwiseConv2D(d) => {
+            depthwise_args(cfg, d.use_bias);
+            cfg.insert(
+                "depthwise_initializer".into(),
+                initializer(d.depthwise_initializer),
+            );
+            cfg.insert("bias_initializer".into(), initializer(d.bias_initializer));
+        }
+        LayerSpec::SeparableConv2D(s) => {
+            depthwise_args(cfg, s.use_bias);
+            cfg.insert(
+                "depthwise_initializer".into(),
+                initializer(s.depthwise_initializer),
+            );
+            cfg.insert(
+                "pointwise_initializer".into(),
+                initializer(s.pointwise_initializer),
+            );
+            cfg.insert("bias_initializer".into(), initializer(s.bias_initializer));
+        }
         _ => {}
     }
+}
+
+/// What Keras writes for both depthwise layers beyond the description's fields.
+fn depthwise_args(cfg: &mut Map<String, Value>, use_bias: bool) {
+    cfg.insert("data_format".into(), json!("channels_last"));
+    cfg.insert("dilation_rate".into(), json!([1, 1]));
+    cfg.insert("use_bias".into(), json!(use_bias));
 }

@@ -22,11 +22,13 @@ use crate::error::{Error, Result};
 use crate::nn::model::init::Initializer;
 use crate::nn::training::regularizer::Regularizer;
 
+mod depthwise;
 pub(crate) mod names;
 mod native_json;
 pub(crate) mod settings;
 pub(crate) mod shortest;
 mod tutorial;
+pub use depthwise::{DepthwiseConv2DArgs, SeparableConv2DArgs};
 pub use tutorial::{LayerNormArgs, SpatialDropoutArgs};
 
 /// The largest model description file read (a description is a few hundred bytes).
@@ -174,6 +176,12 @@ pub enum LayerSpec {
     LayerNormalization(LayerNormArgs),
     /// Zero whole channels of each sample while training (scaling the rest up).
     SpatialDropout2D(SpatialDropoutArgs),
+    /// A depthwise 2-D convolution over NHWC input (a kernel per input channel and
+    /// multiplier), with bias and activation.
+    DepthwiseConv2D(DepthwiseConv2DArgs),
+    /// A depthwise convolution then a 1×1 convolution to `filters` channels, with bias and
+    /// activation.
+    SeparableConv2D(SeparableConv2DArgs),
     /// y = x·scale + offset (Keras's Rescaling, e.g. 1/255 for image bytes).
     Rescaling {
         /// The factor.
@@ -229,6 +237,8 @@ impl LayerSpec {
             LayerSpec::LeakyReLU { .. } => "LeakyReLU",
             LayerSpec::LayerNormalization(_) => "LayerNormalization",
             LayerSpec::SpatialDropout2D(_) => "SpatialDropout2D",
+            LayerSpec::DepthwiseConv2D(_) => "DepthwiseConv2D",
+            LayerSpec::SeparableConv2D(_) => "SeparableConv2D",
             LayerSpec::Custom { .. } => "Custom",
             LayerSpec::Rescaling { .. } => "Rescaling",
             LayerSpec::ReLU {} => "ReLU",

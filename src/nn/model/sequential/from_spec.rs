@@ -141,6 +141,14 @@ impl Sequential {
                     m.add(layers::LayerNormalization::new().epsilon(a.epsilon))?
                 }
                 LayerSpec::SpatialDropout2D(a) => m.add(layers::SpatialDropout2D::new(a.rate))?,
+                LayerSpec::DepthwiseConv2D(a) => m.add(
+                    layers::DepthwiseConv2D::from_args(a)
+                        .map_err(|e| Error::Model(format!("{at}: {e}")))?,
+                )?,
+                LayerSpec::SeparableConv2D(a) => m.add(
+                    layers::SeparableConv2D::from_args(a)
+                        .map_err(|e| Error::Model(format!("{at}: {e}")))?,
+                )?,
                 LayerSpec::Rescaling { scale, offset } => {
                     m.add(layers::Rescaling::new(*scale, *offset))?
                 }
