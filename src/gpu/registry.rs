@@ -210,6 +210,7 @@ registry! {
         Transpose = "transpose";
         Rescale = "rescale";
         Pad2d = "pad2d" + "divmod" + "nhwc";
+        Augment = "augment";
     }
     // Name = shader, entry point, storage bindings (, no_params: no uniform block).
     kernels {
@@ -308,6 +309,8 @@ registry! {
         RescaleBackward = Rescale "rescale_backward" 2;
         Pad2dForward = Pad2d "pad2d_forward" 2;
         Pad2dBackward = Pad2d "pad2d_backward" 2;
+        AugmentForward = Augment "augment_forward" 3;
+        AugmentBackward = Augment "augment_backward" 3;
     }
     // Elementwise activations: Name = file stem, what the backward reads, CPU twins
     // (, a four-at-a-time backward kernel listed above).

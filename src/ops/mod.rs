@@ -5,6 +5,7 @@
 
 pub mod accuracy;
 pub mod adam;
+pub mod augment;
 mod autotune;
 pub mod avgpool;
 pub mod batch_norm;
@@ -37,6 +38,7 @@ pub mod transpose;
 pub mod unary;
 pub mod weight_decay;
 
+pub use augment::{augment_backward, augment_forward};
 pub use accuracy::{accuracy_forward, sparse_accuracy_forward, top_k_accuracy_forward};
 pub use adam::{adam_step, adam_update};
 pub use avgpool::{avgpool_backward, avgpool_forward};

@@ -4,6 +4,7 @@
 use super::cpu::check_len;
 use super::{CpuDevice, LayerOps};
 use crate::cpu;
+use crate::cpu::augment::Augment;
 use crate::error::{shape_err, Result};
 use crate::nn::device::tensor::Tensor;
 
@@ -81,6 +82,34 @@ impl LayerOps for CpuDevice {
         let dims = nhwc(op, dy.shape())?;
         check_len(op, &[dims.0, dims.2], mask.len())?;
         let dx = cpu::spatial_dropout_backward(dy.host_f32(op)?, mask.host_f32(op)?, dims);
+        Ok(Tensor::cpu(dy.shape(), dx))
+    }
+
+    fn augment_forward(
+        &self,
+        x: &Tensor,
+        step: &Tensor,
+        a: &Augment,
+        seed: u32,
+    ) -> Result<Tensor> {
+        let op = "augment_forward";
+        let dims = crate::ops::augment::images(op, x.shape())?;
+        let step = step.host_u32(op)?[0];
+        let y = cpu::augment_forward(x.host_f32(op)?, dims, a, step, seed);
+        Ok(Tensor::cpu(x.shape(), y))
+    }
+
+    fn augment_backward(
+        &self,
+        dy: &Tensor,
+        step: &Tensor,
+        a: &Augment,
+        seed: u32,
+    ) -> Result<Tensor> {
+        let op = "augment_backward";
+        let dims = crate::ops::augment::images(op, dy.shape())?;
+        let step = step.host_u32(op)?[0];
+        let dx = cpu::augment_backward(dy.host_f32(op)?, dims, a, step, seed);
         Ok(Tensor::cpu(dy.shape(), dx))
     }
 }

@@ -3,6 +3,7 @@
 
 use super::gpu::g;
 use super::LayerOps;
+use crate::cpu::augment::Augment;
 use crate::error::Result;
 use crate::gpu::Gpu;
 use crate::nn::device::tensor::Tensor;
@@ -53,6 +54,30 @@ impl LayerOps for Gpu {
     fn spatial_dropout_backward(&self, dy: &Tensor, mask: &Tensor) -> Result<Tensor> {
         let op = "spatial_dropout_backward";
         let dx = ops::spatial_dropout_backward(self, g(op, dy)?, g(op, mask)?)?;
+        Ok(Tensor::Gpu(dx))
+    }
+
+    fn augment_forward(
+        &self,
+        x: &Tensor,
+        step: &Tensor,
+        a: &Augment,
+        seed: u32,
+    ) -> Result<Tensor> {
+        let op = "augment_forward";
+        let y = ops::augment_forward(self, g(op, x)?, g(op, step)?, a, seed)?;
+        Ok(Tensor::Gpu(y))
+    }
+
+    fn augment_backward(
+        &self,
+        dy: &Tensor,
+        step: &Tensor,
+        a: &Augment,
+        seed: u32,
+    ) -> Result<Tensor> {
+        let op = "augment_backward";
+        let dx = ops::augment_backward(self, g(op, dy)?, g(op, step)?, a, seed)?;
         Ok(Tensor::Gpu(dx))
     }
 }
