@@ -265,7 +265,10 @@ fn tutorial_spec() -> ModelSpec {
                 trainable: true,
             },
             LayerSpec::LayerNormalization(LayerNormArgs { epsilon: 1e-2 }),
-            LayerSpec::SpatialDropout2D(SpatialDropoutArgs { rate: 0.3 }),
+            LayerSpec::SpatialDropout2D(SpatialDropoutArgs {
+            rate: 0.3,
+            seed: None
+        }),
             LayerSpec::MaxPooling2D {
                 pool_size: Pair(2, 2),
                 strides: None,

@@ -40,7 +40,10 @@ pub use model::init::Initializer;
 pub use model::layer::Layer;
 pub use model::sequential::{Evaluation, FitOptions, NamedArray, Sequential};
 pub use model::spec::ZeroPadding;
-pub use model::spec::{LayerNormArgs, SpatialDropoutArgs};
+pub use model::spec::{
+    Factor, LayerNormArgs, RandomFlipArgs, RandomRotationArgs, RandomTranslationArgs,
+    RandomZoomArgs, SpatialDropoutArgs,
+};
 pub use model::spec::{LayerSpec, ModelSpec, Pair, MAX_DESCRIPTION_BYTES, MAX_LAYERS};
 /// The random generator [`Layer::init`] draws initial weights from (rand's `StdRng`), so a
 /// layer defined outside wgtrain can name it without depending on `rand` itself.

@@ -25,7 +25,11 @@ pub(crate) mod names;
 mod native_json;
 pub(crate) mod settings;
 pub(crate) mod shortest;
+mod augment;
 mod tutorial;
+pub use augment::{
+    Factor, RandomFlipArgs, RandomRotationArgs, RandomTranslationArgs, RandomZoomArgs,
+};
 pub use tutorial::{LayerNormArgs, SpatialDropoutArgs};
 
 /// The largest model description file read (a description is a few hundred bytes).
@@ -161,6 +165,14 @@ pub enum LayerSpec {
     LayerNormalization(LayerNormArgs),
     /// Zero whole channels of each sample while training (scaling the rest up).
     SpatialDropout2D(SpatialDropoutArgs),
+    /// Flip images left-right and/or top-bottom while training (identity at inference).
+    RandomFlip(RandomFlipArgs),
+    /// Shift images by a random fraction of their size while training.
+    RandomTranslation(RandomTranslationArgs),
+    /// Rotate images by a random fraction of a turn while training.
+    RandomRotation(RandomRotationArgs),
+    /// Zoom images in or out by a random factor while training.
+    RandomZoom(RandomZoomArgs),
     /// y = x·scale + offset (Keras's Rescaling, e.g. 1/255 for image bytes).
     Rescaling {
         /// The factor.
@@ -216,6 +228,10 @@ impl LayerSpec {
             LayerSpec::LeakyReLU { .. } => "LeakyReLU",
             LayerSpec::LayerNormalization(_) => "LayerNormalization",
             LayerSpec::SpatialDropout2D(_) => "SpatialDropout2D",
+            LayerSpec::RandomFlip(_) => "RandomFlip",
+            LayerSpec::RandomTranslation(_) => "RandomTranslation",
+            LayerSpec::RandomRotation(_) => "RandomRotation",
+            LayerSpec::RandomZoom(_) => "RandomZoom",
             LayerSpec::Custom { .. } => "Custom",
             LayerSpec::Rescaling { .. } => "Rescaling",
             LayerSpec::ReLU {} => "ReLU",

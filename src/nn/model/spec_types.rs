@@ -116,7 +116,7 @@ pub(super) fn two() -> Pair {
 }
 
 /// The Keras layer classes wgtrain reads, which a custom layer cannot be named.
-pub(crate) const BUILT_IN: [&str; 20] = [
+pub(crate) const BUILT_IN: [&str; 24] = [
     "InputLayer",
     "Dense",
     "Conv2D",
@@ -137,6 +137,10 @@ pub(crate) const BUILT_IN: [&str; 20] = [
     "ZeroPadding2D",
     "LayerNormalization",
     "SpatialDropout2D",
+    "RandomFlip",
+    "RandomTranslation",
+    "RandomRotation",
+    "RandomZoom",
 ];
 
 /// The arguments Keras writes for every layer, kept out of a custom layer's config (the

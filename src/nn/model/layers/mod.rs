@@ -55,6 +55,7 @@ macro_rules! delegate_layer {
 }
 
 mod activation;
+mod augment;
 mod affine;
 mod batch_normalization;
 mod conv2d;
@@ -71,6 +72,7 @@ mod spatial_dropout2d;
 mod zero_padding2d;
 
 pub use activation::{Activation, ReLU, Softmax};
+pub use augment::{RandomAugment, RandomFlip, RandomRotation, RandomTranslation, RandomZoom};
 pub use batch_normalization::BatchNormalization;
 pub use conv2d::Conv2D;
 pub use dense::Dense;

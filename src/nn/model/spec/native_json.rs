@@ -69,7 +69,8 @@ impl ModelSpec {
                         "unknown layer `{}`; use Dense, Conv2D, MaxPooling2D, \
                          AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, \
                          Flatten, Reshape, Activation, LeakyReLU, Dropout, BatchNormalization, \
-                         LayerNormalization, SpatialDropout2D, Rescaling, ReLU, Softmax or ZeroPadding2D",
+                         LayerNormalization, SpatialDropout2D, Rescaling, ReLU, Softmax, ZeroPadding2D, \
+                         RandomFlip, RandomTranslation, RandomRotation or RandomZoom",
                         crate::echo::clip(&kind)
                     )
                 } else {
@@ -99,6 +100,10 @@ impl ModelSpec {
                 }
                 LayerSpec::LayerNormalization(ref a) => a.check(),
                 LayerSpec::SpatialDropout2D(ref a) => a.check(),
+                LayerSpec::RandomFlip(ref a) => a.augment().err(),
+                LayerSpec::RandomTranslation(ref a) => a.augment().err(),
+                LayerSpec::RandomRotation(ref a) => a.augment().err(),
+                LayerSpec::RandomZoom(ref a) => a.augment().err(),
                 LayerSpec::LeakyReLU { negative_slope: s } if !(s.is_finite() && s >= 0.0) => Some(
                     format!("field `negative_slope` must be a number ≥ 0, got {s}"),
                 ),
