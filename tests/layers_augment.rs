@@ -362,3 +362,38 @@ fn spatial_dropout_honours_its_seed() {
     assert_eq!(trained(1, 5), trained(2, 5));
     assert_ne!(trained(1, 5), trained(1, 6));
 }
+
+/// models/cifar10_cnn_augmented.json: TensorFlow's CIFAR-10 CNN behind the augmentation of
+/// its data-augmentation tutorial (RandomFlip("horizontal"), RandomRotation(0.1),
+/// RandomZoom(0.1)), for `wgtrain train --dataset cifar10 --model <it>`: the CNN's 122,570
+/// parameters (the augmentation has none), and `fit` trains it alike on both devices.
+#[test]
+fn the_cifar10_cnn_with_augmentation_is_described_and_fits() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/cifar10_cnn_augmented.json");
+    let spec = ModelSpec::load(&path).unwrap();
+    let kinds: Vec<&str> = spec.layers[..3].iter().map(|l| l.kind()).collect();
+    assert_eq!(kinds, ["RandomFlip", "RandomRotation", "RandomZoom"]);
+    let n = 16;
+    let x = Array::new(&[n, 32, 32, 3], common::randn(9, n * 3072, 1.0)).unwrap();
+    let y = wgtrain::nn::to_categorical(&(0..n as u8).map(|i| i % 10).collect::<Vec<_>>(), 10)
+        .unwrap();
+    let mut losses = vec![];
+    for dev in devices() {
+        let mut m = Sequential::from_spec(&spec, dev, 3).unwrap();
+        m.build().unwrap();
+        assert_eq!(m.count_params(), 122_570);
+        m.compile(Optimizer::adam(), Loss::CategoricalCrossentropy, &[])
+            .unwrap();
+        let opts = wgtrain::nn::FitOptions {
+            epochs: 2,
+            batch_size: 8,
+            verbose: wgtrain::nn::Verbose::Silent,
+            ..Default::default()
+        };
+        let h = m.fit(&x, &y, &opts).unwrap();
+        losses.push(h.loss());
+    }
+    if let [cpu, gpu] = &losses[..] {
+        close("fit losses", gpu, cpu);
+    }
+}
