@@ -266,9 +266,9 @@ fn tutorial_spec() -> ModelSpec {
             },
             LayerSpec::LayerNormalization(LayerNormArgs { epsilon: 1e-2 }),
             LayerSpec::SpatialDropout2D(SpatialDropoutArgs {
-            rate: 0.3,
-            seed: None
-        }),
+                rate: 0.3,
+                seed: None,
+            }),
             LayerSpec::MaxPooling2D {
                 pool_size: Pair(2, 2),
                 strides: None,
@@ -533,16 +533,28 @@ fn augmentation_layers_come_from_keras_and_go_back_with_identical_configs() {
     let kinds: Vec<&str> = spec.layers[..4].iter().map(|l| l.kind()).collect();
     assert_eq!(
         kinds,
-        ["RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom"]
+        [
+            "RandomFlip",
+            "RandomTranslation",
+            "RandomRotation",
+            "RandomZoom"
+        ]
     );
     let mut m = Sequential::from_spec(&spec, Device::Cpu, 0).unwrap();
     m.load_weights(&weights).unwrap();
     let n = 10;
     let x = Array::new(&[n, 12, 12, 3], randn(8, n * 432, 2.0)).unwrap();
     write_f32(&dir.path("x.f32"), &x.data);
-    script(&py, &["predict", &original, &dir.s("x.f32"), &dir.s("keras.f32")]);
+    script(
+        &py,
+        &["predict", &original, &dir.s("x.f32"), &dir.s("keras.f32")],
+    );
     let keras = read_f32(&dir.path("keras.f32"));
-    assert_close("augmentation: Keras → wgtrain", &m.predict(&x).unwrap().data, &keras);
+    assert_close(
+        "augmentation: Keras → wgtrain",
+        &m.predict(&x).unwrap().data,
+        &keras,
+    );
 
     let y = Array::new(&[n, 3], one_hot(5, n, 3)).unwrap();
     m.compile(Optimizer::adam_lr(0.01), Loss::CategoricalCrossentropy, &[])
@@ -564,11 +576,18 @@ fn augmentation_layers_come_from_keras_and_go_back_with_identical_configs() {
         ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let exported = dir.s("exported.keras");
     script(&py, &["to-keras", &dir.s("export"), &exported]);
     python(&py, KERAS_SAME_CONFIGS, &[&original, &exported]);
-    script(&py, &["predict", &exported, &dir.s("x.f32"), &dir.s("back.f32")]);
+    script(
+        &py,
+        &["predict", &exported, &dir.s("x.f32"), &dir.s("back.f32")],
+    );
     assert_close(
         "augmentation: trained in wgtrain → Keras",
         &m.predict(&x).unwrap().data,

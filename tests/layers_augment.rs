@@ -52,8 +52,12 @@ fn augmented(dev: Device, seed: u64) -> Sequential {
             .interpolation("nearest"),
     )
     .unwrap();
-    m.add(RandomZoom::new((-0.4, 0.3)).width_factor(0.2).fill_mode("nearest"))
-        .unwrap();
+    m.add(
+        RandomZoom::new((-0.4, 0.3))
+            .width_factor(0.2)
+            .fill_mode("nearest"),
+    )
+    .unwrap();
     head(&mut m);
     m
 }
@@ -71,7 +75,9 @@ fn plain_twin(m: &Sequential, dev: Device) -> Sequential {
     let mut w = m.get_weights().unwrap();
     for t in &mut w {
         for k in 4..7 {
-            t.name = t.name.replace(&format!("layers.{k}."), &format!("layers.{}.", k - 4));
+            t.name = t
+                .name
+                .replace(&format!("layers.{k}."), &format!("layers.{}.", k - 4));
         }
     }
     p.set_weights(&w).unwrap();
@@ -100,8 +106,14 @@ fn augmentation_is_identity_at_predict_and_evaluate_and_active_in_training() {
     for dev in devices() {
         let mut m = compiled(augmented(dev.clone(), 4));
         let mut p = compiled(plain_twin(&m, dev.clone()));
-        assert_eq!(m.predict(&xy.0).unwrap().data, p.predict(&xy.0).unwrap().data);
-        let (em, ep) = (m.evaluate(&xy.0, &xy.1).unwrap(), p.evaluate(&xy.0, &xy.1).unwrap());
+        assert_eq!(
+            m.predict(&xy.0).unwrap().data,
+            p.predict(&xy.0).unwrap().data
+        );
+        let (em, ep) = (
+            m.evaluate(&xy.0, &xy.1).unwrap(),
+            p.evaluate(&xy.0, &xy.1).unwrap(),
+        );
         assert_eq!(em.loss, ep.loss);
         // Training sees other images: a different loss from the same weights.
         let (lm, lp) = (
@@ -126,9 +138,17 @@ fn augmentation_trains_alike_on_gpu_and_cpu() {
             g.train_on_batch(&xy.0, &xy.1).unwrap(),
             c.train_on_batch(&xy.0, &xy.1).unwrap(),
         );
-        assert!((lg - lc).abs() <= 1e-5 + 1e-3 * lc.abs(), "step {step}: {lg} vs {lc}");
+        assert!(
+            (lg - lc).abs() <= 1e-5 + 1e-3 * lc.abs(),
+            "step {step}: {lg} vs {lc}"
+        );
     }
-    for (a, b) in g.get_weights().unwrap().iter().zip(c.get_weights().unwrap()) {
+    for (a, b) in g
+        .get_weights()
+        .unwrap()
+        .iter()
+        .zip(c.get_weights().unwrap())
+    {
         close(&a.name, &a.array.data, &b.array.data);
     }
 }
@@ -217,7 +237,8 @@ fn the_gradient_through_an_augmentation_layer_matches_finite_differences() {
     let xy = data(5, 4, &[7, 7, 1]);
     let mut m = Sequential::new(Device::Cpu, &[7, 7, 1]).with_seed(8);
     m.add(Conv2D::new(2, (3, 3), Activation::Tanh)).unwrap();
-    m.add(RandomRotation::new(0.2).fill_mode("reflect")).unwrap();
+    m.add(RandomRotation::new(0.2).fill_mode("reflect"))
+        .unwrap();
     m.add(RandomZoom::new(0.3).fill_mode("constant").fill_value(0.3))
         .unwrap();
     m.add(Flatten::new()).unwrap();
@@ -308,24 +329,53 @@ fn augmentation_layers_read_and_write_keras_json() {
         ]
     );
     let text = spec.to_keras_json();
-    assert_eq!(ModelSpec::from_json(&text, "exported.json").unwrap(), spec, "{text}");
-    assert_eq!(ModelSpec::from_json(&spec.to_json(), "native.json").unwrap(), spec);
+    assert_eq!(
+        ModelSpec::from_json(&text, "exported.json").unwrap(),
+        spec,
+        "{text}"
+    );
+    assert_eq!(
+        ModelSpec::from_json(&spec.to_json(), "native.json").unwrap(),
+        spec
+    );
     Sequential::from_spec(&spec, Device::Cpu, 0).unwrap();
     for (layer, key, value, says) in [
         (1, "mode", json!("diagonal"), "field `mode` must be"),
-        (2, "width_factor", json!(1.5), "field `width_factor` must be"),
-        (2, "height_factor", json!([0.1, 0.2, 0.3]), "`height_factor` must be a number or a list of two"),
-        (3, "interpolation", json!("bicubic"), "field `interpolation` must be"),
+        (
+            2,
+            "width_factor",
+            json!(1.5),
+            "field `width_factor` must be",
+        ),
+        (
+            2,
+            "height_factor",
+            json!([0.1, 0.2, 0.3]),
+            "`height_factor` must be a number or a list of two",
+        ),
+        (
+            3,
+            "interpolation",
+            json!("bicubic"),
+            "field `interpolation` must be",
+        ),
         (3, "fill_mode", json!("mirror"), "field `fill_mode` must be"),
         (4, "height_factor", json!(-1.0), "within (-1, 1]"),
-        (4, "data_format", json!("channels_first"), "argument `data_format`"),
+        (
+            4,
+            "data_format",
+            json!("channels_first"),
+            "argument `data_format`",
+        ),
         (1, "seed", json!(-3), "`seed` must be a whole number"),
         (3, "value_range", json!([0, 255]), "argument `value_range`"),
     ] {
         let mut bad = v.clone();
         bad["config"]["layers"][layer]["config"][key] = value;
         let e = read(&bad).unwrap_err().to_string();
-        let class = bad["config"]["layers"][layer]["class_name"].as_str().unwrap();
+        let class = bad["config"]["layers"][layer]["class_name"]
+            .as_str()
+            .unwrap();
         assert!(e.contains(says) && e.contains(class), "{class} {key}: {e}");
     }
     // Only images: a flat input is refused when the model is built.
@@ -334,7 +384,10 @@ fn augmentation_layers_read_and_write_keras_json() {
     assert!(e.contains("[height, width, channels]"), "{e}");
     let mut m = Sequential::new(Device::Cpu, &[4, 4, 1]);
     let e = m.add(RandomRotation::new(2.0)).unwrap_err().to_string();
-    assert!(e.contains("RandomRotation") && e.contains("`factor`"), "{e}");
+    assert!(
+        e.contains("RandomRotation") && e.contains("`factor`"),
+        "{e}"
+    );
 }
 
 /// SpatialDropout2D with Keras's `seed`: the same channels dropped whatever the model's
@@ -345,7 +398,8 @@ fn spatial_dropout_honours_its_seed() {
     let build = |model_seed: u64, layer_seed: u64| {
         let mut m = Sequential::new(Device::Cpu, &[6, 6, 2]).with_seed(model_seed);
         m.add(Conv2D::new(4, (3, 3), Activation::Tanh)).unwrap();
-        m.add(SpatialDropout2D::new(0.5).with_seed(layer_seed)).unwrap();
+        m.add(SpatialDropout2D::new(0.5).with_seed(layer_seed))
+            .unwrap();
         m.add(Flatten::new()).unwrap();
         m.add(Dense::new(2, Activation::Linear)).unwrap();
         compiled(m)
@@ -375,8 +429,8 @@ fn the_cifar10_cnn_with_augmentation_is_described_and_fits() {
     assert_eq!(kinds, ["RandomFlip", "RandomRotation", "RandomZoom"]);
     let n = 16;
     let x = Array::new(&[n, 32, 32, 3], common::randn(9, n * 3072, 1.0)).unwrap();
-    let y = wgtrain::nn::to_categorical(&(0..n as u8).map(|i| i % 10).collect::<Vec<_>>(), 10)
-        .unwrap();
+    let y =
+        wgtrain::nn::to_categorical(&(0..n as u8).map(|i| i % 10).collect::<Vec<_>>(), 10).unwrap();
     let mut losses = vec![];
     for dev in devices() {
         let mut m = Sequential::from_spec(&spec, dev, 3).unwrap();

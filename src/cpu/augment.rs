@@ -110,7 +110,12 @@ impl Augment {
             Transform::Flip {
                 horizontal,
                 vertical,
-            } => (0, horizontal as u32 | (vertical as u32) << 1, [0; 2], [0; 2]),
+            } => (
+                0,
+                horizontal as u32 | (vertical as u32) << 1,
+                [0; 2],
+                [0; 2],
+            ),
             Transform::Translate { height, width } => (
                 1,
                 0,
@@ -276,8 +281,14 @@ fn fix(i: i32, size: i32, fill: u32) -> Option<i32> {
 /// taps output pixel (x, y) of image `m` reads.
 pub fn taps(p: &[u32; 16], m: &[i32; 6], x: i32, y: i32) -> [(Option<usize>, f32); 4] {
     let (h, w, fill) = (p[1] as i32, p[2] as i32, p[7]);
-    let sx = m[0].wrapping_mul(x).wrapping_add(m[1].wrapping_mul(y)).wrapping_add(m[2]);
-    let sy = m[3].wrapping_mul(x).wrapping_add(m[4].wrapping_mul(y)).wrapping_add(m[5]);
+    let sx = m[0]
+        .wrapping_mul(x)
+        .wrapping_add(m[1].wrapping_mul(y))
+        .wrapping_add(m[2]);
+    let sy = m[3]
+        .wrapping_mul(x)
+        .wrapping_add(m[4].wrapping_mul(y))
+        .wrapping_add(m[5]);
     let at = |iy: i32, ix: i32| match (fix(iy, h, fill), fix(ix, w, fill)) {
         (Some(a), Some(b)) => Some((a * w + b) as usize),
         _ => None,

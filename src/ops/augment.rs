@@ -12,9 +12,7 @@ pub(crate) fn images(op: &'static str, shape: &[usize]) -> Result<(usize, usize,
         [n, h, w, c] if h * w * c > 0 && h <= MAX_SIDE && w <= MAX_SIDE => Ok((n, h, w, c)),
         _ => shape_err(
             op,
-            format!(
-                "x must be images [n, h, w, c] with h and w at most {MAX_SIDE}, got {shape:?}"
-            ),
+            format!("x must be images [n, h, w, c] with h and w at most {MAX_SIDE}, got {shape:?}"),
         ),
     }
 }

@@ -38,9 +38,9 @@ pub mod transpose;
 pub mod unary;
 pub mod weight_decay;
 
-pub use augment::{augment_backward, augment_forward};
 pub use accuracy::{accuracy_forward, sparse_accuracy_forward, top_k_accuracy_forward};
 pub use adam::{adam_step, adam_update};
+pub use augment::{augment_backward, augment_forward};
 pub use avgpool::{avgpool_backward, avgpool_forward};
 pub use batch_norm::{
     batch_norm_backward, batch_norm_forward, batch_norm_inference_forward, batch_norm_statistics,

@@ -41,9 +41,7 @@ fn transforms() -> Vec<Transform> {
             width: (0.2, 0.2),
         },
         Transform::Rotate { turns: (-1.0, 1.0) },
-        Transform::Rotate {
-            turns: (0.05, 0.3),
-        },
+        Transform::Rotate { turns: (0.05, 0.3) },
         Transform::Zoom {
             height: (-0.6, 0.9),
             width: None,
@@ -146,19 +144,29 @@ fn augment_known_cases() {
             horizontal: hor,
             vertical: ver,
         };
-        let y = run(&aug(t, FillMode::Reflect, Interpolation::Nearest), &x, (n, h, w, c));
+        let y = run(
+            &aug(t, FillMode::Reflect, Interpolation::Nearest),
+            &x,
+            (n, h, w, c),
+        );
         let mut flipped = 0;
         for s in 0..n {
             let same = (0..h * w * c).all(|i| y[s * h * w * c + i] == x[s * h * w * c + i]);
             let mirror = (0..h).all(|r| {
                 (0..w).all(|q| {
                     (0..c).all(|ch| {
-                        let (sr, sq) = (if ver { h - 1 - r } else { r }, if hor { w - 1 - q } else { q });
+                        let (sr, sq) = (
+                            if ver { h - 1 - r } else { r },
+                            if hor { w - 1 - q } else { q },
+                        );
                         at(&y, (h, w, c), s, r, q, ch) == at(&x, (h, w, c), s, sr, sq, ch)
                     })
                 })
             });
-            assert!(same ^ mirror, "image {s} neither itself nor flipped ({hor}, {ver})");
+            assert!(
+                same ^ mirror,
+                "image {s} neither itself nor flipped ({hor}, {ver})"
+            );
             flipped += mirror as usize;
         }
         assert!((16..=48).contains(&flipped), "{flipped} of 64 flipped");
@@ -226,11 +234,19 @@ fn augment_known_cases() {
         height: (0.0, 0.0),
         width: (0.125, 0.125),
     };
-    let y = run(&aug(t, FillMode::Reflect, Interpolation::Bilinear), &row, (1, 1, 4, 1));
+    let y = run(
+        &aug(t, FillMode::Reflect, Interpolation::Bilinear),
+        &row,
+        (1, 1, 4, 1),
+    );
     assert_eq!(y, [1.0, 2.0, 5.0, 11.0]);
     // Nearest at exactly half a pixel rounds away from zero (as JAX): x − 0.5 reads x for
     // x ≥ 1, and −0.5 reads −1, reflected to 0.
-    let y = run(&aug(t, FillMode::Reflect, Interpolation::Nearest), &row, (1, 1, 4, 1));
+    let y = run(
+        &aug(t, FillMode::Reflect, Interpolation::Nearest),
+        &row,
+        (1, 1, 4, 1),
+    );
     assert_eq!(y, row);
 }
 
@@ -241,8 +257,14 @@ fn fixed_point_rotation_is_accurate() {
         let t = (k * (1 << 32) / 4096 + k * 7919) as u32;
         let angle = t as f64 / 4294967296.0 * std::f64::consts::TAU;
         let (c, s) = cos_sin(t);
-        assert!((c as f64 / 65536.0 - angle.cos()).abs() <= 0.6 / 65536.0, "cos {angle}");
-        assert!((s as f64 / 65536.0 - angle.sin()).abs() <= 0.6 / 65536.0, "sin {angle}");
+        assert!(
+            (c as f64 / 65536.0 - angle.cos()).abs() <= 0.6 / 65536.0,
+            "cos {angle}"
+        );
+        assert!(
+            (s as f64 / 65536.0 - angle.sin()).abs() <= 0.6 / 65536.0,
+            "sin {angle}"
+        );
     }
     assert_eq!(cos_sin(1 << 30), (0, 65536));
     assert_eq!(cos_sin(0), (65536, 0));

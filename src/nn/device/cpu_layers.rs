@@ -85,13 +85,7 @@ impl LayerOps for CpuDevice {
         Ok(Tensor::cpu(dy.shape(), dx))
     }
 
-    fn augment_forward(
-        &self,
-        x: &Tensor,
-        step: &Tensor,
-        a: &Augment,
-        seed: u32,
-    ) -> Result<Tensor> {
+    fn augment_forward(&self, x: &Tensor, step: &Tensor, a: &Augment, seed: u32) -> Result<Tensor> {
         let op = "augment_forward";
         let dims = crate::ops::augment::images(op, x.shape())?;
         let step = step.host_u32(op)?[0];

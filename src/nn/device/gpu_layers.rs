@@ -57,13 +57,7 @@ impl LayerOps for Gpu {
         Ok(Tensor::Gpu(dx))
     }
 
-    fn augment_forward(
-        &self,
-        x: &Tensor,
-        step: &Tensor,
-        a: &Augment,
-        seed: u32,
-    ) -> Result<Tensor> {
+    fn augment_forward(&self, x: &Tensor, step: &Tensor, a: &Augment, seed: u32) -> Result<Tensor> {
         let op = "augment_forward";
         let y = ops::augment_forward(self, g(op, x)?, g(op, step)?, a, seed)?;
         Ok(Tensor::Gpu(y))

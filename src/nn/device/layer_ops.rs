@@ -40,8 +40,7 @@ pub trait LayerOps {
     fn spatial_dropout_backward(&self, dy: &Tensor, mask: &Tensor) -> Result<Tensor>;
     /// An augmentation layer at the counter's current value: `x[n, h, w, c]` → y, each
     /// image through the map `a` draws for it from (seed, step, image).
-    fn augment_forward(&self, x: &Tensor, step: &Tensor, a: &Augment, seed: u32)
-        -> Result<Tensor>;
+    fn augment_forward(&self, x: &Tensor, step: &Tensor, a: &Augment, seed: u32) -> Result<Tensor>;
     /// dx of `augment_forward` at the same counter value (its transpose applied to dy).
     fn augment_backward(
         &self,

@@ -6,9 +6,9 @@
 
 use serde_json::{json, Map, Value};
 
+use super::keras_args::short;
 use super::keras_args::Args;
 use crate::error::Result;
-use super::keras_args::short;
 use crate::nn::model::spec::{
     Factor, LayerNormArgs, LayerSpec, RandomFlipArgs, RandomRotationArgs, RandomTranslationArgs,
     RandomZoomArgs, SpatialDropoutArgs,

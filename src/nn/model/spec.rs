@@ -21,11 +21,11 @@ pub(crate) use super::spec_types::{BUILT_IN, KERAS_COMMON};
 use crate::error::{Error, Result};
 use crate::nn::model::init::Initializer;
 
+mod augment;
 pub(crate) mod names;
 mod native_json;
 pub(crate) mod settings;
 pub(crate) mod shortest;
-mod augment;
 mod tutorial;
 pub use augment::{
     Factor, RandomFlipArgs, RandomRotationArgs, RandomTranslationArgs, RandomZoomArgs,

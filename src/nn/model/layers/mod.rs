@@ -55,8 +55,8 @@ macro_rules! delegate_layer {
 }
 
 mod activation;
-mod augment;
 mod affine;
+mod augment;
 mod batch_normalization;
 mod conv2d;
 mod dense;

@@ -144,7 +144,11 @@ fn sampling(fill: &str, interp: &str, value: f32) -> Result<(FillMode, Interpola
         "wrap" => FillMode::Wrap,
         "constant" => FillMode::Constant,
         "nearest" => FillMode::Nearest,
-        _ => return Err(format!("field `fill_mode` must be {FILL_MODES}, got {fill:?}")),
+        _ => {
+            return Err(format!(
+                "field `fill_mode` must be {FILL_MODES}, got {fill:?}"
+            ))
+        }
     };
     let interp = match interp {
         "bilinear" => Interpolation::Bilinear,
@@ -156,12 +160,18 @@ fn sampling(fill: &str, interp: &str, value: f32) -> Result<(FillMode, Interpola
         }
     };
     if !value.is_finite() {
-        return Err(format!("field `fill_value` must be a finite number, got {value}"));
+        return Err(format!(
+            "field `fill_value` must be a finite number, got {value}"
+        ));
     }
     Ok((fill, interp))
 }
 
-fn op(transform: Transform, (fill_mode, interpolation): (FillMode, Interpolation), v: f32) -> Augment {
+fn op(
+    transform: Transform,
+    (fill_mode, interpolation): (FillMode, Interpolation),
+    v: f32,
+) -> Augment {
     Augment {
         transform,
         fill_mode,
@@ -191,7 +201,10 @@ impl RandomTranslationArgs {
     /// The op, or what is wrong naming the field.
     pub(crate) fn augment(&self) -> Result<Augment, String> {
         let s = sampling(&self.fill_mode, &self.interpolation, self.fill_value)?;
-        for (f, name) in [(self.height_factor, "height_factor"), (self.width_factor, "width_factor")] {
+        for (f, name) in [
+            (self.height_factor, "height_factor"),
+            (self.width_factor, "width_factor"),
+        ] {
             if let Some(e) = f.check(name, false) {
                 return Err(e);
             }
@@ -225,7 +238,10 @@ impl RandomZoomArgs {
         if let Some(e) = self.height_factor.check("height_factor", true) {
             return Err(e);
         }
-        if let Some(e) = self.width_factor.and_then(|f| f.check("width_factor", true)) {
+        if let Some(e) = self
+            .width_factor
+            .and_then(|f| f.check("width_factor", true))
+        {
             return Err(e);
         }
         let t = Transform::Zoom {
