@@ -6,9 +6,13 @@
 // (seed, step[0], 2·image + draw), and all coordinate math is fixed-point integer (16
 // fraction bits), so the twin reads the same pixels with the same weights bit for bit.
 // augment_forward: one thread per output element.
-// augment_backward: dx, the transpose, one thread per (image, channel) plane: it zeroes
-//   its plane, then adds each output's weighted dy onto the pixels that output read, in
-//   the twin's order (deterministic, no atomics).
+// augment_backward: dx, the transpose, one thread per input element, as a gather (no
+//   atomics, deterministic): the virtual source indices that fill to this pixel (one per
+//   reflected / wrapped copy, or the run clamped to an edge) within the range the image's
+//   map reaches; for each copy, the output pixels whose source lies within a pixel of it
+//   (a box found through the inverse map, one pixel of margin); for each of those, its
+//   taps recomputed exactly as the forward pass does, adding weight·dy for a tap on that
+//   copy. Each (output, tap) lands on exactly one copy, so it is counted once.
 
 struct Params {
     count: u32,
@@ -186,25 +190,31 @@ fn round_q16(v: i32) -> i32 {
     return -((-v + 32768) >> 16u);
 }
 
-struct Taps {
-    at: vec4<i32>,
+// The virtual (unfilled) source indices and weights of output pixel (x, y): one tap
+// (nearest) or four (bilinear).
+struct VTaps {
+    vy: vec4<i32>,
+    vx: vec4<i32>,
     wt: vec4<f32>,
+    n: u32,
 }
 
-fn taps(m: Matrix, x: i32, y: i32) -> Taps {
+fn vtaps(m: Matrix, x: i32, y: i32) -> VTaps {
     let sx = m.a0 * x + m.a1 * y + m.a2;
     let sy = m.b0 * x + m.b1 * y + m.b2;
     if p.interp == 0u {
-        return Taps(vec4<i32>(at(round_q16(sy), round_q16(sx)), -1, -1, -1),
-                    vec4<f32>(1.0, 0.0, 0.0, 0.0));
+        return VTaps(vec4<i32>(round_q16(sy)), vec4<i32>(round_q16(sx)),
+                     vec4<f32>(1.0, 0.0, 0.0, 0.0), 1u);
     }
     let x0 = sx >> 16u;
     let y0 = sy >> 16u;
     let fx = f32(sx & 0xffff) / 65536.0;
     let fy = f32(sy & 0xffff) / 65536.0;
-    return Taps(
-        vec4<i32>(at(y0, x0), at(y0, x0 + 1), at(y0 + 1, x0), at(y0 + 1, x0 + 1)),
+    return VTaps(
+        vec4<i32>(y0, y0, y0 + 1, y0 + 1),
+        vec4<i32>(x0, x0 + 1, x0, x0 + 1),
         vec4<f32>((1.0 - fy) * (1.0 - fx), (1.0 - fy) * fx, fy * (1.0 - fx), fy * fx),
+        4u,
     );
 }
 
@@ -217,39 +227,133 @@ fn augment_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
     let ox = pix % p.w;
     let oy = (pix / p.w) % p.h;
     let s = pix / (p.w * p.h);
-    let t = taps(image_matrix(s), i32(ox), i32(oy));
+    let t = vtaps(image_matrix(s), i32(ox), i32(oy));
     let base = s * p.h * p.w * p.c + ch;
     var acc = 0.0;
-    var k = 1u;
-    if p.interp == 1u { k = 4u; }
-    for (var j = 0u; j < k; j = j + 1u) {
+    for (var j = 0u; j < t.n; j = j + 1u) {
+        let a = at(t.vy[j], t.vx[j]);
         var v = p.fill_value;
-        if t.at[j] >= 0 { v = src[base + u32(t.at[j]) * p.c]; }
+        if a >= 0 { v = src[base + u32(a) * p.c]; }
         acc = acc + t.wt[j] * v;
     }
     dst[i] = acc;
 }
 
-@compute @workgroup_size(64)
-fn augment_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let plane = grid_index(gid, nwg, 64u);
-    if plane >= p.planes { return; }
-    let s = plane / p.c;
-    let ch = plane % p.c;
-    let hw = p.h * p.w;
-    let base = s * hw * p.c + ch;
-    for (var j = 0u; j < hw; j = j + 1u) {
-        dst[base + j * p.c] = 0.0;
+// floor(a / b) for b > 0.
+fn floor_div(a: i32, b: i32) -> i32 {
+    return (a - ((a % b) + b) % b) / b;
+}
+
+// The k-th run [first, last] of virtual indices within [lo, hi] that `fix` maps to q on an
+// axis of `size`, in increasing order; first > last when there is no k-th.
+fn run_of(k: i32, q: i32, size: i32, lo: i32, hi: i32) -> vec2<i32> {
+    if p.fill == 3u {
+        var r = vec2<i32>(q, q);
+        if q == 0 { r.x = min(lo, 0); }
+        if q == size - 1 { r.y = max(hi, size - 1); }
+        r = vec2<i32>(max(r.x, lo), min(r.y, hi));
+        if k > 0 { r = vec2<i32>(1, 0); }
+        return r;
     }
-    let m = image_matrix(s);
-    for (var o = 0u; o < hw; o = o + 1u) {
-        let t = taps(m, i32(o % p.w), i32(o / p.w));
-        let g = src[base + o * p.c];
-        for (var j = 0u; j < 4u; j = j + 1u) {
-            if t.at[j] >= 0 {
-                let d = base + u32(t.at[j]) * p.c;
-                dst[d] = dst[d] + t.wt[j] * g;
+    if p.fill == 2u {
+        if k > 0 || q < lo || q > hi { return vec2<i32>(1, 0); }
+        return vec2<i32>(q, q);
+    }
+    // Reflect: q and 2·size − 1 − q in each period of 2·size; wrap: q in each of size.
+    var period = size;
+    var per = 1;
+    if p.fill == 0u {
+        period = 2 * size;
+        per = 2;
+    }
+    let first_base = floor_div(lo, period) * period;
+    var seen = 0;
+    for (var base = first_base; base <= hi; base = base + period) {
+        var a = q + base;
+        var b = period - 1 - q + base;
+        if per == 1 { b = a; }
+        let lo_v = min(a, b);
+        let hi_v = max(a, b);
+        for (var j = 0; j < per; j = j + 1) {
+            var v = lo_v;
+            if j == 1 { v = hi_v; }
+            if v >= lo && v <= hi {
+                if seen == k { return vec2<i32>(v, v); }
+                seen = seen + 1;
             }
         }
     }
+    return vec2<i32>(1, 0);
+}
+
+@compute @workgroup_size(256)
+fn augment_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = grid_index(gid, nwg, 256u);
+    if i >= p.count { return; }
+    let ch = i % p.c;
+    let pix = i / p.c;
+    let ix = i32(pix % p.w);
+    let iy = i32((pix / p.w) % p.h);
+    let s = pix / (p.w * p.h);
+    let h = i32(p.h);
+    let w = i32(p.w);
+    let m = image_matrix(s);
+    // The virtual indices the map reaches: from its sources at the four corners.
+    let cx = vec4<i32>(0, w - 1, 0, w - 1);
+    let cy = vec4<i32>(0, 0, h - 1, h - 1);
+    let sx = m.a0 * cx + m.a1 * cy + vec4<i32>(m.a2);
+    let sy = m.b0 * cx + m.b1 * cy + vec4<i32>(m.b2);
+    let xlo = min(min(sx.x, sx.y), min(sx.z, sx.w)) >> 16u;
+    let xhi = (max(max(sx.x, sx.y), max(sx.z, sx.w)) >> 16u) + 1;
+    let ylo = min(min(sy.x, sy.y), min(sy.z, sy.w)) >> 16u;
+    let yhi = (max(max(sy.x, sy.y), max(sy.z, sy.w)) >> 16u) + 1;
+    // The inverse of the map, in f32 (only to find the boxes, with a pixel of margin).
+    let a0 = f32(m.a0) / 65536.0;
+    let a1 = f32(m.a1) / 65536.0;
+    let b0 = f32(m.b0) / 65536.0;
+    let b1 = f32(m.b1) / 65536.0;
+    let tx = f32(m.a2) / 65536.0;
+    let ty = f32(m.b2) / 65536.0;
+    let det = a0 * b1 - a1 * b0;
+    let img = s * p.h * p.w * p.c + ch;
+    var acc = 0.0;
+    var ky = 0;
+    loop {
+        let ry = run_of(ky, iy, h, ylo, yhi);
+        if ry.x > ry.y { break; }
+        var kx = 0;
+        loop {
+            let rx = run_of(kx, ix, w, xlo, xhi);
+            if rx.x > rx.y { break; }
+            var lo = vec2<f32>(3.0e38);
+            var hi = vec2<f32>(-3.0e38);
+            for (var k = 0u; k < 4u; k = k + 1u) {
+                let X = f32(select(rx.x - 1, rx.y + 1, (k & 1u) != 0u)) - tx;
+                let Y = f32(select(ry.x - 1, ry.y + 1, (k & 2u) != 0u)) - ty;
+                let o = vec2<f32>((b1 * X - a1 * Y) / det, (a0 * Y - b0 * X) / det);
+                lo = min(lo, o);
+                hi = max(hi, o);
+            }
+            let big = vec2<f32>(f32(w), f32(h));
+            let o0 = vec2<i32>(clamp(floor(lo) - 1.0, vec2<f32>(0.0), big));
+            let o1 = vec2<i32>(clamp(ceil(hi) + 1.0, vec2<f32>(-1.0), big - 1.0));
+            for (var oy = o0.y; oy <= o1.y; oy = oy + 1) {
+                for (var ox = o0.x; ox <= o1.x; ox = ox + 1) {
+                    let t = vtaps(m, ox, oy);
+                    var wsum = 0.0;
+                    for (var j = 0u; j < t.n; j = j + 1u) {
+                        if t.vy[j] >= ry.x && t.vy[j] <= ry.y && t.vx[j] >= rx.x && t.vx[j] <= rx.y {
+                            wsum = wsum + t.wt[j];
+                        }
+                    }
+                    if wsum != 0.0 {
+                        acc = acc + wsum * src[img + u32(oy * w + ox) * p.c];
+                    }
+                }
+            }
+            kx = kx + 1;
+        }
+        ky = ky + 1;
+    }
+    dst[i] = acc;
 }

@@ -353,7 +353,8 @@ pub fn augment_forward<T: Scalar>(
 }
 
 /// `dy[n, h, w, c]` → dx: the transpose of `augment_forward` (each output's weights
-/// scattered back onto the input pixels it read; the constant fill has no gradient).
+/// scattered back onto the input pixels it read; the constant fill has no gradient). The
+/// shader computes the same sums as a gather per input element.
 pub fn augment_backward<T: Scalar>(
     dy: &[T],
     (n, h, w, c): (usize, usize, usize, usize),

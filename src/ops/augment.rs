@@ -46,7 +46,8 @@ pub fn augment_forward(
     Ok(y)
 }
 
-/// `dy[n, h, w, c]` → dx, the transpose of `augment_forward` at the same counter value.
+/// `dy[n, h, w, c]` → dx, the transpose of `augment_forward` at the same counter value
+/// (a gather: one thread per input element, no atomics).
 pub fn augment_backward(
     gpu: &Gpu,
     dy: &GpuTensor,
@@ -62,7 +63,8 @@ pub fn augment_backward(
         EntryPoint::AugmentBackward,
         &a.params(dims, seed),
         &[dy, step, &dx],
-        grid_1d(gpu, dims.0 * dims.3, 64),
+        // A thread gathers over a few output boxes of about (2 / scale + 3)² pixels each.
+        grid_1d(gpu, dy.len(), 256).trips(32),
     )?;
     Ok(dx)
 }

@@ -50,12 +50,22 @@ fn transforms() -> Vec<Transform> {
             height: (-0.3, 0.1),
             width: Some((0.2, 1.0)),
         },
+        // Extremes: shifts of up to a whole side, zoom from 20× in to 2× out.
+        Transform::Translate {
+            height: (-1.0, 1.0),
+            width: (-1.0, 1.0),
+        },
+        Transform::Zoom {
+            height: (-0.95, 0.95),
+            width: Some((0.9, 1.0)),
+        },
     ]
 }
 
 /// GPU vs twin, forward and backward, on odd shapes, every fill mode and interpolation at
 /// two counter values: with nearest sampling the outputs are bit-equal (the same source
-/// pixel or the fill value), with bilinear equal to f32 rounding.
+/// pixel or the fill value), with bilinear equal to f32 rounding; the GPU's backward (a
+/// gather per input element) equals the twin's scatter.
 #[test]
 fn augment_matches_cpu_on_every_fill_and_interpolation() {
     let Some(g) = gpu() else { return };
