@@ -594,3 +594,87 @@ fn augmentation_layers_come_from_keras_and_go_back_with_identical_configs() {
         &read_f32(&dir.path("back.f32")),
     );
 }
+
+/// Keras's transforms for fixed draws (factor ranges of one value), applied with
+/// `training=True` to a 9×11×2 image: argv[1] the image, argv[2] the outputs, in the order
+/// the test lists them.
+const KERAS_FIXED_TRANSFORMS: &str = r#"
+import sys, numpy as np, keras
+L = keras.layers
+x = np.fromfile(sys.argv[1], dtype="<f4").reshape(1, 9, 11, 2)
+outs = []
+for fill in ["reflect", "wrap", "constant", "nearest"]:
+    kw = dict(fill_mode=fill, fill_value=0.5)
+    for layer in [
+        L.RandomTranslation((0.2, 0.2), (-0.3, -0.3), **kw),
+        L.RandomTranslation((0.2, 0.2), (-0.3, -0.3), interpolation="nearest", **kw),
+        L.RandomZoom((0.3, 0.3), (-0.2, -0.2), **kw),
+        L.RandomRotation((0.1, 0.1), **kw),
+    ]:
+        outs.append(np.asarray(layer(x, training=True)).ravel())
+np.concatenate(outs).astype("<f4").tofile(sys.argv[2])
+"#;
+
+/// The geometry is Keras's: with a range of one value the draw is fixed, so wgtrain's
+/// transform (its CPU twin, which the GPU matches) must give Keras's training-time output:
+/// pixel centres, the affine maps (translation in pixels of height/width, zoom about the
+/// centre with positive = out, rotation counter-clockwise in turns), bilinear and nearest
+/// sampling, and the four fill modes. Bilinear values differ only by wgtrain's 2^-16-pixel
+/// fixed-point coordinates (rotation also by its integer sine); nearest ones are equal.
+#[test]
+fn augmentation_geometry_matches_keras_for_fixed_draws() {
+    use wgtrain::cpu::augment::{Augment, FillMode, Interpolation, Transform};
+    let Some(py) = keras_python() else { return };
+    let dir = TempDir::new("keras-augment-geometry");
+    let dims = (1, 9, 11, 2);
+    let x = randn(12, 9 * 11 * 2, 1.0);
+    write_f32(&dir.path("x.f32"), &x);
+    python(
+        &py,
+        KERAS_FIXED_TRANSFORMS,
+        &[&dir.s("x.f32"), &dir.s("keras.f32")],
+    );
+    let keras = read_f32(&dir.path("keras.f32"));
+    let shift = Transform::Translate {
+        height: (0.2, 0.2),
+        width: (-0.3, -0.3),
+    };
+    let zoom = Transform::Zoom {
+        height: (0.3, 0.3),
+        width: Some((-0.2, -0.2)),
+    };
+    let turn = Transform::Rotate { turns: (0.1, 0.1) };
+    let (bilinear, nearest) = (Interpolation::Bilinear, Interpolation::Nearest);
+    let mut at = 0;
+    for fill_mode in [
+        FillMode::Reflect,
+        FillMode::Wrap,
+        FillMode::Constant,
+        FillMode::Nearest,
+    ] {
+        for (transform, interpolation, atol) in [
+            (shift, bilinear, 2e-5f32),
+            (shift, nearest, 0.0),
+            (zoom, bilinear, 1e-4),
+            (turn, bilinear, 1e-4),
+        ] {
+            let a = Augment {
+                transform,
+                fill_mode,
+                interpolation,
+                fill_value: 0.5,
+            };
+            let ours = wgtrain::cpu::augment_forward(&x, dims, &a, 1, 0);
+            let theirs = &keras[at..at + ours.len()];
+            at += ours.len();
+            let worst = ours
+                .iter()
+                .zip(theirs)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(worst <= atol, "{a:?}: max |Δ| {worst} vs Keras");
+            eprintln!("{transform:?} {fill_mode:?} {interpolation:?}: max |Δ| {worst:e}");
+        }
+    }
+    assert_eq!(at, keras.len());
+}
