@@ -37,7 +37,11 @@ impl Factor {
         let bad = |v: &f32| !v.is_finite() || *v > 1.0 || *v < -1.0 || (open_low && *v <= -1.0);
         values.iter().any(bad).then(|| {
             let within = if open_low { "(-1, 1]" } else { "[-1, 1]" };
-            format!("field `{field}` must be a number or [low, high] within {within}, got {self:?}")
+            let got = match *self {
+                Factor::One(f) => f.to_string(),
+                Factor::Range([a, b]) => format!("[{a}, {b}]"),
+            };
+            format!("field `{field}` must be a number or [low, high] within {within}, got {got}")
         })
     }
 }
