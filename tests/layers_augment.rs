@@ -385,7 +385,7 @@ fn augmentation_layers_read_and_write_keras_json() {
     let mut m = Sequential::new(Device::Cpu, &[4, 4, 1]);
     let e = m.add(RandomRotation::new(2.0)).unwrap_err().to_string();
     assert!(
-        e.contains("RandomRotation") && e.contains("`factor`"),
+        e.contains("RandomRotation") && e.contains("`factor`") && e.contains("got 2"),
         "{e}"
     );
 }
