@@ -275,7 +275,10 @@ fn tutorial_spec() -> ModelSpec {
                 bias_regularizer: None,
             },
             LayerSpec::LayerNormalization(LayerNormArgs { epsilon: 1e-2 }),
-            LayerSpec::SpatialDropout2D(SpatialDropoutArgs { rate: 0.3 }),
+            LayerSpec::SpatialDropout2D(SpatialDropoutArgs {
+                rate: 0.3,
+                seed: None,
+            }),
             LayerSpec::MaxPooling2D {
                 pool_size: Pair(2, 2),
                 strides: None,
@@ -772,4 +775,215 @@ fn keras_depthwise_and_separable_layers_import_train_one_sgd_step_and_export() {
         let back = ModelSpec::from_weights_file(dir.path(&format!("{back}/model.safetensors")));
         assert_eq!(back.unwrap().unwrap(), spec);
     }
+}
+
+/// Runs Python `code` (argv: `args`) with Keras on JAX; it fails by exiting non-zero.
+fn python(py: &str, code: &str, args: &[&str]) {
+    let out = Command::new(py)
+        .arg("-c")
+        .arg(code)
+        .args(args)
+        .env("KERAS_BACKEND", "jax")
+        .env("JAX_PLATFORMS", "cpu")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "python {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A Keras model with the four augmentation layers (non-default arguments, seeds) and a
+/// small CNN, saved to argv[1].
+const KERAS_AUGMENTED: &str = r#"
+import sys, keras
+keras.utils.set_random_seed(1)
+L = keras.layers
+m = keras.Sequential([
+    keras.Input((12, 12, 3)),
+    L.RandomFlip("horizontal", seed=3),
+    L.RandomTranslation(0.1, (-0.2, 0.3), fill_mode="wrap", interpolation="nearest"),
+    L.RandomRotation(0.125, fill_mode="constant", fill_value=0.5, seed=5),
+    L.RandomZoom((-0.3, 0.2), width_factor=0.1, fill_mode="nearest"),
+    L.Conv2D(4, 3, activation="relu"),
+    L.MaxPooling2D(),
+    L.Flatten(),
+    L.Dense(3, activation="softmax"),
+])
+m.save(sys.argv[1])
+"#;
+
+/// The layers of the models saved at argv[1] and argv[2] have identical configs.
+const KERAS_SAME_CONFIGS: &str = r#"
+import sys, json, keras
+a, b = (keras.models.load_model(p, compile=False) for p in sys.argv[1:3])
+ca, cb = ([l.get_config() for l in m.layers] for m in (a, b))
+if len(ca) != len(cb) or len(ca) != 8:
+    sys.exit(f"{len(ca)} vs {len(cb)} layers")
+for x, y in zip(ca, cb):
+    if json.dumps(x, sort_keys=True) != json.dumps(y, sort_keys=True):
+        sys.exit(f"configs differ:\n{x}\n{y}")
+"#;
+
+/// Keras's augmentation layers (issue 25 §3/§4): a Keras model with all four and a small
+/// CNN reads into wgtrain and predicts as Keras (the layers are identity at inference);
+/// trained in wgtrain (the layers active) and exported, Keras rebuilds every layer with
+/// the same config as the original's and predicts as wgtrain.
+#[test]
+fn augmentation_layers_come_from_keras_and_go_back_with_identical_configs() {
+    let Some(py) = keras_python() else { return };
+    let dir = TempDir::new("keras-augment");
+    let original = dir.s("original.keras");
+    python(&py, KERAS_AUGMENTED, &[&original]);
+    script(&py, &["from-keras", &original, &dir.s("from")]);
+    let weights = dir.path("from/model.safetensors");
+    let spec = ModelSpec::from_weights_file(&weights).unwrap().unwrap();
+    let kinds: Vec<&str> = spec.layers[..4].iter().map(|l| l.kind()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "RandomFlip",
+            "RandomTranslation",
+            "RandomRotation",
+            "RandomZoom"
+        ]
+    );
+    let mut m = Sequential::from_spec(&spec, Device::Cpu, 0).unwrap();
+    m.load_weights(&weights).unwrap();
+    let n = 10;
+    let x = Array::new(&[n, 12, 12, 3], randn(8, n * 432, 2.0)).unwrap();
+    write_f32(&dir.path("x.f32"), &x.data);
+    script(
+        &py,
+        &["predict", &original, &dir.s("x.f32"), &dir.s("keras.f32")],
+    );
+    let keras = read_f32(&dir.path("keras.f32"));
+    assert_close(
+        "augmentation: Keras → wgtrain",
+        &m.predict(&x).unwrap().data,
+        &keras,
+    );
+
+    let y = Array::new(&[n, 3], one_hot(5, n, 3)).unwrap();
+    m.compile(Optimizer::adam_lr(0.01), Loss::CategoricalCrossentropy, &[])
+        .unwrap();
+    let opts = FitOptions {
+        epochs: 2,
+        batch_size: 4,
+        verbose: Verbose::Silent,
+        ..Default::default()
+    };
+    m.fit(&x, &y, &opts).unwrap();
+    m.save(dir.path("trained.safetensors")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_wgtrain"))
+        .args([
+            "export",
+            &dir.s("trained.safetensors"),
+            "--out",
+            &dir.s("export"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exported = dir.s("exported.keras");
+    script(&py, &["to-keras", &dir.s("export"), &exported]);
+    python(&py, KERAS_SAME_CONFIGS, &[&original, &exported]);
+    script(
+        &py,
+        &["predict", &exported, &dir.s("x.f32"), &dir.s("back.f32")],
+    );
+    assert_close(
+        "augmentation: trained in wgtrain → Keras",
+        &m.predict(&x).unwrap().data,
+        &read_f32(&dir.path("back.f32")),
+    );
+}
+
+/// Keras's transforms for fixed draws (factor ranges of one value), applied with
+/// `training=True` to a 9×11×2 image: argv[1] the image, argv[2] the outputs, in the order
+/// the test lists them.
+const KERAS_FIXED_TRANSFORMS: &str = r#"
+import sys, numpy as np, keras
+L = keras.layers
+x = np.fromfile(sys.argv[1], dtype="<f4").reshape(1, 9, 11, 2)
+outs = []
+for fill in ["reflect", "wrap", "constant", "nearest"]:
+    kw = dict(fill_mode=fill, fill_value=0.5)
+    for layer in [
+        L.RandomTranslation((0.2, 0.2), (-0.3, -0.3), **kw),
+        L.RandomTranslation((0.2, 0.2), (-0.3, -0.3), interpolation="nearest", **kw),
+        L.RandomZoom((0.3, 0.3), (-0.2, -0.2), **kw),
+        L.RandomRotation((0.1, 0.1), **kw),
+    ]:
+        outs.append(np.asarray(layer(x, training=True)).ravel())
+np.concatenate(outs).astype("<f4").tofile(sys.argv[2])
+"#;
+
+/// The geometry is Keras's: with a range of one value the draw is fixed, so wgtrain's
+/// transform (its CPU twin, which the GPU matches) must give Keras's training-time output:
+/// pixel centres, the affine maps (translation in pixels of height/width, zoom about the
+/// centre with positive = out, rotation counter-clockwise in turns), bilinear and nearest
+/// sampling, and the four fill modes. Bilinear values differ only by wgtrain's 2^-16-pixel
+/// fixed-point coordinates (rotation also by its integer sine); nearest ones are equal.
+#[test]
+fn augmentation_geometry_matches_keras_for_fixed_draws() {
+    use wgtrain::cpu::augment::{Augment, FillMode, Interpolation, Transform};
+    let Some(py) = keras_python() else { return };
+    let dir = TempDir::new("keras-augment-geometry");
+    let dims = (1, 9, 11, 2);
+    let x = randn(12, 9 * 11 * 2, 1.0);
+    write_f32(&dir.path("x.f32"), &x);
+    python(
+        &py,
+        KERAS_FIXED_TRANSFORMS,
+        &[&dir.s("x.f32"), &dir.s("keras.f32")],
+    );
+    let keras = read_f32(&dir.path("keras.f32"));
+    let shift = Transform::Translate {
+        height: (0.2, 0.2),
+        width: (-0.3, -0.3),
+    };
+    let zoom = Transform::Zoom {
+        height: (0.3, 0.3),
+        width: Some((-0.2, -0.2)),
+    };
+    let turn = Transform::Rotate { turns: (0.1, 0.1) };
+    let (bilinear, nearest) = (Interpolation::Bilinear, Interpolation::Nearest);
+    let mut at = 0;
+    for fill_mode in [
+        FillMode::Reflect,
+        FillMode::Wrap,
+        FillMode::Constant,
+        FillMode::Nearest,
+    ] {
+        for (transform, interpolation, atol) in [
+            (shift, bilinear, 2e-5f32),
+            (shift, nearest, 0.0),
+            (zoom, bilinear, 1e-4),
+            (turn, bilinear, 1e-4),
+        ] {
+            let a = Augment {
+                transform,
+                fill_mode,
+                interpolation,
+                fill_value: 0.5,
+            };
+            let ours = wgtrain::cpu::augment_forward(&x, dims, &a, 1, 0);
+            let theirs = &keras[at..at + ours.len()];
+            at += ours.len();
+            let worst = ours
+                .iter()
+                .zip(theirs)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(worst <= atol, "{a:?}: max |Δ| {worst} vs Keras");
+            eprintln!("{transform:?} {fill_mode:?} {interpolation:?}: max |Δ| {worst:e}");
+        }
+    }
+    assert_eq!(at, keras.len());
 }

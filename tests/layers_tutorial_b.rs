@@ -338,7 +338,10 @@ fn spatial_dropout_reads_from_and_writes_to_keras_json() {
     let spec = read(&v).unwrap();
     assert_eq!(
         spec.layers[2],
-        LayerSpec::SpatialDropout2D(SpatialDropoutArgs { rate: 0.3 })
+        LayerSpec::SpatialDropout2D(SpatialDropoutArgs {
+            rate: 0.3,
+            seed: None
+        })
     );
     keras_json_round_trips(&spec);
     for (key, value, says) in [

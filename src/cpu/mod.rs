@@ -5,6 +5,7 @@
 pub mod accuracy;
 pub mod activation;
 pub mod adam;
+pub mod augment;
 pub mod avgpool;
 pub mod batch_norm;
 pub mod bias;
@@ -38,6 +39,7 @@ pub mod weight_decay;
 pub use accuracy::{accuracy_forward, argmax, sparse_accuracy_forward, top_k_accuracy_forward};
 pub use activation::*;
 pub use adam::{adam_state, adam_step, adam_update, beta_fixed, bias_correction, ADAM_STATE_LEN};
+pub use augment::{augment_backward, augment_forward};
 pub use avgpool::{avgpool_backward, avgpool_forward};
 pub use batch_norm::{
     batch_norm_backward, batch_norm_forward, batch_norm_inference_forward, batch_norm_statistics,

@@ -212,6 +212,7 @@ registry! {
         Pad2d = "pad2d" + "divmod" + "nhwc";
         Regularize = "regularize";
         DepthwiseConv = "depthwise_conv" + "divmod" + "nhwc";
+        Augment = "augment";
     }
     // Name = shader, entry point, storage bindings (, no_params: no uniform block).
     kernels {
@@ -315,6 +316,8 @@ registry! {
         DepthwiseConvForward = DepthwiseConv "depthwise_conv_forward" 4;
         DepthwiseConvBackward = DepthwiseConv "depthwise_conv_backward" 3;
         DepthwiseConvWeightGrad = DepthwiseConv "depthwise_conv_weight_grad" 3;
+        AugmentForward = Augment "augment_forward" 3;
+        AugmentBackward = Augment "augment_backward" 3;
     }
     // Elementwise activations: Name = file stem, what the backward reads, CPU twins
     // (, a four-at-a-time backward kernel listed above).

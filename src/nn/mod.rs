@@ -41,7 +41,8 @@ pub use model::layer::Layer;
 pub use model::sequential::{Evaluation, FitOptions, NamedArray, Sequential};
 pub use model::spec::ZeroPadding;
 pub use model::spec::{
-    DepthwiseConv2DArgs, LayerNormArgs, SeparableConv2DArgs, SpatialDropoutArgs,
+    DepthwiseConv2DArgs, Factor, LayerNormArgs, RandomFlipArgs, RandomRotationArgs,
+    RandomTranslationArgs, RandomZoomArgs, SeparableConv2DArgs, SpatialDropoutArgs,
 };
 pub use model::spec::{LayerSpec, ModelSpec, Pair, MAX_DESCRIPTION_BYTES, MAX_LAYERS};
 /// The random generator [`Layer::init`] draws initial weights from (rand's `StdRng`), so a

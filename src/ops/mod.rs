@@ -5,6 +5,7 @@
 
 pub mod accuracy;
 pub mod adam;
+pub mod augment;
 mod autotune;
 pub mod avgpool;
 pub mod batch_norm;
@@ -41,6 +42,7 @@ pub mod weight_decay;
 
 pub use accuracy::{accuracy_forward, sparse_accuracy_forward, top_k_accuracy_forward};
 pub use adam::{adam_step, adam_update};
+pub use augment::{augment_backward, augment_forward};
 pub use avgpool::{avgpool_backward, avgpool_forward};
 pub use batch_norm::{
     batch_norm_backward, batch_norm_forward, batch_norm_inference_forward, batch_norm_statistics,

@@ -12,6 +12,7 @@ mod finite_diff;
 
 mod accuracy;
 mod adam;
+mod augment;
 mod avgpool;
 mod batch_norm;
 mod bias;

@@ -4,6 +4,7 @@
 use super::cpu::check_len;
 use super::{CpuDevice, LayerOps};
 use crate::cpu;
+use crate::cpu::augment::Augment;
 use crate::error::{shape_err, Result};
 use crate::geometry::DepthwiseGeometry;
 use crate::nn::device::tensor::Tensor;
@@ -148,6 +149,28 @@ impl LayerOps for CpuDevice {
         let dw = cpu::depthwise_conv_weight_grad(x.host_f32(op)?, dy.host_f32(op)?, g);
         let cv = &g.conv;
         Ok(Tensor::cpu(&[cv.kh, cv.kw, cv.c, g.depth_multiplier], dw))
+    }
+
+    fn augment_forward(&self, x: &Tensor, step: &Tensor, a: &Augment, seed: u32) -> Result<Tensor> {
+        let op = "augment_forward";
+        let dims = crate::ops::augment::images(op, x.shape())?;
+        let step = step.host_u32(op)?[0];
+        let y = cpu::augment_forward(x.host_f32(op)?, dims, a, step, seed);
+        Ok(Tensor::cpu(x.shape(), y))
+    }
+
+    fn augment_backward(
+        &self,
+        dy: &Tensor,
+        step: &Tensor,
+        a: &Augment,
+        seed: u32,
+    ) -> Result<Tensor> {
+        let op = "augment_backward";
+        let dims = crate::ops::augment::images(op, dy.shape())?;
+        let step = step.host_u32(op)?[0];
+        let dx = cpu::augment_backward(dy.host_f32(op)?, dims, a, step, seed);
+        Ok(Tensor::cpu(dy.shape(), dx))
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::gpu::g;
 use super::LayerOps;
+use crate::cpu::augment::Augment;
 use crate::error::Result;
 use crate::geometry::DepthwiseGeometry;
 use crate::gpu::Gpu;
@@ -102,5 +103,23 @@ impl LayerOps for Gpu {
         let op = "depthwise_conv_weight_grad";
         let dw = ops::depthwise_conv_weight_grad(self, g(op, x)?, g(op, dy)?, geo)?;
         Ok(Tensor::Gpu(dw))
+    }
+
+    fn augment_forward(&self, x: &Tensor, step: &Tensor, a: &Augment, seed: u32) -> Result<Tensor> {
+        let op = "augment_forward";
+        let y = ops::augment_forward(self, g(op, x)?, g(op, step)?, a, seed)?;
+        Ok(Tensor::Gpu(y))
+    }
+
+    fn augment_backward(
+        &self,
+        dy: &Tensor,
+        step: &Tensor,
+        a: &Augment,
+        seed: u32,
+    ) -> Result<Tensor> {
+        let op = "augment_backward";
+        let dx = ops::augment_backward(self, g(op, dy)?, g(op, step)?, a, seed)?;
+        Ok(Tensor::Gpu(dx))
     }
 }

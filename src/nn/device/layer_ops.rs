@@ -2,6 +2,7 @@
 //! SpatialDropout2D, the augmentation layers, depthwise convolution), part of every
 //! `DeviceOps`; implemented in `gpu_layers.rs` and `cpu_layers.rs`.
 
+use crate::cpu::augment::Augment;
 use crate::error::Result;
 use crate::geometry::DepthwiseGeometry;
 use crate::nn::device::tensor::Tensor;
@@ -69,5 +70,16 @@ pub trait LayerOps {
         x: &Tensor,
         dy: &Tensor,
         g: &DepthwiseGeometry,
+    ) -> Result<Tensor>;
+    /// An augmentation layer at the counter's current value: `x[n, h, w, c]` → y, each
+    /// image through the map `a` draws for it from (seed, step, image).
+    fn augment_forward(&self, x: &Tensor, step: &Tensor, a: &Augment, seed: u32) -> Result<Tensor>;
+    /// dx of `augment_forward` at the same counter value (its transpose applied to dy).
+    fn augment_backward(
+        &self,
+        dy: &Tensor,
+        step: &Tensor,
+        a: &Augment,
+        seed: u32,
     ) -> Result<Tensor>;
 }

@@ -18,8 +18,9 @@ use crate::nn::model::spec::{LayerSpec, ModelSpec, Pair, BUILT_IN, KERAS_COMMON}
 /// The Keras layers wgtrain reads, for error messages.
 const SUPPORTED: &str = "InputLayer, Dense, Conv2D, DepthwiseConv2D, SeparableConv2D, \
     MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Reshape, \
-    Activation, LeakyReLU, Dropout, BatchNormalization, LayerNormalization, Rescaling, ReLU, \
-    Softmax, ZeroPadding2D, SpatialDropout2D";
+    Activation, LeakyReLU, Dropout, SpatialDropout2D, BatchNormalization, LayerNormalization, \
+    Rescaling, ReLU, Softmax, ZeroPadding2D, RandomFlip, RandomTranslation, RandomRotation, \
+    RandomZoom";
 
 /// Whether a parsed JSON object is Keras's model JSON rather than wgtrain's description.
 pub(crate) fn is_keras_model(v: &Value) -> bool {

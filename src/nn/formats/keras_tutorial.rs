@@ -1,16 +1,20 @@
 //! Keras JSON for the tutorial layers beyond the seed set (LayerNormalization,
-//! SpatialDropout2D, DepthwiseConv2D, SeparableConv2D, …): their
+//! SpatialDropout2D, DepthwiseConv2D, SeparableConv2D, the augmentation layers
+//! RandomFlip / RandomTranslation / RandomRotation / RandomZoom): their
 //! reading from one Keras layer's `config` and the arguments Keras expects written back,
 //! for [`super::keras_json`].
 
 use serde_json::{json, Map, Value};
 
+use super::keras_args::short;
 use super::keras_args::Args;
 use super::keras_layers::initializer;
 use crate::error::Result;
 use crate::nn::model::init::Initializer;
 use crate::nn::model::spec::{
-    DepthwiseConv2DArgs, LayerNormArgs, LayerSpec, Pair, SeparableConv2DArgs, SpatialDropoutArgs,
+    DepthwiseConv2DArgs, Factor, LayerNormArgs, LayerSpec, Pair, RandomFlipArgs,
+    RandomRotationArgs, RandomTranslationArgs, RandomZoomArgs, SeparableConv2DArgs,
+    SpatialDropoutArgs,
 };
 
 /// The layer `class` reads as, `None` when it is not one of these; `rank` is the
@@ -45,6 +49,7 @@ pub(super) fn read<'a>(class: &str, a: &mut Args<'a>, rank: usize) -> Result<Opt
             a.required("rate")?;
             LayerSpec::SpatialDropout2D(SpatialDropoutArgs {
                 rate: a.number("rate", 0.0)?,
+                seed: a.seed()?,
             })
         }
         "DepthwiseConv2D" => {
@@ -79,6 +84,59 @@ pub(super) fn read<'a>(class: &str, a: &mut Args<'a>, rank: usize) -> Result<Opt
                 bias_initializer: a.init("bias_initializer", Initializer::Zeros)?,
             })
         }
+        "RandomFlip" => {
+            a.channels_last()?;
+            let args = RandomFlipArgs {
+                mode: a.string("mode", "horizontal_and_vertical")?,
+                seed: a.seed()?,
+            };
+            args.augment().map_err(|e| a.err(e))?;
+            LayerSpec::RandomFlip(args)
+        }
+        "RandomTranslation" => {
+            a.channels_last()?;
+            let args = RandomTranslationArgs {
+                height_factor: factor(a, "height_factor")?,
+                width_factor: factor(a, "width_factor")?,
+                fill_mode: a.string("fill_mode", "reflect")?,
+                interpolation: a.string("interpolation", "bilinear")?,
+                seed: a.seed()?,
+                fill_value: a.number("fill_value", 0.0)?,
+            };
+            args.augment().map_err(|e| a.err(e))?;
+            LayerSpec::RandomTranslation(args)
+        }
+        "RandomRotation" => {
+            a.channels_last()?;
+            // Keras writes `value_range` on some versions' image layers; RandomRotation
+            // takes none, so it is refused by `finish` like any unknown argument.
+            let args = RandomRotationArgs {
+                factor: factor(a, "factor")?,
+                fill_mode: a.string("fill_mode", "reflect")?,
+                interpolation: a.string("interpolation", "bilinear")?,
+                seed: a.seed()?,
+                fill_value: a.number("fill_value", 0.0)?,
+            };
+            args.augment().map_err(|e| a.err(e))?;
+            LayerSpec::RandomRotation(args)
+        }
+        "RandomZoom" => {
+            a.channels_last()?;
+            let width_factor = match a.get("width_factor") {
+                None => None,
+                Some(_) => Some(factor(a, "width_factor")?),
+            };
+            let args = RandomZoomArgs {
+                height_factor: factor(a, "height_factor")?,
+                width_factor,
+                fill_mode: a.string("fill_mode", "reflect")?,
+                interpolation: a.string("interpolation", "bilinear")?,
+                seed: a.seed()?,
+                fill_value: a.number("fill_value", 0.0)?,
+            };
+            args.augment().map_err(|e| a.err(e))?;
+            LayerSpec::RandomZoom(args)
+        }
         _ => return Ok(None),
     }))
 }
@@ -112,6 +170,28 @@ fn multiplier(a: &mut Args) -> Result<usize> {
     }
 }
 
+/// A Keras random factor: a number or a list of two (required).
+fn factor<'a>(a: &mut Args<'a>, key: &'a str) -> Result<Factor> {
+    let v = a.required(key)?;
+    let num = |v: &Value| v.as_f64().map(|x| x as f32);
+    match v {
+        Value::Array(l) if l.len() == 2 => {
+            if let (Some(lo), Some(hi)) = (num(&l[0]), num(&l[1])) {
+                return Ok(Factor::Range([lo, hi]));
+            }
+        }
+        one => {
+            if let Some(f) = num(one) {
+                return Ok(Factor::One(f));
+            }
+        }
+    }
+    Err(a.err(format!(
+        "`{key}` must be a number or a list of two numbers, got {}",
+        short(v)
+    )))
+}
+
 /// `axis` must be the last: −1 or the per-sample rank (the batch axis counts), alone or
 /// as a one-element list.
 fn last_axis(a: &mut Args, rank: usize) -> Result<()> {
@@ -139,6 +219,13 @@ pub(super) fn write(l: &LayerSpec, cfg: &mut Map<String, Value>) {
             cfg.insert("axis".into(), json!(-1));
             cfg.insert("center".into(), json!(true));
             cfg.insert("scale".into(), json!(true));
+        }
+        LayerSpec::RandomFlip(_)
+        | LayerSpec::RandomTranslation(_)
+        | LayerSpec::RandomRotation(_)
+        | LayerSpec::RandomZoom(_) => {
+            cfg.insert("data_format".into(), json!("channels_last"));
+            cfg.entry("seed").or_insert(Value::Null);
         }
         LayerSpec::SpatialDropout2D(_) => {
             cfg.insert("data_format".into(), json!("channels_last"));

@@ -22,12 +22,16 @@ use crate::error::{Error, Result};
 use crate::nn::model::init::Initializer;
 use crate::nn::training::regularizer::Regularizer;
 
+mod augment;
 mod depthwise;
 pub(crate) mod names;
 mod native_json;
 pub(crate) mod settings;
 pub(crate) mod shortest;
 mod tutorial;
+pub use augment::{
+    Factor, RandomFlipArgs, RandomRotationArgs, RandomTranslationArgs, RandomZoomArgs,
+};
 pub use depthwise::{DepthwiseConv2DArgs, SeparableConv2DArgs};
 pub use tutorial::{LayerNormArgs, SpatialDropoutArgs};
 
@@ -182,6 +186,14 @@ pub enum LayerSpec {
     /// A depthwise convolution then a 1×1 convolution to `filters` channels, with bias and
     /// activation.
     SeparableConv2D(SeparableConv2DArgs),
+    /// Flip images left-right and/or top-bottom while training (identity at inference).
+    RandomFlip(RandomFlipArgs),
+    /// Shift images by a random fraction of their size while training.
+    RandomTranslation(RandomTranslationArgs),
+    /// Rotate images by a random fraction of a turn while training.
+    RandomRotation(RandomRotationArgs),
+    /// Zoom images in or out by a random factor while training.
+    RandomZoom(RandomZoomArgs),
     /// y = x·scale + offset (Keras's Rescaling, e.g. 1/255 for image bytes).
     Rescaling {
         /// The factor.
@@ -239,6 +251,10 @@ impl LayerSpec {
             LayerSpec::SpatialDropout2D(_) => "SpatialDropout2D",
             LayerSpec::DepthwiseConv2D(_) => "DepthwiseConv2D",
             LayerSpec::SeparableConv2D(_) => "SeparableConv2D",
+            LayerSpec::RandomFlip(_) => "RandomFlip",
+            LayerSpec::RandomTranslation(_) => "RandomTranslation",
+            LayerSpec::RandomRotation(_) => "RandomRotation",
+            LayerSpec::RandomZoom(_) => "RandomZoom",
             LayerSpec::Custom { .. } => "Custom",
             LayerSpec::Rescaling { .. } => "Rescaling",
             LayerSpec::ReLU {} => "ReLU",

@@ -116,7 +116,7 @@ pub(super) fn two() -> Pair {
 }
 
 /// The Keras layer classes wgtrain reads, which a custom layer cannot be named.
-pub(crate) const BUILT_IN: [&str; 22] = [
+pub(crate) const BUILT_IN: [&str; 26] = [
     "InputLayer",
     "Dense",
     "Conv2D",
@@ -139,6 +139,10 @@ pub(crate) const BUILT_IN: [&str; 22] = [
     "SpatialDropout2D",
     "DepthwiseConv2D",
     "SeparableConv2D",
+    "RandomFlip",
+    "RandomTranslation",
+    "RandomRotation",
+    "RandomZoom",
 ];
 
 /// The arguments Keras writes for every layer, kept out of a custom layer's config (the

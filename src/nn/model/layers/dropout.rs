@@ -46,7 +46,7 @@ impl Dropout {
 
 /// A 64-bit seed folded into the mask hash's 32 bits (splitmix64's finaliser, so seeds
 /// that differ only in their high bits still give different masks).
-fn fold_seed(seed: u64) -> u32 {
+pub(crate) fn fold_seed(seed: u64) -> u32 {
     let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

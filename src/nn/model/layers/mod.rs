@@ -56,6 +56,7 @@ macro_rules! delegate_layer {
 
 mod activation;
 mod affine;
+mod augment;
 mod batch_normalization;
 mod conv2d;
 mod dense;
@@ -73,6 +74,7 @@ mod spatial_dropout2d;
 mod zero_padding2d;
 
 pub use activation::{Activation, ReLU, Softmax};
+pub use augment::{RandomAugment, RandomFlip, RandomRotation, RandomTranslation, RandomZoom};
 pub use batch_normalization::BatchNormalization;
 pub use conv2d::Conv2D;
 pub use dense::Dense;

@@ -15,6 +15,8 @@ use crate::nn::model::spec::{LayerSpec, SpatialDropoutArgs};
 /// Dropout of whole feature maps (channels of `[height, width, channels]` inputs).
 pub struct SpatialDropout2D {
     rate: f32,
+    /// The layer's own seed (Keras's `seed`), if given.
+    own_seed: Option<u64>,
     seed: u32,
     counter: Option<Tensor>,
     mask: Option<Tensor>,
@@ -25,10 +27,28 @@ impl SpatialDropout2D {
     pub fn new(rate: f32) -> SpatialDropout2D {
         SpatialDropout2D {
             rate,
+            own_seed: None,
             seed: 0,
             counter: None,
             mask: None,
         }
+    }
+
+    /// Keras's `SpatialDropout2D(rate, seed=seed)`: this layer's masks come from `seed`
+    /// alone, whatever the model's seed (as [`Dropout::with_seed`](super::Dropout::with_seed)).
+    pub fn with_seed(mut self, seed: u64) -> SpatialDropout2D {
+        self.own_seed = Some(seed);
+        self
+    }
+}
+
+impl SpatialDropout2D {
+    fn rate_check(&self) -> Option<String> {
+        SpatialDropoutArgs {
+            rate: self.rate,
+            seed: None,
+        }
+        .check()
     }
 }
 
@@ -38,7 +58,10 @@ impl Layer for SpatialDropout2D {
     }
 
     fn spec(&self) -> LayerSpec {
-        LayerSpec::SpatialDropout2D(SpatialDropoutArgs { rate: self.rate })
+        LayerSpec::SpatialDropout2D(SpatialDropoutArgs {
+            rate: self.rate,
+            seed: self.own_seed,
+        })
     }
 
     fn state(&self) -> Vec<(&'static str, &Tensor)> {
@@ -50,7 +73,7 @@ impl Layer for SpatialDropout2D {
     }
 
     fn build(&mut self, input_shape: &[usize]) -> Result<Vec<usize>> {
-        if let Some(msg) = (SpatialDropoutArgs { rate: self.rate }).check() {
+        if let Some(msg) = self.rate_check() {
             return Err(Error::Model(format!("SpatialDropout2D: {msg}")));
         }
         match input_shape {
@@ -64,7 +87,9 @@ impl Layer for SpatialDropout2D {
     }
 
     fn init(&mut self, dev: &Device, rng: &mut StdRng) -> Result<()> {
-        self.seed = rng.random();
+        // Drawn even with a seed of its own, so the later layers' weights do not move.
+        let drawn: u32 = rng.random();
+        self.seed = self.own_seed.map_or(drawn, super::dropout::fold_seed);
         self.counter = Some(dev.counter()?);
         Ok(())
     }

@@ -140,7 +140,17 @@ impl Sequential {
                 LayerSpec::LayerNormalization(a) => {
                     m.add(layers::LayerNormalization::new().epsilon(a.epsilon))?
                 }
-                LayerSpec::SpatialDropout2D(a) => m.add(layers::SpatialDropout2D::new(a.rate))?,
+                LayerSpec::SpatialDropout2D(a) => {
+                    let mut l = layers::SpatialDropout2D::new(a.rate);
+                    if let Some(seed) = a.seed {
+                        l = l.with_seed(seed);
+                    }
+                    m.add(l)?
+                }
+                LayerSpec::RandomFlip(_)
+                | LayerSpec::RandomTranslation(_)
+                | LayerSpec::RandomRotation(_)
+                | LayerSpec::RandomZoom(_) => m.add(layers::RandomAugment::of(l.clone()))?,
                 LayerSpec::DepthwiseConv2D(a) => m.add(
                     layers::DepthwiseConv2D::from_args(a)
                         .map_err(|e| Error::Model(format!("{at}: {e}")))?,

@@ -70,7 +70,8 @@ impl ModelSpec {
                          AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, \
                          Flatten, Reshape, Activation, LeakyReLU, Dropout, BatchNormalization, \
                          LayerNormalization, SpatialDropout2D, Rescaling, ReLU, Softmax, ZeroPadding2D, \
-                         DepthwiseConv2D or SeparableConv2D",
+                         DepthwiseConv2D, SeparableConv2D, RandomFlip, RandomTranslation, \
+                         RandomRotation or RandomZoom",
                         crate::echo::clip(&kind)
                     )
                 } else {
@@ -102,6 +103,10 @@ impl ModelSpec {
                 LayerSpec::SpatialDropout2D(ref a) => a.check(),
                 LayerSpec::DepthwiseConv2D(ref a) => a.check(),
                 LayerSpec::SeparableConv2D(ref a) => a.check(),
+                LayerSpec::RandomFlip(ref a) => a.augment().err(),
+                LayerSpec::RandomTranslation(ref a) => a.augment().err(),
+                LayerSpec::RandomRotation(ref a) => a.augment().err(),
+                LayerSpec::RandomZoom(ref a) => a.augment().err(),
                 LayerSpec::LeakyReLU { negative_slope: s } if !(s.is_finite() && s >= 0.0) => Some(
                     format!("field `negative_slope` must be a number ≥ 0, got {s}"),
                 ),

@@ -32,6 +32,10 @@ impl LayerNormArgs {
 pub struct SpatialDropoutArgs {
     /// The fraction of channels dropped per sample, in [0, 1).
     pub rate: f32,
+    /// Keras's `seed`: when given, this layer's masks come from it alone (as Dropout's);
+    /// absent, from the model's seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
 }
 
 impl SpatialDropoutArgs {
