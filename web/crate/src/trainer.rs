@@ -99,7 +99,7 @@ impl WebTrainer {
             }
         };
         let gpu = Gpu::open_browser().await.map_err(js_err)?;
-        let adapter = gpu.info().to_string();
+        let adapter = format!("{} — {}", crate::adapter_words().await, gpu.info());
         let mut m = build(Device::Gpu(Arc::new(gpu)), seed as u64, IMAGE).map_err(js_err)?;
         m.compile(
             Optimizer::adam_lr(1e-3),
@@ -135,10 +135,11 @@ impl WebTrainer {
     ) -> Promise {
         with_inner(&self.inner, move |inner| async move {
             let limit = (limit > 0).then_some(limit as usize);
-            let load = |im: &[u8], i: &str, lb: &[u8], l: &str| -> Result<(Array, Array), JsValue> {
-                let s = load_split_from_bytes(im, i, lb, l, limit).map_err(js_err)?;
-                Ok((s.images, to_categorical(&s.labels, 10).map_err(js_err)?))
-            };
+            let load =
+                |im: &[u8], i: &str, lb: &[u8], l: &str| -> Result<(Array, Array), JsValue> {
+                    let s = load_split_from_bytes(im, i, lb, l, limit).map_err(js_err)?;
+                    Ok((s.images, to_categorical(&s.labels, 10).map_err(js_err)?))
+                };
             let (x_train, y_train) = load(
                 &train_images,
                 "train-images-idx3-ubyte",
@@ -197,7 +198,11 @@ impl WebTrainer {
             set(&o, "accuracy", num(log.accuracy));
             set(&o, "val_loss", num(log.val_loss));
             set(&o, "val_accuracy", num(log.val_accuracy));
-            set(&o, "ms_per_step", log.seconds * 1e3 / log.steps.max(1) as f64);
+            set(
+                &o,
+                "ms_per_step",
+                log.seconds * 1e3 / log.steps.max(1) as f64,
+            );
             set(&o, "steps", log.steps as f64);
             set(&o, "epoch", log.epoch as f64);
             set(&o, "seconds", log.seconds);
@@ -234,7 +239,9 @@ impl WebTrainer {
                 .into());
             }
             if let Some(bad) = pixels.iter().find(|p| !p.is_finite()) {
-                return Err(JsError::new(&format!("predict: pixel value {bad} is not finite")).into());
+                return Err(
+                    JsError::new(&format!("predict: pixel value {bad} is not finite")).into(),
+                );
             }
             let x = Array::new(&[1, 28, 28, 1], pixels).map_err(js_err)?;
             #[allow(clippy::await_holding_refcell_ref)]
