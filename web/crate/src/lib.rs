@@ -45,7 +45,7 @@ pub async fn webgpu_status() -> String {
     }
     match Gpu::open_browser().await {
         Ok(_) => String::new(),
-        Err(e) => format!("WebGPU is there but no GPU could be opened: {e}"),
+        Err(e) => e.to_string(),
     }
 }
 

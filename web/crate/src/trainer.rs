@@ -5,9 +5,11 @@
 //! --weights` reads).
 //!
 //! Each method returns a promise. A trainer does one thing at a time: a call while another
-//! is running (e.g. `predict` from the progress callback) is refused with an error.
+//! is running (e.g. `predict` from the progress callback, or a second `trainEpoch` not
+//! awaited) is refused with an error; reads (`evaluate`, `predict`, `saveWeights`) may
+//! overlap each other.
 
-use std::cell::RefCell;
+use std::cell::{Ref, RefCell, RefMut};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -48,20 +50,33 @@ pub struct WebTrainer {
     adapter: String,
 }
 
-/// Run `f` on the trainer's state as a promise; refused while another call is running.
+/// Run `f` on the trainer's state as a promise.
 fn with_inner<F, Fut>(inner: &Rc<RefCell<Inner>>, f: F) -> Promise
 where
     F: FnOnce(Rc<RefCell<Inner>>) -> Fut + 'static,
     Fut: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
 {
-    if inner.try_borrow_mut().is_err() {
-        let busy = JsError::new(
-            "the trainer is busy with another call (training, evaluating or predicting); \
-             await it first",
-        );
-        return Promise::reject(&busy.into());
-    }
     future_to_promise(f(inner.clone()))
+}
+
+/// The error of a call made while another is running (a `RefCell` borrow that would
+/// panic, and a panic would stop the module).
+fn busy() -> JsValue {
+    JsError::new(
+        "the trainer is busy with another call (training, evaluating, predicting or saving); \
+         await it first",
+    )
+    .into()
+}
+
+/// The state to read, or the busy error.
+fn read(inner: &RefCell<Inner>) -> Result<Ref<'_, Inner>, JsValue> {
+    inner.try_borrow().map_err(|_| busy())
+}
+
+/// The state to change, or the busy error.
+fn write(inner: &RefCell<Inner>) -> Result<RefMut<'_, Inner>, JsValue> {
+    inner.try_borrow_mut().map_err(|_| busy())
 }
 
 fn data_of(inner: &Inner) -> Result<&Data, JsValue> {
@@ -152,7 +167,7 @@ impl WebTrainer {
                 &test_labels,
                 "t10k-labels-idx1-ubyte",
             )?;
-            inner.borrow_mut().data = Some(Data {
+            write(&inner)?.data = Some(Data {
                 x_train,
                 y_train,
                 x_test,
@@ -170,7 +185,7 @@ impl WebTrainer {
         with_inner(&self.inner, move |inner| async move {
             // Held across the awaits on purpose: a second call meanwhile is refused.
             #[allow(clippy::await_holding_refcell_ref)]
-            let mut guard = inner.borrow_mut();
+            let mut guard = write(&inner)?;
             let Inner { model, data } = &mut *guard;
             let d = data.as_ref().ok_or_else(no_data)?;
             let opts = FitOptions {
@@ -214,7 +229,7 @@ impl WebTrainer {
     pub fn evaluate(&self) -> Promise {
         with_inner(&self.inner, move |inner| async move {
             #[allow(clippy::await_holding_refcell_ref)]
-            let guard = inner.borrow();
+            let guard = read(&inner)?;
             let d = data_of(&guard)?;
             let e = guard
                 .model
@@ -245,7 +260,7 @@ impl WebTrainer {
             }
             let x = Array::new(&[1, 28, 28, 1], pixels).map_err(js_err)?;
             #[allow(clippy::await_holding_refcell_ref)]
-            let guard = inner.borrow();
+            let guard = read(&inner)?;
             let y = guard.model.predict_async(&x).await.map_err(js_err)?;
             Ok(js_sys::Float32Array::from(&y.data[..]).into())
         })
@@ -257,7 +272,7 @@ impl WebTrainer {
     pub fn save_weights(&self) -> Promise {
         with_inner(&self.inner, move |inner| async move {
             #[allow(clippy::await_holding_refcell_ref)]
-            let guard = inner.borrow();
+            let guard = read(&inner)?;
             let weights = guard.model.get_weights_async().await.map_err(js_err)?;
             let bytes = guard.model.weights_file_bytes_of(weights).map_err(js_err)?;
             Ok(js_sys::Uint8Array::from(&bytes[..]).into())
@@ -269,8 +284,7 @@ impl WebTrainer {
     #[wasm_bindgen(js_name = loadWeights)]
     pub fn load_weights(&self, bytes: Vec<u8>) -> Promise {
         with_inner(&self.inner, move |inner| async move {
-            inner
-                .borrow_mut()
+            write(&inner)?
                 .model
                 .load_weights_from_bytes(&bytes, "the weights file")
                 .map_err(js_err)?;
