@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""scripts/web-test.sh's helpers (standard library only):
+
+    web_test_tools.py digit MNIST_DIR OUT.png    a test digit as a photo-like PNG: MNIST's
+                                                 test image 1 (a 2), three times larger,
+                                                 dark ink on a light grey page, off centre
+    web_test_tools.py console LOG [--done]       the page's console lines ("WGTRAIN …") from
+                                                 Chromium's stderr; --done: the JSON of the
+                                                 last "WGTRAIN_DONE {json}" line
+    web_test_tools.py report DIR --mlp-min A --cnn-min B
+                                                 print the figures of the runs in DIR and
+                                                 exit 1 if a check fails
+"""
+
+import argparse
+import gzip
+import json
+import os
+import re
+import struct
+import sys
+import zlib
+
+# ---------------------------------------------------------------------------- digit
+
+
+def read_idx_image(path, index):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        magic, n, rows, cols = struct.unpack(">IIII", f.read(16))
+        if magic != 2051 or index >= n:
+            sys.exit(f"{path}: not an IDX image file with more than {index} images")
+        f.seek(16 + index * rows * cols)
+        return rows, cols, f.read(rows * cols)
+
+
+def write_gray_png(path, w, h, pixels):
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + bytes(pixels[y * w:(y + 1) * w]) for y in range(h))
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+    png += chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    with open(path, "wb") as f:
+        f.write(png)
+
+
+def digit(mnist_dir, out):
+    name = "t10k-images-idx3-ubyte"
+    path = os.path.join(mnist_dir, name + ".gz")
+    if not os.path.exists(path):
+        path = os.path.join(mnist_dir, name)
+    rows, cols, img = read_idx_image(path, 1)
+    scale, w, h, ox, oy, paper = 3, 130, 110, 31, 9, 232
+    pixels = [paper] * (w * h)
+    for y in range(rows * scale):
+        for x in range(cols * scale):
+            ink = img[(y // scale) * cols + x // scale]
+            pixels[(oy + y) * w + ox + x] = round(paper - ink * paper / 255)
+    write_gray_png(out, w, h, pixels)
+
+
+# -------------------------------------------------------------------------- console
+
+START = re.compile(r':CONSOLE[^\]]*\] "(.*)$')
+END = re.compile(r'^(.*)", source: .*\(\d+\)$')
+
+
+def console_messages(log):
+    """Every console message in Chromium's stderr (multi-line ones joined with \\n)."""
+    messages, current = [], None
+    with open(log, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if current is None:
+                m = START.search(line)
+                if not m:
+                    continue
+                current, line = [], m.group(1)
+            end = END.match(line)
+            if end:
+                current.append(end.group(1))
+                messages.append("\n".join(current))
+                current = None
+            else:
+                current.append(line)
+    return messages
+
+
+def console(log, done):
+    messages = console_messages(log)
+    if done:
+        finals = [m for m in messages if m.startswith("WGTRAIN_DONE ")]
+        if not finals:
+            sys.exit(f"{log}: no WGTRAIN_DONE line")
+        print(finals[-1][len("WGTRAIN_DONE "):])
+        return
+    for m in messages:
+        if m.startswith("WGTRAIN "):
+            print(m[len("WGTRAIN "):])
+        elif not m.startswith("WGTRAIN_DONE "):
+            print(f"(console) {m[:300]}")
+
+
+# --------------------------------------------------------------------------- report
+
+
+def load(d, name):
+    path = os.path.join(d, name)
+    with open(path) as f:
+        return json.load(f)
+
+
+def report(d, mlp_min, cnn_min):
+    failures = []
+
+    def check(ok, what):
+        print(f"  {'ok  ' if ok else 'FAIL'} {what}")
+        if not ok:
+            failures.append(what)
+
+    mlp, cnn, nat = load(d, "mlp.json"), load(d, "cnn.json"), load(d, "native.json")
+    print("\n== results")
+    print(f"adapter: {mlp.get('adapter')}")
+    for name, r in (("mlp", mlp), ("cnn", cnn), ("native weights", nat)):
+        if r.get("error"):
+            check(False, f"{name}: the page failed: {r['error']}")
+    print("kernel checks (GPU against the CPU twin, in the page):")
+    for c in mlp.get("checks", []):
+        check(
+            bool(c.get("ok")),
+            f"{c.get('kernel'):<12} {c.get('shape', ''):<28} max_diff {c.get('max_diff'):.3g}"
+            f"  (tolerance {c.get('tolerance'):.3g})",
+        )
+    check(len(mlp.get("checks", [])) >= 4, f"{len(mlp.get('checks', []))} kernel checks ran (at least 4)")
+    for name, r, lo in (("MLP", mlp, mlp_min), ("CNN", cnn, cnn_min)):
+        acc = (r.get("test") or {}).get("accuracy")
+        ms = r.get("ms_per_step")
+        ms_text = f"{ms:.1f} ms/step" if isinstance(ms, (int, float)) else "ms/step ?"
+        steps = r["epochs_log"][-1].get("steps") if r.get("epochs_log") else "?"
+        print(
+            f"{name}: limit {r.get('limit')}, {r.get('epochs')} epoch ({steps} steps), {ms_text}, "
+            f"training {r.get('train_ms')} ms, test eval {r.get('eval_ms')} ms"
+        )
+        check(acc is not None and acc >= lo, f"{name} test accuracy {acc} >= {lo}")
+    # Browser → CLI.
+    ev = load(d, "native_eval_browser_weights.json")
+    b_acc = (mlp.get("test") or {}).get("accuracy")
+    check(
+        b_acc is not None and abs(ev["accuracy"] - b_acc) <= 1e-3,
+        f"browser-trained MLP weights: wgtrain eval {ev['accuracy']:.4f} vs the page {b_acc}"
+        f" ({ev.get('samples')} test images), within 1e-3",
+    )
+    # CLI → browser.
+    ev = load(d, "native_eval_native_weights.json")
+    n_acc = (nat.get("test") or {}).get("accuracy")
+    check(
+        n_acc is not None and abs(ev["accuracy"] - n_acc) <= 1e-3,
+        f"CLI-trained MLP weights: the page {n_acc} vs wgtrain eval {ev['accuracy']:.4f}, within 1e-3",
+    )
+    # The page's preprocessing of a picture against `wgtrain predict`'s.
+    pred = load(d, "native_predict.json")
+    native_probs = [0.0] * 10
+    for t in pred["top"]:
+        native_probs[t["class"]] = t["probability"]
+    page = (mlp.get("predict") or {}).get("probabilities")
+    if page is None:
+        check(False, "the page classified the digit picture")
+    else:
+        diff = max(abs(a - b) for a, b in zip(page, native_probs))
+        best = native_probs.index(max(native_probs))
+        check(
+            diff <= 1e-3,
+            f"digit picture: the page says {mlp['predict']['class']}, wgtrain predict says {best};"
+            f" probabilities' max difference {diff:.2g} (within 1e-3)",
+        )
+    if failures:
+        print(f"web-test: FAILED ({len(failures)} checks)")
+        sys.exit(1)
+    print("web-test: passed")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    d = sub.add_parser("digit")
+    d.add_argument("mnist_dir")
+    d.add_argument("out")
+    c = sub.add_parser("console")
+    c.add_argument("log")
+    c.add_argument("--done", action="store_true")
+    r = sub.add_parser("report")
+    r.add_argument("dir")
+    r.add_argument("--mlp-min", type=float, required=True)
+    r.add_argument("--cnn-min", type=float, required=True)
+    a = p.parse_args()
+    if a.cmd == "digit":
+        digit(a.mnist_dir, a.out)
+    elif a.cmd == "console":
+        console(a.log, a.done)
+    else:
+        report(a.dir, a.mlp_min, a.cnn_min)
+
+
+if __name__ == "__main__":
+    main()
