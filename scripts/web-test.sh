@@ -123,14 +123,18 @@ for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
 base="http://127.0.0.1:$(cat "$tmp/port")"
 echo "== serving web/ at $base"
 
-# run_page NAME QUERY: the page in headless Chromium until it posts NAME.json (or logs
-# WGTRAIN_DONE), Chromium dies, or PAGE_TIMEOUT passes; the result lands in $tmp/NAME.json.
+# The flags that give headless Chromium WebGPU on SwiftShader (Google's Vulkan on the CPU).
+webgpu_flags=(--enable-unsafe-webgpu --enable-unsafe-swiftshader --use-webgpu-adapter=swiftshader)
+
+# run_page NAME QUERY [nogpu]: the page in headless Chromium until it posts NAME.json (or
+# logs WGTRAIN_DONE), Chromium dies, or PAGE_TIMEOUT passes; the result lands in
+# $tmp/NAME.json. With nogpu, Chromium runs without the WebGPU flags (no adapter).
 run_page() {
-  local name=$1 query=$2 log="$tmp/$1.chromium.log" t0=$SECONDS
+  local name=$1 query=$2 log="$tmp/$1.chromium.log" t0=$SECONDS flags=("${webgpu_flags[@]}")
+  [ "${3:-}" = nogpu ] && flags=()
   echo "== page: $name  ($base/index.html?$query)"
   rm -rf "$tmp/profile"
-  setsid "$chromium" --headless=new --no-sandbox --no-first-run --disable-gpu-sandbox \
-    --enable-unsafe-webgpu --enable-unsafe-swiftshader --use-webgpu-adapter=swiftshader \
+  setsid "$chromium" --headless=new --no-sandbox --no-first-run "${flags[@]}" \
     --enable-logging=stderr --user-data-dir="$tmp/profile" \
     "$base/index.html?$query" >/dev/null 2>"$log" &
   browser_pid=$!
@@ -161,6 +165,7 @@ run_page() {
 
 run_page mlp "auto=1&model=mlp&limit=$MLP_LIMIT&epochs=1&checks=1&upload=1&run=mlp&predict=fixtures/digit.png"
 run_page cnn "auto=1&model=cnn&limit=$CNN_LIMIT&epochs=1&upload=1&run=cnn"
+run_page nogpu "auto=1&model=mlp&limit=100&upload=1&run=nogpu" nogpu
 run_page native "auto=1&model=mlp&limit=$MLP_LIMIT&weights=fixtures/native.safetensors&train=0&upload=1&run=native"
 
 # --- the native side of the round trip ---------------------------------------------

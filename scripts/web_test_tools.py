@@ -175,6 +175,13 @@ def report(d, mlp_min, cnn_min):
             f"digit picture: the page says {mlp['predict']['class']}, wgtrain predict says {best};"
             f" probabilities' max difference {diff:.2g} (within 1e-3)",
         )
+    # Without WebGPU the page says so (and trains nothing).
+    nogpu = load(d, "nogpu.json")
+    err = nogpu.get("error") or ""
+    check(
+        not nogpu.get("ok") and "webgpu" in err.lower() and not nogpu.get("test"),
+        f"Chromium without WebGPU: the page says {err!r}",
+    )
     if failures:
         print(f"web-test: FAILED ({len(failures)} checks)")
         sys.exit(1)

@@ -51,7 +51,7 @@ export class Chart {
 
     ctx.fillStyle = "#555";
     ctx.textAlign = "right";
-    for (let i = 0; i <= 4; i++) {
+    for (let i = 0; i <= 4 && this.points.length; i++) {
       const v = (maxLoss * i) / 4;
       ctx.fillText(v.toFixed(v < 1 ? 2 : 1), L - 4, yLoss(v) + 4);
     }
