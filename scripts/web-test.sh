@@ -134,6 +134,7 @@ run_page() {
   [ "${3:-}" = nogpu ] && flags=()
   echo "== page: $name  ($base/index.html?$query)"
   rm -rf "$tmp/profile"
+  : >"$log"
   setsid "$chromium" --headless=new --no-sandbox --no-first-run "${flags[@]}" \
     --enable-logging=stderr --user-data-dir="$tmp/profile" \
     "$base/index.html?$query" >/dev/null 2>"$log" &

@@ -4,7 +4,7 @@
 // scripts/web-test.sh).
 
 import { Chart } from "./chart.js";
-import { digitFromGray, grayOfCanvas } from "./digit.js";
+import { digitFromGray, grayOfCanvas, grayOfImageBytes } from "./digit.js";
 import * as engine from "./engine.js";
 import { autoRun } from "./auto.js";
 
@@ -14,7 +14,7 @@ const chart = new Chart($("chart"));
 let busy = false;
 
 /** A line in the page's log and on the console (prefixed for the test script). */
-export function log(msg) {
+function log(msg) {
   console.log(`WGTRAIN ${msg}`);
   const el = $("log");
   el.textContent += `${msg}\n`;
@@ -29,6 +29,7 @@ function setStatus(text, kind) {
 
 function enable(on) {
   for (const id of ["train", "checks", "f-weights"]) $(id).disabled = !on;
+  $("f-picture").disabled = !(on && engine.session.trainer !== null);
   const trained = on && engine.session.trainer !== null;
   $("evaluate").disabled = !trained;
   $("save").disabled = !trained;
@@ -191,6 +192,20 @@ function showPreview(pixels) {
   ctx.putImageData(img, 0, 0);
 }
 
+/** The 28×28 input and the model's probabilities, as a preview and bars. */
+function showAnswer(pixels, probs) {
+  showPreview(pixels);
+  const best = probs.indexOf(Math.max(...probs));
+  $("bars").innerHTML = Array.from(probs)
+    .map(
+      (p, d) =>
+        `<div class="bar${d === best ? " best" : ""}"><span>${d}</span><div style="width:${Math.round(
+          200 * p,
+        )}px"></div>${(100 * p).toFixed(1)} %</div>`,
+    )
+    .join("");
+}
+
 /**
  * Classify the drawing with the current model (nothing drawn or no model: nothing). From
  * the pad only when no action is using the trainer (`inAction` is set by the actions).
@@ -204,17 +219,17 @@ async function classify(inAction = true) {
   } catch {
     return; // nothing drawn yet
   }
-  showPreview(pixels);
+  showAnswer(pixels, await engine.session.trainer.predict(pixels));
+}
+
+/** Classify a picture file (prepared as `wgtrain predict` prepares a digit). */
+async function pictureChosen(file) {
+  if (!engine.session.trainer) throw new Error("train a model or load weights first");
+  const { gray, w, h } = await grayOfImageBytes(new Uint8Array(await file.arrayBuffer()));
+  const pixels = digitFromGray(gray, w, h);
   const probs = await engine.session.trainer.predict(pixels);
-  const best = probs.indexOf(Math.max(...probs));
-  $("bars").innerHTML = Array.from(probs)
-    .map(
-      (p, d) =>
-        `<div class="bar${d === best ? " best" : ""}"><span>${d}</span><div style="width:${Math.round(
-          200 * p,
-        )}px"></div>${(100 * p).toFixed(1)} %</div>`,
-    )
-    .join("");
+  showAnswer(pixels, probs);
+  log(`${file.name}: ${probs.indexOf(Math.max(...probs))}`);
 }
 
 // --- start -----------------------------------------------------------------------------
@@ -231,6 +246,11 @@ async function start() {
     ev.target.value = "";
     if (f) action("loading the weights", () => loadWeightsChosen(f));
   });
+  $("f-picture").addEventListener("change", (ev) => {
+    const f = ev.target.files[0];
+    ev.target.value = "";
+    if (f) action("classifying the picture", () => pictureChosen(f));
+  });
   let problem;
   try {
     problem = await engine.webgpuStatus();
@@ -238,7 +258,9 @@ async function start() {
     problem = e.message || String(e);
   }
   if (params.get("auto") === "1") {
-    await autoRun(params, { log, setStatus, problem, showProgress, addEpochRow, chart });
+    for (const k of ["model", "epochs", "limit", "seed"]) if (params.get(k)) $(k).value = params.get(k);
+    await autoRun(params, { log, setStatus, problem, showProgress, addEpochRow, chart, showAnswer });
+    if (!problem) enable(true);
     return;
   }
   if (problem) {

@@ -11,7 +11,7 @@
 // Progress lines go to the console as "WGTRAIN …"; the last line is
 // "WGTRAIN_DONE {json}" with ok, the checks, each epoch, ms/step and the test accuracy.
 
-import { digitFromGray, grayOfCanvas } from "./digit.js";
+import { digitFromGray, grayOfImageBytes } from "./digit.js";
 import * as engine from "./engine.js";
 
 /** Run as the query string says; never throws (errors end up in the DONE line). */
@@ -92,7 +92,7 @@ export async function autoRun(params, ui) {
     result.test = await engine.evaluate();
     result.eval_ms = Math.round(performance.now() - t);
     ui.log(`test: ${JSON.stringify(result.test)}`);
-    if (params.get("predict")) result.predict = await predictImage(params.get("predict"));
+    if (params.get("predict")) result.predict = await predictImage(params.get("predict"), ui);
     const weights = await engine.session.trainer.saveWeights();
     result.weights_bytes = weights.length;
     if (upload) {
@@ -113,15 +113,10 @@ async function post(name, bytes) {
 }
 
 /** An image file prepared as `wgtrain predict` prepares a digit, and the model's answer. */
-async function predictImage(url) {
-  const blob = new Blob([await engine.fetchBytes(url)]);
-  const bitmap = await createImageBitmap(blob);
-  const canvas = document.createElement("canvas");
-  canvas.width = bitmap.width;
-  canvas.height = bitmap.height;
-  canvas.getContext("2d").drawImage(bitmap, 0, 0);
-  const { gray, w, h } = grayOfCanvas(canvas);
+async function predictImage(url, ui) {
+  const { gray, w, h } = await grayOfImageBytes(await engine.fetchBytes(url));
   const pixels = digitFromGray(gray, w, h);
   const probabilities = Array.from(await engine.session.trainer.predict(pixels));
+  ui.showAnswer(pixels, probabilities);
   return { url, probabilities, class: probabilities.indexOf(Math.max(...probabilities)) };
 }

@@ -53,7 +53,7 @@ export class Chart {
     ctx.textAlign = "right";
     for (let i = 0; i <= 4 && this.points.length; i++) {
       const v = (maxLoss * i) / 4;
-      ctx.fillText(v.toFixed(v < 1 ? 2 : 1), L - 4, yLoss(v) + 4);
+      ctx.fillText(v === 0 ? "0" : v.toPrecision(2), L - 4, yLoss(v) + 4);
     }
     ctx.textAlign = "left";
     for (let i = 0; i <= 4; i++) ctx.fillText((i / 4).toFixed(2), W - R + 4, yAcc(i / 4) + 4);

@@ -90,6 +90,21 @@ export function grayOfCanvas(canvas) {
   return { gray, w, h };
 }
 
+/** 8-bit gray levels of a picture file's bytes (PNG, JPEG: whatever the browser decodes). */
+export async function grayOfImageBytes(bytes) {
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(new Blob([bytes]));
+  } catch {
+    throw new Error("not a picture this browser can decode (PNG or JPEG expected)");
+  }
+  const canvas = document.createElement("canvas");
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  canvas.getContext("2d").drawImage(bitmap, 0, 0);
+  return grayOfCanvas(canvas);
+}
+
 /** The image crate's `imageops::resize` with FilterType::Triangle on 8-bit gray. */
 function resizeTriangle(src, w, h, nw, nh) {
   if (w === nw && h === nh) return src.slice();
