@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::datasets::Dataset;
-use super::idx::{read_idx_first, IdxArray};
+use super::idx::{parse_idx_bytes, read_idx_first, IdxArray};
 use super::split::{Mnist, Split};
 use crate::array::Array;
 use crate::error::{Error, Result};
@@ -166,6 +166,27 @@ pub fn load_split_first(
     )?;
     let lb = read_idx_first(labels, limit)?;
     split_from_idx(images, &im, labels, &lb)
+}
+
+/// [`load_split_first`] from the two files' bytes in memory (raw or gzip, told by the gzip
+/// magic), as a browser hands them over; `images_name` and `labels_name` stand for the
+/// files in errors.
+pub fn load_split_from_bytes(
+    images: &[u8],
+    images_name: &str,
+    labels: &[u8],
+    labels_name: &str,
+    limit: Option<usize>,
+) -> Result<Split> {
+    let parse = |bytes: &[u8], name: &str| {
+        parse_idx_bytes(bytes, limit).map_err(|detail| Error::FileFormat {
+            path: name.to_string(),
+            detail,
+        })
+    };
+    let im = parse(images, images_name)?;
+    let lb = parse(labels, labels_name)?;
+    split_from_idx(Path::new(images_name), &im, Path::new(labels_name), &lb)
 }
 
 fn split_from_idx(ip: &Path, im: &IdxArray, lp: &Path, lb: &IdxArray) -> Result<Split> {

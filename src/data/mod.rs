@@ -23,7 +23,7 @@ pub use idx::{parse_idx, parse_idx_bytes, read_idx, read_idx_first, IdxArray};
 pub use image_folder::{load_image, load_image_folder, load_image_folder_for_run, ImageFolder};
 pub use mnist::{
     load_dataset_first, load_dataset_split, load_mnist, load_mnist_first, load_split,
-    load_split_first, split_files, split_files_of,
+    load_split_first, load_split_from_bytes, split_files, split_files_of,
 };
 pub use raw_image::load_image_raw;
 pub use split::{Mnist, Split};

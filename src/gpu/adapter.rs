@@ -72,6 +72,7 @@ pub fn parse_backend(name: &str) -> Result<wgpu::Backends> {
 
 /// The instance for the requested backends (all of them by default), with validation
 /// when asked (the collecting logger is installed first).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn instance(opts: &GpuOptions) -> Result<wgpu::Instance> {
     quiet_device_select_layer();
     let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
@@ -93,6 +94,7 @@ pub fn instance(opts: &GpuOptions) -> Result<wgpu::Instance> {
 /// ours. wgtrain picks its adapter itself, so the layer is switched off with its own
 /// `NODEVICE_SELECT=1`, once, before the first instance, unless the user configured it
 /// (`NODEVICE_SELECT` or `MESA_VK_DEVICE_SELECT` set).
+#[cfg(not(target_arch = "wasm32"))]
 fn quiet_device_select_layer() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
@@ -107,6 +109,7 @@ fn quiet_device_select_layer() {
 }
 
 /// Every adapter this instance can see.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn enumerate(instance: &wgpu::Instance, opts: &GpuOptions) -> Vec<wgpu::Adapter> {
     let backends = opts.backend.unwrap_or(wgpu::Backends::all());
     pollster::block_on(instance.enumerate_adapters(backends))
@@ -115,6 +118,7 @@ pub fn enumerate(instance: &wgpu::Instance, opts: &GpuOptions) -> Vec<wgpu::Adap
 /// Choose the adapter the options ask for, with why it was chosen (printed at start-up,
 /// so a user who lacks a Vulkan driver sees why they got GL); with validation on a Vulkan
 /// adapter, the Khronos layer must be installed (else validation would silently be off).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn choose(instance: &wgpu::Instance, opts: &GpuOptions) -> Result<(wgpu::Adapter, String)> {
     let adapter = choose_any(instance, opts)?;
     let reason = why_chosen(instance, opts, &adapter.get_info());
@@ -134,6 +138,7 @@ pub fn choose(instance: &wgpu::Instance, opts: &GpuOptions) -> Result<(wgpu::Ada
 }
 
 /// Why `chosen` was picked, in words.
+#[cfg(not(target_arch = "wasm32"))]
 fn why_chosen(instance: &wgpu::Instance, opts: &GpuOptions, chosen: &wgpu::AdapterInfo) -> String {
     if let Some(want) = &opts.adapter_name {
         return format!("its name matches WGTRAIN_ADAPTER={want:?}");
@@ -158,6 +163,7 @@ fn why_chosen(instance: &wgpu::Instance, opts: &GpuOptions, chosen: &wgpu::Adapt
     )
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn choose_any(instance: &wgpu::Instance, opts: &GpuOptions) -> Result<wgpu::Adapter> {
     if let Some(want) = &opts.adapter_name {
         let want_lc = want.to_ascii_lowercase();

@@ -2,6 +2,10 @@
 //! with the adapter's overridable constants), its uniform block and bind group (both
 //! cached by content), into the recorder's open compute pass.
 
+#[cfg(not(target_arch = "wasm32"))]
+use super::native::ErrorScope;
+#[cfg(target_arch = "wasm32")]
+use super::web::ErrorScope;
 use super::cost::{DispatchRecord, Launch};
 use super::recorder::Dispatch;
 use super::{EntryPoint, Gpu, GpuTensor, Shader};
@@ -84,7 +88,7 @@ impl Gpu {
                 other => unreachable!("no tuning value for override {other}"),
             })
             .collect();
-        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let scope = ErrorScope::push(&self.device);
         let pipeline = self
             .device
             .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
@@ -98,7 +102,7 @@ impl Gpu {
                 },
                 cache: None,
             });
-        if let Some(e) = pollster::block_on(scope.pop()) {
+        if let Some(e) = scope.pop() {
             return Err(self.gpu_err(&format!("building pipeline {entry}"), e.to_string()));
         }
         let layout = pipeline.get_bind_group_layout(0);
@@ -148,7 +152,7 @@ impl Gpu {
         if let Some(m) = self.modules.lock().expect("modules").get(&shader) {
             return Ok(m.clone());
         }
-        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let scope = ErrorScope::push(&self.device);
         let source = if self.validation {
             // Under validation the module goes in parsed: wgpu then embeds no WGSL source
             // in the SPIR-V (it does for text when debugging), whose OpSource language
@@ -179,7 +183,7 @@ impl Gpu {
         } else {
             self.device.create_shader_module(desc)
         };
-        if let Some(e) = pollster::block_on(scope.pop()) {
+        if let Some(e) = scope.pop() {
             return Err(self.gpu_err(
                 &format!("compiling shaders/{}", shader.file_name()),
                 e.to_string(),

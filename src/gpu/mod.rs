@@ -1,5 +1,6 @@
 //! The GPU runtime: `Gpu` holds one wgpu device and queue, its limits and tuning, and the
-//! caches. Creating it (and listing adapters) is here; the rest is split by job:
+//! caches. Creating it is here, opening an adapter in `native.rs` (and `adapter.rs`) or, in
+//! the browser build, `web.rs`; the rest is split by job:
 //! `transfer.rs` (allocate, upload, write, download), `read_async.rs` (reads that do not
 //! stall), `dispatch.rs` (pipelines, uniforms, bind groups, recording a dispatch),
 //! `profiler.rs` (per-kernel timing), `recorder.rs` (the open encoder), `pool.rs`
@@ -10,6 +11,9 @@ pub mod autotune;
 pub mod cost;
 mod dispatch;
 pub mod matmul_choice;
+#[cfg(not(target_arch = "wasm32"))]
+mod native;
+#[cfg(not(target_arch = "wasm32"))]
 mod noop;
 mod pool;
 mod profiler;
@@ -20,6 +24,8 @@ mod tensor;
 mod transfer;
 mod tuning;
 pub mod validation;
+#[cfg(target_arch = "wasm32")]
+mod web;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -123,76 +129,31 @@ const TENSOR_USAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
     .union(wgpu::BufferUsages::COPY_DST);
 
 impl Gpu {
-    /// Open the adapter chosen by `opts`, with the measured defaults (no autotune):
-    /// `Gpu::with_options` (in `ops/autotune.rs`, above the launchers the tune times)
-    /// opens through this and then tunes.
-    pub(crate) fn open_untuned(opts: &GpuOptions) -> Result<Gpu> {
-        let instance = adapter::instance(opts)?;
-        let (adapter, reason) = adapter::choose(&instance, opts).map_err(|e| match e {
-            // Under validation, what the loader said (e.g. the layer failed to load)
-            // explains a missing adapter better than we can.
-            Error::NoAdapter { detail } if opts.validation => {
-                let said: Vec<String> = validation::take()
-                    .into_iter()
-                    .filter(|m| !m.trim_start().starts_with("objects:"))
-                    .collect();
-                let detail = match said.is_empty() {
-                    true => detail,
-                    false => format!("{detail}; the Vulkan loader said: {}", said.join(" / ")),
-                };
-                Error::NoAdapter { detail }
-            }
-            other => other,
-        })?;
-        let mut gpu = Gpu::from_adapter(adapter)?;
-        gpu.validation = opts.validation;
-        gpu.chosen_because = reason;
-        Ok(gpu)
-    }
-
-    /// Every adapter wgpu can see for these options (`Gpu::with_options` picks among them).
-    pub fn list_adapters(opts: &GpuOptions) -> Result<Vec<wgpu::AdapterInfo>> {
-        let instance = adapter::instance(opts)?;
-        Ok(adapter::enumerate(&instance, opts)
-            .iter()
-            .map(|a| a.get_info())
-            .collect())
-    }
-
-    /// Every adapter wgpu can see, with its limits (what `wgtrain devices` prints).
-    pub fn list_adapters_with_limits(
-        opts: &GpuOptions,
-    ) -> Result<Vec<(wgpu::AdapterInfo, wgpu::Limits)>> {
-        let instance = adapter::instance(opts)?;
-        Ok(adapter::enumerate(&instance, opts)
-            .iter()
-            .map(|a| (a.get_info(), a.limits()))
-            .collect())
-    }
-
-    /// Open a device on `adapter` with the adapter's own limits and timestamp queries
-    /// when they are offered.
-    pub fn from_adapter(adapter: wgpu::Adapter) -> Result<Gpu> {
-        let ainfo = adapter.get_info();
-        let limits = adapter.limits();
+    /// What wgtrain asks of `adapter`: its own limits, and timestamp queries when offered.
+    pub(crate) fn device_descriptor(adapter: &wgpu::Adapter) -> wgpu::DeviceDescriptor<'static> {
         let wanted = wgpu::Features::TIMESTAMP_QUERY
             | wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES
             | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS;
-        let features = adapter.features() & wanted;
-        let desc = wgpu::DeviceDescriptor {
+        wgpu::DeviceDescriptor {
             label: Some("wgtrain"),
-            required_features: features,
-            required_limits: limits.clone(),
+            required_features: adapter.features() & wanted,
+            required_limits: adapter.limits(),
             experimental_features: wgpu::ExperimentalFeatures::disabled(),
             memory_hints: wgpu::MemoryHints::Performance,
             trace: wgpu::Trace::Off,
-        };
-        let (device, queue) = pollster::block_on(adapter.request_device(&desc)).map_err(|e| {
-            Error::DeviceRequest {
-                adapter: ainfo.name.clone(),
-                reason: e.to_string(),
-            }
-        })?;
+        }
+    }
+
+    /// The runtime around a device opened on `adapter` with `desc` (natively by
+    /// `from_adapter`, in the browser by `Gpu::open_browser`).
+    pub(crate) fn from_device(
+        adapter: &wgpu::Adapter,
+        desc: &wgpu::DeviceDescriptor,
+        device: wgpu::Device,
+        queue: wgpu::Queue,
+    ) -> Gpu {
+        let ainfo = adapter.get_info();
+        let (limits, features) = (desc.required_limits.clone(), desc.required_features);
         let device_error = Arc::new(Mutex::new(None::<String>));
         let sink = device_error.clone();
         device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
@@ -215,7 +176,7 @@ impl Gpu {
             features,
         };
         let tuning = Tuning::for_adapter(&info);
-        Ok(Gpu {
+        Gpu {
             device,
             queue,
             info,
@@ -232,7 +193,7 @@ impl Gpu {
             fused: std::sync::atomic::AtomicBool::new(true),
             split_k_above: std::sync::atomic::AtomicUsize::new(usize::MAX),
             chosen_because: "handed over by the caller".into(),
-        })
+        }
     }
 
     /// Why this adapter was chosen ("no Vulkan, Metal or DX12 adapter was found, so wgpu
@@ -372,6 +333,7 @@ impl Gpu {
         self.wait()
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     fn wait(&self) -> Result<()> {
         self.device
             .poll(wgpu::PollType::wait_indefinitely())

@@ -1,6 +1,8 @@
-//! Reading small tensors back without stalling the queue (progress bars, running loss).
+//! Reading small tensors back without stalling the queue (progress bars, running loss),
+//! and awaiting such a read (`read_values`: the browser's only way to read).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::task::{Poll, Waker};
 
 use super::{Gpu, GpuTensor};
 use crate::error::Result;
@@ -11,6 +13,8 @@ pub struct PendingRead {
     size: u64,
     /// 0 waiting, 1 mapped, 2 failed.
     ready: Arc<std::sync::atomic::AtomicU8>,
+    /// Woken when the mapping is done (`read_values`).
+    waker: Arc<Mutex<Option<Waker>>>,
 }
 
 impl Gpu {
@@ -36,17 +40,22 @@ impl Gpu {
             rec.submit(&self.device, &self.queue);
         }
         let ready = Arc::new(std::sync::atomic::AtomicU8::new(0));
-        let flag = ready.clone();
+        let waker = Arc::new(Mutex::new(None::<Waker>));
+        let (flag, wake) = (ready.clone(), waker.clone());
         staging.map_async(wgpu::MapMode::Read, 0..size, move |r| {
             flag.store(
                 if r.is_ok() { 1 } else { 2 },
                 std::sync::atomic::Ordering::Release,
             );
+            if let Some(w) = wake.lock().expect("waker").take() {
+                w.wake();
+            }
         });
         Ok(PendingRead {
             staging,
             size,
             ready,
+            waker,
         })
     }
 
@@ -89,5 +98,31 @@ impl Gpu {
         }
         self.wait()?;
         self.poll_read(slot)
+    }
+
+    /// The values of `read`, awaited: in the browser the future is woken when WebGPU has
+    /// mapped the buffer (nothing blocks the page's thread), and any error the device
+    /// reported meanwhile is returned; natively it waits as [`wait_read`](Self::wait_read)
+    /// (drive it with any executor, e.g. `pollster::block_on`).
+    pub async fn read_values(&self, read: PendingRead) -> Result<Vec<f32>> {
+        let mut slot = Some(read);
+        let values = std::future::poll_fn(|cx| {
+            if let Some(r) = &slot {
+                *r.waker.lock().expect("waker") = Some(cx.waker().clone());
+            }
+            let got = match cfg!(target_arch = "wasm32") {
+                true => self.poll_read(&mut slot),
+                false => self.wait_read(&mut slot),
+            };
+            match got {
+                Ok(Some(v)) => Poll::Ready(Ok(v)),
+                Ok(None) if slot.is_some() => Poll::Pending,
+                Ok(None) => Poll::Ready(Err(self.gpu_err("read_values", "nothing to read".into()))),
+                Err(e) => Poll::Ready(Err(e)),
+            }
+        })
+        .await?;
+        self.check_device_error("read_values")?;
+        Ok(values)
     }
 }

@@ -6,6 +6,9 @@
 //! warnings and errors among them, prints each on stderr (prefixed `wgtrain: validation:`),
 //! and the next wait on the GPU returns the first one as [`Error::Validation`], so a test
 //! or a run that triggers one fails.
+// The browser has no validation layer to collect from (its errors reach the device's
+// uncaptured-error handler).
+#![cfg_attr(target_arch = "wasm32", allow(dead_code))]
 
 use std::sync::Mutex;
 
@@ -95,6 +98,7 @@ pub(crate) fn check(context: &str) -> Result<()> {
 
 /// True when the Khronos validation layer is installed (asked of the Vulkan loader
 /// through `instance`, which must be a Vulkan instance).
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn vulkan_layer_present(instance: &wgpu::Instance) -> bool {
     // SAFETY: only the loader entry is used, to list layers; nothing is created.
     let Some(hal) = (unsafe { instance.as_hal::<wgpu::hal::api::Vulkan>() }) else {

@@ -38,7 +38,7 @@ pub use model::fusion::{CanFuse, FusionPlan, LayerFusion};
 pub use model::init::glorot_uniform;
 pub use model::init::Initializer;
 pub use model::layer::Layer;
-pub use model::sequential::{Evaluation, FitOptions, NamedArray, Sequential};
+pub use model::sequential::{read_values, Evaluation, FitOptions, NamedArray, Sequential};
 pub use model::spec::ZeroPadding;
 pub use model::spec::{LayerNormArgs, SpatialDropoutArgs};
 pub use model::spec::{LayerSpec, ModelSpec, Pair, MAX_DESCRIPTION_BYTES, MAX_LAYERS};

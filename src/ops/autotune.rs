@@ -7,7 +7,7 @@ use std::time::Instant;
 use crate::error::Result;
 use crate::gpu::autotune::{TuneMode, TuneReport};
 use crate::gpu::matmul_choice::{MatmulKernel, SizeClass, LAYOUTS};
-use crate::gpu::{Gpu, GpuOptions, ProfileMethod};
+use crate::gpu::{Gpu, ProfileMethod};
 use crate::shape::Layout;
 
 /// Timed dispatches per kernel and shape (after one untimed, which builds the pipeline).
@@ -16,12 +16,14 @@ const REPS: usize = 2;
 impl Gpu {
     /// Open the adapter chosen by `WGTRAIN_BACKEND` / `WGTRAIN_ADAPTER`, or the
     /// high-performance one.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn new() -> Result<Gpu> {
-        Gpu::with_options(&GpuOptions::from_env()?)
+        Gpu::with_options(&crate::gpu::GpuOptions::from_env()?)
     }
 
     /// Open the adapter chosen by `opts`.
-    pub fn with_options(opts: &GpuOptions) -> Result<Gpu> {
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn with_options(opts: &crate::gpu::GpuOptions) -> Result<Gpu> {
         let mut gpu = Gpu::open_untuned(opts)?;
         gpu.tune(opts.tune)?;
         Ok(gpu)

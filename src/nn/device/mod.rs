@@ -22,7 +22,7 @@ use crate::cpu::BatchNormParams;
 use crate::error::Result;
 use crate::geometry::Pad2dGeometry;
 use crate::geometry::{Conv2dGeometry, Pool2dGeometry};
-use crate::gpu::{Gpu, GpuOptions, Unary};
+use crate::gpu::{Gpu, Unary};
 use crate::nn::device::tensor::Tensor;
 use crate::ops::GlobalPool;
 use crate::shape::Layout;
@@ -322,7 +322,17 @@ impl Device {
     /// Open `device` (for the GPU, the adapter picked by the environment).
     pub fn new(device: DeviceKind) -> Result<Device> {
         Ok(match device {
-            DeviceKind::Gpu => Device::Gpu(Arc::new(Gpu::with_options(&GpuOptions::from_env()?)?)),
+            #[cfg(not(target_arch = "wasm32"))]
+            DeviceKind::Gpu => Device::Gpu(Arc::new(Gpu::with_options(&crate::gpu::GpuOptions::from_env()?)?)),
+            // The browser opens its GPU only asynchronously.
+            #[cfg(target_arch = "wasm32")]
+            DeviceKind::Gpu => {
+                return Err(crate::Error::NoAdapter {
+                    detail: " synchronously in the browser; open it with \
+                             Device::Gpu(Arc::new(Gpu::open_browser().await?))"
+                        .into(),
+                })
+            }
             DeviceKind::Cpu => Device::Cpu,
         })
     }

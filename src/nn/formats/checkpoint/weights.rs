@@ -62,8 +62,15 @@ impl Sequential {
     /// The bytes [`save_weights`](Self::save_weights) writes, for a caller that writes
     /// them together with other files. Refused when the loader would refuse them.
     pub fn weights_file_bytes(&self) -> Result<Vec<u8>> {
+        self.weights_file_bytes_of(self.get_weights()?)
+    }
+
+    /// [`weights_file_bytes`](Self::weights_file_bytes) of `weights`, this model's weights
+    /// as read back already (by `get_weights_async` in the browser, where nothing may
+    /// block).
+    pub fn weights_file_bytes_of(&self, weights: Vec<NamedArray>) -> Result<Vec<u8>> {
         let mut entries = Vec::new();
-        for w in self.get_weights()? {
+        for w in weights {
             if let Some((index, value)) = first_non_finite(&w.array.data) {
                 return Err(Error::NonFiniteWeights {
                     tensor: w.name,

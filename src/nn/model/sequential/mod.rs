@@ -9,6 +9,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
+mod async_api;
 mod checks;
 mod compiled;
 mod fit;
@@ -18,6 +19,7 @@ mod step_trace;
 mod summary;
 mod weights;
 
+pub use async_api::read_values;
 pub use fit::FitOptions;
 pub use step::Evaluation;
 pub use weights::NamedArray;

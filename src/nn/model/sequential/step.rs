@@ -132,7 +132,7 @@ impl Sequential {
     }
 
     /// Add the batch's loss (and correct count) to `totals`; with `grad`, return dL/d(out).
-    fn loss(
+    pub(super) fn loss(
         &self,
         out: &Tensor,
         y: &Tensor,

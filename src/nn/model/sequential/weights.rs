@@ -5,6 +5,7 @@ use super::checks::{BUILD_FIRST, NO_WEIGHTS};
 use super::Sequential;
 use crate::array::Array;
 use crate::error::{Error, Result};
+use crate::nn::device::tensor::Tensor;
 
 /// A named weight tensor in Keras layout, e.g. "layers.0.kernel".
 #[derive(Clone, Debug, PartialEq)]
@@ -20,6 +21,17 @@ impl Sequential {
     /// A model has them once its layers are added; one read from a description (or
     /// re-seeded after its layers) has them after `build` (or compile, or load_weights).
     pub fn get_weights(&self) -> Result<Vec<NamedArray>> {
+        self.weight_tensors()?
+            .into_iter()
+            .map(|(name, shape, t)| {
+                let array = Array::new(&shape, self.device.download(t)?)?;
+                Ok(NamedArray { name, array })
+            })
+            .collect()
+    }
+
+    /// Every weight's name, shape and tensor (what `get_weights` reads back).
+    pub(super) fn weight_tensors(&self) -> Result<Vec<(String, Vec<usize>, &Tensor)>> {
         if self.layers.is_empty() {
             return Err(Error::Model(
                 "get_weights: the model has no layers, so no weights; add layers first".into(),
@@ -35,10 +47,7 @@ impl Sequential {
         let mut out = Vec::new();
         for (i, l) in self.layers.iter().enumerate() {
             for p in l.params() {
-                out.push(NamedArray {
-                    name: format!("layers.{i}.{}", p.name),
-                    array: Array::new(&p.shape, self.device.download(&p.value)?)?,
-                });
+                out.push((format!("layers.{i}.{}", p.name), p.shape.clone(), &p.value));
             }
         }
         Ok(out)
