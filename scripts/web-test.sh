@@ -169,13 +169,14 @@ run_page cnn "auto=1&model=cnn&limit=$CNN_LIMIT&epochs=1&upload=1&run=cnn"
 run_page nogpu "auto=1&model=mlp&limit=100&upload=1&run=nogpu" nogpu
 run_page native "auto=1&model=mlp&limit=$MLP_LIMIT&weights=fixtures/native.safetensors&train=0&upload=1&run=native"
 
-# --- the native side of the round trip ---------------------------------------------
-[ -s "$tmp/up/mlp.safetensors" ] || fail "the page did not upload the MLP's weights"
-native eval --weights "$tmp/up/mlp.safetensors" --limit "$MLP_LIMIT" --device "$NATIVE_DEVICE" \
-  --json >"$tmp/native_eval_browser_weights.json" || fail "wgtrain eval of the browser's weights failed"
+# --- the native side of the round trip (what exists of it; the report says what is missing)
+if [ -s "$tmp/up/mlp.safetensors" ]; then
+  native eval --weights "$tmp/up/mlp.safetensors" --limit "$MLP_LIMIT" --device "$NATIVE_DEVICE" \
+    --json >"$tmp/native_eval_browser_weights.json" || echo "wgtrain eval of the browser's weights failed"
+  native predict --weights "$tmp/up/mlp.safetensors" --device "$NATIVE_DEVICE" --top 10 --json \
+    "$tmp/fixtures/digit.png" >"$tmp/native_predict.json" || echo "wgtrain predict failed"
+fi
 native eval --weights "$tmp/fixtures/native.safetensors" --limit "$MLP_LIMIT" --device "$NATIVE_DEVICE" \
-  --json >"$tmp/native_eval_native_weights.json" || fail "wgtrain eval of the native weights failed"
-native predict --weights "$tmp/up/mlp.safetensors" --device "$NATIVE_DEVICE" --top 10 --json \
-  "$tmp/fixtures/digit.png" >"$tmp/native_predict.json" || fail "wgtrain predict failed"
+  --json >"$tmp/native_eval_native_weights.json" || echo "wgtrain eval of the native weights failed"
 
 python3 scripts/web_test_tools.py report "$tmp" --mlp-min "$WEB_MLP_MIN" --cnn-min "$WEB_CNN_MIN"

@@ -61,7 +61,12 @@ export async function autoRun(params, ui) {
     if (!["mlp", "cnn"].includes(model)) throw new Error(`model=${model}: expected mlp or cnn`);
     if (params.get("checks") === "1") {
       const t = performance.now();
-      result.checks = await engine.kernelChecks();
+      try {
+        result.checks = await engine.kernelChecks();
+      } catch (e) {
+        // Recorded as a failed check; training still runs (its own figures help too).
+        result.checks = [{ kernel: "kernelChecks()", ok: false, error: String(e.message || e) }];
+      }
       for (const c of result.checks) ui.log(`check ${JSON.stringify(c)}`);
       result.checks_ms = Math.round(performance.now() - t);
     }
