@@ -58,7 +58,9 @@ fn rank_of(base: u32, label: u32) -> u32 {
     var at = probs[base + label];
     // NaN test on the bits: compilers may fold `at != at` away.
     if (bitcast<u32>(at) & 0x7fffffffu) > 0x7f800000u {
-        at = -3.4028235e38;
+        // −f32::MAX by its bits: WebGPU's WGSL compiler (Tint) refuses the literal
+        // -3.4028235e38 as out of f32's range.
+        at = bitcast<f32>(0xff7fffffu);
     }
     var rank = 1u;
     for (var c = 0u; c < p.cols; c++) {

@@ -121,6 +121,8 @@ pub struct Gpu {
     split_k_above: std::sync::atomic::AtomicUsize,
     /// Why the adapter was chosen (`Gpu::chosen_because`).
     chosen_because: String,
+    /// `Gpu::never_written`'s tensor, made on first use.
+    never_written: std::sync::OnceLock<GpuTensor>,
 }
 
 /// Usage of every tensor buffer: bound as storage, copied in and out.
@@ -193,6 +195,7 @@ impl Gpu {
             fused: std::sync::atomic::AtomicBool::new(true),
             split_k_above: std::sync::atomic::AtomicUsize::new(usize::MAX),
             chosen_because: "handed over by the caller".into(),
+            never_written: std::sync::OnceLock::new(),
         }
     }
 

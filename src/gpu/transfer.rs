@@ -38,6 +38,22 @@ impl Gpu {
         ))
     }
 
+    /// A one-element tensor to bind where a kernel declares a writable binding it does not
+    /// write in this dispatch (e.g. the matmul's bias gradient when there is none): WebGPU
+    /// refuses two writable bindings of one buffer in a dispatch, so the output itself
+    /// cannot stand in. Made once, outside the pool.
+    pub(crate) fn never_written(&self) -> &GpuTensor {
+        self.never_written.get_or_init(|| {
+            let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("wgtrain never-written binding"),
+                size: 16,
+                usage: TENSOR_USAGE,
+                mapped_at_creation: false,
+            });
+            GpuTensor::new(buffer, vec![1], DType::F32, self.pool.clone())
+        })
+    }
+
     /// A tensor of zeros (cleared on the GPU, in order with recorded work).
     pub fn zeros(&self, shape: &[usize]) -> Result<GpuTensor> {
         let t = self.empty(shape, DType::F32)?;

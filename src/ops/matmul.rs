@@ -246,11 +246,12 @@ fn launch_on(
         .trips(k as u64);
     let params = [m as u32, n as u32, k as u32, flags];
     match layout {
-        // TN kernels bind db at 5 (without flag 4 never written: `c` stands in).
+        // TN kernels bind db at 5 (without flag 4 never written: a stand-in, not `c`,
+        // which WebGPU would refuse as a second writable binding of one buffer).
         Layout::TN => gpu.dispatch(
             kernel,
             &params,
-            &[a, b, bias_buf, c, db.unwrap_or(c)],
+            &[a, b, bias_buf, c, db.unwrap_or(gpu.never_written())],
             groups,
         ),
         _ => gpu.dispatch(kernel, &params, &[a, b, bias_buf, c], groups),
@@ -267,7 +268,7 @@ fn tiled(
     ts: usize,
 ) -> Result<()> {
     let (m, n, k) = dims(a, b, layout)?;
-    let (flags, bias_buf, db) = epilogue((a, c), bias, relu, extra);
+    let (flags, bias_buf, db) = epilogue((a, gpu.never_written()), bias, relu, extra);
     let kernel = match (layout, ts) {
         (Layout::NN, 64) => EntryPoint::MatmulTiledNN64,
         (Layout::TN, 64) => EntryPoint::MatmulTiledTN64,

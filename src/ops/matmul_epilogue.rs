@@ -45,9 +45,9 @@ pub(super) fn check_extra(extra: Extra, layout: Layout, m: usize, n: usize) -> R
 
 /// The epilogue flags of the split and tiled kernels (bias, ReLU, bias gradient, ReLU
 /// mask) and what binds at 3 (the bias or the mask; else `a`, never read) and at 5 (db;
-/// else `c`, never written).
+/// else `unused`, never written: `Gpu::never_written`).
 pub(super) fn epilogue<'t>(
-    (a, c): (&'t GpuTensor, &'t GpuTensor),
+    (a, unused): (&'t GpuTensor, &'t GpuTensor),
     bias: Option<&'t GpuTensor>,
     relu: bool,
     extra: Extra<'t>,
@@ -58,7 +58,7 @@ pub(super) fn epilogue<'t>(
         flags |= ADD_BIAS;
         at3 = t;
     }
-    let mut at5 = c;
+    let mut at5 = unused;
     match extra {
         Extra::None => {}
         Extra::BiasGrad(t) => {

@@ -102,7 +102,7 @@ pub(super) fn split(
     let (m, n, k) = dims(a, b, layout)?;
     let chunk = chunk.unwrap_or(k).clamp(1, k);
     let splits = k.div_ceil(chunk);
-    let (flags, bias_buf, db) = epilogue((a, c), bias, relu, extra);
+    let (flags, bias_buf, db) = epilogue((a, gpu.never_written()), bias, relu, extra);
     let entry = match layout {
         Layout::NN => EntryPoint::MatmulSplitNN,
         Layout::TN => EntryPoint::MatmulSplitTN,

@@ -148,8 +148,9 @@ pub(crate) fn loss_step(
     let (rows, cols) = rows_cols(logits);
     let probs = gpu.empty(logits.shape(), DType::F32)?;
     let grad = gpu.empty(logits.shape(), DType::F32)?;
-    // Without a count, correct_total is never written: loss_total stands in.
-    let correct = correct_total.unwrap_or(loss_total);
+    // Without a count, correct_total is never written: a stand-in is bound (not
+    // loss_total: WebGPU refuses two writable bindings of one buffer).
+    let correct = correct_total.unwrap_or(gpu.never_written());
     gpu.dispatch(
         entry,
         &[
