@@ -52,6 +52,7 @@ if [ -z "$chromium" ]; then
   done
 fi
 [ -n "$chromium" ] || skip "Chromium is missing (Debian: apt-get install chromium; or set CHROMIUM)"
+command -v "$chromium" >/dev/null || skip "CHROMIUM=$chromium is not a program"
 mnist=${MNIST_DIR:-data/mnist}
 for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
   [ -f "$mnist/$f.gz" ] || [ -f "$mnist/$f" ] ||

@@ -6,8 +6,8 @@
 //   train=0        do not train (evaluate the loaded weights)
 //   predict=URL    classify this image (PNG/JPEG) prepared as `wgtrain predict` does
 //   run=NAME       names the uploads (default the model)
-//   upload=1       POST NAME.safetensors (the trained weights) and NAME.json (the result)
-//                  to /upload/ on scripts/web_server.py
+//   upload=1       POST NAME.safetensors (the trained weights), NAME-chart.png (the chart)
+//                  and NAME.json (the result, last) to /upload/ on scripts/web_server.py
 // Progress lines go to the console as "WGTRAIN …"; the last line is
 // "WGTRAIN_DONE {json}" with ok, the checks, each epoch, ms/step and the test accuracy.
 
@@ -44,6 +44,9 @@ export async function autoRun(params, ui) {
     result.total_ms = Math.round(performance.now() - started);
     if (upload) {
       try {
+        // The chart as the page drew it (a picture of the live view, for the record).
+        const png = await new Promise((ok) => ui.chart.canvas.toBlob(ok, "image/png"));
+        if (png) await post(`${run}-chart.png`, new Uint8Array(await png.arrayBuffer()));
         await post(`${run}.json`, new TextEncoder().encode(JSON.stringify(result)));
       } catch (e) {
         ui.log(`upload of ${run}.json failed: ${e.message}`);
@@ -56,6 +59,7 @@ export async function autoRun(params, ui) {
   window.addEventListener("error", (ev) => finish(ev.error || ev.message));
   window.addEventListener("unhandledrejection", (ev) => finish(ev.reason));
 
+  ui.setStatus(`automated run: ${params.toString()}`);
   try {
     if (ui.problem) throw new Error(`no WebGPU: ${ui.problem}`);
     if (!["mlp", "cnn"].includes(model)) throw new Error(`model=${model}: expected mlp or cnn`);

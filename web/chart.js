@@ -86,14 +86,15 @@ export class Chart {
         ctx.fill();
       }
     }
+    // The legend under the plot, between the axis ends.
     ctx.textAlign = "left";
-    const legend = [["#d62728", "loss"], ["#1f77b4", "accuracy"], ["#2ca02c", "val. accuracy"]];
-    let lx = L + 8;
+    const legend = [["#d62728", "loss (left)"], ["#1f77b4", "accuracy (right)"], ["#2ca02c", "val. accuracy"]];
+    let lx = L + 40;
     for (const [colour, name] of legend) {
       ctx.fillStyle = colour;
-      ctx.fillRect(lx, T + 6, 10, 10);
+      ctx.fillRect(lx, H - 17, 10, 10);
       ctx.fillStyle = "#333";
-      ctx.fillText(name, lx + 14, T + 15);
+      ctx.fillText(name, lx + 14, H - 8);
       lx += 24 + ctx.measureText(name).width;
     }
   }
