@@ -184,6 +184,17 @@ def report(d, mlp_min, cnn_min):
             f"digit picture: the page says {mlp['predict']['class']}, wgtrain predict says {best};"
             f" probabilities' max difference {diff:.2g} (within 1e-3)",
         )
+    # The controls as a user uses them (tests/web/ui.html).
+    ui = load(d, "ui.json")
+    check(not ui.get("error") and ui.get("rows") == 1 and "test accuracy" in ui.get("test", ""),
+          f"controls: Train filled the epoch table and says {ui.get('test')!r} {ui.get('error') or ''}")
+    check((ui.get("preview_ink") or 0) > 10 and ui.get("drawn") is not None,
+          f"controls: a stroke on the pad became {ui.get('preview_ink')} inked pixels, classified as {ui.get('drawn')}")
+    check((ui.get("saved") or 0) > 1000 and ui.get("test2") == ui.get("test"),
+          f"controls: Save gave {ui.get('saved')} bytes; loaded back and evaluated: {ui.get('test2')!r}")
+    check(ui.get("picture") == str((mlp.get("predict") or {}).get("class")) and ui.get("picture_logged"),
+          f"controls: the picture chosen is classified as {ui.get('picture')} (the auto run: "
+          f"{(mlp.get('predict') or {}).get('class')})")
     # Without WebGPU the page says so (and trains nothing).
     nogpu = load(d, "nogpu.json")
     err = nogpu.get("error") or ""
