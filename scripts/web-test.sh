@@ -11,8 +11,8 @@
 #      without WebGPU: the page says so;
 #   3. the page's controls as a user uses them (tests/web/ui.html: Train, draw, Save, load,
 #      Evaluate, classify a picture);
-#   4. weights both ways: the browser's MLP weights evaluated by `wgtrain eval --weights`
-#      give the browser's test accuracy (within 1e-3), and weights trained by `wgtrain
+#   4. weights both ways: the browser's MLP and CNN weights evaluated by `wgtrain eval
+#      --weights` give the browser's test accuracy (within 1e-3), and weights trained by `wgtrain
 #      train` + `wgtrain export` loaded by the page (train=0) give the CLI's accuracy.
 # It prints the kernel checks' max differences, ms/step and the accuracies. Missing
 # Chromium, python3, MNIST or the wasm toolchain: a "skipped: …" line and exit 0. Every
@@ -183,6 +183,10 @@ if [ -s "$tmp/up/mlp.safetensors" ]; then
     --json >"$tmp/native_eval_browser_weights.json" || echo "wgtrain eval of the browser's weights failed"
   native predict --weights "$tmp/up/mlp.safetensors" --device "$NATIVE_DEVICE" --top 10 --json \
     "$tmp/fixtures/digit.png" >"$tmp/native_predict.json" || echo "wgtrain predict failed"
+fi
+if [ -s "$tmp/up/cnn.safetensors" ]; then
+  native eval --weights "$tmp/up/cnn.safetensors" --limit "$CNN_LIMIT" --device "$NATIVE_DEVICE" \
+    --json >"$tmp/native_eval_browser_cnn.json" || echo "wgtrain eval of the browser's CNN weights failed"
 fi
 native eval --weights "$tmp/fixtures/native.safetensors" --limit "$MLP_LIMIT" --device "$NATIVE_DEVICE" \
   --json >"$tmp/native_eval_native_weights.json" || echo "wgtrain eval of the native weights failed"

@@ -160,6 +160,14 @@ def report(d, mlp_min, cnn_min):
         f"browser-trained MLP weights: wgtrain eval {n_eval} vs the page {b_acc}"
         f" ({ev.get('samples')} test images), within 1e-3",
     )
+    ev = load(d, "native_eval_browser_cnn.json")
+    c_acc = (cnn.get("test") or {}).get("accuracy")
+    n_eval = ev.get("accuracy")
+    check(
+        c_acc is not None and n_eval is not None and abs(n_eval - c_acc) <= 1e-3,
+        f"browser-trained CNN weights: wgtrain eval {n_eval} vs the page {c_acc}"
+        f" ({ev.get('samples')} test images), within 1e-3",
+    )
     # CLI → browser.
     ev = load(d, "native_eval_native_weights.json")
     n_acc = (nat.get("test") or {}).get("accuracy")
