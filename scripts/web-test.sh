@@ -163,7 +163,8 @@ run_page() {
   elif grep -q 'WGTRAIN_DONE' "$log"; then
     python3 scripts/web_test_tools.py console --done "$log" >"$tmp/$name.json"
   elif [ "$done" = 0 ] && [ $((SECONDS - t0)) -ge "$PAGE_TIMEOUT" ]; then
-    fail "$name: the page did not finish within ${PAGE_TIMEOUT} s (log: tail of $log above)"
+    grep -v 'dbus\|CONSOLE' "$log" | tail -15
+    fail "$name: the page did not finish within ${PAGE_TIMEOUT} s (WEB_TEST_PAGE_TIMEOUT; its lines are above)"
   else
     grep -v 'dbus\|CONSOLE' "$log" | tail -15
     fail "$name: Chromium exited without a result"
