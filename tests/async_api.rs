@@ -10,7 +10,9 @@ use wgtrain::nn::models::image_mlp;
 use wgtrain::prelude::*;
 
 fn data(n: usize) -> (Array, Array) {
-    let x: Vec<f32> = (0..n * 36).map(|i| ((i * 37 % 101) as f32) / 101.0).collect();
+    let x: Vec<f32> = (0..n * 36)
+        .map(|i| ((i * 37 % 101) as f32) / 101.0)
+        .collect();
     let labels: Vec<u8> = (0..n).map(|i| ((i * 7 + i / 3) % 10) as u8).collect();
     (
         Array::new(&[n, 6, 6, 1], x).unwrap(),
@@ -47,8 +49,8 @@ fn same_as_blocking(dev: Device) {
         let mut progress = |s: usize, steps: usize, loss: f32, acc: Option<f32>| {
             readings.push((s, steps, loss, acc))
         };
-        let log = pollster::block_on(awaited.fit_epoch_async(&x, &y, &opts, 3, &mut progress))
-            .unwrap();
+        let log =
+            pollster::block_on(awaited.fit_epoch_async(&x, &y, &opts, 3, &mut progress)).unwrap();
         let want = &history.epochs[epoch - 1];
         assert_eq!(log.epoch, epoch);
         assert_eq!(log.steps, want.steps);
@@ -61,10 +63,15 @@ fn same_as_blocking(dev: Device) {
     // 10 steps an epoch, read every 3: at 3, 6, 9, then the epoch's end.
     let steps: Vec<usize> = readings.iter().map(|r| r.0).collect();
     assert_eq!(steps, [3, 6, 9, 10, 3, 6, 9, 10]);
-    assert!(readings.iter().all(|r| r.1 == 10 && r.2.is_finite() && r.3.is_some()));
+    assert!(readings
+        .iter()
+        .all(|r| r.1 == 10 && r.2.is_finite() && r.3.is_some()));
 
     let ev = blocking.evaluate(&x, &y).unwrap();
-    assert_eq!(pollster::block_on(awaited.evaluate_async(&x, &y)).unwrap(), ev);
+    assert_eq!(
+        pollster::block_on(awaited.evaluate_async(&x, &y)).unwrap(),
+        ev
+    );
     let p = blocking.predict(&x).unwrap();
     assert_eq!(pollster::block_on(awaited.predict_async(&x)).unwrap(), p);
     let w = pollster::block_on(awaited.get_weights_async()).unwrap();

@@ -2,12 +2,12 @@
 //! with the adapter's overridable constants), its uniform block and bind group (both
 //! cached by content), into the recorder's open compute pass.
 
+use super::cost::{DispatchRecord, Launch};
 #[cfg(not(target_arch = "wasm32"))]
 use super::native::ErrorScope;
+use super::recorder::Dispatch;
 #[cfg(target_arch = "wasm32")]
 use super::web::ErrorScope;
-use super::cost::{DispatchRecord, Launch};
-use super::recorder::Dispatch;
 use super::{EntryPoint, Gpu, GpuTensor, Shader};
 use crate::error::{Error, Result};
 

@@ -19,15 +19,19 @@ impl Gpu {
             power_preference: wgpu::PowerPreference::HighPerformance,
             ..Default::default()
         };
+        // wgpu's own words here list the native backends it did not try: not the user's
+        // concern in a browser.
         let adapter = instance
             .request_adapter(&req)
             .await
-            .map_err(|e| Error::NoAdapter {
-                detail: format!(
-                    " through WebGPU ({e}); this browser has no WebGPU or it is switched off \
-                     (Chrome/Edge 113+, Firefox 141+, Safari 26+ have it; on Linux Chrome may \
-                     need chrome://flags/#enable-unsafe-webgpu)"
-                ),
+            .map_err(|_| Error::Unsupported {
+                context: "this browser".into(),
+                feature: "WebGPU".into(),
+                reason: "it offered no GPU adapter (it has no WebGPU, or WebGPU is switched \
+                         off or blocked for this GPU); use a recent Chrome, Edge, Firefox or \
+                         Safari, over https or from localhost (on Linux Chrome may need \
+                         chrome://flags/#enable-unsafe-webgpu)"
+                    .into(),
             })?;
         let desc = Gpu::device_descriptor(&adapter);
         let (device, queue) =

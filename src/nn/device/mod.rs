@@ -323,7 +323,9 @@ impl Device {
     pub fn new(device: DeviceKind) -> Result<Device> {
         Ok(match device {
             #[cfg(not(target_arch = "wasm32"))]
-            DeviceKind::Gpu => Device::Gpu(Arc::new(Gpu::with_options(&crate::gpu::GpuOptions::from_env()?)?)),
+            DeviceKind::Gpu => Device::Gpu(Arc::new(Gpu::with_options(
+                &crate::gpu::GpuOptions::from_env()?,
+            )?)),
             // The browser opens its GPU only asynchronously.
             #[cfg(target_arch = "wasm32")]
             DeviceKind::Gpu => {

@@ -21,7 +21,13 @@ struct Check {
 }
 
 impl Check {
-    fn new(kernel: &'static str, shape: String, got: &[f32], want: &[f32], tol: (f32, f32)) -> Check {
+    fn new(
+        kernel: &'static str,
+        shape: String,
+        got: &[f32],
+        want: &[f32],
+        tol: (f32, f32),
+    ) -> Check {
         let (atol, rtol) = tol;
         let mut max_diff = 0f32;
         let mut ok = got.len() == want.len();
@@ -90,17 +96,17 @@ pub async fn run(gpu: &Gpu) -> Result<String> {
     lines.push(conv_by_im2col(gpu).await?);
     lines.push(softmax_cross_entropy(gpu).await?);
     lines.push(adam(gpu).await?);
-    Ok(lines
-        .iter()
-        .map(Check::json)
-        .collect::<Vec<_>>()
-        .join("\n"))
+    Ok(lines.iter().map(Check::json).collect::<Vec<_>>().join("\n"))
 }
 
 /// c[m,n] = op(a)·op(b) + bias, ReLU on NN (a shape no tile divides).
 async fn matmul(gpu: &Gpu, m: usize, n: usize, k: usize, layout: Layout) -> Result<Check> {
     let outlier = 8.0;
-    let (a, b, bias) = (randn(1, m * k, outlier), randn(2, k * n, outlier), randn(3, n, outlier));
+    let (a, b, bias) = (
+        randn(1, m * k, outlier),
+        randn(2, k * n, outlier),
+        randn(3, n, outlier),
+    );
     let (a_shape, b_shape) = match layout {
         Layout::NN => ([m, k], [k, n]),
         Layout::TN => ([k, m], [k, n]),
@@ -112,8 +118,20 @@ async fn matmul(gpu: &Gpu, m: usize, n: usize, k: usize, layout: Layout) -> Resu
     let gbias = gpu.upload(&[n], &bias)?;
     let c = ops::matmul(gpu, &ga, &gb, epilogue.then_some(&gbias), layout, epilogue)?;
     let got = read(gpu, &c).await?;
-    let want = cpu::matmul(&a, &b, epilogue.then_some(&bias[..]), m, n, k, layout, epilogue);
-    let shape = format!("{layout:?} m{m}×k{k}×n{n}{}", if epilogue { " +bias ReLU" } else { "" });
+    let want = cpu::matmul(
+        &a,
+        &b,
+        epilogue.then_some(&bias[..]),
+        m,
+        n,
+        k,
+        layout,
+        epilogue,
+    );
+    let shape = format!(
+        "{layout:?} m{m}×k{k}×n{n}{}",
+        if epilogue { " +bias ReLU" } else { "" }
+    );
     let tol = (sum_atol(k, outlier * outlier), 1e-5);
     Ok(Check::new("matmul", shape, &got, &want, tol))
 }
@@ -134,7 +152,13 @@ async fn conv_by_im2col(gpu: &Gpu) -> Result<Check> {
     let (rows, k) = (geo.col_rows(), geo.col_cols());
     let want = cpu::matmul(&cols_c, &w, None, rows, f, k, Layout::NN, false);
     let shape = format!("x[2,13,13,3] * w[3×3×3,{f}] same → [{rows},{f}]");
-    Ok(Check::new("conv2d_im2col", shape, &got, &want, (sum_atol(k, 16.0), 1e-5)))
+    Ok(Check::new(
+        "conv2d_im2col",
+        shape,
+        &got,
+        &want,
+        (sum_atol(k, 16.0), 1e-5),
+    ))
 }
 
 /// Softmax fused with categorical cross-entropy, with extreme logits: the row losses.
@@ -154,7 +178,13 @@ async fn softmax_cross_entropy(gpu: &Gpu) -> Result<Check> {
     let (pc, lc) = cpu::softmax_cross_entropy_forward(&z, &y, rows, cols);
     let want: Vec<f32> = lc.into_iter().chain(pc).collect();
     let shape = format!("logits[{rows},{cols}] ±100 (row loss and probabilities)");
-    Ok(Check::new("softmax_cross_entropy", shape, &got, &want, (1e-4, 1e-5)))
+    Ok(Check::new(
+        "softmax_cross_entropy",
+        shape,
+        &got,
+        &want,
+        (1e-4, 1e-5),
+    ))
 }
 
 /// Five Adam steps (step state on the GPU) against the twin.
@@ -182,5 +212,11 @@ async fn adam(gpu: &Gpu) -> Result<Check> {
     }
     let got = read(gpu, &gp).await?;
     let shape = format!("param[{n}], 5 steps, lr {}", hp.lr);
-    Ok(Check::new("adam", shape, &got, &p, (2e-6 * hp.lr * 5.0, 1e-6)))
+    Ok(Check::new(
+        "adam",
+        shape,
+        &got,
+        &p,
+        (2e-6 * hp.lr * 5.0, 1e-6),
+    ))
 }

@@ -45,7 +45,7 @@ pub async fn webgpu_status() -> String {
     }
     match Gpu::open_browser().await {
         Ok(_) => String::new(),
-        Err(e) => format!("WebGPU is there but no GPU could be opened: {e}"),
+        Err(e) => e.to_string(),
     }
 }
 
@@ -56,6 +56,27 @@ pub async fn webgpu_status() -> String {
 pub async fn kernel_checks() -> Result<String, JsValue> {
     let gpu = Arc::new(Gpu::open_browser().await.map_err(js_err)?);
     checks::run(&gpu).await.map_err(js_err)
+}
+
+/// The browser's words for its adapter ("google swiftshader …": `GPUAdapterInfo`'s vendor,
+/// architecture, device and description; wgpu passes on only the description, which
+/// browsers often leave empty), or "" when they cannot be had.
+pub(crate) async fn adapter_words() -> String {
+    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok();
+    let words = async {
+        let gpu = get(&get(&js_sys::global(), "navigator")?, "gpu")?;
+        let request: js_sys::Function = get(&gpu, "requestAdapter")?.dyn_into().ok()?;
+        let promise: js_sys::Promise = request.call0(&gpu).ok()?.dyn_into().ok()?;
+        let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+        let info = get(&adapter, "info")?;
+        let words: Vec<String> = ["vendor", "architecture", "device", "description"]
+            .iter()
+            .filter_map(|k| get(&info, k)?.as_string())
+            .filter(|w| !w.is_empty())
+            .collect();
+        Some(words.join(" "))
+    };
+    words.await.unwrap_or_default()
 }
 
 /// A wgtrain error as a JS `Error` (its message names the input and the fix).

@@ -5,9 +5,11 @@
 //! --weights` reads).
 //!
 //! Each method returns a promise. A trainer does one thing at a time: a call while another
-//! is running (e.g. `predict` from the progress callback) is refused with an error.
+//! is running (e.g. `predict` from the progress callback, or a second `trainEpoch` not
+//! awaited) is refused with an error; reads (`evaluate`, `predict`, `saveWeights`) may
+//! overlap each other.
 
-use std::cell::RefCell;
+use std::cell::{Ref, RefCell, RefMut};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -48,20 +50,33 @@ pub struct WebTrainer {
     adapter: String,
 }
 
-/// Run `f` on the trainer's state as a promise; refused while another call is running.
+/// Run `f` on the trainer's state as a promise.
 fn with_inner<F, Fut>(inner: &Rc<RefCell<Inner>>, f: F) -> Promise
 where
     F: FnOnce(Rc<RefCell<Inner>>) -> Fut + 'static,
     Fut: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
 {
-    if inner.try_borrow_mut().is_err() {
-        let busy = JsError::new(
-            "the trainer is busy with another call (training, evaluating or predicting); \
-             await it first",
-        );
-        return Promise::reject(&busy.into());
-    }
     future_to_promise(f(inner.clone()))
+}
+
+/// The error of a call made while another is running (a `RefCell` borrow that would
+/// panic, and a panic would stop the module).
+fn busy() -> JsValue {
+    JsError::new(
+        "the trainer is busy with another call (training, evaluating, predicting or saving); \
+         await it first",
+    )
+    .into()
+}
+
+/// The state to read, or the busy error.
+fn read(inner: &RefCell<Inner>) -> Result<Ref<'_, Inner>, JsValue> {
+    inner.try_borrow().map_err(|_| busy())
+}
+
+/// The state to change, or the busy error.
+fn write(inner: &RefCell<Inner>) -> Result<RefMut<'_, Inner>, JsValue> {
+    inner.try_borrow_mut().map_err(|_| busy())
 }
 
 fn data_of(inner: &Inner) -> Result<&Data, JsValue> {
@@ -99,7 +114,7 @@ impl WebTrainer {
             }
         };
         let gpu = Gpu::open_browser().await.map_err(js_err)?;
-        let adapter = gpu.info().to_string();
+        let adapter = format!("{} — {}", crate::adapter_words().await, gpu.info());
         let mut m = build(Device::Gpu(Arc::new(gpu)), seed as u64, IMAGE).map_err(js_err)?;
         m.compile(
             Optimizer::adam_lr(1e-3),
@@ -135,10 +150,11 @@ impl WebTrainer {
     ) -> Promise {
         with_inner(&self.inner, move |inner| async move {
             let limit = (limit > 0).then_some(limit as usize);
-            let load = |im: &[u8], i: &str, lb: &[u8], l: &str| -> Result<(Array, Array), JsValue> {
-                let s = load_split_from_bytes(im, i, lb, l, limit).map_err(js_err)?;
-                Ok((s.images, to_categorical(&s.labels, 10).map_err(js_err)?))
-            };
+            let load =
+                |im: &[u8], i: &str, lb: &[u8], l: &str| -> Result<(Array, Array), JsValue> {
+                    let s = load_split_from_bytes(im, i, lb, l, limit).map_err(js_err)?;
+                    Ok((s.images, to_categorical(&s.labels, 10).map_err(js_err)?))
+                };
             let (x_train, y_train) = load(
                 &train_images,
                 "train-images-idx3-ubyte",
@@ -151,7 +167,7 @@ impl WebTrainer {
                 &test_labels,
                 "t10k-labels-idx1-ubyte",
             )?;
-            inner.borrow_mut().data = Some(Data {
+            write(&inner)?.data = Some(Data {
                 x_train,
                 y_train,
                 x_test,
@@ -169,7 +185,7 @@ impl WebTrainer {
         with_inner(&self.inner, move |inner| async move {
             // Held across the awaits on purpose: a second call meanwhile is refused.
             #[allow(clippy::await_holding_refcell_ref)]
-            let mut guard = inner.borrow_mut();
+            let mut guard = write(&inner)?;
             let Inner { model, data } = &mut *guard;
             let d = data.as_ref().ok_or_else(no_data)?;
             let opts = FitOptions {
@@ -197,7 +213,11 @@ impl WebTrainer {
             set(&o, "accuracy", num(log.accuracy));
             set(&o, "val_loss", num(log.val_loss));
             set(&o, "val_accuracy", num(log.val_accuracy));
-            set(&o, "ms_per_step", log.seconds * 1e3 / log.steps.max(1) as f64);
+            set(
+                &o,
+                "ms_per_step",
+                log.seconds * 1e3 / log.steps.max(1) as f64,
+            );
             set(&o, "steps", log.steps as f64);
             set(&o, "epoch", log.epoch as f64);
             set(&o, "seconds", log.seconds);
@@ -209,7 +229,7 @@ impl WebTrainer {
     pub fn evaluate(&self) -> Promise {
         with_inner(&self.inner, move |inner| async move {
             #[allow(clippy::await_holding_refcell_ref)]
-            let guard = inner.borrow();
+            let guard = read(&inner)?;
             let d = data_of(&guard)?;
             let e = guard
                 .model
@@ -234,11 +254,13 @@ impl WebTrainer {
                 .into());
             }
             if let Some(bad) = pixels.iter().find(|p| !p.is_finite()) {
-                return Err(JsError::new(&format!("predict: pixel value {bad} is not finite")).into());
+                return Err(
+                    JsError::new(&format!("predict: pixel value {bad} is not finite")).into(),
+                );
             }
             let x = Array::new(&[1, 28, 28, 1], pixels).map_err(js_err)?;
             #[allow(clippy::await_holding_refcell_ref)]
-            let guard = inner.borrow();
+            let guard = read(&inner)?;
             let y = guard.model.predict_async(&x).await.map_err(js_err)?;
             Ok(js_sys::Float32Array::from(&y.data[..]).into())
         })
@@ -250,7 +272,7 @@ impl WebTrainer {
     pub fn save_weights(&self) -> Promise {
         with_inner(&self.inner, move |inner| async move {
             #[allow(clippy::await_holding_refcell_ref)]
-            let guard = inner.borrow();
+            let guard = read(&inner)?;
             let weights = guard.model.get_weights_async().await.map_err(js_err)?;
             let bytes = guard.model.weights_file_bytes_of(weights).map_err(js_err)?;
             Ok(js_sys::Uint8Array::from(&bytes[..]).into())
@@ -262,8 +284,7 @@ impl WebTrainer {
     #[wasm_bindgen(js_name = loadWeights)]
     pub fn load_weights(&self, bytes: Vec<u8>) -> Promise {
         with_inner(&self.inner, move |inner| async move {
-            inner
-                .borrow_mut()
+            write(&inner)?
                 .model
                 .load_weights_from_bytes(&bytes, "the weights file")
                 .map_err(js_err)?;

@@ -22,9 +22,9 @@ use crate::nn::{Evaluation, FitOptions};
 pub async fn read_values(dev: &Device, read: PendingValues) -> Result<Vec<f32>> {
     match (read, dev.gpu()) {
         (PendingValues::Gpu(Some(r)), Some(gpu)) => gpu.read_values(r).await,
-        (mut other, _) => dev.wait_read(&mut other)?.ok_or_else(|| {
-            Error::Model("read_values: these values were already taken".into())
-        }),
+        (mut other, _) => dev
+            .wait_read(&mut other)?
+            .ok_or_else(|| Error::Model("read_values: these values were already taken".into())),
     }
 }
 
