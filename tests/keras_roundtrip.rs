@@ -12,8 +12,8 @@ use std::process::Command;
 
 use common::{one_hot, randn, TempDir};
 use wgtrain::nn::{
-    Array, Device, FitOptions, Initializer, LayerSpec, Loss, Metric, ModelSpec, Optimizer, Pair,
-    Regularizer, Sequential, Verbose,
+    Array, Device, DeviceKind, Factor, FitOptions, Initializer, LayerSpec, Loss, Metric, ModelSpec,
+    Optimizer, Pair, Regularizer, Sequential, Verbose,
 };
 
 /// The Python to run Keras with: WGTRAIN_KERAS_PYTHON (which must work: CI sets it only
@@ -986,4 +986,193 @@ fn augmentation_geometry_matches_keras_for_fixed_draws() {
         }
     }
     assert_eq!(at, keras.len());
+}
+
+/// Issue 25's acceptance model: every layer, initializer and regularizer of §3 in one
+/// Sequential model. The augmentation layers and SpatialDropout2D are active in Keras's
+/// `train_on_batch`, so for one step to be comparable their draws must not matter: the
+/// input is mirror-symmetric left-right (RandomFlip "horizontal" leaves it as it is),
+/// the translation, rotation and zoom factors are 0 and the dropout rate is 0. Their
+/// randomness is checked elsewhere (tests/layers_augment.rs, tests/ops/augment.rs,
+/// tests/layers_tutorial_b.rs); here they must read, build, pass values and gradients,
+/// and export as Keras does. No L1 penalty sits on a weight that starts at exactly 0
+/// (JAX takes |w|'s gradient at 0 as +1, wgtrain and TensorFlow as 0).
+fn every_tutorial_layer_spec() -> ModelSpec {
+    ModelSpec::from_json(
+        r#"{"input_shape": [10, 10, 3], "layers": [
+            {"RandomFlip": {"mode": "horizontal", "seed": 5}},
+            {"RandomTranslation": {"height_factor": 0.0, "width_factor": [0.0, 0.0],
+                                   "fill_mode": "constant", "fill_value": 0.5}},
+            {"RandomRotation": {"factor": 0.0, "fill_mode": "nearest",
+                                "interpolation": "nearest"}},
+            {"RandomZoom": {"height_factor": 0.0, "fill_mode": "wrap"}},
+            {"Rescaling": {"scale": 0.5, "offset": -0.25}},
+            {"ZeroPadding2D": {"padding": [[1, 0], [0, 1]]}},
+            {"Conv2D": {"filters": 4, "kernel_size": 3, "padding": "same", "use_bias": false,
+                        "kernel_initializer": "he_uniform",
+                        "kernel_regularizer": {"l2": 0.01}}},
+            {"ReLU": {}},
+            {"DepthwiseConv2D": {"kernel_size": 3, "padding": "same", "depth_multiplier": 2,
+                                 "depthwise_initializer": "lecun_normal"}},
+            {"SpatialDropout2D": {"rate": 0.0}},
+            {"MaxPooling2D": {"pool_size": 2, "padding": "same"}},
+            {"SeparableConv2D": {"filters": 6, "kernel_size": 3, "activation": "relu",
+                                 "depthwise_initializer": "he_normal",
+                                 "pointwise_initializer": "glorot_normal",
+                                 "bias_initializer": "ones"}},
+            {"LayerNormalization": {"epsilon": 0.001}},
+            {"AveragePooling2D": {"pool_size": 2, "padding": "same"}},
+            {"Flatten": {}},
+            {"Dense": {"units": 8, "activation": "tanh", "use_bias": false, "trainable": false,
+                       "kernel_initializer": {"truncated_normal": {"stddev": 0.3}}}},
+            {"Dense": {"units": 7, "activation": "relu",
+                       "kernel_initializer": "lecun_uniform",
+                       "bias_initializer": {"random_normal": {"mean": 0.1, "stddev": 0.2}},
+                       "kernel_regularizer": {"l1": 0.002},
+                       "bias_regularizer": {"l1_l2": {"l1": 0.001, "l2": 0.003}}}},
+            {"Dense": {"units": 5, "kernel_initializer": "glorot_uniform",
+                       "bias_initializer": {"random_uniform": {"minval": -0.5, "maxval": 0.5}},
+                       "bias_regularizer": {"l2": 0.02}}},
+            {"Softmax": {}}]}"#,
+        "every tutorial layer",
+    )
+    .unwrap()
+}
+
+/// `n` images of `h`×`w`×`c` whose columns mirror: x[.., j, ..] = x[.., w − 1 − j, ..].
+fn mirrored(n: usize, (h, w, c): (usize, usize, usize), seed: u64) -> Vec<f32> {
+    let mut x = randn(seed, n * h * w * c, 4.0);
+    for img in x.chunks_mut(h * w * c) {
+        for row in img.chunks_mut(w * c) {
+            for j in 0..w / 2 {
+                for ch in 0..c {
+                    row[(w - 1 - j) * c + ch] = row[j * c + ch];
+                }
+            }
+        }
+    }
+    x
+}
+
+#[test]
+fn every_tutorial_layer_predicts_and_trains_one_sgd_step_as_keras_does() {
+    let Some(py) = keras_python() else { return };
+    let spec = every_tutorial_layer_spec();
+    let (n, lr) = (6, 0.05f32);
+    let x = Array::new(&[n, 10, 10, 3], mirrored(n, (10, 10, 3), 21)).unwrap();
+    let y = Array::new(&[n, 5], one_hot(22, n, 5)).unwrap();
+    for device in [Some(Device::Cpu), Device::new(DeviceKind::Gpu).ok()]
+        .into_iter()
+        .flatten()
+    {
+        let dir = TempDir::new("keras-every-layer");
+        let mut m = Sequential::from_spec(&spec, device, 9).unwrap();
+        m.compile(Optimizer::sgd(lr, 0.0), Loss::CategoricalCrossentropy, &[])
+            .unwrap();
+        m.save(dir.path("checkpoint.safetensors")).unwrap();
+        let ours = m.predict(&x).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_wgtrain"))
+            .args([
+                "export",
+                &dir.s("checkpoint.safetensors"),
+                "--out",
+                &dir.s("export"),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        write_f32(&dir.path("x.f32"), &x.data);
+        write_f32(&dir.path("y.f32"), &y.data);
+        script(
+            &py,
+            &[
+                "predict",
+                &dir.s("export"),
+                &dir.s("x.f32"),
+                &dir.s("keras.f32"),
+            ],
+        );
+        assert_close(
+            "every tutorial layer: predictions",
+            &ours.data,
+            &read_f32(&dir.path("keras.f32")),
+        );
+
+        // One SGD step on the batch in both: the loss (with the regularization penalty)
+        // and every weight after it.
+        let step = [
+            "sgd-step",
+            &dir.s("export"),
+            &dir.s("x.f32"),
+            &dir.s("y.f32"),
+            "categorical_crossentropy",
+            &lr.to_string(),
+            &dir.s("step"),
+        ];
+        script(&py, &step);
+        let penalty = m.regularization_loss().unwrap(); // at the step's starting weights
+        let loss = m.train_on_batch(&x, &y).unwrap();
+        assert_close(
+            "every tutorial layer: one-step loss",
+            &[loss],
+            &read_f32(&dir.path("step/loss.f32")),
+        );
+        assert_close(
+            "every tutorial layer: regularization penalty",
+            &[penalty],
+            &read_f32(&dir.path("step/regularization.f32")),
+        );
+        let mut keras = Sequential::from_spec(&spec, Device::Cpu, 0).unwrap();
+        keras
+            .load_weights(dir.path("step/model.safetensors"))
+            .unwrap();
+        let (a, b) = (m.get_weights().unwrap(), keras.get_weights().unwrap());
+        assert_eq!(a.len(), b.len());
+        for (a, b) in a.iter().zip(&b) {
+            assert_eq!(a.name, b.name);
+            assert_close(
+                &format!("every tutorial layer: {} after one step", a.name),
+                &a.array.data,
+                &b.array.data,
+            );
+        }
+
+        // Keras's own save of the model reads back as the description exported.
+        script(&py, &["to-keras", &dir.s("export"), &dir.s("model.keras")]);
+        script(&py, &["from-keras", &dir.s("model.keras"), &dir.s("back")]);
+        let back = ModelSpec::from_weights_file(dir.path("back/model.safetensors"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(factors_as_ranges(back), factors_as_ranges(spec.clone()));
+    }
+}
+
+/// `spec` with every augmentation factor written as its range: Keras saves RandomRotation's
+/// `factor` 0 as [-0.0, 0.0], the same range.
+fn factors_as_ranges(mut spec: ModelSpec) -> ModelSpec {
+    let range = |f: &mut Factor| {
+        let (lo, hi) = f.range();
+        *f = Factor::Range([lo, hi]);
+    };
+    for l in &mut spec.layers {
+        match l {
+            LayerSpec::RandomTranslation(a) => {
+                range(&mut a.height_factor);
+                range(&mut a.width_factor);
+            }
+            LayerSpec::RandomRotation(a) => range(&mut a.factor),
+            LayerSpec::RandomZoom(a) => {
+                range(&mut a.height_factor);
+                if let Some(w) = &mut a.width_factor {
+                    range(w);
+                }
+            }
+            _ => {}
+        }
+    }
+    spec
 }
