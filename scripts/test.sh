@@ -42,7 +42,7 @@ skip_asked() {
   return 1
 }
 
-# The Keras round trip (tests/keras_roundtrip.rs) needs Python with Keras and JAX; say up
+# The Keras round trips (tests/keras_roundtrip.rs, keras_tutorial_roundtrip.rs) need Python with Keras and JAX; say up
 # front whether it will run, since cargo hides a passing test's output.
 keras_py="${WGTRAIN_KERAS_PYTHON:-python3}"
 if KERAS_BACKEND=jax "$keras_py" -c "import keras, jax, numpy" >/dev/null 2>&1; then

@@ -3,6 +3,8 @@
 //! scratch folders.
 #![allow(dead_code)]
 
+pub mod keras;
+
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::sync::OnceLock;
