@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod keras;
+pub mod layer_checks;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
