@@ -160,17 +160,23 @@ fn image_matrix(s: u32) -> Matrix {
     return m;
 }
 
+// a mod b in [0, b) for b > 0. `%` and `/` only ever see non-negative operands here:
+// GLSL leaves them undefined for negative ones, and llvmpipe's GL gave wrong pixels.
+fn mod_floor(a: i32, b: i32) -> i32 {
+    if a >= 0 { return a % b; }
+    let r = (-a) % b;
+    return select(b - r, 0, r == 0);
+}
+
 // The input index virtual index i reads on an axis of `size`; -1: the constant.
 fn fix(i: i32, size: i32) -> i32 {
     var m = clamp(i, 0, size - 1);
     if p.fill == 0u {
         let period = 2 * size;
-        m = i % period;
-        if m < 0 { m = m + period; }
+        m = mod_floor(i, period);
         if m >= size { m = period - 1 - m; }
     } else if p.fill == 1u {
-        m = i % size;
-        if m < 0 { m = m + size; }
+        m = mod_floor(i, size);
     } else if p.fill == 2u && (i < 0 || i >= size) {
         m = -1;
     }
@@ -239,9 +245,10 @@ fn augment_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
     dst[i] = acc;
 }
 
-// floor(a / b) for b > 0.
+// floor(a / b) for b > 0 (non-negative operands only, as mod_floor).
 fn floor_div(a: i32, b: i32) -> i32 {
-    return (a - ((a % b) + b) % b) / b;
+    if a >= 0 { return a / b; }
+    return -((-a + b - 1) / b);
 }
 
 // The k-th run [first, last] of virtual indices within [lo, hi] that `fix` maps to q on an
