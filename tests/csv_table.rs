@@ -164,6 +164,11 @@ fn a_regression_and_a_classifier_train_and_predict_from_csv() {
         })
         .collect();
     assert_eq!(values.len(), 2);
+    // Each value written as its f32's shortest decimal, not the widened f64.
+    for (line, v) in stdout(&o).lines().zip(&values) {
+        let short = serde_json::to_string(&(*v as f32)).unwrap();
+        assert!(line.contains(&format!(":{short}")), "{line} (want {short})");
+    }
     // sin(0) + 0 = 0 and sin(π/2) + 2 = 3: the second is clearly the larger.
     assert!(values[1] > values[0] + 1.0, "{values:?}");
 

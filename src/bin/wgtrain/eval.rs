@@ -122,7 +122,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     if a.json {
         println!(
             "{}",
-            serde_json::json!({
+            crate::json_out::shortest_f32s(serde_json::json!({
                 "loss": e.loss,
                 "accuracy": e.accuracy,
                 "top_k_categorical_accuracy": e.top_k_categorical_accuracy,
@@ -130,7 +130,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
                 "per_class_accuracy": per_class,
                 "confusion": m,
                 "adapter": model.device().name(),
-            })
+            }))
         );
     } else {
         println!(

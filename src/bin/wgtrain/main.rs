@@ -20,6 +20,7 @@ mod export;
 mod flags;
 mod history_files;
 mod interrupt;
+mod json_out;
 mod predict;
 mod run_dir;
 mod table_model;

@@ -118,10 +118,10 @@ pub fn run(a: &PredictArgs) -> Result<()> {
         if a.json {
             println!(
                 "{}",
-                serde_json::json!({
+                crate::json_out::shortest_f32s(serde_json::json!({
                     "image": path.display().to_string(),
                     "top": top.iter().map(|&c| serde_json::json!({"class": c, "name": names[c], "probability": row[c]})).collect::<Vec<_>>(),
-                })
+                }))
             );
         } else {
             let list: Vec<String> = top
@@ -149,7 +149,9 @@ fn predict_rows(a: &PredictArgs, model: &Sequential, csv: &Path) -> Result<()> {
             None => match a.json {
                 true => println!(
                     "{}",
-                    serde_json::json!({"row": r + 1, tabular.target.clone(): row[0]})
+                    crate::json_out::shortest_f32s(
+                        serde_json::json!({"row": r + 1, tabular.target.clone(): row[0]})
+                    )
                 ),
                 false => println!("row {}: {} = {}", r + 1, tabular.target, row[0]),
             },
@@ -160,10 +162,10 @@ fn predict_rows(a: &PredictArgs, model: &Sequential, csv: &Path) -> Result<()> {
                 match a.json {
                     true => println!(
                         "{}",
-                        serde_json::json!({
+                        crate::json_out::shortest_f32s(serde_json::json!({
                             "row": r + 1,
                             "top": top.iter().map(|&c| serde_json::json!({"class": c, "name": names[c], "probability": row[c]})).collect::<Vec<_>>(),
-                        })
+                        }))
                     ),
                     false => {
                         let list: Vec<String> = top

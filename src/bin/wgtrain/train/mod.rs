@@ -262,7 +262,7 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
     if a.json {
         println!(
             "{}",
-            serde_json::json!({
+            crate::json_out::shortest_f32s(serde_json::json!({
                 "test_loss": test.loss,
                 "test_accuracy": test.accuracy,
                 "test_top_k_categorical_accuracy": test.top_k_categorical_accuracy,
@@ -271,7 +271,7 @@ fn train(a: &TrainArgs, dir: &RunDir, say: &dyn Fn(String)) -> Result<()> {
                 "seconds_per_epoch": logs.iter().map(|e| seconds.get(&e.epoch).copied()).collect::<Vec<_>>(),
                 "adapter": model.device().name(),
                 "checkpoint": checkpoint.display().to_string(),
-            })
+            }))
         );
     } else {
         let top_k = test.top_k_categorical_accuracy.map_or(String::new(), |t| {
