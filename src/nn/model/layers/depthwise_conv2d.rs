@@ -162,42 +162,6 @@ impl DepthwiseConv2D {
         )
     }
 
-    /// `strides=(sh, sw)`.
-    pub fn strides(mut self, strides: (usize, usize)) -> Self {
-        self.windows.strides = strides;
-        self
-    }
-
-    /// `padding="valid"` or `"same"`.
-    pub fn padding(mut self, padding: Padding) -> Self {
-        self.windows.padding = padding;
-        self
-    }
-
-    /// `depth_multiplier=m`: m output channels per input channel (≥ 1).
-    pub fn depth_multiplier(mut self, m: usize) -> Self {
-        self.windows.depth_multiplier = m;
-        self
-    }
-
-    /// `use_bias=False`: no bias weight; true by default.
-    pub fn use_bias(mut self, use_bias: bool) -> Self {
-        self.use_bias = use_bias;
-        self
-    }
-
-    /// `depthwise_initializer=...` (glorot_uniform by default).
-    pub fn depthwise_initializer(mut self, init: Initializer) -> Self {
-        self.depthwise_initializer = init;
-        self
-    }
-
-    /// `bias_initializer=...` (zeros by default).
-    pub fn bias_initializer(mut self, init: Initializer) -> Self {
-        self.bias_initializer = init;
-        self
-    }
-
     /// The activation as the forward applies it (none when the loss takes logits).
     fn effective(&self) -> Activation {
         match self.logits && matches!(self.activation, Activation::Softmax | Activation::Sigmoid) {
@@ -228,6 +192,53 @@ impl DepthwiseConv2D {
         Ok((z, y, g))
     }
 }
+
+/// The builder methods DepthwiseConv2D and SeparableConv2D share (their depthwise step:
+/// `windows`, `use_bias`, `depthwise_initializer`, `bias_initializer`).
+macro_rules! depthwise_options {
+    ($layer:ident) => {
+        impl $layer {
+            /// `strides=(sh, sw)` (of the depthwise step).
+            pub fn strides(mut self, strides: (usize, usize)) -> Self {
+                self.windows.strides = strides;
+                self
+            }
+
+            /// `padding="valid"` or `"same"`.
+            pub fn padding(mut self, padding: Padding) -> Self {
+                self.windows.padding = padding;
+                self
+            }
+
+            /// `depth_multiplier=m`: m depthwise channels per input channel (≥ 1).
+            pub fn depth_multiplier(mut self, m: usize) -> Self {
+                self.windows.depth_multiplier = m;
+                self
+            }
+
+            /// `use_bias=False`: no bias weight; true by default.
+            pub fn use_bias(mut self, use_bias: bool) -> Self {
+                self.use_bias = use_bias;
+                self
+            }
+
+            /// `depthwise_initializer=...` (glorot_uniform by default).
+            pub fn depthwise_initializer(mut self, init: Initializer) -> Self {
+                self.depthwise_initializer = init;
+                self
+            }
+
+            /// `bias_initializer=...` (zeros by default).
+            pub fn bias_initializer(mut self, init: Initializer) -> Self {
+                self.bias_initializer = init;
+                self
+            }
+        }
+    };
+}
+pub(crate) use depthwise_options;
+
+depthwise_options!(DepthwiseConv2D);
 
 impl Layer for DepthwiseConv2D {
     fn kind(&self) -> &'static str {

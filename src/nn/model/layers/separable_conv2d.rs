@@ -7,7 +7,7 @@
 use rand::rngs::StdRng;
 
 use super::affine::Affine;
-use super::depthwise_conv2d::{draw_param, Windows};
+use super::depthwise_conv2d::{depthwise_options, draw_param, Windows};
 use crate::error::{Error, Result};
 use crate::geometry::{DepthwiseGeometry, Padding};
 use crate::nn::device::tensor::Tensor;
@@ -74,45 +74,9 @@ impl SeparableConv2D {
         )
     }
 
-    /// `strides=(sh, sw)` (of the depthwise step).
-    pub fn strides(mut self, strides: (usize, usize)) -> Self {
-        self.windows.strides = strides;
-        self
-    }
-
-    /// `padding="valid"` or `"same"`.
-    pub fn padding(mut self, padding: Padding) -> Self {
-        self.windows.padding = padding;
-        self
-    }
-
-    /// `depth_multiplier=m`: m depthwise channels per input channel (≥ 1).
-    pub fn depth_multiplier(mut self, m: usize) -> Self {
-        self.windows.depth_multiplier = m;
-        self
-    }
-
-    /// `use_bias=False`: no bias weight; true by default.
-    pub fn use_bias(mut self, use_bias: bool) -> Self {
-        self.use_bias = use_bias;
-        self
-    }
-
-    /// `depthwise_initializer=...` (glorot_uniform by default).
-    pub fn depthwise_initializer(mut self, init: Initializer) -> Self {
-        self.depthwise_initializer = init;
-        self
-    }
-
     /// `pointwise_initializer=...` (glorot_uniform by default).
     pub fn pointwise_initializer(mut self, init: Initializer) -> Self {
         self.pointwise_initializer = init;
-        self
-    }
-
-    /// `bias_initializer=...` (zeros by default).
-    pub fn bias_initializer(mut self, init: Initializer) -> Self {
-        self.bias_initializer = init;
         self
     }
 
@@ -129,6 +93,8 @@ impl SeparableConv2D {
         Ok((d.reshape(&[g.positions(), g.out_channels()]), g))
     }
 }
+
+depthwise_options!(SeparableConv2D);
 
 impl Layer for SeparableConv2D {
     fn kind(&self) -> &'static str {
